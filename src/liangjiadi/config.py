@@ -1,0 +1,94 @@
+"""Every setting of the project, from `LJD_*` environment variables and a TOML file.
+
+Precedence (highest first): explicit arguments, environment, the TOML file named by
+`LJD_CONFIG` (or `liangjiadi.toml` in the working directory), defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_INPATIENT_MED_TYPES = ["21", "22", "23", "24", "25", "26", "28", "52"]
+
+
+def _toml_path() -> Path:
+    return Path(os.environ.get("LJD_CONFIG", "liangjiadi.toml"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LJD_", extra="ignore")
+
+    workdir: Path = Field(Path("ljd-work"), description="工作目录：数据湖、DuckDB 文件、隔离区与输出")
+    region_admdvs: str | None = Field(
+        None, description="本统筹地区 6 位医保区划代码；缺省时从定点机构表推断"
+    )
+    engine: Literal["duckdb", "pyspark"] = Field("duckdb", description="计算引擎")
+    pseudonym_key: SecretStr | None = Field(
+        None, description="人员编号假名化 HMAC 密钥；不与数据放在一起"
+    )
+    pseudonym_key_file: Path = Field(
+        Path.home() / ".config" / "liangjiadi" / "pseudonym.key",
+        description="密钥文件（未设置 pseudonym_key 时使用；首次使用时生成）",
+    )
+    inpatient_med_types: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_INPATIENT_MED_TYPES),
+        description="计为住院的医疗类别代码",
+    )
+    pharmacy_med_types: list[str] = Field(default_factory=lambda: ["41"], description="计为药店购药的医疗类别")
+    extra_codes: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="地方扩展代码，如 {med_type = {'9901' = '门诊特殊病'}}",
+    )
+    duckdb_memory_limit: str = Field("8GB", description="DuckDB 内存上限")
+    duckdb_threads: int = Field(2, description="DuckDB 线程数")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_toml_path())
+        return (init_settings, env_settings, toml, file_secret_settings)
+
+    def resolve_pseudonym_key(self) -> bytes:
+        """The HMAC key; created once in the user's config dir, never in the workdir."""
+        if self.pseudonym_key is not None:
+            return self.pseudonym_key.get_secret_value().encode("utf-8")
+        path = self.pseudonym_key_file.expanduser()
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip().encode("utf-8")
+
+
+@lru_cache(maxsize=1)
+def _cached() -> Settings:
+    return Settings()
+
+
+def get_settings(**overrides) -> Settings:
+    """Settings with optional overrides (e.g. from CLI options that were given)."""
+    base = _cached()
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return base.model_copy(update=clean) if clean else base
+
+
+def reset_settings_cache() -> None:
+    _cached.cache_clear()

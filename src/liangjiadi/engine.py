@@ -1,0 +1,169 @@
+"""The one place that opens a compute backend and exposes the lake tables through Ibis.
+
+DuckDB (a file in the work directory) is the default; PySpark (local or a cluster) is chosen
+with `engine = "pyspark"`. Nothing else in the project names either backend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+
+from . import lake
+from .config import Settings, get_settings
+from .errors import EngineError
+from .schema import TABLES
+
+_spark_session = None
+
+
+def _ibis_schema(table: str) -> ibis.Schema:
+    arrow = lake.lake_schema(table)
+    return ibis.Schema.from_pyarrow(arrow)
+
+
+@dataclass
+class Engine:
+    """An open backend with every lake table registered under its contract name."""
+
+    kind: str
+    workdir: Path
+    con: object
+    _tables: dict[str, ir.Table] = field(default_factory=dict)
+
+    def table(self, name: str) -> ir.Table:
+        if name not in TABLES:
+            raise EngineError(f"未知的数据表：{name}")
+        return self._tables[name]
+
+    def has_data(self, name: str) -> bool:
+        return lake.has_data(self.workdir, name)
+
+    def execute(self, expr) -> "object":
+        return expr.execute()
+
+    def to_pyarrow(self, expr):
+        return expr.to_pyarrow()
+
+    def close(self) -> None:
+        if self.kind == "duckdb":
+            try:
+                self.con.disconnect()
+            except Exception:  # noqa: BLE001 - closing twice is harmless
+                pass
+
+
+def _open_duckdb(settings: Settings) -> Engine:
+    workdir = Path(settings.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    con = ibis.duckdb.connect(
+        str(workdir / "ljd.duckdb"),
+        memory_limit=settings.duckdb_memory_limit,
+        threads=settings.duckdb_threads,
+    )
+    engine = Engine("duckdb", workdir, con)
+    for name in TABLES:
+        if lake.has_data(workdir, name):
+            glob = lake.table_glob(workdir, name).replace("'", "''")
+            con.raw_sql(
+                f"CREATE OR REPLACE VIEW {name} AS "
+                f"SELECT * FROM read_parquet('{glob}', union_by_name=true, hive_partitioning=false)"
+            )
+        else:
+            cols = ", ".join(
+                f"CAST(NULL AS {_duck_type(dt)}) AS {col}"
+                for col, dt in _ibis_schema(name).items()
+            )
+            con.raw_sql(f"CREATE OR REPLACE VIEW {name} AS SELECT {cols} WHERE false")
+        engine._tables[name] = con.table(name)
+    return engine
+
+
+def _duck_type(dt) -> str:
+    if dt.is_decimal():
+        return f"DECIMAL({dt.precision},{dt.scale})"
+    if dt.is_string():
+        return "VARCHAR"
+    if dt.is_int64():
+        return "BIGINT"
+    if dt.is_float64():
+        return "DOUBLE"
+    if dt.is_date():
+        return "DATE"
+    if dt.is_timestamp():
+        return "TIMESTAMP"
+    raise EngineError(f"不支持的列类型：{dt}")
+
+
+def _spark():
+    global _spark_session
+    if _spark_session is None:
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise EngineError(
+                "未安装 PySpark，无法使用 pyspark 引擎。", "请执行 pip install -e '.[spark]'"
+            ) from exc
+        _spark_session = (
+            SparkSession.builder.master("local[2]")
+            .appName("liangjiadi")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.driver.memory", "4g")
+            .getOrCreate()
+        )
+    return _spark_session
+
+
+def _open_pyspark(settings: Settings) -> Engine:
+    workdir = Path(settings.workdir)
+    session = _spark()
+    con = ibis.pyspark.connect(session)
+    engine = Engine("pyspark", workdir, con)
+    from pyspark.sql.types import StructType  # noqa: F401 - ensures pyspark is importable
+
+    for name in TABLES:
+        arrow_schema = lake.lake_schema(name)
+        if lake.has_data(workdir, name):
+            df = session.read.parquet(lake.table_glob(workdir, name))
+        else:
+            df = session.createDataFrame([], schema=_spark_schema(arrow_schema))
+        df.createOrReplaceTempView(name)
+        engine._tables[name] = con.table(name)
+    return engine
+
+
+def _spark_schema(arrow_schema):
+    from pyspark.sql import types as T
+
+    def conv(t):
+        import pyarrow as pa
+
+        if pa.types.is_decimal(t):
+            return T.DecimalType(t.precision, t.scale)
+        if pa.types.is_string(t):
+            return T.StringType()
+        if pa.types.is_int64(t):
+            return T.LongType()
+        if pa.types.is_float64(t):
+            return T.DoubleType()
+        if pa.types.is_date32(t):
+            return T.DateType()
+        if pa.types.is_timestamp(t):
+            return T.TimestampType()
+        raise EngineError(f"不支持的列类型：{t}")
+
+    return T.StructType([T.StructField(f.name, conv(f.type), True) for f in arrow_schema])
+
+
+def open_engine(settings: Settings | None = None, **overrides) -> Engine:
+    settings = settings or get_settings(**overrides)
+    if overrides and settings is not None:
+        settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    if settings.engine == "pyspark":
+        return _open_pyspark(settings)
+    return _open_duckdb(settings)

@@ -1,0 +1,359 @@
+"""The input contract as data: every table, its columns, types, codes and rules.
+
+Field names are the national platform's (hospital-interface layer, lower-case). Where the
+platform has no standard name the column is marked `own=True` (the project's own name).
+Everything that validates input, writes the lake or documents the contract reads this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+DType = Literal["str", "code", "int", "money", "float", "date", "datetime", "period", "admdvs"]
+
+# How a table's rows are assigned to a lake period partition.
+PeriodSource = Literal["setl_time", "column", "link", "year", "snapshot"]
+
+DTYPE_CN = {
+    "str": "文本",
+    "code": "代码",
+    "int": "整数",
+    "money": "金额（元，2 位小数）",
+    "float": "数值",
+    "date": "日期",
+    "datetime": "日期时间",
+    "period": "期间（YYYY-MM）",
+    "admdvs": "6 位医保区划代码",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: DType
+    cn: str
+    required: bool = False  # the column must be present in the file
+    nullable: bool = True  # a blank value is accepted
+    codes: str | None = None  # code table name (schema.codes) for dtype "code"
+    aliases: tuple[str, ...] = ()
+    own: bool = False  # project's own name (not a platform field)
+    pseudonymise: bool = False  # replaced by a keyed hash before it reaches the lake
+    allow_negative: bool = False  # money that may be negative on a normal row
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    cn: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    period_source: PeriodSource
+    period_column: str | None = None  # the column the period is read from
+    admdvs_from_row: bool = False  # partition by the row's admdvs column (else the region)
+    parts: tuple[tuple[str, str], ...] = ()  # (part, whole): |part| <= |whole| within a row
+    ordered: tuple[tuple[str, str], ...] = ()  # (begin, end): end >= begin
+    refund_flag: str | None = None  # column that marks refund rows (negative amounts allowed)
+    link_setl_id: bool = False  # each row must have its settlement in setl_d
+    own: bool = False
+    optional: bool = False  # a region may not hand this table in
+    note: str = ""
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+
+def _m(name: str, cn: str, **kw) -> Column:
+    return Column(name, "money", cn, **kw)
+
+
+FIXMEDINS = Table(
+    name="fixmedins",
+    cn="定点医药机构",
+    columns=(
+        Column("fixmedins_code", "str", "定点医药机构编号", required=True, nullable=False),
+        Column("fixmedins_name", "str", "定点医药机构名称", required=True, nullable=False),
+        Column("fixmedins_type", "code", "定点医药机构类型", required=True, nullable=False, codes="fixmedins_type"),
+        Column("hosp_lv", "code", "医药机构等级", codes="hosp_lv", note="药店可为空"),
+        Column("inst_kind", "str", "机构类别（综合/专科/中医/妇幼/基层）", own=True),
+        Column("ownership", "str", "所有制（公立/民营）", own=True),
+        Column("admdvs", "admdvs", "机构所属医保区划", required=True, nullable=False),
+        Column("bed_cnt", "int", "定点床位数", own=True),
+        Column("drg_dip_flag", "code", "是否开展DRG/DIP付费", codes="flag01"),
+        Column("yigongti_id", "str", "所属县域医共体", own=True),
+        Column("lon", "float", "经度", own=True),
+        Column("lat", "float", "纬度", own=True),
+        Column("period", "period", "生效期间（床位等随期间变化时填写）", own=True),
+    ),
+    key=("fixmedins_code", "period"),
+    period_source="snapshot",
+    period_column="period",
+    admdvs_from_row=True,
+    note="一机构一行；床位数随期间变化时，每个期间一行（period 为生效月份）。",
+)
+
+SETL_D = Table(
+    name="setl_d",
+    cn="结算数据",
+    columns=(
+        Column("setl_id", "str", "结算ID", required=True, nullable=False),
+        Column("mdtrt_id", "str", "就诊ID", required=True, nullable=False),
+        Column("psn_no", "str", "人员编号", required=True, nullable=False, pseudonymise=True,
+               note="入湖前以带密钥的哈希替换，任何输出都不出现"),
+        Column("insutype", "code", "险种类型", required=True, nullable=False, codes="insutype"),
+        Column("psn_type", "str", "人员类别"),
+        Column("med_type", "code", "医疗类别", required=True, nullable=False, codes="med_type"),
+        Column("clr_type", "code", "清算类别", codes="clr_type"),
+        Column("fixmedins_code", "str", "定点医药机构编号", required=True, nullable=False),
+        Column("fix_blng_admdvs", "admdvs", "机构所属区划（就医地）", required=True, nullable=False),
+        Column("insu_admdvs", "admdvs", "参保地区划", required=True, nullable=False,
+               aliases=("insuplc_admdvs",)),
+        Column("begndate", "date", "开始日期（入院）"),
+        Column("enddate", "date", "结束日期（出院）"),
+        Column("setl_time", "datetime", "结算时间", required=True, nullable=False),
+        _m("medfee_sumamt", "医疗费总额", required=True, nullable=False),
+        _m("fulamt_ownpay_amt", "全自费金额", required=True),
+        _m("overlmt_selfpay", "超限价自费费用"),
+        _m("preselfpay_amt", "先行自付金额"),
+        _m("inscp_scp_amt", "符合政策范围金额", required=True, aliases=("inscp_amt",)),
+        _m("hifp_pay", "基本医疗保险统筹基金支出", required=True, nullable=False),
+        _m("hifmi_pay", "居民大病保险资金支出"),
+        _m("hifob_pay", "职工大额医疗费用补助基金支出"),
+        _m("cvlserv_pay", "公务员医疗补助资金支出"),
+        _m("maf_pay", "医疗救助基金支出"),
+        _m("oth_pay", "其他支出"),
+        _m("fund_pay_sumamt", "基金支付总额", required=True),
+        _m("acct_pay", "个人账户支出"),
+        _m("psn_cash_pay", "个人现金支出"),
+        _m("psn_part_amt", "个人负担总金额"),
+        Column("refd_setl_flag", "code", "退费结算标志", codes="flag01",
+               note="1 = 退费行（金额为负）；人次只计 0 行，金额取净额"),
+        Column("vali_flag", "code", "有效标志", codes="flag01", note="仅 1 计入；空值按 1"),
+        Column("setl_pay_way", "code", "结算方式", codes="setl_pay_way", own=True),
+    ),
+    key=("setl_id",),
+    period_source="setl_time",
+    period_column="setl_time",
+    parts=(
+        ("fulamt_ownpay_amt", "medfee_sumamt"),
+        ("inscp_scp_amt", "medfee_sumamt"),
+        ("fund_pay_sumamt", "medfee_sumamt"),
+        ("hifp_pay", "fund_pay_sumamt"),
+        ("hifp_pay", "medfee_sumamt"),
+        ("psn_part_amt", "medfee_sumamt"),
+    ),
+    ordered=(("begndate", "enddate"),),
+    refund_flag="refd_setl_flag",
+    note="一次结算一行，含门诊、住院、药店购药与退费；包括本地参保在外地就医（异地）与外地参保在本地就医。",
+)
+
+SETL_LIST = Table(
+    name="setl_list",
+    cn="医保结算清单",
+    columns=(
+        Column("setl_id", "str", "结算ID", required=True, nullable=False),
+        Column("fixmedins_code", "str", "定点医药机构编号", required=True, nullable=False),
+        Column("upld_time", "datetime", "上传时间"),
+        Column("qc_pass_flag", "code", "质控通过标志", codes="flag01"),
+        Column("adm_time", "datetime", "入院时间"),
+        Column("dscg_time", "datetime", "出院时间"),
+        Column("act_ipt_days", "int", "实际住院天数"),
+        Column("dscg_way", "str", "离院方式"),
+        Column("maindiag_code", "str", "主诊断编码（医保版 ICD-10）"),
+        Column("main_oprn_code", "str", "主手术操作编码（医保版 ICD-9-CM-3）"),
+        Column("grp_type", "code", "分组类型（DRG/DIP）", codes="grp_type", own=True),
+        Column("grp_code", "str", "DRG 组或 DIP 病种编码（QY/0000 为未入组）", own=True),
+        Column("grp_weight", "float", "相对权重 RW 或病种分值", own=True),
+    ),
+    key=("setl_id",),
+    period_source="link",
+    period_column="dscg_time",
+    ordered=(("adm_time", "dscg_time"),),
+    link_setl_id=True,
+    note="一次住院结算上传一份清单；期间随其结算（结算数据中找不到时按出院时间）。",
+)
+
+SETL_FEE = Table(
+    name="setl_fee",
+    cn="费用构成",
+    columns=(
+        Column("setl_id", "str", "结算ID", required=True, nullable=False),
+        Column("med_chrgitm_type", "str", "收费项目类别", required=True, nullable=False),
+        _m("item_sumamt", "明细项目费用总额", required=True, nullable=False),
+        _m("item_claa_amt", "甲类费用"),
+        _m("item_clab_amt", "乙类费用"),
+        _m("item_ownpay_amt", "自费费用"),
+    ),
+    key=("setl_id", "med_chrgitm_type"),
+    period_source="link",
+    parts=(("item_claa_amt", "item_sumamt"), ("item_clab_amt", "item_sumamt"),
+           ("item_ownpay_amt", "item_sumamt")),
+    link_setl_id=True,
+    optional=True,
+    note="可选；一次结算的每个收费项目类别一行（来自 4103 明细）。",
+)
+
+SPECIAL_CASE = Table(
+    name="special_case",
+    cn="特例单议",
+    columns=(
+        Column("setl_id", "str", "结算ID", required=True, nullable=False),
+        Column("fixmedins_code", "str", "定点医药机构编号", required=True, nullable=False),
+        Column("apply_date", "date", "申请日期", required=True, nullable=False),
+        Column("audit_result", "code", "审核结果（1 通过，0 不通过，空为待审）", codes="flag01"),
+        Column("audit_date", "date", "审核日期"),
+    ),
+    key=("setl_id",),
+    period_source="link",
+    period_column="apply_date",
+    ordered=(("apply_date", "audit_date"),),
+    link_setl_id=True,
+    own=True,
+    note="一份申请一行；期间随其结算。",
+)
+
+CLR_RESULT = Table(
+    name="clr_result",
+    cn="清算结果",
+    columns=(
+        Column("fixmedins_code", "str", "定点医药机构编号", required=True, nullable=False),
+        Column("period", "period", "清算期间", required=True, nullable=False),
+        _m("declared_amt", "医疗机构申报医保结算金额", required=True, nullable=False),
+        _m("deducted_amt", "违规扣除金额", required=True),
+        _m("paid_amt", "实际支付金额", required=True, nullable=False),
+    ),
+    key=("fixmedins_code", "period"),
+    period_source="column",
+    period_column="period",
+    parts=(("deducted_amt", "declared_amt"), ("paid_amt", "declared_amt")),
+    own=True,
+    note="每个机构每个期间一行，用于医保基金支付率。",
+)
+
+FUND_REPORT = Table(
+    name="fund_report",
+    cn="医保基金报表",
+    columns=(
+        Column("admdvs", "admdvs", "统筹地区区划", required=True, nullable=False),
+        Column("period", "period", "报表期间", required=True, nullable=False),
+        Column("fund", "code", "基金（employee/resident/assistance）", required=True, nullable=False, codes="fund"),
+        Column("item", "code", "报表项目", required=True, nullable=False, codes="fund_item"),
+        _m("amount", "金额（年初至本期累计）", required=True, nullable=False, allow_negative=True),
+    ),
+    key=("admdvs", "period", "fund", "item"),
+    period_source="column",
+    period_column="period",
+    admdvs_from_row=True,
+    own=True,
+    note="金额为年初至本期累计数；结余项可为负。",
+)
+
+PSN_COUNT = Table(
+    name="psn_count",
+    cn="参保人数",
+    columns=(
+        Column("admdvs", "admdvs", "统筹地区区划", required=True, nullable=False),
+        Column("period", "period", "期间", required=True, nullable=False),
+        Column("insutype", "code", "险种类型", required=True, nullable=False, codes="insutype"),
+        Column("psn_cnt", "int", "月末参保人数固化值", required=True, nullable=False),
+    ),
+    key=("admdvs", "period", "insutype"),
+    period_source="column",
+    period_column="period",
+    admdvs_from_row=True,
+    own=True,
+)
+
+BUDGET = Table(
+    name="budget",
+    cn="下一年度统筹地区医保总额",
+    columns=(
+        Column("admdvs", "admdvs", "统筹地区区划", required=True, nullable=False),
+        Column("year", "int", "预算年度", required=True, nullable=False),
+        Column("item", "code", "预算项目", required=True, nullable=False, codes="budget_item"),
+        _m("amount", "金额", required=True, nullable=False),
+    ),
+    key=("admdvs", "year", "item"),
+    period_source="year",
+    period_column="year",
+    admdvs_from_row=True,
+    own=True,
+    optional=True,
+)
+
+GRP_CATALOG = Table(
+    name="grp_catalog",
+    cn="DRG/DIP 分组目录",
+    columns=(
+        Column("grp_type", "code", "分组类型", required=True, nullable=False, codes="grp_type"),
+        Column("grp_code", "str", "DRG 组或 DIP 病种编码", required=True, nullable=False),
+        Column("grp_name", "str", "名称", required=True),
+        Column("adrg_code", "str", "ADRG 编码（DIP 可为类目）"),
+        Column("mdc_code", "str", "MDC 编码"),
+        Column("weight", "float", "相对权重 RW 或病种分值", required=True, nullable=False),
+        _m("pay_std", "付费标准（元）"),
+        Column("basic_grp_flag", "code", "是否基层病组", codes="flag01"),
+    ),
+    key=("grp_type", "grp_code"),
+    period_source="snapshot",
+    own=True,
+    note="所用分组方案版本的目录；再次导入即整体替换。",
+)
+
+EXTERNAL = Table(
+    name="external",
+    cn="其他指标（外部提供）",
+    columns=(
+        Column("admdvs", "admdvs", "统筹地区区划", required=True, nullable=False),
+        Column("period", "period", "期间", required=True, nullable=False),
+        Column("indicator_id", "int", "指标序号", required=True, nullable=False),
+        Column("fixmedins_code", "str", "机构编号（空为统筹地区）"),
+        Column("value", "float", "指标值", required=True, nullable=False),
+    ),
+    key=("admdvs", "period", "indicator_id", "fixmedins_code"),
+    period_source="column",
+    period_column="period",
+    admdvs_from_row=True,
+    own=True,
+    optional=True,
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (FIXMEDINS, SETL_D, SETL_LIST, SETL_FEE, SPECIAL_CASE, CLR_RESULT, FUND_REPORT,
+              PSN_COUNT, BUDGET, GRP_CATALOG, EXTERNAL)
+}
+
+# Load order: referenced tables before the ones that reference them.
+LOAD_ORDER = ("fixmedins", "grp_catalog", "setl_d", "setl_list", "setl_fee", "special_case",
+              "clr_result", "fund_report", "psn_count", "budget", "external")
+
+# Columns that identify a person: dropped on ingest (noted in the load report), never stored.
+PERSONAL_COLUMNS = frozenset({
+    "certno", "psn_cert_type", "psn_name", "name", "brdy", "birthday", "tel", "mob", "mobile",
+    "phone", "addr", "address", "live_addr", "mdtrt_cert_no", "card_sn", "email",
+})
+
+# Sentinel period for rows valid for all periods (snapshot tables loaded without a period).
+SNAPSHOT_PERIOD = "0000-00"
+
+
+def canonical_column(table: Table, raw: str) -> str | None:
+    """Map a file's column header (any case, alias) to the contract name, or None."""
+    key = raw.strip().lstrip("\ufeff").lower()
+    for c in table.columns:
+        if key == c.name or key in c.aliases:
+            return c.name
+    return None
