@@ -1,0 +1,59 @@
+"""Run a benchmark step in a child process and report wall time and peak memory (RSS).
+
+Each step runs in its own process so that peak memory is the step's own, not the sum of
+everything the benchmark did before it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import platform
+import resource
+import time
+from dataclasses import dataclass
+
+
+@dataclass
+class Measured:
+    name: str
+    seconds: float
+    peak_mib: float
+    result: object = None
+
+
+def _child(fn, args, queue):
+    t0 = time.perf_counter()
+    result = fn(*args)
+    elapsed = time.perf_counter() - t0
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    queue.put((elapsed, peak_kib / 1024, result))
+
+
+def measure(name: str, fn, *args) -> Measured:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(fn, args, queue))
+    proc.start()
+    elapsed, peak, result = queue.get()
+    proc.join()
+    if proc.exitcode:
+        raise RuntimeError(f"{name} failed with exit code {proc.exitcode}")
+    return Measured(name, elapsed, peak, result)
+
+
+def machine() -> str:
+    import os
+
+    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} 核, {mem_gib:.0f} GiB, Python {platform.python_version()}"
+
+
+def table(rows: list[Measured], baseline: str, work_rows: int) -> str:
+    base = next(r for r in rows if r.name == baseline)
+    out = ["| 步骤 | 秒 | 行/秒 | 峰值内存 MiB | 相对基准耗时 |", "|---|---:|---:|---:|---:|"]
+    for r in rows:
+        out.append(
+            f"| {r.name} | {r.seconds:.1f} | {work_rows / r.seconds:,.0f} | {r.peak_mib:,.0f} | "
+            f"{r.seconds / base.seconds:.2f}× |"
+        )
+    return "\n".join(out)
