@@ -1,0 +1,309 @@
+"""ingest_paths: files in, validated lake partitions + quarantine + provenance out.
+
+Per table (in LOAD_ORDER, so fixmedins and setl_d land before the tables that refer to
+them): every file of the table is streamed into a DuckDB staging table as raw text, the whole
+table is validated in SQL at once (so duplicate keys are found across files and several files
+of one month are combined), good rows replace their (admdvs, period) lake partitions, bad
+rows go to quarantine CSV files. DuckDB works in a scratch database under the work directory
+with the configured memory limit, so a large month spills to disk instead of failing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from .. import lake
+from ..config import Settings, get_settings
+from ..errors import ConfigError, InputFileError, LjdError
+from ..schema import LOAD_ORDER, TABLES
+from . import provenance
+from .detect import ADMDVS_RE, PERIOD_RE, FileSpec, describe, discover
+from .progress import NoProgress, ProgressHook
+from .pseudonym import hmac_pads
+from .readers import SourceReader, _Reencode, batch_schema
+from .report import FileResult, LoadReport
+from .rules import RULES
+from .validate import StagedFile, TablePlan, lit, q
+from .writer import QUARANTINE_DIR, quarantine_sql, write_partition, write_quarantine
+
+
+def ingest_paths(paths, settings: Settings | None = None, table: str | None = None,
+                 period: str | None = None, admdvs: str | None = None,
+                 progress: ProgressHook | None = None) -> LoadReport:
+    """Load files and/or directories into the lake; returns the load report.
+
+    table: force the table of every file; period: declare the month of every file (rows of
+    another month are quarantined); admdvs: the region (else settings, else inferred from
+    fixmedins). File-level problems are reported per file, never raised; a missing region
+    or an invalid argument raises ConfigError.
+    """
+    settings = settings or get_settings()
+    progress = progress or NoProgress()
+    _check_args(table, period, admdvs)
+    workdir = Path(settings.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    load_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    qdir = workdir / QUARANTINE_DIR / load_id
+    report = LoadReport(load_id=load_id, workdir=str(workdir), started=provenance.now(),
+                        quarantine_dir=str(qdir))
+
+    files = discover([Path(p) for p in paths])
+    if not files:
+        raise ConfigError("没有找到可导入的文件。", "请指定 .csv、.xlsx 或 .parquet 文件，或包含它们的目录。")
+    groups: dict[str, list[tuple[FileSpec, FileResult]]] = defaultdict(list)
+    for f in files:
+        spec = describe(f, table, period)
+        res = FileResult(path=str(f), load_id=load_id, table=spec.table, format=spec.fmt,
+                         declared_period=spec.period, started=provenance.now())
+        report.files.append(res)
+        if period and spec.period_from_name and spec.period_from_name != period:
+            res.notes.append(f"文件名中的月份 {spec.period_from_name} 与 --period {period} 不同，按 --period 处理。")
+        if spec.fmt is None:
+            _reject(res, InputFileError(f, RULES["unsupported_format"].message + "。",
+                                        "Excel 97-2003（.xls）请另存为 .xlsx。", code="unsupported_format"))
+        elif spec.table is None:
+            _reject(res, InputFileError(f, "无法从文件名识别数据表。",
+                                        f"文件名应以表名开头（如 setl_d_2025-03.csv），或用 --table 指定；"
+                                        f"表名：{'、'.join(LOAD_ORDER)}。", code="unknown_table"))
+        else:
+            groups[spec.table].append((spec, res))
+
+    region, source = _initial_region(admdvs, settings)
+    if region is None:
+        region = _infer_region(workdir)
+        source = "fixmedins" if region else None
+    needs_region = [t for t in groups if not TABLES[t].admdvs_from_row]
+    if region is None and needs_region and "fixmedins" not in groups:
+        raise ConfigError(RULES["region_unknown"].name + "：既没有 --admdvs 与配置 region_admdvs，"
+                          "数据湖和本次导入中也没有定点医药机构表。",
+                          "请用 --admdvs 140400 这样的 6 位区划代码指定，或在配置中设置 region_admdvs。",
+                          code="region_unknown")
+
+    scratch = workdir / "tmp" / f"ingest-{load_id}"
+    scratch.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(scratch / "stage.duckdb"), config={
+        "memory_limit": settings.duckdb_memory_limit,
+        "threads": max(1, int(settings.duckdb_threads)),
+        "temp_directory": str(scratch / "spill"),
+        "preserve_insertion_order": False,
+    })
+    pads = hmac_pads(settings.resolve_pseudonym_key())
+    try:
+        for tname in LOAD_ORDER:
+            if tname not in groups:
+                continue
+            members = groups[tname]
+            if region is None and not TABLES[tname].admdvs_from_row:
+                err = ConfigError(RULES["region_unknown"].message, code="region_unknown")
+                for _, res in members:
+                    _reject(res, err)
+                continue
+            try:
+                _load_table(con, tname, members, region, settings, pads, qdir, progress)
+            except LjdError as exc:
+                for _, res in members:
+                    if res.status == "pending":
+                        _reject(res, exc)
+            if tname == "fixmedins" and region is None:
+                region = _infer_region(workdir)
+                source = "fixmedins" if region else None
+                if region:
+                    report.notes.append(f"统筹地区区划按定点医药机构表推断为 {region}。")
+    finally:
+        con.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+        _cleanup_tmp_root(workdir)
+
+    report.region_admdvs, report.region_source = region, source
+    report.finished = provenance.now()
+    for res in report.files:
+        res.finished = res.finished or report.finished
+    provenance.append(workdir, report.files)
+    provenance.write_report(report, qdir)
+    return report
+
+
+# ---- one table ---------------------------------------------------------------------------
+
+
+def _load_table(con, tname, members, region, settings, pads, qdir, progress) -> None:
+    t = TABLES[tname]
+    staged: list[StagedFile] = []
+    by_index: dict[int, FileResult] = {}
+    for i, (spec, res) in enumerate(members):
+        stage = _stage_file(con, spec, res, i, t, progress)
+        if stage is not None:
+            staged.append(stage)
+            by_index[i] = res
+    if not staged:
+        return
+    plan = TablePlan(table=t, files=staged, region=region, workdir=Path(settings.workdir),
+                     extra_codes=settings.extra_codes)
+    key = f"validate:{tname}"
+    progress.start(key, f"校验 {tname}（{t.cn}）", 3)
+    con.execute(f"CREATE OR REPLACE TABLE chk AS {plan.chk_sql()}")
+    for s in staged:
+        con.execute(f"DROP TABLE IF EXISTS {s.stage}")
+    progress.advance(key)
+    counts = con.execute("SELECT _file, count(*), count(*) FILTER (WHERE _bad) FROM chk GROUP BY 1").fetchall()
+    for idx, n, bad in counts:
+        res = by_index[idx]
+        res.rows_read, res.rows_quarantined, res.rows_accepted = n, bad, n - bad
+    con.execute(f"CREATE OR REPLACE TABLE q_fail AS {plan.failures_sql()}", _params(plan.failures_sql(), pads))
+    for idx, rule, n in con.execute(
+            "SELECT _file, _f.rule, count(DISTINCT _line) FROM q_fail GROUP BY ALL ORDER BY ALL").fetchall():
+        by_index[idx].rule_counts[rule] = n
+    parts = con.execute("SELECT DISTINCT _file, _admdvs, _period FROM chk WHERE NOT _bad ORDER BY ALL").fetchall()
+    progress.advance(key, 2)
+    progress.done(key)
+
+    targets = sorted({(a, p) for _, a, p in parts})
+    wkey = f"write:{tname}"
+    progress.start(wkey, f"写入 {tname} 分区", len(targets))
+    sql = plan.lake_select()
+    params = _params(sql, pads)
+    for admdvs, period in targets:
+        write_partition(con, plan, admdvs, period, params)
+        progress.advance(wkey)
+    progress.done(wkey)
+    for idx, a, p in parts:
+        by_index[idx].partitions.append(f"{a}/{p}")
+        if p not in by_index[idx].periods:
+            by_index[idx].periods.append(p)
+
+    used: set[str] = set()
+    for s in staged:
+        res = by_index[s.index]
+        if res.rows_quarantined:
+            stem = Path(res.path).stem
+            name, n = f"{stem}.csv", 1
+            while name in used:
+                n += 1
+                name = f"{stem}-{n}.csv"
+            used.add(name)
+            qsql = quarantine_sql(plan, s.index, res.path, Path(res.path).name)
+            write_quarantine(con, qsql, _params(qsql, pads), qdir / name)
+            res.quarantine_file = str(qdir / name)
+        res.status = "partial" if res.rows_quarantined else "ok"
+        if res.rows_read == 0:
+            res.status = "rejected"
+            res.error_code = "empty_file"
+            res.error = f"文件 {res.path}：没有数据行。"
+        res.notes.extend(plan.notes)
+        res.finished = provenance.now()
+    con.execute("DROP TABLE IF EXISTS chk; DROP TABLE IF EXISTS q_fail")
+
+
+def _stage_file(con, spec: FileSpec, res: FileResult, index: int, t, progress) -> StagedFile | None:
+    """Stream one file into DuckDB table stage_<index> (raw text + _line)."""
+    path = spec.path
+    key = f"read:{path}"
+    try:
+        res.size = path.stat().st_size if path.exists() else None
+        reader = SourceReader(path, spec.fmt, t, on_progress=lambda n: progress.advance(key, n))
+        plan = reader.open()
+        res.sha256 = provenance.sha256_of(path)
+        progress.start(key, f"读取 {path.name}", reader.total)
+        for attempt in range(2):
+            stage = f"stage_{index}"
+            schema = batch_schema(plan)
+            cols = ", ".join(f"{q(f.name)} {'BIGINT' if f.name == '_line' else 'VARCHAR'}" for f in schema)
+            con.execute(f"CREATE OR REPLACE TABLE {stage} ({cols})")
+            try:
+                for batch in reader.batches():
+                    con.register("_batch", pa.Table.from_batches([batch]))
+                    con.execute(f"INSERT INTO {stage} SELECT * FROM _batch")
+                    con.unregister("_batch")
+                break
+            except _Reencode:
+                if attempt:
+                    raise
+                reader.reopen_as_gb18030()
+                plan = reader.plan
+                progress.start(key, f"读取 {path.name}（GB18030 重读）", reader.total)
+        res.encoding = reader.encoding
+        progress.done(key)
+    except InputFileError as exc:
+        _reject(res, exc)
+        progress.done(key)
+        return None
+    except Exception as exc:  # noqa: BLE001 - a broken file must not stop the others
+        _reject(res, InputFileError(path, f"无法读取：{exc}", code="unreadable_file"))
+        progress.done(key)
+        return None
+    res.blank_rows = reader.blank_rows
+    if plan.personal:
+        res.dropped_personal_columns = list(plan.personal)
+        res.notes.append(f"已删除 {len(plan.personal)} 个个人信息列：{'、'.join(plan.personal)}（未读取其值）。")
+    if plan.ignored:
+        res.ignored_columns = list(plan.ignored)
+        res.notes.append(f"忽略 {len(plan.ignored)} 个契约外的列：{'、'.join(plan.ignored)}。")
+    if plan.duplicated:
+        res.notes.append(f"以下列与前面的列对应同一契约列，已忽略：{'、'.join(plan.duplicated)}。")
+    if reader.blank_rows:
+        res.notes.append(f"跳过 {reader.blank_rows} 个空行。")
+    return StagedFile(index=index, stage=f"stage_{index}", columns=plan.columns, name=path.name,
+                      declared_period=spec.period)
+
+
+# ---- helpers -----------------------------------------------------------------------------
+
+
+def _params(sql: str, pads: dict[str, bytes]) -> dict | None:
+    return dict(pads) if "$ljd_" in sql else None
+
+
+def _reject(res: FileResult, exc: LjdError) -> None:
+    res.status = "rejected"
+    res.error_code = exc.code if exc.code in RULES else "unreadable_file"
+    res.error = exc.message + (f"（{exc.hint}）" if exc.hint else "")
+    res.finished = provenance.now()
+
+
+def _check_args(table, period, admdvs) -> None:
+    if table is not None and table not in TABLES:
+        raise ConfigError(f"未知的数据表：{table}", f"可用的表：{'、'.join(LOAD_ORDER)}")
+    if period is not None and not PERIOD_RE.match(period):
+        raise ConfigError(f"期间 {period} 格式不正确，应为 YYYY-MM（如 2025-03）。", code="bad_period")
+    if admdvs is not None and not ADMDVS_RE.match(admdvs):
+        raise ConfigError(f"区划代码 {admdvs} 不是 6 位数字。", code="bad_admdvs")
+
+
+def _initial_region(admdvs, settings) -> tuple[str | None, str | None]:
+    if admdvs:
+        return admdvs, "argument"
+    if settings.region_admdvs:
+        if not ADMDVS_RE.match(settings.region_admdvs):
+            raise ConfigError(f"配置 region_admdvs={settings.region_admdvs} 不是 6 位数字。")
+        return settings.region_admdvs, "settings"
+    return None, None
+
+
+def _infer_region(workdir: Path) -> str | None:
+    """The most common admdvs of the medical institutions (fixmedins_type 1) in the lake."""
+    if not lake.has_data(workdir, "fixmedins"):
+        return None
+    glob = lit(lake.table_glob(workdir, "fixmedins"))
+    con = duckdb.connect()
+    try:
+        row = con.execute(
+            f"SELECT admdvs FROM read_parquet({glob}, union_by_name=true) WHERE fixmedins_type = '1' "
+            f"GROUP BY admdvs ORDER BY count(*) DESC, admdvs LIMIT 1").fetchone()
+    finally:
+        con.close()
+    return row[0] if row else None
+
+
+def _cleanup_tmp_root(workdir: Path) -> None:
+    root = workdir / "tmp"
+    try:
+        root.rmdir()  # only if empty: another load may be running
+    except OSError:
+        pass

@@ -1,0 +1,62 @@
+"""The registry of ingest rules: stable English codes, Chinese names and messages.
+
+Row rules send a row to quarantine; file rules reject a whole file. The docs (docs/ingest.md)
+carry a table generated from this registry, and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str  # Chinese name shown in reports and quarantine files
+    message: str  # Chinese explanation; row messages are prefixed with file, line and column
+    level: Literal["row", "file"]
+
+
+_RULES = (
+    # ---- row rules (the row goes to quarantine; the other rows still load) ----
+    Rule("bad_row", "列数不符", "该行的列数与表头不一致（可能含未加引号的分隔符或换行）", "row"),
+    Rule("blank_required", "必填值为空", "该列不允许为空", "row"),
+    Rule("bad_number", "数值格式错误", "不是合法的数字", "row"),
+    Rule("money_scale", "金额超过两位小数", "金额以元为单位，最多保留 2 位小数", "row"),
+    Rule("bad_date", "日期格式错误", "不是合法的日期或日期时间（如 2025-03-01 或 2025-03-01 10:20:00）", "row"),
+    Rule("bad_admdvs", "区划代码格式错误", "医保区划代码应为 6 位数字", "row"),
+    Rule("bad_period", "期间格式错误", "期间应为 YYYY-MM（如 2025-03），年度应为 4 位数字；或无法确定该行所属期间", "row"),
+    Rule("unknown_code", "代码不在代码表中", "代码不在国家代码表或本地扩展代码（extra_codes）中", "row"),
+    Rule("duplicate_key", "主键重复", "本次导入中已有相同主键的行（保留第一次出现的行）", "row"),
+    Rule("negative_amount", "非退费行金额为负", "只有退费行（refd_setl_flag=1）的金额可以为负", "row"),
+    Rule("part_exceeds_total", "分项大于总额", "分项金额的绝对值大于其所属总额的绝对值", "row"),
+    Rule("end_before_begin", "结束早于开始", "结束日期/时间早于开始日期/时间", "row"),
+    Rule("orphan_settlement", "找不到对应结算", "结算ID 既不在本次导入的结算数据中，也不在数据湖中", "row"),
+    Rule("unknown_fixmedins", "本地机构不在定点机构表", "机构所属区划为本统筹地区，但机构编号不在定点医药机构表中", "row"),
+    Rule("period_mismatch", "期间与声明月份不符", "该行所属期间与文件名或 --period 声明的月份不一致", "row"),
+    # ---- file rules (the whole file is not loaded; the other files still load) ----
+    Rule("missing_column", "缺少必需列", "文件缺少契约规定的必需列", "file"),
+    Rule("empty_file", "空文件", "文件为空或只有表头，没有数据行", "file"),
+    Rule("unreadable_file", "文件无法读取", "文件不存在、已损坏或编码无法识别", "file"),
+    Rule("unknown_table", "无法识别数据表", "无法从文件名识别数据表，请用 --table 指定", "file"),
+    Rule("unsupported_format", "不支持的文件格式", "只支持 .csv/.txt、.xlsx 与 .parquet", "file"),
+    Rule("region_unknown", "无法确定统筹地区", "请用 --admdvs 或配置 region_admdvs 指定，或先导入定点医药机构表", "file"),
+)
+
+RULES: dict[str, Rule] = {r.code: r for r in _RULES}
+ROW_RULES = [r for r in _RULES if r.level == "row"]
+FILE_RULES = [r for r in _RULES if r.level == "file"]
+
+
+def rule_name(code: str) -> str:
+    return RULES[code].name if code in RULES else code
+
+
+def rules_markdown() -> str:
+    """The rule table of docs/ingest.md (kept identical by a test)."""
+    lines = ["| 规则代码 | 级别 | 规则名称 | 说明 |", "|---|---|---|---|"]
+    for r in _RULES:
+        level = "行（隔离该行）" if r.level == "row" else "文件（整个文件不导入）"
+        lines.append(f"| `{r.code}` | {level} | {r.name} | {r.message} |")
+    return "\n".join(lines)

@@ -1,0 +1,338 @@
+"""Contract validation as DuckDB SQL over the staged (all-string) rows of one table.
+
+Every rule is a boolean SQL condition on the raw text of a row; all of them are evaluated for
+every row (lazy collection: nothing stops at the first failure). A row with any failure is
+"bad"; for bad rows only, the failures are expanded into one quarantine line each.
+Typed values are computed from the same text with exact casts (string -> DECIMAL(18,2)).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import lake
+from ..schema import SNAPSHOT_PERIOD, Table, code_table
+from .pseudonym import token_sql
+from .rules import RULES
+
+NUM_RE = r"^-?\d+(\.\d+)?$"
+MONEY_RE = r"^-?\d{1,16}(\.\d{1,2}0*)?$"  # trailing zeros beyond 2 places are harmless
+INT_RE = r"^(-?\d+)(\.0+)?$"
+PERIOD_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
+ADMDVS_RE = r"^\d{6}$"
+YEAR_RE = r"^(\d{4})(\.0+)?$"
+
+
+def lit(value: str | None) -> str:
+    if value is None:
+        return "NULL"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def date_sql(v: str) -> str:
+    return (f"COALESCE(TRY_CAST({v} AS DATE), "
+            f"TRY_CAST(try_strptime({v}, ['%Y/%m/%d', '%Y%m%d', '%Y/%m/%d %H:%M:%S', "
+            f"'%Y%m%d%H%M%S']) AS DATE))")
+
+
+def ts_sql(v: str) -> str:
+    return (f"COALESCE(TRY_CAST({v} AS TIMESTAMP), "
+            f"try_strptime({v}, ['%Y/%m/%d %H:%M:%S', '%Y/%m/%d %H:%M', '%Y/%m/%d', "
+            f"'%Y%m%d%H%M%S', '%Y%m%d']))")
+
+
+def typed_sql(dtype: str, v: str) -> str:
+    """The lake value of a raw column (only ever used on rows that passed the checks)."""
+    if dtype == "money":
+        return f"TRY_CAST({v} AS DECIMAL(18,2))"
+    if dtype == "int":
+        return f"TRY_CAST(NULLIF(regexp_extract({v}, '{INT_RE}', 1), '') AS BIGINT)"
+    if dtype == "float":
+        return f"TRY_CAST({v} AS DOUBLE)"
+    if dtype == "date":
+        return date_sql(v)
+    if dtype == "datetime":
+        return ts_sql(v)
+    return v
+
+
+@dataclass
+class Check:
+    rule: str
+    column: str  # column label shown to the user
+    cond: str  # SQL, true when the row fails
+    value: str  # SQL for the raw value shown
+    detail: str  # SQL for the Chinese explanation
+
+
+@dataclass
+class StagedFile:
+    index: int
+    stage: str  # DuckDB table with the staged rows
+    columns: list[str]
+    name: str  # file name used in messages
+    declared_period: str | None
+
+
+@dataclass
+class TablePlan:
+    table: Table
+    files: list[StagedFile]
+    region: str | None
+    workdir: Path
+    extra_codes: dict[str, dict[str, str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    # ---- SQL pieces -------------------------------------------------------------------
+    def src_sql(self) -> str:
+        parts = []
+        for f in self.files:
+            cols = [
+                f"NULLIF(trim({q(c.name)}), '') AS {q(c.name)}" if c.name in f.columns
+                else f"NULL::VARCHAR AS {q(c.name)}"
+                for c in self.table.columns
+            ]
+            parts.append(f"SELECT {f.index} AS _file, _line, _badrow, {', '.join(cols)} FROM {f.stage}")
+        return "\nUNION ALL\n".join(parts)
+
+    @property
+    def link(self) -> bool:
+        return self.table.link_setl_id
+
+    @property
+    def check_fixmedins(self) -> bool:
+        cols = self.table.column_names
+        return "fix_blng_admdvs" in cols and "fixmedins_code" in cols
+
+    def period_sql(self) -> str:
+        t = self.table
+        src = t.period_source
+        if src == "setl_time":
+            return f"strftime({ts_sql('setl_time')}, '%Y-%m')"
+        if src == "link":
+            fallback = "NULL"
+            if t.period_column:
+                dt = t.column(t.period_column).dtype
+                conv = ts_sql(q(t.period_column)) if dt == "datetime" else date_sql(q(t.period_column))
+                fallback = f"strftime({conv}, '%Y-%m')"
+            return f"COALESCE(_l_period, {fallback})"
+        if src == "column":
+            pc = q(t.period_column)
+            return f"CASE WHEN regexp_full_match({pc}, '{PERIOD_RE}') THEN {pc} END"
+        if src == "year":
+            return f"NULLIF(regexp_extract({q(t.period_column)}, '{YEAR_RE}', 1), '')"
+        # snapshot: its own period column when filled, else the all-periods sentinel
+        if "period" in t.column_names:
+            return (f"CASE WHEN period IS NULL THEN {lit(SNAPSHOT_PERIOD)} "
+                    f"WHEN regexp_full_match(period, '{PERIOD_RE}') THEN period END")
+        return lit(SNAPSHOT_PERIOD)
+
+    def admdvs_sql(self) -> str:
+        if self.table.admdvs_from_row:
+            return f"CASE WHEN regexp_full_match(admdvs, '{ADMDVS_RE}') THEN admdvs END"
+        return lit(self.region)
+
+    def declared_sql(self) -> str:
+        if self.table.period_source in ("snapshot", "year"):
+            return "NULL::VARCHAR"
+        whens = " ".join(f"WHEN {f.index} THEN {lit(f.declared_period)}"
+                         for f in self.files if f.declared_period)
+        return f"CASE _file {whens} END" if whens else "NULL::VARCHAR"
+
+    def checks(self) -> list[Check]:
+        t = self.table
+        out: list[Check] = []
+
+        def label(c):
+            return f"{c.name}（{c.cn}）"
+
+        def shown(v):
+            return f"'值「' || {v} || '」'"
+
+        for c in t.columns:
+            v = q(c.name)
+            if not c.nullable:
+                out.append(Check("blank_required", c.name, f"{v} IS NULL", "NULL",
+                                 lit(f"{label(c)}为必填，不能为空")))
+            if c.dtype == "money":
+                out.append(Check("bad_number", c.name,
+                                 f"{v} IS NOT NULL AND NOT regexp_full_match({v}, '{NUM_RE}')", v,
+                                 f"{shown(v)} || {lit('不是合法的金额数字')}"))
+                out.append(Check("money_scale", c.name,
+                                 f"regexp_full_match({v}, '{NUM_RE}') AND NOT regexp_full_match({v}, '{MONEY_RE}')",
+                                 v, f"{shown(v)} || {lit('超过 2 位小数（金额以元为单位）')}"))
+                if not c.allow_negative:
+                    refund = (f"COALESCE({q(t.refund_flag)} = '1', false)" if t.refund_flag else "false")
+                    out.append(Check("negative_amount", c.name,
+                                     f"TRY_CAST({v} AS DECIMAL(38,10)) < 0 AND NOT {refund}", v,
+                                     f"{shown(v)} || {lit('为负数，但该行不是退费行')}"))
+            elif c.dtype == "int":
+                out.append(Check("bad_number", c.name,
+                                 f"{v} IS NOT NULL AND {typed_sql('int', v)} IS NULL", v,
+                                 f"{shown(v)} || {lit('不是合法的整数')}"))
+            elif c.dtype == "float":
+                out.append(Check("bad_number", c.name,
+                                 f"{v} IS NOT NULL AND TRY_CAST({v} AS DOUBLE) IS NULL", v,
+                                 f"{shown(v)} || {lit('不是合法的数字')}"))
+            elif c.dtype in ("date", "datetime"):
+                out.append(Check("bad_date", c.name,
+                                 f"{v} IS NOT NULL AND {typed_sql(c.dtype, v)} IS NULL", v,
+                                 f"{shown(v)} || {lit('不是合法的日期' if c.dtype == 'date' else '不是合法的日期时间')}"))
+            elif c.dtype == "admdvs":
+                out.append(Check("bad_admdvs", c.name,
+                                 f"{v} IS NOT NULL AND NOT regexp_full_match({v}, '{ADMDVS_RE}')", v,
+                                 f"{shown(v)} || {lit('不是 6 位数字的医保区划代码')}"))
+            elif c.dtype == "period":
+                out.append(Check("bad_period", c.name,
+                                 f"{v} IS NOT NULL AND NOT regexp_full_match({v}, '{PERIOD_RE}')", v,
+                                 f"{shown(v)} || {lit('不是 YYYY-MM 格式的期间')}"))
+            if c.dtype == "code" and c.codes:
+                codes = sorted(code_table(c.codes, self.extra_codes))
+                listed = ", ".join(lit(x) for x in codes)
+                sample = "、".join(codes[:12]) + ("……" if len(codes) > 12 else "")
+                out.append(Check("unknown_code", c.name,
+                                 f"{v} IS NOT NULL AND {v} NOT IN ({listed})", v,
+                                 f"{shown(v)} || {lit(f'不在代码表 {c.codes} 中（可用：{sample}；地方代码请在 extra_codes 中配置）')}"))
+        if t.period_source == "year":
+            yc = q(t.period_column)
+            out.append(Check("bad_period", t.period_column,
+                             f"{yc} IS NOT NULL AND regexp_extract({yc}, '{YEAR_RE}', 1) = ''", yc,
+                             f"{shown(yc)} || {lit('不是 4 位数字的年度')}"))
+        for part, whole in t.parts:
+            pv, wv = q(part), q(whole)
+            out.append(Check(
+                "part_exceeds_total", part,
+                f"abs(TRY_CAST({pv} AS DECIMAL(38,10))) > abs(TRY_CAST({wv} AS DECIMAL(38,10)))", pv,
+                f"{shown(pv)} || {lit(f'的绝对值大于 {whole}（{t.column(whole).cn}）的值「')} || {wv} || '」'"))
+        for begin, end in t.ordered:
+            bc, ec = t.column(begin), t.column(end)
+            out.append(Check(
+                "end_before_begin", end,
+                f"{typed_sql(ec.dtype, q(end))} < {typed_sql(bc.dtype, q(begin))}", q(end),
+                f"{shown(q(end))} || {lit(f'早于 {begin}（{bc.cn}）的值「')} || {q(begin)} || '」'"))
+        keys = list(t.key)
+        key_val = " || '|' || ".join(f"COALESCE({q(k)}, '')" for k in keys)
+        out.append(Check("duplicate_key", "+".join(keys), "_dup", key_val,
+                         f"'主键「' || {key_val} || '」在本次导入中重复，已保留第一次出现的行'"))
+        if self.link:
+            out.append(Check("orphan_settlement", "setl_id",
+                             "setl_id IS NOT NULL AND _l_period IS NULL", "setl_id",
+                             f"{shown('setl_id')} || {lit('在结算数据（setl_d）中找不到（本次导入与数据湖均无）')}"))
+        if self.check_fixmedins and self.region and self._lake_fixmedins():
+            out.append(Check(
+                "unknown_fixmedins", "fixmedins_code",
+                f"fix_blng_admdvs = {lit(self.region)} AND fixmedins_code IS NOT NULL AND _f_code IS NULL",
+                "fixmedins_code",
+                f"{shown('fixmedins_code')} || {lit(f'是本统筹地区（{self.region}）的机构，但不在定点医药机构表（fixmedins）中')}"))
+        if self.declared_sql() != "NULL::VARCHAR":
+            out.append(Check("period_mismatch", t.period_column or "period",
+                             "_declared IS NOT NULL AND _period IS NOT NULL AND _period <> _declared",
+                             "_period",
+                             f"'该行属于期间 ' || _period || '，与声明的月份 ' || _declared || ' 不符'"))
+        # Wrap every check so that a bad_row (fields unknown) reports only itself.
+        for ch in out:
+            ch.cond = f"(_badrow IS NULL AND COALESCE({ch.cond}, false))"
+        out.insert(0, Check("bad_row", "（整行）", "(_badrow IS NOT NULL)", "_badrow",
+                            f"{lit('该行列数与表头不一致：')} || _badrow"))
+        return out
+
+    def _lake_fixmedins(self) -> bool:
+        return lake.has_data(self.workdir, "fixmedins")
+
+    def _glob(self, table: str) -> str:
+        return lit(lake.table_glob(self.workdir, table))
+
+    def chk_sql(self) -> str:
+        """The staged rows with everything the checks need, and the `_bad` flag."""
+        t = self.table
+        joins = []
+        extra = []
+        if self.link:
+            if lake.has_data(self.workdir, "setl_d"):
+                joins.append(
+                    f"LEFT JOIN (SELECT setl_id AS _l_setl_id, min(period) AS _l_period "
+                    f"FROM read_parquet({self._glob('setl_d')}, union_by_name=true) GROUP BY 1) l "
+                    f"ON s.setl_id = l._l_setl_id")
+                extra.append("l._l_period")
+            else:
+                extra.append("NULL::VARCHAR AS _l_period")
+        if self.check_fixmedins:
+            if self.region and self._lake_fixmedins():
+                joins.append(
+                    f"LEFT JOIN (SELECT DISTINCT fixmedins_code AS _f_code "
+                    f"FROM read_parquet({self._glob('fixmedins')}, union_by_name=true)) f "
+                    f"ON s.fixmedins_code = f._f_code")
+                extra.append("f._f_code")
+            else:
+                extra.append("NULL::VARCHAR AS _f_code")
+                if self.region:
+                    self.notes.append("数据湖中还没有定点医药机构表，本次未核对机构编号（unknown_fixmedins）。")
+        keys = ", ".join(q(k) for k in t.key)
+        # Duplicates: only keys seen twice are windowed, which keeps the sort small.
+        dup_cte = (
+            f"dk AS (SELECT {keys} FROM src WHERE _badrow IS NULL GROUP BY ALL HAVING count(*) > 1), "
+            f"dr AS (SELECT _file AS _d_file, _line AS _d_line FROM ("
+            f"SELECT s._file, s._line, row_number() OVER (PARTITION BY {', '.join('s.' + q(k) for k in t.key)} "
+            f"ORDER BY s._file, s._line) AS rn FROM src s SEMI JOIN dk USING ({keys}) "
+            f"WHERE s._badrow IS NULL) WHERE rn > 1)"
+        )
+        base = (
+            f"SELECT s.*, {', '.join(extra + [''])}"
+            f"(dr._d_line IS NOT NULL) AS _dup "
+            f"FROM src s {' '.join(joins)} "
+            f"LEFT JOIN dr ON s._file = dr._d_file AND s._line = dr._d_line"
+        )
+        derived = (f"SELECT b.*, {self.period_sql()} AS _period, {self.admdvs_sql()} AS _admdvs, "
+                   f"{self.declared_sql()} AS _declared FROM ({base}) b")
+        conds = " OR ".join(ch.cond for ch in self.checks())
+        return (f"WITH src AS ({self.src_sql()}), {dup_cte} "
+                f"SELECT d.*, ({conds} OR d._period IS NULL OR d._admdvs IS NULL) AS _bad "
+                f"FROM ({derived}) d")
+
+    def failures_sql(self, key_pads: bool = True) -> str:
+        """One row per failure of every bad row (quarantine lines), all files of the table."""
+        checks = self.checks()
+        structs = ", ".join(
+            f"CASE WHEN {ch.cond} THEN {{'ord': {i}, 'rule': {lit(ch.rule)}, 'col': {lit(ch.column)}, "
+            f"'val': CAST({self._shown_value(ch)} AS VARCHAR), 'detail': CAST({ch.detail} AS VARCHAR)}} END"
+            for i, ch in enumerate(checks))
+        fallback = (f"{{'ord': {len(checks)}, 'rule': 'bad_period', 'col': {lit(self.table.period_column or 'period')}, "
+                    f"'val': NULL::VARCHAR, 'detail': '无法确定该行所属期间'}}")
+        fails = (f"CASE WHEN len(list_filter([{structs}], lambda x: x IS NOT NULL)) = 0 THEN [{fallback}] "
+                 f"ELSE list_filter([{structs}], lambda x: x IS NOT NULL) END")
+        return f"SELECT c.*, unnest({fails}) AS _f FROM chk c WHERE _bad"
+
+    def _shown_value(self, ch: Check) -> str:
+        # psn_no is never shown in clear, not even in quarantine
+        if ch.value == q("psn_no"):
+            return token_sql(q("psn_no"))
+        return ch.value
+
+    def lake_select(self) -> str:
+        """Typed lake columns of the good rows of one partition ($adm, $per)."""
+        t = self.table
+        cols = []
+        for f in lake.lake_schema(t):
+            if f.name == "period":
+                cols.append("_period AS period")
+            elif f.name == "admdvs":
+                cols.append("_admdvs AS admdvs")
+            else:
+                c = t.column(f.name)
+                expr = token_sql(q(c.name)) if c.pseudonymise else typed_sql(c.dtype, q(c.name))
+                cols.append(f"{expr} AS {q(c.name)}")
+        return (f"SELECT {', '.join(cols)} FROM chk WHERE NOT _bad AND _admdvs = $adm AND _period = $per "
+                f"ORDER BY _file, _line")
+
+    def uses_pads(self) -> bool:
+        return any(c.pseudonymise for c in self.table.columns)
+
+
+def rule_names_sql(col: str) -> str:
+    whens = " ".join(f"WHEN {lit(code)} THEN {lit(r.name)}" for code, r in RULES.items())
+    return f"CASE {col} {whens} END"

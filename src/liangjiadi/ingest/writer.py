@@ -1,0 +1,60 @@
+"""Writing results: good rows to the lake partitions, bad rows to quarantine CSV files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from .. import lake
+from .validate import TablePlan, lit, q, rule_names_sql
+from .pseudonym import token_sql
+
+QUARANTINE_DIR = "quarantine"
+# Quarantine header (the first seven columns); the row's raw contract columns follow.
+Q_META = ["来源文件", "行号", "规则代码", "规则名称", "列名", "原始值", "说明"]
+
+
+def write_partition(con, plan: TablePlan, admdvs: str, period: str, params: dict) -> int:
+    """Replace one lake partition with the good rows of this load (atomic swap in lake.py)."""
+    reader = con.sql(plan.lake_select(), params={**(params or {}), "adm": admdvs, "per": period}
+                     ).to_arrow_reader(200_000)
+    return lake.replace_partition(plan.workdir, plan.table.name, admdvs, period, reader)
+
+
+def quarantine_sql(plan: TablePlan, file_index: int, source: str, shown_name: str) -> str:
+    raw_cols = []
+    for c in plan.table.columns:
+        expr = token_sql(q(c.name)) if c.pseudonymise else q(c.name)
+        raw_cols.append(f"{expr} AS {q(c.name)}")
+    message = (f"'文件 ' || {lit(shown_name)} || ' 第 ' || CAST(_line AS VARCHAR) || ' 行，列 ' "
+               f"|| _f.col || '：' || COALESCE(_f.detail, '')")
+    return (
+        f"SELECT {lit(source)} AS {q(Q_META[0])}, _line AS {q(Q_META[1])}, "
+        f"_f.rule AS {q(Q_META[2])}, {rule_names_sql('_f.rule')} AS {q(Q_META[3])}, "
+        f"_f.col AS {q(Q_META[4])}, _f.val AS {q(Q_META[5])}, {message} AS {q(Q_META[6])}, "
+        f"{', '.join(raw_cols)} FROM q_fail WHERE _file = {file_index} ORDER BY _line, _f.ord"
+    )
+
+
+def write_quarantine(con, sql: str, params: dict, target: Path) -> int:
+    """Stream the quarantine lines into a UTF-8-BOM CSV (so Excel shows the Chinese)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    reader = con.sql(sql, params=params).to_arrow_reader(100_000)
+    rows = 0
+    with open(target, "wb") as fh:
+        fh.write(b"\xef\xbb\xbf")
+        writer = None
+        for batch in reader:
+            batch = pa.RecordBatch.from_arrays(
+                [col.cast(pa.string()) for col in batch.columns], names=batch.schema.names)
+            if writer is None:
+                writer = pacsv.CSVWriter(fh, batch.schema)
+            writer.write_batch(batch)
+            rows += batch.num_rows
+        if writer is None:
+            fh.write((",".join(Q_META) + "\n").encode("utf-8"))
+        else:
+            writer.close()
+    return rows
