@@ -1,0 +1,231 @@
+"""Indicator metadata as the checks and reports need it — the one adapter to the catalogue.
+
+The indicator registry (`liangjiadi.indicators`) owns the catalogue. This module reads it
+through whatever the registry exposes and, when the registry is not importable (or exposes
+nothing usable), falls back to parsing a catalogue YAML: the copy the indicators package
+ships if there is one, else the copy kept next to this module. Every other module of
+checks/ and reports/ asks `load_catalogue()` and never touches the registry directly.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+FREQ_CN = {
+    "month": "月",
+    "quarter": "季度",
+    "half_year": "半年",
+    "year": "年",
+    "half_year_or_year": "半年/年",
+}
+BASIS_CN = {"cumulative": "累计", "period": "当期", "none": "-"}
+SOURCE_CN = {
+    "fund_report": "医保基金报表",
+    "settlement": "统筹地区结算数据",
+    "platform": "医保信息平台",
+    "budget": "统筹地区预算数据",
+    "external": "外部数据",
+}
+UNIT_CN = {
+    "yuan": "元",
+    "ratio": "比例",
+    "count": "人次/例",
+    "index": "指数",
+    "per_mille_people": "张（个）/千人",
+    "years": "岁",
+    "per_mille": "‰",
+    "per_100k": "/10万",
+    "none": "-",
+}
+
+_NUMBERING = re.compile(r"^(?:[（(][一二三四五六七八九十]+[）)]\s*|\d+\.\s*|其中[：:]\s*)+")
+
+
+@dataclass(frozen=True)
+class IndicatorMeta:
+    """What checks and reports need to know about one indicator."""
+
+    id: str
+    name: str
+    group: str = ""
+    freq: str = "month"
+    source: str = ""
+    basis: str = "period"
+    scope: str = "region"  # region | both | institution
+    unit: str = "none"
+    formula: str = ""
+    note: str = ""
+    bounds: tuple[float, float] | None = None
+    parent: str | None = None
+    sum_of: tuple[str, ...] = ()
+    method: str = ""  # how the project computes it (口径 details), when the registry says
+
+    @property
+    def is_heading(self) -> bool:
+        """Rows such as 16 （一）职工医保 that only head the rows below them."""
+        return self.unit == "none" and self.basis == "none"
+
+    @property
+    def per_institution(self) -> bool:
+        """The '*' mark: published for every institution too."""
+        return self.scope in ("both", "institution")
+
+    @property
+    def short_name(self) -> str:
+        """The name without its worksheet numbering (（一）, 1., 其中：)."""
+        return _NUMBERING.sub("", self.name) or self.name
+
+    @property
+    def label(self) -> str:
+        return f"指标{self.id}（{self.short_name}）"
+
+
+@dataclass
+class Catalogue:
+    """Indicators in worksheet order, keyed by their string id."""
+
+    indicators: dict[str, IndicatorMeta] = field(default_factory=dict)
+    source: str = ""  # where the metadata came from (registry | yaml path)
+
+    def __iter__(self) -> Iterator[IndicatorMeta]:
+        return iter(self.indicators.values())
+
+    def __contains__(self, indicator_id: object) -> bool:
+        return str(indicator_id) in self.indicators
+
+    def __len__(self) -> int:
+        return len(self.indicators)
+
+    def get(self, indicator_id: str | int) -> IndicatorMeta | None:
+        return self.indicators.get(str(indicator_id))
+
+    def label(self, indicator_id: str | int) -> str:
+        meta = self.get(indicator_id)
+        return meta.label if meta else f"指标{indicator_id}"
+
+    def parent_pairs(self) -> list[tuple[str, str]]:
+        """(part, whole) pairs from the `parent` field."""
+        return [(m.id, m.parent) for m in self if m.parent and m.parent in self.indicators]
+
+    def sums(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(total, items) pairs from the `sum_of` field."""
+        return [(m.id, m.sum_of) for m in self if m.sum_of]
+
+
+# ---- reading -------------------------------------------------------------------------
+
+
+def _pick(obj, *names, default=None):
+    for name in names:
+        if isinstance(obj, dict):
+            if name in obj and obj[name] is not None:
+                return obj[name]
+        elif getattr(obj, name, None) is not None:
+            return getattr(obj, name)
+    return default
+
+
+def _to_meta(obj) -> IndicatorMeta:
+    bounds = _pick(obj, "bounds")
+    parent = _pick(obj, "parent", "parent_id")
+    sum_of = _pick(obj, "sum_of", default=()) or ()
+    return IndicatorMeta(
+        id=str(_pick(obj, "id", "indicator_id")),
+        name=str(_pick(obj, "name", "name_cn", default="")),
+        group=str(_pick(obj, "group", "group_cn", default="")),
+        freq=str(_pick(obj, "freq", default="month")),
+        source=str(_pick(obj, "source", default="")),
+        basis=str(_pick(obj, "basis", default="period")),
+        scope=str(_pick(obj, "scope", default="region")),
+        unit=str(_pick(obj, "unit", default="none")),
+        formula=str(_pick(obj, "formula", default="") or ""),
+        note=str(_pick(obj, "note", default="") or ""),
+        bounds=(float(bounds[0]), float(bounds[1])) if bounds else None,
+        parent=str(parent) if parent not in (None, "") else None,
+        sum_of=tuple(str(x) for x in sum_of),
+        method=str(_pick(obj, "method", default="") or ""),
+    )
+
+
+def catalogue_from_items(items: Iterable, source: str = "") -> Catalogue:
+    metas = [_to_meta(item) for item in items]
+    return Catalogue({m.id: m for m in metas}, source=source)
+
+
+def catalogue_from_yaml(path: Path | str) -> Catalogue:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    if isinstance(data, dict):  # tolerate {indicators: [...]}
+        data = data.get("indicators", [])
+    return catalogue_from_items(data, source=str(path))
+
+
+def _from_registry() -> Catalogue | None:
+    """The indicator registry, if part of the package exposes it; None otherwise."""
+    for name in ("liangjiadi.indicators.registry", "liangjiadi.indicators"):
+        try:
+            module = importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a half-built registry must not break the checks
+            continue
+        found = _from_module(module)
+        if found is not None:
+            return found
+    return None
+
+
+def _from_module(module) -> Catalogue | None:
+    for attr in ("builtin_indicators", "iter_indicators", "all_indicators", "list_indicators", "catalogue", "get_catalogue"):
+        fn = getattr(module, attr, None)
+        if callable(fn):
+            try:
+                items = list(fn())
+            except Exception:  # noqa: BLE001
+                continue
+            if items:
+                return _normalise_registry_items(items, f"{module.__name__}.{attr}()")
+    for attr in ("REGISTRY", "registry", "CATALOGUE", "INDICATORS"):
+        reg = getattr(module, attr, None)
+        if reg is None:
+            continue
+        items = reg.values() if isinstance(reg, dict) else reg
+        try:
+            items = list(items)
+        except TypeError:
+            continue
+        if items:
+            return _normalise_registry_items(items, f"{module.__name__}.{attr}")
+    return None
+
+
+def _normalise_registry_items(items: list, source: str) -> Catalogue | None:
+    try:
+        cat = catalogue_from_items(items, source=source)
+    except Exception:  # noqa: BLE001 - unknown shape: use the YAML instead
+        return None
+    return cat if len(cat) and all(m.name for m in cat) else None
+
+
+def _packaged_yaml() -> Path:
+    """The catalogue YAML shipped by the indicators package, else our own copy."""
+    for package, name in (("liangjiadi.indicators", "catalogue.yaml"),
+                          ("liangjiadi.indicators", "indicators.yaml")):
+        try:
+            candidate = resources.files(package) / name
+            if candidate.is_file():
+                return Path(str(candidate))
+        except Exception:  # noqa: BLE001 - package absent or not a regular package
+            continue
+    return Path(str(resources.files("liangjiadi.checks") / "data" / "indicators_fallback.yaml"))
+
+
+@lru_cache(maxsize=1)
+def load_catalogue() -> Catalogue:
+    """The indicator catalogue: the registry if it is there, else the packaged YAML."""
+    return _from_registry() or catalogue_from_yaml(_packaged_yaml())

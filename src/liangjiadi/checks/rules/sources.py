@@ -1,0 +1,209 @@
+"""不同来源的数据不一致: the fund report against the settlements, the fund report against
+itself, the settlement lists against the settlements. These rules read the lake."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import ibis
+
+from ...schema.codes import EMPLOYEE_INSUTYPES, FUND, FUND_ITEM, RESIDENT_INSUTYPES
+from ..context import CheckContext
+from ..fmt import money, percent
+from ..model import Outcome, Param, not_applicable, passed, violation, warn
+from ..periods import year_start
+from ..registry import check
+
+_FUND_INSUTYPES = {"employee": EMPLOYEE_INSUTYPES, "resident": RESIDENT_INSUTYPES}
+
+
+def valid_settlements(ctx: CheckContext, first_period: str, last_period: str):
+    """The region's valid settlement rows (vali_flag 1 or blank) of a span of periods."""
+    t = ctx.engine.table("setl_d")
+    return t.filter(
+        (t.admdvs == ctx.admdvs)
+        & (t.period >= first_period)
+        & (t.period <= last_period)
+        & (t.vali_flag.isnull() | (t.vali_flag == "1"))
+    )
+
+
+def _fund_report_amounts(ctx: CheckContext) -> dict[tuple[str, str], float]:
+    t = ctx.engine.table("fund_report")
+    frame = t.filter((t.admdvs == ctx.admdvs) & (t.period == ctx.period)).select("fund", "item", "amount").execute()
+    return {(f, i): float(a) for f, i, a in zip(frame["fund"], frame["item"], frame["amount"], strict=True)}
+
+
+@check(
+    "fund_vs_settlement",
+    title="基金报表统筹基金支出与结算数据一致",
+    rule="基金报表中职工、居民的统筹基金支出（expense_pool，本地就医，年初至本期累计）与同期结算数据中"
+         "本地参保、本地就医的有效结算（有效标志为 1 或空，退费冲减）统筹基金支出（hifp_pay）之和比较，"
+         "职工含险种 310-370，居民含 380、390、391、392；相对差异超过 fail_rel 为不通过，超过 warn_rel 为警告。",
+    note="手册§六(三)：复核“不同指标的数据来源和口径不一致”。指标 10 取自基金报表、指标 11 取自结算数据，两者口径应一致，差异过大时其中项关系也失去意义。",
+    reason_codes={"SOURCES_DISAGREE": "基金报表与结算数据相差超过阈值"},
+    params={
+        "fail_rel": Param(0.05, "相对差异超过 5% 视为两个来源不一致，须查明原因", "（比例）"),
+        "warn_rel": Param(0.01, "相对差异超过 1% 提示复核（报表与结算的入账时点可能不同）", "（比例）"),
+    },
+    uses=("lake:fund_report", "lake:setl_d"),
+)
+def fund_vs_settlement(ctx: CheckContext, fail_rel: float, warn_rel: float) -> Iterable[Outcome]:
+    if not (ctx.lake_has("fund_report") and ctx.lake_has("setl_d")):
+        yield not_applicable("NO_DATA", "数据湖中缺少基金报表或结算数据，无法比较。")
+        return
+    report = _fund_report_amounts(ctx)
+    if not any(item == "expense_pool" for _, item in report):
+        yield not_applicable("NO_DATA", f"{ctx.period_cn}的基金报表没有统筹基金支出（expense_pool）项。")
+        return
+    rows = valid_settlements(ctx, year_start(ctx.period), ctx.period)
+    rows = rows.filter((rows.insu_admdvs == ctx.admdvs) & (rows.fix_blng_admdvs == ctx.admdvs))
+    fund = ibis.cases(
+        (rows.insutype.isin(EMPLOYEE_INSUTYPES), "employee"),
+        (rows.insutype.isin(RESIDENT_INSUTYPES), "resident"),
+        else_=None,
+    )
+    sums = rows.mutate(fund=fund).filter(ibis._.fund.notnull()).group_by("fund").aggregate(
+        hifp=ibis._.hifp_pay.sum()
+    ).execute()
+    settled = {f: float(v) if v is not None else 0.0 for f, v in zip(sums["fund"], sums["hifp"], strict=True)}
+    for fund_code in _FUND_INSUTYPES:
+        if (fund_code, "expense_pool") not in report:
+            continue
+        reported = report[(fund_code, "expense_pool")]
+        from_settlements = settled.get(fund_code, 0.0)
+        base = max(abs(reported), abs(from_settlements))
+        rel = abs(reported - from_settlements) / base if base else 0.0
+        message = (f"{ctx.period_cn}{FUND[fund_code]}统筹基金支出（本地就医，年初累计）基金报表为{money(reported)}，"
+                   f"结算数据为{money(from_settlements)}，相差{percent(rel)}。")
+        kw = dict(indicator_ids=("10",) if fund_code == "employee" else ("12",),
+                  observed=f"基金报表={money(reported)}；结算数据={money(from_settlements)}",
+                  observed_value=rel, expected=f"相对差异 ≤ {percent(warn_rel)}",
+                  threshold=f"警告 > {percent(warn_rel)}；不通过 > {percent(fail_rel)}")
+        if rel > fail_rel:
+            yield violation("SOURCES_DISAGREE", message, **kw)
+        elif rel > warn_rel:
+            yield warn("SOURCES_DISAGREE", message, **kw)
+        else:
+            yield passed(indicator_ids=kw["indicator_ids"])
+
+
+@check(
+    "fund_report_items",
+    title="基金报表内部勾稽",
+    rule="同一期基金报表中，每个基金的收入合计（income_total）须等于各收入项（征缴收入、个人缴费、各级财政补助、其他收入）之和；统筹基金支出（expense_pool）不得大于支出合计（expense_total）。",
+    note="底稿指标 1-7 直接取自基金报表各行，报表本身不平衡时底稿的分项之和也必然不平衡，应先回到报表更正。",
+    reason_codes={
+        "FUND_REPORT_ITEMS_MISMATCH": "收入各项之和与收入合计不符",
+        "PART_GT_WHOLE": "统筹基金支出大于支出合计",
+    },
+    params={"tolerance": Param(0.01, "金额按分比较", "元")},
+    uses=("lake:fund_report",),
+)
+def fund_report_items(ctx: CheckContext, tolerance: float) -> Iterable[Outcome]:
+    if not ctx.lake_has("fund_report"):
+        yield not_applicable("NO_DATA", "数据湖中没有基金报表。")
+        return
+    report = _fund_report_amounts(ctx)
+    if not report:
+        yield not_applicable("NO_DATA", f"{ctx.period_cn}没有基金报表数据。")
+        return
+    for fund_code in sorted({f for f, _ in report}):
+        items = {i: a for (f, i), a in report.items() if f == fund_code}
+        name = FUND.get(fund_code, fund_code)
+        income_parts = {i: a for i, a in items.items() if i.startswith("income_") and i != "income_total"}
+        if "income_total" in items and income_parts:
+            total, summed = items["income_total"], sum(income_parts.values())
+            if abs(total - summed) > tolerance:
+                detail = "、".join(FUND_ITEM.get(i, i) for i in sorted(income_parts))
+                yield violation(
+                    "FUND_REPORT_ITEMS_MISMATCH",
+                    f"{ctx.period_cn}基金报表{name}收入合计为{money(total)}，而{detail}之和为{money(summed)}，"
+                    f"相差{money(total - summed)}。",
+                    observed=f"income_total={money(total)}；各项之和={money(summed)}",
+                    observed_value=total - summed, expected="收入合计 = 各收入项之和", threshold=f"容差 {tolerance} 元",
+                )
+            else:
+                yield passed()
+        if "expense_pool" in items and "expense_total" in items:
+            pool, total = items["expense_pool"], items["expense_total"]
+            if pool > total + tolerance:
+                yield violation(
+                    "PART_GT_WHOLE",
+                    f"{ctx.period_cn}基金报表{name}统筹基金支出{money(pool)}大于支出合计{money(total)}。",
+                    observed=f"expense_pool={money(pool)}；expense_total={money(total)}",
+                    observed_value=pool - total, expected="统筹基金支出 ≤ 支出合计", threshold=f"容差 {tolerance} 元",
+                )
+            else:
+                yield passed()
+
+
+@check(
+    "settlement_lists",
+    title="结算清单与住院结算相符",
+    rule="本期每家机构上传的医保结算清单数不得多于其住院类有效结算人次（不含退费行）；清单对应的结算须为住院类（医疗类别在住院类别配置中）；清单须能在结算数据中找到对应结算。",
+    note="结算清单上传率（28）与质控通过率（29）以清单和住院结算为分子分母；清单多于结算或挂在门诊结算上，会使上传率超过 100%（手册§六(三)）。",
+    reason_codes={
+        "LIST_EXCEEDS_SETTLEMENTS": "清单数多于住院结算人次",
+        "LIST_FOR_NON_INPATIENT": "清单对应的结算不是住院类",
+        "LIST_WITHOUT_SETTLEMENT": "清单在结算数据中找不到对应结算",
+    },
+    uses=("lake:setl_list", "lake:setl_d"),
+)
+def settlement_lists(ctx: CheckContext) -> Iterable[Outcome]:
+    if not (ctx.lake_has("setl_list") and ctx.lake_has("setl_d")):
+        yield not_applicable("NO_DATA", "数据湖中缺少结算清单或结算数据，无法比较。")
+        return
+    inpatient = list(ctx.settings.inpatient_med_types)
+    lists = ctx.engine.table("setl_list")
+    lists = lists.filter((lists.admdvs == ctx.admdvs) & (lists.period == ctx.period))
+    settlements = ctx.engine.table("setl_d")
+    settlements = settlements.filter(settlements.admdvs == ctx.admdvs).select(
+        s_setl_id="setl_id", s_med_type="med_type"
+    )
+    joined = lists.left_join(settlements, lists.setl_id == settlements.s_setl_id)
+    per_inst = joined.group_by("fixmedins_code").aggregate(
+        n_lists=ibis._.count(),
+        n_orphan=ibis._.s_setl_id.isnull().sum(),
+        n_non_inpatient=(ibis._.s_setl_id.notnull() & ~ibis._.s_med_type.isin(inpatient)).sum(),
+    ).execute()
+    if per_inst.empty:
+        yield not_applicable("NO_DATA", f"{ctx.period_cn}没有上传的结算清单。")
+        return
+    current = valid_settlements(ctx, ctx.period, ctx.period)
+    ipt = current.filter(
+        current.med_type.isin(inpatient)
+        & (current.refd_setl_flag.isnull() | (current.refd_setl_flag != "1"))
+    ).group_by("fixmedins_code").aggregate(n_ipt=ibis._.count()).execute()
+    ipt_counts = dict(zip(ipt["fixmedins_code"], ipt["n_ipt"], strict=True))
+    for code, n_lists, n_orphan, n_non in zip(per_inst["fixmedins_code"], per_inst["n_lists"],
+                                             per_inst["n_orphan"], per_inst["n_non_inpatient"], strict=True):
+        n_lists, n_orphan, n_non = int(n_lists), int(n_orphan or 0), int(n_non or 0)
+        n_ipt = int(ipt_counts.get(code, 0))
+        clean = True
+        if n_lists > n_ipt:
+            clean = False
+            yield violation(
+                "LIST_EXCEEDS_SETTLEMENTS",
+                f"{ctx.period_cn}{ctx.inst(code)}上传结算清单{n_lists}份，多于其住院结算{n_ipt}人次。",
+                indicator_ids=("28",), fixmedins_code=code, observed=f"清单={n_lists}；住院结算={n_ipt}",
+                observed_value=float(n_lists - n_ipt), expected=f"清单数 ≤ {n_ipt}",
+            )
+        if n_non:
+            clean = False
+            yield violation(
+                "LIST_FOR_NON_INPATIENT",
+                f"{ctx.period_cn}{ctx.inst(code)}有{n_non}份结算清单对应的结算不是住院类。",
+                indicator_ids=("28",), fixmedins_code=code, observed=f"非住院结算的清单={n_non}",
+                observed_value=float(n_non), expected="0",
+            )
+        if n_orphan:
+            clean = False
+            yield warn(
+                "LIST_WITHOUT_SETTLEMENT",
+                f"{ctx.period_cn}{ctx.inst(code)}有{n_orphan}份结算清单在结算数据中找不到对应结算。",
+                indicator_ids=("28",), fixmedins_code=code, observed=f"无对应结算的清单={n_orphan}",
+                observed_value=float(n_orphan), expected="0",
+            )
+        if clean:
+            yield passed(indicator_ids=("28",), fixmedins_code=code)
