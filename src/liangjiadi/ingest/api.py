@@ -65,7 +65,9 @@ def ingest_paths(paths, settings: Settings | None = None, table: str | None = No
         report.files.append(res)
         if period and spec.period_from_name and spec.period_from_name != period:
             res.notes.append(f"文件名中的月份 {spec.period_from_name} 与 --period {period} 不同，按 --period 处理。")
-        if spec.fmt is None:
+        if not f.exists():
+            _reject(res, InputFileError(f, "文件不存在。", code="unreadable_file"))
+        elif spec.fmt is None:
             _reject(res, InputFileError(f, RULES["unsupported_format"].message + "。",
                                         "Excel 97-2003（.xls）请另存为 .xlsx。", code="unsupported_format"))
         elif spec.table is None:
