@@ -51,6 +51,9 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="地方扩展代码，如 {med_type = {'9901' = '门诊特殊病'}}",
     )
+    local_indicators_file: Path | None = Field(
+        None, description="地方特色指标定义文件（YAML）；缺省时使用工作目录下的 local_indicators.yaml（若存在）"
+    )
     duckdb_memory_limit: str = Field("8GB", description="DuckDB 内存上限")
     duckdb_threads: int = Field(2, description="DuckDB 线程数")
 

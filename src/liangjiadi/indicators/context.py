@@ -1,0 +1,333 @@
+"""The computing context of one run: period windows, the institutions, and the shared
+aggregates every indicator family reads.
+
+Speed rule: the lake is scanned once per grouping, not once per indicator. Each `base_*`
+property is ONE Ibis aggregate expression over the lake (engine-neutral: DuckDB or PySpark),
+executed once and kept as a small Arrow table (institutions x categories). Indicator functions
+then select from these aggregates and do the division in exact Decimal arithmetic, so money
+stays exact to the fen and ratios to 1e-10 on every backend.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from functools import cached_property
+
+import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import lake
+from ..config import Settings
+from ..schema import SNAPSHOT_PERIOD, level_group
+from ..schema.codes import EMPLOYEE_INSUTYPES, RESIDENT_INSUTYPES
+
+Q10 = Decimal("1e-10")
+ZERO = Decimal(0)
+
+# 参保人数 (psn_count) counts people once: the basic schemes only. 320/330/370 (补助/大额/
+# 补充) and 392 (大病) cover the same people as 310/390 and would double-count them.
+PSN_EMPLOYEE = ("310",)
+PSN_RESIDENT = ("380", "390", "391")
+
+
+# ---- periods ----------------------------------------------------------------------------
+
+
+def shift(period: str, months: int) -> str:
+    y, m = int(period[:4]), int(period[5:7])
+    idx = y * 12 + (m - 1) + months
+    return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
+
+
+def span(first: str, last: str) -> list[str]:
+    out, p = [], first
+    while p <= last:
+        out.append(p)
+        p = shift(p, 1)
+    return out
+
+
+def ytd_months(period: str) -> list[str]:
+    return span(f"{period[:4]}-01", period)
+
+
+def half_year_months(period: str) -> list[str]:
+    start = "01" if int(period[5:7]) <= 6 else "07"
+    return span(f"{period[:4]}-{start}", period)
+
+
+def validate_period(period: str) -> str:
+    from ..errors import IndicatorError
+
+    ok = len(period) == 7 and period[4] == "-" and period[:4].isdigit() and period[5:].isdigit()
+    if not ok or not 1 <= int(period[5:]) <= 12:
+        raise IndicatorError(f"期间格式错误：{period!r}", "期间应为 YYYY-MM，例如 2025-03")
+    return period
+
+
+# ---- exact arithmetic -------------------------------------------------------------------
+
+
+def dec(x) -> Decimal:
+    if x is None:
+        return ZERO
+    if isinstance(x, Decimal):
+        return x
+    if isinstance(x, float):
+        return Decimal(repr(x))
+    return Decimal(x)
+
+
+def q(x: Decimal | None) -> Decimal | None:
+    """Round to the results precision (1e-10)."""
+    if x is None:
+        return None
+    with localcontext() as c:
+        c.prec = 60
+        return x.quantize(Q10, rounding=ROUND_HALF_EVEN)
+
+
+def div(num: Decimal, den: Decimal) -> Decimal:
+    with localcontext() as c:
+        c.prec = 60
+        return q(num / den)
+
+
+# ---- the context ------------------------------------------------------------------------
+
+
+class Ctx:
+    def __init__(self, engine, settings: Settings, period: str, region: str):
+        self.engine = engine
+        self.settings = settings
+        self.period = validate_period(period)
+        self.region = region
+        self.year = int(period[:4])
+        self.prev = shift(period, -1)
+        self.ytd = ytd_months(period)
+        self.half = half_year_months(period)
+        self.inpatient = [str(x) for x in settings.inpatient_med_types]
+        self.pharmacy = [str(x) for x in settings.pharmacy_med_types]
+
+    def table(self, name: str):
+        t = self.engine.table(name)
+        return t.filter(t.admdvs == self.region)
+
+    def run(self, expr) -> pa.Table:
+        return self.engine.to_pyarrow(expr)
+
+    def has_partition(self, table: str, period: str) -> bool:
+        return (self.region, period) in set(lake.partitions(self.engine.workdir, table))
+
+    # -- institutions (fixmedins as of P) ---------------------------------------------------
+
+    @cached_property
+    def fixmedins(self) -> dict[str, dict]:
+        """Each code's row with the greatest period <= P ("0000-00" = always valid)."""
+        t = self.table("fixmedins")
+        t = t.filter(t.period.isnull() | (t.period <= self.period))
+        rows = self.run(t.select(
+            "fixmedins_code", "fixmedins_type", "hosp_lv", "bed_cnt", "drg_dip_flag", "period",
+        )).to_pylist()
+        best: dict[str, dict] = {}
+        for r in rows:
+            r["period"] = r["period"] or SNAPSHOT_PERIOD
+            cur = best.get(r["fixmedins_code"])
+            if cur is None or r["period"] >= cur["period"]:
+                best[r["fixmedins_code"]] = r
+        for r in best.values():
+            r["level_group"] = level_group(r["hosp_lv"])
+        return best
+
+    @cached_property
+    def hospitals(self) -> list[str]:
+        """Every local 定点医疗机构 (type 1, as of P), plus any other code with local
+        outpatient/inpatient settlements in P that is not a known pharmacy."""
+        codes = {c for c, r in self.fixmedins.items() if r["fixmedins_type"] == "1"}
+        seen = self.setl_select("n", periods=[self.period], kinds=("ipt", "otp"), linst=("1",))[1]
+        for c in seen:
+            if c is not None and self.fixmedins.get(c, {}).get("fixmedins_type") != "2":
+                codes.add(c)
+        return sorted(codes)
+
+    def is_drg(self, code: str) -> bool:
+        return self.fixmedins.get(code, {}).get("drg_dip_flag") == "1"
+
+    # -- settlements: one pass over setl_d ----------------------------------------------------
+
+    @cached_property
+    def setl_periods(self) -> list[str]:
+        return sorted(set(self.ytd) | set(self.half) | {self.prev})
+
+    def _settlements(self, periods: list[str]):
+        t = self.table("setl_d")
+        t = t.filter(
+            t.period.isin(periods),
+            (t.vali_flag == "1") | t.vali_flag.isnull(),
+        )
+        return t
+
+    def _kind(self, t):
+        return ibis.cases(
+            (t.med_type.isin(self.inpatient), "ipt"),
+            (t.med_type.isin(self.pharmacy), "pharm"),
+            else_="otp",
+        )
+
+    @cached_property
+    def base_setl(self) -> pa.Table:
+        """Settlements of P-1 .. P and Jan .. P in one aggregate:
+        period x institution (local institutions only) x local-insured x kind x scheme,
+        with 人次 (non-refund rows), net medfee, net 全自费, net hifp_pay."""
+        t = self._settlements(self.setl_periods)
+        local_inst = t.fix_blng_admdvs == self.region
+        t = t.mutate(
+            inst=ibis.ifelse(local_inst, t.fixmedins_code, ibis.null("string")),
+            linst=local_inst.ifelse("1", "0"),
+            lins=(t.insu_admdvs == self.region).ifelse("1", "0"),
+            kind=self._kind(t),
+            scheme=ibis.cases(
+                (t.insutype.isin(list(EMPLOYEE_INSUTYPES)), "emp"),
+                (t.insutype.isin(list(RESIDENT_INSUTYPES)), "res"),
+                else_="oth",
+            ),
+            nr=((t.refd_setl_flag == "0") | t.refd_setl_flag.isnull()).ifelse(1, 0),
+        )
+        agg = t.group_by(["period", "inst", "linst", "lins", "kind", "scheme"]).aggregate(
+            n=t.nr.sum(),
+            medfee=t.medfee_sumamt.sum(),
+            ownpay=t.fulamt_ownpay_amt.sum(),
+            hifp=t.hifp_pay.sum(),
+        )
+        return self.run(agg)
+
+    def setl_select(self, measure: str, *, periods, kinds=None, linst=None, lins=None,
+                    schemes=None) -> tuple[Decimal, dict[str | None, Decimal]]:
+        """(region total, {institution: total}) of a base_setl measure for a selection."""
+        return select_sum(self.base_setl, measure, "inst", period=periods, kind=kinds,
+                          linst=linst, lins=lins, scheme=schemes)
+
+    # -- inpatient cases with their list and 特例单议 application -----------------------------
+
+    def _cases_joined(self, periods: list[str]):
+        s = self._settlements(periods)
+        s = s.filter(
+            s.fix_blng_admdvs == self.region,
+            s.med_type.isin(self.inpatient),
+            (s.refd_setl_flag == "0") | s.refd_setl_flag.isnull(),
+        ).select("setl_id", "period", "fixmedins_code", "setl_pay_way", "medfee_sumamt")
+        lt = self.table("setl_list")
+        code = lt.grp_code.strip().upper()
+        lst = lt.select(
+            l_setl_id=lt.setl_id,
+            l_qc=(lt.qc_pass_flag == "1").ifelse(1, 0),
+            l_grouped=(
+                lt.grp_code.notnull() & (code != "") & ~code.startswith("QY") & (code != "0000")
+            ).ifelse(1, 0),
+            grp_type=lt.grp_type,
+            grp_code=code,
+            act_ipt_days=lt.act_ipt_days,
+            grp_weight=lt.grp_weight,
+        )
+        st = self.table("special_case")
+        sc = st.select(
+            c_setl_id=st.setl_id,
+            c_ok=(st.audit_result == "1").ifelse(1, 0),
+        )
+        j = s.left_join(lst, s.setl_id == lst.l_setl_id).left_join(sc, s.setl_id == sc.c_setl_id)
+        return j.mutate(
+            has_list=j.l_setl_id.notnull().ifelse(1, 0),
+            qc=j.l_qc.fill_null(0),
+            grouped=j.l_grouped.fill_null(0),
+            sc_app=j.c_setl_id.notnull().ifelse(1, 0),
+            sc_ok=j.c_ok.fill_null(0),
+            pay_way=j.setl_pay_way.fill_null("none"),
+        )
+
+    @cached_property
+    def base_cases(self) -> pa.Table:
+        """Non-refund valid inpatient settlements at local institutions, months of the
+        half-year window and P, by institution x 结算方式 x list/质控/入组/特例单议 flags."""
+        j = self._cases_joined(sorted(set(self.half) | {self.period}))
+        agg = j.group_by(
+            ["period", "fixmedins_code", "pay_way", "has_list", "qc", "grouped", "sc_app", "sc_ok"]
+        ).aggregate(n=j.count())
+        return self.run(agg)
+
+    @cached_property
+    def base_groups(self) -> pa.Table:
+        """Grouped (入组) cases of P by institution x DRG/DIP group: cases, 住院日, 费用, 权重."""
+        j = self._cases_joined([self.period])
+        j = j.filter(j.grouped == 1)
+        agg = j.group_by(["fixmedins_code", "grp_type", "grp_code"]).aggregate(
+            n=j.count(),
+            n_days=j.act_ipt_days.count(),
+            days=j.act_ipt_days.sum(),
+            cost=j.medfee_sumamt.sum(),
+            n_w=j.grp_weight.count(),
+            w=j.grp_weight.cast("decimal(20,4)").sum(),
+        )
+        return self.run(agg)
+
+    def cases_select(self, *, periods, **conds) -> tuple[Decimal, dict[str, Decimal]]:
+        conds = {k: v for k, v in conds.items()}
+        return select_sum(self.base_cases, "n", "fixmedins_code", period=periods, **conds)
+
+    # -- small tables -------------------------------------------------------------------------
+
+    @cached_property
+    def fund(self) -> dict[tuple[str, str, str], Decimal]:
+        """fund_report amounts (cumulative year-to-date) for P-12 .. P: (period, fund, item)."""
+        t = self.table("fund_report")
+        t = t.filter(t.period.isin(span(shift(self.period, -12), self.period)))
+        agg = t.group_by(["period", "fund", "item"]).aggregate(amount=t.amount.sum())
+        return {(r["period"], r["fund"], r["item"]): dec(r["amount"]) for r in self.run(agg).to_pylist()}
+
+    @cached_property
+    def psn(self) -> dict[tuple[str, str], int]:
+        t = self.table("psn_count")
+        t = t.filter(t.period.isin(sorted(set(self.half) | {self.period})))
+        agg = t.group_by(["period", "insutype"]).aggregate(n=t.psn_cnt.sum())
+        return {(r["period"], r["insutype"]): int(r["n"] or 0) for r in self.run(agg).to_pylist()}
+
+    def insured(self, period: str, insutypes=PSN_EMPLOYEE + PSN_RESIDENT) -> int | None:
+        vals = [v for (p, it), v in self.psn.items() if p == period and it in insutypes]
+        return sum(vals) if vals else None
+
+    @cached_property
+    def clr(self) -> pa.Table:
+        t = self.table("clr_result")
+        t = t.filter(t.period.isin(self.ytd))
+        return self.run(t.group_by("fixmedins_code").aggregate(
+            declared=t.declared_amt.sum(), paid=t.paid_amt.sum()))
+
+    @cached_property
+    def budget(self) -> dict[str, Decimal]:
+        t = self.table("budget")
+        t = t.filter(t.year == self.year + 1)
+        return {r["item"]: dec(r["amount"]) for r in
+                self.run(t.group_by("item").aggregate(amount=t.amount.sum())).to_pylist()}
+
+    @cached_property
+    def external(self) -> list[dict]:
+        t = self.table("external")
+        t = t.filter(t.period == self.period)
+        return self.run(t.select("indicator_id", "fixmedins_code", "value")).to_pylist()
+
+
+def select_sum(tbl: pa.Table, measure: str, key: str, **conds) -> tuple[Decimal, dict]:
+    mask = None
+    for col, allowed in conds.items():
+        if allowed is None:
+            continue
+        allowed = [allowed] if isinstance(allowed, (str, int)) else list(allowed)
+        m = pc.is_in(tbl[col], value_set=pa.array(allowed, type=tbl.schema.field(col).type))
+        mask = m if mask is None else pc.and_(mask, m)
+    sub = tbl.filter(mask) if mask is not None else tbl
+    if sub.num_rows == 0:
+        return ZERO, {}
+    total = dec(pc.sum(sub[measure]).as_py())
+    grouped = sub.group_by(key, use_threads=False).aggregate([(measure, "sum")])
+    by = {k: dec(v) for k, v in zip(grouped[key].to_pylist(), grouped[f"{measure}_sum"].to_pylist())}
+    return total, by

@@ -1,0 +1,169 @@
+"""The indicator registry: catalogue facts (catalogue.yaml) + one computing function each.
+
+Built-in indicators register themselves with the `indicator` decorator in their family
+module (fund, payment, service, other); local indicators (地方特色指标) are added the same
+way from a YAML file (local.py). A result id is a string: the catalogue 序号 ("1".."57") or
+an extra id ("41m", "CMI", "50e", ...) documented with its parent catalogue entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from ..errors import IndicatorError
+
+FAMILIES = {
+    "fund": "基金运行（钱）",
+    "payment": "支付方式改革运行（效）",
+    "service": "医疗机构服务情况",
+    "other": "其他指标",
+    "local": "地方特色指标",
+}
+
+WINDOWS = {
+    "month": "当月（期间 P）",
+    "ytd": "年初至当月累计（1 月至 P）",
+    "half_year": "半年至当月（1 月至 P 或 7 月至 P）",
+    "trailing12": "近 12 个月（含当月）",
+    "next_year": "下一年度（P 所在年份 + 1）",
+    "none": "无",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One computed value: region (code None) or one institution."""
+
+    fixmedins_code: str | None
+    numerator: Decimal | None = None
+    denominator: Decimal | None = None
+    value: Decimal | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    name: str
+    group: str
+    family: str
+    freq: str
+    source: str
+    basis: str
+    scope: str  # region | both | institution
+    unit: str
+    formula: str
+    note: str
+    method: str  # 口径: how this project computes it (every choice documented)
+    window: str
+    catalogue_id: int | None = None
+    bounds: tuple[float, float] | None = None
+    parent: str | None = None
+    sum_of: tuple[str, ...] = ()
+    heading: bool = False  # a worksheet heading row without a value (16, 19)
+    fn: Callable[[Any], list[Row]] | None = field(default=None, compare=False, repr=False)
+    local: bool = False
+
+    @property
+    def has_institutions(self) -> bool:
+        return self.scope in ("both", "institution")
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[int, dict]:
+    """The packaged catalogue (a copy of shared/spec/indicators.yaml), keyed by 序号."""
+    text = resources.files(__package__).joinpath("catalogue.yaml").read_text(encoding="utf-8")
+    return {int(e["id"]): e for e in yaml.safe_load(text)}
+
+
+REGISTRY: dict[str, Indicator] = {}
+
+
+def register(ind: Indicator, *, replace_existing: bool = False) -> Indicator:
+    if ind.id in REGISTRY and not replace_existing:
+        raise IndicatorError(f"指标 {ind.id} 重复注册")
+    REGISTRY[ind.id] = ind
+    return ind
+
+
+def indicator(
+    id: str | int,
+    *,
+    family: str,
+    method: str,
+    window: str,
+    catalogue_id: int | None = None,
+    **overrides,
+) -> Callable[[Callable], Callable]:
+    """Register a built-in indicator: catalogue facts of `catalogue_id` (default: `id`)
+    plus the computing function and its 口径 text. `overrides` replace catalogue facts
+    (used by the extra result ids such as "50e")."""
+
+    def wrap(fn: Callable) -> Callable:
+        cid = catalogue_id if catalogue_id is not None else int(id)
+        facts = dict(catalogue()[cid])
+        facts.update(overrides)
+        bounds = facts.get("bounds")
+        register(Indicator(
+            id=str(id),
+            name=str(facts["name"]),
+            group=str(facts["group"]),
+            family=family,
+            freq=str(facts["freq"]),
+            source=str(facts["source"]),
+            basis=str(facts["basis"]),
+            scope=str(facts["scope"]),
+            unit=str(facts["unit"]),
+            formula=str(facts.get("formula") or ""),
+            note=str(facts.get("note") or ""),
+            method=method.strip(),
+            window=window,
+            catalogue_id=cid,
+            bounds=tuple(bounds) if bounds else None,
+            parent=str(facts["parent"]) if facts.get("parent") is not None else None,
+            sum_of=tuple(str(x) for x in facts.get("sum_of") or ()),
+            heading=facts.get("basis") == "none",
+            fn=fn,
+        ))
+        return fn
+
+    return wrap
+
+
+def heading(id: int, *, family: str) -> None:
+    """A worksheet heading row (16, 19): registered for completeness, computes nothing."""
+    facts = catalogue()[id]
+    register(Indicator(
+        id=str(id), name=facts["name"], group=facts["group"], family=family, freq=facts["freq"],
+        source=facts["source"], basis="none", scope="region", unit="none", formula="",
+        note=str(facts.get("note") or ""), method="标题行，无数值，不输出结果。", window="none",
+        catalogue_id=id, heading=True, fn=None,
+    ))
+
+
+def load_builtin() -> dict[str, Indicator]:
+    """Import the family modules (they register on import) and return the registry."""
+    from . import fund, other, payment, service  # noqa: F401
+
+    return REGISTRY
+
+
+def builtin_indicators() -> list[Indicator]:
+    load_builtin()
+    return sorted((i for i in REGISTRY.values() if not i.local), key=sort_key)
+
+
+def sort_key(ind: Indicator) -> tuple:
+    cid = ind.catalogue_id if ind.catalogue_id is not None else 10_000
+    return (cid, len(ind.id), ind.id)
+
+
+def with_scope(ind: Indicator, **changes) -> Indicator:
+    return replace(ind, **changes)
