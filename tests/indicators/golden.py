@@ -177,7 +177,8 @@ def externals() -> list[dict]:
     def e(iid, code, value):
         return {"admdvs": R, "period": P, "indicator_id": iid, "fixmedins_code": code, "value": value}
 
-    return [e(52, None, 78.5), e(55, None, 0.9), e(55, "H1", 0.93)]
+    return [e(52, None, 78.5), e(53, None, 4.5), e(54, None, 12.3), e(55, None, 0.9), e(55, "H1", 0.93),
+            e(56, "H2", 0.6), e(57, None, 0.98), e(57, "H1", 1.02)]
 
 
 def build(workdir: Path) -> Path:

@@ -222,10 +222,13 @@ def _dynamic(fund: str):
         for m in months:
             inc.append(flow(ctx, fund, "income_total", m))
             exp.append(flow(ctx, fund, "expense_total", m))
-        missing = [n for v, n in inc + exp if v is None]
-        if missing:
+        if any(v is None for v, _ in inc + exp):
+            first = months[0] if months[0].endswith("-01") else shift(months[0], -1)
+            lacking = [m for m in span(first, ctx.period)
+                       if any((m, fund, i) not in ctx.fund for i in ("income_total", "expense_total"))]
             return [Row(None, None, None, None,
-                        "近12个月基金报表不全，无法计算：" + "；".join(dict.fromkeys(missing)))]
+                        f"近12个月基金报表不全，无法计算：缺少{'、'.join(lacking)}的{FUND[fund]}基金收入合计或支出合计"
+                        "（当月发生额需要上月累计数）")]
         return [amount(None, sum((v for v, _ in inc), ZERO) - sum((v for v, _ in exp), ZERO))]
     return fn
 
