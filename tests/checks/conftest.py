@@ -80,3 +80,21 @@ def statuses(report, check_id: str) -> list[str]:
 
 def reasons(report, status: str = "fail") -> set[tuple[str, str]]:
     return {(r["check_id"], r["reason_code"]) for r in report.rows if r["status"] == status}
+
+
+class ResultsFactory:
+    """The helpers above, handed to tests as the `rf` fixture (tests cannot import conftest)."""
+
+    REGION = REGION
+    PERIOD = PERIOD
+    result_row = staticmethod(result_row)
+    clean_rows = staticmethod(clean_rows)
+    to_table = staticmethod(to_table)
+    with_value = staticmethod(with_value)
+    statuses = staticmethod(statuses)
+    reasons = staticmethod(reasons)
+
+
+@pytest.fixture
+def rf() -> type[ResultsFactory]:
+    return ResultsFactory

@@ -105,6 +105,16 @@ def not_applicable(reason_code: str, message: str, **kw) -> Outcome:
     return Outcome(Status.NOT_APPLICABLE, reason_code, message, **kw)
 
 
+# Reason codes any rule may report besides its own (summary rows, missing inputs, crashes).
+GENERAL_REASON_CODES = {
+    "OK": "汇总行：比较的各项均通过",
+    "NOTHING_TO_CHECK": "本期没有可比较的项",
+    "NO_DATA": "数据湖中没有该规则需要的数据",
+    "NO_HISTORY": "没有可比较的前期数据",
+    "NO_RESULTS": "没有计算结果",
+    "CHECK_CRASHED": "规则本身运行出错（状态 error）",
+}
+
 RuleFunc = Callable[..., Iterable[Outcome]]
 
 
