@@ -226,6 +226,28 @@ def _packaged_yaml() -> Path:
 
 
 @lru_cache(maxsize=1)
-def load_catalogue() -> Catalogue:
-    """The indicator catalogue: the registry if it is there, else the packaged YAML."""
+def _builtin_catalogue() -> Catalogue:
     return _from_registry() or catalogue_from_yaml(_packaged_yaml())
+
+
+def _with_local_indicators(settings) -> Catalogue | None:
+    """Built-in plus the region's own indicators (地方特色指标), as the registry lists them."""
+    try:
+        compute = importlib.import_module("liangjiadi.indicators.compute")
+        registry = importlib.import_module("liangjiadi.indicators.registry")
+        items = sorted(compute.indicators_for(settings), key=registry.sort_key)
+    except Exception:  # noqa: BLE001 - no registry yet, or a broken local file: built-ins only
+        return None
+    return _normalise_registry_items(items, "liangjiadi.indicators.compute.indicators_for()")
+
+
+def load_catalogue(settings=None) -> Catalogue:
+    """The indicator catalogue: the registry if it is there, else the packaged YAML.
+
+    With `settings`, the region's local indicators are included (when the registry has them).
+    """
+    if settings is not None:
+        found = _with_local_indicators(settings)
+        if found is not None:
+            return found
+    return _builtin_catalogue()
