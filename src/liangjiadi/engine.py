@@ -116,6 +116,8 @@ def _spark():
             .config("spark.driver.memory", "4g")
             .getOrCreate()
         )
+        # The lake is read through globs; Spark logs a harmless stack trace per glob at WARN.
+        _spark_session.sparkContext.setLogLevel("ERROR")
     return _spark_session
 
 
@@ -129,7 +131,9 @@ def _open_pyspark(settings: Settings) -> Engine:
     for name in TABLES:
         arrow_schema = lake.lake_schema(name)
         if lake.has_data(workdir, name):
-            df = session.read.parquet(lake.table_glob(workdir, name))
+            # The contract schema, not inference: same types as DuckDB, columns missing from
+            # older files come back as nulls, and no footer scan to infer it.
+            df = session.read.schema(_spark_schema(arrow_schema)).parquet(lake.table_glob(workdir, name))
         else:
             df = session.createDataFrame([], schema=_spark_schema(arrow_schema))
         df.createOrReplaceTempView(name)

@@ -248,13 +248,14 @@ def _make_fn(spec):
             ctx.half if spec["freq"] == "half_year" else [ctx.period])
         t = ctx.table(spec["table"])
         t = t.filter(t.period.isin(periods))
-        count_cond = None
         if spec["table"] == "setl_d":
             t = t.filter((t.vali_flag == "1") | t.vali_flag.isnull())
-            count_cond = (t.refd_setl_flag == "0") | t.refd_setl_flag.isnull()
         base = _cond(t, spec["filter"])
         if base is not None:
             t = t.filter(base)
+        count_cond = None
+        if spec["table"] == "setl_d":
+            count_cond = (t.refd_setl_flag == "0") | t.refd_setl_flag.isnull()
 
         def measure(a):
             where = _cond(t, a["filter"])

@@ -1,0 +1,58 @@
+"""`liangjiadi compute`: compute the 数据底稿 indicators of one month (thin: logic in indicators)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from .common import WorkdirOpt, console, friendly_errors, progress, settings_for
+
+
+class EngineChoice(str, Enum):
+    duckdb = "duckdb"
+    pyspark = "pyspark"
+
+
+def compute(
+    period: Annotated[str, typer.Option("--period", "-p", help="计算月份 YYYY-MM")],
+    engine: Annotated[EngineChoice | None, typer.Option("--engine", "-e", help="计算引擎（缺省取配置，默认 duckdb）")] = None,
+    workdir: WorkdirOpt = None,
+) -> None:
+    """计算一个月的数据底稿指标（含各医疗机构），保存为一次计算批次。"""
+    from ..indicators import compute as compute_indicators
+    from ..indicators.registry import FAMILIES
+
+    with friendly_errors():
+        from ..indicators.context import validate_period
+
+        validate_period(period)
+        settings = settings_for(workdir, engine=engine.value if engine else None)
+        with progress() as bar:
+            task = bar.add_task("准备计算", total=None)
+
+            def on_family(name: str, done: int, total: int) -> None:
+                desc = f"计算：{FAMILIES[name]}" if name else "计算完成"
+                bar.update(task, total=total, completed=done, description=desc)
+
+            table = compute_indicators(period, settings, on_family=on_family)
+
+    rows = table.to_pylist()
+    ids = {r["indicator_id"] for r in rows}
+    insts = {r["fixmedins_code"] for r in rows if r["fixmedins_code"]}
+    absent = [r for r in rows if r["value"] is None]
+    run_id = rows[0]["run_id"] if rows else "—"
+    admdvs = rows[0]["admdvs"] if rows else (settings.region_admdvs or "—")
+    y, m = period.split("-")
+    console.print(f"[bold]{admdvs} {y}年{int(m)}月[/] 指标计算完成：")
+    console.print(f"  计算指标 {len(ids)} 项，涉及医疗机构 {len(insts)} 家，结果 {len(rows):,} 行")
+    console.print(f"  无值 {len(absent):,} 项（均附原因）")
+    for note, n in Counter(r["note"] or "未说明" for r in absent).most_common(5):
+        console.print(f"    [dim]·[/] {note}：{n:,}")
+    console.print(f"  计算批次：{run_id}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("compute")(compute)
