@@ -1,0 +1,421 @@
+"""Injected anomaly patterns (anomalies.md): where they act, how strongly, and the hooks.
+
+The plan is always drawn (from its own random stream), so the institutions chosen for the
+patterns and for the faults are the same with and without `--no-anomalies`; when disabled no
+hook changes anything and the base data are identical. Every touched or added row carries a
+`tag` (the pattern's number) so that the ground truth counts exactly what was written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .institutions import FOREIGN_CITIES
+from .settlements import (KIND_OTP, Month, World, complete_inpatient, inpatient_skeleton,
+                          outpatient_frame, finish_outpatient)
+from .catalogue import I63_BASE_SHARES, I63_TARGET_SHARES
+
+PATTERNS = (
+    "upcoding_severity", "upcoding_diagnosis", "readmission_15d", "low_standard_admission",
+    "outpatient_inpatient_ratio", "out_of_list_share", "admission_surge", "basic_groups_in_tertiary",
+    "cost_deviation", "co_admission_cluster", "impossible_travel", "hospitalization_rate",
+    "structure_shift", "beds_turnover",
+)
+TAG = {p: i + 1 for i, p in enumerate(PATTERNS)}
+
+# Default effect parameters at effect = 1 (the seed examples where there is one).
+DEFAULTS = {
+    "upcoding_severity": {"adrg": "EJ1", "baseline_shares": {"1": 0.20, "3": 0.30, "5": 0.50},
+                          "severe_cc_change": 0.39, "no_cc_change": -0.24, "min_cases_per_month": 10},
+    "upcoding_diagnosis": {"category": "I63", "adrg": "BR2", "baseline_shares": I63_BASE_SHARES,
+                           "target_shares": I63_TARGET_SHARES, "min_cases_per_month": 10},
+    "readmission_15d": {"share_of_discharges": 0.08, "min_per_month": 2, "max_gap_days": 14},
+    "low_standard_admission": {"share_replaced": 0.30, "max_weight": 0.5},
+    "outpatient_inpatient_ratio": {"extra_inpatient_factor": 1.0},
+    "out_of_list_share": {"share_added": 0.15},
+    "admission_surge": {"growth": 1.5},
+    "basic_groups_in_tertiary": {"share_replaced": 0.30},
+    "cost_deviation": {"cost_factor": 0.45, "top_adrgs": 10},
+    "co_admission_cluster": {"group_size": 4, "every_months": 2, "adrg": "IU2"},
+    "impossible_travel": {"pairs_per_month": 1, "max_minutes": 25},
+    "hospitalization_rate": {"extra_share": 0.12},
+    "structure_shift": {"max_shift_probability": 0.35},
+    "beds_turnover": {"bed_increase": 0.6},
+}
+
+
+def _haversine_km(lon1, lat1, lon2, lat2):
+    lon1, lat1, lon2, lat2 = map(np.radians, (lon1, lat1, lon2, lat2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 6371.0 * 2 * np.arcsin(np.sqrt(a))
+
+
+def _alloc(shares: list[float], k: int) -> np.ndarray:
+    """Integer counts summing to k, proportional to shares (largest remainder)."""
+    s = np.array(shares, dtype=float)
+    s = s / s.sum() * k
+    base = np.floor(s).astype(np.int64)
+    rest = k - base.sum()
+    if rest > 0:
+        base[np.argsort(-(s - base), kind="stable")[:rest]] += 1
+    return base
+
+
+@dataclass
+class Injection:
+    pattern: str
+    inst: int | None  # local institution index (None: region/person level)
+    scope: str  # institution | region | person
+    periods: list[str]
+    baseline: list[str]
+    params: dict
+    effect: float
+    persons: list[int] = field(default_factory=list)
+    setl_keys: list[tuple[str, int]] = field(default_factory=list)  # (period, tag row) filled later
+    notes: str = ""
+
+
+class AnomalyPlan:
+    def __init__(self, world: World, enabled: bool):
+        self.world = world
+        cfg = world.cfg
+        self.enabled = enabled
+        self.rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([cfg.seed, 7001])))
+        self.injections: dict[str, Injection] = {}
+        self.used: set[int] = set()
+        self._alloc_state: dict = {}
+        self._choose()
+
+    # ---- choosing institutions ----------------------------------------------------------
+
+    def _pick(self, candidates: list[int]) -> int:
+        """A seeded pick among the larger half of the candidates, avoiding reuse if possible."""
+        insts = self.world.insts
+        cands = sorted(candidates, key=lambda i: -insts.ipt_rate[i])
+        top = cands[: max(1, (len(cands) + 1) // 2)] if len(cands) > 2 else cands
+        free = [i for i in top if i not in self.used] or [i for i in cands if i not in self.used] or cands
+        i = int(free[int(self.rng.integers(0, len(free)))])
+        self.used.add(i)
+        return i
+
+    def _choose(self) -> None:
+        w, cfg = self.world, self.world.cfg
+        ins = w.insts
+        hosp = list(ins.hospitals)
+        lvl = ins.level
+        t_gen = [i for i in hosp if lvl[i] == 0 and ins.kind[i] == "综合" and ins.drg[i]]
+        t_any = [i for i in hosp if lvl[i] == 0 and ins.kind[i] != "妇幼" and ins.drg[i]]
+        s_gen = [i for i in hosp if lvl[i] == 1 and ins.kind[i] in ("综合", "中医") and ins.drg[i]]
+        s_any = [i for i in hosp if lvl[i] == 1 and ins.drg[i]]
+        sp = [i for i in hosp if lvl[i] <= 1 and ins.kind[i] not in ("妇幼",) and ins.drg[i]]
+        private_spec = [i for i in hosp if ins.ownership[i] == "民营" and ins.kind[i] == "专科"] or \
+            [i for i in hosp if ins.ownership[i] == "民营" and lvl[i] <= 1] or sp
+        base_p, aff_p = cfg.baseline_periods, cfg.affected_periods
+        allp = cfg.periods
+
+        def add(pattern, inst, scope, periods, baseline, notes=""):
+            params = dict(DEFAULTS[pattern])
+            self.injections[pattern] = Injection(pattern, inst, scope, list(periods), list(baseline),
+                                                 params, cfg.pattern_effect(pattern), notes=notes)
+
+        add("upcoding_severity", self._pick(t_gen or t_any), "institution", aff_p, base_p)
+        add("upcoding_diagnosis", self._pick(t_gen or t_any), "institution", aff_p, base_p)
+        add("basic_groups_in_tertiary", self._pick(t_any), "institution", allp, [],
+            "全期：三级医院收治大量基层病组病例（与同级比较）")
+        add("out_of_list_share", self._pick(private_spec), "institution", allp, [],
+            "全期：医保目录外费用占比高于同级")
+        add("readmission_15d", self._pick(s_gen or s_any), "institution", aff_p, base_p)
+        add("outpatient_inpatient_ratio", self._pick(s_gen or s_any), "institution", allp, [],
+            "全期：门诊住院人次比远低于同级")
+        add("admission_surge", self._pick(s_gen or s_any), "institution", aff_p, base_p)
+        add("low_standard_admission", self._pick(s_any or sp), "institution", aff_p, base_p)
+        add("cost_deviation", self._pick(s_gen or sp), "institution", allp, [],
+            "全期：常见病组例均费用高于同级")
+        add("structure_shift", self._pick(sp), "institution", aff_p, base_p)
+        add("beds_turnover", self._pick(s_any or sp), "institution", aff_p, base_p)
+        add("co_admission_cluster", self._pick(s_any or sp), "institution", aff_p, [])
+        add("impossible_travel", None, "person", aff_p, [])
+        add("hospitalization_rate", None, "region", aff_p, base_p)
+        # fixed persons for the cluster: a few residents of the same (synthetic) family block
+        pop = w.pop
+        start = int(self.rng.integers(0, max(1, int(pop.resident_count.min()) - 10)))
+        size = DEFAULTS["co_admission_cluster"]["group_size"]
+        self.injections["co_admission_cluster"].persons = [pop.n_employee_pool + start + k for k in range(size)]
+        # top ADRGs by regional frequency, for cost_deviation
+        top = np.argsort(-w.cat.freq, kind="stable")[: DEFAULTS["cost_deviation"]["top_adrgs"]]
+        self.top_adrgs = np.sort(top)
+        self.injections["cost_deviation"].params["adrgs"] = [w.cat.adrgs[i].code for i in self.top_adrgs]
+
+    def _running_alloc(self, pattern: str, affected: bool, shares: list[float], k: int) -> np.ndarray:
+        """This month's counts so that the window's running totals follow `shares` exactly.
+
+        Rounding month by month would blur a small effect; allocating the window's cumulative
+        total keeps the realised shares within one case of the target.
+        """
+        key = (pattern, affected)
+        done, total = self._alloc_state.get(key, (np.zeros(len(shares), dtype=np.int64), 0))
+        target = _alloc(shares, total + k)
+        now = np.maximum(target - done, 0)
+        while now.sum() > k:  # a share that fell behind cannot be taken back: trim the largest
+            now[np.argmax(now)] -= 1
+        while now.sum() < k:
+            now[np.argmax(target - done - now)] += 1
+        self._alloc_state[key] = (done + now, total + k)
+        return now
+
+    def inst_of(self, pattern: str) -> int | None:
+        return self.injections[pattern].inst
+
+    def active(self, pattern: str, period: str) -> bool:
+        return self.enabled and period in self.injections[pattern].periods
+
+    def eff(self, pattern: str) -> float:
+        return self.injections[pattern].effect
+
+    def bed_factor(self, inst: int, period: str) -> float:
+        inj = self.injections["beds_turnover"]
+        if self.enabled and inst == inj.inst and period in inj.periods:
+            return 1 + DEFAULTS["beds_turnover"]["bed_increase"] * inj.effect
+        return 1.0
+
+    # ---- hooks: counts -----------------------------------------------------------------------
+
+    def extra_inpatient(self, month: Month, expected: np.ndarray) -> list[tuple[str, np.ndarray]]:
+        """Additional inpatient cases (pattern, institution indices)."""
+        out = []
+        p = month.period
+        ins = self.world.insts
+        for pattern, key in (("outpatient_inpatient_ratio", "extra_inpatient_factor"), ("admission_surge", "growth")):
+            if self.active(pattern, p):
+                i = self.inst_of(pattern)
+                k = int(round(expected[i] * DEFAULTS[pattern][key] * self.eff(pattern)))
+                out.append((pattern, np.full(k, i, dtype=np.int64)))
+        if self.active("hospitalization_rate", p):
+            hosp = ins.hospitals
+            pool = hosp[ins.level[hosp] >= 1]
+            lam = expected[pool]
+            k = int(round(expected[hosp].sum() * DEFAULTS["hospitalization_rate"]["extra_share"] * self.eff("hospitalization_rate")))
+            if k > 0 and lam.sum() > 0:
+                out.append(("hospitalization_rate", self.rng.choice(pool, k, p=lam / lam.sum())))
+        return out
+
+    # ---- hooks: editing inpatient skeletons ---------------------------------------------------
+
+    def edit_inpatient(self, month: Month, f: dict) -> None:
+        if not self.enabled or len(f["kind"]) == 0:
+            return
+        p = month.period
+        cat = self.world.cat
+        rng = self.rng
+        inst = f["inst"]
+
+        def free_at(i):
+            return np.flatnonzero((inst == i) & (f["tag"] == 0) & ~f["visitor"])
+
+        # upcoding_severity: fixed volume of the ADRG, severity mix by period
+        inj = self.injections["upcoding_severity"]
+        prm, e = inj.params, inj.effect
+        a = cat.index[prm["adrg"]]
+        at = np.flatnonzero((inst == inj.inst) & (f["adrg"] == a))
+        need = prm["min_cases_per_month"] - len(at)
+        if need > 0:
+            cand = np.setdiff1d(free_at(inj.inst), at)
+            add = rng.permutation(cand)[:need]
+            f["adrg"][add] = a
+            at = np.union1d(at, add)
+        sh = prm["baseline_shares"]
+        if p in inj.periods:
+            s1 = sh["1"] * (1 + prm["severe_cc_change"] * e)
+            s5 = sh["5"] * (1 + prm["no_cc_change"] * e)
+            shares = [s1, max(0.0, 1 - s1 - s5), s5]
+        else:
+            shares = [sh["1"], sh["3"], sh["5"]]
+        counts = self._running_alloc("upcoding_severity", p in inj.periods, shares, len(at))
+        f["_sev"][rng.permutation(at)] = np.repeat([1, 3, 5], counts)
+        f["diag"][at] = -1
+        f["tag"][at] = TAG["upcoding_severity"]
+
+        # upcoding_diagnosis: I63 sub-code mix at one hospital
+        inj = self.injections["upcoding_diagnosis"]
+        prm, e = inj.params, inj.effect
+        a = cat.index[prm["adrg"]]
+        at = np.flatnonzero((inst == inj.inst) & (f["adrg"] == a) & (f["tag"] == 0))
+        need = prm["min_cases_per_month"] - len(at)
+        if need > 0:
+            add = rng.permutation(np.setdiff1d(free_at(inj.inst), at))[:need]
+            f["adrg"][add] = a
+            at = np.union1d(at, add)
+        off, end = cat.diag_offsets[a], cat.diag_offsets[a + 1]
+        codes = list(cat.diag_codes[off:end])
+        base = dict(zip(codes, cat.diag_p[off:end]))
+        shares = dict(base)
+        if p in inj.periods:
+            for c, target in prm["target_shares"].items():
+                shares[c] = base[c] + (target - base[c]) * e
+            fixed = set(prm["target_shares"])
+            rest_base = sum(v for c, v in base.items() if c not in fixed)
+            rest_new = max(0.0, 1 - sum(shares[c] for c in fixed))
+            for c in codes:
+                if c not in fixed:
+                    shares[c] = base[c] / rest_base * rest_new
+        counts = self._running_alloc("upcoding_diagnosis", p in inj.periods, [shares[c] for c in codes], len(at))
+        f["diag"][rng.permutation(at)] = np.repeat(np.arange(off, end), counts)
+        f["tag"][at] = TAG["upcoding_diagnosis"]
+
+        # low_standard_admission: low-weight medical cases replace part of the mix
+        if self.active("low_standard_admission", p):
+            inj = self.injections["low_standard_admission"]
+            low = np.flatnonzero((cat.weight5 <= inj.params["max_weight"]) & ~cat.surgical)
+            cand = free_at(inj.inst)
+            k = int(round(len(cand) * min(0.8, inj.params["share_replaced"] * inj.effect)))
+            pick = rng.permutation(cand)[:k]
+            f["adrg"][pick] = rng.choice(low, k)
+            f["diag"][pick] = -1
+            f["_sev"][pick] = 5
+            f.setdefault("_los_override", np.full(len(f["kind"]), -1, dtype=np.int64))
+            f["_los_override"][pick] = rng.integers(2, 4, k)
+            f["tag"][pick] = TAG["low_standard_admission"]
+
+        # basic_groups_in_tertiary
+        if self.active("basic_groups_in_tertiary", p):
+            inj = self.injections["basic_groups_in_tertiary"]
+            basic = np.flatnonzero(cat.basic_adrg)
+            pb = cat.freq[basic] / cat.freq[basic].sum()
+            cand = free_at(inj.inst)
+            k = int(round(len(cand) * min(0.8, inj.params["share_replaced"] * inj.effect)))
+            pick = rng.permutation(cand)[:k]
+            f["adrg"][pick] = rng.choice(basic, k, p=pb)
+            f["diag"][pick] = -1
+            f["tag"][pick] = TAG["basic_groups_in_tertiary"]
+
+        # cost_deviation: common groups cost more at one institution
+        if self.active("cost_deviation", p):
+            inj = self.injections["cost_deviation"]
+            at = np.flatnonzero((inst == inj.inst) & np.isin(f["adrg"], self.top_adrgs) & (f["tag"] == 0))
+            f["_cost_mult"][at] *= 1 + inj.params["cost_factor"] * inj.effect
+            f["tag"][at] = TAG["cost_deviation"]
+
+        # structure_shift: drift toward the higher-paid severity, growing month by month
+        if self.active("structure_shift", p):
+            inj = self.injections["structure_shift"]
+            ramp = (inj.periods.index(p) + 1) / len(inj.periods)
+            prob = min(0.9, inj.params["max_shift_probability"] * inj.effect * ramp)
+            cand = free_at(inj.inst)
+            move = cand[rng.random(len(cand)) < prob]
+            sev = f["_sev"][move]
+            f["_sev"][move] = np.where(sev == 5, 3, 1)
+            f["tag"][move] = TAG["structure_shift"]
+
+        # out_of_list_share
+        if self.active("out_of_list_share", p):
+            inj = self.injections["out_of_list_share"]
+            at = np.flatnonzero((inst == inj.inst) & (f["tag"] == 0))
+            f["_own_shift"][at] += inj.params["share_added"] * inj.effect
+            f["tag"][at] = TAG["out_of_list_share"]
+
+    def edit_outpatient(self, month: Month, f: dict) -> None:
+        if self.active("out_of_list_share", month.period):
+            inj = self.injections["out_of_list_share"]
+            at = np.flatnonzero(f["inst"] == inj.inst)
+            f["_own_shift"][at] += inj.params["share_added"] * inj.effect
+            f["tag"][at] = TAG["out_of_list_share"]
+
+    # ---- hooks: person-level rows ----------------------------------------------------------
+
+    def person_rows(self, month: Month, base: dict) -> list[dict]:
+        """Readmissions, co-admission clusters, impossible travel: new settlement rows."""
+        if not self.enabled:
+            return []
+        out = []
+        p = month.period
+        if self.active("readmission_15d", p):
+            out.append(self._readmissions(month, base))
+        if self.active("co_admission_cluster", p):
+            out.append(self._cluster(month))
+        if self.active("impossible_travel", p):
+            out.extend(self._travel(month))
+        return [f for f in out if f is not None and len(f["kind"])]
+
+    def _readmissions(self, month: Month, base: dict):
+        w, rng = self.world, self.rng
+        inj = self.injections["readmission_15d"]
+        prm = inj.params
+        day_end = (base["end"] - month.start).astype(np.int64)
+        cand = np.flatnonzero((base["inst"] == inj.inst) & (base["refd"] == 0) & ~base["visitor"] &
+                              (base["tag"] == 0) & (day_end >= 0) & (day_end <= 9))
+        n_inst = int(((base["inst"] == inj.inst) & (base["refd"] == 0)).sum())
+        k = min(len(cand), max(prm["min_per_month"], int(round(n_inst * prm["share_of_discharges"] * inj.effect))))
+        if k == 0:
+            return None
+        src = rng.permutation(cand)[:k]
+        f = inpatient_skeleton(w, month, rng, np.full(k, inj.inst, dtype=np.int64))
+        f["person"], f["visitor"] = base["person"][src], np.zeros(k, dtype=bool)
+        f["adrg"] = base["adrg"][src]
+        f["diag"] = base["diag"][src]
+        f["_sev"] = np.full(k, 5)
+        los = rng.integers(2, 5, k)
+        f["_los_override"] = los
+        f["_delay"] = np.zeros(k, dtype=np.int64)
+        max_gap = min(prm["max_gap_days"], month.days - 10 - 6)
+        gap = rng.integers(1, max_gap + 1, k)
+        end_day = day_end[src] + gap + los
+        f["_day"] = end_day
+        f["tag"][:] = TAG["readmission_15d"]
+        complete_inpatient(w, month, f, rng)
+        inj.persons.extend(int(x) for x in base["person"][src])
+        return f
+
+    def _cluster(self, month: Month):
+        inj = self.injections["co_admission_cluster"]
+        prm = inj.params
+        if inj.periods.index(month.period) % prm["every_months"] != 0:
+            return None
+        w, rng = self.world, self.rng
+        k = len(inj.persons)
+        f = inpatient_skeleton(w, month, rng, np.full(k, inj.inst, dtype=np.int64))
+        f["person"], f["visitor"] = np.array(inj.persons, dtype=np.int64), np.zeros(k, dtype=bool)
+        f["adrg"] = np.full(k, w.cat.index[prm["adrg"]])
+        f["_sev"] = np.full(k, 5)
+        los = int(rng.integers(6, 10))
+        f["_los_override"] = np.full(k, los)
+        f["_delay"] = np.zeros(k, dtype=np.int64)
+        f["_day"] = np.full(k, int(rng.integers(los + 1, month.days)))
+        f["tag"][:] = TAG["co_admission_cluster"]
+        complete_inpatient(w, month, f, rng)
+        return f
+
+    def _travel(self, month: Month) -> list[dict]:
+        w, rng = self.world, self.rng
+        inj = self.injections["impossible_travel"]
+        k = max(1, int(round(inj.params["pairs_per_month"] * inj.effect)))
+        hosp = w.insts.hospitals
+        local_inst = rng.choice(hosp, k)
+        far = [i for i, c in enumerate(w.foreign.code) if w.foreign.admdvs[i] in ("460100", "650100")]
+        far_inst = rng.choice(np.array(far), k)
+        person = w.pop.sample(rng, month.index, np.full(k, 0.5))
+        a, ma, oa = outpatient_frame(w, month, rng, local_inst)
+        b, mb, ob = outpatient_frame(w, month, rng, far_inst, elsewhere=True)
+        for f in (a, b):
+            f["person"], f["visitor"] = person, np.zeros(k, dtype=bool)
+            f["med_type"] = np.full(k, "11")
+            f["tag"][:] = TAG["impossible_travel"]
+        day = rng.integers(0, month.days, k)
+        t0 = (month.start + day.astype("timedelta64[D]")).astype("datetime64[s]") + \
+            (9 * 3600 + rng.integers(0, 7 * 3600, k)).astype("timedelta64[s]")
+        minutes = rng.integers(3, inj.params["max_minutes"] + 1, k)
+        a["setl"] = t0
+        b["setl"] = t0 + (minutes * 60).astype("timedelta64[s]")
+        for f in (a, b):
+            f["begn"] = f["end"] = f["setl"].astype("datetime64[D]")
+        a = finish_outpatient(w, a, ma, oa, False)
+        b = finish_outpatient(w, b, mb, ob, True)
+        km = _haversine_km(w.insts.lon[local_inst], w.insts.lat[local_inst], w.foreign.lon[far_inst], w.foreign.lat[far_inst])
+        inj.params.setdefault("min_distance_km", float("inf"))
+        inj.params["min_distance_km"] = round(min(inj.params["min_distance_km"], float(km.min())), 1)
+        inj.persons.extend(int(x) for x in person)
+        return [a, b]
+
+    def city_names(self) -> dict[str, str]:
+        return {c[0]: c[1] for c in FOREIGN_CITIES}

@@ -1,0 +1,94 @@
+"""Options of the synthetic region generator and the calendar derived from them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..errors import ConfigError
+
+FORMATS = ("csv", "parquet", "xlsx")
+ENCODINGS = ("utf-8", "gbk")
+
+# scale = 1.0 is a city of about this many insured persons.
+INSURED_PER_SCALE = 1_000_000
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    region: str = "140400"
+    region_name: str = "示例市"
+    scale: float = 0.01
+    months: int = 24
+    end_month: str = "2025-12"
+    seed: int = 20251
+    fmt: str = "csv"
+    encoding: str = "utf-8"
+    anomalies: bool = True
+    faults: bool = True
+    effect: float = 1.0  # multiplier applied to every anomaly's effect size
+    # per-pattern overrides of the effect multiplier, e.g. {"upcoding_severity": 0.5}
+    pattern_effects: dict[str, float] = field(default_factory=dict)
+    block_rows: int = 250_000  # rows generated and written at a time
+
+    def __post_init__(self):
+        if not re.fullmatch(r"\d{6}", self.region):
+            raise ConfigError(f"区划代码须为 6 位数字：{self.region}")
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", self.end_month):
+            raise ConfigError(f"截止月份格式应为 YYYY-MM：{self.end_month}")
+        if self.months < 1 or self.months > 240:
+            raise ConfigError(f"月份数须在 1-240 之间：{self.months}")
+        if not (0.0005 <= self.scale <= 100):
+            raise ConfigError(f"规模须在 0.0005-100 之间：{self.scale}")
+        if self.fmt not in FORMATS:
+            raise ConfigError(f"输出格式须为 {'/'.join(FORMATS)}：{self.fmt}")
+        if self.encoding.lower() not in ENCODINGS:
+            raise ConfigError(f"编码须为 {'/'.join(ENCODINGS)}：{self.encoding}")
+        if self.effect < 0:
+            raise ConfigError("效应倍数不能为负")
+
+    # ---- calendar -------------------------------------------------------------------
+
+    @property
+    def periods(self) -> list[str]:
+        """The generated months, oldest first, as YYYY-MM."""
+        y, m = int(self.end_month[:4]), int(self.end_month[5:])
+        out = []
+        for _ in range(self.months):
+            out.append(f"{y:04d}-{m:02d}")
+            m -= 1
+            if m == 0:
+                y, m = y - 1, 12
+        return out[::-1]
+
+    @property
+    def baseline_periods(self) -> list[str]:
+        """Comparison periods of the anomalies: the first 12 months (or the first half)."""
+        p = self.periods
+        n = 12 if len(p) >= 24 else len(p) // 2
+        return p[:n]
+
+    @property
+    def affected_periods(self) -> list[str]:
+        """Periods where time-bound anomalies act: the last 12 months (or the second half)."""
+        p = self.periods
+        n = 12 if len(p) >= 24 else len(p) - len(p) // 2
+        return p[-n:]
+
+    def pattern_effect(self, pattern: str) -> float:
+        return float(self.pattern_effects.get(pattern, self.effect))
+
+    @property
+    def insured(self) -> int:
+        return max(2000, int(round(INSURED_PER_SCALE * self.scale)))
+
+
+def month_start(period: str) -> date:
+    return date(int(period[:4]), int(period[5:7]), 1)
+
+
+def days_in_month(period: str) -> int:
+    y, m = int(period[:4]), int(period[5:7])
+    nxt = date(y + (m == 12), m % 12 + 1, 1)
+    return (nxt - date(y, m, 1)).days
