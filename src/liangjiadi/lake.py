@@ -106,6 +106,29 @@ def replace_partition(workdir: Path, table: str, admdvs: str, period: str,
     return rows
 
 
+def install_partition(workdir: Path, table: str, admdvs: str, period: str,
+                      files: list[Path]) -> None:
+    """Replace one partition with ready-made Parquet files (already in lake schema).
+
+    The same swap as `replace_partition`, for writers that produce the files themselves
+    (ingest lets DuckDB write them in parallel). The files must be on the lake's file system.
+    """
+    target = table_dir(workdir, table) / admdvs / period
+    tmp = target.parent / f".tmp-{period}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir(parents=True, exist_ok=True)
+    try:
+        for i, f in enumerate(files):
+            Path(f).rename(tmp / f"part-{i}.parquet")
+        old = target.parent / f".old-{period}-{uuid.uuid4().hex[:8]}"
+        if target.exists():
+            target.rename(old)
+        tmp.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    except Exception as exc:  # keep the old partition if anything failed
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise LakeError(f"写入数据湖分区 {table}/{admdvs}/{period} 失败：{exc}") from exc
+
+
 def drop_table(workdir: Path, table: str, admdvs: str | None = None) -> None:
     """Remove a whole table (or one region of it) before a snapshot table is reloaded."""
     root = table_dir(workdir, table)

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .. import lake
 from ..config import Settings, get_settings
@@ -108,7 +108,7 @@ def ingest_paths(paths, settings: Settings | None = None, table: str | None = No
                     _reject(res, err)
                 continue
             try:
-                _load_table(con, tname, members, region, settings, pads, qdir, progress)
+                _load_table(con, tname, members, region, settings, pads, qdir, progress, scratch)
             except LjdError as exc:
                 for _, res in members:
                     if res.status == "pending":
@@ -135,12 +135,12 @@ def ingest_paths(paths, settings: Settings | None = None, table: str | None = No
 # ---- one table ---------------------------------------------------------------------------
 
 
-def _load_table(con, tname, members, region, settings, pads, qdir, progress) -> None:
+def _load_table(con, tname, members, region, settings, pads, qdir, progress, scratch) -> None:
     t = TABLES[tname]
     staged: list[StagedFile] = []
     by_index: dict[int, FileResult] = {}
     for i, (spec, res) in enumerate(members):
-        stage = _stage_file(con, spec, res, i, t, progress)
+        stage = _stage_file(spec, res, scratch / f"stage_{tname}_{i}.parquet", i, t, progress)
         if stage is not None:
             staged.append(stage)
             by_index[i] = res
@@ -150,32 +150,33 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress) -> 
                      extra_codes=settings.extra_codes)
     key = f"validate:{tname}"
     progress.start(key, f"校验 {tname}（{t.cn}）", 3)
-    con.execute(f"CREATE OR REPLACE TABLE chk AS {plan.chk_sql()}")
-    for s in staged:
-        con.execute(f"DROP TABLE IF EXISTS {s.stage}")
+    for stmt in plan.setup_sql():
+        con.execute(stmt)
     progress.advance(key)
-    counts = con.execute("SELECT _file, count(*), count(*) FILTER (WHERE _bad) FROM chk GROUP BY 1").fetchall()
-    for idx, n, bad in counts:
-        res = by_index[idx]
-        res.rows_read, res.rows_quarantined, res.rows_accepted = n, bad, n - bad
+    parts = con.execute("SELECT _file, _admdvs, _period, count(*) FROM good GROUP BY ALL ORDER BY ALL").fetchall()
+    for idx, n in con.execute("SELECT _file, count(*) FROM bad GROUP BY 1").fetchall():
+        by_index[idx].rows_quarantined = n
+    for idx, _, _, n in parts:
+        by_index[idx].rows_accepted += n
+    for res in by_index.values():
+        res.rows_read = res.rows_accepted + res.rows_quarantined
     con.execute(f"CREATE OR REPLACE TABLE q_fail AS {plan.failures_sql()}", _params(plan.failures_sql(), pads))
     for idx, rule, n in con.execute(
             "SELECT _file, _f.rule, count(DISTINCT _line) FROM q_fail GROUP BY ALL ORDER BY ALL").fetchall():
         by_index[idx].rule_counts[rule] = n
-    parts = con.execute("SELECT DISTINCT _file, _admdvs, _period FROM chk WHERE NOT _bad ORDER BY ALL").fetchall()
     progress.advance(key, 2)
     progress.done(key)
 
-    targets = sorted({(a, p) for _, a, p in parts})
+    targets = sorted({(a, p) for _, a, p, _ in parts})
     wkey = f"write:{tname}"
     progress.start(wkey, f"写入 {tname} 分区", len(targets))
     sql = plan.lake_select()
     params = _params(sql, pads)
     for admdvs, period in targets:
-        write_partition(con, plan, admdvs, period, params)
+        write_partition(con, plan, admdvs, period, params, scratch)
         progress.advance(wkey)
     progress.done(wkey)
-    for idx, a, p in parts:
+    for idx, a, p, _ in parts:
         by_index[idx].partitions.append(f"{a}/{p}")
         if p not in by_index[idx].periods:
             by_index[idx].periods.append(p)
@@ -200,11 +201,14 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress) -> 
             res.error = f"文件 {res.path}：没有数据行。"
         res.notes.extend(plan.notes)
         res.finished = provenance.now()
-    con.execute("DROP TABLE IF EXISTS chk; DROP TABLE IF EXISTS q_fail")
+    con.execute("DROP VIEW IF EXISTS chk; DROP TABLE IF EXISTS q_fail; DROP TABLE IF EXISTS bad; DROP VIEW IF EXISTS good; "
+                "DROP TABLE IF EXISTS dr; DROP TABLE IF EXISTS lk; DROP TABLE IF EXISTS fx")
+    for s in staged:
+        Path(s.stage).unlink(missing_ok=True)
 
 
-def _stage_file(con, spec: FileSpec, res: FileResult, index: int, t, progress) -> StagedFile | None:
-    """Stream one file into DuckDB table stage_<index> (raw text + _line)."""
+def _stage_file(spec: FileSpec, res: FileResult, target: Path, index: int, t, progress) -> StagedFile | None:
+    """Stream one file into a scratch Parquet file of raw text + _line (cheap to scan twice)."""
     path = spec.path
     key = f"read:{path}"
     try:
@@ -214,15 +218,10 @@ def _stage_file(con, spec: FileSpec, res: FileResult, index: int, t, progress) -
         res.sha256 = provenance.sha256_of(path)
         progress.start(key, f"读取 {path.name}", reader.total)
         for attempt in range(2):
-            stage = f"stage_{index}"
-            schema = batch_schema(plan)
-            cols = ", ".join(f"{q(f.name)} {'BIGINT' if f.name == '_line' else 'VARCHAR'}" for f in schema)
-            con.execute(f"CREATE OR REPLACE TABLE {stage} ({cols})")
             try:
-                for batch in reader.batches():
-                    con.register("_batch", pa.Table.from_batches([batch]))
-                    con.execute(f"INSERT INTO {stage} SELECT * FROM _batch")
-                    con.unregister("_batch")
+                with pq.ParquetWriter(target, batch_schema(plan), compression="lz4") as writer:
+                    for batch in reader.batches():
+                        writer.write_batch(batch)
                 break
             except _Reencode:
                 if attempt:
@@ -251,7 +250,7 @@ def _stage_file(con, spec: FileSpec, res: FileResult, index: int, t, progress) -
         res.notes.append(f"以下列与前面的列对应同一契约列，已忽略：{'、'.join(plan.duplicated)}。")
     if reader.blank_rows:
         res.notes.append(f"跳过 {reader.blank_rows} 个空行。")
-    return StagedFile(index=index, stage=f"stage_{index}", columns=plan.columns, name=path.name,
+    return StagedFile(index=index, stage=str(target), columns=plan.columns, name=path.name,
                       declared_period=spec.period)
 
 

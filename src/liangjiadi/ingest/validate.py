@@ -16,8 +16,6 @@ from ..schema import SNAPSHOT_PERIOD, Table, code_table
 from .pseudonym import token_sql
 from .rules import RULES
 
-NUM_RE = r"^-?\d+(\.\d+)?$"
-MONEY_RE = r"^-?\d{1,16}(\.\d{1,2}0*)?$"  # trailing zeros beyond 2 places are harmless
 INT_RE = r"^(-?\d+)(\.0+)?$"
 PERIOD_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 ADMDVS_RE = r"^\d{6}$"
@@ -32,6 +30,17 @@ def lit(value: str | None) -> str:
 
 def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _trimmed(v: str) -> str:
+    # Fixed-width extracts pad values with spaces; trimming only those is much cheaper.
+    return f"CASE WHEN {v} LIKE ' %' OR {v} LIKE '% ' THEN NULLIF(trim({v}), '') ELSE {v} END"
+
+
+def _nullable(constant: str) -> str:
+    # A bare constant would be written as a NOT NULL Parquet column; the lake schema's
+    # columns are all nullable, so tie the constant to a row column.
+    return f"CASE WHEN _line IS NULL THEN NULL ELSE {constant} END"
 
 
 def date_sql(v: str) -> str:
@@ -93,11 +102,12 @@ class TablePlan:
         parts = []
         for f in self.files:
             cols = [
-                f"NULLIF(trim({q(c.name)}), '') AS {q(c.name)}" if c.name in f.columns
+                f"{_trimmed(q(c.name))} AS {q(c.name)}" if c.name in f.columns
                 else f"NULL::VARCHAR AS {q(c.name)}"
                 for c in self.table.columns
             ]
-            parts.append(f"SELECT {f.index} AS _file, _line, _badrow, {', '.join(cols)} FROM {f.stage}")
+            parts.append(f"SELECT {f.index} AS _file, _line, _badrow, {', '.join(cols)} "
+                         f"FROM read_parquet({lit(f.stage)})")
         return "\nUNION ALL\n".join(parts)
 
     @property
@@ -130,12 +140,12 @@ class TablePlan:
         if "period" in t.column_names:
             return (f"CASE WHEN period IS NULL THEN {lit(SNAPSHOT_PERIOD)} "
                     f"WHEN regexp_full_match(period, '{PERIOD_RE}') THEN period END")
-        return lit(SNAPSHOT_PERIOD)
+        return _nullable(lit(SNAPSHOT_PERIOD))
 
     def admdvs_sql(self) -> str:
         if self.table.admdvs_from_row:
             return f"CASE WHEN regexp_full_match(admdvs, '{ADMDVS_RE}') THEN admdvs END"
-        return lit(self.region)
+        return _nullable(lit(self.region))
 
     def declared_sql(self) -> str:
         if self.table.period_source in ("snapshot", "year"):
@@ -160,16 +170,20 @@ class TablePlan:
                 out.append(Check("blank_required", c.name, f"{v} IS NULL", "NULL",
                                  lit(f"{label(c)}为必填，不能为空")))
             if c.dtype == "money":
+                # Casts instead of regular expressions: several times faster on big months.
+                # TRY_CAST rounds silently, so the scale is checked on the text itself.
+                num = f"TRY_CAST({v} AS DECIMAL(18,2))"
                 out.append(Check("bad_number", c.name,
-                                 f"{v} IS NOT NULL AND NOT regexp_full_match({v}, '{NUM_RE}')", v,
+                                 f"{v} IS NOT NULL AND ({num} IS NULL OR contains(lower({v}), 'e'))", v,
                                  f"{shown(v)} || {lit('不是合法的金额数字')}"))
                 out.append(Check("money_scale", c.name,
-                                 f"regexp_full_match({v}, '{NUM_RE}') AND NOT regexp_full_match({v}, '{MONEY_RE}')",
+                                 f"{num} IS NOT NULL AND instr({v}, '.') > 0 "
+                                 f"AND length(rtrim({v}, '0')) - instr({v}, '.') > 2",
                                  v, f"{shown(v)} || {lit('超过 2 位小数（金额以元为单位）')}"))
                 if not c.allow_negative:
                     refund = (f"COALESCE({q(t.refund_flag)} = '1', false)" if t.refund_flag else "false")
                     out.append(Check("negative_amount", c.name,
-                                     f"TRY_CAST({v} AS DECIMAL(38,10)) < 0 AND NOT {refund}", v,
+                                     f"{num} < 0 AND NOT {refund}", v,
                                      f"{shown(v)} || {lit('为负数，但该行不是退费行')}"))
             elif c.dtype == "int":
                 out.append(Check("bad_number", c.name,
@@ -207,7 +221,7 @@ class TablePlan:
             pv, wv = q(part), q(whole)
             out.append(Check(
                 "part_exceeds_total", part,
-                f"abs(TRY_CAST({pv} AS DECIMAL(38,10))) > abs(TRY_CAST({wv} AS DECIMAL(38,10)))", pv,
+                f"abs(TRY_CAST({pv} AS DECIMAL(18,2))) > abs(TRY_CAST({wv} AS DECIMAL(18,2)))", pv,
                 f"{shown(pv)} || {lit(f'的绝对值大于 {whole}（{t.column(whole).cn}）的值「')} || {wv} || '」'"))
         for begin, end in t.ordered:
             bc, ec = t.column(begin), t.column(end)
@@ -247,26 +261,33 @@ class TablePlan:
     def _glob(self, table: str) -> str:
         return lit(lake.table_glob(self.workdir, table))
 
-    def chk_sql(self) -> str:
-        """The staged rows with everything the checks need, and the `_bad` flag."""
+    def setup_sql(self) -> list[str]:
+        """Statements that create `src` (view), the small lookup tables and the `chk` view.
+
+        Only small things are materialised (duplicate rows, lake keys); the big per-row
+        work is a view evaluated while streaming, so nothing of the size of the month is
+        copied into DuckDB.
+        """
         t = self.table
+        stmts = [f"CREATE OR REPLACE TEMP VIEW src AS {self.src_sql()}"]
         joins = []
         extra = []
         if self.link:
             if lake.has_data(self.workdir, "setl_d"):
-                joins.append(
-                    f"LEFT JOIN (SELECT setl_id AS _l_setl_id, min(period) AS _l_period "
-                    f"FROM read_parquet({self._glob('setl_d')}, union_by_name=true) GROUP BY 1) l "
-                    f"ON s.setl_id = l._l_setl_id")
+                stmts.append(
+                    f"CREATE OR REPLACE TABLE lk AS SELECT setl_id AS _l_setl_id, min(period) AS _l_period "
+                    f"FROM read_parquet({self._glob('setl_d')}, union_by_name=true) "
+                    f"WHERE setl_id IN (SELECT setl_id FROM src) GROUP BY 1")
+                joins.append("LEFT JOIN lk l ON s.setl_id = l._l_setl_id")
                 extra.append("l._l_period")
             else:
                 extra.append("NULL::VARCHAR AS _l_period")
         if self.check_fixmedins:
             if self.region and self._lake_fixmedins():
-                joins.append(
-                    f"LEFT JOIN (SELECT DISTINCT fixmedins_code AS _f_code "
-                    f"FROM read_parquet({self._glob('fixmedins')}, union_by_name=true)) f "
-                    f"ON s.fixmedins_code = f._f_code")
+                stmts.append(
+                    f"CREATE OR REPLACE TABLE fx AS SELECT DISTINCT fixmedins_code AS _f_code "
+                    f"FROM read_parquet({self._glob('fixmedins')}, union_by_name=true)")
+                joins.append("LEFT JOIN fx f ON s.fixmedins_code = f._f_code")
                 extra.append("f._f_code")
             else:
                 extra.append("NULL::VARCHAR AS _f_code")
@@ -274,25 +295,33 @@ class TablePlan:
                     self.notes.append("数据湖中还没有定点医药机构表，本次未核对机构编号（unknown_fixmedins）。")
         keys = ", ".join(q(k) for k in t.key)
         # Duplicates: only keys seen twice are windowed, which keeps the sort small.
-        dup_cte = (
-            f"dk AS (SELECT {keys} FROM src WHERE _badrow IS NULL GROUP BY ALL HAVING count(*) > 1), "
-            f"dr AS (SELECT _file AS _d_file, _line AS _d_line FROM ("
+        stmts.append(
+            f"CREATE OR REPLACE TABLE dr AS WITH dk AS (SELECT {keys} FROM src WHERE _badrow IS NULL "
+            f"GROUP BY ALL HAVING count(*) > 1) "
+            f"SELECT _file AS _d_file, _line AS _d_line FROM ("
             f"SELECT s._file, s._line, row_number() OVER (PARTITION BY {', '.join('s.' + q(k) for k in t.key)} "
             f"ORDER BY s._file, s._line) AS rn FROM src s SEMI JOIN dk USING ({keys}) "
-            f"WHERE s._badrow IS NULL) WHERE rn > 1)"
-        )
-        base = (
-            f"SELECT s.*, {', '.join(extra + [''])}"
-            f"(dr._d_line IS NOT NULL) AS _dup "
-            f"FROM src s {' '.join(joins)} "
-            f"LEFT JOIN dr ON s._file = dr._d_file AND s._line = dr._d_line"
-        )
+            f"WHERE s._badrow IS NULL) WHERE rn > 1")
+        joins.append("LEFT JOIN dr ON s._file = dr._d_file AND s._line = dr._d_line")
+        base = (f"SELECT s.*, {', '.join(extra + [''])}(dr._d_line IS NOT NULL) AS _dup "
+                f"FROM src s {' '.join(joins)}")
+        # The good rows: everything not in `bad`, with only the cheap period/admdvs work.
+        link_join = [j for j in joins if j.startswith("LEFT JOIN lk")]
+        link_col = [e for e in extra if "_l_period" in e]
+        good_base = (f"SELECT s.*{''.join(', ' + e for e in link_col)} FROM src s {' '.join(link_join)} "
+                     f"ANTI JOIN bad USING (_file, _line)")
+        self._good_sql = (f"SELECT g.*, {self.period_sql()} AS _period, {self.admdvs_sql()} AS _admdvs "
+                          f"FROM ({good_base}) g")
         derived = (f"SELECT b.*, {self.period_sql()} AS _period, {self.admdvs_sql()} AS _admdvs, "
                    f"{self.declared_sql()} AS _declared FROM ({base}) b")
         conds = " OR ".join(ch.cond for ch in self.checks())
-        return (f"WITH src AS ({self.src_sql()}), {dup_cte} "
-                f"SELECT d.*, ({conds} OR d._period IS NULL OR d._admdvs IS NULL) AS _bad "
-                f"FROM ({derived}) d")
+        stmts.append(
+            f"CREATE OR REPLACE TEMP VIEW chk AS SELECT d.*, "
+            f"({conds} OR d._period IS NULL OR d._admdvs IS NULL) AS _bad FROM ({derived}) d")
+        # The one full pass over the month: the bad rows are usually few, so keep them all.
+        stmts.append("CREATE OR REPLACE TABLE bad AS SELECT * FROM chk WHERE _bad")
+        stmts.append(f"CREATE OR REPLACE TEMP VIEW good AS {self._good_sql}")
+        return stmts
 
     def failures_sql(self, key_pads: bool = True) -> str:
         """One row per failure of every bad row (quarantine lines), all files of the table."""
@@ -305,7 +334,7 @@ class TablePlan:
                     f"'val': NULL::VARCHAR, 'detail': '无法确定该行所属期间'}}")
         fails = (f"CASE WHEN len(list_filter([{structs}], lambda x: x IS NOT NULL)) = 0 THEN [{fallback}] "
                  f"ELSE list_filter([{structs}], lambda x: x IS NOT NULL) END")
-        return f"SELECT c.*, unnest({fails}) AS _f FROM chk c WHERE _bad"
+        return f"SELECT c.*, unnest({fails}) AS _f FROM bad c"
 
     def _shown_value(self, ch: Check) -> str:
         # psn_no is never shown in clear, not even in quarantine
@@ -326,7 +355,7 @@ class TablePlan:
                 c = t.column(f.name)
                 expr = token_sql(q(c.name)) if c.pseudonymise else typed_sql(c.dtype, q(c.name))
                 cols.append(f"{expr} AS {q(c.name)}")
-        return (f"SELECT {', '.join(cols)} FROM chk WHERE NOT _bad AND _admdvs = $adm AND _period = $per "
+        return (f"SELECT {', '.join(cols)} FROM good WHERE _admdvs = $adm AND _period = $per "
                 f"ORDER BY _file, _line")
 
     def uses_pads(self) -> bool:

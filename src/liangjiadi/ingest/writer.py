@@ -16,11 +16,18 @@ QUARANTINE_DIR = "quarantine"
 Q_META = ["来源文件", "行号", "规则代码", "规则名称", "列名", "原始值", "说明"]
 
 
-def write_partition(con, plan: TablePlan, admdvs: str, period: str, params: dict) -> int:
-    """Replace one lake partition with the good rows of this load (atomic swap in lake.py)."""
-    reader = con.sql(plan.lake_select(), params={**(params or {}), "adm": admdvs, "per": period}
-                     ).to_arrow_reader(200_000)
-    return lake.replace_partition(plan.workdir, plan.table.name, admdvs, period, reader)
+def write_partition(con, plan: TablePlan, admdvs: str, period: str, params: dict | None,
+                    scratch: Path) -> None:
+    """Replace one lake partition with the good rows of this load.
+
+    DuckDB writes the Parquet file itself (in parallel, typed exactly as the lake schema),
+    then lake.install_partition swaps it in atomically, as replace_partition does.
+    """
+    out = scratch / f"out-{plan.table.name}-{admdvs}-{period}.parquet"
+    con.execute(f"COPY ({plan.lake_select()}) TO {lit(str(out))} "
+                f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)",
+                {**(params or {}), "adm": admdvs, "per": period})
+    lake.install_partition(plan.workdir, plan.table.name, admdvs, period, [out])
 
 
 def quarantine_sql(plan: TablePlan, file_index: int, source: str, shown_name: str) -> str:
