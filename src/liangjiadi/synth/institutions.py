@@ -97,7 +97,7 @@ def build_institutions(cfg: SynthConfig, rng: np.random.Generator) -> Institutio
 
     rows: list[dict] = []
     # tertiary: make sure 01..04 all appear; one 中医, one 妇幼, a private specialist
-    lv3 = ["02", "02", "01", "03", "04"] + ["02", "03"] * n3
+    lv3 = ["02", "03", "01", "04"] + ["02", "03"] * n3
     for i in range(n3):
         kind, own, focus = "综合", "公立", ""
         name = f"{city}第{'一二三四五六七八九'[i % 9]}人民医院" if i < 9 else f"{city}第{i + 1}人民医院"
