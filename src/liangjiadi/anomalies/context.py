@@ -1,0 +1,97 @@
+"""What detectors read: institutions as of the period, case tables and stored results.
+
+Detectors never see raw person numbers in their output: `psn_no` in the lake is already a
+keyed token, and findings carry counts and anonymous cluster ids only.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import ibis
+import pyarrow as pa
+
+from ..config import Settings
+from ..indicators import compute as compute_indicators
+from ..indicators.context import Ctx, shift, span
+from ..indicators.results import load_results
+
+
+class DetectContext:
+    def __init__(self, engine, settings: Settings, period: str, region: str):
+        self.engine = engine
+        self.settings = settings
+        self.period = period
+        self.region = region
+        self.ictx = Ctx(engine, settings, period, region)
+        self.last_year = shift(period, -12)
+        self.prev = shift(period, -1)
+
+    @property
+    def institutions(self) -> dict[str, dict]:
+        """code -> fixmedins row as of the period, with `level_group` (三级/二级/一级及以下)."""
+        return self.ictx.fixmedins
+
+    def level_of(self, code: str | None) -> str | None:
+        row = self.institutions.get(code or "")
+        return row["level_group"] if row else None
+
+    def table(self, name: str):
+        t = self.engine.table(name)
+        return t.filter(t.admdvs == self.region)
+
+    def run(self, expr) -> pa.Table:
+        return self.engine.to_pyarrow(expr)
+
+    def months(self, first: str, last: str) -> list[str]:
+        return span(first, last)
+
+    def inpatient_cases(self, periods: list[str], local_insured_only: bool = False) -> pa.Table:
+        """Valid, non-refund inpatient settlements at local institutions in `periods`, with their
+        settlement list (grouping, diagnosis, LOS) where one was uploaded."""
+        s = self.table("setl_d")
+        s = s.filter(
+            s.period.isin(periods),
+            (s.vali_flag == "1") | s.vali_flag.isnull(),
+            (s.refd_setl_flag == "0") | s.refd_setl_flag.isnull(),
+            s.med_type.isin([str(x) for x in self.settings.inpatient_med_types]),
+            s.fix_blng_admdvs == self.region,
+        )
+        if local_insured_only:
+            s = s.filter(s.insu_admdvs == self.region)
+        lst = self.table("setl_list").select(
+            "setl_id", "grp_type", "grp_code", "grp_weight", "maindiag_code", "main_oprn_code",
+            "act_ipt_days", "adm_time", "dscg_time", "qc_pass_flag",
+        )
+        j = s.left_join(lst, s.setl_id == lst.setl_id)
+        return self.run(j.select(
+            s.period, s.setl_id, s.fixmedins_code, s.psn_no, s.insutype, s.insu_admdvs, s.med_type,
+            s.begndate, s.enddate, s.setl_time, s.medfee_sumamt, s.fulamt_ownpay_amt, s.hifp_pay,
+            s.setl_pay_way, lst.grp_type, lst.grp_code, lst.grp_weight, lst.maindiag_code,
+            lst.main_oprn_code, lst.act_ipt_days, lst.adm_time, lst.dscg_time,
+        ))
+
+    def settlements(self, periods: list[str], columns: list[str]) -> pa.Table:
+        """Valid, non-refund settlements of any kind in `periods` (selected columns)."""
+        s = self.table("setl_d")
+        s = s.filter(
+            s.period.isin(periods),
+            (s.vali_flag == "1") | s.vali_flag.isnull(),
+            (s.refd_setl_flag == "0") | s.refd_setl_flag.isnull(),
+        )
+        return self.run(s.select(*columns))
+
+    def results(self, period: str) -> pa.Table:
+        """The stored indicator results of `period`, computed now if they never were."""
+        found = load_results(self.engine.workdir, self.region, period)
+        if found is None:
+            found = compute_indicators(period, self.settings, engine=self.engine)
+        return found
+
+    @cached_property
+    def catalogue_groups(self) -> pa.Table:
+        return self.run(self.table("grp_catalog"))
+
+
+def literal_periods(periods: list[str]):
+    return ibis.literal(periods)

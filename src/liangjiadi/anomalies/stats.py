@@ -1,0 +1,55 @@
+"""Small statistics used by detectors: peer position, robust spread, tests, multiple testing."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def percentile_rank(value: float, peers: Sequence[float]) -> float:
+    """Share of peers at or below `value`, in [0, 1] (mid-rank for ties)."""
+    arr = np.asarray([p for p in peers if p is not None and not math.isnan(p)], dtype=float)
+    if arr.size == 0:
+        return float("nan")
+    below = np.sum(arr < value)
+    equal = np.sum(arr == value)
+    return float((below + 0.5 * equal) / arr.size)
+
+
+def robust_z(value: float, peers: Sequence[float]) -> float:
+    """(value - median) / (1.4826 * MAD); a spread floor avoids infinite scores on flat peers."""
+    arr = np.asarray([p for p in peers if p is not None and not math.isnan(p)], dtype=float)
+    if arr.size < 3:
+        return float("nan")
+    med = float(np.median(arr))
+    mad = 1.4826 * float(np.median(np.abs(arr - med)))
+    floor = max(abs(med) * 0.05, 1e-9)
+    return (value - med) / max(mad, floor)
+
+
+def two_proportion_z(x1: int, n1: int, x0: int, n0: int) -> tuple[float, float]:
+    """z statistic and one-sided p-value that p1 > p0 (pooled), for a share shift."""
+    if n1 == 0 or n0 == 0:
+        return float("nan"), 1.0
+    p = (x1 + x0) / (n1 + n0)
+    se = math.sqrt(p * (1 - p) * (1 / n1 + 1 / n0))
+    if se == 0:
+        return float("nan"), 1.0
+    z = (x1 / n1 - x0 / n0) / se
+    return z, 0.5 * math.erfc(z / math.sqrt(2))
+
+
+def benjamini_hochberg(p_values: Sequence[float], alpha: float) -> list[bool]:
+    """Which hypotheses to reject at false-discovery rate `alpha` (controls the many tests run)."""
+    m = len(p_values)
+    if m == 0:
+        return []
+    order = sorted(range(m), key=lambda i: p_values[i])
+    cutoff = -1
+    for rank, i in enumerate(order, start=1):
+        if p_values[i] <= alpha * rank / m:
+            cutoff = rank
+    keep = set(order[:cutoff]) if cutoff > 0 else set()
+    return [i in keep for i in range(m)]
