@@ -76,3 +76,13 @@ def test_docs_are_generated_and_current():
     assert DOCS.exists(), "run: python -m liangjiadi.indicators.docs docs/indicators.md"
     assert DOCS.read_text(encoding="utf-8") == text, (
         "docs/indicators.md is out of date: python -m liangjiadi.indicators.docs docs/indicators.md")
+
+
+def test_get_by_result_id():
+    from liangjiadi.errors import IndicatorError
+    from liangjiadi.indicators import get
+
+    assert get(37).name == "次均住院费用"
+    assert get("41m").catalogue_id == 41 and get("41m").scope == "institution"
+    with pytest.raises(IndicatorError):
+        get("999")

@@ -155,6 +155,15 @@ def load_builtin() -> dict[str, Indicator]:
     return REGISTRY
 
 
+def get(id: str | int) -> Indicator:
+    """A built-in indicator by result id ("1", "41m", "CMI", ...)."""
+    load_builtin()
+    try:
+        return REGISTRY[str(id)]
+    except KeyError:
+        raise IndicatorError(f"未知指标编号：{id}") from None
+
+
 def builtin_indicators() -> list[Indicator]:
     load_builtin()
     return sorted((i for i in REGISTRY.values() if not i.local), key=sort_key)
