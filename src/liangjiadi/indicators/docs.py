@@ -61,6 +61,22 @@ EXTRA = """\
 """
 
 
+CLI = """\
+## 命令行
+
+```text
+liangjiadi compute --period 2025-03 [--engine duckdb|pyspark] [--workdir W]
+    计算一个月的全部指标（含各医疗机构与地方特色指标），保存为一次计算批次
+    <W>/results/<admdvs>/<period>/<run_id>.parquet，并打印摘要：指标数、机构数、无值项及原因、批次号。
+liangjiadi export results --period 2025-03 --out 结果.csv [--run RUN_ID] [--workdir W]
+    导出最新（或指定）批次为 CSV（UTF-8 带 BOM）：indicator_id, scope, fixmedins_code, value,
+    numerator, denominator, name, note；数值为普通小数写法。
+```
+
+统筹地区取设置 `region_admdvs`（`LJD_REGION_ADMDVS`）；未设置且数据湖中只有一个地区时自动识别。
+"""
+
+
 def _cell(text: str) -> str:
     return (text or "—").replace("|", "\\|").replace("\n", " ")
 
@@ -107,6 +123,7 @@ def render_markdown() -> str:
             if i.sum_of:
                 out.append(f"- 等于：{' + '.join(i.sum_of)}")
             out.append("")
+    out += [CLI]
     out += ["## 地方特色指标", "", "在 `<工作目录>/local_indicators.yaml`（或设置 `local_indicators_file` 指定的文件）中声明，"
             "不执行任何代码；格式错误时报告文件、第几项和字段。", "", "```text",
             (local_module.__doc__ or "").strip(), "```", ""]
