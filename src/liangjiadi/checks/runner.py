@@ -36,7 +36,7 @@ def regions_with_results(workdir: Path, period: str) -> list[str]:
 
 
 def resolve_region(settings: Settings, period: str, admdvs: str | None = None,
-                   results: pa.Table | None = None) -> str:
+                   results: pa.Table | None = None, purpose: str = "复核") -> str:
     """The region to check: given, in the results, configured, or the only one with results."""
     if admdvs:
         return admdvs
@@ -51,11 +51,11 @@ def resolve_region(settings: Settings, period: str, admdvs: str | None = None,
         return found[0]
     if not found:
         raise NoResultsError(
-            f"工作目录 {settings.workdir} 中没有{period_cn(period)}的计算结果，无法复核。",
+            f"工作目录 {settings.workdir} 中没有{period_cn(period)}的计算结果，无法{purpose}。",
             f"请先运行 liangjiadi compute --period {period}",
         )
     raise RegionUnknownError(f"工作目录中有多个统筹地区的计算结果：{'、'.join(found)}",
-                             "请用 --admdvs 指定要复核的统筹地区")
+                             f"请用 --admdvs 指定要{purpose}的统筹地区")
 
 
 def run_checks(period: str, settings: Settings | None = None, results: pa.Table | None = None, *,

@@ -4,6 +4,7 @@ inf/NaN, indicators missing from the results."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 
 import pyarrow as pa
@@ -56,10 +57,16 @@ _NON_NEGATIVE_UNITS = {"count": "NEGATIVE_COUNT", "ratio": "NEGATIVE_SHARE", "in
                        "per_mille_people": "NEGATIVE_COUNT", "yuan": "NEGATIVE_AMOUNT"}
 
 
+def _base_id(indicator_id: str) -> str:
+    """The catalogue 序号 an extra result id belongs to ("41m" -> "41")."""
+    match = re.match(r"\d+", indicator_id)
+    return match.group(0) if match else indicator_id
+
+
 @check(
     "non_negative",
     title="人次、占比与收支金额不为负",
-    rule="计数（人次、病例数）、比例与指数、收入与支出金额不得为负；结余类与增长率等可为负的指标列在参数 may_be_negative 中。",
+    rule="计数（人次、病例数）、比例与指数、收入与支出金额不得为负；结余类与增长率等可为负的指标列在参数 may_be_negative 中（同一序号的派生结果如 41m 随之）。",
     note="负的人次或占比没有意义，通常是退费冲减或分母取错所致（手册§六(三)“医保外费用占比为负”）。",
     reason_codes={
         "NEGATIVE_COUNT": "人次或病例数为负",
@@ -75,7 +82,7 @@ def non_negative(ctx: CheckContext, may_be_negative: list[str]) -> Iterable[Outc
     for ind, scope, code, value in zip(frame["indicator_id"], frame["scope"], frame["fixmedins_code"],
                                        frame["value"], strict=True):
         meta = ctx.catalogue.get(ind)
-        if meta is None or ind in allowed or meta.unit not in _NON_NEGATIVE_UNITS:
+        if meta is None or _base_id(ind) in allowed or meta.unit not in _NON_NEGATIVE_UNITS:
             continue
         code = code if scope != "region" else None
         if value < 0:
