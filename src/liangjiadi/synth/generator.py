@@ -167,7 +167,9 @@ class Generator:
             # outpatient and pharmacy: blocks over the month's rows
             otp_counts = rng.poisson(exp["otp"])
             rx_counts = rng.poisson(exp["rx"])
-            ipt_counts = rng.poisson(exp["ipt"] * np.array([self.faults.ipt_factor(p, i) for i in range(w.insts.n)]))
+            # the discharge_jump fault multiplies the month's drawn count (the draws stay the same)
+            jump = np.array([self.faults.ipt_factor(p, i) for i in range(w.insts.n)])
+            ipt_counts = (rng.poisson(exp["ipt"]) * jump).astype(np.int64)
             n_else_ipt = rng.poisson(exp["ipt"].sum() * ELSEWHERE_SHARE_IPT)
             n_else_otp = rng.poisson(exp["otp"].sum() * ELSEWHERE_SHARE_OTP)
             for b, inst in enumerate(self._blocks(otp_counts)):
