@@ -53,7 +53,8 @@ def settlements_ytd(settings):
     return rows
 
 
-@pytest.mark.parametrize(("employee", "status"), [(2900, "pass"), (2930, "warn"), (3500, "fail"), (2000, "fail")])
+@pytest.mark.parametrize(("employee", "status"), [
+    (2900, "pass"), (2901, "pass"), (2910, "warn"), (2940, "fail"), (3500, "fail"), (2000, "fail")])
 def test_fund_report_against_settlements(rf, settings, settlements_ytd, employee, status):
     lake.write_rows(settings.workdir, "fund_report", fund_rows(PERIOD, {
         ("employee", "expense_pool"): employee, ("resident", "expense_pool"): 2000}), REGION)
@@ -94,12 +95,14 @@ def test_fund_report_items_pass_and_fail(rf, settings):
 @pytest.fixture
 def march_settlements(settings):
     rows = [setl("H001", PERIOD, setl_id=f"A{i}") for i in range(3)]
-    rows += [setl("H001", PERIOD, med_type="11", setl_id="A-OTP"), setl("H002", PERIOD, setl_id="B0")]
+    rows += [setl("H001", PERIOD, med_type="11", setl_id="A-OTP"), setl("H002", PERIOD, setl_id="B0"),
+             setl("H002", PERIOD, setl_id="B-VOID", vali="0")]
     lake.write_rows(settings.workdir, "setl_d", rows, REGION)
 
 
-def _lists(ids_codes):
-    return [{"setl_id": s, "fixmedins_code": c, "period": PERIOD, "qc_pass_flag": "1"} for s, c in ids_codes]
+def _lists(ids_codes, uploaded=True):
+    return [{"setl_id": s, "fixmedins_code": c, "period": PERIOD, "qc_pass_flag": "1",
+             "upld_time": "2025-04-01T10:00:00" if uploaded else None} for s, c in ids_codes]
 
 
 def test_settlement_lists_matching_settlements_pass(rf, settings, march_settlements):
@@ -108,13 +111,16 @@ def test_settlement_lists_matching_settlements_pass(rf, settings, march_settleme
 
 
 def test_settlement_lists_faults_are_all_reported(rf, settings, march_settlements):
-    lists = [("A0", "H001"), ("A1", "H001"), ("A2", "H001"), ("A-OTP", "H001"), ("B0", "H002"), ("NOPE", "H002")]
-    lake.write_rows(settings.workdir, "setl_list", _lists(lists), REGION)
+    lists = [("A0", "H001"), ("A0", "H001"), ("A1", "H001"), ("A2", "H001"),  # A0 twice: 4 lists, 3 cases
+             ("A-OTP", "H001"), ("B0", "H002"), ("NOPE", "H002"), ("B-VOID", "H002")]
+    rows = _lists(lists) + _lists([("B0", "H003")], uploaded=False)  # QC passed, never uploaded
+    lake.write_rows(settings.workdir, "setl_list", rows, REGION)
     report = run(rf, settings, ["settlement_lists"])
     found = {(r["fixmedins_code"], r["reason_code"], r["status"]) for r in report.rows if r["status"] != "pass"}
     assert found == {
         ("H001", "LIST_EXCEEDS_SETTLEMENTS", "fail"), ("H001", "LIST_FOR_NON_INPATIENT", "fail"),
-        ("H002", "LIST_EXCEEDS_SETTLEMENTS", "fail"), ("H002", "LIST_WITHOUT_SETTLEMENT", "warn"),
+        ("H002", "LIST_WITHOUT_SETTLEMENT", "warn"), ("H002", "LIST_FOR_INVALID_SETTLEMENT", "warn"),
+        ("H003", "QC_PASS_WITHOUT_UPLOAD", "fail"), ("H003", "LIST_EXCEEDS_SETTLEMENTS", "fail"),
     }
     assert report.status == Status.FAIL
 

@@ -109,6 +109,13 @@ def test_absent_value_is_a_warning_with_its_reason(rf, settings):
     assert "分母为0" in row["message"]
 
 
+def test_absent_value_noted_not_applicable_is_not_a_warning(rf, settings):
+    note = "非DRG/DIP付费机构（drg_dip_flag 不为 1），不适用"
+    report = check(settings, rf.with_value(rf.clean_rows(), "30", None, "H002", note=note), only=["absent_values"])
+    assert report.status == Status.PASS
+    assert [r["reason_code"] for r in report.rows if r["status"] == "not_applicable"] == ["VALUE_NOT_APPLICABLE"]
+
+
 def test_nan_and_inf_fail(rf, settings):
     table = rf.to_table(rf.clean_rows())
     values = [float(v) if v is not None else None for v in table["value"].to_pylist()]

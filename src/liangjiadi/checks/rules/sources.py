@@ -43,8 +43,8 @@ def _fund_report_amounts(ctx: CheckContext) -> dict[tuple[str, str], float]:
     note="手册§六(三)：复核“不同指标的数据来源和口径不一致”。指标 10 取自基金报表、指标 11 取自结算数据，两者口径应一致，差异过大时其中项关系也失去意义。",
     reason_codes={"SOURCES_DISAGREE": "基金报表与结算数据相差超过阈值"},
     params={
-        "fail_rel": Param(0.05, "相对差异超过 5% 视为两个来源不一致，须查明原因", "（比例）"),
-        "warn_rel": Param(0.01, "相对差异超过 1% 提示复核（报表与结算的入账时点可能不同）", "（比例）"),
+        "fail_rel": Param(0.01, "同一口径的年初累计数相差超过 1% 即为两个来源不一致，须查明原因或在底稿中说明", "（比例）"),
+        "warn_rel": Param(0.001, "相差超过 0.1% 提示复核（报表与结算的入账时点可能略有不同）", "（比例）"),
     },
     uses=("lake:fund_report", "lake:setl_d"),
 )
@@ -141,12 +141,17 @@ def fund_report_items(ctx: CheckContext, tolerance: float) -> Iterable[Outcome]:
 @check(
     "settlement_lists",
     title="结算清单与住院结算相符",
-    rule="本期每家机构上传的医保结算清单数不得多于其住院类有效结算人次（不含退费行）；清单对应的结算须为住院类（医疗类别在住院类别配置中）；清单须能在结算数据中找到对应结算。",
-    note="结算清单上传率（28）与质控通过率（29）以清单和住院结算为分子分母；清单多于结算或挂在门诊结算上，会使上传率超过 100%（手册§六(三)）。",
+    rule="本期每家机构的医保结算清单：对应有效住院结算的清单数不得多于其住院类有效结算人次（不含退费行）；"
+         "清单对应的结算须为住院类（医疗类别在住院类别配置中）；清单须能在结算数据中找到对应结算；"
+         "未上传（无上传时间）的清单不得标记为质控通过；对应结算已作废（有效标志不为 1）的清单提示复核。",
+    note="结算清单上传率（28）与质控通过率（29）以清单和住院结算为分子分母；清单多于结算、挂在门诊结算上、"
+         "未上传却质控通过，都会使上传率或质控通过率失真乃至超过 100%（手册§六(三)）。",
     reason_codes={
         "LIST_EXCEEDS_SETTLEMENTS": "清单数多于住院结算人次",
         "LIST_FOR_NON_INPATIENT": "清单对应的结算不是住院类",
+        "QC_PASS_WITHOUT_UPLOAD": "清单未上传却标记质控通过",
         "LIST_WITHOUT_SETTLEMENT": "清单在结算数据中找不到对应结算",
+        "LIST_FOR_INVALID_SETTLEMENT": "清单对应的结算已作废",
     },
     uses=("lake:setl_list", "lake:setl_d"),
 )
@@ -159,13 +164,18 @@ def settlement_lists(ctx: CheckContext) -> Iterable[Outcome]:
     lists = lists.filter((lists.admdvs == ctx.admdvs) & (lists.period == ctx.period))
     settlements = ctx.engine.table("setl_d")
     settlements = settlements.filter(settlements.admdvs == ctx.admdvs).select(
-        s_setl_id="setl_id", s_med_type="med_type"
+        s_setl_id=settlements.setl_id, s_med_type=settlements.med_type,
+        s_valid=settlements.vali_flag.isnull() | (settlements.vali_flag == "1"),
     )
     joined = lists.left_join(settlements, lists.setl_id == settlements.s_setl_id)
+    found = joined.s_setl_id.notnull()
+    is_inpatient = joined.s_med_type.isin(inpatient)
     per_inst = joined.group_by("fixmedins_code").aggregate(
-        n_lists=ibis._.count(),
-        n_orphan=ibis._.s_setl_id.isnull().sum(),
-        n_non_inpatient=(ibis._.s_setl_id.notnull() & ~ibis._.s_med_type.isin(inpatient)).sum(),
+        n_lists=joined.count(),
+        n_orphan=(~found).sum(),
+        n_non_inpatient=(found & ~is_inpatient).sum(),
+        n_invalid=(found & is_inpatient & ~joined.s_valid).sum(),
+        n_qc_no_upload=((joined.qc_pass_flag == "1") & joined.upld_time.isnull()).sum(),
     ).execute()
     if per_inst.empty:
         yield not_applicable("NO_DATA", f"{ctx.period_cn}没有上传的结算清单。")
@@ -176,34 +186,34 @@ def settlement_lists(ctx: CheckContext) -> Iterable[Outcome]:
         & (current.refd_setl_flag.isnull() | (current.refd_setl_flag != "1"))
     ).group_by("fixmedins_code").aggregate(n_ipt=ibis._.count()).execute()
     ipt_counts = dict(zip(ipt["fixmedins_code"], ipt["n_ipt"], strict=True))
-    for code, n_lists, n_orphan, n_non in zip(per_inst["fixmedins_code"], per_inst["n_lists"],
-                                             per_inst["n_orphan"], per_inst["n_non_inpatient"], strict=True):
-        n_lists, n_orphan, n_non = int(n_lists), int(n_orphan or 0), int(n_non or 0)
+    for rec in per_inst.to_dict("records"):
+        code = rec["fixmedins_code"]
+        n = {k: int(rec[k] or 0) for k in rec if k.startswith("n_")}
+        counted = n["n_lists"] - n["n_orphan"] - n["n_non_inpatient"] - n["n_invalid"]
         n_ipt = int(ipt_counts.get(code, 0))
-        clean = True
-        if n_lists > n_ipt:
-            clean = False
-            yield violation(
-                "LIST_EXCEEDS_SETTLEMENTS",
-                f"{ctx.period_cn}{ctx.inst(code)}上传结算清单{n_lists}份，多于其住院结算{n_ipt}人次。",
-                indicator_ids=("28",), fixmedins_code=code, observed=f"清单={n_lists}；住院结算={n_ipt}",
-                observed_value=float(n_lists - n_ipt), expected=f"清单数 ≤ {n_ipt}",
-            )
-        if n_non:
-            clean = False
-            yield violation(
-                "LIST_FOR_NON_INPATIENT",
-                f"{ctx.period_cn}{ctx.inst(code)}有{n_non}份结算清单对应的结算不是住院类。",
-                indicator_ids=("28",), fixmedins_code=code, observed=f"非住院结算的清单={n_non}",
-                observed_value=float(n_non), expected="0",
-            )
-        if n_orphan:
-            clean = False
-            yield warn(
-                "LIST_WITHOUT_SETTLEMENT",
-                f"{ctx.period_cn}{ctx.inst(code)}有{n_orphan}份结算清单在结算数据中找不到对应结算。",
-                indicator_ids=("28",), fixmedins_code=code, observed=f"无对应结算的清单={n_orphan}",
-                observed_value=float(n_orphan), expected="0",
-            )
-        if clean:
-            yield passed(indicator_ids=("28",), fixmedins_code=code)
+        who = f"{ctx.period_cn}{ctx.inst(code)}"
+        found_any = False
+        for status, reason, bad, message, expected in (
+            ("violation", "LIST_EXCEEDS_SETTLEMENTS", counted > n_ipt,
+             f"{who}对应有效住院结算的结算清单{counted}份，多于其住院结算{n_ipt}人次。", f"清单数 ≤ {n_ipt}"),
+            ("violation", "LIST_FOR_NON_INPATIENT", n["n_non_inpatient"] > 0,
+             f"{who}有{n['n_non_inpatient']}份结算清单对应的结算不是住院类。", "0"),
+            ("violation", "QC_PASS_WITHOUT_UPLOAD", n["n_qc_no_upload"] > 0,
+             f"{who}有{n['n_qc_no_upload']}份结算清单没有上传时间却标记为质控通过。", "0"),
+            ("warn", "LIST_WITHOUT_SETTLEMENT", n["n_orphan"] > 0,
+             f"{who}有{n['n_orphan']}份结算清单在结算数据中找不到对应结算。", "0"),
+            ("warn", "LIST_FOR_INVALID_SETTLEMENT", n["n_invalid"] > 0,
+             f"{who}有{n['n_invalid']}份结算清单对应的结算已作废（有效标志不为 1）。", "0"),
+        ):
+            if not bad:
+                continue
+            found_any = True
+            observed = {"LIST_EXCEEDS_SETTLEMENTS": counted - n_ipt, "LIST_FOR_NON_INPATIENT": n["n_non_inpatient"],
+                        "QC_PASS_WITHOUT_UPLOAD": n["n_qc_no_upload"], "LIST_WITHOUT_SETTLEMENT": n["n_orphan"],
+                        "LIST_FOR_INVALID_SETTLEMENT": n["n_invalid"]}[reason]
+            make = violation if status == "violation" else warn
+            yield make(reason, message, indicator_ids=("28", "29"), fixmedins_code=code,
+                       observed=f"清单={n['n_lists']}；住院结算={n_ipt}", observed_value=float(observed),
+                       expected=expected)
+        if not found_any:
+            yield passed(indicator_ids=("28", "29"), fixmedins_code=code)

@@ -99,9 +99,9 @@ def non_negative(ctx: CheckContext, may_be_negative: list[str]) -> Iterable[Outc
 @check(
     "absent_values",
     title="无值的指标",
-    rule="值为空（null）的结果行逐一列出，并给出计算时记录的原因（如“分母为0”）。",
+    rule="值为空（null）的结果行逐一列出，并给出计算时记录的原因（如“分母为0”）；原因注明“不适用”的（如非DRG/DIP付费机构的 30-35）记为不适用。",
     note="无值本身不是错误（如新开机构没有上期数据），但发布前须确认原因并在底稿备注中说明。",
-    reason_codes={"VALUE_ABSENT": "指标无值"},
+    reason_codes={"VALUE_ABSENT": "指标无值", "VALUE_NOT_APPLICABLE": "指标对该机构不适用（计算时注明）"},
     severity=Severity.WARNING,
 )
 def absent_values(ctx: CheckContext) -> Iterable[Outcome]:
@@ -112,7 +112,10 @@ def absent_values(ctx: CheckContext) -> Iterable[Outcome]:
         if meta is not None and meta.is_heading:
             continue
         code = code if scope != "region" else None
-        if is_null:
+        if is_null and note and "不适用" in note:  # e.g. 30-35 at an institution not paid by DRG/DIP
+            yield not_applicable("VALUE_NOT_APPLICABLE", f"{ctx.period_cn}{ctx.inst(code)}的{ctx.label(ind)}不适用：{note}。",
+                                 indicator_ids=(ind,), fixmedins_code=code, observed="无值", expected=note)
+        elif is_null:
             reason = note or "未记录原因"
             yield warn("VALUE_ABSENT", f"{ctx.period_cn}{ctx.inst(code)}的{ctx.label(ind)}无值：{reason}。",
                        indicator_ids=(ind,), fixmedins_code=code, observed="无值", expected=reason)
