@@ -41,8 +41,8 @@ DEFAULTS = {
     "co_admission_cluster": {"group_size": 4, "every_months": 2, "adrg": "IU2"},
     "impossible_travel": {"pairs_per_month": 1, "max_minutes": 25},
     "hospitalization_rate": {"extra_share": 0.12},
-    "structure_shift": {"max_shift_probability": 0.35},
-    "beds_turnover": {"bed_increase": 0.6},
+    "structure_shift": {"max_shift_probability": 0.6},
+    "beds_turnover": {"bed_increase": 0.8},
 }
 
 
@@ -300,12 +300,17 @@ class AnomalyPlan:
         # structure_shift: drift toward the higher-paid severity, growing month by month
         if self.active("structure_shift", p):
             inj = self.injections["structure_shift"]
-            ramp = (inj.periods.index(p) + 1) / len(inj.periods)
+            ramp = 0.5 + 0.5 * (inj.periods.index(p) + 1) / len(inj.periods)  # drift grows to full
             prob = min(0.9, inj.params["max_shift_probability"] * inj.effect * ramp)
             cand = free_at(inj.inst)
             move = cand[rng.random(len(cand)) < prob]
+            # one step up to a severity the ADRG really has (5 -> 3 -> 1)
             sev = f["_sev"][move]
-            f["_sev"][move] = np.where(sev == 5, 3, 1)
+            adrg = f["adrg"][move]
+            has1, has3 = cat.has_severity(adrg, 1), cat.has_severity(adrg, 3)
+            up = np.where(sev == 5, np.where(has3, 3, np.where(has1, 1, sev)), np.where(has1, 1, sev))
+            f["_sev"][move] = up
+            move = move[up != sev]
             f["tag"][move] = TAG["structure_shift"]
 
         # out_of_list_share

@@ -22,7 +22,7 @@ RX_MEAN = 96.0
 # Severity draw (1 严重CC, 3 CC, 5 无CC) by peer group.
 SEVERITY_P = np.array([[0.18, 0.32, 0.50], [0.10, 0.27, 0.63], [0.05, 0.18, 0.77]])
 LOS_LEVEL = np.array([1.0, 0.9, 0.8])
-LOS_SEVERITY = {1: 1.5, 3: 1.2, 5: 1.0, 9: 1.0}
+LOS_SEVERITY_BY_DIGIT = np.array([1.0, 1.5, 1.0, 1.2, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])  # index = severity digit
 QC_PASS = np.array([0.965, 0.945, 0.925])
 UNGROUPED_SHARE = 0.008  # → 入组率 ≈ 99.2%
 UPLOAD_SHARE = 0.997
@@ -177,8 +177,11 @@ def inpatient_skeleton(world: World, month: Month, rng: np.random.Generator, ins
         person, visitor = _persons(world, month, rng, level, VISITOR_SHARE_IPT, (0.45, 0.33, 0.2))
     f["person"], f["visitor"] = person, visitor
     u = rng.random(n)
-    cum = world.mix_cum[mix_rows]
-    f["adrg"] = np.minimum((u[:, None] > cum).sum(axis=1), len(cat.adrgs) - 1)
+    adrg = np.empty(n, dtype=np.int64)
+    for a in range(0, n, 50_000):  # chunks bound the (cases x ADRG) comparison matrix
+        cum = world.mix_cum[mix_rows[a:a + 50_000]]
+        adrg[a:a + 50_000] = (u[a:a + 50_000, None] > cum).sum(axis=1)
+    f["adrg"] = np.minimum(adrg, len(cat.adrgs) - 1)
     sev_p = np.cumsum(SEVERITY_P[level], axis=1)
     u2 = rng.random(n)
     drawn = np.where(u2 < sev_p[:, 0], 1, np.where(u2 < sev_p[:, 1], 3, 5))
@@ -232,7 +235,7 @@ def complete_inpatient(world: World, month: Month, f: dict[str, np.ndarray], rng
     f["clr_type"] = np.full(n, "21")
     # dates
     los = np.maximum(1, np.round(cat.los[adrg] * LOS_LEVEL[level] * f["_ulos"] *
-                                 np.vectorize(LOS_SEVERITY.get)(sev))).astype(np.int64)
+                                 LOS_SEVERITY_BY_DIGIT[sev])).astype(np.int64)
     los = np.where(day_surgery, 0, los)
     if "_los_override" in f:
         los = np.where(f["_los_override"] >= 0, f["_los_override"], los)
