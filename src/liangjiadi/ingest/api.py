@@ -219,7 +219,8 @@ def _stage_file(spec: FileSpec, res: FileResult, target: Path, index: int, t, pr
         progress.start(key, f"读取 {path.name}", reader.total)
         for attempt in range(2):
             try:
-                with pq.ParquetWriter(target, batch_schema(plan), compression="lz4") as writer:
+                with pq.ParquetWriter(target, batch_schema(plan), compression="lz4",
+                                      use_dictionary=False) as writer:
                     for batch in reader.batches():
                         writer.write_batch(batch)
                 break

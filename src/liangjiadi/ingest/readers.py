@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -210,7 +211,7 @@ class SourceReader:
                         raise _Reencode() from exc
                     raise
                 if not invalid and tbl.num_rows == n_lines:
-                    lines = pa.array(range(line, line + n_lines), pa.int64())
+                    lines = pa.array(np.arange(line, line + n_lines, dtype=np.int64))
                     cols = [tbl.column(n).combine_chunks() if tbl.num_rows else pa.array([], pa.string())
                             for n in include]
                     batch = pa.RecordBatch.from_arrays(
@@ -325,7 +326,7 @@ class SourceReader:
         line = 1
         for rb in self._pf.iter_batches(batch_size=262_144, columns=src_cols, use_threads=True):
             n = rb.num_rows
-            arrays = [pa.array(range(line, line + n), pa.int64()), pa.nulls(n, pa.string())]
+            arrays = [pa.array(np.arange(line, line + n, dtype=np.int64)), pa.nulls(n, pa.string())]
             for i in range(len(src_cols)):
                 arrays.append(_to_text(rb.column(i)))
             line += n

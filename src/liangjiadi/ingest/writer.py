@@ -25,7 +25,7 @@ def write_partition(con, plan: TablePlan, admdvs: str, period: str, params: dict
     """
     out = scratch / f"out-{plan.table.name}-{admdvs}-{period}.parquet"
     con.execute(f"COPY ({plan.lake_select()}) TO {lit(str(out))} "
-                f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)",
+                f"(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 122880)",
                 {**(params or {}), "adm": admdvs, "per": period})
     lake.install_partition(plan.workdir, plan.table.name, admdvs, period, [out])
 
