@@ -41,3 +41,17 @@ def test_clean_results_pass_with_strict(rf, settings):
     result = _invoke(settings, "--strict")
     assert result.exit_code == 0, result.output
     assert "复核结论：通过" in result.output
+
+
+def test_check_can_compute_first(rf, settings, monkeypatch):
+    calls = []
+
+    def fake_compute(period, settings_):
+        calls.append(period)
+        save_results(settings_.workdir, rf.REGION, period, rf.to_table(rf.clean_rows()), "R9")
+
+    monkeypatch.setattr("liangjiadi.indicators.compute", fake_compute)
+    result = _invoke(settings, "--compute")
+    assert result.exit_code == 0, result.output
+    assert calls == ["2025-03"] and "先计算指标" in result.output
+    assert load_check_report(settings.workdir, rf.REGION, "2025-03").results_run_id == "R9"

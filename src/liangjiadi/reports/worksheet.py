@@ -38,6 +38,7 @@ INST_FIXED_WIDTHS = [6, 14, 30, 10]
 HEADER_ROW = 2  # title, subtitle, then the header row (0-based)
 NOT_DUE_TEXT = "本期不公开"
 ABSENT_TEXT = "—"
+NOT_APPLICABLE_TEXT = "不适用"
 FONT = "宋体"
 
 
@@ -312,6 +313,9 @@ def _write_institution_value(ws, styles, data: WorksheetData, meta: IndicatorMet
     display = display_for(meta)
     if value is None:
         ws.write_blank(row, col, None, styles.text())
+    elif value.value is None and value.note and "不适用" in value.note:
+        ws.write(row, col, NOT_APPLICABLE_TEXT, styles.muted())  # e.g. 30-35 at a non-DRG/DIP institution
+        ws.write_comment(row, col, value.note)
     elif value.value is None:
         ws.write(row, col, ABSENT_TEXT, styles.muted())
         ws.write_comment(row, col, value.note or "无值")
@@ -413,7 +417,8 @@ class _Notes:
             "3. 口径：“累计”为当年 1 月至本期的累计数，“当期”为本期（当月）数；标题行（16、19）不填数值。",
             "4. 同比变化：金额、人次与指数为与上年同期相比的增长率；比例为与上年同期相差的百分点。",
             "5. 带“*”的指标既公布统筹地区整体情况，也公布各医疗机构情况（见各机构工作表）；"
-            "时间消耗指数、费用消耗指数统筹地区为 1，仅公布各医疗机构。",
+            "时间消耗指数、费用消耗指数统筹地区为 1，仅公布各医疗机构；各机构表中标“不适用”的，"
+            "为该指标不适用于该机构（如未开展DRG/DIP付费的机构的 30-35 项），批注写明原因。",
             "6. 建议公开频次：季度指标在 3、6、9、12 月公开，半年指标在 6、12 月，年度指标在 12 月。" + frequency,
             (f"7. 上年同期值取自{last_cn}已保存的计算结果（计算批次 {data.last_year_run_id}）。" if data.last_year
              else f"7. 未找到{last_cn}的计算结果，上年同期值与同比变化留空。"),
