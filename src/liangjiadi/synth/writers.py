@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -161,15 +160,8 @@ class TableWriter:
 
 
 def _as_strings(table: pa.Table) -> pa.Table:
-    cols = []
-    for col in table.columns:
-        if pa.types.is_timestamp(col.type):
-            cols.append(pc.strftime(col, format="%Y-%m-%d %H:%M:%S"))
-        elif pa.types.is_date(col.type):
-            cols.append(pc.strftime(col, format="%Y-%m-%d"))
-        else:
-            cols.append(col.cast(pa.string()))
-    return pa.table(cols, names=table.column_names)
+    # Arrow's casts already give "YYYY-MM-DD HH:MM:SS" (second unit), "YYYY-MM-DD", "123.40"
+    return pa.table([col.cast(pa.string()) for col in table.columns], names=table.column_names)
 
 
 def write_table(path: Path, table_name: str, table: pa.Table, fmt: str, encoding: str) -> int:
