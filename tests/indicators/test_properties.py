@@ -83,7 +83,7 @@ def _compute(data):
 BOUNDED = [i.id for i in builtin_indicators() if i.bounds]
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(region())
 def test_invariants(data):
     res = _compute(data)

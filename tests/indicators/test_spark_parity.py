@@ -21,9 +21,9 @@ from .test_local import LOCAL_YAML  # noqa: E402
 pytestmark = pytest.mark.spark
 
 
-def _both(work, period=golden.P):
-    duck = compute(period, golden.settings(work), save=False)
-    spark = compute(period, golden.settings(work, engine="pyspark"), save=False)
+def _both(work, period=golden.P, only=None):
+    duck = compute(period, golden.settings(work), save=False, only=only)
+    spark = compute(period, golden.settings(work, engine="pyspark"), save=False, only=only)
     key = lambda r: (r["indicator_id"], r["fixmedins_code"])  # noqa: E731
     return ({key(r): r for r in duck.to_pylist()}, {key(r): r for r in spark.to_pylist()})
 
@@ -54,7 +54,7 @@ def test_spark_matches_duckdb_on_the_golden_region(tmp_path):
 def test_spark_with_empty_tables(tmp_path):
     """Only a fund report: every other table is an empty typed table on both engines."""
     write_rows(tmp_path, "fund_report", golden.fund_reports(), golden.R)
-    duck, spark = _both(tmp_path)
+    duck, spark = _both(tmp_path, only=["2", "17", "48", "14", "28", "33", "39", "37", "42", "43", "CMI", "46"])
     _assert_same(tmp_path, duck, spark)
     assert duck[("2", None)]["value"] == D(360)
     assert duck[("39", None)]["value"] == D(0)
