@@ -96,6 +96,8 @@ def test_local_part_of_and_sum_of_templates(rf, settings):
     {"checks": {"mom_jump": {"severity": "fatal"}}},
     {"rules": [{"id": "x", "template": "no_such_template"}]},
     {"rules": [{"id": "ratio_bounds", "template": "range", "indicators": ["1"]}]},
+    {"rules": [{"id": "local_x", "template": "part_of", "part": "1"}]},
+    {"rules": [{"id": "local_y", "template": "range", "indicators": ["1"], "severity": "fatal"}]},
 ])
 def test_invalid_overrides_are_refused_in_chinese(bad):
     with pytest.raises(DefinitionError) as err:

@@ -49,7 +49,7 @@ class Severity(str, Enum):
     INFO = "info"  # informational (e.g. what is not published this period)
 
 
-SEVERITY_CN = {Severity.ERROR: "错误（阻断发布）", Severity.WARNING: "警告", Severity.INFO: "提示"}
+SEVERITY_CN = {Severity.ERROR: "错误，阻断发布", Severity.WARNING: "警告", Severity.INFO: "提示"}
 
 
 @dataclass(frozen=True)

@@ -151,4 +151,11 @@ def _build_local_rule(entry: dict, origin: str) -> CheckSpec:
     if name not in _TEMPLATES:
         raise DefinitionError(f"本地复核规则 {entry['id']} 的模板 {name} 不存在",
                               f"可用模板：{'、'.join(sorted(_TEMPLATES))}")
-    return _TEMPLATES[name](entry, origin)
+    try:
+        return _TEMPLATES[name](entry, origin)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DefinitionError(
+            f"本地复核规则 {entry['id']}（模板 {name}）定义不完整或取值有误：{exc}",
+            "range 需要 indicators、min/max；part_of 需要 part、whole；sum_of 需要 total、items；"
+            "severity 只能是 error、warning 或 info",
+        ) from exc
