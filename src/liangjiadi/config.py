@@ -57,6 +57,30 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = Field("8GB", description="DuckDB 内存上限")
     duckdb_threads: int = Field(2, description="DuckDB 线程数")
 
+    # ---- releases (发布) ---------------------------------------------------------------
+    database_url: str | None = Field(
+        None, description="发布元数据与审计日志数据库（SQLAlchemy URL）；缺省为 sqlite:///<工作目录>/ljd.sqlite"
+    )
+    release_quorum: float = Field(
+        2, gt=0, description="审议通过所需同意人数：≥1 为人数，0 与 1 之间为在册成员的比例（向上取整）"
+    )
+    small_count_threshold: int = Field(
+        5, ge=1, description="小数抑制阈值：1 至阈值减 1 的人数在发布件中显示为“<阈值”"
+    )
+    person_count_keys: list[str] = Field(
+        default_factory=lambda: ["persons", "person_count", "psn_count", "patients", "patient_count",
+                                 "n_persons", "members", "cluster_size"],
+        description="疑点证据中表示人数的键（另：以 _persons 结尾的键），发布时做小数抑制",
+    )
+    redaction_name_headers: list[str] = Field(
+        default_factory=lambda: ["姓名", "患者姓名", "参保人姓名", "人员姓名", "患者", "参保人",
+                                 "psn_name", "patient_name"],
+        description="脱敏扫描：视为姓名列的表头；其下的非空单元格一律视为个人姓名",
+    )
+    redaction_psn_pattern: str | None = Field(
+        None, description="脱敏扫描：原始人员编号的正则表达式（如本地编号规则），缺省不检查"
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -68,6 +92,12 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         toml = TomlConfigSettingsSource(settings_cls, toml_file=_toml_path())
         return (init_settings, env_settings, toml, file_secret_settings)
+
+    def resolve_database_url(self) -> str:
+        """The release database; a SQLite file in the work directory unless configured."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(Path(self.workdir) / 'ljd.sqlite').resolve()}"
 
     def resolve_pseudonym_key(self) -> bytes:
         """The HMAC key; created once in the user's config dir, never in the workdir."""
