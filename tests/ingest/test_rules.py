@@ -206,3 +206,15 @@ def test_region_unknown_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError) as exc:
         ingest_paths([path], s)
     assert "统筹地区" in exc.value.message and "--admdvs" in exc.value.hint
+
+
+def test_duplicate_key_with_blank_key_part(settings, tmp_path):
+    cols = ["admdvs", "period", "indicator_id", "fixmedins_code", "value"]
+    rows = [{"admdvs": REGION, "period": "2025-03", "indicator_id": "7", "fixmedins_code": "", "value": "1.5"},
+            {"admdvs": REGION, "period": "2025-03", "indicator_id": "7", "fixmedins_code": "", "value": "2.5"},
+            {"admdvs": REGION, "period": "2025-03", "indicator_id": "7", "fixmedins_code": "H001", "value": "3"}]
+    path = write_csv(tmp_path / "in" / "external_2025-03.csv", rows, cols)
+    res = ingest_paths([path], settings).files[0]
+    hit = _assert_quarantined(res, "duplicate_key", 3, "admdvs+period+indicator_id+fixmedins_code",
+                              path.name, good=2)
+    assert hit["原始值"] == f"{REGION}|2025-03|7|"

@@ -36,8 +36,13 @@ def discover(paths: list[Path]) -> list[Path]:
         p = Path(p)
         if p.is_dir():
             for f in sorted(p.rglob("*")):
-                if f.is_file() and not _hidden(f, p) and (
-                        f.suffix.lower() in FORMATS or f.suffix.lower() in UNSUPPORTED):
+                if not f.is_file() or _hidden(f, p):
+                    continue
+                suffix = f.suffix.lower()
+                # .txt in a folder is often a readme: take it only when its name is a table's.
+                if suffix in (".txt", ".tsv") and table_from_name(f) is None:
+                    continue
+                if suffix in FORMATS or suffix in UNSUPPORTED:
                     out.append(f)
         else:
             out.append(p)  # a missing file is reported by the reader, naming it

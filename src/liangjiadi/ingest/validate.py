@@ -300,12 +300,14 @@ class TablePlan:
                     self.notes.append("数据湖中还没有定点医药机构表，本次未核对机构编号（unknown_fixmedins）。")
         keys = ", ".join(q(k) for k in t.key)
         # Duplicates: only keys seen twice are windowed, which keeps the sort small.
+        # Blank key parts (e.g. external.fixmedins_code) count as equal, as in GROUP BY.
+        key_match = " AND ".join(f"s.{q(k)} IS NOT DISTINCT FROM dk.{q(k)}" for k in t.key)
         stmts.append(
             f"CREATE OR REPLACE TABLE dr AS WITH dk AS (SELECT {keys} FROM src WHERE _badrow IS NULL "
             f"GROUP BY ALL HAVING count(*) > 1) "
             f"SELECT _file AS _d_file, _line AS _d_line FROM ("
             f"SELECT s._file, s._line, row_number() OVER (PARTITION BY {', '.join('s.' + q(k) for k in t.key)} "
-            f"ORDER BY s._file, s._line) AS rn FROM src s SEMI JOIN dk USING ({keys}) "
+            f"ORDER BY s._file, s._line) AS rn FROM src s SEMI JOIN dk ON {key_match} "
             f"WHERE s._badrow IS NULL) WHERE rn > 1")
         joins.append("LEFT JOIN dr ON s._file = dr._d_file AND s._line = dr._d_line")
         base = (f"SELECT s.*, {', '.join(extra + [''])}(dr._d_line IS NOT NULL) AS _dup "
