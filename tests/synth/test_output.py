@@ -41,11 +41,12 @@ def test_file_layout_and_headers(region):
                    "ground_truth.json"):
         assert single in names
     for period in region.cfg.periods:
-        for t in ("setl_d", "setl_list", "setl_fee", "special_case", "clr_result"):
+        for t in ("setl_d", "setl_list", "setl_fee", "clr_result"):
             assert f"{t}_{period}.csv" in names
+    assert any(n.startswith("special_case_") for n in names)
     for t in ("fixmedins", "grp_catalog", "fund_report", "psn_count", "budget", "setl_list", "setl_fee",
               "special_case", "clr_result"):
-        f = f"{t}.csv" if f"{t}.csv" in names else f"{t}_{region.cfg.periods[0]}.csv"
+        f = f"{t}.csv" if f"{t}.csv" in names else sorted(n for n in names if n.startswith(f"{t}_"))[0]
         header = (region.path / f).open(encoding="utf-8").readline().strip().split(",")
         assert header == TABLES[t].column_names
     header = (region.path / f"setl_d_{region.cfg.periods[0]}.csv").open(encoding="utf-8").readline().strip().split(",")

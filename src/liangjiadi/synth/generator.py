@@ -211,9 +211,12 @@ class Generator:
         finally:
             for wr in writers.values():
                 wr.close()
-        self.files += 4
         for t, wr in writers.items():
             self.rows[t] += wr.rows
+            if wr.rows == 0:  # a month without e.g. 特例单议: no header-only file
+                wr.path.unlink()
+            else:
+                self.files += 1
         # clearing results per institution
         idx, ded, paid = clearing(self.declared, _rng(cfg, 100 + mi, 5))
         n = len(idx)
