@@ -62,11 +62,11 @@ EXPECTED: dict[tuple[str, str | None], tuple] = {
     ("14", "H2"): (r("0.9"), 450, 500),
     ("14", "H3"): (None, N, N),  # no clearing result
     ("14", "H4"): (None, 0, 0),  # declared 0: division by zero
-    # 15/17/20: the month's flow of balance_period (cum 2025-03 - cum 2025-02)
-    ("15", None): (32, 32, N),  # 30 + 2
-    ("17", None): (30, 30, N),  # 90 - 60
+    # 15/17/20: the report's 当期结余 (balance_period) as reported at 2025-03
+    ("15", None): (96, 96, N),  # 90 + 6
+    ("17", None): (90, 90, N),
     ("18", None): (5000, 5000, N),
-    ("20", None): (2, 2, N),  # 6 - 4
+    ("20", None): (6, 6, N),
     ("21", None): (800, 800, N),
     ("22", None): (40, 40, N),
     ("23", None): (25, 25, N),
@@ -276,8 +276,8 @@ def test_january_flows_and_absent_history(tmp_path):
     assert rows[("3", None)]["value"] is None and "income_contribution" in rows[("3", None)]["note"]
 
 
-def test_missing_previous_month_for_flow(tmp_path):
-    """2025-02 without... a 当期 flow needs the previous month's cumulative report."""
+def test_balance_read_from_report_without_previous_month(tmp_path):
+    """当期结余 is read off the period's own report: no previous month needed."""
     from liangjiadi.lake import write_rows
 
     work = tmp_path
@@ -286,8 +286,8 @@ def test_missing_previous_month_for_flow(tmp_path):
     ], golden.R)
     rows = {(r["indicator_id"], r["fixmedins_code"]): r
             for r in compute("2025-05", golden.settings(work), save=False).to_pylist()}
-    assert rows[("17", None)]["value"] is None
-    assert "2025-04" in rows[("17", None)]["note"]
+    assert rows[("17", None)]["value"] == _d(10)
+    assert rows[("20", None)]["value"] is None and "resident" in rows[("20", None)]["note"]
     # no settlements at all: counts 0, ratios absent with a reason, never NaN/inf
     assert rows[("39", None)]["value"] == _d(0)
     assert rows[("37", None)]["value"] is None and rows[("37", None)]["note"]

@@ -1,10 +1,10 @@
 """基金运行（钱）: indicators 1-27 and 46-51.
 
 Fund report (fund_report) amounts are cumulative year-to-date per (fund, item). Indicators
-with 口径 累计 read the report of P as it is. Indicators with 口径 当期 (15, 17, 20) are the
-month's flow: the handbook's 口径 column marks 1-14, 18, 21-23 累计 and 15/17/20 当期, so
-当期 means "of this period", not year-to-date: flow(P) = cumulative(P) - cumulative(P-1),
-and flow(January) = cumulative(January).
+1-10, 12 and 15-23 are read off the report of P as it is (handbook §六(二): "通过基金报表进行
+采集"); 当期结余 (15, 17, 20) is the report's balance_period item, as opposed to 累计结余
+(18, 21), the stock carried over the years. Monthly flows (cumulative(P) - cumulative(P-1))
+are used where a window of months is summed: the 12-month dynamic balances 48/49.
 """
 
 from __future__ import annotations
@@ -141,32 +141,32 @@ def ind_14(ctx: Ctx) -> list[Row]:
     return out
 
 
-_FLOW_METHOD = (
-    "当期 = 当月发生额：基金报表 balance_period 为年初至本期累计的当期结余，当月 = P 期累计 − P−1 期累计"
-    "（1 月即 1 月累计）。依据：底稿“口径”列将 1-14、18、21-23 标为“累计”，15、17、20 标为“当期”。")
+_BALANCE_METHOD = (
+    "基金报表 P 期的“当期结余”项（balance_period，年初至 P 的本年结余，照报表取数）。依据：手册§六(二)"
+    "“指标 15-23 通过……基金报表进行采集，根据公开口径选择对应的月、季度或者年度报表”；"
+    "“当期”与 18、21 的“累计结余”（历年滚存）相对。当月发生额可由相邻两期之差得到，见 analysis 的基金分析。")
 
 
-@indicator(15, family=F, window="month", method="17 + 20（职工统筹基金当月结余 + 居民当月结余）。" + _FLOW_METHOD)
+@indicator(15, family=F, window="ytd", method="17 + 20（职工统筹基金当期结余 + 居民当期结余）。" + _BALANCE_METHOD)
 def ind_15(ctx: Ctx) -> list[Row]:
-    return [total([flow(ctx, "employee", "balance_period", ctx.period),
-                   flow(ctx, "resident", "balance_period", ctx.period)])]
+    return [total([cum(ctx, "employee", "balance_period"), cum(ctx, "resident", "balance_period")])]
 
 
 heading(16, family=F)
 
 
-@indicator(17, family=F, window="month", method="职工 balance_period 的当月发生额。" + _FLOW_METHOD)
+@indicator(17, family=F, window="ytd", method="职工 balance_period。" + _BALANCE_METHOD)
 def ind_17(ctx: Ctx) -> list[Row]:
-    return [total([flow(ctx, "employee", "balance_period", ctx.period)])]
+    return [total([cum(ctx, "employee", "balance_period")])]
 
 
 _reg(18, "employee", "balance_cumulative", "基金报表 P 期数：职工 balance_cumulative（统筹基金累计结余，期末存量）。")
 heading(19, family=F)
 
 
-@indicator(20, family=F, window="month", method="居民 balance_period 的当月发生额。" + _FLOW_METHOD)
+@indicator(20, family=F, window="ytd", method="居民 balance_period。" + _BALANCE_METHOD)
 def ind_20(ctx: Ctx) -> list[Row]:
-    return [total([flow(ctx, "resident", "balance_period", ctx.period)])]
+    return [total([cum(ctx, "resident", "balance_period")])]
 
 
 _reg(21, "resident", "balance_cumulative", "基金报表 P 期数：居民 balance_cumulative（累计结余，期末存量）。")
