@@ -105,6 +105,8 @@ def test_frozen_panes_and_print_setup(workbook):
         assert "&P" in ws.oddFooter.center.text
     ws = workbook["数据底稿"]
     assert ws.column_dimensions["C"].width > 20 and ws.cell(4, 6).alignment.wrap_text
+    # long formulas are printed in full: the row is as tall as its wrapped text
+    assert ws.row_dimensions[_row_of(ws, 43)].height > 3 * ws.row_dimensions[_row_of(ws, 4)].height
 
 
 def test_institution_sheets_are_grouped_by_level(workbook):

@@ -14,6 +14,7 @@ Sheets:
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -69,7 +70,7 @@ class _Styles:
         return self.get(bold=True, font_size=16, align="center")
 
     def subtitle(self):
-        return self.get(font_size=9, align="center", font_color="#404040")
+        return self.get(font_size=9, align="center", font_color="#404040", text_wrap=True)
 
     def header(self):
         return self.get(bold=True, border=1, align="center", text_wrap=True, bg_color="#D9E1F2")
@@ -105,6 +106,21 @@ def _print_setup(ws, data: WorksheetData, title: str, header_row: int) -> None:
     ws.set_footer("&L&9亮家底 数据底稿&C&9第 &P 页，共 &N 页&R&9打印日期 &D")
 
 
+def _text_width(text: str) -> int:
+    """Width in Excel column units: a CJK character takes about two."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(text))
+
+
+def row_height(cells: list[tuple[str, float]], line: float = 13.5) -> float:
+    """Height that shows every wrapped (text, column width) pair in full.
+
+    Excel does not grow rows for wrapped text written by a library, and merged cells never
+    grow, so the printed worksheet would cut formulas and notes without this.
+    """
+    lines = max((math.ceil(_text_width(t) / max(w - 1, 1)) for t, w in cells if t), default=1)
+    return max(1, lines) * line + 3
+
+
 def _number(value: Value | None, display: Display) -> float | None:
     if value is None or value.value is None:
         return None
@@ -132,12 +148,11 @@ def _write_main(book, styles: _Styles, data: WorksheetData, absent: list[Absent]
     title = f"医保数据工作组数据底稿（{data.period_cn}）"
     ws.merge_range(0, 0, 0, last_col, f"{data.region_label} {title}", styles.title())
     verdict = STATUS_CN[data.check_report.status] if data.check_report else "未复核"
-    ws.merge_range(1, 0, 1, last_col,
-                   f"期间：{data.period_cn}　计算批次：{data.results_run_id or '—'}　复核结论：{verdict}　"
-                   f"金额单位：合计类为万元，次均、人均为元；比例以%表示；带*的指标同时公布各医疗机构情况（见各机构工作表）",
-                   styles.subtitle())
+    subtitle = (f"期间：{data.period_cn}　计算批次：{data.results_run_id or '—'}　复核结论：{verdict}　"
+                "金额单位：合计类为万元，次均、人均为元；比例以%表示；带*的指标同时公布各医疗机构情况（见各机构工作表）")
+    ws.merge_range(1, 0, 1, last_col, subtitle, styles.subtitle())
     ws.set_row(0, 28)
-    ws.set_row(1, 18)
+    ws.set_row(1, row_height([(subtitle, sum(MAIN_WIDTHS))], line=12))
     for col, (name, width) in enumerate(zip(MAIN_COLUMNS, MAIN_WIDTHS, strict=True)):
         ws.write(HEADER_ROW, col, name, styles.header())
         ws.set_column(col, col, width)
@@ -155,6 +170,8 @@ def _write_main(book, styles: _Styles, data: WorksheetData, absent: list[Absent]
         ws.write(row, 5, meta.formula or "-", styles.text(**bold))
         ws.write(row, 6, BASIS_CN.get(meta.basis, meta.basis), styles.text(align="center", **bold))
         ws.write(row, 7, chinese_text(meta.note), styles.text(**bold))
+        ws.set_row(row, row_height([(meta.name + star, MAIN_WIDTHS[2]), (meta.formula, MAIN_WIDTHS[5]),
+                                    (chinese_text(meta.note), MAIN_WIDTHS[7])]))
         if heading:
             for col in (8, 9, 10):
                 ws.write_blank(row, col, None, styles.text(**bold))
@@ -267,9 +284,11 @@ def _write_family(book, styles: _Styles, data: WorksheetData, group: str, metas:
     last_col = len(columns) - 1
     title = f"{group}——各医疗机构情况（{data.period_cn}）"
     ws.merge_range(0, 0, 0, last_col, f"{data.region_label} {title}", styles.title())
-    ws.merge_range(1, 0, 1, last_col, "按医疗机构等级（三级 / 二级 / 一级及以下）分组，机构等级取本期有效的定点机构信息；"
-                   "金额单位见表头；比例以%表示；小计中的比例为分子之和除以分母之和。", styles.subtitle())
+    subtitle = ("按医疗机构等级（三级 / 二级 / 一级及以下）分组，机构等级取本期有效的定点机构信息；"
+                "金额单位见表头；比例以%表示；小计中的比例为分子之和除以分母之和。")
+    ws.merge_range(1, 0, 1, last_col, subtitle, styles.subtitle())
     ws.set_row(0, 26)
+    ws.set_row(1, row_height([(subtitle, sum(INST_FIXED_WIDTHS) + 15 * len(metas))], line=12))
     for col, name in enumerate(columns):
         ws.write(HEADER_ROW, col, name, styles.header())
     for col, width in enumerate(INST_FIXED_WIDTHS):
@@ -345,12 +364,14 @@ def _write_total_row(ws, styles, metas: list[IndicatorMeta], row: int, label: st
 class _Notes:
     """The 说明 sheet, written top to bottom with a row cursor."""
 
+    WIDTHS = (8, 26, 22, 70)
+
     def __init__(self, book, styles: _Styles, data: WorksheetData):
         self.ws = book.add_worksheet(NOTES_SHEET)
         self.styles = styles
         self.data = data
         self.row = 0
-        for col, width in enumerate((8, 26, 22, 70)):
+        for col, width in enumerate(self.WIDTHS):
             self.ws.set_column(col, col, width)
 
     def heading(self, text: str) -> None:
@@ -360,7 +381,7 @@ class _Notes:
 
     def para(self, text: str) -> None:
         self.ws.merge_range(self.row, 0, self.row, 3, text, self.styles.get(text_wrap=True, valign="top"))
-        self.ws.set_row(self.row, 15 * max(1, len(text) // 60 + 1))
+        self.ws.set_row(self.row, row_height([(text, sum(self.WIDTHS))]))
         self.row += 1
 
     def table(self, header: tuple[str, ...], rows: list[tuple]) -> None:
@@ -371,9 +392,7 @@ class _Notes:
             for col, value in enumerate(values):
                 value = int(value) if col == 0 and str(value).isdigit() else value
                 self.ws.write(self.row, col, value, self.styles.text(align="center") if col == 0 else self.styles.text())
-            longest = max(len(str(v)) for v in values)
-            if longest > 45:
-                self.ws.set_row(self.row, 15 * (longest // 45 + 1))
+            self.ws.set_row(self.row, row_height([(str(v), w) for v, w in zip(values, self.WIDTHS, strict=False)]))
             self.row += 1
 
     def write(self, absent: list[Absent]) -> None:
