@@ -26,6 +26,7 @@ class DetectContext:
         self.ictx = Ctx(engine, settings, period, region)
         self.last_year = shift(period, -12)
         self.prev = shift(period, -1)
+        self._case_cache: dict[tuple, pa.Table] = {}
 
     @property
     def institutions(self) -> dict[str, dict]:
@@ -35,6 +36,13 @@ class DetectContext:
     def level_of(self, code: str | None) -> str | None:
         row = self.institutions.get(code or "")
         return row["level_group"] if row else None
+
+    def memo(self, key, build):
+        """A value computed once per run and shared by detectors (e.g. the case frame)."""
+        memo = self.__dict__.setdefault("_memo", {})
+        if key not in memo:
+            memo[key] = build()
+        return memo[key]
 
     def table(self, name: str):
         t = self.engine.table(name)
@@ -48,7 +56,15 @@ class DetectContext:
 
     def inpatient_cases(self, periods: list[str], local_insured_only: bool = False) -> pa.Table:
         """Valid, non-refund inpatient settlements at local institutions in `periods`, with their
-        settlement list (grouping, diagnosis, LOS) where one was uploaded."""
+        settlement list (grouping, diagnosis, LOS) where one was uploaded.
+
+        Kept per run: several detectors read the same two years of cases."""
+        key = (tuple(sorted(periods)), local_insured_only)
+        if key not in self._case_cache:
+            self._case_cache[key] = self._inpatient_cases(periods, local_insured_only)
+        return self._case_cache[key]
+
+    def _inpatient_cases(self, periods: list[str], local_insured_only: bool) -> pa.Table:
         s = self.table("setl_d")
         s = s.filter(
             s.period.isin(periods),
@@ -87,6 +103,33 @@ class DetectContext:
         if found is None:
             found = compute_indicators(period, self.settings, engine=self.engine)
         return found
+
+    @cached_property
+    def profiles(self) -> dict[str, dict]:
+        """code -> name, kind (inst_kind) and ownership as of the period, for messages and
+        for choosing peers of the same kind."""
+        t = self.table("fixmedins")
+        t = t.filter(t.period.isnull() | (t.period <= self.period))
+        best: dict[str, dict] = {}
+        for r in self.run(t.select("fixmedins_code", "fixmedins_name", "inst_kind", "ownership", "period")).to_pylist():
+            r["period"] = r["period"] or ""
+            cur = best.get(r["fixmedins_code"])
+            if cur is None or r["period"] >= cur["period"]:
+                best[r["fixmedins_code"]] = r
+        return best
+
+    def name_of(self, code: str | None) -> str:
+        row = self.profiles.get(code or "")
+        return (row or {}).get("fixmedins_name") or (code or "")
+
+    def kind_of(self, code: str | None) -> str:
+        return (self.profiles.get(code or "") or {}).get("inst_kind") or ""
+
+    def periods_present(self, table: str = "setl_d") -> set[str]:
+        """Periods of the region that have data in `table` (a comparison window needs them)."""
+        from .. import lake
+
+        return {p for a, p in lake.partitions(self.engine.workdir, table) if a == self.region}
 
     @cached_property
     def catalogue_groups(self) -> pa.Table:

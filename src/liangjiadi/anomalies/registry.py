@@ -22,6 +22,7 @@ class Detector:
     min_cases: int  # below this case count nothing is flagged
     peers: str  # how peers are chosen (Chinese)
     compares: tuple[str, ...] = ("peers",)  # peers | last_year | last_month
+    severity_rule: str = ""  # how high / medium / low are decided (Chinese, for docs/detection.md)
     fn: Callable[[Any], list[Finding]] | None = field(default=None, compare=False, repr=False)
 
 
@@ -29,11 +30,11 @@ DETECTORS: dict[str, Detector] = {}
 
 
 def detector(pattern: str, *, name: str, description: str, min_cases: int, peers: str,
-             compares: tuple[str, ...] = ("peers",)):
+             compares: tuple[str, ...] = ("peers",), severity_rule: str = ""):
     def wrap(fn: Callable[[Any], list[Finding]]):
         if pattern in DETECTORS:
             raise DefinitionError(f"检测器 {pattern} 重复注册")
-        DETECTORS[pattern] = Detector(pattern, name, description, min_cases, peers, compares, fn)
+        DETECTORS[pattern] = Detector(pattern, name, description, min_cases, peers, compares, severity_rule, fn)
         return fn
 
     return wrap

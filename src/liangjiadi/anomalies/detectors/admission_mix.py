@@ -1,0 +1,171 @@
+"""Who an institution admits: 基层病组 cases in 三级医院 and 低标入院 (low-weight cases
+concentrated in a few institutions). Handbook §六(三)(4) and seeds/004 §10-11.
+
+Both compare the institution's share in the current 12-month window with the pooled share of
+its peers (same level; 专科 and 妇幼 only with their own kind, whose case mix differs by
+design; a 专科 hospital only with specialists of the same main MDC), one-sided two-proportion z test, Benjamini-Hochberg across the institutions tested.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..casemix import FDR, bh_adjust, case_frame, catalogue, num, pct, peer_kinds, peer_position, proportion_test
+from ..model import Finding
+from ..registry import detector
+
+MIN_INSTITUTION_CASES = 100  # grouped inpatient cases in the current window
+MIN_PEER_CASES = 100  # pooled peer cases, else no comparison
+# basic_groups_in_tertiary: at least this much above the tertiary peers
+BASIC_MIN_EXCESS = 0.08  # percentage points (as a share)
+BASIC_MIN_RATIO = 1.3
+# low_standard_admission: RW at or below this is a low-weight case
+LOW_RW = 0.5
+LOW_MIN_EXCESS = 0.08
+LOW_MIN_RATIO = 1.3
+
+
+def _share_findings(ctx, d: pd.DataFrame, flag: str, codes: list[str], *, min_excess: float,
+                    min_ratio: float, last_year_route: bool = False) -> list[dict]:
+    """Per institution: own share of `flag` cases in the current window vs its pooled peers
+    (route "peers"), and optionally vs its own last-year window (route "last_year": for an
+    institution without peers of its kind, or whose share jumped); all p-values of the run are
+    adjusted together, and a row passes when its test and the effect-size conditions hold.
+    One row per institution is returned (the peer route first)."""
+    cur = d[d.cur]
+    by = cur.groupby("fixmedins_code")[flag].agg(n="size", x="sum")
+    last_by = d[d["last"]].groupby("fixmedins_code")[flag].agg(n="size", x="sum")
+    own_share = (by.x / by.n).to_dict()
+    kinds = peer_kinds(ctx)
+    rows = []
+    for code in codes:
+        if code not in by.index or by.n[code] < MIN_INSTITUTION_CASES:
+            continue
+        n, x = int(by.n[code]), int(by.x[code])
+        same_level = [c for c in by.index if c != code and ctx.level_of(c) == ctx.level_of(code)]
+        peers = [c for c in same_level if kinds.get(c) == kinds.get(code)]
+        pn, px = int(by.n[peers].sum()) if peers else 0, int(by.x[peers].sum()) if peers else 0
+        peer_vals = [own_share[c] for c in peers if by.n[c] >= MIN_INSTITUTION_CASES // 2]
+        base = dict(code=code, n=n, x=x, own=x / n, peers=peer_vals)
+        if pn >= MIN_PEER_CASES:
+            z, p = proportion_test(x, n, px, pn)
+            rows.append(dict(base, route="peers", pn=pn, px=px, peer=px / pn, z=z, p=p))
+        if last_year_route and code in last_by.index and last_by.n[code] >= MIN_INSTITUTION_CASES // 2:
+            ln, lx = int(last_by.n[code]), int(last_by.x[code])
+            z, p = proportion_test(x, n, lx, ln)
+            level_n = int(by.n[same_level].sum()) if same_level else 0
+            level_share = by.x[same_level].sum() / level_n if level_n else 0.0
+            rows.append(dict(base, route="last_year", pn=ln, px=lx, peer=lx / ln, z=z, p=p,
+                             level_share=float(level_share)))
+    for r, q in zip(rows, bh_adjust([r["p"] for r in rows])):
+        r["q"] = q
+    passed: dict[str, dict] = {}
+    for r in rows:
+        ok = r["q"] <= FDR and r["own"] - r["peer"] >= min_excess and r["own"] >= min_ratio * r["peer"]
+        if r["route"] == "last_year":  # a jump must also end above the level as a whole
+            ok = ok and r["own"] >= min_ratio * r["level_share"]
+        if ok and r["code"] not in passed:
+            passed[r["code"]] = r
+    return list(passed.values())
+
+
+def _last_year_share(d: pd.DataFrame, code: str, flag: str) -> float | None:
+    last = d[(d.fixmedins_code == code) & d["last"]]
+    return float(last[flag].mean()) if len(last) >= MIN_INSTITUTION_CASES // 2 else None
+
+
+def _evidence(r: dict, last_share: float | None, median, pctl) -> dict:
+    return {
+        "own": num(r["own"]), "peer_median": num(median), "percentile": num(pctl),
+        "peer_pooled": num(r["peer"] if r["route"] == "peers" else r["level_share"]),
+        "compared_share": num(r["peer"]),  # the share the test compared with (peers' or own last year's)
+        "shift": num(r["own"] - r["peer"]), "ratio": num(r["own"] / r["peer"]) if r["peer"] else None,
+        "own_last_year": num(last_share), "cases": r["n"], "flagged_cases": r["x"], "compared_cases": r["pn"],
+        "statistic": num(r["z"]), "p_value": num(r["p"], 8), "q_value": num(r["q"], 8),
+        "compared_with": 0 if r["route"] == "peers" else 1,  # 0 同级汇总, 1 本机构上年同期
+    }
+
+
+@detector(
+    "basic_groups_in_tertiary",
+    name="三级医院收治基层病组",
+    description=("三级医疗机构近 12 个月出院病例中基层病组（分组目录 basic_grp_flag = 1）病例占比，与同级同类机构汇总占比比较"
+                 f"（单侧两比例 z 检验，各机构 Benjamini-Hochberg 校正，FDR {FDR:.0%}）；须高出至少 "
+                 f"{BASIC_MIN_EXCESS * 100:.0f} 个百分点且为同级的 {BASIC_MIN_RATIO} 倍以上。无基层病组目录时不检测。"),
+    min_cases=MIN_INSTITUTION_CASES,
+    peers="其他三级医疗机构（综合、中医等一组；妇幼只与妇幼、专科只与主要 MDC 相同的专科比较），病例汇总不少于 100 例",
+    compares=("peers",),
+    severity_rule="高：占比达到同级的 2 倍以上；中：其余达到检出标准的。",
+)
+def basic_groups_in_tertiary(ctx) -> list[Finding]:
+    frame = case_frame(ctx)
+    cat = catalogue(ctx)
+    basic = set(cat.grp[cat.basic]) if len(cat) else set()
+    if frame.empty or not basic:
+        return []
+    d = frame[frame.grp.notna()].copy()
+    d["basic"] = d.grp.isin(basic).astype(int)
+    tertiary = [c for c in d.fixmedins_code.unique() if ctx.level_of(c) == "三级"]
+    out = []
+    for r in _share_findings(ctx, d, "basic", tertiary, min_excess=BASIC_MIN_EXCESS, min_ratio=BASIC_MIN_RATIO):
+        code = r["code"]
+        median, pctl = peer_position(r["own"], r["peers"])
+        last = _last_year_share(d, code, "basic")
+        top = d[(d.fixmedins_code == code) & d.cur & (d.basic == 1)].grp.value_counts().head(3)
+        top_txt = "、".join(f"{g} {n} 例" for g, n in top.items())
+        ref = median if median is not None else r["peer"]
+        msg = (f"{ctx.name_of(code)} 近 12 个月收治基层病组病例 {r['x']} 例，占出院病例的 {pct(r['own'])}，"
+               f"同级医院{'中位数' if median is not None else '汇总'} {pct(ref)}（主要为 {top_txt}），"
+               "不符合三级医院功能定位，请关注分级诊疗与基层病组政策执行。")
+        ev = _evidence(r, last, median, pctl)
+        ev["top_groups"] = {g: int(n) for g, n in top.items()}
+        out.append(Finding(pattern="basic_groups_in_tertiary", period=ctx.period,
+                           severity="high" if r["own"] >= 2 * r["peer"] else "medium",
+                           message=msg, fixmedins_code=code, score=float(r["z"]), evidence=ev))
+    return out
+
+
+@detector(
+    "low_standard_admission",
+    name="低标入院",
+    description=(f"低权重病例（所入 DRG 组权重 RW ≤ {LOW_RW}，多为可在门诊治疗的轻症）在机构近 12 个月出院病例中的占比，"
+                 "与同级同类机构汇总占比比较（单侧两比例 z 检验，各机构 Benjamini-Hochberg 校正，"
+                 f"FDR {FDR:.0%}）；须高出至少 {LOW_MIN_EXCESS * 100:.0f} 个百分点且为同级的 {LOW_MIN_RATIO} 倍以上。"
+                 "无同类同级机构可比或占比骤升时，另与本机构上年同期比较（须同时高于同级全部机构汇总占比的 "
+                 f"{LOW_MIN_RATIO} 倍）；两类检验一并校正。证据中附上年同期占比与其中住院不超过 3 天的病例数。"),
+    min_cases=MIN_INSTITUTION_CASES,
+    peers="同级（三级/二级/一级及以下）医疗机构，综合、中医等一组，妇幼只与妇幼、专科只与主要 MDC 相同的专科比较；病例汇总不少于 100 例",
+    compares=("peers", "last_year"),
+    severity_rule="高：占比达到同级的 2 倍以上且较上年同期上升；中：其余达到检出标准的。",
+)
+def low_standard_admission(ctx) -> list[Finding]:
+    frame = case_frame(ctx)
+    if frame.empty:
+        return []
+    d = frame[frame.grp.notna() & frame.rw.notna()].copy()
+    d["low"] = (d.rw <= LOW_RW + 1e-9).astype(int)
+    codes = list(d.fixmedins_code.unique())
+    out = []
+    for r in _share_findings(ctx, d, "low", codes, min_excess=LOW_MIN_EXCESS, min_ratio=LOW_MIN_RATIO,
+                             last_year_route=True):
+        code = r["code"]
+        median, pctl = peer_position(r["own"], r["peers"])
+        last = _last_year_share(d, code, "low")
+        mine = d[(d.fixmedins_code == code) & d.cur & (d.low == 1)]
+        short = int((pd.to_numeric(mine.act_ipt_days, errors="coerce") <= 3).sum())
+        rising = last is not None and r["own"] > last
+        trend = f"，上年同期 {pct(last)}" if last is not None else ""
+        if r["route"] == "peers":
+            ref = median if median is not None else r["peer"]
+            peer_txt = f"同级医院{'中位数' if median is not None else '汇总'} {pct(ref)}"
+        else:
+            peer_txt = f"同级医院汇总 {pct(r['level_share'])}"
+        msg = (f"{ctx.name_of(code)} 近 12 个月低权重（RW ≤ {LOW_RW}）病例 {r['x']} 例，占出院病例的 {pct(r['own'])}"
+               f"{trend}，{peer_txt}，其中住院不超过 3 天的 {short} 例，提示可能存在低标准入院。")
+        ev = _evidence(r, last, median, pctl)
+        ev["short_stay_cases"] = short
+        ev["low_rw_threshold"] = LOW_RW
+        sev = "high" if r["own"] >= 2 * r["peer"] and rising else "medium"
+        out.append(Finding(pattern="low_standard_admission", period=ctx.period, severity=sev, message=msg,
+                           fixmedins_code=code, score=float(r["z"]), evidence=ev))
+    return out

@@ -1,0 +1,370 @@
+"""Case mix drifting toward the higher-paid members of a family: 高套病组 (severity within an
+ADRG), 高靠诊断 (sub-codes within an ICD-10 category) and the generic 结构偏移 (mean relative
+weight within ADRGs). Handbook §六(三) 病种结构变迁; seeds EJ1 and I63.
+
+All three compare the current 12-month window with the same months a year earlier, against
+the change of the same-level peers over the same months (difference in differences), and
+adjust the p-values of one run together (Benjamini-Hochberg, FDR 5%).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..casemix import (FDR, MeanShift, adrg_names, bh_adjust, case_frame, catalogue, did_test, num, pct,
+                       peer_position, signed_pct, year_windows)
+from ..model import Finding
+from ..registry import detector
+
+# upcoding_severity / upcoding_diagnosis: cases of the group in each window at least.
+MIN_GROUP_CASES = 30
+# smallest change of the with-complication / specified share worth naming (percentage points)
+MIN_SHARE_SHIFT = 0.05
+# structure_shift: cases (of ADRGs split by severity) per window at least
+MIN_STRUCTURE_CASES = 60
+MIN_RELATIVE_UPLIFT = 0.03  # +3% mean relative weight within ADRGs
+SEVERITY_SCORE = {"1": 2.0, "3": 1.0, "5": 0.0}
+
+
+def _moments(df: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
+    """n, sum and sum of squares of `value` per keys and window (cur/last)."""
+    parts = []
+    for win in ("cur", "last"):
+        col = "cur_yoy" if win == "cur" else "last"
+        d = df[df[col]]
+        g = d.groupby(keys, dropna=False)[value].agg(n="size", s1="sum", s2=lambda x: float(np.square(x).sum()))
+        g.columns = [f"{c}_{win}" for c in g.columns]
+        parts.append(g)
+    return pd.concat(parts, axis=1).fillna(0.0)
+
+
+def _shift(row, prefix: str = "") -> MeanShift:
+    def mv(win):
+        n = row[f"{prefix}n_{win}"]
+        if n <= 0:
+            return float("nan"), 0.0, 0
+        m = row[f"{prefix}s1_{win}"] / n
+        return m, max(0.0, row[f"{prefix}s2_{win}"] / n - m * m), int(n)
+
+    m1, v1, n1 = mv("cur")
+    m0, v0, n0 = mv("last")
+    return MeanShift(m1, v1, n1, m0, v0, n0)
+
+
+def _with_peers(own: pd.DataFrame, key: str, ctx, min_cases: int) -> pd.DataFrame:
+    """Add leave-own-out sums of the same-level peers (prefix peer_) and of every other
+    institution of the region (prefix region_) for the same group `key`."""
+    own = own.reset_index()
+    own["level"] = own.fixmedins_code.map(ctx.level_of)
+    cols = [c for c in own.columns if c.startswith(("n_", "s1_", "s2_"))]
+    lvl = own.groupby(["level", key])[cols].transform("sum")
+    reg = own.groupby([key])[cols].transform("sum")
+    for c in cols:
+        own[f"peer_{c}"] = lvl[c] - own[c]
+        own[f"region_{c}"] = reg[c] - own[c]
+    return own
+
+
+def _peer_shift(row, min_cases: int) -> tuple[MeanShift | None, str]:
+    """The peers' change over the same months: the same-level peers when they have enough
+    cases to give a stable change (3 × the minimum), else every other institution of the
+    region, else none."""
+    for prefix, label, need in (("peer_", "同级", 3 * min_cases), ("region_", "全市其他机构", min_cases)):
+        if row[f"{prefix}n_cur"] >= need and row[f"{prefix}n_last"] >= need:
+            return _shift(row, prefix), label
+    return None, "无"
+
+
+def _tests(mom: pd.DataFrame, min_cases: int) -> list[dict]:
+    """Per row: the own year-over-year test (its p-value is the one adjusted and judged) and
+    the peers' change, which the detectors subtract as an effect-size condition; the
+    difference-in-differences z is kept as evidence."""
+    out = []
+    for row in mom.to_dict("records"):
+        own = _shift(row)
+        peer, basis = _peer_shift(row, min_cases)
+        _, z, p = did_test(own, None)
+        peer_delta, did_z, _ = did_test(own, peer)
+        out.append(dict(row=row, own=own, peer=peer, basis=basis, peer_delta=peer_delta, z=z, p=p, did_z=did_z))
+    for t, q in zip(out, bh_adjust([t["p"] for t in out])):
+        t["q"] = q
+    return out
+
+
+def _peer_current_values(frame: pd.DataFrame, key: str, group, level: str, own_code: str, value: str,
+                         min_cases: int) -> list[float]:
+    """Current-window mean of `value` for each same-level peer with enough cases of the group."""
+    d = frame[(frame[key] == group) & (frame.level == level) & (frame.fixmedins_code != own_code) & frame.cur]
+    g = d.groupby("fixmedins_code")[value].agg(["size", "mean"])
+    return g[g["size"] >= max(10, min_cases // 3)]["mean"].tolist()
+
+
+# ---- 高套病组 ----------------------------------------------------------------------------
+
+
+def _split_adrgs(ctx, frame: pd.DataFrame) -> set[str]:
+    """ADRGs with a with-complication group (1/3) and a without group (5)."""
+    cat = catalogue(ctx)
+    src = cat[["adrg", "sev"]] if len(cat) else frame[["adrg", "sev"]].dropna()
+    digits = src.groupby("adrg")["sev"].agg(lambda s: set(s))
+    return {a for a, d in digits.items() if "5" in d and ({"1", "3"} & d)}
+
+
+@detector(
+    "upcoding_severity",
+    name="高套病组",
+    description=("同一 ADRG 内伴并发症或合并症病组（末位 1 严重、3 一般）占比上升、不伴并发症病组（5）占比下降。"
+                 "比较近 12 个月与上年同期（同月份），按严重程度计分（1 组 2 分、3 组 1 分、5 组 0 分）做均值差检验，"
+                 "并扣除同级医院同期同一 ADRG 的变化（双重差分）；全部“机构×ADRG”检验的 p 值按 Benjamini-Hochberg "
+                 f"校正（FDR {FDR:.0%}）。还须伴并发症占比至少上升 {MIN_SHARE_SHIFT * 100:.0f} 个百分点、不伴并发症占比下降、"
+                 "且当期伴并发症占比高于同级医院汇总水平。"),
+    min_cases=MIN_GROUP_CASES,
+    peers="同级（三级/二级/一级及以下）医院同一 ADRG 的病例汇总；同级病例不足时用全市其他机构",
+    compares=("last_year", "peers"),
+    severity_rule="高：校正后 p < 0.001 且伴并发症占比上升 ≥ 15 个百分点；中：其余达到检出标准的；不出“低”。",
+)
+def upcoding_severity(ctx) -> list[Finding]:
+    w = year_windows(ctx)
+    frame = case_frame(ctx)
+    if not w.has_yoy or frame.empty:
+        return []
+    adrgs = _split_adrgs(ctx, frame)
+    d = frame[frame.adrg.isin(adrgs) & frame.sev.isin(list(SEVERITY_SCORE))].copy()
+    d["score"] = d.sev.map(SEVERITY_SCORE)
+    d["with_cc"] = d.sev.isin(["1", "3"]).astype(float)
+    mom = _with_peers(_moments(d, ["fixmedins_code", "adrg"], "score"), "adrg", ctx, MIN_GROUP_CASES)
+    mom = mom[(mom.n_cur >= MIN_GROUP_CASES) & (mom.n_last >= MIN_GROUP_CASES)]
+    tests = _tests(mom, MIN_GROUP_CASES)
+    names = adrg_names(ctx)
+    out = []
+    for t in tests:
+        row, own, peer, peer_label, z, p, q = t["row"], t["own"], t["peer"], t["basis"], t["z"], t["p"], t["q"]
+        if q > FDR:
+            continue
+        code, adrg = row["fixmedins_code"], row["adrg"]
+        mine = d[(d.fixmedins_code == code) & (d.adrg == adrg)]
+        cur, last = mine[mine.cur_yoy], mine[mine.last]
+        cc1, cc0 = cur.with_cc.mean(), last.with_cc.mean()
+        n1_sev, n0_sev = int((cur.sev == "1").sum()), int((last.sev == "1").sum())
+        n1_no, n0_no = int((cur.sev == "5").sum()), int((last.sev == "5").sum())
+        no1, no0 = n1_no / len(cur), n0_no / len(last)
+        peer_vals = _peer_current_values(d, "adrg", adrg, row["level"], code, "with_cc", MIN_GROUP_CASES)
+        pooled = d[(d.adrg == adrg) & (d.level == row["level"]) & (d.fixmedins_code != code) & d.cur_yoy]
+        peer_pooled = float(pooled.with_cc.mean()) if len(pooled) >= MIN_GROUP_CASES else None
+        peer_cc_shift = 0.0
+        if peer is not None:
+            pc = d[(d.adrg == adrg) & (d.fixmedins_code != code) &
+                   ((d.level == row["level"]) if peer_label == "同级" else True)]
+            peer_cc_shift = float(pc[pc.cur_yoy].with_cc.mean() - pc[pc["last"]].with_cc.mean())
+        if cc1 - cc0 - max(peer_cc_shift, 0.0) < MIN_SHARE_SHIFT or no1 >= no0:
+            continue
+        if peer_pooled is not None and cc1 <= peer_pooled:
+            continue
+        peer_median, pctl = peer_position(cc1, peer_vals)
+        if peer_median is None:
+            peer_median = peer_pooled
+        sev = "high" if q < 0.001 and cc1 - cc0 >= 0.15 else "medium"
+        grow_sev = (n1_sev - n0_sev) / n0_sev if n0_sev else None
+        grow_no = (n1_no - n0_no) / n0_no if n0_no else None
+        label = f"{adrg} {names.get(adrg, '')}组".replace(" 组", "组")
+        detail = []
+        if grow_sev is not None and n1_sev != n0_sev:
+            detail.append(f"伴严重并发症病例 {n0_sev}→{n1_sev} 例（{signed_pct(grow_sev)}）")
+        if grow_no is not None:
+            detail.append(f"不伴并发症病例 {n0_no}→{n1_no} 例（{signed_pct(grow_no)}）")
+        peer_txt = f"同级医院中位数 {pct(peer_median)}" if peer_median is not None else "同级医院该组病例不足、未作同级比较"
+        msg = (f"{ctx.name_of(code)} {label}中伴并发症或合并症病例占比由上年同期的 {pct(cc0)} 升至 {pct(cc1)}"
+               f"{'（' + '，'.join(detail) + '）' if detail else ''}，{peer_txt}，提示可能存在高套病组。")
+        out.append(Finding(
+            pattern="upcoding_severity", period=ctx.period, severity=sev, message=msg, fixmedins_code=code,
+            score=float(z) if not np.isnan(z) else 0.0,
+            evidence={
+                "adrg": adrg, "own": num(cc1), "own_last_year": num(cc0), "shift": num(cc1 - cc0),
+                "peer_median": num(peer_median), "peer_pooled": num(peer_pooled), "percentile": num(pctl),
+                "peer_shift": num(peer_cc_shift), "peer_basis": peer_label, "did_statistic": num(t["did_z"]),
+                "severe_cc_cases": n1_sev, "severe_cc_cases_last_year": n0_sev,
+                "no_cc_cases": n1_no, "no_cc_cases_last_year": n0_no,
+                "severe_cc_growth": num(grow_sev), "no_cc_growth": num(grow_no),
+                "no_cc_share": num(no1), "no_cc_share_last_year": num(no0),
+                "score_mean": num(own.m1), "score_mean_last_year": num(own.m0),
+                "cases": int(own.n1), "cases_last_year": int(own.n0),
+                "statistic": num(z), "p_value": num(p, 8), "q_value": num(q, 8), "tests": len(tests),
+            },
+        ))
+    return out
+
+
+# ---- 高靠诊断 ----------------------------------------------------------------------------
+
+
+def _is_unspecified(sub: str) -> bool:
+    return sub[4:5] == "9"
+
+
+@detector(
+    "upcoding_diagnosis",
+    name="高靠诊断",
+    description=("同一 ICD-10 类目（主诊断前 3 位，如 I63）内高值亚目（第 4 位）病例占比上升、未特指亚目（.9）占比下降。"
+                 "亚目费用按全市各亚目例均费用排序；类目有未特指亚目时，以“非未特指亚目”占比为检验量（未特指编码通常"
+                 "费用最低，病例流出即流向更具体、更高值的亚目），否则以例均费用高于类目均值的亚目占比为检验量。"
+                 "比较近 12 个月与上年同期，扣除同级医院同一类目同期变化（双重差分），全部“机构×类目”检验按 "
+                 f"Benjamini-Hochberg 校正（FDR {FDR:.0%}）；占比须至少上升 {MIN_SHARE_SHIFT * 100:.0f} 个百分点且当期高于同级汇总水平。"),
+    min_cases=MIN_GROUP_CASES,
+    peers="同级医院同一类目的病例汇总；同级病例不足时用全市其他机构",
+    compares=("last_year", "peers"),
+    severity_rule="高：校正后 p < 0.001 且按亚目例均费用计算的类目费用指数同比上升 ≥ 5%；中：其余达到检出标准的。",
+)
+def upcoding_diagnosis(ctx) -> list[Finding]:
+    w = year_windows(ctx)
+    frame = case_frame(ctx)
+    if not w.has_yoy or frame.empty:
+        return []
+    d = frame[frame.category.notna() & frame.cost.notna() & (frame.cur_yoy | frame.last)].copy()
+    if d.empty:
+        return []
+    sub_cost = d.groupby("subcode").cost.mean()
+    cat_cost = d.groupby("category").cost.mean()
+    subs = d.groupby("category").subcode.agg(lambda s: sorted(set(s)))
+    cats = {c: s for c, s in subs.items() if len(s) >= 2}
+    d = d[d.category.isin(list(cats))]
+    has_unspec = {c: any(_is_unspecified(s) for s in ss) for c, ss in cats.items()}
+
+    def high_value(sub: str) -> bool:
+        c = sub[:3]
+        if has_unspec[c]:
+            return not _is_unspecified(sub)
+        return sub_cost[sub] > cat_cost[c]
+
+    flags = {s: high_value(s) for s in d.subcode.unique()}
+    d["high"] = d.subcode.map(flags).astype(float)
+    d["sub_cost"] = d.subcode.map(sub_cost)
+    mom = _with_peers(_moments(d, ["fixmedins_code", "category"], "high"), "category", ctx, MIN_GROUP_CASES)
+    mom = mom[(mom.n_cur >= MIN_GROUP_CASES) & (mom.n_last >= MIN_GROUP_CASES)]
+    tests = _tests(mom, MIN_GROUP_CASES)
+    out = []
+    for t in tests:
+        row, own, peer_label, peer_delta, z, p, q = (t["row"], t["own"], t["basis"], t["peer_delta"], t["z"],
+                                                     t["p"], t["q"])
+        if q > FDR or own.delta - max(peer_delta, 0.0) < MIN_SHARE_SHIFT:
+            continue
+        code, cat = row["fixmedins_code"], row["category"]
+        mine = d[(d.fixmedins_code == code) & (d.category == cat)]
+        cur, last = mine[mine.cur_yoy], mine[mine.last]
+        pooled = d[(d.category == cat) & (d.level == row["level"]) & (d.fixmedins_code != code) & d.cur_yoy]
+        peer_pooled = float(pooled.high.mean()) if len(pooled) >= MIN_GROUP_CASES else None
+        if peer_pooled is not None and own.m1 <= peer_pooled:
+            continue
+        peer_median, pctl = peer_position(own.m1, _peer_current_values(d, "category", cat, row["level"], code, "high",
+                                                                         MIN_GROUP_CASES))
+        if peer_median is None:
+            peer_median = peer_pooled
+        index1, index0 = float(cur.sub_cost.mean()), float(last.sub_cost.mean())
+        cost_shift = index1 / index0 - 1 if index0 else 0.0
+        n1, n0 = cur.subcode.value_counts(), last.subcode.value_counts()
+        gains = []
+        for sub in sorted(set(n1.index) | set(n0.index)):
+            s1, s0 = n1.get(sub, 0) / len(cur), n0.get(sub, 0) / len(last)
+            gains.append((s1 - s0, sub, int(n0.get(sub, 0)), int(n1.get(sub, 0)), s0, s1))
+        rising = [g for g in sorted(gains, reverse=True) if g[0] > 0 and flags.get(g[1], False)][:2]
+        unspec = [g for g in gains if _is_unspecified(g[1])]
+        parts = [f"{sub} 由 {a} 例增至 {b} 例、占比 {pct(s0)}→{pct(s1)}、全市例均 {sub_cost[sub]:,.0f} 元"
+                 for _, sub, a, b, s0, s1 in rising]
+        if unspec:
+            _, sub, a, b, s0, s1 = unspec[0]
+            parts.append(f"未特指亚目 {sub} 占比由 {pct(s0)} 降至 {pct(s1)}")
+        sev = "high" if q < 0.001 and cost_shift >= 0.05 else "medium"
+        peer_txt = f"同级医院中位数 {pct(peer_median)}" if peer_median is not None else "同级医院该类目病例不足、未作同级比较"
+        msg = (f"{ctx.name_of(code)} {cat} 类目中高值亚目病例占比由上年同期的 {pct(own.m0)} 升至 {pct(own.m1)}"
+               f"{'（' + '；'.join(parts) + '）' if parts else ''}，{peer_txt}，提示可能存在高靠诊断。")
+        out.append(Finding(
+            pattern="upcoding_diagnosis", period=ctx.period, severity=sev, message=msg, fixmedins_code=code,
+            score=float(z) if not np.isnan(z) else 0.0,
+            evidence={
+                "category": cat, "own": num(own.m1), "own_last_year": num(own.m0), "shift": num(own.delta),
+                "peer_median": num(peer_median), "peer_pooled": num(peer_pooled), "percentile": num(pctl),
+                "peer_shift": num(peer_delta), "peer_basis": peer_label, "did_statistic": num(t["did_z"]),
+                "unspecified_share": num(unspec[0][5]) if unspec else None,
+                "unspecified_share_last_year": num(unspec[0][4]) if unspec else None,
+                "cost_index": num(index1, 2), "cost_index_last_year": num(index0, 2), "cost_index_shift": num(cost_shift),
+                "rising_subcodes": {sub: {"cases": b, "cases_last_year": a, "share": num(s1), "share_last_year": num(s0)}
+                                    for _, sub, a, b, s0, s1 in rising},
+                "cases": int(own.n1), "cases_last_year": int(own.n0),
+                "statistic": num(z), "p_value": num(p, 8), "q_value": num(q, 8), "tests": len(tests),
+            },
+        ))
+    return out
+
+
+# ---- 结构偏移 ----------------------------------------------------------------------------
+
+
+def _base_weights(ctx, frame: pd.DataFrame) -> dict[str, float]:
+    """Each split ADRG's lowest group weight (the catalogue's, else the lowest seen)."""
+    cat = catalogue(ctx)
+    src = cat[["adrg", "weight"]].rename(columns={"weight": "rw"}) if len(cat) else frame[["adrg", "rw"]]
+    src = src.dropna()
+    g = src.groupby("adrg").rw.agg(["min", "max"])
+    return {a: float(r["min"]) for a, r in g.iterrows() if r["min"] > 0 and r["max"] > r["min"]}
+
+
+@detector(
+    "structure_shift",
+    name="结构偏移",
+    description=("病例在同一病组族（ADRG）内向付费更高的组漂移：每例的相对权重 = 所入 DRG 组权重 ÷ 该 ADRG 最低组权重，"
+                 "比较机构近 12 个月与上年同期的平均相对权重，扣除同级医院同期变化（双重差分），各机构检验按 "
+                 f"Benjamini-Hochberg 校正（FDR {FDR:.0%}）；平均相对权重须至少上升 {MIN_RELATIVE_UPLIFT:.0%} 且高于同级变化。"
+                 "只计有严重程度分组的 ADRG 的病例。"),
+    min_cases=MIN_STRUCTURE_CASES,
+    peers="同级医院（病例汇总）；同级病例不足时用全市其他机构",
+    compares=("last_year", "peers"),
+    severity_rule="高：校正后 p < 0.001 且平均相对权重上升 ≥ 10%；中：其余达到检出标准的。",
+)
+def structure_shift(ctx) -> list[Finding]:
+    w = year_windows(ctx)
+    frame = case_frame(ctx)
+    if not w.has_yoy or frame.empty:
+        return []
+    base = _base_weights(ctx, frame)
+    d = frame[frame.adrg.isin(list(base)) & frame.rw.notna() & (frame.cur_yoy | frame.last)].copy()
+    if d.empty:
+        return []
+    d["uplift"] = d.rw / d.adrg.map(base)
+    d["all"] = "*"
+    mom = _with_peers(_moments(d, ["fixmedins_code", "all"], "uplift"), "all", ctx, MIN_STRUCTURE_CASES)
+    mom = mom[(mom.n_cur >= MIN_STRUCTURE_CASES) & (mom.n_last >= MIN_STRUCTURE_CASES)]
+    tests = _tests(mom, MIN_STRUCTURE_CASES)
+    # every institution's own relative change, for the peer median of changes
+    rel = {t["row"]["fixmedins_code"]: t["own"].delta / t["own"].m0 for t in tests if t["own"].m0}
+    out = []
+    for t in tests:
+        row, own, peer, peer_label, peer_delta, z, p, q = (t["row"], t["own"], t["peer"], t["basis"],
+                                                           t["peer_delta"], t["z"], t["p"], t["q"])
+        change = own.delta / own.m0 if own.m0 else 0.0
+        peer_change = peer_delta / peer.m0 if peer is not None and peer.m0 else 0.0
+        if q > FDR or change - max(peer_change, 0.0) < MIN_RELATIVE_UPLIFT:
+            continue
+        code = row["fixmedins_code"]
+        peer_changes = [rel[c] for c in rel if c != code and ctx.level_of(c) == row["level"]]
+        peer_median, pctl = peer_position(change, peer_changes)
+        mine = d[(d.fixmedins_code == code)]
+        cur, last = mine[mine.cur_yoy], mine[mine.last]
+        share_hi1 = float(cur.sev.isin(["1", "3"]).mean())
+        share_hi0 = float(last.sev.isin(["1", "3"]).mean())
+        sev = "high" if q < 0.001 and change >= 0.10 else "medium"
+        ref = peer_median if peer_median is not None else peer_change
+        msg = (f"{ctx.name_of(code)} 病例在同一 ADRG 内向高权重病组漂移：ADRG 内平均相对权重由上年同期的 {own.m0:.3f} "
+               f"升至 {own.m1:.3f}（{signed_pct(change)}），伴并发症组病例占比由 {pct(share_hi0)} 升至 {pct(share_hi1)}，"
+               f"同级医院同期变化中位数 {signed_pct(ref)}，提示病例结构向高付费组偏移。")
+        out.append(Finding(
+            pattern="structure_shift", period=ctx.period, severity=sev, message=msg, fixmedins_code=code,
+            score=float(z) if not np.isnan(z) else 0.0,
+            evidence={
+                "own": num(own.m1), "own_last_year": num(own.m0), "shift": num(change),
+                "peer_median": num(peer_median), "peer_shift": num(peer_change), "percentile": num(pctl),
+                "peer_basis": peer_label, "did_statistic": num(t["did_z"]), "with_cc_share": num(share_hi1), "with_cc_share_last_year": num(share_hi0),
+                "cases": int(own.n1), "cases_last_year": int(own.n0),
+                "statistic": num(z), "p_value": num(p, 8), "q_value": num(q, 8), "tests": len(tests),
+            },
+        ))
+    return out
