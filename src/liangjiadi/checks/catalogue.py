@@ -1,10 +1,10 @@
 """Indicator metadata as the checks and reports need it — the one adapter to the catalogue.
 
-The indicator registry (`liangjiadi.indicators`) owns the catalogue. This module reads it
-through whatever the registry exposes and, when the registry is not importable (or exposes
-nothing usable), falls back to parsing a catalogue YAML: the copy the indicators package
-ships if there is one, else the copy kept next to this module. Every other module of
-checks/ and reports/ asks `load_catalogue()` and never touches the registry directly.
+The indicator registry (`liangjiadi.indicators.registry`) owns the catalogue. This module
+reads it through what the registry exposes (`builtin_indicators()`, and `indicators_for(settings)`
+for a region's own indicators) and, when the registry cannot be imported or exposes nothing
+usable, falls back to parsing the catalogue YAML the indicators package ships. Every other
+module of checks/ and reports/ asks `load_catalogue()` and never touches the registry directly.
 """
 
 from __future__ import annotations
@@ -213,16 +213,8 @@ def _normalise_registry_items(items: list, source: str) -> Catalogue | None:
 
 
 def _packaged_yaml() -> Path:
-    """The catalogue YAML shipped by the indicators package, else our own copy."""
-    for package, name in (("liangjiadi.indicators", "catalogue.yaml"),
-                          ("liangjiadi.indicators", "indicators.yaml")):
-        try:
-            candidate = resources.files(package) / name
-            if candidate.is_file():
-                return Path(str(candidate))
-        except Exception:  # noqa: BLE001 - package absent or not a regular package
-            continue
-    return Path(str(resources.files("liangjiadi.checks") / "data" / "indicators_fallback.yaml"))
+    """The catalogue YAML the indicators package ships (a copy of shared/spec/indicators.yaml)."""
+    return Path(str(resources.files("liangjiadi.indicators") / "catalogue.yaml"))
 
 
 @lru_cache(maxsize=1)
