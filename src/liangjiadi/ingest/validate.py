@@ -253,9 +253,13 @@ class TablePlan:
                              f"'该行属于期间 ' || _period || '，与声明的月份 ' || _declared || ' 不符'"))
         # Wrap every check so that a bad_row (fields unknown) reports only itself.
         for ch in out:
+            # In the whole-table pass the conditions stay bare (a NULL counts as "not bad"),
+            # so DuckDB can short-circuit AND/OR; COALESCE would force full evaluation.
+            if ch.fast is None:
+                ch.fast = f"({ch.cond})"
+            elif ch.fast:
+                ch.fast = f"({ch.fast})"
             ch.cond = f"(_badrow IS NULL AND COALESCE({ch.cond}, false))"
-            if ch.fast:
-                ch.fast = f"(_badrow IS NULL AND COALESCE({ch.fast}, false))"
         out.insert(0, Check("bad_row", "（整行）", "(_badrow IS NOT NULL)", "_badrow",
                             f"{lit('该行列数与表头不一致：')} || _badrow"))
         return out
@@ -321,11 +325,11 @@ class TablePlan:
                           f"FROM ({good_base}) g")
         derived = (f"SELECT b.*, {self.period_sql()} AS _period, {self.admdvs_sql()} AS _admdvs, "
                    f"{self.declared_sql()} AS _declared FROM ({base}) b")
-        conds = " OR ".join(ch.cond if ch.fast is None else ch.fast
-                            for ch in self.checks() if ch.fast != "")
+        conds = " OR ".join(ch.fast for ch in self.checks() if ch.fast and ch.rule != "bad_row")
         stmts.append(
             f"CREATE OR REPLACE TEMP VIEW chk AS SELECT d.*, "
-            f"({conds} OR d._period IS NULL OR d._admdvs IS NULL) AS _bad FROM ({derived}) d")
+            f"(d._badrow IS NOT NULL OR d._period IS NULL OR d._admdvs IS NULL OR {conds}) AS _bad "
+            f"FROM ({derived}) d")
         # The one full pass over the month: the bad rows are usually few, so keep them all.
         stmts.append("CREATE OR REPLACE TABLE bad AS SELECT * FROM chk WHERE _bad")
         stmts.append(f"CREATE OR REPLACE TEMP VIEW good AS {self._good_sql}")
