@@ -428,7 +428,7 @@ def scan_files(files: Iterable[tuple[str, Path]], settings: Settings) -> ScanRep
     report = ScanReport()
     names = {_norm_header(h) for h in settings.redaction_name_headers}
     raw_psn = re.compile(settings.redaction_psn_pattern) if settings.redaction_psn_pattern else None
-    candidates: dict[str, tuple[str, str]] = {}  # token -> first (file, location)
+    candidates: dict[str, list[tuple[str, str]]] = {}  # token -> where it occurs (file, location)
     seen: set[tuple[str, str, str]] = set()
 
     def add(hit: RedactionHit, key: str) -> None:
@@ -453,7 +453,9 @@ def scan_files(files: Iterable[tuple[str, Path]], settings: Settings) -> ScanRep
                     add(RedactionHit(shown, cell.location, "person_name", mask(cell.text, "person_name")),
                         "name")
                 for token in _token_candidates(cell):
-                    candidates.setdefault(token, (shown, cell.location))
+                    places = candidates.setdefault(token, [])
+                    if len(places) < 50:  # enough to find and fix them
+                        places.append((shown, cell.location))
         except _Unscannable as exc:
             add(RedactionHit(shown, f"整个文件（{exc}）", "unscannable", ""), "")
             continue
@@ -465,8 +467,8 @@ def scan_files(files: Iterable[tuple[str, Path]], settings: Settings) -> ScanRep
     if candidates:
         if has_lake_person_tokens(Path(settings.workdir)):
             for token in sorted(lake_person_tokens(Path(settings.workdir), candidates)):
-                shown, location = candidates[token]
-                add(RedactionHit(shown, location, "psn_token", mask(token, "psn_token")), token)
+                for shown, location in candidates[token]:
+                    add(RedactionHit(shown, location, "psn_token", mask(token, "psn_token")), token)
         else:
             report.notes.append("数据湖中没有人员编号，未比对人员代号")
     report.hits.sort(key=lambda h: h.file)  # stable: keeps each file's hits in reading order

@@ -1,0 +1,35 @@
+import pytest
+
+from liangjiadi.errors import ConfigError
+from liangjiadi.releases import parse_period
+
+
+@pytest.mark.parametrize("kind, period, key, source, label", [
+    ("monthly", "2025-03", "2025-03", "2025-03", "2025年3月"),
+    ("quarterly", "2025-Q1", "2025-Q1", "2025-03", "2025年第1季度"),
+    ("quarterly", "2025-q4", "2025-Q4", "2025-12", "2025年第4季度"),
+    ("quarterly", "2025-06", "2025-Q2", "2025-06", "2025年第2季度"),  # the quarter's last month
+    ("annual", "2025", "2025", "2025-12", "2025年度"),
+    ("annual", "2025-12", "2025", "2025-12", "2025年度"),
+    ("topic", "2025-Q1-糖尿病", "2025-Q1-糖尿病", "2025-03", "2025年第1季度专题（糖尿病）"),
+    ("topic", "2025-05", "2025-05", "2025-05", "2025年5月专题"),
+])
+def test_periods_normalise_and_name_the_month_they_freeze(kind, period, key, source, label):
+    p = parse_period(kind, period)
+    assert (p.key, p.source_period, p.label) == (key, source, label)
+
+
+@pytest.mark.parametrize("kind, period, words", [
+    ("monthly", "2025-3", "YYYY-MM"),
+    ("quarterly", "2025-05", "不是季末月份"),
+    ("annual", "2025-06", "YYYY"),
+    ("weekly", "2025-03", "未知的发布类型"),
+])
+def test_bad_periods_are_refused_in_chinese(kind, period, words):
+    with pytest.raises(ConfigError) as err:
+        parse_period(kind, period)
+    assert words in str(err.value)
+
+
+def test_topic_name_from_option():
+    assert parse_period("topic", "2025", topic="DRG结算").key == "2025-DRG结算"
