@@ -88,6 +88,12 @@ def write_lake_tokens(settings: Settings, tokens: list[str], period: str = PERIO
                    part / "part-0.parquet")
 
 
+@pytest.fixture(autouse=True)
+def _close_databases():
+    yield
+    dispose_engines()  # each test has its own SQLite file; do not keep their pools open
+
+
 @pytest.fixture
 def settings(tmp_path):
     s = make_settings(tmp_path / "work")
@@ -98,8 +104,7 @@ def settings(tmp_path):
     for member_id, name, role in (("m01", "李主任", "convener"), ("m02", "张医生", "hospital"),
                                   ("m03", "王科长", "insurer")):
         add_member(member_id, name, role, s, actor="管理员")
-    yield s
-    dispose_engines()
+    return s
 
 
 def approve(release_id: str, settings: Settings, members=("m01", "m02")):

@@ -1,0 +1,90 @@
+"""`liangjiadi release ...`: the whole path through the CLI, in Chinese, with exit codes."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from liangjiadi.cli.main import app
+from liangjiadi.releases import audit_log, get_release
+
+from .conftest import VALID_ID, make_settings, write_check, write_findings, write_results, BASE_VALUES
+
+runner = CliRunner()
+
+
+def _run(settings, *args):
+    result = runner.invoke(app, ["release", *args, "--workdir", str(settings.workdir)], env={"COLUMNS": "200"})
+    return result
+
+
+def test_release_cli_end_to_end(tmp_path):
+    s = make_settings(tmp_path / "w")
+    write_results(s, "20250405T000000-aaaaaa", BASE_VALUES)
+    write_check(s, "20250405T000000-aaaaaa", "20250405T010000-cccccc", failing=True)
+    write_findings(s, "20250405T020000-ffffff")
+    rid = "140400-quarterly-2025-Q1-v1"
+
+    assert _run(s, "member", "add", "--id", "m01", "--name", "李主任", "--role", "召集人", "--by", "管理员").exit_code == 0
+    assert _run(s, "member", "add", "--id", "m02", "--name", "张医生", "--role", "hospital").exit_code == 0
+    listed = _run(s, "member", "list")
+    assert "李主任" in listed.output and "定点医疗机构代表" in listed.output
+
+    created = _run(s, "create", "--kind", "quarterly", "--period", "2025-03", "--by", "王敏")
+    assert created.exit_code == 0, created.output
+    assert rid in created.output and "不通过" in created.output
+
+    (tmp_path / "附表.csv").write_text(f"机构,说明\nH001,{VALID_ID}\n", encoding="utf-8")
+    assert _run(s, "attach", rid, str(tmp_path / "附表.csv"), "--by", "王敏").exit_code == 0
+
+    early = _run(s, "publish", rid, "--by", "王敏")
+    assert early.exit_code == 2 and "不能发布" in early.output
+
+    assert _run(s, "submit", rid, "--by", "王敏").exit_code == 0
+    assert "同意 1/2" in _run(s, "sign", rid, "--member", "m01", "--approve").output
+    assert _run(s, "sign", rid, "--member", "张医生", "--comment", "第36项请核对").exit_code == 0
+    assert "审议通过" in _run(s, "sign", rid, "--member", "m02", "--approve", "--comment", "同意").output
+
+    scan = _run(s, "scan", rid)
+    assert scan.exit_code == 1 and "身份证号" in scan.output and VALID_ID not in scan.output
+
+    blocked = _run(s, "publish", rid, "--by", "王敏", "--override-reason", "异地就医差额")
+    assert blocked.exit_code == 1
+    assert "reports/附表.csv" in blocked.output and "1101**********002X" in blocked.output
+    assert VALID_ID not in blocked.output
+
+    revised = _run(s, "revise", rid, "--reason", "删除附表中的证件号", "--by", "王敏")
+    assert revised.exit_code == 0, revised.output
+    rid2 = "140400-quarterly-2025-Q1-v2"
+    assert rid2 in revised.output and "reports/附表.csv" in revised.output
+
+    _run(s, "submit", rid2, "--by", "王敏")
+    _run(s, "sign", rid2, "--member", "m01", "--approve")
+    _run(s, "sign", rid2, "--member", "m02", "--approve")
+    refused = _run(s, "publish", rid2, "--by", "王敏")
+    assert refused.exit_code == 1 and "[institutions_add_up/INSTITUTIONS_DONT_ADD_UP]" in refused.output
+    published = _run(s, "publish", rid2, "--by", "王敏", "--override-reason", "差额为异地就医，经审议同意")
+    assert published.exit_code == 0, published.output
+    assert "已发布" in published.output
+
+    release = get_release(rid2, s)
+    shown = _run(s, "show", rid2)
+    assert shown.exit_code == 0, shown.output
+    for text in ("已发布", release.content_hash, "李主任（m01）", "差额为异地就医，经审议同意", "审计日志",
+                 "删除附表中的证件号", "v1", "已被修订", "results.parquet"):
+        assert text in shown.output, text
+
+    listing = _run(s, "list")
+    assert rid in listing.output and rid2 in listing.output and "季发布" in listing.output
+    assert _run(s, "verify", rid2).exit_code == 0
+    assert [e.action for e in audit_log(s, rid2)][-2:] == ["override", "publish"]
+
+
+def test_unknown_release_and_missing_results(tmp_path):
+    s = make_settings(tmp_path / "w")
+    missing = _run(s, "show", "140400-monthly-2025-03-v1")
+    assert missing.exit_code == 2 and "没有编号为" in missing.output
+    write_results(s, "20250405T000000-aaaaaa", BASE_VALUES)
+    write_check(s, "20250405T000000-aaaaaa", "20250405T010000-cccccc")
+    no_findings = _run(s, "create", "--kind", "monthly", "--period", "2025-03", "--by", "王敏")
+    assert no_findings.exit_code == 2 and "liangjiadi detect --period 2025-03" in no_findings.output
+    assert "还没有发布" in _run(s, "list").output
