@@ -292,3 +292,18 @@ def test_xlsx_line_numbers_are_sheet_rows(tmp_path, settings):
     res = ingest_paths([path], settings).files[0]
     q = read_quarantine(res.quarantine_file)
     assert [(r["规则代码"], r["行号"]) for r in q] == [("unknown_code", "4")]
+
+
+def test_values_are_trimmed_and_blank_lines_skipped(tmp_path, settings):
+    path = write_csv(tmp_path / "in" / "setl_d_2025-03.csv", [setl_row(1), setl_row(2)], SETL_COLS)
+    text = path.read_text(encoding="utf-8").replace("H001", "  H001\u3000").replace(",0\n", ", \n", 1)
+    lines = text.splitlines()
+    lines.insert(2, "")  # a blank line 3: the next row stays line 4
+    lines[3] = lines[3].replace("1002.25", "x1")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = ingest_paths([path], settings).files[0]
+    assert res.blank_rows == 1
+    q = read_quarantine(res.quarantine_file)
+    assert [(r["规则代码"], r["行号"]) for r in q] == [("bad_number", "4")]
+    got = lake_rows(settings.workdir, "setl_d")
+    assert got[0]["fixmedins_code"] == "H001" and got[0]["refd_setl_flag"] is None

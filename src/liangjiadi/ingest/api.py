@@ -208,7 +208,11 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress, scr
 
 
 def _stage_file(spec: FileSpec, res: FileResult, target: Path, index: int, t, progress) -> StagedFile | None:
-    """Stream one file into a scratch Parquet file of raw text + _line (cheap to scan twice)."""
+    """Stream one file into a scratch Parquet file of raw text + _line (cheap to scan twice).
+
+    No column statistics: DuckDB would otherwise learn "no nulls in this file" and write
+    lake columns as NOT NULL, making the lake schema depend on the data.
+    """
     path = spec.path
     key = f"read:{path}"
     try:
@@ -220,7 +224,7 @@ def _stage_file(spec: FileSpec, res: FileResult, target: Path, index: int, t, pr
         for attempt in range(2):
             try:
                 with pq.ParquetWriter(target, batch_schema(plan), compression="lz4",
-                                      use_dictionary=False) as writer:
+                                      use_dictionary=False, write_statistics=False) as writer:
                     for batch in reader.batches():
                         writer.write_batch(batch)
                 break

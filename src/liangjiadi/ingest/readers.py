@@ -253,9 +253,10 @@ class SourceReader:
         return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
     def _drop_blank(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        """Blank lines (and rows with every kept field empty) carry no data: skip, count."""
+        """Trim values, then skip (and count) rows with no value left (blank lines)."""
         if batch.num_columns <= 2 or batch.num_rows == 0:
             return batch
+        batch = _trim_batch(batch)
         mask = pc.is_valid(batch.column(1))
         for i in range(2, batch.num_columns):
             mask = pc.or_(mask, pc.is_valid(batch.column(i)))
@@ -304,11 +305,15 @@ class SourceReader:
                     c.append(v)
                 if len(lines) >= XLSX_BATCH:
                     self.on_progress(len(lines))
-                    yield _batch(schema, lines, cols)
+                    batch = self._drop_blank(_batch(schema, lines, cols))
+                    if batch.num_rows:
+                        yield batch
                     lines, cols = [], [[] for _ in keep]
             if lines:
                 self.on_progress(len(lines))
-                yield _batch(schema, lines, cols)
+                batch = self._drop_blank(_batch(schema, lines, cols))
+                if batch.num_rows:
+                    yield batch
         finally:
             self._wb.close()
 
@@ -335,6 +340,20 @@ class SourceReader:
             batch = self._drop_blank(batch)
             if batch.num_rows:
                 yield batch
+
+
+def _trim_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Strip surrounding whitespace (fixed-width extracts pad values, also with U+3000);
+    a value that was only whitespace becomes empty (null). Done here, once, in Arrow:
+    cheaper than trimming in every SQL pass."""
+    arrays = list(batch.columns)
+    for i in range(2, len(arrays)):
+        col = arrays[i]
+        trimmed = pc.utf8_trim_whitespace(col)
+        if trimmed.equals(col):
+            continue
+        arrays[i] = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    return pa.RecordBatch.from_arrays(arrays, schema=batch.schema)
 
 
 def _batch(schema: pa.Schema, lines: list[int], cols: list[list]) -> pa.RecordBatch:

@@ -34,11 +34,6 @@ def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _trimmed(v: str) -> str:
-    # Fixed-width extracts pad values with spaces; trimming only those is much cheaper.
-    return f"CASE WHEN {v} LIKE ' %' OR {v} LIKE '% ' THEN NULLIF(trim({v}), '') ELSE {v} END"
-
-
 def _nullable(constant: str) -> str:
     # A bare constant would be written as a NOT NULL Parquet column; the lake schema's
     # columns are all nullable, so tie the constant to a row column.
@@ -105,7 +100,7 @@ class TablePlan:
         parts = []
         for f in self.files:
             cols = [
-                f"{_trimmed(q(c.name))} AS {q(c.name)}" if c.name in f.columns
+                q(c.name) if c.name in f.columns
                 else f"NULL::VARCHAR AS {q(c.name)}"
                 for c in self.table.columns
             ]
