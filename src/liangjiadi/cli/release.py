@@ -75,6 +75,12 @@ def submit(release_id: ReleaseArg, workdir: WorkdirOpt = None, by: ByOpt = None)
     with friendly_errors():
         release = submit_release(release_id, _by(by), settings_for(workdir))
     console.print(f"{release.release_id} 已提交审议（需 {release.approvals_needed} 名成员同意）。")
+    from ..releases import list_members
+
+    active = len(list_members(settings_for(workdir)))
+    if active < release.approvals_needed:
+        console.print(f"[yellow]注意：在册成员只有 {active} 名，不足法定同意人数，请先登记成员"
+                      f"（liangjiadi release member add）或调整 release_quorum。[/]")
     console.print(f"成员签署：liangjiadi release sign {release.release_id} --member 成员编号 --approve [--comment 意见]")
 
 

@@ -445,6 +445,9 @@ def publish(release_id: str, actor: str, override_reason: str | None = None,
                                   reasons=reasons, hits=scan.hits if scan else [])
     with session_scope(settings) as session:
         row = _row(session, release_id)
+        _require(row, "publish", needed=0, have=0)  # nobody moved it while the gates ran
+        if row.content_hash != release.content_hash:
+            raise BundleIntegrityError(f"发布 {release_id} 在发布过程中被改动", "请重新执行发布")
         now = utcnow()
         if failing:
             checks = sorted({r["check_id"] for r in failing})

@@ -36,10 +36,12 @@ def utcnow() -> datetime:
 
 
 def as_utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    if value is None or value.tzinfo is not None:
+    """Everything is stored in UTC: SQLite hands back naive datetimes, PostgreSQL the session's zone."""
+    if value is None:
         return value
-    return value.replace(tzinfo=timezone.utc)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
 
 
 class ReleaseRow(Base):
