@@ -218,3 +218,22 @@ def test_duplicate_key_with_blank_key_part(settings, tmp_path):
     hit = _assert_quarantined(res, "duplicate_key", 3, "admdvs+period+indicator_id+fixmedins_code",
                               path.name, good=2)
     assert hit["原始值"] == f"{REGION}|2025-03|7|"
+
+
+@pytest.mark.parametrize("raw,rule,stored", [
+    ("12.300", None, "12.30"), ("12", None, "12.00"), ("0.5", None, "0.50"), ("-0.00", None, "0.00"),
+    ("1,000.00", "bad_number", None), ("12.3.4", "bad_number", None), ("一百", "bad_number", None),
+    ("12.345", "money_scale", None), ("12.3401", "money_scale", None),
+    ("99999999999999999", "bad_number", None),
+])
+def test_money_text_forms(settings, tmp_path, raw, rule, stored):
+    from decimal import Decimal
+
+    path = write_csv(tmp_path / "in" / "setl_d_2025-03.csv",
+                     [setl_row(1, fulamt_ownpay_amt=raw)], SETL_COLS)
+    res = ingest_paths([path], settings).files[0]
+    if rule:
+        assert res.rule_counts == {rule: 1}
+    else:
+        assert res.status == "ok", res.rule_counts
+        assert lake_rows(settings.workdir, "setl_d")[0]["fulamt_ownpay_amt"] == Decimal(stored)

@@ -20,8 +20,6 @@ INT_RE = r"^(-?\d+)(\.0+)?$"
 PERIOD_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 ADMDVS_RE = r"^\d{6}$"
 YEAR_RE = r"^(\d{4})(\.0+)?$"
-NUM_RE = r"^-?\d+(\.\d+)?$"
-MONEY_RE = r"^-?\d{1,16}(\.\d{1,2}0*)?$"  # zeros beyond 2 places are harmless
 
 
 def lit(value: str | None) -> str:
@@ -168,15 +166,16 @@ class TablePlan:
                 out.append(Check("blank_required", c.name, f"{v} IS NULL", "NULL",
                                  lit(f"{label(c)}为必填，不能为空")))
             if c.dtype == "money":
-                # One regular expression decides validity for the whole-table pass; the two
-                # rules below only tell the reasons apart on the (few) bad rows.
-                valid = f"regexp_full_match({v}, '{MONEY_RE}')"
-                out.append(Check("bad_number", c.name,
-                                 f"{v} IS NOT NULL AND NOT regexp_full_match({v}, '{NUM_RE}')", v,
+                # Exact decimal cast (fails on text, thousands separators, overflow) plus a
+                # check of the digits after the point (zeros beyond two places are fine).
+                # Measured faster than a regular expression on big months.
+                num = f"TRY_CAST({v} AS DECIMAL(18,2))"
+                dot = f"instr({v}, '.')"
+                scale = f"length({v}) - {dot} > 2 AND {dot} > 0 AND length(rtrim({v}, '0')) - {dot} > 2"
+                out.append(Check("bad_number", c.name, f"{v} IS NOT NULL AND {num} IS NULL", v,
                                  f"{shown(v)} || {lit('不是合法的金额数字')}",
-                                 fast=f"{v} IS NOT NULL AND NOT {valid}"))
-                out.append(Check("money_scale", c.name,
-                                 f"regexp_full_match({v}, '{NUM_RE}') AND NOT {valid}",
+                                 fast=f"{v} IS NOT NULL AND ({num} IS NULL OR ({scale}))"))
+                out.append(Check("money_scale", c.name, f"{num} IS NOT NULL AND {scale}",
                                  v, f"{shown(v)} || {lit('超过 2 位小数（金额以元为单位）')}", fast=""))
                 if not c.allow_negative:
                     refund = (f"COALESCE({q(t.refund_flag)} = '1', false)" if t.refund_flag else "false")
