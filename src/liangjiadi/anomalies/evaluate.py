@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..indicators.context import shift, span
+from .model import Finding
 
 # pattern -> injected patterns that legitimately raise it at the same institution
 RELATED = {
@@ -74,6 +75,8 @@ def _rows(findings) -> list[dict]:
     rows = findings.to_pylist() if hasattr(findings, "to_pylist") else list(findings)
     out = []
     for r in rows:
+        if isinstance(r, Finding):
+            r = asdict(r)
         ev = r.get("evidence") or {}
         if isinstance(ev, str):
             ev = json.loads(ev) if ev else {}

@@ -1,0 +1,139 @@
+"""基层病组 in 三级, 低标入院 and 常见病组费用差异 on hand-built regions."""
+
+from __future__ import annotations
+
+import pytest
+
+from liangjiadi.anomalies.detectors.admission_mix import (MIN_INSTITUTION_CASES, basic_groups_in_tertiary,
+                                                           low_standard_admission)
+from liangjiadi.anomalies.detectors.cost import cost_deviation
+
+from .builder import LAST_YEAR, THIS_YEAR, Region, by_inst
+
+COMPLEX = ("GB15", "FM19", "IC29", "RE15", "EJ15")  # not basic, RW > 0.5
+BASIC = ("ES35", "FR45", "IU29", "KS15")  # basic groups
+
+
+def _mix(region: Region, inst: str, year: str, total: int, basic_share: float, groups=BASIC) -> None:
+    basic = int(round(total * basic_share))
+    for k in range(basic):
+        region.add(inst, year, 1, groups[k % len(groups)])
+    for k in range(total - basic):
+        region.add(inst, year, 1, COMPLEX[k % len(COMPLEX)])
+
+
+def test_basic_groups_in_tertiary_names_the_tertiary_hospital_with_many_basic_cases(tmp_path):
+    r = Region(tmp_path)
+    for code in ("T1", "T2", "T3", "T4", "S1"):
+        r.institution(code, "02")
+    r.institution("Z1", "05")  # secondary: many basic cases is its job
+    _mix(r, "T1", THIS_YEAR, 400, 0.45)
+    for peer in ("T2", "T3", "T4"):
+        _mix(r, peer, THIS_YEAR, 400, 0.20)
+    _mix(r, "S1", THIS_YEAR, MIN_INSTITUTION_CASES - 20, 0.45)  # same share, too few cases
+    _mix(r, "Z1", THIS_YEAR, 400, 0.70)
+    found = by_inst(r.run(basic_groups_in_tertiary))
+    assert set(found) == {"T1"}
+    f = found["T1"][0]
+    ev = f.evidence
+    assert ev["own"] == pytest.approx(0.45) and ev["flagged_cases"] == 180 and ev["cases"] == 400
+    assert ev["peer_median"] == pytest.approx(0.20)  # peers with enough cases
+    assert ev["peer_pooled"] == pytest.approx((240 + 36) / (1200 + 80), abs=1e-4)  # every peer case
+    assert ev["q_value"] < 0.001 and ev["statistic"] > 5
+    assert f.severity == "high"  # 2.25 × the peers
+    assert "基层病组病例 180 例" in f.message and "45.00%" in f.message and "同级医院中位数 20.00%" in f.message
+
+
+def test_basic_groups_in_tertiary_quiet_without_a_basic_group_list(tmp_path, monkeypatch):
+    import liangjiadi.anomalies.detectors.admission_mix as am
+
+    r = Region(tmp_path)
+    for code in ("T1", "T2"):
+        r.institution(code, "02")
+    _mix(r, "T1", THIS_YEAR, 400, 0.45)
+    _mix(r, "T2", THIS_YEAR, 400, 0.20)
+    full = am.catalogue
+    monkeypatch.setattr(am, "catalogue", lambda ctx: full(ctx).assign(basic=False))
+    assert r.run(basic_groups_in_tertiary) == []
+
+
+LOW = ("DT19", "GZ15")  # RW 0.42 and 0.50: low-weight groups
+NORMAL = ("ES35", "FR45", "EJ15", "KS15", "IU29")
+
+
+def _low_mix(region: Region, inst: str, year: str, total: int, low_share: float) -> None:
+    low = int(round(total * low_share))
+    for k in range(low):
+        region.add(inst, year, 1, LOW[k % 2], los=2)
+    for k in range(total - low):
+        region.add(inst, year, 1, NORMAL[k % len(NORMAL)])
+
+
+def test_low_standard_admission_names_the_concentrated_institution(tmp_path):
+    r = Region(tmp_path)
+    for code in ("A", "B", "C", "D", "S"):
+        r.institution(code, "06")
+    for year, share in ((LAST_YEAR, 0.10), (THIS_YEAR, 0.40)):
+        _low_mix(r, "A", year, 300, share)
+    for peer in ("B", "C", "D"):
+        for year in (LAST_YEAR, THIS_YEAR):
+            _low_mix(r, peer, year, 300, 0.10)
+    _low_mix(r, "S", THIS_YEAR, 40, 0.40)  # same share, few cases
+    found = by_inst(r.run(low_standard_admission))
+    assert set(found) == {"A"}
+    f = found["A"][0]
+    ev = f.evidence
+    assert ev["own"] == pytest.approx(0.40) and ev["own_last_year"] == pytest.approx(0.10)
+    assert ev["peer_median"] == pytest.approx(0.10) and ev["flagged_cases"] == 120
+    assert ev["short_stay_cases"] == 120 and ev["low_rw_threshold"] == 0.5
+    assert ev["compared_with"] == 0 and f.severity == "high"
+    assert "低权重（RW ≤ 0.5）病例 120 例" in f.message and "上年同期 10.00%" in f.message
+
+
+def test_low_standard_admission_compares_a_specialist_with_its_own_last_year(tmp_path):
+    """A specialist hospital without peers of its specialty: judged by its own jump."""
+    r = Region(tmp_path)
+    r.institution("EYE", "05", kind="专科")
+    for code in ("B", "C"):
+        r.institution(code, "05")
+    r.add("EYE", LAST_YEAR, 200, "CB39")
+    r.add("EYE", THIS_YEAR, 130, "CB39")
+    r.add("EYE", THIS_YEAR, 70, "DT19", los=2)
+    for peer in ("B", "C"):
+        for year in (LAST_YEAR, THIS_YEAR):
+            _low_mix(r, peer, year, 300, 0.10)
+    found = by_inst(r.run(low_standard_admission))
+    assert set(found) == {"EYE"}
+    assert found["EYE"][0].evidence["compared_with"] == 1
+    assert found["EYE"][0].evidence["own_last_year"] == pytest.approx(0.0)
+
+
+TOP = ("ES35", "FR45", "IU29", "KS15", "EJ15", "BR25", "GZ15", "DT19", "RE15", "FM19")
+
+
+def _costs(region: Region, inst: str, per_group: int, factor: float) -> None:
+    for k, grp in enumerate(TOP):
+        base = (k + 1) * 1000.0
+        for j in range(per_group):
+            wiggle = 1 + 0.1 * ((j % 5) - 2) / 2  # ±10% around the group's level, mean 1
+            region.add(inst, THIS_YEAR, 1, grp, cost=round(base * factor * wiggle, 2))
+
+
+def test_cost_deviation_names_the_dear_and_praises_the_economical(tmp_path):
+    r = Region(tmp_path)
+    for code in ("A", "B", "C", "D", "E", "S"):
+        r.institution(code, "05")
+    _costs(r, "A", 6, 1.5)  # 60 cases, 50% dearer
+    _costs(r, "E", 6, 0.7)  # 30% cheaper: praised
+    for peer in ("B", "C", "D"):
+        _costs(r, peer, 6, 1.0)
+    _costs(r, "S", 2, 1.5)  # 20 cases: below the minimum of 30
+    found = by_inst(r.run(cost_deviation))
+    assert set(found) == {"A", "E"}
+    a, e = found["A"][0], found["E"][0]
+    assert a.severity == "high" and a.evidence["direction"] == 1
+    assert a.evidence["cases"] == 60 and a.evidence["own"] > 1.3
+    assert a.evidence["peer_median"] == pytest.approx(1.0, abs=0.1)
+    assert a.evidence["pay_std_ratio"] is not None
+    assert "费用明显偏高" in a.message and "60 例" in a.message
+    assert e.severity == "low" and e.evidence["direction"] == -1 and "费用控制较好" in e.message

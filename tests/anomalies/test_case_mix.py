@@ -1,0 +1,149 @@
+"""高套病组, 高靠诊断 and 结构偏移 on hand-built regions, including the handbook's two seeds."""
+
+from __future__ import annotations
+
+import pytest
+
+from liangjiadi.anomalies.detectors.case_mix import (MIN_GROUP_CASES, structure_shift, upcoding_diagnosis,
+                                                      upcoding_severity)
+
+from .builder import LAST_YEAR, THIS_YEAR, Region, by_inst
+
+
+def _ej1(region: Region, inst: str, year: str, severe: int, cc: int, none: int) -> None:
+    region.add(inst, year, severe, "EJ11")
+    region.add(inst, year, cc, "EJ13")
+    region.add(inst, year, none, "EJ15")
+
+
+def test_seed_ej1_severe_cc_up_39_percent_without_down_24_percent_is_flagged(tmp_path):
+    """Handbook: EJ1 呼吸系统其他手术组, with-severe-CC cases +39% YoY, without −24%."""
+    r = Region(tmp_path)
+    for code in ("T1", "T2", "T3", "S1"):
+        r.institution(code, "02")
+    _ej1(r, "T1", LAST_YEAR, 100, 150, 250)
+    _ej1(r, "T1", THIS_YEAR, 139, 150, 190)  # +39% severe, −24% none
+    for peer in ("T2", "T3"):  # peers: the same mix both years
+        _ej1(r, peer, LAST_YEAR, 20, 30, 50)
+        _ej1(r, peer, THIS_YEAR, 20, 30, 50)
+    # a small hospital with the same change but too few cases: never named
+    _ej1(r, "S1", LAST_YEAR, 5, 7, 12)
+    _ej1(r, "S1", THIS_YEAR, 7, 7, 9)
+    found = by_inst(r.run(upcoding_severity))
+    assert set(found) == {"T1"}
+    f = found["T1"][0]
+    ev = f.evidence
+    assert ev["adrg"] == "EJ1"
+    assert ev["severe_cc_cases_last_year"] == 100 and ev["severe_cc_cases"] == 139
+    assert ev["severe_cc_growth"] == pytest.approx(0.39)
+    assert ev["no_cc_growth"] == pytest.approx(-0.24)
+    assert ev["own_last_year"] == pytest.approx(0.5) and ev["own"] == pytest.approx(289 / 479, abs=1e-4)
+    assert ev["peer_median"] == pytest.approx(0.5)
+    assert ev["cases"] == 479 and ev["cases_last_year"] == 500
+    assert ev["q_value"] < 0.05 and ev["statistic"] > 3
+    assert "EJ1 呼吸系统其他手术组" in f.message and "提示可能存在高套病组" in f.message
+    assert "50.00%" in f.message and "同级医院中位数 50.00%" in f.message
+
+
+def test_upcoding_severity_needs_the_minimum_cases_in_both_windows(tmp_path):
+    r = Region(tmp_path)
+    for code in ("T1", "T2"):
+        r.institution(code, "02")
+    # a strong shift, but only MIN_GROUP_CASES - 1 cases a year
+    n = MIN_GROUP_CASES - 1
+    _ej1(r, "T1", LAST_YEAR, 2, 5, n - 7)
+    _ej1(r, "T1", THIS_YEAR, n - 7, 5, 2)
+    _ej1(r, "T2", LAST_YEAR, 20, 30, 50)
+    _ej1(r, "T2", THIS_YEAR, 20, 30, 50)
+    assert r.run(upcoding_severity) == []
+
+
+def test_upcoding_severity_ignores_a_region_wide_shift(tmp_path):
+    """Everyone moves the same way (a new grouper): nobody is named."""
+    r = Region(tmp_path)
+    for code in ("T1", "T2", "T3"):
+        r.institution(code, "02")
+        _ej1(r, code, LAST_YEAR, 100, 150, 250)
+        _ej1(r, code, THIS_YEAR, 139, 150, 190)
+    assert r.run(upcoding_severity) == []
+
+
+def _i63(region: Region, inst: str, year: str, counts: dict[str, int]) -> None:
+    cost = {"I63.300": 15_000, "I63.500": 14_000, "I63.900": 9_000, "I63.400": 11_000, "I63.000": 11_000}
+    for diag, n in counts.items():
+        region.add(inst, year, n, "BR25", diag=diag, cost=cost[diag])
+
+
+def test_seed_i63_high_cost_subcodes_rise_unspecified_falls_is_flagged(tmp_path):
+    """Handbook: I63.3 400→2300 (3%→15%), I63.5 1200→2900 (10%→20%), I63.9 60%→35%
+    (counts here are one tenth, the shares are the handbook's)."""
+    r = Region(tmp_path)
+    for code in ("T1", "T2", "T3", "S1"):
+        r.institution(code, "03")
+    _i63(r, "T1", LAST_YEAR, {"I63.300": 40, "I63.500": 120, "I63.900": 720, "I63.400": 200, "I63.000": 120})
+    _i63(r, "T1", THIS_YEAR, {"I63.300": 230, "I63.500": 290, "I63.900": 507, "I63.400": 250, "I63.000": 173})
+    for peer in ("T2", "T3"):
+        for year in (LAST_YEAR, THIS_YEAR):
+            _i63(r, peer, year, {"I63.300": 6, "I63.500": 20, "I63.900": 120, "I63.400": 34, "I63.000": 20})
+    # same shares, far fewer cases
+    _i63(r, "S1", LAST_YEAR, {"I63.300": 1, "I63.500": 2, "I63.900": 12, "I63.400": 3, "I63.000": 2})
+    _i63(r, "S1", THIS_YEAR, {"I63.300": 4, "I63.500": 4, "I63.900": 8, "I63.400": 4, "I63.000": 3})
+    found = by_inst(r.run(upcoding_diagnosis))
+    assert set(found) == {"T1"}
+    f = found["T1"][0]
+    ev = f.evidence
+    assert ev["category"] == "I63"
+    assert ev["unspecified_share_last_year"] == pytest.approx(0.6)
+    assert ev["unspecified_share"] == pytest.approx(0.35, abs=1e-3)
+    assert ev["rising_subcodes"]["I63.3"]["cases_last_year"] == 40
+    assert ev["rising_subcodes"]["I63.3"]["cases"] == 230
+    assert ev["rising_subcodes"]["I63.3"]["share"] == pytest.approx(230 / 1450, abs=1e-4)
+    assert ev["rising_subcodes"]["I63.5"]["share_last_year"] == pytest.approx(0.10)
+    assert ev["shift"] == pytest.approx(0.25, abs=1e-3)
+    assert ev["cost_index_shift"] > 0.05 and f.severity == "high"
+    assert ev["q_value"] < 0.001
+    assert "I63 类目" in f.message and "I63.3 由 40 例增至 230 例" in f.message
+    assert "未特指亚目 I63.9 占比由 60.00% 降至 34.97%" in f.message and "高靠诊断" in f.message
+
+
+def test_upcoding_diagnosis_quiet_when_the_mix_is_stable(tmp_path):
+    r = Region(tmp_path)
+    for code in ("T1", "T2"):
+        r.institution(code, "03")
+        for year in (LAST_YEAR, THIS_YEAR):
+            _i63(r, code, year, {"I63.300": 30, "I63.500": 100, "I63.900": 600, "I63.400": 200, "I63.000": 70})
+    assert r.run(upcoding_diagnosis) == []
+
+
+def _mixed_cases(region: Region, inst: str, year: str, scale: int, shifted: float = 0.0) -> None:
+    """Cases of three split ADRGs; `shifted` of the without-CC cases coded one step up."""
+    for adrg in ("ES3", "FR4", "KS1"):
+        none = 6 * scale
+        up = int(round(none * shifted))
+        low_digit = "5"
+        mid = "3" if adrg != "KS1" else "1"
+        region.add(inst, year, 2 * scale, f"{adrg}1")
+        if adrg != "KS1":
+            region.add(inst, year, 2 * scale, f"{adrg}3")
+        region.add(inst, year, none - up, f"{adrg}{low_digit}")
+        region.add(inst, year, up, f"{adrg}{mid}")
+
+
+def test_structure_shift_names_the_drifting_institution_not_the_small_one(tmp_path):
+    r = Region(tmp_path)
+    for code in ("A", "B", "C", "D", "S"):
+        r.institution(code, "05")
+    _mixed_cases(r, "A", LAST_YEAR, 10)
+    _mixed_cases(r, "A", THIS_YEAR, 10, shifted=0.5)
+    for peer in ("B", "C", "D"):
+        _mixed_cases(r, peer, LAST_YEAR, 10)
+        _mixed_cases(r, peer, THIS_YEAR, 10)
+    _mixed_cases(r, "S", LAST_YEAR, 1)  # 28 cases a year: below the minimum
+    _mixed_cases(r, "S", THIS_YEAR, 1, shifted=0.5)
+    found = by_inst(r.run(structure_shift))
+    assert set(found) == {"A"}
+    ev = found["A"][0].evidence
+    assert ev["shift"] > 0.1 and ev["peer_median"] == pytest.approx(0.0)
+    assert ev["with_cc_share"] > ev["with_cc_share_last_year"]
+    assert ev["cases"] == ev["cases_last_year"] == 280
+    assert "向高权重病组漂移" in found["A"][0].message
