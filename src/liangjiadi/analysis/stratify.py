@@ -77,12 +77,13 @@ def abc_classify(amounts: Mapping[str, object], *, a_cut: float = A_CUT, b_cut: 
     ordered = sorted(((str(k), _dec(v)) for k, v in amounts.items()), key=lambda kv: (-kv[1], kv[0]))
     total = sum((v for _, v in ordered), Decimal(0))
     items: list[AbcItem] = []
-    before = 0.0
+    before = Decimal(0)  # exact cumulative amount: 0.5 + 0.2 + 0.1 must equal 0.8, not 0.7999…
+    a_amt, b_amt = total * Decimal(str(a_cut)), total * Decimal(str(b_cut))
     for rank, (k, v) in enumerate(ordered, 1):
-        sh = fnum(v / total) if total else 0.0
-        cls = "A" if before < a_cut else ("B" if before < b_cut else "C")
-        before += sh
-        items.append(AbcItem(k, (labels or {}).get(k, k), v, sh, before, cls, rank))
+        cls = "A" if before < a_amt else ("B" if before < b_amt else "C")
+        before += v
+        items.append(AbcItem(k, (labels or {}).get(k, k), v, fnum(v / total) if total else 0.0,
+                             fnum(before / total) if total else 0.0, cls, rank))
     classes = []
     for cls in "ABC":
         members = [i for i in items if i.abc_class == cls]
