@@ -1,0 +1,151 @@
+"""Shared inputs of the volume, ratio and person-level detectors.
+
+Windows: the detectors judge the 12 months ending at the period ("近12个月"), and compare with
+the 12 months before where a pattern is about change. One month of a small institution is too
+noisy to name anyone; a year is what the handbook's 一年内 / 同比 refer to.
+
+Everything here is read once per run (memoised on the context) and shared: one Ibis aggregate
+of the settlements per institution and month, and the fixmedins history (beds, kind, ownership,
+coordinates) as small pandas frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+import pandas as pd
+
+from ...indicators.context import shift, span
+from ...schema import level_group
+
+WINDOW_MONTHS = 12
+
+
+def memo(ctx, key, build):
+    """Compute once per run; uses the context's memo where the framework offers one."""
+    if hasattr(ctx, "memo"):
+        return ctx.memo(("pdet",) + tuple(key), build)
+    store = ctx.__dict__.setdefault("_pdet_memo", {})
+    if key not in store:
+        store[key] = build()
+    return store[key]
+
+
+@dataclass(frozen=True)
+class Windows:
+    current: list[str]  # the 12 months ending at the period
+    base: list[str]  # the 12 months before them
+    present: frozenset[str]  # months of the region that have settlements
+
+    @property
+    def current_present(self) -> list[str]:
+        return [p for p in self.current if p in self.present]
+
+    @property
+    def base_present(self) -> list[str]:
+        return [p for p in self.base if p in self.present]
+
+    @property
+    def has_base(self) -> bool:
+        """A year-on-year comparison needs (nearly) a full base year: at most one month missing."""
+        return len(self.base_present) >= WINDOW_MONTHS - 1
+
+
+def windows(ctx) -> Windows:
+    def build():
+        if hasattr(ctx, "periods_present"):
+            present = ctx.periods_present("setl_d")
+        else:
+            from ... import lake
+
+            present = {p for a, p in lake.partitions(ctx.engine.workdir, "setl_d") if a == ctx.region}
+        cur = span(shift(ctx.period, -(WINDOW_MONTHS - 1)), ctx.period)
+        base = span(shift(ctx.period, -(2 * WINDOW_MONTHS - 1)), shift(ctx.period, -WINDOW_MONTHS))
+        return Windows(cur, base, frozenset(present))
+
+    return memo(ctx, ("windows",), build)
+
+
+def _valid(s):
+    return (s.vali_flag == "1") | s.vali_flag.isnull()
+
+
+def _not_refund(s):
+    return (s.refd_setl_flag == "0") | s.refd_setl_flag.isnull()
+
+
+def monthly_volumes(ctx) -> pd.DataFrame:
+    """Per local institution and month of the two windows: discharges (ipt), outpatient visits
+    (otp, neither inpatient nor pharmacy), bed-days of the discharges, and the outpatient +
+    inpatient 医疗费总额 and 全自费金额 (net of refunds). All insured persons, local and
+    visiting: the patterns are about what the institution does, whoever pays."""
+
+    def build():
+        w = windows(ctx)
+        ipt_types = [str(x) for x in ctx.settings.inpatient_med_types]
+        rx_types = [str(x) for x in ctx.settings.pharmacy_med_types]
+        s = ctx.table("setl_d")
+        s = s.filter(s.period.isin(w.base + w.current), _valid(s), s.fix_blng_admdvs == ctx.region)
+        is_ipt = s.med_type.isin(ipt_types)
+        is_otp = ~is_ipt & ~s.med_type.isin(rx_types)
+        counted = _not_refund(s)
+        los = ibis.greatest(s.enddate.delta(s.begndate, unit="day"), 0)
+        agg = s.group_by([s.fixmedins_code, s.period]).aggregate(
+            ipt=ibis.ifelse(is_ipt & counted, 1, 0).sum(),
+            otp=ibis.ifelse(is_otp & counted, 1, 0).sum(),
+            bed_days=ibis.ifelse(is_ipt & counted, los, 0).sum(),
+            medfee=ibis.ifelse(is_ipt | is_otp, s.medfee_sumamt, 0).sum(),
+            ownpay=ibis.ifelse(is_ipt | is_otp, s.fulamt_ownpay_amt, 0).sum(),
+        )
+        df = ctx.run(agg).to_pandas()
+        for c in ("ipt", "otp", "bed_days"):
+            df[c] = df[c].fillna(0).astype("int64")
+        for c in ("medfee", "ownpay"):
+            df[c] = df[c].astype("float64").fillna(0.0)
+        return df
+
+    return memo(ctx, ("monthly_volumes",), build)
+
+
+def window_totals(ctx, periods: list[str]) -> pd.DataFrame:
+    """Sums of `monthly_volumes` over `periods`, indexed by fixmedins_code."""
+    df = monthly_volumes(ctx)
+    cols = ["ipt", "otp", "bed_days", "medfee", "ownpay"]
+    return df[df.period.isin(periods)].groupby("fixmedins_code")[cols].sum()
+
+
+def fixmedins_history(ctx) -> pd.DataFrame:
+    def build():
+        t = ctx.table("fixmedins")
+        cols = ["fixmedins_code", "fixmedins_name", "fixmedins_type", "hosp_lv", "inst_kind", "ownership",
+                "bed_cnt", "lon", "lat", "period"]
+        df = ctx.run(t.select(*cols)).to_pandas()
+        df["period"] = df["period"].fillna("")  # blank = valid from the beginning
+        return df.sort_values(["fixmedins_code", "period"], kind="stable")
+
+    return memo(ctx, ("fixmedins_history",), build)
+
+
+def hospitals_as_of(ctx, period: str) -> pd.DataFrame:
+    """Local hospitals (fixmedins_type 1) as they stood at `period`: the latest row whose period
+    is not after it. Index fixmedins_code; columns name, level_group, kind, ownership, beds,
+    lon, lat."""
+
+    def build():
+        h = fixmedins_history(ctx)
+        h = h[(h.period <= period)]
+        last = h.groupby("fixmedins_code").tail(1).set_index("fixmedins_code")
+        last = last[last.fixmedins_type == "1"]
+        out = pd.DataFrame({
+            "name": last.fixmedins_name.fillna(pd.Series(last.index, index=last.index)),
+            "level_group": [level_group(x) for x in last.hosp_lv],
+            "kind": last.inst_kind.fillna(""),
+            "ownership": last.ownership.fillna(""),
+            "beds": pd.to_numeric(last.bed_cnt, errors="coerce"),
+            "lon": pd.to_numeric(last.lon, errors="coerce"),
+            "lat": pd.to_numeric(last.lat, errors="coerce"),
+        }, index=last.index)
+        return out
+
+    return memo(ctx, ("hospitals_as_of", period), build)

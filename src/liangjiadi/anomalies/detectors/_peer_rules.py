@@ -1,0 +1,102 @@
+"""Peer comparison shared by the institution-level detectors of this package.
+
+Peers are the other institutions of the same level group (三级/二级/一级及以下) that pass the
+detector's minimum case count; the institution itself is left out of its own peer set so an
+extreme value cannot widen the spread it is measured against. With fewer than MIN_PEERS peers
+nothing is judged (the level group is too small to say what is normal).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as sps
+
+from ..stats import benjamini_hochberg, percentile_rank
+
+MIN_PEERS = 4
+MAD_TO_SD = 1.4826
+
+
+@dataclass(frozen=True)
+class PeerPosition:
+    median: float
+    spread: float  # robust standard deviation (1.4826 × MAD, floored)
+    z: float
+    percentile: float  # share of peers at or below the value
+    n_peers: int
+
+
+def peer_position(value: float, peers: list[float], spread_floor: float) -> PeerPosition | None:
+    arr = np.asarray([p for p in peers if p is not None and not math.isnan(p)], dtype=float)
+    if arr.size < MIN_PEERS or value is None or math.isnan(value):
+        return None
+    med = float(np.median(arr))
+    spread = max(MAD_TO_SD * float(np.median(np.abs(arr - med))), spread_floor)
+    return PeerPosition(med, spread, (value - med) / spread, percentile_rank(value, arr), int(arr.size))
+
+
+def leave_one_out(values: dict[str, float], groups: dict[str, str], code: str) -> list[float]:
+    """Values of the other members of `code`'s group."""
+    g = groups[code]
+    return [v for c, v in values.items() if c != code and groups.get(c) == g]
+
+
+def normal_upper_p(z: float) -> float:
+    return float(sps.norm.sf(z)) if not math.isnan(z) else 1.0
+
+
+def binomial_upper_p(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Bin(n, p)."""
+    if n <= 0:
+        return 1.0
+    p = min(max(p, 1e-12), 1 - 1e-12)
+    return float(sps.binom.sf(k - 1, n, p))
+
+
+def poisson_upper_p(k: int, mu: float) -> float:
+    """P(X >= k) for X ~ Poisson(mu)."""
+    return float(sps.poisson.sf(k - 1, max(mu, 1e-12)))
+
+
+def bh_keep(p_values: dict[str, float], alpha: float) -> set[str]:
+    """Keys whose hypotheses survive Benjamini-Hochberg at false-discovery rate `alpha`."""
+    keys = list(p_values)
+    keep = benjamini_hochberg([p_values[k] for k in keys], alpha)
+    return {k for k, ok in zip(keys, keep) if ok}
+
+
+def bh_adjusted(p_values: dict[str, float]) -> dict[str, float]:
+    """Benjamini-Hochberg adjusted p-values (q-values), reported as evidence."""
+    keys = sorted(p_values, key=lambda k: p_values[k])
+    m = len(keys)
+    out: dict[str, float] = {}
+    running = 1.0
+    for rank in range(m, 0, -1):
+        k = keys[rank - 1]
+        running = min(running, p_values[k] * m / rank)
+        out[k] = running
+    return out
+
+
+def rounded(x: float | None, digits: int = 4) -> float | None:
+    if x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x))):
+        return None
+    return round(float(x), digits)
+
+
+def pct(x: float, digits: int = 1) -> str:
+    """0.2315 -> '23.2%'."""
+    return f"{x * 100:.{digits}f}%"
+
+
+def share_below(percentile: float) -> str:
+    """How many peers the value is below, for a sentence: '低于同级 95% 的机构'."""
+    return f"{round((1 - percentile) * 100):.0f}%"
+
+
+def signed_pct(x: float, digits: int = 1) -> str:
+    """0.389 -> '+38.9%', -0.2 -> '-20.0%'."""
+    return f"{x * 100:+.{digits}f}%"

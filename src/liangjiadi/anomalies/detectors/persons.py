@@ -1,0 +1,346 @@
+"""Person-level patterns: 15天内再入院 / 分解住院, 组团住院, 逻辑验证 (impossible travel).
+
+They follow one insured person (the pseudonymous token in psn_no) across settlements of the 12
+months ending at the period, with vectorised pandas over the inpatient cases and one DuckDB
+window query (via Ibis) over all settlements. Findings carry counts and anonymous ids only:
+a cluster or case id is a truncated hash of settlement ids (or of the sorted tokens plus the
+institution), never a token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from ..model import Finding
+from ..registry import detector
+from ._inputs import hospitals_as_of, memo, windows
+from ._peer_rules import (MIN_PEERS, bh_adjusted, bh_keep, binomial_upper_p, pct, peer_position,
+                          poisson_upper_p, rounded)
+from ._places import haversine_km, locate, province_name
+
+MIN_MONTHS = 6
+
+
+def anonymous_id(prefix: str, parts) -> str:
+    digest = hashlib.sha256("|".join(sorted(str(p) for p in parts)).encode("utf-8")).hexdigest()
+    return f"{prefix}-{digest[:10].upper()}"
+
+
+def _cases(ctx) -> pd.DataFrame:
+    """Inpatient cases of the current window at local institutions: one row per discharge."""
+
+    def build():
+        w = windows(ctx)
+        t = ctx.inpatient_cases(w.current_present)
+        cols = ["setl_id", "fixmedins_code", "psn_no", "begndate", "enddate", "setl_time", "grp_code", "maindiag_code"]
+        df = t.select(cols).to_pandas()
+        df = df.dropna(subset=["psn_no", "begndate", "enddate"])
+        df["begndate"] = pd.to_datetime(df["begndate"])
+        df["enddate"] = pd.to_datetime(df["enddate"])
+        # diagnosis category: ICD-10 类目 (3 characters) where a list was uploaded, else the ADRG
+        diag = df["maindiag_code"].fillna("").str[:3]
+        df["category"] = diag.where(diag != "", df["grp_code"].fillna("").str[:3])
+        return df.sort_values(["psn_no", "begndate", "enddate", "setl_time"], kind="stable").reset_index(drop=True)
+
+    return memo(ctx, ("person_cases",), build)
+
+
+# ---- 15天内再入院 / 分解住院 ------------------------------------------------------------------
+
+READMIT_DAYS = 15
+READMIT_MIN_DISCHARGES = 100
+READMIT_MIN_COUNT = 10  # readmissions attributed to the institution in the 12 months
+READMIT_MIN_TIMES = 2.0  # at least twice the pooled peer rate
+READMIT_Z = 3.0  # robust z among peers' rates: guards against heterogeneous institutions
+READMIT_ALPHA = 0.01
+
+
+def readmissions(cases: pd.DataFrame) -> pd.DataFrame:
+    """Per discharge: whether the same person's next admission began 0-15 days after it, and
+    where (same institution, same diagnosis category). Overlapping stays are not counted."""
+    nxt = cases.shift(-1)
+    same_person = nxt["psn_no"].eq(cases["psn_no"])
+    gap = (nxt["begndate"] - cases["enddate"]).dt.days
+    readmit = same_person & gap.between(0, READMIT_DAYS)
+    out = pd.DataFrame({
+        "fixmedins_code": cases["fixmedins_code"],
+        "readmit": readmit,
+        "same_inst": readmit & nxt["fixmedins_code"].eq(cases["fixmedins_code"]),
+        "gap": gap.where(readmit),
+    })
+    out["split"] = out["same_inst"] & nxt["category"].eq(cases["category"]) & (cases["category"] != "")
+    out["back_to_back"] = out["same_inst"] & (gap <= 1)
+    return out
+
+
+@detector(
+    "readmission_15d",
+    name="15天内再入院 / 分解住院",
+    description=(
+        "同一参保人（假名化编号）出院后0-15天内再次入院（本院或他院），计入出院机构；同院且主诊断类目（无清单时为ADRG）相同者"
+        "计为疑似分解住院。近12个月各机构15天再入院率与同级其他机构的合并再入院率比较：再入院不少于10人次、再入院率 ≥ 同级合并率"
+        "的2倍、在同级各机构再入院率中的稳健z ≥ 3，且按同级合并率的二项检验经Benjamini-Hochberg校正（α=0.01）显著。"
+        "发现中只有人次与比率，不含任何人员编号。"
+    ),
+    min_cases=READMIT_MIN_COUNT,
+    peers="同级别（三级/二级/一级及以下）近12个月出院人次不少于100的其他医疗机构，至少4家",
+    compares=("peers",),
+    severity_rule="再入院率 ≥ 同级4倍或疑似分解住院过半为高；≥ 3倍为中；其余为低",
+)
+def detect_readmission_15d(ctx) -> list[Finding]:
+    if len(windows(ctx).current_present) < MIN_MONTHS:
+        return []
+    cases = _cases(ctx)
+    if cases.empty:
+        return []
+    r = readmissions(cases)
+    by = r.groupby("fixmedins_code").agg(n=("readmit", "size"), x=("readmit", "sum"), same=("same_inst", "sum"),
+                                         split=("split", "sum"), b2b=("back_to_back", "sum"),
+                                         gap=("gap", "median"))
+    hosp = hospitals_as_of(ctx, ctx.period)
+    by = by[by.index.isin(hosp.index) & (by.n >= READMIT_MIN_DISCHARGES)]
+    level = {c: hosp.level_group[c] for c in by.index}
+    rate = (by.x / by.n).to_dict()
+    tested: dict[str, dict] = {}
+    for code in by.index:
+        peers = [c for c in by.index if c != code and level[c] == level[code]]
+        if len(peers) < MIN_PEERS:
+            continue
+        pn, px = int(by.n[peers].sum()), int(by.x[peers].sum())
+        pooled = max(px, 0.5) / pn  # half a case when peers had none, so the ratio stays finite
+        pos = peer_position(rate[code], [rate[c] for c in peers], 0.25 * pooled)
+        tested[code] = {"pooled": pooled, "pos": pos, "p": binomial_upper_p(int(by.x[code]), int(by.n[code]), pooled)}
+    p = {c: t["p"] for c, t in tested.items()}
+    keep, q = bh_keep(p, READMIT_ALPHA), bh_adjusted(p)
+    out = []
+    for code, t in tested.items():
+        n, x = int(by.n[code]), int(by.x[code])
+        times = rate[code] / t["pooled"]
+        if code not in keep or x < READMIT_MIN_COUNT or times < READMIT_MIN_TIMES or t["pos"].z < READMIT_Z:
+            continue
+        split = int(by.split[code])
+        sev = "high" if times >= 4 or split * 2 > x else "medium" if times >= 3 else "low"
+        msg = (f"{hosp.loc[code, 'name']}（{level[code]}）近12个月出院{n}人次中有{x}人次在出院后15天内再入院"
+               f"（{pct(rate[code])}，同级{pct(t['pooled'])}，为其{times:.1f}倍），其中同院再入院{int(by.same[code])}人次、"
+               f"同院同类诊断（疑似分解住院）{split}人次，需核查是否存在分解住院。")
+        ev = {
+            "value": rounded(rate[code]), "peer_median": rounded(t["pos"].median), "peer_rate": rounded(t["pooled"]),
+            "percentile": rounded(t["pos"].percentile), "shift": rounded(rate[code] - t["pooled"]),
+            "times_peer": rounded(times), "cases": x, "discharges": n, "same_institution": int(by.same[code]),
+            "split_admissions": split, "back_to_back": int(by.b2b[code]),
+            "median_gap_days": rounded(float(by.gap[code]), 1), "statistic": rounded(t["pos"].z),
+            "p_value": rounded(t["p"], 12), "q_value": rounded(q[code], 12), "peers": t["pos"].n_peers,
+        }
+        out.append(Finding("readmission_15d", ctx.period, sev, msg, ev, code, score=float(times)))
+    return out
+
+
+# ---- 组团住院 ---------------------------------------------------------------------------------
+
+CLUSTER_MIN_PERSONS = 3
+CLUSTER_MIN_JOINT = 3  # joint admissions in the 12 months (handbook: 一年内几人组团反复多次住院)
+CLUSTER_DAYS = 1  # admitted on the same day or within one day of each other
+CLUSTER_ALPHA = 0.01  # Bonferroni over the persons screened
+
+
+def _co_admitted_pairs(adm: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of persons admitted to the same institution within CLUSTER_DAYS of each other, with
+    the number of joint occasions. Joined on (institution, day) against the ±1-day copies, so the
+    work grows with the admissions per day, not with their square per institution."""
+    left = adm[["fixmedins_code", "psn_no", "day", "row"]]
+    shifted = pd.concat([adm.assign(day=adm["day"] + d) for d in range(-CLUSTER_DAYS, CLUSTER_DAYS + 1)])
+    pairs = left.merge(shifted[["fixmedins_code", "psn_no", "day"]], on=["fixmedins_code", "day"],
+                       suffixes=("_a", "_b"))
+    pairs = pairs[pairs.psn_no_a < pairs.psn_no_b]
+    # one occasion per admission of a (several b admissions around it count once)
+    return (pairs.drop_duplicates(["row", "psn_no_b"])
+            .groupby(["fixmedins_code", "psn_no_a", "psn_no_b"]).size().rename("joint").reset_index())
+
+
+def _components(pairs: pd.DataFrame) -> list[set[str]]:
+    parent: dict[str, str] = {}
+
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in zip(pairs.psn_no_a, pairs.psn_no_b):
+        parent[find(a)] = find(b)
+    groups: dict[str, set[str]] = {}
+    for x in list(parent):
+        groups.setdefault(find(x), set()).add(x)
+    return [g for g in groups.values() if len(g) >= CLUSTER_MIN_PERSONS]
+
+
+def _joint_episodes(adm: pd.DataFrame) -> int:
+    """Admission episodes (dates chained within CLUSTER_DAYS) with at least 3 distinct members."""
+    a = adm.sort_values("day")
+    episode = (a["day"].diff().fillna(CLUSTER_DAYS + 1) > CLUSTER_DAYS).cumsum()
+    members = a.groupby(episode)["psn_no"].nunique()
+    return int((members >= CLUSTER_MIN_PERSONS).sum())
+
+
+def _chance_of_cluster(counts: list[int], joint: int, days: int) -> tuple[float, float]:
+    """Expected number of ≥3-person joint admissions among these persons if each were admitted on
+    independent days (counts = their admissions at the institution), and P(X >= joint)."""
+    width = 2 * CLUSTER_DAYS + 1
+    lam = 0.0
+    k = len(counts)
+    for i in range(k):
+        for j in range(i + 1, k):
+            for m in range(j + 1, k):
+                lam += counts[i] * (width * counts[j] / days) * (width * counts[m] / days)
+    return lam, poisson_upper_p(joint, lam)
+
+
+@detector(
+    "co_admission_cluster",
+    name="组团住院",
+    description=(
+        "近12个月同一医疗机构：在同一机构住院不少于3次的参保人中，两两在1天内同时入院不少于3次者相连，连通的不少于3人成为一组；"
+        "组内不少于3人在1天内同时入院的次数（联合入院）不少于3次即为组团住院。按各人入院次数计算随机巧合的期望次数，泊松检验"
+        "p值须小于0.01/筛查人数（Bonferroni），以排除透析、放化疗等高频住院者的偶然同日入院。发现只给人数、联合入院次数和匿名组别编号。"
+    ),
+    min_cases=CLUSTER_MIN_JOINT,
+    peers="不与同级比较：与随机巧合的期望次数比较",
+    compares=("chance",),
+    severity_rule="联合入院 ≥ 5次或组内 ≥ 5人为高；≥ 4次为中；其余为低",
+)
+def detect_co_admission_cluster(ctx) -> list[Finding]:
+    w = windows(ctx)
+    if len(w.current_present) < MIN_MONTHS:
+        return []
+    cases = _cases(ctx)
+    if cases.empty:
+        return []
+    adm = cases[["fixmedins_code", "psn_no", "begndate"]].copy()
+    adm["day"] = (adm["begndate"] - pd.Timestamp("2000-01-01")).dt.days
+    adm = adm.drop_duplicates(["fixmedins_code", "psn_no", "day"])
+    per_person = adm.groupby(["fixmedins_code", "psn_no"])["day"].transform("size")
+    adm = adm[per_person >= CLUSTER_MIN_JOINT].reset_index(drop=True)
+    screened = adm.groupby(["fixmedins_code", "psn_no"]).ngroups
+    if adm.empty:
+        return []
+    adm["row"] = np.arange(len(adm))
+    pairs = _co_admitted_pairs(adm)
+    pairs = pairs[pairs.joint >= CLUSTER_MIN_JOINT]
+    days = max(1, (adm["day"].max() - adm["day"].min()) + 1)
+    hosp = hospitals_as_of(ctx, ctx.period)
+    out = []
+    for code, inst_pairs in pairs.groupby("fixmedins_code"):
+        inst_adm = adm[adm.fixmedins_code == code]
+        for members in _components(inst_pairs):
+            m_adm = inst_adm[inst_adm.psn_no.isin(members)]
+            joint = _joint_episodes(m_adm)
+            if joint < CLUSTER_MIN_JOINT:
+                continue
+            counts = m_adm.groupby("psn_no").size().tolist()
+            lam, p = _chance_of_cluster(counts, joint, days)
+            if p > CLUSTER_ALPHA / max(screened, 1):
+                continue
+            k = len(members)
+            sev = "high" if joint >= 5 or k >= 5 else "medium" if joint >= 4 else "low"
+            cid = anonymous_id("ZT", sorted(members) + [code])
+            name = hosp.name.get(code, code)
+            level = hosp.level_group.get(code, "")
+            msg = (f"{name}（{level}）近12个月有一组{k}名参保人{joint}次在1天内同时入院（组别{cid}，"
+                   f"共住院{len(m_adm)}人次），需核查是否存在组团住院。")
+            ev = {"persons": k, "joint_admissions": joint, "cases": int(len(m_adm)),
+                  "expected_by_chance": rounded(lam, 8), "p_value": float(f"{p:.3e}"),
+                  "screened_persons": int(screened)}
+            out.append(Finding("co_admission_cluster", ctx.period, sev, msg, ev, code, subject="person_cluster",
+                               cluster_id=cid, score=float(joint * k)))
+    return out
+
+
+# ---- 逻辑验证: 短时间内相距甚远的两处结算 ---------------------------------------------------
+
+TRAVEL_MAX_KMH = 800.0  # faster than an airliner door to door
+TRAVEL_MIN_KM = 800.0  # lower-bound distance: "相距几千公里", not two hospitals of one city
+TRAVEL_MAX_GAP_HOURS = 7.0  # 5,000 km at 800 km/h: nothing slower can be impossible
+MIN_GAP_MINUTES = 1.0
+
+
+def _consecutive_far_settlements(ctx) -> pd.DataFrame:
+    """Each person's consecutive valid settlements (any kind) in the window that were made in
+    different 医保区划 within TRAVEL_MAX_GAP_HOURS: one DuckDB window query, small result."""
+    w = windows(ctx)
+    s = ctx.table("setl_d")
+    s = s.filter(s.period.isin(w.current_present), (s.vali_flag == "1") | s.vali_flag.isnull(),
+                 (s.refd_setl_flag == "0") | s.refd_setl_flag.isnull(), s.psn_no.notnull(),
+                 s.setl_time.notnull())
+    s = s.select("setl_id", "psn_no", "fixmedins_code", "fix_blng_admdvs", "setl_time")
+    win = ibis.window(group_by=s.psn_no, order_by=[s.setl_time, s.setl_id])
+    s = s.mutate(next_setl_id=s.setl_id.lead().over(win), next_code=s.fixmedins_code.lead().over(win),
+                 next_admdvs=s.fix_blng_admdvs.lead().over(win), next_time=s.setl_time.lead().over(win))
+    gap = s.next_time.epoch_seconds() - s.setl_time.epoch_seconds()
+    s = s.mutate(gap_seconds=gap)
+    s = s.filter(s.next_time.notnull(), s.next_admdvs != s.fix_blng_admdvs,
+                 s.gap_seconds <= int(TRAVEL_MAX_GAP_HOURS * 3600))
+    return ctx.run(s).to_pandas()
+
+
+def _known_places(ctx) -> dict[str, tuple[float, float]]:
+    t = ctx.engine.table("fixmedins")  # every region's rows: another region's institutions may be there
+    t = t.filter(t.lon.notnull(), t.lat.notnull())
+    df = ctx.run(t.select("fixmedins_code", "lon", "lat", "period")).to_pandas()
+    df["period"] = df["period"].fillna("")
+    df = df[df.period <= ctx.period].sort_values("period").groupby("fixmedins_code").tail(1)
+    return {c: (float(lo), float(la)) for c, lo, la in zip(df.fixmedins_code, df.lon, df.lat)}
+
+
+@detector(
+    "impossible_travel",
+    name="逻辑验证（短时间内异地两处结算）",
+    description=(
+        "同一参保人近12个月相邻两笔有效结算（门诊、住院、药店）发生在不同医保区划、时间相隔不超过7小时：机构位置取定点医药机构表的"
+        "经纬度；异地机构无坐标时取其区划所在省份省会，并扣除覆盖全省的半径，两地距离一律取下限。距离下限不少于800公里且折合时速"
+        "超过800公里/小时（快于民航门到门）即为不可能的行程。物理上不可能，不做统计检验；省份不明的机构无法定位，不判定。"
+        "每名参保人一条发现，只给匿名编号与次数。"
+    ),
+    min_cases=1,
+    peers="不与同级比较：以物理上可能的最快行程为界",
+    compares=("logic",),
+    severity_rule="折合时速 ≥ 2000公里/小时或同一人 ≥ 2次为高；其余为中",
+)
+def detect_impossible_travel(ctx) -> list[Finding]:
+    if len(windows(ctx).current_present) < 1:
+        return []
+    pairs = _consecutive_far_settlements(ctx)
+    if pairs.empty:
+        return []
+    known = _known_places(ctx)
+    lon1, lat1, r1 = locate(pairs.fixmedins_code, pairs.fix_blng_admdvs, known)
+    lon2, lat2, r2 = locate(pairs.next_code, pairs.next_admdvs, known)
+    km = np.maximum(haversine_km(lon1, lat1, lon2, lat2) - r1 - r2, 0.0)
+    minutes = np.maximum(pairs.gap_seconds.to_numpy(dtype=float) / 60, MIN_GAP_MINUTES)
+    kmh = km / (minutes / 60)
+    pairs = pairs.assign(km=km, minutes=minutes, kmh=kmh)
+    bad = pairs[(pairs.km >= TRAVEL_MIN_KM) & (pairs.kmh > TRAVEL_MAX_KMH)].copy()
+    if bad.empty:
+        return []
+    names = {**hospitals_as_of(ctx, ctx.period).name.to_dict()}
+    out = []
+    for _, g in bad.groupby("psn_no"):
+        g = g.sort_values("setl_time")
+        first = g.iloc[0]
+        cid = anonymous_id("YD", list(g.setl_id) + list(g.next_setl_id))
+        here = names.get(first.fixmedins_code, f"{province_name(first.fix_blng_admdvs)}机构{first.fixmedins_code}")
+        there = names.get(first.next_code, f"{province_name(first.next_admdvs)}机构{first.next_code}")
+        n = len(g)
+        top = float(g.kmh.max())
+        sev = "high" if top >= 2000 or n >= 2 else "medium"
+        more = f"（近12个月共{n}次）" if n > 1 else ""
+        msg = (f"参保人（匿名编号{cid}）{first.setl_time:%Y-%m-%d}在{here}结算后{first.minutes:.0f}分钟又在{there}结算，"
+               f"两地相距至少{first.km:,.0f}公里，折合时速{first.kmh:,.0f}公里{more}，不符合常理，需核查是否存在冒名就医或虚假结算。")
+        ev = {"cases": n, "distance_km": rounded(float(g.km.min()), 1), "minutes": rounded(float(g.minutes.min()), 1),
+              "speed_kmh": rounded(top, 0), "threshold_kmh": TRAVEL_MAX_KMH}
+        out.append(Finding("impossible_travel", ctx.period, sev, msg, ev, None, subject="person_cluster",
+                           cluster_id=cid, score=top))
+    return out

@@ -1,0 +1,105 @@
+"""转嫁负担: 医保外费用占比 far above the institution's peers.
+
+The share is Σ 全自费金额 / Σ 医疗费总额 of the outpatient and inpatient settlements of the 12
+months ending at the period. Some institutions are naturally higher (handbook §六(三): 口腔,
+非公立妇产 and other private specialist hospitals); they are compared with their own kind where
+the level has enough of them, otherwise with the whole level but with a larger effect required.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..model import Finding
+from ..registry import detector
+from ._inputs import hospitals_as_of, window_totals, windows
+from ._peer_rules import MIN_PEERS, bh_adjusted, bh_keep, normal_upper_p, pct, peer_position, rounded
+
+OOL_MIN_SETTLEMENTS = 300  # outpatient + inpatient settlements in the 12 months
+OOL_Z = 3.5
+OOL_MIN_TIMES = 1.5  # at least 1.5 × the peer median
+OOL_MIN_EXCESS = 0.05  # ... and 5 percentage points above it
+OOL_MIN_EXCESS_MIXED = 0.10  # a naturally-higher institution judged against the whole level: 10 points
+OOL_ALPHA = 0.05
+RELATIVE_SPREAD_FLOOR = 0.2  # shares of comparable institutions differ by ±20% in practice
+MIN_MONTHS = 6
+
+HIGHER_NAME_MARKS = ("口腔", "整形", "美容")
+
+
+def naturally_higher(name: str, kind: str, ownership: str) -> bool:
+    """口腔 / 医美 hospitals, and private specialist (incl. 妇产) hospitals, have high 自费 shares."""
+    if any(m in (name or "") for m in HIGHER_NAME_MARKS):
+        return True
+    return ownership == "民营" and (kind == "专科" or "妇产" in (name or ""))
+
+
+@detector(
+    "out_of_list_share",
+    name="转嫁负担（医保外费用占比偏高）",
+    description=(
+        "近12个月门诊与住院结算的全自费金额（医保目录外费用）/医疗费总额，与同级别机构比较（稳健z，离散度下限为同级中位数的"
+        "20%）。口腔、医美及民营专科（含非公立妇产）医院自付率天然较高：同级同类不少于4家时只与同类比较，否则与全同级比较但要求"
+        "高出10个百分点。同时满足：稳健z ≥ 3.5、占比 ≥ 同级中位数1.5倍且高出至少5个百分点、Benjamini-Hochberg校正（α=0.05）显著。"
+    ),
+    min_cases=OOL_MIN_SETTLEMENTS,
+    peers="同级别（三级/二级/一级及以下）近12个月门诊住院结算不少于300笔的其他医疗机构，天然偏高类（口腔/医美/民营专科）同类足够时只比同类，至少4家",
+    compares=("peers",),
+    severity_rule="占比 ≥ 同级中位数3倍或高出15个百分点为高；≥ 2倍或高出10个百分点为中；其余为低",
+)
+def detect_out_of_list_share(ctx) -> list[Finding]:
+    w = windows(ctx)
+    cur = w.current_present
+    if len(cur) < MIN_MONTHS:
+        return []
+    hosp = hospitals_as_of(ctx, ctx.period)
+    tot = window_totals(ctx, cur)
+    rows: dict[str, dict] = {}
+    for code, h in hosp.iterrows():
+        if code not in tot.index:
+            continue
+        t = tot.loc[code]
+        n = int(t.ipt + t.otp)
+        if n < OOL_MIN_SETTLEMENTS or t.medfee <= 0:
+            continue
+        rows[code] = {"level": h.level_group, "n": n, "share": float(t.ownpay / t.medfee),
+                      "higher": naturally_higher(h["name"], h.kind, h.ownership), "medfee": float(t.medfee)}
+    tested: dict[str, dict] = {}
+    for code, r in rows.items():
+        same_level = {c: x for c, x in rows.items() if c != code and x["level"] == r["level"]}
+        same_kind = [x["share"] for x in same_level.values() if x["higher"] == r["higher"]]
+        if len(same_kind) >= MIN_PEERS:
+            peers, mixed = same_kind, False
+        else:
+            peers, mixed = [x["share"] for x in same_level.values()], r["higher"]
+        if not peers:
+            continue
+        med = float(np.median(peers))
+        pos = peer_position(r["share"], peers, RELATIVE_SPREAD_FLOOR * abs(med))
+        if pos is None:
+            continue
+        tested[code] = {**r, "pos": pos, "mixed": mixed, "kind_only": not mixed and r["higher"]}
+    p = {c: normal_upper_p(r["pos"].z) for c, r in tested.items()}
+    keep, q = bh_keep(p, OOL_ALPHA), bh_adjusted(p)
+    out = []
+    for code, r in tested.items():
+        pos = r["pos"]
+        excess = r["share"] - pos.median
+        need = OOL_MIN_EXCESS_MIXED if r["mixed"] else OOL_MIN_EXCESS
+        if code not in keep or pos.z < OOL_Z or excess < need or r["share"] < OOL_MIN_TIMES * pos.median:
+            continue
+        times = r["share"] / pos.median if pos.median > 0 else float("inf")
+        sev = "high" if times >= 3 or excess >= 0.15 else "medium" if times >= 2 or excess >= 0.10 else "low"
+        peer_word = "同级同类" if r["kind_only"] else "同级"
+        msg = (f"{hosp.loc[code, 'name']}（{r['level']}）近12个月医保目录外费用占比{pct(r['share'])}，"
+               f"{peer_word}中位数{pct(pos.median)}，高出{excess * 100:.1f}个百分点，高于{peer_word}"
+               f"{pos.percentile * 100:.0f}%的机构，需排查是否向参保人转嫁负担。")
+        ev = {
+            "value": rounded(r["share"]), "peer_median": rounded(pos.median), "percentile": rounded(pos.percentile),
+            "shift": rounded(excess), "times_peer": rounded(times), "cases": r["n"],
+            "out_of_list_amount": rounded(r["share"] * r["medfee"], 2), "statistic": rounded(pos.z),
+            "p_value": rounded(p[code], 10), "q_value": rounded(q[code], 10), "peers": pos.n_peers,
+            "naturally_higher_kind": int(r["higher"]),
+        }
+        out.append(Finding("out_of_list_share", ctx.period, sev, msg, ev, code, score=float(pos.z)))
+    return out

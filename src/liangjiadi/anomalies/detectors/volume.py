@@ -1,0 +1,320 @@
+"""Volume patterns of institutions: 拉人头住院, 诱导住院 (出院人次激增), 床位大增而周转偏低.
+
+All three read the same per-institution monthly aggregate (`_inputs.monthly_volumes`) over the
+12 months ending at the period, and the 12 months before where a pattern is about change.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ...indicators.context import shift
+from ..model import Finding
+from ..registry import detector
+from ._inputs import hospitals_as_of, window_totals, windows
+from ._peer_rules import (bh_adjusted, bh_keep, binomial_upper_p, leave_one_out, normal_upper_p, pct,
+                          peer_position, poisson_upper_p, rounded, share_below, signed_pct)
+
+MIN_CURRENT_MONTHS = 6  # below half a year of data in the window nothing is judged
+
+# ---- 拉人头住院: 门诊住院人次比 ------------------------------------------------------------
+
+OIR_MIN_DISCHARGES = 100  # discharges in the 12 months
+OIR_COMPOSITE = 3.5  # combined robust z (one-sided p ≈ 2e-4 per institution)
+OIR_RATIO_Z = -2.0  # the ratio itself must be clearly low, not only the bed turnover high
+OIR_MAX_SHARE_OF_MEDIAN = 0.7  # ... and at least 30% below the peer median
+OIR_BASE_COMPOSITE = 2.0  # the year before must already be low: a sudden drop is admission_surge
+OIR_ALPHA = 0.05
+LOG_SPREAD_FLOOR = 0.10  # institutions differ by at least ~10% in these ratios in practice
+
+
+def _oir_table(hosp, totals, months: int) -> dict[str, dict]:
+    """Per eligible institution: 门诊住院人次比, 床均年出院人次, and robust z within the level."""
+    rows: dict[str, dict] = {}
+    for code, h in hosp.iterrows():
+        if code not in totals.index:
+            continue
+        t = totals.loc[code]
+        if t.ipt < OIR_MIN_DISCHARGES or t.otp <= 0:
+            continue
+        beds = h.beds if h.beds and h.beds > 0 else None
+        rows[code] = {"level": h.level_group, "ipt": int(t.ipt), "otp": int(t.otp), "ratio": t.otp / t.ipt,
+                      "turnover": (t.ipt / beds * 12 / months) if beds else None}
+    groups = {c: r["level"] for c, r in rows.items()}
+    log_ratio = {c: math.log(r["ratio"]) for c, r in rows.items()}
+    log_turn = {c: math.log(r["turnover"]) for c, r in rows.items() if r["turnover"]}
+    for code, r in rows.items():
+        pos = peer_position(log_ratio[code], leave_one_out(log_ratio, groups, code), LOG_SPREAD_FLOOR)
+        r["ratio_pos"] = pos
+        r["turn_pos"] = None
+        if code in log_turn:
+            r["turn_pos"] = peer_position(log_turn[code], leave_one_out(log_turn, groups, code), LOG_SPREAD_FLOOR)
+        if pos is None:
+            r["composite"] = None
+            continue
+        # Two independent signs of admitting without need: few outpatients per admission, and
+        # more admissions per bed than peers. Stouffer's sum keeps the false-alarm rate of one z.
+        if r["turn_pos"] is not None:
+            r["composite"] = (-pos.z + r["turn_pos"].z) / math.sqrt(2)
+        else:
+            r["composite"] = -pos.z
+    return rows
+
+
+@detector(
+    "outpatient_inpatient_ratio",
+    name="拉人头住院（门诊住院人次比偏低）",
+    description=(
+        "近12个月各医疗机构门诊人次/出院人次（每多少个门诊人次收治1人住院，越大越好）与同级别机构比较（取对数后的稳健z，"
+        "不含本机构）；以床均出院人次（高于同级为异常）佐证，两个z按Stouffer法合并。同时满足：人次比的稳健z ≤ −2、"
+        "人次比 ≤ 同级中位数的70%、合并z ≥ 3.5，且经Benjamini-Hochberg校正（α=0.05）后仍显著；"
+        "有上年同期数据时，上年合并z也须 ≥ 2（持续偏低；当年骤降另由“诱导住院”检测）。"
+    ),
+    min_cases=OIR_MIN_DISCHARGES,
+    peers="同级别（三级/二级/一级及以下）近12个月出院人次不少于100的其他医疗机构，至少4家",
+    compares=("peers", "last_year"),
+    severity_rule="合并z ≥ 5 或人次比不到同级中位数一半为高；合并z ≥ 4为中；其余为低",
+)
+def detect_outpatient_inpatient_ratio(ctx) -> list[Finding]:
+    w = windows(ctx)
+    cur = w.current_present
+    if len(cur) < MIN_CURRENT_MONTHS:
+        return []
+    rows = _oir_table(hospitals_as_of(ctx, ctx.period), window_totals(ctx, cur), len(cur))
+    base_rows = {}
+    if w.has_base:
+        base_rows = _oir_table(hospitals_as_of(ctx, shift(ctx.period, -12)),
+                               window_totals(ctx, w.base_present), len(w.base_present))
+    tested = {c: r for c, r in rows.items() if r["composite"] is not None}
+    p = {c: normal_upper_p(r["composite"]) for c, r in tested.items()}
+    keep, q = bh_keep(p, OIR_ALPHA), bh_adjusted(p)
+    hosp = hospitals_as_of(ctx, ctx.period)
+    out = []
+    for code, r in tested.items():
+        pos = r["ratio_pos"]
+        peer_ratio = math.exp(pos.median)
+        if not (code in keep and r["composite"] >= OIR_COMPOSITE and pos.z <= OIR_RATIO_Z
+                and r["ratio"] <= OIR_MAX_SHARE_OF_MEDIAN * peer_ratio):
+            continue
+        b = base_rows.get(code)
+        if b is not None and (b["composite"] is None or b["composite"] < OIR_BASE_COMPOSITE):
+            continue
+        tp = r["turn_pos"]
+        comp = r["composite"]
+        sev = "high" if comp >= 5 or r["ratio"] <= 0.5 * peer_ratio else "medium" if comp >= 4 else "low"
+        name = hosp.loc[code, "name"]
+        turn_txt = ""
+        if tp is not None and tp.z > 0:
+            turn_txt = f"，床均出院人次为同级中位数的{math.exp(tp.z * tp.spread):.1f}倍"
+        msg = (f"{name}（{r['level']}）近12个月门诊住院人次比为{r['ratio']:.1f}:1（每{r['ratio']:.1f}个门诊人次收治1人住院），"
+               f"同级中位数{peer_ratio:.1f}:1，低于同级{share_below(pos.percentile)}的机构{turn_txt}，"
+               f"提示可能存在“拉人头”住院。")
+        ev = {
+            "value": rounded(r["ratio"]), "peer_median": rounded(peer_ratio), "percentile": rounded(pos.percentile),
+            "shift": rounded(r["ratio"] / peer_ratio - 1), "cases": r["ipt"], "outpatient_visits": r["otp"],
+            "ratio_z": rounded(pos.z), "statistic": rounded(comp), "p_value": rounded(p[code], 8),
+            "q_value": rounded(q[code], 8), "peers": pos.n_peers, "months": len(cur),
+        }
+        if tp is not None:
+            ev.update(discharges_per_bed=rounded(r["turnover"]), peer_discharges_per_bed=rounded(math.exp(tp.median)),
+                      turnover_z=rounded(tp.z))
+        if b is not None:
+            ev.update(base_value=rounded(b["ratio"]), base_statistic=rounded(b["composite"]))
+        out.append(Finding("outpatient_inpatient_ratio", ctx.period, sev, msg, ev, code, score=float(comp)))
+    return out
+
+
+# ---- 诱导住院: 出院人次增幅数倍于同级 -------------------------------------------------------
+
+SURGE_MIN_DISCHARGES = 100  # discharges in the current 12 months
+SURGE_MIN_BASE = 30  # discharges in the base year (below: a growth rate means little)
+SURGE_EXCESS = 0.30  # mixed growth at least 30 percentage points above the peer median
+SURGE_TIMES = 2.0  # ... and at least twice the peer median where that is positive
+SURGE_Z = 3.5
+SURGE_ALPHA = 0.01
+SURGE_BED_SHARE = 0.5  # beds grew by less than half the discharge growth = "no new beds"
+GROWTH_SPREAD_FLOOR = 0.05
+
+
+@detector(
+    "admission_surge",
+    name="诱导住院（出院人次增幅数倍于同级）",
+    description=(
+        "近12个月出院人次与上年同期相比的增长率；小机构按手册“增长率×权重”用混合增长率（权重 = min(1, 本机构上年出院人次 / "
+        "同级机构上年出院人次平均数)）。与同级别其他机构的增长率比较（稳健z）；同时满足：混合增长率高出同级中位数至少30个"
+        "百分点且（同级中位数为正时）至少为其2倍、稳健z ≥ 3.5、按同级增长率的二项检验经Benjamini-Hochberg校正（α=0.01）"
+        "显著，且床位增幅不到出院人次增幅的一半（既无新增床位）。"
+    ),
+    min_cases=SURGE_MIN_DISCHARGES,
+    peers="同级别（三级/二级/一级及以下）上年出院人次不少于30、当年不少于100的其他医疗机构，至少4家",
+    compares=("peers", "last_year"),
+    severity_rule="混合增长率 ≥ 100% 且 ≥ 同级中位数3倍为高；≥ 50%为中；其余为低",
+)
+def detect_admission_surge(ctx) -> list[Finding]:
+    w = windows(ctx)
+    cur, base = w.current_present, w.base_present
+    if len(cur) < MIN_CURRENT_MONTHS or not w.has_base:
+        return []
+    hosp = hospitals_as_of(ctx, ctx.period)
+    hosp_base = hospitals_as_of(ctx, shift(ctx.period, -12))
+    now, before = window_totals(ctx, cur), window_totals(ctx, base)
+    scale = len(base) / len(cur)  # per-month rates if a month is missing
+    level_mean: dict[str, float] = {}
+    for lvl in set(hosp.level_group):
+        codes = [c for c in hosp.index[hosp.level_group == lvl]]
+        vals = [float(before.ipt.get(c, 0)) for c in codes]
+        level_mean[lvl] = sum(vals) / len(vals) if vals else 0.0
+    rows: dict[str, dict] = {}
+    for code, h in hosp.iterrows():
+        c1 = int(now.ipt.get(code, 0))
+        c0 = int(before.ipt.get(code, 0))
+        if c1 < SURGE_MIN_DISCHARGES or c0 < SURGE_MIN_BASE:
+            continue
+        g = c1 * scale / c0 - 1
+        weight = min(1.0, c0 / level_mean[h.level_group]) if level_mean[h.level_group] > 0 else 1.0
+        rows[code] = {"level": h.level_group, "c1": c1, "c0": c0, "growth": g, "weight": weight, "mixed": g * weight}
+    groups = {c: r["level"] for c, r in rows.items()}
+    mixed = {c: r["mixed"] for c, r in rows.items()}
+    raw = {c: r["growth"] for c, r in rows.items()}
+    p: dict[str, float] = {}
+    for code, r in rows.items():
+        pos = peer_position(r["mixed"], leave_one_out(mixed, groups, code), GROWTH_SPREAD_FLOOR)
+        raw_peers = leave_one_out(raw, groups, code)
+        if pos is None:
+            continue
+        r["pos"] = pos
+        r["peer_growth"] = float(np.median(raw_peers))
+        # H0: the institution grew like its peers; c1 | c1 + c0 is then binomial.
+        ratio0 = max(1 + r["peer_growth"], 0.05) / scale
+        p[code] = binomial_upper_p(r["c1"], r["c1"] + r["c0"], ratio0 / (1 + ratio0))
+    keep, q = bh_keep(p, SURGE_ALPHA), bh_adjusted(p)
+    out = []
+    for code in p:
+        r = rows[code]
+        pos, gm = r["pos"], r["mixed"]
+        if code not in keep or pos.z < SURGE_Z or gm - pos.median < SURGE_EXCESS:
+            continue
+        if pos.median > 0 and gm < SURGE_TIMES * pos.median:
+            continue
+        beds_now, beds_before = hosp.beds.get(code), hosp_base.beds.get(code)
+        bed_growth = None
+        if beds_now and beds_before and not math.isnan(beds_now) and not math.isnan(beds_before):
+            bed_growth = beds_now / beds_before - 1
+            if bed_growth >= SURGE_BED_SHARE * r["growth"]:
+                continue  # the growth follows new capacity
+        times = f"，为同级中位数（{pct(pos.median)}）的{gm / pos.median:.1f}倍" if pos.median > 0 else \
+            f"，同级中位数为{pct(pos.median)}"
+        bed_txt = "床位数未增加" if bed_growth is not None and bed_growth <= 0 else \
+            f"床位仅增{pct(bed_growth)}" if bed_growth is not None else "床位数未报送"
+        small = "（按混合增长率）" if r["weight"] < 1 else ""
+        msg = (f"{hosp.loc[code, 'name']}（{r['level']}）近12个月出院{r['c1']}人次，同比增长{pct(r['growth'])}{small}"
+               f"{times}，{bed_txt}，需排查是否存在诱导住院。")
+        sev = "high" if gm >= 1.0 and (pos.median <= 0 or gm >= 3 * pos.median) else "medium" if gm >= 0.5 else "low"
+        ev = {
+            "value": rounded(r["growth"]), "mixed_growth": rounded(gm), "weight": rounded(r["weight"]),
+            "peer_median": rounded(pos.median), "percentile": rounded(pos.percentile),
+            "shift": rounded(gm - pos.median),
+            "cases": r["c1"], "base_cases": r["c0"], "statistic": rounded(pos.z), "p_value": rounded(p[code], 10),
+            "q_value": rounded(q[code], 10), "peers": pos.n_peers,
+            "beds": None if beds_now is None or math.isnan(beds_now) else int(beds_now),
+            "beds_last_year": None if beds_before is None or math.isnan(beds_before) else int(beds_before),
+        }
+        out.append(Finding("admission_surge", ctx.period, sev, msg, ev, code, score=float(pos.z)))
+    return out
+
+
+# ---- 床位大增而周转偏低 ---------------------------------------------------------------------
+
+BEDS_MIN_GROWTH = 0.20  # beds up at least 20% on a year ago
+BEDS_MIN_DISCHARGES = 50
+TURNOVER_MAX_RATIO = 0.8  # own turnover change at most 80% of the peers' change (≥ 20% behind)
+TURNOVER_PEER_Z = -1.5  # ... and turnover below the level's peers
+BEDS_ALPHA = 0.01
+MIN_PEERS_CHANGE = 4
+
+
+@detector(
+    "beds_turnover",
+    name="床位大增而周转偏低",
+    description=(
+        "定点床位数（fixmedins 按期快照）较一年前增加至少20%的医疗机构：近12个月床均出院人次（床位周转次数）与本机构上年相比的"
+        "变化，须比同级机构（床位基本不变）的中位变化至少落后20%，且周转低于同级（对数稳健z ≤ −1.5）；检验“新增床位按原周转"
+        "水平并随同级增长使用”（期望出院人次 = 上年床均出院人次 × 同级周转变化 × 现床位数），泊松下侧检验经Benjamini-Hochberg"
+        "校正（α=0.01）显著。同时给出床位使用率（实际占用床日/可用床日）。"
+    ),
+    min_cases=BEDS_MIN_DISCHARGES,
+    peers="同级别（三级/二级/一级及以下）有床位数且近12个月出院人次不少于50的其他医疗机构，至少4家",
+    compares=("peers", "last_year"),
+    severity_rule="床位增幅 ≥ 50%且周转z ≤ −3为高；床位增幅 ≥ 50%或周转z ≤ −2.5为中；其余为低",
+)
+def detect_beds_turnover(ctx) -> list[Finding]:
+    w = windows(ctx)
+    cur, base = w.current_present, w.base_present
+    if len(cur) < MIN_CURRENT_MONTHS or not w.has_base:
+        return []
+    hosp = hospitals_as_of(ctx, ctx.period)
+    hosp_base = hospitals_as_of(ctx, shift(ctx.period, -12))
+    now, before = window_totals(ctx, cur), window_totals(ctx, base)
+    year_now, year_base = 12 / len(cur), 12 / len(base)
+    turn_now: dict[str, float] = {}
+    turn_change: dict[str, float] = {}  # turnover now / turnover a year before
+    groups: dict[str, str] = {}
+    for code, h in hosp.iterrows():
+        ipt = float(now.ipt.get(code, 0))
+        if not (h.beds and h.beds > 0 and ipt >= BEDS_MIN_DISCHARGES):
+            continue
+        turn_now[code] = ipt * year_now / h.beds
+        groups[code] = h.level_group
+        b0, c0 = hosp_base.beds.get(code), float(before.ipt.get(code, 0))
+        if b0 and not math.isnan(b0) and b0 > 0 and c0 > 0:
+            turn_change[code] = turn_now[code] / (c0 * year_base / b0)
+    log_turn = {c: math.log(v) for c, v in turn_now.items()}
+    cand: dict[str, dict] = {}
+    for code in turn_change:
+        b_now, b_before = hosp.beds[code], hosp_base.beds[code]
+        if b_now < b_before * (1 + BEDS_MIN_GROWTH):
+            continue
+        pos = peer_position(log_turn[code], leave_one_out(log_turn, groups, code), LOG_SPREAD_FLOOR)
+        peer_change = leave_one_out(turn_change, groups, code)
+        if pos is None or len(peer_change) < MIN_PEERS_CHANGE:
+            continue
+        peer_change = float(np.median(peer_change))
+        c1, c0 = int(now.ipt.get(code, 0)), int(before.ipt.get(code, 0))
+        t_before = c0 * year_base / b_before
+        # discharges if the new beds had turned over like the old ones, moving with the peers
+        expected = t_before * peer_change * b_now / year_now
+        p = float(1 - poisson_upper_p(c1 + 1, expected))  # P(X <= c1)
+        bed_days = float(now.bed_days.get(code, 0))
+        cand[code] = {"pos": pos, "c1": c1, "c0": c0, "b_now": int(b_now), "b_before": int(b_before),
+                      "t_now": turn_now[code], "t_before": t_before, "change": turn_change[code],
+                      "peer_change": peer_change, "expected": expected, "p": p,
+                      "occupancy": bed_days / (b_now * 365 / year_now)}
+    p_all = {c: r["p"] for c, r in cand.items()}
+    keep, q = bh_keep(p_all, BEDS_ALPHA), bh_adjusted(p_all)
+    out = []
+    for code, r in cand.items():
+        pos = r["pos"]
+        behind = r["change"] / r["peer_change"]
+        if code not in keep or behind > TURNOVER_MAX_RATIO or pos.z > TURNOVER_PEER_Z:
+            continue
+        growth = r["b_now"] / r["b_before"] - 1
+        sev = "high" if growth >= 0.5 and pos.z <= -3 else "medium" if growth >= 0.5 or pos.z <= -2.5 else "low"
+        peer_t = math.exp(pos.median)
+        trend = f"较上年（{r['t_before']:.1f}）下降{pct(1 - r['change'])}" if r["change"] < 1 else \
+            f"上年为{r['t_before']:.1f}"
+        msg = (f"{hosp.loc[code, 'name']}（{groups[code]}）床位由{r['b_before']}张增至{r['b_now']}张（+{pct(growth)}），"
+               f"近12个月床均出院{r['t_now']:.1f}人次，{trend}（同级周转变化{signed_pct(r['peer_change'] - 1)}），"
+               f"低于同级中位数{peer_t:.1f}，床位使用率{pct(r['occupancy'])}，新增床位未有效利用。")
+        ev = {
+            "value": rounded(r["t_now"]), "base_value": rounded(r["t_before"]), "peer_median": rounded(peer_t),
+            "percentile": rounded(pos.percentile), "shift": rounded(r["change"] - 1),
+            "peer_shift": rounded(r["peer_change"] - 1), "beds": r["b_now"], "beds_last_year": r["b_before"],
+            "bed_growth": rounded(growth), "cases": r["c1"], "base_cases": r["c0"],
+            "expected_cases": rounded(r["expected"], 1), "occupancy": rounded(r["occupancy"]),
+            "statistic": rounded(pos.z), "p_value": rounded(r["p"], 10), "q_value": rounded(q[code], 10),
+            "peers": pos.n_peers,
+        }
+        out.append(Finding("beds_turnover", ctx.period, sev, msg, ev, code, score=float(-pos.z)))
+    return out
