@@ -90,3 +90,13 @@ def test_submit_refuses_a_tampered_draft(settings):
     (release.bundle_dir / "results.parquet").unlink()
     with pytest.raises(BundleIntegrityError, match="文件缺失：results.parquet"):
         submit(release.release_id, "王敏", settings)
+
+
+def test_frozen_content_for_renderers(settings):
+    from liangjiadi.releases import frozen_content
+
+    release = create_release("monthly", "2025-03", settings, creator="王敏")
+    content = frozen_content(release.release_id, settings)
+    assert content.results.num_rows == 4 and content.publishable_ids == ["12", "36"]
+    assert content.check_report.num_rows == 1 and content.findings.num_rows == 2
+    assert '"persons": "<5"' in content.findings["evidence"][0].as_py()

@@ -22,17 +22,17 @@ from .model import (
 )
 from .redaction import RedactionHit, ScanReport, scan_files
 from .service import (
-    attach_files, audit_log, create_release, failing_checks, get_release, list_releases, publish, release_changes,
-    revise, scan_release, sign, submit, verify_audit, verify_release,
+    FrozenContent, attach_files, audit_log, create_release, failing_checks, frozen_content, get_release,
+    list_releases, publish, release_changes, revise, scan_release, sign, submit, verify_audit, verify_release,
 )
 from .suppression import suppress_columns, suppress_count, suppress_evidence, suppress_findings
 
 __all__ = [
-    "ACTION_CN", "AuditEntry", "AuditLogError", "BundleIntegrityError", "IllegalTransitionError", "KIND_CN", "Kind",
-    "Member", "MemberError", "MissingSourceError", "Override", "PublishBlockedError", "ROLE_CN", "RedactionHit",
-    "Release", "ReleaseError", "ReleaseNotFoundError", "STATE_CN", "ScanReport", "SignOff", "State", "add_member",
-    "attach_files", "audit_log", "content_hash", "create_release", "deactivate_member", "failing_checks",
-    "get_release", "integrity_problems", "list_members", "list_releases", "parse_period", "publish",
-    "release_changes", "revise", "scan_files", "scan_release", "sign", "submit", "suppress_columns",
-    "suppress_count", "suppress_evidence", "suppress_findings", "verify_audit", "verify_release",
+    "ACTION_CN", "AuditEntry", "AuditLogError", "BundleIntegrityError", "FrozenContent", "IllegalTransitionError",
+    "KIND_CN", "Kind", "Member", "MemberError", "MissingSourceError", "Override", "PublishBlockedError", "ROLE_CN",
+    "RedactionHit", "Release", "ReleaseError", "ReleaseNotFoundError", "STATE_CN", "ScanReport", "SignOff", "State",
+    "add_member", "attach_files", "audit_log", "content_hash", "create_release", "deactivate_member",
+    "failing_checks", "frozen_content", "get_release", "integrity_problems", "list_members", "list_releases",
+    "parse_period", "publish", "release_changes", "revise", "scan_files", "scan_release", "sign", "submit",
+    "suppress_columns", "suppress_count", "suppress_evidence", "suppress_findings", "verify_audit", "verify_release",
 ]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -228,6 +229,29 @@ def scan_release(release_id: str, settings: Settings | None = None) -> ScanRepor
     release = get_release(release_id, settings)
     files = [(f["path"], release.bundle_dir / f["path"]) for f in release.files()]
     return scan_files(files, settings)
+
+
+@dataclass(frozen=True)
+class FrozenContent:
+    """What renderers and the portal read from a release: the frozen tables, never the live runs."""
+
+    results: pa.Table  # RESULT_SCHEMA
+    check_report: pa.Table  # CHECK_SCHEMA rows
+    findings: pa.Table  # FINDINGS_SCHEMA, person counts in evidence already suppressed
+    publishable_ids: list[str]  # indicators due for publication this period (from the check report)
+
+
+def frozen_content(release_id: str, settings: Settings | None = None) -> FrozenContent:
+    release = get_release(release_id, settings)
+    checks = pq.read_table(release.bundle_dir / "check_report.parquet")
+    meta = {}
+    for key, value in (checks.schema.metadata or {}).items():
+        if key.endswith(b"check_report"):  # the check report stores its summary there
+            meta = json.loads(value)
+    return FrozenContent(results=pq.read_table(release.bundle_dir / "results.parquet"),
+                         check_report=checks.replace_schema_metadata(None),
+                         findings=pq.read_table(release.bundle_dir / "findings.parquet"),
+                         publishable_ids=list(meta.get("publishable_ids", [])))
 
 
 def failing_checks(release: Release) -> list[dict]:
