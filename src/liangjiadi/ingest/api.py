@@ -10,9 +10,12 @@ with the configured memory limit, so a large month spills to disk instead of fai
 
 from __future__ import annotations
 
+import queue
 import shutil
+import threading
 import uuid
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -219,21 +222,21 @@ def _stage_file(spec: FileSpec, res: FileResult, target: Path, index: int, t, pr
         res.size = path.stat().st_size if path.exists() else None
         reader = SourceReader(path, spec.fmt, t, on_progress=lambda n: progress.advance(key, n))
         plan = reader.open()
-        res.sha256 = provenance.sha256_of(path)
-        progress.start(key, f"读取 {path.name}", reader.total)
-        for attempt in range(2):
-            try:
-                with pq.ParquetWriter(target, batch_schema(plan), compression="lz4",
-                                      use_dictionary=False, write_statistics=False) as writer:
-                    for batch in reader.batches():
-                        writer.write_batch(batch)
-                break
-            except _Reencode:
-                if attempt:
-                    raise
-                reader.reopen_as_gb18030()
-                plan = reader.plan
-                progress.start(key, f"读取 {path.name}（GB18030 重读）", reader.total)
+        # The fingerprint is computed alongside the parse (hashlib releases the GIL).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            digest = pool.submit(provenance.sha256_of, path)
+            progress.start(key, f"读取 {path.name}", reader.total)
+            for attempt in range(2):
+                try:
+                    _write_stage(reader.batches(), target, batch_schema(plan))
+                    break
+                except _Reencode:
+                    if attempt:
+                        raise
+                    reader.reopen_as_gb18030()
+                    plan = reader.plan
+                    progress.start(key, f"读取 {path.name}（GB18030 重读）", reader.total)
+            res.sha256 = digest.result()
         res.encoding = reader.encoding
         progress.done(key)
     except InputFileError as exc:
@@ -260,6 +263,37 @@ def _stage_file(spec: FileSpec, res: FileResult, target: Path, index: int, t, pr
 
 
 # ---- helpers -----------------------------------------------------------------------------
+
+
+def _write_stage(batches, target: Path, schema) -> None:
+    """Write batches to the staging Parquet file on a second thread, so that parsing the
+    next block and encoding the previous one overlap (both release the GIL)."""
+    q: queue.Queue = queue.Queue(maxsize=3)
+    failure: list[BaseException] = []
+
+    def drain() -> None:
+        try:
+            with pq.ParquetWriter(target, schema, compression="lz4", use_dictionary=False,
+                                  write_statistics=False) as writer:
+                while (batch := q.get()) is not None:
+                    writer.write_batch(batch)
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the caller's thread
+            failure.append(exc)
+            while q.get() is not None:  # keep the producer from blocking
+                pass
+
+    worker = threading.Thread(target=drain, daemon=True)
+    worker.start()
+    try:
+        for batch in batches:
+            if failure:
+                break
+            q.put(batch)
+    finally:
+        q.put(None)
+        worker.join()
+    if failure:
+        raise failure[0]
 
 
 def _params(sql: str, pads: dict[str, bytes]) -> dict | None:
