@@ -241,9 +241,11 @@ class TablePlan:
                 "fixmedins_code",
                 f"{shown('fixmedins_code')} || {lit(f'是本统筹地区（{self.region}）的机构，但不在定点医药机构表（fixmedins）中')}"))
         if self.declared_sql() != "NULL::VARCHAR":
+            shown_col = (q(t.period_column) if t.period_column and t.period_source != "link"
+                         else "_period")
             out.append(Check("period_mismatch", t.period_column or "period",
                              "_declared IS NOT NULL AND _period IS NOT NULL AND _period <> _declared",
-                             "_period",
+                             shown_col,
                              f"'该行属于期间 ' || _period || '，与声明的月份 ' || _declared || ' 不符'"))
         # Wrap every check so that a bad_row (fields unknown) reports only itself.
         for ch in out:
