@@ -100,3 +100,16 @@ def test_frozen_content_for_renderers(settings):
     assert content.results.num_rows == 4 and content.publishable_ids == ["12", "36"]
     assert content.check_report.num_rows == 1 and content.findings.num_rows == 2
     assert '"persons": "<5"' in content.findings["evidence"][0].as_py()
+
+
+def test_attach_is_all_or_nothing(settings, tmp_path):
+    from liangjiadi.releases import ReleaseError
+
+    release = create_release("monthly", "2025-03", settings, creator="王敏")
+    (tmp_path / "ok.md").write_text("说明\n", encoding="utf-8")
+    with pytest.raises(ReleaseError, match="要附加的文件不存在"):
+        attach_files(release.release_id, [tmp_path / "ok.md", tmp_path / "missing.docx"], settings, actor="王敏")
+    assert verify_release(release.release_id, settings) == []
+    assert not (release.bundle_dir / "reports").exists()
+    attached = attach_files(release.release_id, [tmp_path / "ok.md"], settings, actor="王敏", subdir="附件")
+    assert "reports/附件/ok.md" in [f["path"] for f in attached.files()]

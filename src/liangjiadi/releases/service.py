@@ -364,11 +364,15 @@ def attach_files(release_id: str, paths: list[Path | str], settings: Settings | 
         _require(row, "attach")
         _ensure_intact(settings, row)
         bundle = Path(settings.workdir) / row.bundle_dir
+        if subdir and (Path(subdir).is_absolute() or ".." in Path(subdir).parts):
+            raise ReleaseError(f"子目录须是 reports/ 下的相对路径：{subdir}")
         target_dir = bundle / B.REPORTS_DIR / (subdir or "")
-        added = []
-        for item in map(Path, paths):
+        items = [Path(p) for p in paths]
+        for item in items:  # all or nothing: a half-attached set would leave files outside the manifest
             if not item.is_file():
                 raise ReleaseError(f"要附加的文件不存在：{item}")
+        added = []
+        for item in items:
             B.copy_frozen(item, target_dir / item.name)
             added.append((target_dir / item.name).relative_to(bundle).as_posix())
         manifest = _rewrite_manifest(settings, session, row, bundle)
