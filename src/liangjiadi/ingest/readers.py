@@ -121,11 +121,8 @@ class SourceReader:
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         if self.fmt == "csv":
-            try:
-                yield from self._csv_batches()
-            except _Reencode:
-                # Started as UTF-8 but a later block is not: the caller restarts staging.
-                raise
+            # May raise _Reencode (a later block is not UTF-8): the caller restarts staging.
+            yield from self._csv_batches()
         elif self.fmt == "xlsx":
             yield from self._xlsx_batches()
         else:

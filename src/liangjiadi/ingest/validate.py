@@ -78,7 +78,7 @@ class Check:
 @dataclass
 class StagedFile:
     index: int
-    stage: str  # DuckDB table with the staged rows
+    stage: str  # the staging Parquet file (raw text + _line)
     columns: list[str]
     name: str  # file name used in messages
     declared_period: str | None
