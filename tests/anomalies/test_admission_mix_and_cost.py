@@ -132,8 +132,8 @@ def test_cost_deviation_names_the_dear_and_praises_the_economical(tmp_path):
     assert set(found) == {"A", "E"}
     a, e = found["A"][0], found["E"][0]
     assert a.severity == "high" and a.evidence["direction"] == 1
-    assert a.evidence["cases"] == 60 and a.evidence["own"] > 1.3
-    assert a.evidence["peer_median"] == pytest.approx(1.0, abs=0.1)
+    assert a.evidence["cases"] == 60 and a.evidence["index"] > 1.3 and a.evidence["index"] == pytest.approx(1.5, abs=0.05)
+    assert a.evidence["own"] / a.evidence["peer_median"] == pytest.approx(a.evidence["index"], abs=0.01)
     assert a.evidence["pay_std_ratio"] is not None
     assert "费用明显偏高" in a.message and "60 例" in a.message
     assert e.severity == "low" and e.evidence["direction"] == -1 and "费用控制较好" in e.message

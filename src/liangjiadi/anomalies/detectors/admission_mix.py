@@ -63,7 +63,7 @@ def _share_findings(ctx, d: pd.DataFrame, flag: str, codes: list[str], *, min_ex
     for r in rows:
         ok = r["q"] <= FDR and r["own"] - r["peer"] >= min_excess and r["own"] >= min_ratio * r["peer"]
         if r["route"] == "last_year":  # a jump must also end above the level as a whole
-            ok = ok and r["own"] >= min_ratio * r["level_share"]
+            ok = ok and r["own"] >= r["level_share"]
         if ok and r["code"] not in passed:
             passed[r["code"]] = r
     return list(passed.values())
@@ -131,8 +131,8 @@ def basic_groups_in_tertiary(ctx) -> list[Finding]:
     description=(f"低权重病例（所入 DRG 组权重 RW ≤ {LOW_RW}，多为可在门诊治疗的轻症）在机构近 12 个月出院病例中的占比，"
                  "与同级同类机构汇总占比比较（单侧两比例 z 检验，各机构 Benjamini-Hochberg 校正，"
                  f"FDR {FDR:.0%}）；须高出至少 {LOW_MIN_EXCESS * 100:.0f} 个百分点且为同级的 {LOW_MIN_RATIO} 倍以上。"
-                 "无同类同级机构可比或占比骤升时，另与本机构上年同期比较（须同时高于同级全部机构汇总占比的 "
-                 f"{LOW_MIN_RATIO} 倍）；两类检验一并校正。证据中附上年同期占比与其中住院不超过 3 天的病例数。"),
+                 "无同类同级机构可比或占比骤升时，另与本机构上年同期比较（同样的幅度条件，且须不低于同级全部机构的汇总占比）；"
+                 "两类检验一并校正。证据中附上年同期占比与其中住院不超过 3 天的病例数。"),
     min_cases=MIN_INSTITUTION_CASES,
     peers="同级（三级/二级/一级及以下）医疗机构，综合、中医等一组，妇幼只与妇幼、专科只与主要 MDC 相同的专科比较；病例汇总不少于 100 例",
     compares=("peers", "last_year"),

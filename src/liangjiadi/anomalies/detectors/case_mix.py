@@ -175,7 +175,7 @@ def upcoding_severity(ctx) -> list[Finding]:
             detail.append(f"不伴并发症病例 {n0_no}→{n1_no} 例（{signed_pct(grow_no)}）")
         peer_txt = f"同级医院中位数 {pct(peer_median)}" if peer_median is not None else "同级医院该组病例不足、未作同级比较"
         msg = (f"{ctx.name_of(code)} {label}中伴并发症或合并症病例占比由上年同期的 {pct(cc0)} 升至 {pct(cc1)}"
-               f"{'（' + '，'.join(detail) + '）' if detail else ''}，{peer_txt}，提示可能存在高套病组。")
+               f"{'，其中' + '、'.join(detail) if detail else ''}，{peer_txt}，提示可能存在高套病组。")
         out.append(Finding(
             pattern="upcoding_severity", period=ctx.period, severity=sev, message=msg, fixmedins_code=code,
             score=float(z) if not np.isnan(z) else 0.0,
