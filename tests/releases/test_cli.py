@@ -88,3 +88,36 @@ def test_unknown_release_and_missing_results(tmp_path):
     no_findings = _run(s, "create", "--kind", "monthly", "--period", "2025-03", "--by", "王敏")
     assert no_findings.exit_code == 2 and "liangjiadi detect --period 2025-03" in no_findings.output
     assert "还没有发布" in _run(s, "list").output
+
+
+def test_review_record_lists_opinions_and_decisions(settings, tmp_path):
+    from liangjiadi.releases import create_release, review_record, sign, submit
+
+    rid = create_release("monthly", "2025-03", settings, creator="王敏").release_id
+    submit(rid, "王敏", settings)
+    sign(rid, "m02", False, "第36项|请核对", settings)
+    sign(rid, "m01", True, "", settings)
+    sign(rid, "m02", True, "已核对", settings)
+    text = review_record(rid, settings)
+    assert text.startswith("# 数据发布审议记录：140400 2025年3月 月推送 第1版")
+    assert "已同意：2（李主任、张医生）" in text
+    assert "| 张医生（m02） | 定点医疗机构代表 | — | 第36项｜请核对 |  |" in text
+    assert "审议通过" in text
+    out = tmp_path / "审议记录.md"
+    result = _run(settings, "record", rid, "--out", str(out))
+    assert result.exit_code == 0 and out.read_text(encoding="utf-8") == review_record(rid, settings)
+
+
+def test_docs_cover_every_command_and_setting():
+    from pathlib import Path
+
+    from liangjiadi.cli.release import member_app, release_app
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "releases.md").read_text(encoding="utf-8")
+    for command in release_app.registered_commands:
+        assert f"liangjiadi release {command.name} " in docs, command.name
+    for command in member_app.registered_commands:
+        assert f"liangjiadi release member {command.name}" in docs, command.name
+    for setting in ("database_url", "release_quorum", "small_count_threshold", "person_count_keys",
+                    "redaction_name_headers", "redaction_psn_pattern"):
+        assert f"`{setting}`" in docs, setting

@@ -288,6 +288,23 @@ def verify(release_id: ReleaseArg, workdir: WorkdirOpt = None) -> None:
     console.print("[green]发布包与清单一致，审计日志完整。[/]")
 
 
+def record(
+    release_id: ReleaseArg,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="写入文件（Markdown）；缺省打印")] = None,
+    workdir: WorkdirOpt = None,
+) -> None:
+    """审议记录：成员意见与签署、强制发布说明、操作记录（可打印后由成员签字确认）。"""
+    from ..releases import review_record
+
+    with friendly_errors():
+        text = review_record(release_id, settings_for(workdir))
+    if out:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"审议记录已写入：{out}")
+    else:
+        console.print(text, markup=False, highlight=False)
+
+
 def member_add(
     member_id: Annotated[str, typer.Option("--id", help="成员编号")],
     name: Annotated[str, typer.Option("--name", help="姓名")],
@@ -396,7 +413,7 @@ _DETAIL_CN = {"reason": "理由", "comment": "意见", "superseded_by": "取代�
 
 for _name, _func in (("create", create), ("submit", submit), ("sign", sign), ("publish", publish),
                      ("revise", revise), ("list", list_), ("show", show), ("attach", attach), ("scan", scan),
-                     ("verify", verify)):
+                     ("verify", verify), ("record", record)):
     release_app.command(_name)(_func)
 for _name, _func in (("add", member_add), ("list", member_list), ("remove", member_remove)):
     member_app.command(_name)(_func)

@@ -20,6 +20,7 @@ from .members import ROLE_CN, add_member, deactivate_member, list_members
 from .model import (
     ACTION_CN, KIND_CN, STATE_CN, AuditEntry, Kind, Member, Override, Release, SignOff, State, parse_period,
 )
+from .record import review_record
 from .redaction import RedactionHit, ScanReport, scan_files
 from .service import (
     FrozenContent, attach_files, audit_log, create_release, failing_checks, frozen_content, get_release,
@@ -33,6 +34,7 @@ __all__ = [
     "RedactionHit", "Release", "ReleaseError", "ReleaseNotFoundError", "STATE_CN", "ScanReport", "SignOff", "State",
     "add_member", "attach_files", "audit_log", "content_hash", "create_release", "deactivate_member",
     "failing_checks", "frozen_content", "get_release", "integrity_problems", "list_members", "list_releases",
-    "parse_period", "publish", "release_changes", "revise", "scan_files", "scan_release", "sign", "submit",
-    "suppress_columns", "suppress_count", "suppress_evidence", "suppress_findings", "verify_audit", "verify_release",
+    "parse_period", "publish", "release_changes", "review_record", "revise", "scan_files", "scan_release", "sign",
+    "submit", "suppress_columns", "suppress_count", "suppress_evidence", "suppress_findings", "verify_audit",
+    "verify_release",
 ]
