@@ -31,7 +31,12 @@ _STATE_STYLE = {"draft": "dim", "in_review": "yellow", "approved": "cyan", "publ
 
 
 def _by(name: str | None) -> str:
-    return (name or os.environ.get("LJD_USER") or getpass.getuser()).strip()
+    if name or os.environ.get("LJD_USER"):
+        return (name or os.environ["LJD_USER"]).strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (some containers): the API then asks for --by
+        return ""
 
 
 def _fmt_time(value) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
@@ -204,7 +204,6 @@ class Release:
     signoffs: tuple[SignOff, ...] = ()
     overrides: tuple[Override, ...] = ()
     approvals_needed: int = 0
-    extra: dict = field(default_factory=dict)
 
     @property
     def label(self) -> str:

@@ -6,6 +6,8 @@ SQLite in the work directory by default (`<workdir>/ljd.sqlite`); any SQLAlchemy
 Sign-offs, overrides and audit entries are append-only: the session refuses to update or
 delete them, and each audit entry carries a hash chained to the previous one so an edit made
 behind the ORM's back (another tool, hand-written SQL) is detected by `verify_audit_chain`.
+The chain assumes appends are serialised, as SQLite does; on PostgreSQL run the release
+commands from one place (or at SERIALIZABLE isolation) so two appends cannot share a parent.
 """
 
 from __future__ import annotations
