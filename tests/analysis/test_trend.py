@@ -60,3 +60,12 @@ def test_missing_periods_are_computed_or_reported(tmp_path):
     assert pts[2].source == "missing" and pts[2].value is None
     # nothing partial was stored
     assert not (tmp_path / "results").exists()
+
+
+def test_a_period_is_computed_only_where_its_source_table_has_data(tmp_path):
+    settings = hb.build(tmp_path)
+    # 2024-06 has a fund report but no settlements
+    fund = indicator_series(settings, "2", ["2024-06"])[0]
+    assert fund.source == "computed" and fund.value == 600  # employee income 100 × 6
+    setl = indicator_series(settings, "39", ["2024-06"])[0]
+    assert setl.source == "missing" and setl.value is None

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import ibis
 import numpy as np
@@ -57,6 +57,7 @@ DIRECTION_LABELS = {"ipt": "住院", "otp": "普通门诊", "chronic": "门诊�
 DIRECTION_ORDER = ("ipt", "otp", "chronic", "pharm", "elsewhere")
 
 FundReport = dict[tuple[str, str, str], Decimal]
+FEN = Decimal("0.01")
 
 
 # ---- data models ---------------------------------------------------------------------------------
@@ -186,6 +187,7 @@ def fund_balance(report: FundReport, fund: str, period: str) -> FundBalance:
     avg = exp_sum / 12 if exp_sum is not None else None
     bal = report.get((period, fund, "balance_cumulative"))
     months = fnum(bal / avg) if bal is not None and avg else None
+    avg = avg.quantize(FEN, rounding=ROUND_HALF_EVEN) if avg is not None else None  # money: to the fen
     ly = shift(period, -12)
     inc, exp = report.get((period, fund, "income_total")), report.get((period, fund, "expense_total"))
     inc_ly, exp_ly = report.get((ly, fund, "income_total")), report.get((ly, fund, "expense_total"))

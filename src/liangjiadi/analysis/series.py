@@ -33,8 +33,39 @@ class SeriesPoint(Model):
     source: str = "stored"  # stored | computed | missing
 
 
-def has_period_data(workdir: Path, region: str, period: str) -> bool:
-    return any((region, period) in set(lake.partitions(workdir, t)) for t in ("setl_d", "fund_report"))
+# Which lake table must hold the period before an indicator of a given source is computed.
+SOURCE_TABLE = {"settlement": "setl_d", "platform": "setl_d", "fund_report": "fund_report", "external": "external"}
+
+
+def has_period_data(workdir: Path, region: str, period: str, tables=("setl_d", "fund_report")) -> bool:
+    return any((region, period) in set(lake.partitions(workdir, t)) for t in tables)
+
+
+def indicator_meta(settings: Settings, indicator_id: str):
+    """The registry entry of a built-in or local (地方特色) indicator."""
+    from ..errors import IndicatorError
+    from ..indicators import get
+
+    try:
+        return get(indicator_id)
+    except IndicatorError:
+        from ..indicators.compute import indicators_for
+
+        for ind in indicators_for(settings):
+            if ind.id == str(indicator_id):
+                return ind
+        raise
+
+
+def _source_tables(settings: Settings, ids: list[str]) -> tuple[str, ...]:
+    tables = set()
+    for i in ids:
+        try:
+            src = indicator_meta(settings, i).source
+        except Exception:  # noqa: BLE001 - an unknown id: let compute() name the problem
+            return ("setl_d", "fund_report")
+        tables.add(SOURCE_TABLE.get(src, src))
+    return tuple(sorted(tables))
 
 
 def period_results(settings: Settings, period: str, ids: list[str], *, engine=None,
@@ -47,7 +78,10 @@ def period_results(settings: Settings, period: str, ids: list[str], *, engine=No
     lacking = [i for i in ids if i not in have]
     if not lacking:
         return _only(stored, ids), "stored"
-    if not compute_missing or not has_period_data(workdir, region, period):
+    tables = _source_tables(settings, lacking)
+    if "budget" in tables:  # budgets are stored by year, not by month: always computable
+        tables = ("setl_d", "fund_report", "budget")
+    if not compute_missing or not has_period_data(workdir, region, period, tables):
         return (_only(stored, ids) if stored is not None else None), ("stored" if stored is not None else "missing")
     from ..indicators import compute
 

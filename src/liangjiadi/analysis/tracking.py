@@ -90,11 +90,13 @@ def track_series(spec: TrackedIndicator, points: Sequence[tuple[str, object]], n
 def track(settings: Settings, period: str, months: int = 12, *, tracked: Sequence[TrackedIndicator] = DEFAULT_TRACKED,
           fixmedins_code: str | None = None, engine=None, compute_missing: bool = True) -> list[TrackedSeries]:
     """Each tracked indicator over the `months` periods up to `period` with its flags."""
-    from ..indicators import get
+    from ..indicators.context import validate_period
+    from .series import indicator_meta
 
+    validate_period(period)
     periods = span(shift(period, -(months - 1)), period)
     ids = [t.indicator_id for t in tracked]
     series: dict[str, list[SeriesPoint]] = multi_series(settings, ids, periods, fixmedins_code=fixmedins_code,
                                                         engine=engine, compute_missing=compute_missing)
-    return [track_series(t, [(p.period, p.value) for p in series[t.indicator_id]], get(t.indicator_id).name)
+    return [track_series(t, [(p.period, p.value) for p in series[t.indicator_id]], indicator_meta(settings, t.indicator_id).name)
             for t in tracked]

@@ -102,9 +102,11 @@ def trend(settings: Settings, indicator_id: str, period: str, months: int = 13, 
           compute_missing: bool = True) -> Trend:
     """The last `months` periods up to `period` of one indicator, for the region or an
     institution, with 环比 and (when `with_yoy`) 同比 — which reads 12 more months back."""
-    from ..indicators import get
+    from ..indicators.context import validate_period
+    from .series import indicator_meta
 
-    ind = get(indicator_id)
+    validate_period(period)
+    ind = indicator_meta(settings, indicator_id)
     shown = span(shift(period, -(months - 1)), period)
     first = shift(shown[0], -12 if with_yoy else -1)
     pts = indicator_series(settings, indicator_id, span(first, period), fixmedins_code=fixmedins_code,
