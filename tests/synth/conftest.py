@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -12,7 +13,7 @@ import pytest
 
 from liangjiadi.synth import SynthConfig, generate
 
-SEED = 4242
+SEED = int(os.environ.get("LJD_SYNTH_TEST_SEED", "4242"))
 SCALE = 0.02
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .institutions import FOREIGN_CITIES
+from .institutions import FOREIGN_CITIES, OTP_PER_IPT
 from .settlements import (KIND_OTP, Month, World, complete_inpatient, inpatient_skeleton,
                           outpatient_frame, finish_outpatient)
 from .catalogue import I63_BASE_SHARES, I63_TARGET_SHARES
@@ -33,7 +33,7 @@ DEFAULTS = {
                            "target_shares": I63_TARGET_SHARES, "min_cases_per_month": 10},
     "readmission_15d": {"share_of_discharges": 0.08, "min_per_month": 2, "max_gap_days": 14},
     "low_standard_admission": {"share_replaced": 0.30, "max_weight": 0.5},
-    "outpatient_inpatient_ratio": {"extra_inpatient_factor": 1.0},
+    "outpatient_inpatient_ratio": {"ratio_cut": 0.55},
     "out_of_list_share": {"share_added": 0.15},
     "admission_surge": {"growth": 1.5},
     "basic_groups_in_tertiary": {"share_replaced": 0.30},
@@ -42,7 +42,7 @@ DEFAULTS = {
     "impossible_travel": {"pairs_per_month": 1, "max_minutes": 25},
     "hospitalization_rate": {"extra_share": 0.12},
     "structure_shift": {"max_shift_probability": 0.6},
-    "beds_turnover": {"bed_increase": 0.8},
+    "beds_turnover": {"bed_increase": 0.8, "min_beds_added": 10},
 }
 
 
@@ -174,11 +174,15 @@ class AnomalyPlan:
     def eff(self, pattern: str) -> float:
         return self.injections[pattern].effect
 
-    def bed_factor(self, inst: int, period: str) -> float:
+    def beds_after(self, inst: int, period: str) -> int:
+        """Beds of an institution in a period (beds_turnover adds beds from its first period)."""
+        beds = int(self.world.insts.beds[inst])
         inj = self.injections["beds_turnover"]
         if self.enabled and inst == inj.inst and period in inj.periods:
-            return 1 + DEFAULTS["beds_turnover"]["bed_increase"] * inj.effect
-        return 1.0
+            e = inj.effect
+            # at least +10 beds so that the change is visible in a tiny region too
+            return max(int(round(beds * (1 + DEFAULTS["beds_turnover"]["bed_increase"] * e))), beds + int(round(10 * e)))
+        return beds
 
     # ---- hooks: counts -----------------------------------------------------------------------
 
@@ -187,16 +191,22 @@ class AnomalyPlan:
         out = []
         p = month.period
         ins = self.world.insts
-        for pattern, key in (("outpatient_inpatient_ratio", "extra_inpatient_factor"), ("admission_surge", "growth")):
-            if self.active(pattern, p):
-                i = self.inst_of(pattern)
-                k = int(round(expected[i] * DEFAULTS[pattern][key] * self.eff(pattern)))
-                out.append((pattern, np.full(k, i, dtype=np.int64)))
+        if self.active("outpatient_inpatient_ratio", p):
+            # admit outpatients until the ratio is a fraction of the level's usual ratio
+            i = self.inst_of("outpatient_inpatient_ratio")
+            target = OTP_PER_IPT[ins.level[i]] * max(0.1, 1 - DEFAULTS["outpatient_inpatient_ratio"]["ratio_cut"]
+                                                     * self.eff("outpatient_inpatient_ratio"))
+            scale = expected[i] / max(ins.ipt_rate[i], 1e-9)  # this month's seasonality and growth
+            k = int(round(max(0.0, ins.otp_rate[i] * scale / target - expected[i])))
+            out.append(("outpatient_inpatient_ratio", np.full(k, i, dtype=np.int64)))
+        if self.active("admission_surge", p):
+            i = self.inst_of("admission_surge")
+            k = int(round(expected[i] * DEFAULTS["admission_surge"]["growth"] * self.eff("admission_surge")))
+            out.append(("admission_surge", np.full(k, i, dtype=np.int64)))
         if self.active("hospitalization_rate", p):
-            hosp = ins.hospitals
-            pool = hosp[ins.level[hosp] >= 1]
+            pool = ins.hospitals  # spread over all hospitals like ordinary admissions
             lam = expected[pool]
-            k = int(round(expected[hosp].sum() * DEFAULTS["hospitalization_rate"]["extra_share"] * self.eff("hospitalization_rate")))
+            k = int(round(expected[pool].sum() * DEFAULTS["hospitalization_rate"]["extra_share"] * self.eff("hospitalization_rate")))
             if k > 0 and lam.sum() > 0:
                 out.append(("hospitalization_rate", self.rng.choice(pool, k, p=lam / lam.sum())))
         return out

@@ -118,9 +118,9 @@ class Generator:
         cols = defaultdict(list)
         for i in range(ins.n):
             rows = [(first, int(ins.beds[i]))]
-            bed_change = [p for p in cfg.periods if self.plan.bed_factor(i, p) != 1.0]
+            bed_change = [p for p in cfg.periods if self.plan.beds_after(i, p) != ins.beds[i]]
             if bed_change:
-                rows.append((bed_change[0], int(round(ins.beds[i] * self.plan.bed_factor(i, bed_change[0])))))
+                rows.append((bed_change[0], self.plan.beds_after(i, bed_change[0])))
             for period, beds in rows:
                 cols["fixmedins_code"].append(ins.code[i])
                 cols["fixmedins_name"].append(ins.name[i])
@@ -168,8 +168,11 @@ class Generator:
             otp_counts = rng.poisson(exp["otp"])
             rx_counts = rng.poisson(exp["rx"])
             # the discharge_jump fault multiplies the month's drawn count (the draws stay the same)
+            ipt_counts = rng.poisson(exp["ipt"])
             jump = np.array([self.faults.ipt_factor(p, i) for i in range(w.insts.n)])
-            ipt_counts = (rng.poisson(exp["ipt"]) * jump).astype(np.int64)
+            if (jump != 1).any():  # at least 3x the institution's usual month, whatever was drawn
+                ipt_counts = np.where(jump != 1, np.maximum(ipt_counts, np.round(exp["ipt"])) * jump,
+                                      ipt_counts).astype(np.int64)
             n_else_ipt = rng.poisson(exp["ipt"].sum() * ELSEWHERE_SHARE_IPT)
             n_else_otp = rng.poisson(exp["otp"].sum() * ELSEWHERE_SHARE_OTP)
             for b, inst in enumerate(self._blocks(otp_counts)):
@@ -177,7 +180,7 @@ class Generator:
                 f, medfee, own = outpatient_frame(w, month, brng, inst)
                 self.plan.edit_outpatient(month, f)
                 f = finish_outpatient(w, f, medfee, own, False)
-                self._emit(month, add_refunds_and_invalid(f, brng, month))
+                self._emit(month, add_refunds_and_invalid(f, brng, month, protect_tagged=False))
             for b, inst in enumerate(self._blocks(rx_counts)):
                 brng = _rng(cfg, 100 + mi, 4, b)
                 f = pharmacy_frame(w, month, brng, inst)

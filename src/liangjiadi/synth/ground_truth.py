@@ -78,7 +78,7 @@ def build_ground_truth(gen: Generator) -> dict:
             if pattern == "beds_turnover":
                 first = inj.periods[0]
                 entry["evidence"] = {"bed_cnt_before": int(ins.beds[inj.inst]),
-                                     "bed_cnt_after": int(round(ins.beds[inj.inst] * plan.bed_factor(inj.inst, first))),
+                                     "bed_cnt_after": plan.beds_after(inj.inst, first),
                                      "bed_change_period": first}
             anomalies.append(entry)
     faults = sorted(gen.fault_records, key=lambda r: (r["level"] != "row", r["period"], r["kind"]))

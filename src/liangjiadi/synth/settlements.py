@@ -378,8 +378,13 @@ def elsewhere_institutions(world: World, rng, n: int) -> np.ndarray:
     return city * per_city + rng.integers(0, per_city, n)
 
 
-def add_refunds_and_invalid(f: dict, rng, month: Month) -> dict:
-    """Mirror a small share of rows as refunds later in the month; mark a few rows invalid."""
+def add_refunds_and_invalid(f: dict, rng, month: Month, protect_tagged: bool = True) -> dict:
+    """Mirror a small share of rows as refunds later in the month; mark a few rows invalid.
+
+    Rows changed by an anomaly are spared when `protect_tagged` (so its counts stay exact);
+    blocks whose anomaly only changes amounts pass False, so that the number of refunds, and
+    with it every later setl_id, is the same with and without anomalies.
+    """
     from .frames import take
 
     n = len(f["kind"])
@@ -387,9 +392,10 @@ def add_refunds_and_invalid(f: dict, rng, month: Month) -> dict:
         return f
     u = rng.random((n, 3))
     setl_day = (f["setl"].astype("datetime64[D]") - month.start).astype(np.int64)
-    can = (f["refd"] == 0) & (f["vali"] == 1) & (setl_day <= month.days - 6) & (f["tag"] == 0)
+    free = (f["tag"] == 0) if protect_tagged else np.ones(n, dtype=bool)
+    can = (f["refd"] == 0) & (f["vali"] == 1) & (setl_day <= month.days - 6) & free
     refund_src = np.flatnonzero(can & (u[:, 0] < REFUND_SHARE))
-    invalid = ~np.isin(np.arange(n), refund_src) & (u[:, 1] < INVALID_SHARE) & (f["tag"] == 0)
+    invalid = ~np.isin(np.arange(n), refund_src) & (u[:, 1] < INVALID_SHARE) & free
     f["vali"] = np.where(invalid, 0, f["vali"]).astype(np.int8)
     if len(refund_src) == 0:
         return f
