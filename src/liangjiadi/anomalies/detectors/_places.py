@@ -2,7 +2,8 @@
 
 Institutions in fixmedins carry lon/lat. 异地 institutions (another region's codes in setl_d)
 usually do not: they are placed at the capital of the province given by the first two digits
-of their 医保区划 (fix_blng_admdvs), with a radius that covers the whole province, and every
+of their 医保区划 (fix_blng_admdvs), with a radius that covers the whole province — or, when the
+区划 is the capital city itself (most 异地就医 goes there), CAPITAL_RADIUS_KM around it. Every
 distance is taken as a lower bound (centre distance minus both radii). An institution whose
 province is unknown has no place and its settlements are not judged.
 """
@@ -33,6 +34,15 @@ PROVINCES: dict[str, tuple[str, float, float, float]] = {
 }
 
 
+# 区划 prefixes (4 digits) of the provincial capitals: placed at the capital with a city radius.
+CAPITAL_PREFIXES = {
+    "1301", "1401", "1501", "2101", "2201", "2301", "3201", "3301", "3401", "3501", "3601", "3701",
+    "4101", "4201", "4301", "4401", "4501", "4601", "5101", "5201", "5301", "5401", "6101", "6201",
+    "6301", "6401", "6501",
+}
+CAPITAL_RADIUS_KM = 100.0
+
+
 def province_name(admdvs: str | None) -> str:
     row = PROVINCES.get((admdvs or "")[:2])
     return row[0] if row else "未知地区"
@@ -57,5 +67,6 @@ def locate(codes, admdvs, known: dict[str, tuple[float, float]]):
         else:
             row = PROVINCES.get((a or "")[:2])
             if row:
-                lon[i], lat[i], rad[i] = row[1], row[2], row[3]
+                capital = (a or "")[:4] in CAPITAL_PREFIXES
+                lon[i], lat[i], rad[i] = row[1], row[2], min(row[3], CAPITAL_RADIUS_KM) if capital else row[3]
     return lon, lat, rad

@@ -262,14 +262,14 @@ def detect_co_admission_cluster(ctx) -> list[Finding]:
 # ---- 逻辑验证: 短时间内相距甚远的两处结算 ---------------------------------------------------
 
 TRAVEL_MAX_KMH = 800.0  # faster than an airliner door to door
-TRAVEL_MIN_KM = 800.0  # lower-bound distance: "相距几千公里", not two hospitals of one city
-TRAVEL_MAX_GAP_HOURS = 7.0  # 5,000 km at 800 km/h: nothing slower can be impossible
+TRAVEL_MIN_KM = 1000.0  # lower-bound distance: "相距几千公里" taken literally (at least a thousand)
+TRAVEL_MAX_MINUTES = 30  # "几分钟后": longer gaps are more often late or batch-entered settlement times
 MIN_GAP_MINUTES = 1.0
 
 
 def _consecutive_far_settlements(ctx) -> pd.DataFrame:
     """Each person's consecutive valid settlements (any kind) in the window that were made in
-    different 医保区划 within TRAVEL_MAX_GAP_HOURS: one DuckDB window query, small result."""
+    different 医保区划 within TRAVEL_MAX_MINUTES: one DuckDB window query, small result."""
     w = windows(ctx)
     s = ctx.table("setl_d")
     s = s.filter(s.period.isin(w.current_present), (s.vali_flag == "1") | s.vali_flag.isnull(),
@@ -282,7 +282,7 @@ def _consecutive_far_settlements(ctx) -> pd.DataFrame:
     gap = s.next_time.epoch_seconds() - s.setl_time.epoch_seconds()
     s = s.mutate(gap_seconds=gap)
     s = s.filter(s.next_time.notnull(), s.next_admdvs != s.fix_blng_admdvs,
-                 s.gap_seconds <= int(TRAVEL_MAX_GAP_HOURS * 3600))
+                 s.gap_seconds <= TRAVEL_MAX_MINUTES * 60)
     return ctx.run(s).to_pandas()
 
 
@@ -299,8 +299,9 @@ def _known_places(ctx) -> dict[str, tuple[float, float]]:
     "impossible_travel",
     name="逻辑验证（短时间内异地两处结算）",
     description=(
-        "同一参保人近12个月相邻两笔有效结算（门诊、住院、药店）发生在不同医保区划、时间相隔不超过7小时：机构位置取定点医药机构表的"
-        "经纬度；异地机构无坐标时取其区划所在省份省会，并扣除覆盖全省的半径，两地距离一律取下限。距离下限不少于800公里且折合时速"
+        "同一参保人近12个月相邻两笔有效结算（门诊、住院、药店）发生在不同医保区划、时间相隔不超过30分钟（手册“几分钟后”；间隔越长"
+        "越可能是补录或批量结算的时间）：机构位置取定点医药机构表的经纬度；异地机构无坐标时取其区划所在省份省会，区划即省会城市时"
+        "扣除100公里、否则扣除覆盖全省的半径，两地距离一律取下限。距离下限不少于1000公里（手册“相距几千公里”）且折合时速"
         "超过800公里/小时（快于民航门到门）即为不可能的行程。物理上不可能，不做统计检验；省份不明的机构无法定位，不判定。"
         "每名参保人一条发现，只给匿名编号与次数。"
     ),

@@ -1,0 +1,140 @@
+"""拉人头住院, 诱导住院, 床位大增而周转偏低, 转嫁负担 and 住院率 on a hand-built region.
+
+One secondary-level region (二级, hosp_lv 05) of peers with ~10 outpatient visits per discharge
+and 5% 自费, plus one institution per pattern and a small twin with the same ratio but too
+few cases to be named.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from liangjiadi.anomalies.detectors.ratios import detect_out_of_list_share
+from liangjiadi.anomalies.detectors.regional import detect_hospitalization_rate
+from liangjiadi.anomalies.detectors.volume import (detect_admission_surge, detect_beds_turnover,
+                                                   detect_outpatient_inpatient_ratio)
+
+from .volume_builder import VolumeRegion, by_inst, months
+
+PEERS = {"A1": 110, "A2": 120, "A3": 130, "A4": 115, "A5": 125}
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory):
+    r = VolumeRegion(tmp_path_factory.mktemp("volume"))
+    for code, ipt in PEERS.items():
+        r.hospital(code)
+        for year, g in (("2024", 1.0), ("2025", 1.04)):
+            r.volume(code, year, ipt=round(ipt * g), otp=round(ipt * g * (9 + int(code[1]) * 0.4)))
+    # 拉人头: twice the admissions of its outpatient volume, both years
+    r.hospital("LOW", name="城关区人民医院")
+    r.hospital("LOWSMALL", beds=20)
+    for year in ("2024", "2025"):
+        r.volume("LOW", year, ipt=240, otp=1200)
+        r.volume("LOWSMALL", year, ipt=40, otp=200)  # the same ratio, too few discharges
+    # 诱导住院: discharges 120 -> 330 without new beds; a small twin 20 -> 60
+    r.hospital("SURGE", name="漳泽仁和医院")
+    r.hospital("SURGESMALL", beds=20)
+    r.volume("SURGE", "2024", ipt=120, otp=1200)
+    r.volume("SURGE", "2025", ipt=330, otp=1200)
+    r.volume("SURGESMALL", "2024", ipt=20, otp=200)
+    r.volume("SURGESMALL", "2025", ipt=60, otp=200)
+    # 床位: 100 -> 200 beds from 2025-01, discharges unchanged
+    r.hospital("BEDS", beds_from={"2025-01": 200}, name="西街区人民医院")
+    for year in ("2024", "2025"):
+        r.volume("BEDS", year, ipt=120, otp=1200)
+    # 转嫁负担: 25% 自费 (public general) and a small twin; a private specialist at 8% is normal
+    r.hospital("OOL", name="南岭综合医院")
+    r.hospital("OOLSMALL")
+    r.hospital("PRIV", kind="专科", ownership="民营", name="和康眼科医院")
+    for year in ("2024", "2025"):
+        r.volume("OOL", year, ipt=120, otp=1200, ownpay_share=0.25)
+        r.volume("OOLSMALL", year, ipt=20, otp=150, ownpay_share=0.25)
+        r.volume("PRIV", year, ipt=120, otp=1200, ownpay_share=0.08)
+    r.write()
+    return r
+
+
+def test_outpatient_inpatient_ratio_names_the_low_ratio_institution(region):
+    found = by_inst(region.detect(detect_outpatient_inpatient_ratio))
+    assert set(found) == {"LOW"}, found  # not the small twin, not SURGE (only this year low)
+    f = found["LOW"][0]
+    ev = f.evidence
+    assert ev["value"] == pytest.approx(5.0)
+    assert 9.5 < ev["peer_median"] < 11
+    assert ev["cases"] == 240 and ev["outpatient_visits"] == 1200
+    assert ev["percentile"] < 0.2 and ev["statistic"] >= 3.5 and ev["p_value"] < 1e-3  # SURGE is lower this year
+    assert ev["discharges_per_bed"] == pytest.approx(2.4) and ev["turnover_z"] > 0
+    assert f.severity == "high" and f.subject == "institution"
+    assert "城关区人民医院" in f.message and "拉人头" in f.message and "5.0:1" in f.message
+
+
+def test_admission_surge_names_the_growth_without_beds(region):
+    found = by_inst(region.detect(detect_admission_surge))
+    assert set(found) == {"SURGE"}, found  # SURGESMALL tripled too, but on 60 discharges
+    ev = found["SURGE"][0].evidence
+    assert ev["value"] == pytest.approx(1.75)
+    assert ev["cases"] == 330 and ev["base_cases"] == 120
+    assert ev["peer_median"] == pytest.approx(0.04, abs=0.02)
+    assert ev["beds"] == ev["beds_last_year"] == 100
+    assert ev["p_value"] < 1e-6 and ev["statistic"] >= 3.5
+    assert "同比增长175.0%" in found["SURGE"][0].message and "床位数未增加" in found["SURGE"][0].message
+
+
+def test_admission_surge_with_matching_new_beds_is_not_named(tmp_path):
+    r = VolumeRegion(tmp_path)
+    for code, ipt in PEERS.items():
+        r.hospital(code)
+        r.volume(code, "2024", ipt=ipt, otp=10 * ipt)
+        r.volume(code, "2025", ipt=ipt, otp=10 * ipt)
+    r.hospital("GROWN", beds_from={"2025-01": 300})  # tripled its beds: growth follows capacity
+    r.volume("GROWN", "2024", ipt=120, otp=1200)
+    r.volume("GROWN", "2025", ipt=330, otp=1200)
+    r.write()
+    assert r.detect(detect_admission_surge) == []
+
+
+def test_beds_turnover_names_the_unused_new_beds(region):
+    found = by_inst(region.detect(detect_beds_turnover))
+    assert set(found) == {"BEDS"}, found
+    f = found["BEDS"][0]
+    ev = f.evidence
+    assert ev["beds"] == 200 and ev["beds_last_year"] == 100 and ev["bed_growth"] == 1.0
+    assert ev["value"] == pytest.approx(0.6) and ev["base_value"] == pytest.approx(1.2)
+    assert ev["cases"] == 120 and ev["p_value"] < 1e-6 and ev["statistic"] <= -1.5
+    assert "由100张增至200张" in f.message
+
+
+def test_out_of_list_share_names_the_high_share_not_the_small_or_the_private_specialist(region):
+    found = by_inst(region.detect(detect_out_of_list_share))
+    assert set(found) == {"OOL"}, found
+    ev = found["OOL"][0].evidence
+    assert ev["value"] == pytest.approx(0.25)
+    assert ev["peer_median"] == pytest.approx(0.05)
+    assert ev["cases"] == 1320 and ev["percentile"] == 1.0 and ev["statistic"] >= 3.5
+    assert found["OOL"][0].severity == "high"
+    assert "25.0%" in found["OOL"][0].message and "转嫁负担" in found["OOL"][0].message
+
+
+def test_hospitalization_rate_compares_the_region_with_its_last_year(tmp_path):
+    r = VolumeRegion(tmp_path)
+    r.hospital("H1")
+    r.volume("H1", "2024", ipt=1100, otp=0)
+    r.volume("H1", "2025", ipt=1400, otp=0)
+    r.insured(5000, months("2024") + months("2025"))
+    r.write()
+    (f,) = r.detect(detect_hospitalization_rate)
+    assert f.subject == "region" and f.fixmedins_code is None
+    assert f.evidence["value"] == pytest.approx(0.28) and f.evidence["base_value"] == pytest.approx(0.22)
+    assert f.evidence["cases"] == 1400 and f.evidence["p_value"] < 1e-6
+    assert f.severity == "high" and "28.0%" in f.message
+
+
+def test_hospitalization_rate_ordinary_growth_is_not_named(tmp_path):
+    r = VolumeRegion(tmp_path)
+    r.hospital("H1")
+    r.volume("H1", "2024", ipt=1100, otp=0)
+    r.volume("H1", "2025", ipt=1150, otp=0)
+    r.insured(5000, months("2024") + months("2025"))
+    r.write()
+    assert r.detect(detect_hospitalization_rate) == []
