@@ -48,6 +48,7 @@ def test_track_from_stored_results(tmp_path):
     out = track(settings, "2025-06", months=2, tracked=[TrackedIndicator("29", lower=0.9)], compute_missing=False)
     assert out[0].name == "医保结算清单质控通过率" and out[0].latest_out_of_band
     assert to_arrow(out[0].flags).num_rows == 1
+    assert to_arrow(out).num_rows == 1 and out[0].points[-1].value == pytest.approx(0.8)
 
 
 def test_compare_and_deviation_from_mean():

@@ -49,16 +49,22 @@ class TrackFlag(Model):
 
 
 @dataclass(frozen=True)
+class TrackPoint(Model):
+    period: str
+    value: float | None
+
+
+@dataclass(frozen=True)
 class TrackedSeries(Model):
     indicator_id: str
     name: str
     spec: TrackedIndicator
-    points: list[tuple[str, float | None]] = field(default_factory=list)
+    points: list[TrackPoint] = field(default_factory=list)
     flags: list[TrackFlag] = field(default_factory=list)
 
     @property
     def latest_out_of_band(self) -> bool:
-        return bool(self.flags) and bool(self.points) and self.flags[-1].period == self.points[-1][0]
+        return bool(self.flags) and bool(self.points) and self.flags[-1].period == self.points[-1].period
 
 
 def _fmt(v: float) -> str:
@@ -84,7 +90,7 @@ def track_series(spec: TrackedIndicator, points: Sequence[tuple[str, object]], n
             flags.append(TrackFlag(p, v, "below", lo, f"{label} {_fmt(v)} 低于区间下限 {_fmt(lo)}"))
         elif hi is not None and v > hi:
             flags.append(TrackFlag(p, v, "above", hi, f"{label} {_fmt(v)} 高于区间上限 {_fmt(hi)}"))
-    return TrackedSeries(spec.indicator_id, name, spec, pts, flags)
+    return TrackedSeries(spec.indicator_id, name, spec, [TrackPoint(p, v) for p, v in pts], flags)
 
 
 def track(settings: Settings, period: str, months: int = 12, *, tracked: Sequence[TrackedIndicator] = DEFAULT_TRACKED,
