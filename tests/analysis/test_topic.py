@@ -132,3 +132,13 @@ def test_helpers_and_errors(region):
         topic_analysis(region, hb.P, adrg="ZZ9", record=False)
     with pytest.raises(AnalysisError):
         topic_analysis(region, hb.P, adrg="EJ1", category="J98", record=False)
+
+
+def test_dip_region_defaults_to_a_diagnosis_category(tmp_path):
+    from liangjiadi.lake import write_rows
+
+    settings = hb.build(tmp_path)
+    _, lists = hb.settlements_and_lists()
+    write_rows(tmp_path, "setl_list", [dict(r, grp_type="DIP") for r in lists], hb.R)
+    t = topic_analysis(settings, hb.P, min_cases=3, record=False)
+    assert t.kind == "category" and t.code == "J98"

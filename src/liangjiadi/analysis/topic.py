@@ -497,13 +497,23 @@ def suggest_topics(settings: Settings, period: str, *, kind: str = "adrg", n: in
     return picked
 
 
+def payment_scheme_kind(engine, region: str, months: Sequence[str]) -> str:
+    """adrg for a DRG region, category for a DIP region (the grp_type most settlement lists carry)."""
+    t = engine.table("setl_list")
+    t = t.filter(t.admdvs == region, t.period.isin(list(months)))
+    counts = {r["grp_type"]: int(r["n"]) for r in
+              engine.to_pyarrow(t.group_by("grp_type").aggregate(n=t.count())).to_pylist()}
+    return "category" if counts.get("DIP", 0) > counts.get("DRG", 0) else "adrg"
+
+
 # ---- the entry point -------------------------------------------------------------------------------------
 
 
 def topic_analysis(settings: Settings, period: str, *, adrg: str | None = None, category: str | None = None,
                    months: Sequence[str] | None = None, min_cases: int = MIN_CASES, record: bool = True,
                    engine=None) -> TopicAnalysis:
-    """专题分析 of one ADRG or one diagnosis category (default: the best suggested ADRG)."""
+    """专题分析 of one ADRG or one diagnosis category. Without either, the best suggested topic of
+    the region's payment scheme: an ADRG where most settlement lists are DRG, else a category (DIP)."""
     from ..indicators.context import validate_period
 
     validate_period(period)
@@ -517,10 +527,11 @@ def topic_analysis(settings: Settings, period: str, *, adrg: str | None = None, 
         if adrg or category:
             kind, code = ("adrg", adrg.strip().upper()[:3]) if adrg else ("category", normalise_diag(category)[:3])
         else:
-            picks = suggest_topics(settings, period, kind="adrg", n=1, months=months, engine=eng)
+            kind = payment_scheme_kind(eng, region, months)
+            picks = suggest_topics(settings, period, kind=kind, n=1, months=months, engine=eng)
             if not picks:
                 raise AnalysisError(f"{period} 没有可分析的入组病例", "先导入结算清单，或用 --adrg / --category 指定专题")
-            kind, code = "adrg", picks[0].code
+            code = picks[0].code
             selection = "自动（" + "，".join(picks[0].reasons) + "）"
         cases = load_topic_cases(eng, settings, region, months, kind, code)
         last_year = load_topic_cases(eng, settings, region, reference, kind, code)
