@@ -25,6 +25,7 @@ class VolumeRegion:
         self.fixmedins: list[dict] = []
         self.setl: list[dict] = []
         self.psn: list[dict] = []
+        self.lists: list[dict] = []
         self._n = 0
 
     # ---- institutions ----------------------------------------------------------------------
@@ -69,6 +70,15 @@ class VolumeRegion:
                 self.settlement(inst, f"{end} 10:00:00", med_type=kind, begn=begn, end=end, medfee=fee,
                                 ownpay=round(fee * ownpay_share, 2))
 
+    def stay(self, inst: str, psn: str, begn: str, end: str, *, diag: str = "J18.900", grp: str = "ES35") -> str:
+        """One inpatient stay of person `psn`, settled on the discharge day, with its settlement list."""
+        sid = self.settlement(inst, f"{end} 16:00:00", med_type="21", psn=psn, begn=begn, end=end, medfee=5000.0,
+                              ownpay=250.0)
+        self.lists.append({"setl_id": sid, "fixmedins_code": inst, "upld_time": f"{end} 18:00:00",
+                           "qc_pass_flag": "1", "adm_time": f"{begn} 08:00:00", "dscg_time": f"{end} 09:00:00",
+                           "maindiag_code": diag, "grp_type": "DRG", "grp_code": grp, "grp_weight": 0.8})
+        return sid
+
     def insured(self, count: int, periods: list[str]) -> None:
         for p in periods:
             self.psn.append({"admdvs": R, "period": p, "insutype": "310", "psn_cnt": count})
@@ -80,6 +90,8 @@ class VolumeRegion:
         write_rows(self.workdir, "setl_d", self.setl, R)
         if self.psn:
             write_rows(self.workdir, "psn_count", self.psn, R)
+        if self.lists:
+            write_rows(self.workdir, "setl_list", self.lists, R)
 
     def settings(self) -> Settings:
         return Settings(workdir=self.workdir, region_admdvs=R)
