@@ -147,3 +147,27 @@ def test_structure_shift_names_the_drifting_institution_not_the_small_one(tmp_pa
     assert ev["with_cc_share"] > ev["with_cc_share_last_year"]
     assert ev["cases"] == ev["cases_last_year"] == 280
     assert "向高权重病组漂移" in found["A"][0].message
+
+
+def test_upcoding_diagnosis_without_an_unspecified_subcode_ranks_subcodes_by_regional_cost(tmp_path):
+    """K80 here has no .9 code: the high-value sub-codes are those dearer than the category's mean."""
+    r = Region(tmp_path)
+    for code in ("T1", "T2", "T3"):
+        r.institution(code, "02")
+    dear, cheap = {"K80.000": 20_000}, {"K80.200": 8_000, "K80.500": 9_000}
+
+    def k80(inst, year, n_dear, n_cheap):
+        r.add(inst, year, n_dear, "GZ15", diag="K80.000", cost=dear["K80.000"])
+        r.add(inst, year, n_cheap // 2, "GZ15", diag="K80.200", cost=cheap["K80.200"])
+        r.add(inst, year, n_cheap - n_cheap // 2, "GZ15", diag="K80.500", cost=cheap["K80.500"])
+
+    k80("T1", LAST_YEAR, 40, 160)
+    k80("T1", THIS_YEAR, 110, 90)
+    for peer in ("T2", "T3"):
+        k80(peer, LAST_YEAR, 40, 160)
+        k80(peer, THIS_YEAR, 40, 160)
+    found = by_inst(r.run(upcoding_diagnosis))
+    assert set(found) == {"T1"}
+    ev = found["T1"][0].evidence
+    assert ev["own_last_year"] == pytest.approx(0.2) and ev["own"] == pytest.approx(0.55)
+    assert ev["unspecified_share"] is None and list(ev["rising_subcodes"]) == ["K80.0"]
