@@ -2,8 +2,10 @@
 concentrated in a few institutions). Handbook §六(三)(4) and seeds/004 §10-11.
 
 Both compare the institution's share in the current 12-month window with the pooled share of
-its peers (same level; 专科 and 妇幼 only with their own kind, whose case mix differs by
-design; a 专科 hospital only with specialists of the same main MDC), one-sided two-proportion z test, Benjamini-Hochberg across the institutions tested.
+its peers (same level; 妇幼 only with 妇幼 and a 专科 hospital only with specialists of the
+same main MDC, whose case mix differs by design): one-sided two-proportion z test,
+Benjamini-Hochberg across the institutions tested. 低标入院 also compares an institution with
+its own last year (a specialist without peers can still be judged by its jump).
 """
 
 from __future__ import annotations
