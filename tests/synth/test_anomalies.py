@@ -275,3 +275,15 @@ def test_no_anomalies_keeps_the_base_data(region, control, lists):
         return [line for line in text if ",P" + reg.cfg.region in line]
 
     assert pharmacy_lines(region) == pharmacy_lines(control) and pharmacy_lines(region)
+    # base settlements of a hospital no pattern or fault touches are kept as they are
+    touched = {a["fixmedins_code"] for a in region.gt["anomalies"]} | {f["fixmedins_code"] for f in region.gt["faults"]}
+    hospitals = [c for c, r in ((r["fixmedins_code"], r) for r in region.read("fixmedins").to_pylist())
+                 if r["fixmedins_type"] == "1" and c not in touched]
+
+    def lines_of(reg, code):
+        text = (reg.path / f"setl_d_{period}.csv").read_text(encoding="utf-8").splitlines()
+        return {line for line in text if f",{code}," in line}
+
+    for code in hospitals[:3]:
+        ctrl = lines_of(control, code)
+        assert ctrl and ctrl <= lines_of(region, code)

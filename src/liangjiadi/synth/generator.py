@@ -16,7 +16,7 @@ from .anomalies import PATTERNS, TAG, AnomalyPlan
 from .catalogue import Catalogue
 from .config import SynthConfig
 from .faults import ROW_FAULTS, FaultPlan, plan_faults
-from .frames import concat
+from .frames import concat, take
 from .fund import budget_rows, clearing, fund_report
 from .ground_truth import build_ground_truth
 from .institutions import build_foreign, build_institutions
@@ -188,6 +188,7 @@ class Generator:
             # inpatient (local institutions), anomalies, then 异地 cases
             irng = _rng(cfg, 100 + mi, 2)
             inst = np.repeat(np.arange(w.insts.n), ipt_counts)
+            n_base = len(inst)
             f = inpatient_skeleton(w, month, irng, inst)
             extras = []
             arng = self.plan.rng
@@ -208,8 +209,11 @@ class Generator:
             complete_inpatient(w, month, ef, erng)
             of, medfee, own = outpatient_frame(w, month, erng, elsewhere_institutions(w, erng, n_else_otp), elsewhere=True)
             of = finish_outpatient(w, of, medfee, own, True)
-            block = add_refunds_and_invalid(concat([f, ef, of]), erng, month)
-            self._emit(month, concat([block] + person_frames))
+            # injected cases go after the base rows, so base rows keep their setl_id and draws
+            n_all = len(f["kind"])
+            base, extra = take(f, np.arange(n_base)), take(f, np.arange(n_base, n_all))
+            block = add_refunds_and_invalid(concat([base, ef, of]), erng, month, protect_tagged=False)
+            self._emit(month, concat([block, extra] + person_frames))
             self._write_row_faults(month)
         finally:
             for wr in writers.values():

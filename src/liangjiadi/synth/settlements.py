@@ -130,8 +130,10 @@ def expected_counts(world: World, month: Month) -> dict[str, np.ndarray]:
     }
 
 
-def _times(rng, start, day, hour_lo, hour_hi):
-    secs = (hour_lo * 3600 + rng.random(len(day)) * (hour_hi - hour_lo) * 3600).astype(np.int64)
+def _times(rng, start, day, hour_lo, hour_hi, u=None):
+    """Datetimes on start + day between the given hours (u: pre-drawn uniforms, else drawn)."""
+    u = rng.random(len(day)) if u is None else u
+    secs = (hour_lo * 3600 + u * (hour_hi - hour_lo) * 3600).astype(np.int64)
     return (start + day.astype("timedelta64[D]")).astype("datetime64[s]") + secs.astype("timedelta64[s]")
 
 
@@ -194,13 +196,17 @@ def inpatient_skeleton(world: World, month: Month, rng: np.random.Generator, ins
     f["_uown"] = rng.random(n)
     f["_uamt"] = rng.random((n, 4))
     f["_uq"] = rng.random((n, 6))
+    # everything the completion needs is drawn here, per row: a case's values do not depend on
+    # how many other cases (e.g. injected ones) are completed with it
+    f["_utime"] = rng.random((n, 3))
+    f["_usp"] = rng.random((n, 3))
     f["_cost_mult"] = np.ones(n)
     f["_own_shift"] = np.zeros(n)
     f["_level"] = level
     return f
 
 
-def complete_inpatient(world: World, month: Month, f: dict[str, np.ndarray], rng: np.random.Generator) -> None:
+def complete_inpatient(world: World, month: Month, f: dict[str, np.ndarray], rng: np.random.Generator | None = None) -> None:
     """Derive group, diagnosis, dates, amounts and list fields from the (possibly edited) skeleton."""
     cat, insts = world.cat, world.insts
     n = len(f["kind"])
@@ -243,10 +249,12 @@ def complete_inpatient(world: World, month: Month, f: dict[str, np.ndarray], rng
     end = setl_date - f["_delay"].astype("timedelta64[D]")
     begn = end - los.astype("timedelta64[D]")
     f["begn"], f["end"] = begn, end
-    f["adm"] = _times(rng, begn, np.zeros(n, dtype=np.int64), 7, 11)
-    f["dscg"] = _times(rng, end, np.zeros(n, dtype=np.int64), np.where(los == 0, 13, 8), np.where(los == 0, 15, 11))
+    zero = np.zeros(n, dtype=np.int64)
+    ut = f["_utime"]
+    f["adm"] = _times(None, begn, zero, 7, 11, ut[:, 0])
+    f["dscg"] = _times(None, end, zero, np.where(los == 0, 13, 8), np.where(los == 0, 15, 11), ut[:, 1])
     same_day = f["_delay"] == 0
-    f["setl"] = _times(rng, setl_date, np.zeros(n, dtype=np.int64), np.where(same_day, 16, 8), np.where(same_day, 19, 18))
+    f["setl"] = _times(None, setl_date, zero, np.where(same_day, 16, 8), np.where(same_day, 19, 18), ut[:, 2])
     # amounts
     weight = np.where(group >= 0, cat.group_weight[np.maximum(group, 0)], cat.weight5[adrg])
     cost_rw = np.where(local, COST_PER_RW[level], COST_PER_RW_ELSEWHERE)
@@ -269,7 +277,7 @@ def complete_inpatient(world: World, month: Month, f: dict[str, np.ndarray], rng
     psych = cat.mdc[adrg] == "T"
     high = ratio > 2.0
     low = ratio < 0.4
-    u_sp = rng.random((n, 3))
+    u_sp = f["_usp"]
     applies = drg_inst & ~psych & (f["group"] >= 0) & (ratio > 1.8) & (u_sp[:, 0] < 0.6)
     result = np.where(u_sp[:, 1] < 0.76, 1, np.where(u_sp[:, 1] < 0.95, 0, 2))
     f["special"] = np.where(applies, result, -1).astype(np.int8)
