@@ -22,9 +22,9 @@ MIN_CURRENT_MONTHS = 6  # below half a year of data in the window nothing is jud
 # ---- 拉人头住院: 门诊住院人次比 ------------------------------------------------------------
 
 OIR_MIN_DISCHARGES = 100  # discharges in the 12 months
-OIR_COMPOSITE = 3.5  # combined robust z (one-sided p ≈ 2e-4 per institution)
-OIR_RATIO_Z = -2.0  # the ratio itself must be clearly low, not only the bed turnover high
-OIR_MAX_SHARE_OF_MEDIAN = 0.7  # ... and at least 30% below the peer median
+OIR_COMPOSITE = 3.0  # combined robust z (one-sided p ≈ 1.3e-3 per institution, and BH across them)
+OIR_RATIO_Z = -1.0  # the ratio itself must be in the low tail, not only the bed turnover high
+OIR_MAX_SHARE_OF_MEDIAN = 0.75  # ... and at least 25% below the peer median
 OIR_BASE_COMPOSITE = 2.0  # the year before must already be low: a sudden drop is admission_surge
 OIR_ALPHA = 0.05
 LOG_SPREAD_FLOOR = 0.10  # institutions differ by at least ~10% in these ratios in practice
@@ -68,8 +68,8 @@ def _oir_table(hosp, totals, months: int) -> dict[str, dict]:
     name="拉人头住院（门诊住院人次比偏低）",
     description=(
         "近12个月各医疗机构门诊人次/出院人次（每多少个门诊人次收治1人住院，越大越好）与同级别机构比较（取对数后的稳健z，"
-        "不含本机构）；以床均出院人次（高于同级为异常）佐证，两个z按Stouffer法合并。同时满足：人次比的稳健z ≤ −2、"
-        "人次比 ≤ 同级中位数的70%、合并z ≥ 3.5，且经Benjamini-Hochberg校正（α=0.05）后仍显著；"
+        "不含本机构）；以床均出院人次（高于同级为异常）佐证，两个z按Stouffer法合并。同时满足：人次比的稳健z ≤ −1、"
+        "人次比 ≤ 同级中位数的75%、合并z ≥ 3，且经Benjamini-Hochberg校正（α=0.05）后仍显著；"
         "有上年同期数据时，上年合并z也须 ≥ 2（持续偏低；当年骤降另由“诱导住院”检测）。"
     ),
     min_cases=OIR_MIN_DISCHARGES,
