@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
-import pytest
 from typer.testing import CliRunner
 
 from liangjiadi.schema import TABLES

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .institutions import FOREIGN_CITIES, OTP_PER_IPT
-from .settlements import (KIND_OTP, Month, World, complete_inpatient, inpatient_skeleton,
-                          outpatient_frame, finish_outpatient)
+from .settlements import (Month, World, complete_inpatient, finish_outpatient, inpatient_skeleton,
+                          outpatient_frame)
 from .catalogue import I63_BASE_SHARES, I63_TARGET_SHARES
 
 PATTERNS = (

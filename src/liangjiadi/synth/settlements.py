@@ -117,10 +117,6 @@ def severity_map(cat: Catalogue) -> np.ndarray:
     return out
 
 
-def _counts(rng: np.random.Generator, expected: np.ndarray) -> np.ndarray:
-    return rng.poisson(np.maximum(expected, 0)).astype(np.int64)
-
-
 def expected_counts(world: World, month: Month) -> dict[str, np.ndarray]:
     insts = world.insts
     return {
