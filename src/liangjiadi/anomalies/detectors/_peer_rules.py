@@ -100,3 +100,22 @@ def share_below(percentile: float) -> str:
 def signed_pct(x: float, digits: int = 1) -> str:
     """0.389 -> '+38.9%', -0.2 -> '-20.0%'."""
     return f"{x * 100:+.{digits}f}%"
+
+
+MIN_SAME_KIND = 5  # a level's institutions of one kind (综合/中医/专科/妇幼) form their own peer set from 5 up
+
+
+def peer_sets(members: dict[str, tuple[str, str]]) -> dict[str, tuple[list[str], bool]]:
+    """code -> (peer codes, same kind only?) for members {code: (level_group, kind)}.
+
+    Where the level has at least MIN_SAME_KIND other institutions of the same kind they are the
+    peers (a 专科 or 中医 hospital works differently); otherwise the whole level is."""
+    out: dict[str, tuple[list[str], bool]] = {}
+    for code, (level, kind) in members.items():
+        same_level = [c for c, (lv, _) in members.items() if c != code and lv == level]
+        same_kind = [c for c in same_level if members[c][1] == kind]
+        if kind and len(same_kind) >= MIN_SAME_KIND and len(same_kind) < len(same_level):
+            out[code] = (same_kind, True)
+        else:
+            out[code] = (same_level, False)
+    return out

@@ -18,7 +18,7 @@ import pandas as pd
 from ..model import Finding
 from ..registry import detector
 from ._inputs import hospitals_as_of, memo, windows
-from ._peer_rules import (MIN_PEERS, bh_adjusted, bh_keep, binomial_upper_p, pct, peer_position,
+from ._peer_rules import (MIN_PEERS, bh_adjusted, bh_keep, binomial_upper_p, pct, peer_position, peer_sets,
                           poisson_upper_p, rounded)
 from ._places import haversine_km, locate, province_name
 
@@ -87,7 +87,7 @@ def readmissions(cases: pd.DataFrame) -> pd.DataFrame:
         "发现中只有人次与比率，不含任何人员编号。"
     ),
     min_cases=READMIT_MIN_COUNT,
-    peers="同级别（三级/二级/一级及以下）近12个月出院人次不少于100的其他医疗机构，至少4家",
+    peers="同级别（三级/二级/一级及以下）近12个月出院人次不少于100的其他医疗机构，至少4家；同级同类（综合/中医/专科/妇幼）不少于5家时只比同类",
     compares=("peers",),
     severity_rule="再入院率 ≥ 同级4倍或疑似分解住院过半为高；≥ 3倍为中；其余为低",
 )
@@ -104,16 +104,18 @@ def detect_readmission_15d(ctx) -> list[Finding]:
     hosp = hospitals_as_of(ctx, ctx.period)
     by = by[by.index.isin(hosp.index) & (by.n >= READMIT_MIN_DISCHARGES)]
     level = {c: hosp.level_group[c] for c in by.index}
+    peer_codes = peer_sets({c: (level[c], hosp.kind[c]) for c in by.index})
     rate = (by.x / by.n).to_dict()
     tested: dict[str, dict] = {}
     for code in by.index:
-        peers = [c for c in by.index if c != code and level[c] == level[code]]
+        peers, same_kind = peer_codes[code]
         if len(peers) < MIN_PEERS:
             continue
         pn, px = int(by.n[peers].sum()), int(by.x[peers].sum())
         pooled = max(px, 0.5) / pn  # half a case when peers had none, so the ratio stays finite
         pos = peer_position(rate[code], [rate[c] for c in peers], 0.25 * pooled)
-        tested[code] = {"pooled": pooled, "pos": pos, "p": binomial_upper_p(int(by.x[code]), int(by.n[code]), pooled)}
+        tested[code] = {"pooled": pooled, "pos": pos, "same_kind": same_kind,
+                        "p": binomial_upper_p(int(by.x[code]), int(by.n[code]), pooled)}
     p = {c: t["p"] for c, t in tested.items()}
     keep, q = bh_keep(p, READMIT_ALPHA), bh_adjusted(p)
     out = []
@@ -124,8 +126,9 @@ def detect_readmission_15d(ctx) -> list[Finding]:
             continue
         split = int(by.split[code])
         sev = "high" if times >= 4 or split * 2 > x else "medium" if times >= 3 else "low"
+        peer_word = f"同级{hosp.kind[code]}类" if t["same_kind"] else "同级"
         msg = (f"{hosp.loc[code, 'name']}（{level[code]}）近12个月出院{n}人次中有{x}人次在出院后15天内再入院"
-               f"（{pct(rate[code])}，同级{pct(t['pooled'])}，为其{times:.1f}倍），其中同院再入院{int(by.same[code])}人次、"
+               f"（{pct(rate[code])}，{peer_word}{pct(t['pooled'])}，为其{times:.1f}倍），其中同院再入院{int(by.same[code])}人次、"
                f"同院同类诊断（疑似分解住院）{split}人次，需核查是否存在分解住院。")
         ev = {
             "value": rounded(rate[code]), "peer_median": rounded(t["pos"].median), "peer_rate": rounded(t["pooled"]),

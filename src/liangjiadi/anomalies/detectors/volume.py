@@ -15,7 +15,7 @@ from ..model import Finding
 from ..registry import detector
 from ._inputs import hospitals_as_of, window_totals, windows
 from ._peer_rules import (bh_adjusted, bh_keep, binomial_upper_p, leave_one_out, normal_upper_p, pct,
-                          peer_position, poisson_upper_p, rounded, share_below, signed_pct)
+                          peer_position, peer_sets, poisson_upper_p, rounded, share_below, signed_pct)
 
 MIN_CURRENT_MONTHS = 6  # below half a year of data in the window nothing is judged
 
@@ -31,7 +31,7 @@ LOG_SPREAD_FLOOR = 0.10  # institutions differ by at least ~10% in these ratios 
 
 
 def _oir_table(hosp, totals, months: int) -> dict[str, dict]:
-    """Per eligible institution: 门诊住院人次比, 床均年出院人次, and robust z within the level."""
+    """Per eligible institution: 门诊住院人次比, 床均年出院人次, and robust z among its peers."""
     rows: dict[str, dict] = {}
     for code, h in hosp.iterrows():
         if code not in totals.index:
@@ -40,17 +40,19 @@ def _oir_table(hosp, totals, months: int) -> dict[str, dict]:
         if t.ipt < OIR_MIN_DISCHARGES or t.otp <= 0:
             continue
         beds = h.beds if h.beds and h.beds > 0 else None
-        rows[code] = {"level": h.level_group, "ipt": int(t.ipt), "otp": int(t.otp), "ratio": t.otp / t.ipt,
-                      "turnover": (t.ipt / beds * 12 / months) if beds else None}
-    groups = {c: r["level"] for c, r in rows.items()}
+        rows[code] = {"level": h.level_group, "kind": h.kind, "ipt": int(t.ipt), "otp": int(t.otp),
+                      "ratio": t.otp / t.ipt, "turnover": (t.ipt / beds * 12 / months) if beds else None}
+    peers = peer_sets({c: (r["level"], r["kind"]) for c, r in rows.items()})
     log_ratio = {c: math.log(r["ratio"]) for c, r in rows.items()}
     log_turn = {c: math.log(r["turnover"]) for c, r in rows.items() if r["turnover"]}
     for code, r in rows.items():
-        pos = peer_position(log_ratio[code], leave_one_out(log_ratio, groups, code), LOG_SPREAD_FLOOR)
+        codes, r["same_kind"] = peers[code]
+        pos = peer_position(log_ratio[code], [log_ratio[c] for c in codes], LOG_SPREAD_FLOOR)
         r["ratio_pos"] = pos
         r["turn_pos"] = None
         if code in log_turn:
-            r["turn_pos"] = peer_position(log_turn[code], leave_one_out(log_turn, groups, code), LOG_SPREAD_FLOOR)
+            r["turn_pos"] = peer_position(log_turn[code], [log_turn[c] for c in codes if c in log_turn],
+                                          LOG_SPREAD_FLOOR)
         if pos is None:
             r["composite"] = None
             continue
@@ -73,7 +75,7 @@ def _oir_table(hosp, totals, months: int) -> dict[str, dict]:
         "有上年同期数据时，上年合并z也须 ≥ 2（持续偏低；当年骤降另由“诱导住院”检测）。"
     ),
     min_cases=OIR_MIN_DISCHARGES,
-    peers="同级别（三级/二级/一级及以下）近12个月出院人次不少于100的其他医疗机构，至少4家",
+    peers="同级别（三级/二级/一级及以下）近12个月出院人次不少于100的其他医疗机构，至少4家；同级同类（综合/中医/专科/妇幼）不少于5家时只比同类",
     compares=("peers", "last_year"),
     severity_rule="合并z ≥ 5 或人次比不到同级中位数一半为高；合并z ≥ 4为中；其余为低",
 )
@@ -108,8 +110,9 @@ def detect_outpatient_inpatient_ratio(ctx) -> list[Finding]:
         turn_txt = ""
         if tp is not None and tp.z > 0:
             turn_txt = f"，床均出院人次为同级中位数的{math.exp(tp.z * tp.spread):.1f}倍"
+        peer_word = f"同级{r['kind']}类" if r["same_kind"] else "同级"
         msg = (f"{name}（{r['level']}）近12个月门诊住院人次比为{r['ratio']:.1f}:1（每{r['ratio']:.1f}个门诊人次收治1人住院），"
-               f"同级中位数{peer_ratio:.1f}:1，低于同级{share_below(pos.percentile)}的机构{turn_txt}，"
+               f"{peer_word}中位数{peer_ratio:.1f}:1，低于{peer_word}{share_below(pos.percentile)}的机构{turn_txt}，"
                f"提示可能存在“拉人头”住院。")
         ev = {
             "value": rounded(r["ratio"]), "peer_median": rounded(peer_ratio), "percentile": rounded(pos.percentile),
