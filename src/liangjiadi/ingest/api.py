@@ -244,7 +244,7 @@ def _stage_file(spec: FileSpec, res: FileResult, target: Path, index: int, t, pr
         progress.done(key)
         return None
     except Exception as exc:  # noqa: BLE001 - a broken file must not stop the others
-        _reject(res, InputFileError(path, f"无法读取：{exc}", code="unreadable_file"))
+        _reject(res, InputFileError(path, f"无法读取：{_safe_reason(exc)}", code="unreadable_file"))
         progress.done(key)
         return None
     res.blank_rows = reader.blank_rows
@@ -294,6 +294,14 @@ def _write_stage(batches, target: Path, schema) -> None:
         worker.join()
     if failure:
         raise failure[0]
+
+
+def _safe_reason(exc: Exception) -> str:
+    """A parser's error text without the row it quotes (which may hold personal data)."""
+    text = str(exc)
+    if "parse error" in text.lower() or "row" in text.lower() and ":" in text:
+        return "解析失败（可能是引号不成对、分隔符或编码不一致）"
+    return text[:300]
 
 
 def _params(sql: str, pads: dict[str, bytes]) -> dict | None:
