@@ -1,11 +1,11 @@
 """ingest_paths: files in, validated lake partitions + quarantine + provenance out.
 
 Per table (in LOAD_ORDER, so fixmedins and setl_d land before the tables that refer to
-them): every file of the table is streamed into a DuckDB staging table as raw text, the whole
-table is validated in SQL at once (so duplicate keys are found across files and several files
-of one month are combined), good rows replace their (admdvs, period) lake partitions, bad
-rows go to quarantine CSV files. DuckDB works in a scratch database under the work directory
-with the configured memory limit, so a large month spills to disk instead of failing.
+them): every file of the table is streamed into a scratch Parquet file as raw text, the
+whole table is validated in DuckDB SQL at once (so duplicate keys are found across files and
+several files of one month are combined), good rows replace their (admdvs, period) lake
+partitions, bad rows go to quarantine CSV files. DuckDB works in a scratch database under the
+work directory with the configured memory limit, so a large month spills to disk.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from .. import lake
 from ..config import Settings, get_settings
-from ..errors import ConfigError, InputFileError, LjdError
+from ..errors import ConfigError, InputFileError, LakeError, LjdError
 from ..schema import LOAD_ORDER, TABLES
 from . import provenance
 from .detect import ADMDVS_RE, PERIOD_RE, FileSpec, describe, discover
@@ -112,10 +112,12 @@ def ingest_paths(paths, settings: Settings | None = None, table: str | None = No
                 continue
             try:
                 _load_table(con, tname, members, region, settings, pads, qdir, progress, scratch)
-            except LjdError as exc:
+            except Exception as exc:  # noqa: BLE001 - one table's failure must not stop the others
+                err = exc if isinstance(exc, LjdError) else LakeError(
+                    f"导入 {tname} 时出错：{_safe_reason(exc)}", "请保留导入报告并联系维护人员。")
                 for _, res in members:
                     if res.status == "pending":
-                        _reject(res, exc)
+                        _reject(res, err)
             if tname == "fixmedins" and region is None:
                 region = _infer_region(workdir)
                 source = "fixmedins" if region else None
@@ -310,7 +312,7 @@ def _params(sql: str, pads: dict[str, bytes]) -> dict | None:
 
 def _reject(res: FileResult, exc: LjdError) -> None:
     res.status = "rejected"
-    res.error_code = exc.code if exc.code in RULES else "unreadable_file"
+    res.error_code = exc.code
     res.error = exc.message + (f"（{exc.hint}）" if exc.hint else "")
     res.finished = provenance.now()
 
