@@ -138,3 +138,14 @@ def test_hospitalization_rate_ordinary_growth_is_not_named(tmp_path):
     r.insured(5000, months("2024") + months("2025"))
     r.write()
     assert r.detect(detect_hospitalization_rate) == []
+
+
+def test_the_eight_detectors_state_their_rules():
+    from liangjiadi.anomalies import all_detectors
+
+    mine = {"outpatient_inpatient_ratio", "out_of_list_share", "admission_surge", "hospitalization_rate",
+            "beds_turnover", "readmission_15d", "co_admission_cluster", "impossible_travel"}
+    found = {d.pattern: d for d in all_detectors() if d.pattern in mine}
+    assert set(found) == mine
+    for d in found.values():
+        assert d.min_cases >= 1 and d.name and d.description and d.peers and d.severity_rule

@@ -191,14 +191,15 @@ def _joint_episodes(adm: pd.DataFrame) -> int:
 
 def _chance_of_cluster(counts: list[int], joint: int, days: int) -> tuple[float, float]:
     """Expected number of ≥3-person joint admissions among these persons if each were admitted on
-    independent days (counts = their admissions at the institution), and P(X >= joint)."""
+    independent days (counts = their admissions at the institution), and P(X >= joint).
+
+    For three persons with a, b, c admissions: a · (w·b/D) · (w·c/D), w = the 3-day window; summed
+    over all triples = e3(counts) · (w/D)², e3 the elementary symmetric sum (Newton's identities)."""
+    c = np.asarray(counts, dtype=float)
+    p1, p2, p3 = c.sum(), (c ** 2).sum(), (c ** 3).sum()
+    e3 = (p1 ** 3 - 3 * p1 * p2 + 2 * p3) / 6
     width = 2 * CLUSTER_DAYS + 1
-    lam = 0.0
-    k = len(counts)
-    for i in range(k):
-        for j in range(i + 1, k):
-            for m in range(j + 1, k):
-                lam += counts[i] * (width * counts[j] / days) * (width * counts[m] / days)
+    lam = float(e3 * (width / days) ** 2)
     return lam, poisson_upper_p(joint, lam)
 
 
