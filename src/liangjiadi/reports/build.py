@@ -1,0 +1,425 @@
+"""Build the report models of one release from its frozen data (see source.py for the rule).
+
+Peer rankings use `analysis.ranking.rank_within_groups` on the frozen institution values,
+trends `analysis.trend.series_trend` on stored history, the fund outlook
+`analysis.forecast.forecast_flow` on the stored monthly flows; nothing is read from the engine.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import numpy as np
+
+from ..analysis.forecast import forecast_flow
+from ..analysis.ranking import DEFAULT_MIN_VOLUME, rank_within_groups
+from ..analysis.trend import build_points, series_trend
+from ..anomalies.registry import all_detectors
+from ..indicators.context import shift, span
+from . import narrative as N
+from .models import (
+    AnnualNotice, Distribution, Figure, FigureGroup, FindingItem, ForecastPoint, FundOutlookView, GroupStats,
+    InstitutionInfo, InstitutionPush, PatternCount, PeerPosition, QuarterlyReport, RankedRow, RegionMonthlyPush,
+    SeriesPoint, TimeSeries, TopicInstitutionRow, TopicReport, WorksheetSummary,
+)
+from .source import CHECK_STATUS_CN, ReleaseSource
+
+MONEY_IDS = ["1", "8", "15", "48", "49"]
+EFFECT_IDS = ["28", "29", "30", "31", "32", "CMI"]
+SERVICE_IDS = ["36", "37", "38", "39", "40", "41", "45"]
+GROUP_TITLES = {"money": "基金运行（钱）", "effect": "支付方式改革运行（效）", "service": "医疗服务情况"}
+FUND_IDS = ["1", "2", "5", "8", "9", "12", "15", "17", "20", "18", "21", "48", "49"]
+PAYMENT_IDS = ["28", "29", "30", "31", "32", "33", "34", "35", "CMI"]
+KEY_IDS = ["40", "45", "41m", "37"]  # handbook 附录3 “机构重点指标”: 门诊住院人次比, 医保外费用占比, 病例增幅, 次均费用
+ASCENDING_BETTER = {"40"}
+GROWTH_IDS = {"41", "41m"}  # rates of change: compared with the median in percentage points, only above  # a low 门诊住院人次比 is the warning sign: rank from the lowest
+NAMED_DEVIATION = 0.3  # 点名提示: at least 30% from the group median
+NAMED_PER_INDICATOR = 5
+SEVERITY_CN = {"high": "高", "medium": "中", "low": "低"}
+LEVEL_ORDER = ["三级", "二级", "一级及以下"]
+
+
+def pattern_names() -> dict[str, str]:
+    return {d.pattern: d.name for d in all_detectors()}
+
+
+# ---- figures -------------------------------------------------------------------------------------
+
+
+def figure(src: ReleaseSource, indicator_id: str, code: str | None = None, *, with_history: bool = True) -> Figure:
+    meta = src.indicator(indicator_id)
+    kind, unit = N.value_kind(meta), N.unit_of(meta)
+    value = src.value(indicator_id, code)
+    previous = src.last_year(indicator_id) if with_history and code is None else None
+    change = None
+    if value is not None and previous is not None:
+        if kind == "percent":
+            change = value - previous
+        elif previous != 0:
+            change = value / previous - 1
+    return Figure(indicator_id=indicator_id, name=meta.name if meta else indicator_id, kind=kind, unit=unit,
+                  value=value, text=N.fmt_value(kind, value, unit), previous=previous, change=change,
+                  change_text=N.fmt_change(kind, change), note=src.note(indicator_id, code))
+
+
+def _clean_name(name: str) -> str:
+    return name.replace("（一）", "").replace("（二）", "").replace("其中：", "").lstrip("0123456789.")
+
+
+def figures(src: ReleaseSource, ids: list[str], **kw) -> list[Figure]:
+    out = []
+    for iid in ids:
+        if src.indicator(iid) is None or not src.publishable(iid) or src.value(iid) is None:
+            continue
+        f = figure(src, iid, **kw)
+        out.append(f.model_copy(update={"name": _clean_name(f.name)}))
+    return out
+
+
+def region_groups(src: ReleaseSource) -> list[FigureGroup]:
+    return [FigureGroup(key=k, title=GROUP_TITLES[k], figures=figures(src, ids))
+            for k, ids in (("money", MONEY_IDS), ("effect", EFFECT_IDS), ("service", SERVICE_IDS))]
+
+
+def time_series(src: ReleaseSource, key: str, indicator_id: str, months: int = 13, *, flow: bool = False) -> TimeSeries:
+    """The region's last `months` months of an indicator; `flow` turns a cumulative one into
+    monthly amounts (analysis.trend's month_flow)."""
+    meta = src.indicator(indicator_id)
+    values = src.history(indicator_id)
+    periods = span(shift(src.period, -(months - 1)), src.period)
+    if flow:
+        pts = build_points(values, periods, cumulative=True)
+        points = [SeriesPoint(period=p.period, value=p.month_flow) for p in pts]
+    else:
+        points = [SeriesPoint(period=p, value=values.get(p)) for p in periods]
+    trend = series_trend(indicator_id, {p.period: p.value for p in points}, periods)
+    name = _clean_name(meta.name) + ("（当月）" if flow else "") if meta else indicator_id
+    return TimeSeries(key=key, name=name, kind=N.value_kind(meta), points=points, direction=trend.direction)
+
+
+# ---- peers -------------------------------------------------------------------------------------
+
+
+def distribution(src: ReleaseSource, indicator_id: str, *, named: bool = False) -> Distribution | None:
+    meta = src.indicator(indicator_id)
+    values = src.institution_values(indicator_id)
+    values = {c: v for c, v in values.items() if c in set(src.hospitals)}
+    if meta is None or not values:
+        return None
+    kind, unit = N.value_kind(meta), N.unit_of(meta)
+    groups = {c: src.institution(c).level_group for c in values}
+    volumes = src.institution_values("39") or None
+    descending = indicator_id not in ASCENDING_BETTER
+    names = {c: src.institution(c).name for c in values}
+    stats, ranked = rank_within_groups(values, groups, volumes=volumes, descending=descending, names=names)
+    rows = [RankedRow(fixmedins_code=r.fixmedins_code, name=r.name or r.fixmedins_code, group=r.group, value=r.value,
+                      text=N.fmt_value(kind, r.value, unit), rank=r.rank, of=r.of, percentile=r.percentile,
+                      vs_median=r.vs_median, small_volume=r.small_volume) for r in ranked]
+    order = {g: i for i, g in enumerate(LEVEL_ORDER)}
+    group_stats = sorted((GroupStats(group=s.group, n=s.n, minimum=s.minimum, q1=s.q1, median=s.median, q3=s.q3,
+                                     maximum=s.maximum, mean=s.mean) for s in stats),
+                         key=lambda g: order.get(g.group, 9))
+    strip: dict[str, list[float]] = {}
+    for r in rows:
+        if r.value is not None and not r.small_volume:
+            strip.setdefault(r.group, []).append(r.value)
+    dist = Distribution(indicator_id=indicator_id, name=_clean_name(meta.name), kind=kind, unit=unit,
+                        descending=descending, groups=group_stats, rows=rows, strip=strip)
+    if named:
+        dist.named, dist.named_rule = _named(rows, group_stats, indicator_id)
+    return dist
+
+
+def _named(rows: list[RankedRow], stats: list[GroupStats], indicator_id: str) -> tuple[list[RankedRow], str]:
+    """点名提示: institutions far from their level group's median (handbook 附录3 三)."""
+    if indicator_id in GROWTH_IDS:  # a growth rate near 0 makes relative deviation meaningless
+        medians = {g.group: g.median for g in stats}
+        far = []
+        for r in rows:
+            med = medians.get(r.group)
+            if r.value is not None and med is not None and not r.small_volume and r.value - med >= NAMED_DEVIATION:
+                far.append(r.model_copy(update={"vs_median": r.value - med}))
+        far.sort(key=lambda r: -r.vs_median)
+        return far[:NAMED_PER_INDICATOR], (f"增幅高于同级中位数{NAMED_DEVIATION * 100:.0f}个百分点以上的机构，"
+                                           f"按差距取前{NAMED_PER_INDICATOR}家")
+    far = [r for r in rows if r.vs_median is not None and not r.small_volume and abs(r.vs_median) >= NAMED_DEVIATION]
+    far.sort(key=lambda r: -abs(r.vs_median))
+    return far[:NAMED_PER_INDICATOR], (f"偏离同级中位数{NAMED_DEVIATION * 100:.0f}%以上、出院人次不少于"
+                                       f"{DEFAULT_MIN_VOLUME:.0f}人次的机构，按偏离程度取前{NAMED_PER_INDICATOR}家")
+
+
+
+def position(src: ReleaseSource, dist: Distribution, code: str) -> PeerPosition | None:
+    row = next((r for r in dist.rows if r.fixmedins_code == code), None)
+    if row is None:
+        return None
+    stats = next((g for g in dist.groups if g.group == row.group), None)
+    fmt = lambda v: N.fmt_value(dist.kind, v, dist.unit)  # noqa: E731
+    region_value = src.value(dist.indicator_id)
+    return PeerPosition(
+        indicator_id=dist.indicator_id, name=dist.name, kind=dist.kind, unit=dist.unit, value=row.value, text=row.text,
+        group=row.group, rank=row.rank, of=row.of, percentile=row.percentile, small_volume=row.small_volume,
+        min_volume=DEFAULT_MIN_VOLUME, median=stats.median if stats else None, q1=stats.q1 if stats else None,
+        q3=stats.q3 if stats else None, median_text=fmt(stats.median if stats else None),
+        q1_text=fmt(stats.q1 if stats else None), q3_text=fmt(stats.q3 if stats else None),
+        region_value=region_value, region_text=fmt(region_value))
+
+
+def starred_ids(src: ReleaseSource) -> list[str]:
+    """Indicators published for every institution (the '*' mark: scope both/institution)."""
+    return [m.id for m in src.catalogue if m.per_institution and not m.is_heading and src.publishable(m.id)
+            and src.institution_values(m.id)]
+
+
+# ---- findings --------------------------------------------------------------------------------------
+
+
+def finding_items(src: ReleaseSource, code: str | None = None) -> list[FindingItem]:
+    """Findings (all, or about one institution). A message naming another institution is
+    replaced by a neutral sentence, so a push never carries another institution's details."""
+    names = pattern_names()
+    out = []
+    others = {c: src.institution(c).name for c in src.institutions}
+    for r in src.findings.to_pylist():
+        own = r.get("fixmedins_code")
+        if code is not None and own != code:
+            continue
+        message = r.get("message") or ""
+        foreign = [c for c, n in others.items() if c != own and (c in message or (n and len(n) > 2 and n in message))]
+        if foreign:
+            message = f"{names.get(r['pattern'], r['pattern'])}：存在需要核实的数据异常，详见本机构核查通知。"
+        inst = src.institution(own) if own else None
+        out.append(FindingItem(pattern=r["pattern"], pattern_name=names.get(r["pattern"], r["pattern"]),
+                               severity=r.get("severity") or "", severity_cn=SEVERITY_CN.get(r.get("severity"), "—"),
+                               period=r.get("period") or src.period, fixmedins_code=own,
+                               institution_name=inst.name if inst else None, message=message))
+    rank = {"high": 0, "medium": 1, "low": 2}
+    out.sort(key=lambda f: (rank.get(f.severity, 3), f.pattern, f.fixmedins_code or ""))
+    return out
+
+
+def pattern_counts(items: list[FindingItem]) -> list[PatternCount]:
+    counts = Counter((f.pattern, f.pattern_name) for f in items)
+    return [PatternCount(pattern=p, name=n, count=c) for (p, n), c in counts.most_common()]
+
+
+# ---- fund outlook --------------------------------------------------------------------------------
+
+
+def fund_outlook(src: ReleaseSource, horizon: int = 12) -> FundOutlookView:
+    """可支付月数 and a 12-month forecast of the region's fund, from stored monthly history:
+    income (1) and expense (8) are cumulative within the year, so their monthly flows come from
+    analysis.trend; the cumulative balance is 18 + 21 (职工统筹 + 居民)."""
+    view = FundOutlookView(period_label=src.meta.period_label, horizon=horizon)
+    periods = span(shift(src.period, -src.history_months), src.period)
+    income = build_points(src.history("1"), periods, cumulative=True)
+    expense = build_points(src.history("8"), periods, cumulative=True)
+    flows = [(i.period, i.month_flow, e.month_flow) for i, e in zip(income, expense)]
+    # the longest run of complete months ending at the release month
+    run: list[tuple[str, float, float]] = []
+    for p, inc, exp in reversed(flows):
+        if inc is None or exp is None:
+            break
+        run.insert(0, (p, inc, exp))
+    emp, res = src.value("18"), src.value("21")
+    balance = emp + res if emp is not None and res is not None else None
+    view.cumulative_balance = balance
+    hist18, hist21 = src.history("18"), src.history("21")
+    view.history = [SeriesPoint(period=p, value=(hist18[p] + hist21[p]) if hist18.get(p) is not None
+                                and hist21.get(p) is not None else None) for p in periods[-13:]]
+    if len(run) >= 3:
+        last12 = [e for _, _, e in run[-12:]]
+        view.avg_monthly_expense = float(np.mean(last12))
+        if balance is not None and view.avg_monthly_expense > 0:
+            view.months_payable = balance / view.avg_monthly_expense
+    if len(run) < 3 or balance is None:
+        view.method_note = "已存的月度基金数据不足 3 个月，暂不作预测。"
+        return view
+    fi = forecast_flow([i for _, i, _ in run], horizon)
+    fe = forecast_flow([e for _, _, e in run], horizon)
+    paths = fi.paths - fe.paths  # monthly balance paths
+    cumulative = balance + np.cumsum(paths, axis=1)
+    point = balance + np.cumsum(fi.point - fe.point)
+    lower, upper = np.percentile(cumulative, 5, axis=0), np.percentile(cumulative, 95, axis=0)
+    future = span(shift(src.period, 1), shift(src.period, horizon))
+    view.cumulative_path = [ForecastPoint(period=p, point=float(a), lower=float(lo), upper=float(hi))
+                            for p, a, lo, hi in zip(future, point, lower, upper)]
+    totals = paths.sum(axis=1)
+    view.horizon_balance = float((fi.point - fe.point).sum())
+    view.horizon_balance_lower = float(np.percentile(totals, 5))
+    view.horizon_balance_upper = float(np.percentile(totals, 95))
+    view.deficit_probability = float((cumulative < 0).any(axis=1).mean())
+    view.method_note = f"预测方法：{fi.note}；区间为模拟路径的第5至第95百分位（90%区间）。"
+    if view.months_payable is not None and view.months_payable < 6:
+        view.warnings.append(f"可支付月数{N.months(view.months_payable)}，低于6个月的警戒线。")
+    if view.horizon_balance < 0:
+        view.warnings.append(f"预计未来{horizon}个月收不抵支，收支差{N.money(view.horizon_balance)}。")
+    return view
+
+
+# ---- the documents --------------------------------------------------------------------------------
+
+
+def worksheet_summary(src: ReleaseSource) -> WorksheetSummary:
+    region_ids = {iid for (iid, code) in src._values if code is None and src.publishable(iid)}
+    inst_ids = {iid for (iid, code) in src._values if code is not None and src.publishable(iid)}
+    counts = Counter(CHECK_STATUS_CN.get(s, s) for s in src.check_report["status"].to_pylist()) \
+        if src.check_report.num_rows else Counter()
+    return WorksheetSummary(indicators_published=len(region_ids), institution_indicators=len(inst_ids),
+                            institutions=len(src.hospitals), check_counts=dict(counts))
+
+
+def monthly_push(src: ReleaseSource) -> RegionMonthlyPush:
+    src.preload_history(MONEY_IDS + EFFECT_IDS + SERVICE_IDS + ["18", "21"])
+    groups = region_groups(src)
+    items = finding_items(src)
+    by_pattern = pattern_counts(items)
+    trends = [time_series(src, "income", "1", flow=True), time_series(src, "expense", "8", flow=True),
+              time_series(src, "per_case", "37")]
+    dists = [d for d in (distribution(src, "37"), distribution(src, "45")) if d]
+    analysis = [N.figures_paragraph(f"{g.title}：", g.figures) for g in groups]
+    for t in trends:
+        if t.direction != "数据不足":
+            analysis.append(f"近13个月{t.name}走势{t.direction}。")
+    analysis.append(N.findings_sentence(len(items), by_pattern))
+    return RegionMonthlyPush(meta=src.meta, groups=groups, analysis=analysis, trends=trends, distributions=dists,
+                             worksheet=worksheet_summary(src), findings_total=len(items),
+                             findings_by_pattern=by_pattern)
+
+
+def institution_push(src: ReleaseSource, code: str, distributions: dict[str, Distribution] | None = None,
+                     groups: list[FigureGroup] | None = None) -> InstitutionPush:
+    inst = src.institution(code)
+    if distributions is None:
+        distributions = {i: d for i in starred_ids(src) if (d := distribution(src, i))}
+    positions = [p for d in distributions.values() if (p := position(src, d, code))]
+    findings = finding_items(src, code)
+    analysis = [N.position_sentence(p) for p in positions if p.indicator_id in ("37", "39", "40", "45", "29", "CMI")]
+    analysis.append(f"本期涉及本院的疑点线索{len(findings)}条。" if findings else "本期未发现涉及本院的疑点线索。")
+    return InstitutionPush(
+        meta=src.meta, institution=InstitutionInfo(code=code, name=inst.name, level_group=inst.level_group,
+                                                   level_name=inst.level_name),
+        region_groups=groups if groups is not None else region_groups(src), positions=positions,
+        findings=findings, analysis=analysis)
+
+
+def topic_highlights(src: ReleaseSource) -> list[str]:
+    """Topics analysed in this release's year (analysis.topic's record of analyses)."""
+    from pathlib import Path
+
+    from ..analysis.topic import topic_log
+
+    year = src.period[:4]
+    out = []
+    for rec in topic_log(Path(src.settings.workdir)):
+        d = rec.to_dict()
+        if str(d.get("period", "")).startswith(year) and d.get("period", "") <= src.period:
+            label = "ADRG" if d.get("kind") == "adrg" else "诊断类目"
+            out.append(f"{N.period_cn(d['period'])}已完成{label} {d.get('code')}"
+                       + (f"（{d['name']}）" if d.get("name") else "") + "专题分析。")
+    return out
+
+
+def quarterly_report(src: ReleaseSource) -> QuarterlyReport:
+    src.preload_history(FUND_IDS + PAYMENT_IDS)
+    fund = figures(src, FUND_IDS)
+    trends = [time_series(src, "income", "1", flow=True), time_series(src, "expense", "8", flow=True)]
+    outlook = fund_outlook(src)
+    fund_text = [N.figures_paragraph("基金收支：", [f for f in fund if f.indicator_id in ("1", "8", "15")]),
+                 N.outlook_sentence(outlook)] + outlook.warnings
+    pay = figures(src, PAYMENT_IDS)
+    pay_dists = [d for d in (distribution(src, "43"), distribution(src, "44"), distribution(src, "CMI")) if d]
+    highlights = topic_highlights(src)
+    pay_text = [N.figures_paragraph("病种付费运行：", pay)]
+    for d in pay_dists:
+        pay_text += [N.distribution_sentence(d, g) for g in d.groups if g.median is not None]
+    key = [d for i in KEY_IDS if (d := distribution(src, i, named=True))]
+    key_text = []
+    for d in key:
+        key_text += [N.distribution_sentence(d, g) for g in d.groups if g.median is not None]
+        for r in d.named:
+            gap = (f"高于同级中位数{r.vs_median * 100:.2f}个百分点" if d.indicator_id in GROWTH_IDS
+                   else f"{'高于' if r.vs_median > 0 else '低于'}同级中位数{abs(r.vs_median) * 100:.2f}%")
+            key_text.append(f"{r.name}（{r.group}）{d.name}{r.text}，{gap}，请重点关注。")
+    items = finding_items(src)
+    by_pattern = pattern_counts(items)
+    feedback = src.previous_feedback()
+    if feedback and feedback.items:
+        counts = "，".join(f"{k}{v}条" for k, v in feedback.counts().items())
+        feedback_text = [f"上期发布后共收到意见建议{len(feedback.items)}条，{counts}。"]
+    else:
+        feedback_text = ["上期发布后未收到书面意见建议。"]
+    return QuarterlyReport(
+        meta=src.meta, fund_figures=fund, fund_trends=trends, outlook=outlook, fund_text=fund_text,
+        payment_figures=pay, payment_distributions=pay_dists, topic_highlights=highlights, payment_text=pay_text,
+        key_distributions=key, key_text=key_text, findings=items, findings_by_pattern=by_pattern,
+        findings_text=[N.findings_sentence(len(items), by_pattern)], feedback=feedback, feedback_text=feedback_text)
+
+
+def annual_notice(src: ReleaseSource) -> AnnualNotice:
+    src.preload_history(FUND_IDS + PAYMENT_IDS + ["28", "29"])
+    fund = figures(src, ["1", "8", "15", "18", "21", "14"])
+    budget = figures(src, ["24", "25", "26", "27"], with_history=False)
+    listing = figures(src, ["28", "29"])
+    drg = figures(src, ["30", "31", "32", "CMI"])
+    special = figures(src, ["33", "34", "35"])
+    eff = [d for i in ("37", "40", "43", "44") if (d := distribution(src, i))]
+    settle = distribution(src, "11")
+    by_pattern = pattern_counts(finding_items(src))
+    text = {
+        "fund": [N.figures_paragraph("年度基金收支结余：", fund), N.figures_paragraph("预算（下一年度总额）：", budget)],
+        "listing": [N.figures_paragraph("结算清单：", listing)],
+        "drg": [N.figures_paragraph("DRG/DIP 入组与结算：", drg)],
+        "efficiency": [N.distribution_sentence(d, g) for d in eff for g in d.groups if g.median is not None],
+        "special": [N.figures_paragraph("特例单议：", special)],
+        "other": [N.findings_sentence(sum(p.count for p in by_pattern), by_pattern)],
+    }
+    return AnnualNotice(meta=src.meta, fund_figures=fund, budget_figures=budget, listing_figures=listing,
+                        drg_figures=drg, topic_highlights=topic_highlights(src), efficiency=eff, settlement=settle,
+                        special_cases=special, findings_by_pattern=by_pattern, text=text)
+
+
+def topic_report(src: ReleaseSource, analysis: dict) -> TopicReport:
+    """专题分析 from a TopicAnalysis (analysis.topic) as a dict: the aggregate output the topic
+    analysis produced, frozen with the release's files as topic_analysis.json."""
+    cur, last = analysis["current"], analysis["last_year"]
+    insts = {i["fixmedins_code"]: i for i in analysis.get("institutions", [])}
+
+    def row(code: str) -> TopicInstitutionRow:
+        i = insts[code]
+        return TopicInstitutionRow(fixmedins_code=code, name=i.get("name") or src.institution(code).name,
+                                   level_group=i["level_group"], cases=int(i["cases"]),
+                                   median_cost=i.get("median_cost"), rank=i.get("rank"),
+                                   percentile=i.get("percentile"), benchmark=i.get("benchmark"),
+                                   vs_benchmark=i.get("vs_benchmark"))
+
+    subgroups = [{"key": it["key"], "before_share": it.get("before_share"), "after_share": it.get("after_share"),
+                  "change_pp": it.get("change_pp")} for it in (analysis.get("subgroups") or {}).get("items", [])]
+    kind_cn = "ADRG" if analysis["kind"] == "adrg" else "诊断类目"
+    name = analysis.get("name") or analysis["code"]
+    months = analysis.get("months") or [src.period]
+    window = f"{N.period_cn(months[0])}至{N.period_cn(months[-1])}"
+    model = TopicReport(
+        meta=src.meta, topic_kind_cn=kind_cn, code=analysis["code"], name=name, window=window,
+        cases=int(cur["cases"]), cases_last_year=int(last["cases"]), total_cost=float(cur["total_cost"]),
+        per_case_cost=cur.get("per_case_cost"), median_case_cost=cur.get("median_case_cost"),
+        cases_yoy=analysis.get("cases_yoy"), per_case_cost_yoy=analysis.get("per_case_cost_yoy"),
+        subgroups=subgroups, benchmarks=[dict(b) for b in analysis.get("benchmarks", [])],
+        top10=[row(c) for c in analysis.get("top10", []) if c in insts],
+        bottom10=[row(c) for c in analysis.get("bottom10", []) if c in insts], notes=list(analysis.get("notes", [])))
+    text = (f"{window}，{kind_cn} {model.code}（{name}）结算{N.count(model.cases, '例')}，总费用{N.money(model.total_cost)}，"
+            f"次均费用{N.yuan(model.per_case_cost)}，资源消耗中位数{N.yuan(model.median_case_cost)}")
+    if model.cases_yoy is not None:
+        text += f"；病例数同比{N.fmt_change('count', model.cases_yoy)}"
+    if model.per_case_cost_yoy is not None:
+        text += f"，次均费用同比{N.fmt_change('amount', model.per_case_cost_yoy)}"
+    model.analysis = [text + "。"]
+    for b in model.benchmarks:
+        if b.get("value") is not None:
+            model.analysis.append(f"{b['level_group']}医疗机构标杆值{N.yuan(b['value'])}。")
+    return model
+
+
+def load_topic_analysis(path) -> dict:
+    return json.loads(open(path, encoding="utf-8").read())

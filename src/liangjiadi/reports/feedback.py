@@ -1,0 +1,79 @@
+"""上期意见采纳情况: feedback received on the previous release and what was done with it.
+
+There is no feedback store yet; the working group keeps one YAML file per period in the
+workdir, `<workdir>/feedback/<period>.yaml`, where <period> is the release period key the
+feedback is *about* (e.g. 2025-Q1). The quarterly report of 2025-Q2 reads 2025-Q1.yaml:
+
+    release: 140400-quarterly-2025-Q1-v1     # optional
+    items:
+      - source: 某医院（医疗机构代表）         # who raised it (an organisation, never a person's ID)
+        topic: 指标口径
+        content: 希望说明次均住院费用是否含异地就医
+        response: 已在报告附注中说明口径
+        status: adopted                      # adopted 已采纳 | partly 部分采纳 | explained 已解释说明 | pending 研究中
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError
+
+from ..errors import ConfigError
+
+STATUS_CN = {"adopted": "已采纳", "partly": "部分采纳", "explained": "已解释说明", "pending": "研究中"}
+
+
+class FeedbackItem(BaseModel):
+    source: str
+    topic: str = ""
+    content: str
+    response: str = ""
+    status: str = "pending"
+
+    @property
+    def status_cn(self) -> str:
+        return STATUS_CN.get(self.status, self.status)
+
+
+class Feedback(BaseModel):
+    period: str
+    release: str | None = None
+    items: list[FeedbackItem] = Field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for item in self.items:
+            out[item.status_cn] = out.get(item.status_cn, 0) + 1
+        return out
+
+
+def feedback_path(workdir: Path, period_key: str) -> Path:
+    return Path(workdir) / "feedback" / f"{period_key}.yaml"
+
+
+def load_feedback(workdir: Path, period_key: str) -> Feedback | None:
+    """The feedback file about `period_key`, or None when there is none."""
+    path = feedback_path(workdir, period_key)
+    if not path.exists():
+        return None
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return Feedback(period=period_key, release=data.get("release"), items=data.get("items") or [])
+    except (yaml.YAMLError, ValidationError, AttributeError) as exc:
+        raise ConfigError(f"意见反馈文件格式不正确：{path}（{exc.__class__.__name__}）",
+                          "格式见 docs/reports.md“上期意见采纳情况”") from None
+
+
+def previous_period_key(kind: str, period_key: str) -> str | None:
+    """The release period before this one of the same kind (2025-Q1 -> 2024-Q4)."""
+    if kind == "quarterly" and "-Q" in period_key:
+        year, q = int(period_key[:4]), int(period_key[-1])
+        return f"{year - 1}-Q4" if q == 1 else f"{year}-Q{q - 1}"
+    if kind == "monthly" and len(period_key) == 7:
+        year, month = int(period_key[:4]), int(period_key[5:])
+        return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
+    if kind == "annual" and period_key.isdigit():
+        return str(int(period_key) - 1)
+    return None

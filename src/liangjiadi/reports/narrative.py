@@ -1,0 +1,171 @@
+"""Chinese sentences from report-model values, and the formatting every report shares.
+
+Rule: a sentence only formats numbers that are fields of the report model (value, last
+year's value, change, rank, percentile ...). Nothing is computed here, so every number a
+reader sees can be traced back to the release's frozen results or to an analysis output
+stored in the model (tests/reports/test_narrative.py re-extracts each number and finds it).
+
+Formats (design.md "Language"): money in 元, with 万元/亿元 for totals; ratios as % with two
+decimals; changes of ratios in 个百分点; periods as 2025年3月.
+"""
+
+from __future__ import annotations
+
+from ..checks.catalogue import IndicatorMeta
+from .formats import display_for
+
+WAN = 10_000
+YI = 100_000_000
+
+
+def period_cn(period: str) -> str:
+    """2025-03 -> 2025年3月; other keys (2025-Q1, 2025) pass through their own label."""
+    if len(period) == 7 and period[4] == "-" and period[5:].isdigit():
+        return f"{period[:4]}年{int(period[5:])}月"
+    if "-Q" in period:
+        year, q = period.split("-Q")
+        return f"{year}年第{int(q[:1])}季度"
+    if len(period) == 4 and period.isdigit():
+        return f"{period}年度"
+    return period
+
+
+def money(value: float | None) -> str:
+    """A total in 元, shown in 亿元 from 1亿, 万元 from 1万, else 元 (two decimals)."""
+    if value is None:
+        return "—"
+    if abs(value) >= YI:
+        return f"{value / YI:,.2f}亿元"
+    if abs(value) >= WAN:
+        return f"{value / WAN:,.2f}万元"
+    return f"{value:,.2f}元"
+
+
+def yuan(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.2f}元"
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.2f}%"
+
+
+def count(value: float | None, unit: str = "") -> str:
+    return "—" if value is None else f"{int(round(value)):,}{unit}"
+
+
+def number(value: float | None, digits: int = 2, unit: str = "") -> str:
+    return "—" if value is None else f"{value:,.{digits}f}{unit}"
+
+
+def value_kind(meta: IndicatorMeta | None) -> str:
+    """amount_total | amount | percent | count | index | multiple | plain: how a value is printed."""
+    display = display_for(meta)
+    if display.kind == "amount":
+        return "amount_total" if display.scale > 1 else "amount"
+    if display.kind == "percent":
+        return "percent"
+    if display.kind == "count":
+        return "count"
+    if meta is not None and meta.unit == "index":
+        return "index"
+    if meta is not None and meta.unit == "ratio":
+        return "multiple"
+    return "plain"
+
+
+def unit_of(meta: IndicatorMeta | None) -> str:
+    display = display_for(meta)
+    return display.unit if display.kind == "count" or (meta and meta.unit.startswith("per_")) else ""
+
+
+def fmt_value(kind: str, value: float | None, unit: str = "") -> str:
+    """A value of a given kind as printed in every report."""
+    if value is None:
+        return "—"
+    if kind == "amount_total":
+        return money(value)
+    if kind == "amount":
+        return yuan(value)
+    if kind == "percent":
+        return pct(value)
+    if kind == "count":
+        return count(value, unit)
+    if kind == "index":
+        return number(value, 4)
+    return number(value, 2, unit)
+
+
+def fmt_change(kind: str, change: float | None) -> str:
+    """同比 change: percentage points for ratios, a growth rate otherwise."""
+    if change is None:
+        return "—"
+    if kind == "percent":
+        if round(change * 100, 2) == 0:
+            return "持平"
+        return f"{'上升' if change > 0 else '下降'}{abs(change) * 100:.2f}个百分点"
+    if round(change * 100, 2) == 0:
+        return "持平"
+    return f"{'增长' if change > 0 else '下降'}{abs(change) * 100:.2f}%"
+
+
+def months(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}个月"
+
+
+# ---- sentences -----------------------------------------------------------------------------------
+
+
+def figure_sentence(figure) -> str:
+    """<名称>为<值>，同比<变化>。 (the change only when last year's value is known)"""
+    text = f"{figure.name}{figure.text}"
+    if figure.change is not None:
+        text += f"，同比{fmt_change(figure.kind, figure.change)}"
+    return text
+
+
+def figures_paragraph(lead: str, figures) -> str:
+    shown = [figure_sentence(f) for f in figures if f.value is not None]
+    if not shown:
+        return f"{lead}本期无可公开数据。"
+    return f"{lead}" + "；".join(shown) + "。"
+
+
+def position_sentence(position) -> str:
+    """本院<指标><值>，在<同级组>合格机构中居第<名次>位（共<n>家），百分位<p>，同级中位数<中位数>。"""
+    if position.value is None:
+        return f"本院{position.name}本期无数据。"
+    text = f"本院{position.name}{position.text}"
+    if position.small_volume:
+        return text + f"（出院人次不足{position.min_volume:.0f}人次，属小样本，不参与排名），同级中位数{position.median_text}。"
+    if position.rank is not None:
+        text += f"，在{position.group}医疗机构中居第{position.rank}位（共{position.of}家）"
+    if position.percentile is not None:
+        text += f"，处于同级第{position.percentile:.2f}百分位"
+    return text + f"，同级中位数{position.median_text}。"
+
+
+def outlook_sentence(outlook) -> str:
+    parts = []
+    if outlook.cumulative_balance is not None:
+        parts.append(f"截至{outlook.period_label}，基金累计结余{money(outlook.cumulative_balance)}")
+    if outlook.months_payable is not None:
+        parts.append(f"按近12个月月均支出{money(outlook.avg_monthly_expense)}计，可支付{months(outlook.months_payable)}")
+    if outlook.horizon_balance is not None:
+        parts.append(f"预计未来{outlook.horizon}个月收支差{money(outlook.horizon_balance)}"
+                     f"（90%区间{money(outlook.horizon_balance_lower)}至{money(outlook.horizon_balance_upper)}）")
+    if outlook.deficit_probability is not None:
+        parts.append(f"累计结余转负的概率为{pct(outlook.deficit_probability)}")
+    return ("，".join(parts) + "。") if parts else "基金历史数据不足，暂不作预测。"
+
+
+def distribution_sentence(dist, group) -> str:
+    return (f"{group.group}医疗机构{dist.name}中位数{fmt_value(dist.kind, group.median, dist.unit)}，"
+            f"四分位区间{fmt_value(dist.kind, group.q1, dist.unit)}至{fmt_value(dist.kind, group.q3, dist.unit)}"
+            f"（{group.n}家）。")
+
+
+def findings_sentence(total: int, by_pattern) -> str:
+    if not total:
+        return "本期异常检测未发现需要提示的疑点线索。"
+    parts = "、".join(f"{p.name}{p.count}条" for p in by_pattern)
+    return f"本期异常检测共发现疑点线索{total}条，其中{parts}。疑点线索仅为数据提示，需经核实后方能定性。"

@@ -1,0 +1,171 @@
+"""Render every file of a release, and attach them to it while it is a draft.
+
+    result = render_release("140400-monthly-2025-03-v1", Path("out"), settings)
+
+monthly:   月推送 docx + html, 数据底稿 xlsx, 定向推送 docx + html for every institution
+quarterly: 季度分析报告 docx + html, 附表 xlsx, 数据底稿 xlsx, 定向推送 for every institution
+topic:     专题分析 docx + html (+ the topic analysis it was built from, as JSON)
+annual:    年度通报 docx + html, 附表 xlsx, 数据底稿 xlsx
+Per-institution pushes are spread over `workers` processes (each renders a share of them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import Settings
+from ..releases import State, attach_files, get_release
+from . import build as B
+from .appendix import write_appendix
+from .docx_render import render_docx
+from .html_render import ECHARTS_FILE, copy_static, render_html
+from .source import ReleaseSource, load_source
+from .view import view_of
+
+INSTITUTION_DIR = "定向推送"
+STATIC_DIR = "static"
+
+
+@dataclass
+class RenderResult:
+    release_id: str
+    out_dir: Path
+    files: list[Path] = field(default_factory=list)
+    institution_files: list[Path] = field(default_factory=list)
+    attached: bool = False
+
+    @property
+    def all_files(self) -> list[Path]:
+        return self.files + self.institution_files
+
+
+def _stem(src: ReleaseSource, what: str) -> str:
+    return f"{what}_{src.release.admdvs}_{src.release.period}"
+
+
+def _both(model, out_dir: Path, stem: str, workdir: Path, png_cache: dict | None = None) -> list[Path]:
+    view = view_of(model)
+    return [render_docx(view, out_dir / f"{stem}.docx", workdir=workdir, png_cache=png_cache),
+            render_html(view, out_dir / f"{stem}.html", workdir=workdir,
+                        echarts_src=_echarts_src(out_dir))]
+
+
+def _echarts_src(page_dir: Path) -> str:
+    """The vendored ECharts relative to a page: static/ at the top of the output."""
+    return f"../{STATIC_DIR}/{ECHARTS_FILE}" if page_dir.name == INSTITUTION_DIR else f"{STATIC_DIR}/{ECHARTS_FILE}"
+
+
+def _worksheet(src: ReleaseSource, out: Path) -> Path:
+    """The 数据底稿 workbook of the frozen results (reports/worksheet.py)."""
+    from ..checks import load_check_report
+    from ..indicators.context import shift
+    from ..indicators.results import load_results
+    from .worksheet import write_worksheet
+    from .worksheet_data import ResultIndex, WorksheetData
+
+    workdir = Path(src.settings.workdir)
+    admdvs, period = src.release.admdvs, src.period
+    data = WorksheetData(
+        admdvs=admdvs, period=period, catalogue=src.catalogue, results=ResultIndex(src.results),
+        results_run_id=src.release.results_run_id,
+        last_year=ResultIndex(load_results(workdir, admdvs, shift(period, -12))),
+        check_report=load_check_report(workdir, admdvs, period, src.release.check_run_id),
+        institutions=src.institutions, region_name=src.region_name or None)
+    return write_worksheet(data, out)
+
+
+# ---- per-institution pushes, in worker processes --------------------------------------------------
+
+
+def _render_institutions(args) -> list[str]:
+    release_id, settings_dict, region_name, institutions, codes, out_dir = args
+    from ..config import Settings as S
+
+    settings = S(**settings_dict)
+    src = load_source(release_id, settings, region_name=region_name, institutions=institutions)
+    return [str(p) for p in _institution_files(src, codes, Path(out_dir))]
+
+
+def _institution_files(src: ReleaseSource, codes: list[str], out_dir: Path) -> list[Path]:
+    src.preload_history(B.MONEY_IDS + B.EFFECT_IDS + B.SERVICE_IDS)
+    dists = {i: d for i in B.starred_ids(src) if (d := B.distribution(src, i))}
+    groups = B.region_groups(src)
+    workdir = Path(src.settings.workdir)
+    files = []
+    for code in codes:
+        push = B.institution_push(src, code, dists, groups)
+        files += _both(push, out_dir, code, workdir)
+    return files
+
+
+def institution_pushes(src: ReleaseSource, out_dir: Path, workers: int = 1) -> list[Path]:
+    codes = src.hospitals
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if workers <= 1 or len(codes) < 20:
+        return _institution_files(src, codes, out_dir)
+    shares = [codes[n::workers] for n in range(workers)]
+    settings_dict = src.settings.model_dump()
+    jobs = [(src.release.release_id, settings_dict, src.region_name, src.institutions, share, str(out_dir))
+            for share in shares if share]
+    files: list[Path] = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for done in pool.map(_render_institutions, jobs):
+            files += [Path(p) for p in done]
+    return files
+
+
+# ---- the release ------------------------------------------------------------------------------------
+
+
+def render_release(release_id: str, out_dir: Path, settings: Settings, *, region_name: str | None = None,
+                   attach: bool = True, actor: str = "", workers: int | None = None,
+                   topic_analysis: dict | None = None, institutions: bool = True) -> RenderResult:
+    """Render the release's files into `out_dir`; attach them when the release is a draft."""
+    src = load_source(release_id, settings, region_name=region_name)
+    workdir = Path(settings.workdir)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    result = RenderResult(release_id, out_dir)
+    kind = src.release.kind.value
+    cache: dict = {}
+    if kind == "monthly":
+        result.files += _both(B.monthly_push(src), out_dir, _stem(src, "月推送"), workdir, cache)
+        result.files.append(_worksheet(src, out_dir / f"{_stem(src, '数据底稿')}.xlsx"))
+    elif kind == "quarterly":
+        report = B.quarterly_report(src)
+        result.files += _both(report, out_dir, _stem(src, "季度分析报告"), workdir, cache)
+        dists = report.key_distributions + report.payment_distributions
+        result.files.append(write_appendix(out_dir / f"{_stem(src, '附表')}.xlsx", report.meta.period_label + "季度分析报告附表",
+                                           dists, report.findings))
+        result.files.append(_worksheet(src, out_dir / f"{_stem(src, '数据底稿')}.xlsx"))
+    elif kind == "annual":
+        notice = B.annual_notice(src)
+        result.files += _both(notice, out_dir, _stem(src, "年度通报"), workdir, cache)
+        dists = notice.efficiency + ([notice.settlement] if notice.settlement else [])
+        result.files.append(write_appendix(out_dir / f"{_stem(src, '附表')}.xlsx", notice.meta.period_label + "年度通报附表",
+                                           dists, B.finding_items(src)))
+        result.files.append(_worksheet(src, out_dir / f"{_stem(src, '数据底稿')}.xlsx"))
+    elif kind == "topic":
+        if topic_analysis is None:
+            from ..errors import ConfigError
+
+            raise ConfigError("专题分析发布需要专题分析结果", "请用 liangjiadi report --adrg 编码 或 --category 类目 指定专题")
+        data_file = out_dir / f"{_stem(src, '专题分析数据')}.json"
+        data_file.write_text(json.dumps(topic_analysis, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        result.files += _both(B.topic_report(src, topic_analysis), out_dir, _stem(src, "专题分析"), workdir, cache)
+        result.files.append(data_file)
+    if institutions and kind in ("monthly", "quarterly"):
+        result.institution_files = institution_pushes(src, out_dir / INSTITUTION_DIR, workers)
+    static = copy_static(out_dir)
+    if attach and get_release(release_id, settings).state == State.DRAFT:
+        attach_files(release_id, result.files, settings, actor=actor)
+        if result.institution_files:
+            attach_files(release_id, result.institution_files, settings, actor=actor, subdir=INSTITUTION_DIR)
+        attach_files(release_id, [static], settings, actor=actor, subdir=STATIC_DIR)
+        result.attached = True
+    return result

@@ -1,0 +1,268 @@
+"""A report model as a document: title, sections of paragraphs, tables and charts.
+
+docx, html and the PDF check all lay out this same view, so the three formats say the same
+thing. Charts are `ChartSpec`s — data only; charts.py draws them (PNG for Word, ECharts for html).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from . import narrative as N
+from .models import (
+    AnnualNotice, Distribution, Figure, FindingItem, InstitutionPush, QuarterlyReport, RegionMonthlyPush, TimeSeries,
+    TopicReport,
+)
+
+
+class Table(BaseModel):
+    title: str = ""
+    columns: list[str]
+    rows: list[list[str]]
+    note: str = ""
+
+
+class ChartSpec(BaseModel):
+    key: str
+    kind: str  # line | box | band | bar | stacked
+    title: str
+    value_kind: str = "plain"  # narrative.value_kind of the values
+    categories: list[str] = Field(default_factory=list)
+    series: list[dict] = Field(default_factory=list)  # {name, data: [..]} ; box: data = [[min,q1,med,q3,max], ..]
+    points: list[dict] = Field(default_factory=list)  # box: strip points {group, value}; bar: marker {name, value}
+    band: dict | None = None  # band: {lower: [...], upper: [...]} aligned with the forecast part of categories
+
+
+class Section(BaseModel):
+    heading: str
+    paragraphs: list[str] = Field(default_factory=list)
+    tables: list[Table] = Field(default_factory=list)
+    charts: list[ChartSpec] = Field(default_factory=list)
+
+
+class DocumentView(BaseModel):
+    key: str  # template name: monthly_push | institution_push | quarterly_report | topic_report | annual_notice
+    title: str
+    subtitle: str
+    lead: str
+    sections: list[Section]
+    footer: str
+
+
+def _footer(meta) -> str:
+    return (f"发布编号 {meta.release_id}（第{meta.version}版），复核结论：{meta.check_status_cn}。"
+            f"本材料数据取自已冻结的发布包，内容哈希 {meta.content_hash[:12]}。")
+
+
+def figures_table(figures: list[Figure], title: str = "") -> Table:
+    return Table(title=title, columns=["指标", "本期", "上年同期", "同比"],
+                 rows=[[f.name, f.text, N.fmt_value(f.kind, f.previous, f.unit), f.change_text] for f in figures])
+
+
+def findings_table(items: list[FindingItem], with_institution: bool = True) -> Table:
+    columns = (["机构"] if with_institution else []) + ["疑点类型", "程度", "说明"]
+    rows = [([f.institution_name or "统筹地区"] if with_institution else []) + [f.pattern_name, f.severity_cn, f.message]
+            for f in items]
+    return Table(title="疑点线索", columns=columns, rows=rows,
+                 note="疑点线索由数据比对自动发现，仅为提示，须经核实后方能定性。")
+
+
+def distribution_table(d: Distribution) -> Table:
+    fmt = lambda v: N.fmt_value(d.kind, v, d.unit)  # noqa: E731
+    return Table(title=f"{d.name}：按机构级别分布", columns=["级别", "机构数", "下四分位", "中位数", "上四分位", "最小值", "最大值"],
+                 rows=[[g.group, str(g.n), fmt(g.q1), fmt(g.median), fmt(g.q3), fmt(g.minimum), fmt(g.maximum)]
+                       for g in d.groups])
+
+
+def named_table(d: Distribution) -> Table:
+    return Table(title=f"{d.name}：点名提示", columns=["机构", "级别", "本期值", "与同级中位数相比"],
+                 rows=[[r.name, r.group, r.text, (f"{r.vs_median * 100:+.2f}个百分点" if d.indicator_id in ("41", "41m")
+                                                  else f"{r.vs_median * 100:+.2f}%")] for r in d.named],
+                 note=d.named_rule)
+
+
+def line_chart(key: str, title: str, series: list[TimeSeries]) -> ChartSpec:
+    cats = [p.period for p in series[0].points] if series else []
+    return ChartSpec(key=key, kind="line", title=title, value_kind=series[0].kind if series else "plain",
+                     categories=[N.period_cn(c) for c in cats],
+                     series=[{"name": s.name, "data": [p.value for p in s.points]} for s in series])
+
+
+def box_chart(d: Distribution, marker: tuple[str, float | None] | None = None) -> ChartSpec:
+    """Box by level group; anonymous strip points; optionally one marked value (the reader's own)."""
+    groups = [g for g in d.groups if g.median is not None]
+    spec = ChartSpec(key=f"dist_{d.indicator_id}", kind="box", title=f"{d.name}：同级机构分布", value_kind=d.kind,
+                     categories=[g.group for g in groups],
+                     series=[{"name": d.name, "data": [[g.minimum, g.q1, g.median, g.q3, g.maximum] for g in groups]}])
+    if marker is None:
+        spec.points = [{"group": g.group, "value": v} for g in groups for v in d.strip.get(g.group, [])]
+    elif marker[1] is not None:
+        spec.points = [{"group": marker[0], "value": marker[1], "name": "本院"}]
+    return spec
+
+
+def outlook_chart(q: QuarterlyReport) -> ChartSpec:
+    o = q.outlook
+    hist = [p for p in o.history if p.value is not None]
+    cats = [N.period_cn(p.period) for p in hist] + [N.period_cn(p.period) for p in o.cumulative_path]
+    pad = [None] * len(hist)
+    return ChartSpec(key="fund_outlook", kind="band", title="基金累计结余及未来12个月预测（90%区间）",
+                     value_kind="amount_total", categories=cats,
+                     series=[{"name": "累计结余（实际）", "data": [p.value for p in hist] + [None] * len(o.cumulative_path)},
+                             {"name": "累计结余（预测）", "data": pad + [p.point for p in o.cumulative_path]}],
+                     band={"lower": pad + [p.lower for p in o.cumulative_path],
+                           "upper": pad + [p.upper for p in o.cumulative_path]})
+
+
+def structure_chart(figures: list[Figure], parts: dict[str, str], title: str, key: str) -> ChartSpec | None:
+    """Stacked shares of a total (e.g. income by fund)."""
+    values = {f.indicator_id: f.value for f in figures}
+    data = {label: values.get(iid) for iid, label in parts.items()}
+    if any(v is None for v in data.values()):
+        return None
+    total = sum(data.values()) or 1.0
+    return ChartSpec(key=key, kind="stacked", title=title, value_kind="percent", categories=["本期"],
+                     series=[{"name": k, "data": [v / total]} for k, v in data.items()])
+
+
+# ---- per document ------------------------------------------------------------------------------------
+
+
+def monthly_view(m: RegionMonthlyPush) -> DocumentView:
+    meta = m.meta
+    sections = []
+    for g, text in zip(m.groups, m.analysis):
+        sections.append(Section(heading=g.title, paragraphs=[text], tables=[figures_table(g.figures)]))
+    sections[0].charts.append(line_chart("fund_trend", "近13个月基金收入与支出（当月）", m.trends[:2]))
+    sections[-1].charts.append(line_chart("per_case_trend", "近13个月次均住院费用", m.trends[2:3]))
+    sections[-1].charts += [box_chart(d) for d in m.distributions]
+    ws = m.worksheet
+    counts = "，".join(f"{k}{v}项" for k, v in ws.check_counts.items())
+    sections.append(Section(heading="数据底稿与复核", paragraphs=[
+        f"本期数据底稿公开统筹地区指标{ws.indicators_published}项、医疗机构指标{ws.institution_indicators}项，"
+        f"涉及医疗机构{ws.institutions}家；复核结论为{meta.check_status_cn}（{counts}）。数据底稿见所附 Excel 文件。"]))
+    sections.append(Section(heading="疑点线索提示", paragraphs=[m.analysis[-1]],
+                            tables=[Table(title="疑点线索按类型", columns=["疑点类型", "条数"],
+                                          rows=[[p.name, str(p.count)] for p in m.findings_by_pattern])]))
+    return DocumentView(key="monthly_push", title=f"{meta.region_label}{meta.period_label}医保数据月推送",
+                        subtitle=f"{meta.region_label}医疗保障局 医保数据工作组",
+                        lead=f"现将{meta.period_label}医保基金运行、支付方式改革运行和医疗服务情况推送如下。",
+                        sections=sections, footer=_footer(meta))
+
+
+def institution_view(p: InstitutionPush) -> DocumentView:
+    meta, inst = p.meta, p.institution
+    region_rows = [f for g in p.region_groups for f in g.figures]
+    pos_table = Table(title="本院重点指标与同级机构比较",
+                      columns=["指标", "本院", "统筹地区", "同级下四分位", "同级中位数", "同级上四分位", "同级名次", "百分位"],
+                      rows=[[x.name, x.text, x.region_text, x.q1_text, x.median_text, x.q3_text,
+                             ("小样本" if x.small_volume else (f"{x.rank}/{x.of}" if x.rank else "—")),
+                             "—" if x.percentile is None else f"{x.percentile:.2f}"] for x in p.positions],
+                      note=f"同级：{inst.level_group}医疗机构；只列同级汇总值（四分位、中位数），不列其他机构的数据。")
+    # one chart per institution (500 institutions render in minutes, not quarter-hours):
+    # where the institution stands in its level group, indicator by indicator
+    ranked = [x for x in p.positions if x.percentile is not None and not x.small_volume]
+    charts = [ChartSpec(key="percentiles", kind="hbar", title=f"本院各指标在{inst.level_group}医疗机构中的百分位",
+                        value_kind="plain", categories=[x.name for x in ranked],
+                        series=[{"name": "同级百分位", "data": [x.percentile for x in ranked]}])] if ranked else []
+    sections = [
+        Section(heading="一、统筹地区总体情况", tables=[figures_table(region_rows)]),
+        Section(heading="二、本院重点指标", paragraphs=p.analysis[:-1], tables=[pos_table], charts=charts),
+        Section(heading="三、涉及本院的疑点线索", paragraphs=[p.analysis[-1]],
+                tables=[findings_table(p.findings, with_institution=False)] if p.findings else []),
+    ]
+    return DocumentView(key="institution_push", title=f"{meta.region_label}{meta.period_label}医保数据定向推送",
+                        subtitle=f"致：{inst.name}（{inst.level_name}）",
+                        lead=f"现将{meta.period_label}统筹地区医保数据及贵院重点指标推送如下，请结合实际分析改进。",
+                        sections=sections, footer=_footer(meta) + "本材料仅供收件机构内部使用。")
+
+
+def quarterly_view(q: QuarterlyReport) -> DocumentView:
+    meta = q.meta
+    fund_charts = [line_chart("fund_trend", "近13个月基金收入与支出（当月）", q.fund_trends)]
+    if q.outlook.cumulative_path:
+        fund_charts.append(outlook_chart(q))
+    share = structure_chart(q.fund_figures, {"2": "职工医保", "5": "居民医保"}, "基金收入结构（占比）", "income_structure")
+    if share:
+        fund_charts.append(share)
+    outlook_note = [q.outlook.method_note] if q.outlook.method_note else []
+    key_tables = []
+    for d in q.key_distributions:
+        key_tables.append(distribution_table(d))
+        if d.named:
+            key_tables.append(named_table(d))
+    sections = [
+        Section(heading="一、基金收支及结算情况", paragraphs=q.fund_text + outlook_note,
+                tables=[figures_table(q.fund_figures)], charts=fund_charts),
+        Section(heading="二、病种付费运行成效", paragraphs=q.payment_text + q.topic_highlights,
+                tables=[figures_table(q.payment_figures)] + [distribution_table(d) for d in q.payment_distributions],
+                charts=[box_chart(d) for d in q.payment_distributions]),
+        Section(heading="三、机构重点指标情况", paragraphs=q.key_text, tables=key_tables,
+                charts=[box_chart(d) for d in q.key_distributions]),
+        Section(heading="四、聚焦“错”：疑点线索与点名提醒", paragraphs=q.findings_text,
+                tables=[findings_table(q.findings)] if q.findings else []),
+        Section(heading="上期意见采纳情况", paragraphs=q.feedback_text,
+                tables=[Table(title="意见建议及采纳情况", columns=["提出方", "事项", "意见建议", "处理情况", "状态"],
+                              rows=[[i.source, i.topic, i.content, i.response, i.status_cn] for i in q.feedback.items])]
+                if q.feedback and q.feedback.items else []),
+    ]
+    return DocumentView(key="quarterly_report", title=f"{meta.region_label}{meta.period_label}医保数据发布分析报告",
+                        subtitle=f"{meta.region_label}医疗保障局 医保数据工作组",
+                        lead="根据数据底稿及日常工作情况，围绕“钱、效、错”三个维度形成本季度分析报告。",
+                        sections=sections, footer=_footer(meta))
+
+
+def topic_view(t: TopicReport) -> DocumentView:
+    meta = t.meta
+    rows = lambda items: [[r.name, r.level_group, str(r.cases), N.yuan(r.median_cost),  # noqa: E731
+                           str(r.rank or "—"), N.yuan(r.benchmark)] for r in items]
+    cols = ["机构", "级别", "病例数", "中位次均费用", "全地区名次", "同级标杆值"]
+    chart = ChartSpec(key="subgroups", kind="stacked", title="细分结构（病例占比）", value_kind="percent",
+                      categories=["上年同期", "本期"],
+                      series=[{"name": s["key"], "data": [s.get("before_share"), s.get("after_share")]} for s in t.subgroups])
+    sections = [
+        Section(heading="一、总体情况", paragraphs=t.analysis),
+        Section(heading="二、细分结构", tables=[Table(columns=["细分", "上年同期占比", "本期占比", "变化"],
+                                                rows=[[s["key"], N.pct(s.get("before_share")), N.pct(s.get("after_share")),
+                                                       N.number(s.get("change_pp"), 2, "个百分点")] for s in t.subgroups])],
+                charts=[chart] if t.subgroups else []),
+        Section(heading="三、资源消耗前十位与后十位", tables=[Table(title="前十位（中位次均费用最高）", columns=cols, rows=rows(t.top10)),
+                                                  Table(title="后十位（中位次均费用最低）", columns=cols, rows=rows(t.bottom10))],
+                paragraphs=t.notes),
+    ]
+    return DocumentView(key="topic_report", title=f"{meta.region_label}{meta.period_label}专题分析：{t.topic_kind_cn} {t.code} {t.name}",
+                        subtitle=f"{meta.region_label}医疗保障局 医保数据工作组", lead=f"分析期间：{t.window}。",
+                        sections=sections, footer=_footer(meta))
+
+
+def annual_view(a: AnnualNotice) -> DocumentView:
+    meta = a.meta
+    eff_tables = [distribution_table(d) for d in a.efficiency]
+    settle = []
+    if a.settlement:
+        settle = [Table(title="各定点医疗机构住院统筹基金结算", columns=["机构", "级别", "结算金额"],
+                        rows=[[r.name, r.group, r.text] for r in a.settlement.rows])]
+    sections = [
+        Section(heading="一、年度医保基金收支结余及预结算执行情况", paragraphs=a.text["fund"],
+                tables=[figures_table(a.fund_figures), figures_table(a.budget_figures, "下一年度医保总额")]),
+        Section(heading="二、年度结算清单上传和质控情况", paragraphs=a.text["listing"], tables=[figures_table(a.listing_figures)]),
+        Section(heading="三、年度DRG结算病例入组情况、重点病组结算情况", paragraphs=a.text["drg"] + a.topic_highlights,
+                tables=[figures_table(a.drg_figures)]),
+        Section(heading="四、各定点医疗机构服务效率、资源配置对比分析", paragraphs=a.text["efficiency"], tables=eff_tables,
+                charts=[box_chart(d) for d in a.efficiency]),
+        Section(heading="五、各定点医疗机构DRG年度清算、结算情况", tables=settle),
+        Section(heading="六、特例单议受理及结算情况", paragraphs=a.text["special"], tables=[figures_table(a.special_cases)]),
+        Section(heading="七、其他需要公开的数据信息", paragraphs=a.text["other"],
+                tables=[Table(columns=["疑点类型", "条数"], rows=[[p.name, str(p.count)] for p in a.findings_by_pattern])]),
+    ]
+    return DocumentView(key="annual_notice", title=f"{meta.region_label}{meta.period_label}医保数据年度通报",
+                        subtitle=f"{meta.region_label}医疗保障局 医保数据工作组",
+                        lead="医保基金年度清算工作已完成，现将年度医保数据通报如下。", sections=sections, footer=_footer(meta))
+
+
+def view_of(model) -> DocumentView:
+    for cls, fn in ((RegionMonthlyPush, monthly_view), (InstitutionPush, institution_view),
+                    (QuarterlyReport, quarterly_view), (TopicReport, topic_view), (AnnualNotice, annual_view)):
+        if isinstance(model, cls):
+            return fn(model)
+    raise TypeError(type(model).__name__)
