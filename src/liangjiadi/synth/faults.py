@@ -85,7 +85,10 @@ def plan_faults(world: World, used: set[int], enabled: bool, fmt: str) -> FaultP
 
     plan.figure_faults["fund_expense_pool_mismatch"] = (periods[int(rng.integers(0, len(periods)))], None)
     plan.figure_faults["fund_income_items_not_adding"] = (periods[int(rng.integers(0, len(periods)))], None)
+    # the jump goes to the largest free hospital: review skips small ones (too few discharges)
+    largest = max(hosp, key=lambda i: ins.ipt_rate[i])
+    picks.add(largest)
+    plan.figure_faults["discharge_jump"] = (inner[int(rng.integers(0, len(inner)))], largest)
     plan.figure_faults["institution_missing_month"] = (inner[int(rng.integers(0, len(inner)))], pick(second))
-    plan.figure_faults["discharge_jump"] = (inner[int(rng.integers(0, len(inner)))], pick(second))
     plan.figure_faults["qc_without_upload"] = (periods[int(rng.integers(0, len(periods)))], pick(others))
     return plan
