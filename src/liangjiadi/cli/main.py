@@ -15,7 +15,8 @@ app = typer.Typer(
 )
 
 # Modules that register commands on `app` (each defines `register(app)`).
-COMMAND_MODULES = ["synth", "ingest", "demo", "compute", "check", "export", "release", "detect", "evaluate", "analyse"]
+COMMAND_MODULES = ["synth", "ingest", "demo", "compute", "check", "export", "release", "detect", "evaluate", "analyse",
+                   "report"]
 
 for _name in COMMAND_MODULES:
     try:
