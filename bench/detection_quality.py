@@ -29,6 +29,19 @@ REGION = "140400"
 RECALL_GOAL, PRECISION_GOAL, FALSE_PER_100_GOAL = 0.95, 0.9, 1.0
 
 
+def synth_version() -> str:
+    """The last commit of the generator, so a reader knows which injections were measured."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "log", "-1", "--format=%h %ad", "--date=format:%Y-%m-%d %H:%M", "--",
+                              "src/liangjiadi/synth"], capture_output=True, text=True, check=True,
+                             cwd=Path(__file__).resolve().parents[1])
+        return out.stdout.strip() or "未知"
+    except (OSError, subprocess.CalledProcessError):
+        return "未知"
+
+
 def region_dir(root: Path, seed: int, effect: float | None) -> Path:
     return root / (f"s{seed}-clean" if effect is None else f"s{seed}-e{effect:g}")
 
@@ -91,7 +104,7 @@ def report(results: list[dict], effects: list[float], seeds: list[int], scale: f
              f"另有同种子的无注入地区。每个地区对最后一个月运行全部已注册检测器（{len(dets)} 个），"
              f"与 ground_truth.json 比对（规则见 anomalies/evaluate.py）。生成与导入共 {prepare_seconds / 60:.1f} 分钟（首次运行时），"
              f"检测与评分 {measure_seconds / 60:.1f} 分钟（2 核共享机器）。",
-             "", f"命令：`{command}`", "",
+             "", f"命令：`{command}`（生成器版本：{synth_version()}，准备地区时的工作区）", "",
              f"目标：在写明的最小效应下召回率 ≥ {RECALL_GOAL}、精确率 ≥ {PRECISION_GOAL}；无注入地区每 100 家机构每个模式误报 ≤ {FALSE_PER_100_GOAL}。",
              "", "### 各模式召回率 / 精确率（按效应倍数，汇总各种子）", "",
              "| 模式 | 名称 | " + " | ".join(f"效应 {e:g} 召回" + " | " + f"效应 {e:g} 精确" for e in effects) +
