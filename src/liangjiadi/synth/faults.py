@@ -8,6 +8,7 @@ quarantines them or not. Figure-level faults change generated figures on purpose
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -92,3 +93,31 @@ def plan_faults(world: World, used: set[int], enabled: bool, fmt: str) -> FaultP
     plan.figure_faults["institution_missing_month"] = (inner[int(rng.integers(0, len(inner)))], pick(second))
     plan.figure_faults["qc_without_upload"] = (periods[int(rng.integers(0, len(periods)))], pick(others))
     return plan
+
+
+def _fen_text(fen: int) -> str:
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
+def fault_row(kind: str, template: dict[str, str], setl_id: str, region: str) -> dict[str, str]:
+    """A setl_d row (as text) carrying one row-level fault, made from a good row."""
+    if kind == "duplicate_setl_id":
+        return dict(template)  # the very same row once more
+    r = dict(template, setl_id=setl_id, refd_setl_flag="0", vali_flag="1")
+    medfee = r["medfee_sumamt"]
+    if kind == "negative_amount":
+        r["medfee_sumamt"] = "-" + medfee
+    elif kind == "hifp_exceeds_medfee":
+        over = _fen_text(int(medfee.replace(".", "")) + 10_000)
+        r["hifp_pay"] = r["fund_pay_sumamt"] = over
+    elif kind == "end_before_begin":
+        r["begndate"] = (date.fromisoformat(r["enddate"]) + timedelta(days=3)).isoformat()
+    elif kind == "unknown_med_type":
+        r["med_type"] = "77"
+    elif kind == "non_numeric_amount":
+        r["medfee_sumamt"] = medfee.replace("0", "O", 1) if "0" in medfee else medfee + "元"
+    elif kind == "unknown_local_institution":
+        r["fixmedins_code"] = f"H{region}99999"
+        r["fix_blng_admdvs"] = region
+    return r

@@ -15,23 +15,20 @@ from .amounts import KIND_IPT, KIND_OTP, KIND_RX, MONEY_COLUMNS
 from .anomalies import PATTERNS, TAG, AnomalyPlan
 from .catalogue import Catalogue
 from .config import SynthConfig
-from .faults import ROW_FAULTS, FaultPlan, plan_faults
+from .faults import ROW_FAULTS, FaultPlan, fault_row, plan_faults
 from .frames import concat, take
 from .fund import budget_rows, clearing, fund_report
 from .ground_truth import build_ground_truth
 from .institutions import build_foreign, build_institutions
+from .linked import fee_table, list_table, special_table
 from .population import build_population, fake_certno, fake_name, padded, psn_no, visitor_admdvs
 from .settlements import (ELSEWHERE_SHARE_IPT, ELSEWHERE_SHARE_OTP, World, add_refunds_and_invalid,
                           case_mix, complete_inpatient, elsewhere_institutions, expected_counts,
                           finish_outpatient, inpatient_skeleton, make_month, outpatient_frame,
                           pharmacy_frame, severity_map)
-from .writers import TableWriter, fen_to_str, file_name, money_array, typed_table, write_table
+from .writers import TableWriter, as_text, fen_to_str, file_name, money_array, typed_table, write_table
 
 Progress = Callable[[str, int, int], None]  # (message, done, total)
-
-FEE_TYPES = ("药品", "耗材", "检查", "化验", "诊疗", "手术", "护理", "床位")
-FEE_SHARE_SURGICAL = np.array([0.24, 0.22, 0.09, 0.09, 0.10, 0.16, 0.05, 0.05])
-FEE_SHARE_MEDICAL = np.array([0.38, 0.07, 0.15, 0.15, 0.13, 0.00, 0.06, 0.06])
 
 
 @dataclass
@@ -293,7 +290,7 @@ class Generator:
         self._accumulate(month, f)
 
     def _linked_tables(self, month, f, setl_id) -> None:
-        w, cat = self.world, self.world.cat
+        cat = self.world.cat
         p = month.period
         ipt_local = (f["kind"] == KIND_IPT) & (f["inst"] >= 0) & (f["refd"] == 0)
         # setl_list: uploaded lists
@@ -308,25 +305,7 @@ class Generator:
                 self._record_figure_fault("qc_without_upload", p, int(qc_fault[1]), {"lists": int(hit.sum())})
         li = np.flatnonzero(ipt_local & (qc >= 0))
         if len(li):
-            grp = f["group"][li]
-            codes = np.where(grp >= 0, cat.group_codes[np.maximum(grp, 0)], "QY")
-            weight = pa.array(np.where(grp >= 0, cat.group_weight[np.maximum(grp, 0)], np.nan), from_pandas=True)
-            days = np.maximum(1, (f["end"][li] - f["begn"][li]).astype(np.int64))
-            proc = cat.proc_codes[f["adrg"][li]]
-            t = typed_table("setl_list", {
-                "setl_id": setl_id.take(pa.array(li)),
-                "fixmedins_code": self.codes_all.take(pa.array(f["inst"][li])),
-                "upld_time": pa.array(upld[li]),
-                "qc_pass_flag": pa.array(qc[li].astype(str)),
-                "adm_time": pa.array(f["adm"][li]), "dscg_time": pa.array(f["dscg"][li]),
-                "act_ipt_days": pa.array(days),
-                "dscg_way": pa.array(f["dscg_way"][li]),
-                "maindiag_code": pa.array(cat.diag_codes[f["diag"][li]]),
-                "main_oprn_code": pa.array(np.where(proc == "", None, proc)),
-                "grp_type": pa.array(np.full(len(li), "DRG")),
-                "grp_code": pa.array(codes),
-                "grp_weight": weight,
-            }, len(li))
+            t, codes = list_table(cat, self.codes_all, f, li, setl_id, qc, upld)
             if self.first_list_row is None:
                 self.first_list_row = {"line": self.writers["setl_list"].next_line, "table": t.slice(0, 1)}
             self.writers["setl_list"].write(t)
@@ -334,51 +313,15 @@ class Generator:
         # setl_fee: cost components of every local inpatient settlement
         fi = np.flatnonzero(ipt_local)
         if len(fi):
-            self._write_fees(f, fi, setl_id)
+            self.writers["setl_fee"].write(fee_table(cat, f, fi, setl_id))
         # special_case
         si = np.flatnonzero(ipt_local & (f["special"] >= 0))
         if len(si):
+            self.writers["special_case"].write(special_table(self.codes_all, f, si, setl_id))
             res = f["special"][si]
-            self.writers["special_case"].write(typed_table("special_case", {
-                "setl_id": setl_id.take(pa.array(si)),
-                "fixmedins_code": self.codes_all.take(pa.array(f["inst"][si])),
-                "apply_date": pa.array(f["apply_date"][si]),
-                "audit_result": pa.array(np.where(res == 2, None, res.astype(str))),
-                "audit_date": pa.array(f["audit_date"][si]),
-            }, len(si)))
             ok = f["vali"][si] == 1
             self.calib["special_applied"] += int(ok.sum())
             self.calib["special_approved"] += int((ok & (res == 1)).sum())
-
-    def _write_fees(self, f, fi, setl_id) -> None:
-        cat = self.world.cat
-        medfee = f["medfee_sumamt"][fi]
-        own_total = f["fulamt_ownpay_amt"][fi]
-        surg = cat.surgical[f["adrg"][fi]]
-        share = np.where(surg[:, None], FEE_SHARE_SURGICAL, FEE_SHARE_MEDICAL)
-        # deterministic wobble from the amount itself keeps the stream independent of randomness
-        wob = 1 + 0.25 * np.sin((medfee[:, None] % 997) * np.arange(1, 9))
-        share = share * wob
-        share = share / share.sum(axis=1, keepdims=True)
-        comp = np.floor(medfee[:, None] * share).astype(np.int64)
-        comp[:, 0] += medfee - comp.sum(axis=1)  # remainder to 药品: components sum exactly
-        own = np.floor(comp * (own_total / np.maximum(medfee, 1))[:, None]).astype(np.int64)
-        own[:, 0] += own_total - own.sum(axis=1)
-        over = own[:, 0] > comp[:, 0]  # keep each part within its item
-        if over.any():
-            own[over] = np.minimum(own[over], comp[over])
-        claa = np.floor((comp - own) * 0.62).astype(np.int64)
-        clab = comp - own - claa
-        keep = comp > 0
-        r, c = np.nonzero(keep)
-        self.writers["setl_fee"].write(typed_table("setl_fee", {
-            "setl_id": setl_id.take(pa.array(fi[r])),
-            "med_chrgitm_type": pa.array(np.array(FEE_TYPES)[c]),
-            "item_sumamt": money_array(comp[r, c]),
-            "item_claa_amt": money_array(claa[r, c]),
-            "item_clab_amt": money_array(clab[r, c]),
-            "item_ownpay_amt": money_array(own[r, c]),
-        }, len(r)))
 
     def _collect_evidence(self, p, f, li, codes) -> None:
         ev = self.evidence
@@ -473,36 +416,13 @@ class Generator:
         descs = {k: d for k, _, d in ROW_FAULTS}
         kinds = self.faults.row_faults_in(p, "setl_d")
         if kinds and self.first_row is not None:
-            from .writers import _as_strings
-
-            tmpl = {k: v[0] for k, v in _as_strings(self.first_row["table"]).to_pydict().items()}
+            tmpl = {k: v[0] for k, v in as_text(self.first_row["table"]).to_pydict().items()}
             wr = self.writers["setl_d"]
             rows = []
             for kind in kinds:
-                r = dict(tmpl)
-                r["setl_id"] = f"{cfg.region}{yyyymm}{self.seq:010d}"
-                r["refd_setl_flag"], r["vali_flag"] = "0", "1"
+                new_id = f"{cfg.region}{yyyymm}{self.seq:010d}"
                 self.seq += 1
-                medfee = r["medfee_sumamt"]
-                if kind == "negative_amount":
-                    r["medfee_sumamt"] = "-" + medfee
-                elif kind == "hifp_exceeds_medfee":
-                    over = fen_to_str(int(round(float(medfee) * 100)) + 10_000)
-                    r["hifp_pay"] = over
-                    r["fund_pay_sumamt"] = over
-                elif kind == "end_before_begin":
-                    from datetime import date, timedelta
-
-                    r["begndate"] = (date.fromisoformat(r["enddate"]) + timedelta(days=3)).isoformat()
-                elif kind == "unknown_med_type":
-                    r["med_type"] = "77"
-                elif kind == "duplicate_setl_id":
-                    r = dict(tmpl)
-                elif kind == "non_numeric_amount":
-                    r["medfee_sumamt"] = medfee.replace("0", "O", 1) if "0" in medfee else medfee + "元"
-                elif kind == "unknown_local_institution":
-                    r["fixmedins_code"] = f"H{cfg.region}99999"
-                    r["fix_blng_admdvs"] = cfg.region
+                r = fault_row(kind, tmpl, new_id, cfg.region)
                 line = wr.next_line + len(rows)
                 rows.append(r)
                 lines = [self.first_row["line"], line] if kind == "duplicate_setl_id" else [line]
@@ -512,10 +432,8 @@ class Generator:
                     "description": descs[kind]})
             wr.write_string_rows(rows)
         if self.faults.row_faults_in(p, "setl_list") and self.first_list_row is not None:
-            from .writers import _as_strings
-
             wr = self.writers["setl_list"]
-            r = {k: v[0] for k, v in _as_strings(self.first_list_row["table"]).to_pydict().items()}
+            r = {k: v[0] for k, v in as_text(self.first_list_row["table"]).to_pydict().items()}
             r["setl_id"] = f"{cfg.region}{yyyymm}9{self.seq:09d}"  # never issued to a settlement
             self.fault_records.append({
                 "kind": "orphan_setl_list", "level": "row", "table": "setl_list", "file": wr.path.name,

@@ -103,7 +103,7 @@ class TableWriter:
             return
         table = table.select(self.schema.names)
         if self.fmt == "csv":
-            self._write_csv(_as_strings(table))
+            self._write_csv(as_text(table))
         elif self.fmt == "parquet":
             self._pq.write_table(table.cast(self.schema))
         else:
@@ -134,7 +134,7 @@ class TableWriter:
 
     def _write_xlsx(self, table: pa.Table, text: bool = False) -> None:
         types = [f.type for f in self.schema]
-        cols = _as_strings(table).to_pydict() if not text else table.to_pydict()
+        cols = as_text(table).to_pydict() if not text else table.to_pydict()
         names = self.schema.names
         for i in range(table.num_rows):
             r = self.rows + 1 + i
@@ -159,7 +159,7 @@ class TableWriter:
         self._fh = self._pq = self._wb = None
 
 
-def _as_strings(table: pa.Table) -> pa.Table:
+def as_text(table: pa.Table) -> pa.Table:
     # Arrow's casts already give "YYYY-MM-DD HH:MM:SS" (second unit), "YYYY-MM-DD", "123.40"
     return pa.table([col.cast(pa.string()) for col in table.columns], names=table.column_names)
 
