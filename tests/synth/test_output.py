@@ -203,3 +203,18 @@ def test_list_fee_special_consistency(region, to_fen):
         assert r["audit_result"] in ("0", "1", "")
         if r["audit_date"]:
             assert r["audit_date"] >= r["apply_date"]
+
+
+def test_config_is_checked():
+    import pytest
+
+    from liangjiadi.errors import ConfigError
+
+    for bad in (dict(region="1404"), dict(end_month="2025-13"), dict(months=0), dict(fmt="json"),
+                dict(encoding="latin-1"), dict(fmt="xlsx", scale=1.0)):
+        with pytest.raises(ConfigError):
+            SynthConfig(**bad)
+    cfg = SynthConfig(months=24, end_month="2025-12")
+    assert cfg.periods[0] == "2024-01" and cfg.periods[-1] == "2025-12"
+    assert cfg.baseline_periods[-1] == "2024-12" and cfg.affected_periods[0] == "2025-01"
+    assert SynthConfig(scale=1.0).insured == 1_000_000

@@ -45,6 +45,9 @@ class SynthConfig:
             raise ConfigError(f"输出格式须为 {'/'.join(FORMATS)}：{self.fmt}")
         if self.encoding.lower() not in ENCODINGS:
             raise ConfigError(f"编码须为 {'/'.join(ENCODINGS)}：{self.encoding}")
+        if self.fmt == "xlsx" and self.scale > 0.5:
+            raise ConfigError(f"规模 {self.scale} 过大，不适合 xlsx 输出",
+                              "xlsx 每个工作表最多 1,048,576 行，规模大于 0.5 时请用 --format csv 或 parquet")
         if self.effect < 0:
             raise ConfigError("效应倍数不能为负")
 
