@@ -237,8 +237,8 @@ class AnomalyPlan:
             at = np.union1d(at, add)
         sh = prm["baseline_shares"]
         if p in inj.periods:
-            s1 = sh["1"] * (1 + prm["severe_cc_change"] * e)
-            s5 = sh["5"] * (1 + prm["no_cc_change"] * e)
+            s1 = min(0.95, sh["1"] * (1 + prm["severe_cc_change"] * e))
+            s5 = min(1 - s1, max(0.0, sh["5"] * (1 + prm["no_cc_change"] * e)))
             shares = [s1, max(0.0, 1 - s1 - s5), s5]
         else:
             shares = [sh["1"], sh["3"], sh["5"]]
@@ -263,9 +263,13 @@ class AnomalyPlan:
         shares = dict(base)
         if p in inj.periods:
             for c, target in prm["target_shares"].items():
-                shares[c] = base[c] + (target - base[c]) * e
+                shares[c] = min(1.0, max(0.0, base[c] + (target - base[c]) * e))
             fixed = set(prm["target_shares"])
             rest_base = sum(v for c, v in base.items() if c not in fixed)
+            total_fixed = sum(shares[c] for c in fixed)
+            if total_fixed > 1:  # a very large effect: keep the proportions, drop the rest
+                for c in fixed:
+                    shares[c] /= total_fixed
             rest_new = max(0.0, 1 - sum(shares[c] for c in fixed))
             for c in codes:
                 if c not in fixed:
