@@ -91,11 +91,95 @@ def demo(
     console.print(f"  隔离文件：{work / 'quarantine' / report.load_id}")
     console.print(f"  模拟数据与注入真值：{src / 'ground_truth.json'}")
 
+    with friendly_errors():
+        _publish_steps(settings, cfg, period, computed, out_dir)
+
 
 def _status_counts(check) -> str:
     from ..checks.model import STATUS_CN
 
     return "，".join(f"{STATUS_CN.get(k, k)} {v}" for k, v in check.counts().items() if v) or "无检查项"
+
+
+# ---- appended: findings, releases, rendered files, review and publication --------------------------
+
+DEMO_MEMBERS = [("demo-01", "演示召集人", "convener"), ("demo-02", "演示医保部门成员", "insurer"),
+                ("demo-03", "演示医疗机构代表", "hospital")]
+DEMO_ACTOR = "演示操作员"
+DEMO_OVERRIDE = "演示数据含注入的数据错误"
+
+
+def _publish_steps(settings, cfg, period: str, computed: dict, out_dir: Path) -> None:
+    """6 检测疑点 → 7 补算近12个月（趋势与预测用）→ 8 创建发布、生成并附加材料 → 9 审议签署、发布。"""
+    from ..anomalies import detect
+    from ..indicators import compute
+    from ..indicators.context import shift, span
+    from ..indicators.results import list_runs
+    from ..releases import add_member, failing_checks, list_members, publish, sign, submit
+    from ..reports.render import render_release
+
+    work = Path(settings.workdir)
+    console.rule("[bold]6 异常检测（疑点线索）")
+    findings = detect(period, settings)
+    console.print(f"{period} 发现疑点线索 {findings.num_rows} 条")
+
+    console.rule("[bold]7 补算近 12 个月指标（趋势图与基金预测使用已存结果）")
+    history = [p for p in span(shift(period, -12), shift(period, -1))
+               if p in cfg.periods and not list_runs(work, cfg.region, p)]
+    with progress() as bar:
+        task = bar.add_task("计算指标", total=len(history))
+        for p in history:
+            compute(p, settings)
+            bar.advance(task)
+
+    console.rule("[bold]8 创建发布并生成发布材料")
+    quarter = f"{period[:4]}-Q{(int(period[5:]) - 1) // 3 + 1}"
+    releases = []
+    for kind, key in (("monthly", period), ("quarterly", quarter)):
+        if kind == "quarterly" and int(period[5:]) % 3:
+            console.print(f"{period} 不是季末月份，跳过季发布")
+            continue
+        release = _fresh_release(kind, key, settings)
+        target = out_dir / "发布材料" / f"{kind}-{release.period}-v{release.version}"
+        result = render_release(release.release_id, target, settings, region_name=cfg.region_name,
+                                actor=DEMO_ACTOR)
+        console.print(f"{release.release_id}：生成 {len(result.files)} 个报告文件、"
+                      f"{len(result.institution_files) // 2} 家机构的定向推送，已附加到发布包")
+        releases.append((release, target))
+
+    console.rule("[bold]9 审议签署并发布")
+    registered = {m.member_id for m in list_members(settings)}
+    for member_id, name, role in DEMO_MEMBERS:
+        if member_id not in registered:
+            add_member(member_id, name, role, settings, actor=DEMO_ACTOR)
+    published = []
+    for release, target in releases:
+        submitted = submit(release.release_id, DEMO_ACTOR, settings)
+        for member_id, _, _ in DEMO_MEMBERS[:max(submitted.approvals_needed, 1)]:
+            sign(release.release_id, member_id, approve=True, comment="演示：核对无误", settings=settings)
+        failing = failing_checks(release)
+        reason = DEMO_OVERRIDE if failing else None
+        if failing:
+            console.print(f"[yellow]{release.release_id} 的复核有 {len(failing)} 项不通过（演示数据注入了数据错误），"
+                          f"以强制发布说明“{DEMO_OVERRIDE}”发布，说明已记入审计日志。[/]")
+        final = publish(release.release_id, DEMO_ACTOR, override_reason=reason, settings=settings)
+        published.append((final, target))
+
+    console.rule("[bold green]发布完成")
+    for release, target in published:
+        console.print(f"{release.label}（{release.release_id}）已发布")
+        console.print(f"  发布包：{release.bundle_dir}")
+        console.print(f"  发布材料：{target}（定向推送在其中的“定向推送”目录）")
+
+
+def _fresh_release(kind: str, key: str, settings):
+    """A new draft: v1, or — when the demo runs again in the same workdir — a revision."""
+    from ..releases import create_release, list_releases, revise
+
+    existing = list_releases(settings, kind=kind, period=key)
+    if not existing:
+        return create_release(kind, key, settings, creator=DEMO_ACTOR)
+    return revise(existing[-1].release_id, DEMO_ACTOR, "演示重新运行，按最新计算结果生成新版本", settings)
 
 
 def register(app: typer.Typer) -> None:

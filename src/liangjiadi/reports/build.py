@@ -251,8 +251,8 @@ def fund_outlook(src: ReleaseSource, horizon: int = 12) -> FundOutlookView:
     view.horizon_balance_upper = float(np.percentile(totals, 95))
     view.deficit_probability = float((cumulative < 0).any(axis=1).mean())
     view.method_note = f"预测方法：{fi.note}；区间为模拟路径的第5至第95百分位（90%区间）。"
-    if view.months_payable is not None and view.months_payable < 6:
-        view.warnings.append(f"可支付月数{N.months(view.months_payable)}，低于6个月的警戒线。")
+    if view.months_payable is not None and view.months_payable < view.warn_months:
+        view.warnings.append(f"可支付月数{N.months(view.months_payable)}，低于{view.warn_months:.0f}个月的警戒线。")
     if view.horizon_balance < 0:
         view.warnings.append(f"预计未来{horizon}个月收不抵支，收支差{N.money(view.horizon_balance)}。")
     return view
@@ -281,7 +281,7 @@ def monthly_push(src: ReleaseSource) -> RegionMonthlyPush:
     analysis = [N.figures_paragraph(f"{g.title}：", g.figures) for g in groups]
     for t in trends:
         if t.direction != "数据不足":
-            analysis.append(f"近13个月{t.name}走势{t.direction}。")
+            analysis.append(f"近{len(t.points)}个月{t.name}走势{t.direction}。")
     analysis.append(N.findings_sentence(len(items), by_pattern))
     return RegionMonthlyPush(meta=src.meta, groups=groups, analysis=analysis, trends=trends, distributions=dists,
                              worksheet=worksheet_summary(src), findings_total=len(items),
@@ -345,8 +345,9 @@ def quarterly_report(src: ReleaseSource) -> QuarterlyReport:
     items = finding_items(src)
     by_pattern = pattern_counts(items)
     feedback = src.previous_feedback()
+    feedback_counts = feedback.counts() if feedback else {}
     if feedback and feedback.items:
-        counts = "，".join(f"{k}{v}条" for k, v in feedback.counts().items())
+        counts = "，".join(f"{k}{v}条" for k, v in feedback_counts.items())
         feedback_text = [f"上期发布后共收到意见建议{len(feedback.items)}条，{counts}。"]
     else:
         feedback_text = ["上期发布后未收到书面意见建议。"]
@@ -354,7 +355,8 @@ def quarterly_report(src: ReleaseSource) -> QuarterlyReport:
         meta=src.meta, fund_figures=fund, fund_trends=trends, outlook=outlook, fund_text=fund_text,
         payment_figures=pay, payment_distributions=pay_dists, topic_highlights=highlights, payment_text=pay_text,
         key_distributions=key, key_text=key_text, findings=items, findings_by_pattern=by_pattern,
-        findings_text=[N.findings_sentence(len(items), by_pattern)], feedback=feedback, feedback_text=feedback_text)
+        findings_text=[N.findings_sentence(len(items), by_pattern)], feedback=feedback, feedback_counts=feedback_counts,
+        feedback_text=feedback_text)
 
 
 def annual_notice(src: ReleaseSource) -> AnnualNotice:

@@ -166,6 +166,8 @@ class FundOutlookView(BaseModel):
     avg_monthly_expense: float | None = None
     months_payable: float | None = None
     horizon: int = 12
+    expense_window: int = 12  # months averaged for 可支付月数
+    warn_months: float = 6.0  # 可支付月数 below this is a warning (spec/calibration.md)
     horizon_balance: float | None = None
     horizon_balance_lower: float | None = None
     horizon_balance_upper: float | None = None
@@ -228,6 +230,7 @@ class QuarterlyReport(BaseModel):
     findings_by_pattern: list[PatternCount]
     findings_text: list[str]
     feedback: Feedback | None = None
+    feedback_counts: dict[str, int] = Field(default_factory=dict)  # 状态中文 -> 条数
     feedback_text: list[str] = Field(default_factory=list)
 
 

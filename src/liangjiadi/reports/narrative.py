@@ -149,10 +149,11 @@ def outlook_sentence(outlook) -> str:
     if outlook.cumulative_balance is not None:
         parts.append(f"截至{outlook.period_label}，基金累计结余{money(outlook.cumulative_balance)}")
     if outlook.months_payable is not None:
-        parts.append(f"按近12个月月均支出{money(outlook.avg_monthly_expense)}计，可支付{months(outlook.months_payable)}")
+        parts.append(f"按近{outlook.expense_window}个月月均支出{money(outlook.avg_monthly_expense)}计，"
+                     f"可支付{months(outlook.months_payable)}")
     if outlook.horizon_balance is not None:
         parts.append(f"预计未来{outlook.horizon}个月收支差{money(outlook.horizon_balance)}"
-                     f"（90%区间{money(outlook.horizon_balance_lower)}至{money(outlook.horizon_balance_upper)}）")
+                     f"（预测区间{money(outlook.horizon_balance_lower)}至{money(outlook.horizon_balance_upper)}）")
     if outlook.deficit_probability is not None:
         parts.append(f"累计结余转负的概率为{pct(outlook.deficit_probability)}")
     return ("，".join(parts) + "。") if parts else "基金历史数据不足，暂不作预测。"
