@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..model import Finding
 from ..registry import detector
-from ._inputs import hospitals_as_of, memo, windows
+from ._inputs import fixmedins_history, hospitals_as_of, memo, windows
 from ._peer_rules import (MIN_PEERS, bh_adjusted, bh_keep, binomial_upper_p, pct, peer_position, peer_sets,
                           poisson_upper_p, rounded)
 from ._places import haversine_km, locate, province_name
@@ -330,7 +330,8 @@ def detect_impossible_travel(ctx) -> list[Finding]:
     bad = pairs[(pairs.km >= TRAVEL_MIN_KM) & (pairs.kmh > TRAVEL_MAX_KMH)].copy()
     if bad.empty:
         return []
-    names = {**hospitals_as_of(ctx, ctx.period).name.to_dict()}
+    hist = fixmedins_history(ctx)  # hospitals and pharmacies (购药 counts too)
+    names = dict(zip(hist.fixmedins_code, hist.fixmedins_name.fillna(hist.fixmedins_code)))
     out = []
     for _, g in bad.groupby("psn_no"):
         g = g.sort_values("setl_time")

@@ -72,7 +72,7 @@ def _oir_table(hosp, totals, months: int) -> dict[str, dict]:
         "近12个月各医疗机构门诊人次/出院人次（每多少个门诊人次收治1人住院，越大越好）与同级别机构比较（取对数后的稳健z，"
         "不含本机构）；以床均出院人次（高于同级为异常）佐证，两个z按Stouffer法合并。同时满足：人次比的稳健z ≤ −1、"
         "人次比 ≤ 同级中位数的75%、合并z ≥ 3，且经Benjamini-Hochberg校正（α=0.05）后仍显著；"
-        "有上年同期数据时，上年合并z也须 ≥ 2（持续偏低；当年骤降另由“诱导住院”检测）。"
+        "上年同期有半年以上数据时，上年合并z也须 ≥ 2（持续偏低；当年骤降另由“诱导住院”检测）。"
     ),
     min_cases=OIR_MIN_DISCHARGES,
     peers="同级别（三级/二级/一级及以下）近12个月出院人次不少于100的其他医疗机构，至少4家；同级同类（综合/中医/专科/妇幼）不少于5家时只比同类",
@@ -86,7 +86,7 @@ def detect_outpatient_inpatient_ratio(ctx) -> list[Finding]:
         return []
     rows = _oir_table(hospitals_as_of(ctx, ctx.period), window_totals(ctx, cur), len(cur))
     base_rows = {}
-    if w.has_base:
+    if len(w.base_present) >= MIN_CURRENT_MONTHS:  # a ratio needs no full year: half of one will do
         base_rows = _oir_table(hospitals_as_of(ctx, shift(ctx.period, -12)),
                                window_totals(ctx, w.base_present), len(w.base_present))
     tested = {c: r for c, r in rows.items() if r["composite"] is not None}
