@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from functools import lru_cache
 
 import numpy as np
 
@@ -40,6 +41,7 @@ SEVERITY_CN = {"high": "高", "medium": "中", "low": "低"}
 LEVEL_ORDER = ["三级", "二级", "一级及以下"]
 
 
+@lru_cache(maxsize=1)
 def pattern_names() -> dict[str, str]:
     return {d.pattern: d.name for d in all_detectors()}
 

@@ -90,7 +90,7 @@ def to_png(spec: ChartSpec, width: float = 6.3, height: float = 3.2) -> bytes:
             ax.set_yticks(y, spec.categories, fontsize=7)
             ax.set_xlim(0, 100)
             ax.invert_yaxis()
-            fig.set_size_inches(width, max(height, 0.28 * len(y) + 1))
+            fig.set_size_inches(width, max(height, 0.22 * len(y) + 0.8))
         else:  # bar
             for n, s in enumerate(spec.series):
                 ax.bar(x, [0 if v is None else v / divisor for v in s["data"]], color=PALETTE[n % len(PALETTE)],
@@ -104,9 +104,11 @@ def to_png(spec: ChartSpec, width: float = 6.3, height: float = 3.2) -> bytes:
         handles, labels = ax.get_legend_handles_labels()
         if labels:
             ax.legend(fontsize=7, loc="best")
-        fig.tight_layout()
+        # fixed margins: tight_layout draws the figure once more, which doubles the time per chart
+        left = 0.3 if spec.kind == "hbar" else 0.1
+        fig.subplots_adjust(left=left, right=0.97, top=0.88, bottom=0.2 if spec.kind in ("line", "band") else 0.12)
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=DPI)
+        fig.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})  # zlib level 9 is slow
         return buffer.getvalue()
     finally:
         plt.close(fig)
