@@ -61,11 +61,13 @@ READMIT_ALPHA = 0.01
 
 def readmissions(cases: pd.DataFrame) -> pd.DataFrame:
     """Per discharge: whether the same person's next admission began 0-15 days after it, and
-    where (same institution, same diagnosis category). Overlapping stays are not counted."""
+    where (same institution, same diagnosis category). Overlapping stays are not counted, nor an
+    admission elsewhere on the discharge day itself (a transfer, 转院)."""
     nxt = cases.shift(-1)
     same_person = nxt["psn_no"].eq(cases["psn_no"])
     gap = (nxt["begndate"] - cases["enddate"]).dt.days
-    readmit = same_person & gap.between(0, READMIT_DAYS)
+    transfer = (gap == 0) & nxt["fixmedins_code"].ne(cases["fixmedins_code"])
+    readmit = same_person & gap.between(0, READMIT_DAYS) & ~transfer
     out = pd.DataFrame({
         "fixmedins_code": cases["fixmedins_code"],
         "readmit": readmit,
@@ -81,7 +83,7 @@ def readmissions(cases: pd.DataFrame) -> pd.DataFrame:
     "readmission_15d",
     name="15天内再入院 / 分解住院",
     description=(
-        "同一参保人（假名化编号）出院后0-15天内再次入院（本院或他院），计入出院机构；同院且主诊断类目（无清单时为ADRG）相同者"
+        "同一参保人（假名化编号）出院后0-15天内再次入院（本院或他院；出院当天转入他院视为转院，不计），计入出院机构；同院且主诊断类目（无清单时为ADRG）相同者"
         "计为疑似分解住院。近12个月各机构15天再入院率与同级其他机构的合并再入院率比较：再入院不少于10人次、再入院率 ≥ 同级合并率"
         "的2倍、在同级各机构再入院率中的稳健z ≥ 3，且按同级合并率的二项检验经Benjamini-Hochberg校正（α=0.01）显著。"
         "发现中只有人次与比率，不含任何人员编号。"
