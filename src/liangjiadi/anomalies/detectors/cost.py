@@ -1,10 +1,12 @@
 """常见高发病费用差异 (handbook §六(三)(5)): per-case cost of the region's most common DRG
 groups at comparable institutions. Names the dear ones and praises the economical ones.
 
-Each case of a top group is compared with what the same group costs at the other institutions
-of the same level (the median of their means, never including the institution itself), so an
-institution's cost index is its cases' geometric mean of cost / peer cost: case mix within the
-top groups is taken out, and neither the hospital itself nor one dear peer sets the benchmark.
+Each case of a top group is compared with the geometric mean cost of the same group at the
+other institutions of the same level (never including the institution itself), and the
+institution's mean log ratio is then taken relative to the median institution of its level: case
+mix within the top groups is taken out, and neither the hospital itself nor one dear peer sets
+the benchmark. The test counts the sampling error of the peers' group means as well as the
+institution's own, since a level often has only a few hospitals with a handful of cases each.
 """
 
 from __future__ import annotations
@@ -20,38 +22,34 @@ from ..registry import detector
 TOP_GROUPS = 10
 MIN_CASES = 30  # cases of the top groups in the current window
 MIN_PEER_GROUP_CASES = 5  # other same-level cases of a group needed to price it
-HIGH_INDEX = 1.15  # named when cost is at least 15% above peers
-LOW_INDEX = 0.87  # praised when at least 13% below (the same distance on the log scale)
+HIGH_INDEX = 1.2  # named when cost is at least 20% above the peer median
+LOW_INDEX = 0.83  # praised when at least 17% below (the same distance on the log scale)
 
 
-def _peer_group_cost(ctx, d) -> dict[tuple[str, str], float]:
-    """(institution, group) -> what the group costs at the other institutions of the level:
-    the median of their per-case means (institutions with 3+ cases), or when fewer than two
-    such peers, the mean of all their cases (5+ cases); missing when neither."""
-    means = d.groupby(["fixmedins_code", "grp"]).cost.agg(["mean", "size", "sum"]).reset_index()
-    means["level"] = means.fixmedins_code.map(ctx.level_of)
-    out: dict[tuple[str, str], float] = {}
-    for (_, grp), g in means.groupby(["level", "grp"]):
-        for row in g.itertuples():
-            others = g[g.fixmedins_code != row.fixmedins_code]
-            solid = others[others["size"] >= 3]["mean"]
-            if len(solid) >= 2:
-                out[(row.fixmedins_code, grp)] = float(solid.median())
-            elif others["size"].sum() >= MIN_PEER_GROUP_CASES:
-                out[(row.fixmedins_code, grp)] = float(others["sum"].sum() / others["size"].sum())
-    return out
+def _peer_log_cost(ctx, d) -> tuple[np.ndarray, np.ndarray]:
+    """Per case: the mean log cost of its group at the other institutions of its level
+    (leave-own-out) and how many cases that mean rests on (0 when too few)."""
+    d = d.assign(logc=np.log(d.cost))
+    lvl = d.groupby(["level", "grp"]).logc.agg(["sum", "size"])
+    own = d.groupby(["fixmedins_code", "grp"]).logc.agg(["sum", "size"])
+    key_l = d.set_index(["level", "grp"]).index
+    key_o = d.set_index(["fixmedins_code", "grp"]).index
+    n_other = np.asarray(key_l.map(lvl["size"]), dtype=float) - np.asarray(key_o.map(own["size"]), dtype=float)
+    s_other = np.asarray(key_l.map(lvl["sum"]), dtype=float) - np.asarray(key_o.map(own["sum"]), dtype=float)
+    ok = n_other >= MIN_PEER_GROUP_CASES
+    expected = np.where(ok, s_other / np.where(ok, n_other, 1.0), np.nan)
+    return expected, np.where(ok, n_other, 0.0)
 
 
 @detector(
     "cost_deviation",
     name="常见病组费用差异",
-    description=(f"取全市近 12 个月出院例数最多的 {TOP_GROUPS} 个 DRG 组；机构每个病例的费用除以同级其他机构该组例均费用的中位数"
-                 "（同组有 3 例以上的机构不足 2 家时用其全部病例的均值），"
-                 "取对数平均（几何均值，已剔除病组结构差异），再除以同级各机构该值的中位数，得到费用指数（同级中位机构 = 1）；"
-                 "t 检验（双侧）后各机构按 Benjamini-Hochberg 校正"
+    description=(f"取全市近 12 个月出院例数最多的 {TOP_GROUPS} 个 DRG 组；机构每个病例的费用除以同级其他机构该组病例的几何平均费用"
+                 "（不含本机构），取对数平均（已剔除病组结构差异），再除以同级各机构该值的中位数，得到费用指数（同级中位机构 = 1）；"
+                 "z 检验（双侧，方差计入同级均值本身的抽样误差）后各机构按 Benjamini-Hochberg 校正"
                  f"（FDR {FDR:.0%}）。指数 ≥ {HIGH_INDEX} 点名提示，≤ {LOW_INDEX} 予以表扬（低严重度）。证据附例均费用与付费标准之比。"),
     min_cases=MIN_CASES,
-    peers="同级（三级/二级/一级及以下）其他医疗机构同一 DRG 组的例均费用中位数（不含本机构）",
+    peers="同级（三级/二级/一级及以下）其他医疗机构同一 DRG 组的病例（不含本机构，至少 5 例）",
     compares=("peers",),
     severity_rule=f"高：费用指数 ≥ 1.3；中：{HIGH_INDEX} ≤ 指数 < 1.3；低：指数 ≤ {LOW_INDEX}（费用控制较好，表扬）。",
 )
@@ -64,9 +62,13 @@ def cost_deviation(ctx) -> list[Finding]:
     d = d[d.grp.isin(top)]
     if d.empty:
         return []
-    d["expected"] = d.set_index(["fixmedins_code", "grp"]).index.map(_peer_group_cost(ctx, d)).astype(float)
-    d = d[d.expected.notna() & (d.expected > 0)]
-    d["log_ratio"] = np.log(d.cost / d.expected)
+    expected_log, n_peer = _peer_log_cost(ctx, d)
+    d = d.assign(log_ratio=np.log(d.cost) - expected_log, n_peer=n_peer)
+    d = d[d.n_peer > 0]
+    d["expected"] = d.cost / np.exp(d.log_ratio)  # the peers' (geometric) mean cost of the group
+    # spread of log cost within a group at a level: one pooled figure for every test
+    resid = d.log_ratio - d.groupby(["level", "grp"]).log_ratio.transform("mean")
+    var_case = float(np.square(resid).mean()) if len(d) > 1 else 0.0
     cat = catalogue(ctx)
     pay_std = dict(zip(cat.grp, cat.pay_std)) if len(cat) else {}
 
@@ -78,10 +80,15 @@ def cost_deviation(ctx) -> list[Finding]:
         # hospital raises its peers' leave-own-out means and would make the rest look cheap
         peer_logs = [m for c, (_, m) in raw.items() if c != code and ctx.level_of(c) == ctx.level_of(code)]
         centre = float(np.median(peer_logs)) if len(peer_logs) >= 2 else 0.0
-        n, sd = len(g), float(g.log_ratio.std(ddof=1))
-        t = (mean - centre) / (sd / math.sqrt(n)) if sd > 0 else float("nan")
-        p = 2 * normal_sf(abs(t)) if not math.isnan(t) else 1.0
-        stats.append(dict(code=code, n=n, index=math.exp(mean - centre), raw=math.exp(mean), t=t, p=p, g=g))
+        n = len(g)
+        # the peers' group means are estimates too: their variance enters the test
+        weights = g.groupby("grp").size() / n
+        var = var_case / n + float((weights ** 2 * var_case / g.groupby("grp").n_peer.first()).sum())
+        z = (mean - centre) / math.sqrt(var) if var > 0 else float("nan")
+        stats.append(dict(code=code, n=n, index=math.exp(mean - centre), raw=math.exp(mean), z=z, g=g))
+    for s in stats:
+        s["t"] = s["z"]
+        s["p"] = 2 * normal_sf(abs(s["z"])) if not math.isnan(s["z"]) else 1.0
     index_of = {s["code"]: s["raw"] for s in stats}
     out = []
     for s, q in zip(stats, bh_adjust([s["p"] for s in stats])):
@@ -116,7 +123,8 @@ def cost_deviation(ctx) -> list[Finding]:
                 "percentile": num(pctl), "shift": num(s["index"] - 1), "cases": int(s["n"]),
                 "own_mean_cost": num(own_cost, 2), "peer_mean_cost": num(exp_cost, 2),
                 "pay_std_ratio": num(std_ratio), "groups": sorted(g.grp.unique().tolist()),
-                "statistic": num(s["t"]), "p_value": num(s["p"], 8), "q_value": num(q, 8), "tests": len(stats),
+                "statistic": num(s["t"]), "p_value": num(s["p"], 8),
+                "q_value": num(q, 8), "tests": len(stats),
             },
         ))
     return out
