@@ -165,6 +165,24 @@ def _spark_schema(arrow_schema):
     return T.StructType([T.StructField(f.name, conv(f.type), True) for f in arrow_schema])
 
 
+def local_sql(settings: Settings | None = None, database: Path | str | None = None,
+              spill_dir: Path | str | None = None):
+    """A plain DuckDB connection for local SQL work that is not the compute backend
+    (ingest's validation of staged files): same memory and thread limits as the engine,
+    spilling to `spill_dir` rather than failing when a month does not fit in memory."""
+    import duckdb
+
+    settings = settings or get_settings()
+    config = {
+        "memory_limit": settings.duckdb_memory_limit,
+        "threads": max(1, int(settings.duckdb_threads)),
+        "preserve_insertion_order": False,
+    }
+    if spill_dir is not None:
+        config["temp_directory"] = str(spill_dir)
+    return duckdb.connect(str(database) if database else ":memory:", config=config)
+
+
 def open_engine(settings: Settings | None = None, **overrides) -> Engine:
     settings = settings or get_settings(**overrides)
     if overrides and settings is not None:

@@ -55,3 +55,15 @@ def test_dependency_direction():
             elif LAYER.get(top, 0) > LAYER.get(own, 99):
                 bad.append(f"{module} imports {target} (upward)")
     assert not bad, "\n".join(bad)
+
+
+def test_only_engine_names_a_backend():
+    """design.md: engine.py is the only module that names duckdb or pyspark."""
+    offenders = []
+    for path in PKG.rglob("*.py"):
+        if path.name == "engine.py" and path.parent == PKG:
+            continue
+        for target in _imports(path, "liangjiadi"):
+            if target.split(".")[0] in ("duckdb", "pyspark"):
+                offenders.append(f"{path.relative_to(PKG)} imports {target}")
+    assert not offenders, "\n".join(offenders)

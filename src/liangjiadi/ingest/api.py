@@ -19,11 +19,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
-import duckdb
 import pyarrow.parquet as pq
 
 from .. import lake
 from ..config import Settings, get_settings
+from ..engine import local_sql
 from ..errors import ConfigError, InputFileError, LakeError, LjdError
 from ..schema import LOAD_ORDER, TABLES
 from . import provenance
@@ -93,12 +93,7 @@ def ingest_paths(paths, settings: Settings | None = None, table: str | None = No
 
     scratch = workdir / "tmp" / f"ingest-{load_id}"
     scratch.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(scratch / "stage.duckdb"), config={
-        "memory_limit": settings.duckdb_memory_limit,
-        "threads": max(1, int(settings.duckdb_threads)),
-        "temp_directory": str(scratch / "spill"),
-        "preserve_insertion_order": False,
-    })
+    con = local_sql(settings, scratch / "stage.duckdb", spill_dir=scratch / "spill")
     pads = hmac_pads(settings.resolve_pseudonym_key())
     try:
         for tname in LOAD_ORDER:
@@ -341,7 +336,7 @@ def _infer_region(workdir: Path) -> str | None:
     if not lake.has_data(workdir, "fixmedins"):
         return None
     glob = lit(lake.table_glob(workdir, "fixmedins"))
-    con = duckdb.connect()
+    con = local_sql()
     try:
         row = con.execute(
             f"SELECT admdvs FROM read_parquet({glob}, union_by_name=true) WHERE fixmedins_type = '1' "
