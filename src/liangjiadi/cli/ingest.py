@@ -72,11 +72,16 @@ def ingest(
             rules.add_row(code, RULES[code].name if code in RULES else code, f"{n:,}")
         console.print(rules)
 
+    # the same note on many files (e.g. personal columns dropped every month) is said once
+    by_note: dict[str, list[str]] = {}
     for f in report.files:
         if f.error:
             console.print(f"[red]✗[/] {f.error}")
         for note in f.notes:
-            console.print(f"[dim]·[/] {Path(f.path).name}：{note}")
+            by_note.setdefault(note, []).append(Path(f.path).name)
+    for note, names in by_note.items():
+        where = names[0] if len(names) == 1 else f"{names[0]} 等 {len(names)} 个文件"
+        console.print(f"[dim]·[/] {where}：{note}")
     for note in report.notes:
         console.print(f"[dim]·[/] {note}")
     console.print(f"统筹地区：{report.region_admdvs or '未确定'}；隔离文件与导入报告：{report.quarantine_dir}")
