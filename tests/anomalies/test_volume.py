@@ -149,3 +149,23 @@ def test_the_eight_detectors_state_their_rules():
     assert set(found) == mine
     for d in found.values():
         assert d.min_cases >= 1 and d.name and d.description and d.peers and d.severity_rule
+
+
+def test_admission_surge_of_the_last_three_months(tmp_path):
+    r = VolumeRegion(tmp_path)
+    for code in PEERS:
+        r.hospital(code)
+        for m in months("2024") + months("2025"):
+            r.month_volume(code, m, ipt=20)
+    r.hospital("RECENT", name="新近激增医院")  # 20 a month, then 35 a month from October 2025
+    r.hospital("ONEMONTH")  # one month at three times the usual count: a data error, not a surge
+    for m in months("2024") + months("2025"):
+        r.month_volume("RECENT", m, ipt=35 if m >= "2025-10" else 20)
+        r.month_volume("ONEMONTH", m, ipt=60 if m == "2025-12" else 20)
+    r.write()
+    found = by_inst(r.detect(detect_admission_surge))
+    assert set(found) == {"RECENT"}, found
+    ev = found["RECENT"][0].evidence
+    assert ev["window_months"] == 3 and ev["cases"] == 105 and ev["base_cases"] == 60
+    assert ev["value"] == pytest.approx(0.75)
+    assert "近3个月出院105人次" in found["RECENT"][0].message

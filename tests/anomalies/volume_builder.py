@@ -79,6 +79,15 @@ class VolumeRegion:
                            "maindiag_code": diag, "grp_type": "DRG", "grp_code": grp, "grp_weight": 0.8})
         return sid
 
+    def month_volume(self, inst: str, period: str, *, ipt: int, otp: int = 0) -> None:
+        """`ipt` discharges and `otp` outpatient visits at `inst` in one month."""
+        for k in range(ipt):
+            day = 1 + k % 27
+            self.settlement(inst, f"{period}-{day:02d} 10:00:00", med_type="21", begn=f"{period}-01",
+                            end=f"{period}-{day:02d}", medfee=5000.0, ownpay=250.0)
+        for k in range(otp):
+            self.settlement(inst, f"{period}-{1 + k % 27:02d} 10:00:00")
+
     def insured(self, count: int, periods: list[str]) -> None:
         for p in periods:
             self.psn.append({"admdvs": R, "period": p, "insutype": "310", "psn_cnt": count})

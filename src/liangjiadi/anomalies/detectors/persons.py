@@ -215,7 +215,7 @@ def _chance_of_cluster(counts: list[int], joint: int, days: int) -> tuple[float,
     ),
     min_cases=CLUSTER_MIN_JOINT,
     peers="不与同级比较：与随机巧合的期望次数比较",
-    compares=("chance",),
+    compares=("随机巧合的期望次数",),
     severity_rule="联合入院 ≥ 5次或组内 ≥ 5人为高；≥ 4次为中；其余为低",
 )
 def detect_co_admission_cluster(ctx) -> list[Finding]:
@@ -313,7 +313,7 @@ def _known_places(ctx) -> dict[str, tuple[float, float]]:
     ),
     min_cases=1,
     peers="不与同级比较：以物理上可能的最快行程为界",
-    compares=("logic",),
+    compares=("物理上可能的最快行程",),
     severity_rule="折合时速 ≥ 2000公里/小时或同一人 ≥ 2次为高；其余为中",
 )
 def detect_impossible_travel(ctx) -> list[Finding]:

@@ -13,7 +13,7 @@ import numpy as np
 from ...indicators.context import shift
 from ..model import Finding
 from ..registry import detector
-from ._inputs import hospitals_as_of, window_totals, windows
+from ._inputs import hospitals_as_of, monthly_volumes, window_totals, windows
 from ._peer_rules import (bh_adjusted, bh_keep, binomial_upper_p, leave_one_out, normal_upper_p, pct,
                           peer_position, peer_sets, poisson_upper_p, rounded, share_below, signed_pct)
 
@@ -131,24 +131,68 @@ def detect_outpatient_inpatient_ratio(ctx) -> list[Finding]:
 
 # ---- 诱导住院: 出院人次增幅数倍于同级 -------------------------------------------------------
 
-SURGE_MIN_DISCHARGES = 100  # discharges in the current 12 months
+SURGE_MIN_DISCHARGES = 100  # discharges in the current 12 months (a quarter of it for the recent route)
 SURGE_MIN_BASE = 30  # discharges in the base year (below: a growth rate means little)
 SURGE_EXCESS = 0.30  # mixed growth at least 30 percentage points above the peer median
+SURGE_RECENT_EXCESS = 0.50  # ... 50 points for the last three months (fewer cases, more noise)
 SURGE_TIMES = 2.0  # ... and at least twice the peer median where that is positive
 SURGE_Z = 3.5
 SURGE_ALPHA = 0.01
 SURGE_BED_SHARE = 0.5  # beds grew by less than half the discharge growth = "no new beds"
+RECENT_MONTHS = 3
 GROWTH_SPREAD_FLOOR = 0.05
+
+
+def _surge_rows(hosp, now: dict, before: dict, scale: float, min_now: float, min_base: float) -> dict[str, dict]:
+    """Growth of discharges per institution with the handbook's 混合增长率 (growth × weight,
+    weight = min(1, own base volume / mean base volume of the level)) and its peer position."""
+    level_mean: dict[str, float] = {}
+    for lvl in set(hosp.level_group):
+        vals = [float(before.get(c, 0)) for c in hosp.index[hosp.level_group == lvl]]
+        level_mean[lvl] = sum(vals) / len(vals) if vals else 0.0
+    rows: dict[str, dict] = {}
+    for code, h in hosp.iterrows():
+        c1, c0 = int(now.get(code, 0)), int(before.get(code, 0))
+        if c1 < min_now or c0 < min_base:
+            continue
+        g = c1 * scale / c0 - 1
+        weight = min(1.0, c0 / level_mean[h.level_group]) if level_mean[h.level_group] > 0 else 1.0
+        rows[code] = {"level": h.level_group, "c1": c1, "c0": c0, "growth": g, "weight": weight, "mixed": g * weight}
+    groups = {c: r["level"] for c, r in rows.items()}
+    mixed = {c: r["mixed"] for c, r in rows.items()}
+    raw = {c: r["growth"] for c, r in rows.items()}
+    for code, r in list(rows.items()):
+        pos = peer_position(r["mixed"], leave_one_out(mixed, groups, code), GROWTH_SPREAD_FLOOR)
+        if pos is None:
+            del rows[code]
+            continue
+        r["pos"] = pos
+        # H0: the institution grew like its peers (median raw growth); c1 | c1 + c0 is binomial.
+        ratio0 = max(1 + float(np.median(leave_one_out(raw, groups, code))), 0.05) / scale
+        r["p"] = binomial_upper_p(r["c1"], r["c1"] + r["c0"], ratio0 / (1 + ratio0))
+    return rows
+
+
+def _months_keep_up(monthly, code: str, months_now: list[str], growth: float) -> bool:
+    """Every recent month above its month a year before by at least half the window's growth:
+    a single month's jump (a data error, 复核) is not a sustained surge."""
+    cur = monthly[(monthly.fixmedins_code == code)].set_index("period").ipt
+    for m in months_now:
+        c1, c0 = float(cur.get(m, 0)), float(cur.get(shift(m, -12), 0))
+        if c0 <= 0 or c1 / c0 - 1 < 0.5 * growth:
+            return False
+    return True
 
 
 @detector(
     "admission_surge",
     name="诱导住院（出院人次增幅数倍于同级）",
     description=(
-        "近12个月出院人次与上年同期相比的增长率；小机构按手册“增长率×权重”用混合增长率（权重 = min(1, 本机构上年出院人次 / "
+        "出院人次同比增长率，两个窗口：近12个月对上年同期；近3个月对上年同月（新近开始的激增，且3个月每月都须达到该窗口增幅的"
+        "一半，单月突增属数据复核问题）。小机构按手册“增长率×权重”用混合增长率（权重 = min(1, 本机构上年出院人次 / "
         "同级机构上年出院人次平均数)）。与同级别其他机构的增长率比较（稳健z）；同时满足：混合增长率高出同级中位数至少30个"
-        "百分点且（同级中位数为正时）至少为其2倍、稳健z ≥ 3.5、按同级增长率的二项检验经Benjamini-Hochberg校正（α=0.01）"
-        "显著，且床位增幅不到出院人次增幅的一半（既无新增床位）。"
+        "百分点（近3个月窗口50个百分点）且（同级中位数为正时）至少为其2倍、稳健z ≥ 3.5、按同级增长率的二项检验经"
+        "Benjamini-Hochberg校正（α=0.01，两个窗口的检验一并校正）显著，且床位增幅不到出院人次增幅的一半（既无新增床位）。"
     ),
     min_cases=SURGE_MIN_DISCHARGES,
     peers="同级别（三级/二级/一级及以下）上年出院人次不少于30、当年不少于100的其他医疗机构，至少4家",
@@ -162,45 +206,32 @@ def detect_admission_surge(ctx) -> list[Finding]:
         return []
     hosp = hospitals_as_of(ctx, ctx.period)
     hosp_base = hospitals_as_of(ctx, shift(ctx.period, -12))
-    now, before = window_totals(ctx, cur), window_totals(ctx, base)
-    scale = len(base) / len(cur)  # per-month rates if a month is missing
-    level_mean: dict[str, float] = {}
-    for lvl in set(hosp.level_group):
-        codes = [c for c in hosp.index[hosp.level_group == lvl]]
-        vals = [float(before.ipt.get(c, 0)) for c in codes]
-        level_mean[lvl] = sum(vals) / len(vals) if vals else 0.0
-    rows: dict[str, dict] = {}
-    for code, h in hosp.iterrows():
-        c1 = int(now.ipt.get(code, 0))
-        c0 = int(before.ipt.get(code, 0))
-        if c1 < SURGE_MIN_DISCHARGES or c0 < SURGE_MIN_BASE:
-            continue
-        g = c1 * scale / c0 - 1
-        weight = min(1.0, c0 / level_mean[h.level_group]) if level_mean[h.level_group] > 0 else 1.0
-        rows[code] = {"level": h.level_group, "c1": c1, "c0": c0, "growth": g, "weight": weight, "mixed": g * weight}
-    groups = {c: r["level"] for c, r in rows.items()}
-    mixed = {c: r["mixed"] for c, r in rows.items()}
-    raw = {c: r["growth"] for c, r in rows.items()}
-    p: dict[str, float] = {}
-    for code, r in rows.items():
-        pos = peer_position(r["mixed"], leave_one_out(mixed, groups, code), GROWTH_SPREAD_FLOOR)
-        raw_peers = leave_one_out(raw, groups, code)
-        if pos is None:
-            continue
-        r["pos"] = pos
-        r["peer_growth"] = float(np.median(raw_peers))
-        # H0: the institution grew like its peers; c1 | c1 + c0 is then binomial.
-        ratio0 = max(1 + r["peer_growth"], 0.05) / scale
-        p[code] = binomial_upper_p(r["c1"], r["c1"] + r["c0"], ratio0 / (1 + ratio0))
+    routes = {12: _surge_rows(hosp, window_totals(ctx, cur).ipt.to_dict(), window_totals(ctx, base).ipt.to_dict(),
+                              len(base) / len(cur), SURGE_MIN_DISCHARGES, SURGE_MIN_BASE)}
+    recent = w.current[-RECENT_MONTHS:]
+    recent_base = [shift(m, -12) for m in recent]
+    if all(m in w.present for m in recent + recent_base):
+        routes[RECENT_MONTHS] = _surge_rows(
+            hosp, window_totals(ctx, recent).ipt.to_dict(), window_totals(ctx, recent_base).ipt.to_dict(), 1.0,
+            SURGE_MIN_DISCHARGES * RECENT_MONTHS / 12, SURGE_MIN_BASE * RECENT_MONTHS / 12)
+    p = {(n, c): r["p"] for n, rows in routes.items() for c, r in rows.items()}
     keep, q = bh_keep(p, SURGE_ALPHA), bh_adjusted(p)
-    out = []
-    for code in p:
-        r = rows[code]
+    monthly = monthly_volumes(ctx)
+    named: dict[str, tuple[int, dict]] = {}
+    for (n, code) in sorted(p, key=lambda k: -k[0]):  # the 12-month route first
+        r = routes[n][code]
         pos, gm = r["pos"], r["mixed"]
-        if code not in keep or pos.z < SURGE_Z or gm - pos.median < SURGE_EXCESS:
+        excess = SURGE_EXCESS if n == 12 else SURGE_RECENT_EXCESS
+        if code in named or (n, code) not in keep or pos.z < SURGE_Z or gm - pos.median < excess:
             continue
         if pos.median > 0 and gm < SURGE_TIMES * pos.median:
             continue
+        if n != 12 and not _months_keep_up(monthly, code, recent, r["growth"]):
+            continue
+        named[code] = (n, r)
+    out = []
+    for code, (n, r) in named.items():
+        pos, gm = r["pos"], r["mixed"]
         beds_now, beds_before = hosp.beds.get(code), hosp_base.beds.get(code)
         bed_growth = None
         if beds_now and beds_before and not math.isnan(beds_now) and not math.isnan(beds_before):
@@ -212,15 +243,16 @@ def detect_admission_surge(ctx) -> list[Finding]:
         bed_txt = "床位数未增加" if bed_growth is not None and bed_growth <= 0 else \
             f"床位仅增{pct(bed_growth)}" if bed_growth is not None else "床位数未报送"
         small = "（按混合增长率）" if r["weight"] < 1 else ""
-        msg = (f"{hosp.loc[code, 'name']}（{r['level']}）近12个月出院{r['c1']}人次，同比增长{pct(r['growth'])}{small}"
+        span_txt = "近12个月" if n == 12 else f"近{n}个月"
+        msg = (f"{hosp.loc[code, 'name']}（{r['level']}）{span_txt}出院{r['c1']}人次，同比增长{pct(r['growth'])}{small}"
                f"{times}，{bed_txt}，需排查是否存在诱导住院。")
         sev = "high" if gm >= 1.0 and (pos.median <= 0 or gm >= 3 * pos.median) else "medium" if gm >= 0.5 else "low"
         ev = {
             "value": rounded(r["growth"]), "mixed_growth": rounded(gm), "weight": rounded(r["weight"]),
             "peer_median": rounded(pos.median), "percentile": rounded(pos.percentile),
-            "shift": rounded(gm - pos.median),
-            "cases": r["c1"], "base_cases": r["c0"], "statistic": rounded(pos.z), "p_value": rounded(p[code], 10),
-            "q_value": rounded(q[code], 10), "peers": pos.n_peers,
+            "shift": rounded(gm - pos.median), "window_months": n,
+            "cases": r["c1"], "base_cases": r["c0"], "statistic": rounded(pos.z), "p_value": rounded(p[(n, code)], 10),
+            "q_value": rounded(q[(n, code)], 10), "peers": pos.n_peers,
             "beds": None if beds_now is None or math.isnan(beds_now) else int(beds_now),
             "beds_last_year": None if beds_before is None or math.isnan(beds_before) else int(beds_before),
         }
