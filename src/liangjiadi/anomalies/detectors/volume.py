@@ -27,7 +27,10 @@ OIR_RATIO_Z = -1.0  # the ratio itself must be in the low tail, not only the bed
 OIR_MAX_SHARE_OF_MEDIAN = 0.75  # ... and at least 25% below the peer median
 OIR_BASE_COMPOSITE = 2.0  # the year before must already be low: a sudden drop is admission_surge
 OIR_ALPHA = 0.05
-LOG_SPREAD_FLOOR = 0.10  # institutions differ by at least ~10% in these ratios in practice
+# Comparable institutions differ by ~20% in outpatient visits per discharge and ~15% in discharges
+# per bed whatever they do; a level group of five can show a much tighter spread by chance.
+RATIO_SPREAD_FLOOR = 0.20  # on the log scale
+TURNOVER_SPREAD_FLOOR = 0.15
 
 
 def _oir_table(hosp, totals, months: int) -> dict[str, dict]:
@@ -47,12 +50,12 @@ def _oir_table(hosp, totals, months: int) -> dict[str, dict]:
     log_turn = {c: math.log(r["turnover"]) for c, r in rows.items() if r["turnover"]}
     for code, r in rows.items():
         codes, r["same_kind"] = peers[code]
-        pos = peer_position(log_ratio[code], [log_ratio[c] for c in codes], LOG_SPREAD_FLOOR)
+        pos = peer_position(log_ratio[code], [log_ratio[c] for c in codes], RATIO_SPREAD_FLOOR)
         r["ratio_pos"] = pos
         r["turn_pos"] = None
         if code in log_turn:
             r["turn_pos"] = peer_position(log_turn[code], [log_turn[c] for c in codes if c in log_turn],
-                                          LOG_SPREAD_FLOOR)
+                                          TURNOVER_SPREAD_FLOOR)
         if pos is None:
             r["composite"] = None
             continue
@@ -70,7 +73,7 @@ def _oir_table(hosp, totals, months: int) -> dict[str, dict]:
     name="拉人头住院（门诊住院人次比偏低）",
     description=(
         "近12个月各医疗机构门诊人次/出院人次（每多少个门诊人次收治1人住院，越大越好）与同级别机构比较（取对数后的稳健z，"
-        "不含本机构）；以床均出院人次（高于同级为异常）佐证，两个z按Stouffer法合并。同时满足：人次比的稳健z ≤ −1、"
+        "不含本机构，离散度下限20%）；以床均出院人次（高于同级为异常）佐证，两个z按Stouffer法合并。同时满足：人次比的稳健z ≤ −1、"
         "人次比 ≤ 同级中位数的75%、合并z ≥ 3，且经Benjamini-Hochberg校正（α=0.05）后仍显著；"
         "上年同期有半年以上数据时，上年合并z也须 ≥ 2（持续偏低；当年骤降另由“诱导住院”检测）。"
     ),
@@ -311,7 +314,7 @@ def detect_beds_turnover(ctx) -> list[Finding]:
         b_now, b_before = hosp.beds[code], hosp_base.beds[code]
         if b_now < b_before * (1 + BEDS_MIN_GROWTH):
             continue
-        pos = peer_position(log_turn[code], leave_one_out(log_turn, groups, code), LOG_SPREAD_FLOOR)
+        pos = peer_position(log_turn[code], leave_one_out(log_turn, groups, code), TURNOVER_SPREAD_FLOOR)
         peer_change = leave_one_out(turn_change, groups, code)
         if pos is None or len(peer_change) < MIN_PEERS_CHANGE:
             continue
