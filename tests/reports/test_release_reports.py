@@ -79,6 +79,7 @@ def test_monthly_release_renders_every_file_and_attaches(region, tmp_path):
     attached = {f["path"] for f in get_release(release.release_id, region).files()}
     assert "reports/月推送_140400_2025-03.docx" in attached
     assert "reports/定向推送/H001.docx" in attached and "reports/static/echarts.min.js" in attached
+    assert "reports/static/echarts-LICENSE.txt" in attached
     published = _approve_and_publish(release.release_id, region)
     assert published.state.value == "published"
 
@@ -90,7 +91,7 @@ def test_html_uses_vendored_echarts_and_valid_chart_json(region, tmp_path):
     assert '<script src="static/echarts.min.js"></script>' in page
     assert not re.search(r"https?://", page), "no CDN or other internet address in a page"
     assert (tmp_path / "out" / "static" / "echarts.min.js").stat().st_size > 500_000
-    assert (tmp_path / "out" / "static" / "echarts.LICENSE").exists()
+    assert (tmp_path / "out" / "static" / "echarts-LICENSE.txt").exists()
     options = json.loads(re.search(r'<script type="application/json" id="chart-options">(.*?)</script>', page,
                                    re.S).group(1))
     assert options and all("series" in o for o in options.values())
@@ -213,3 +214,28 @@ def test_word_converts_to_pdf_with_cjk_font_and_non_blank_pages(region, tmp_path
     for page in pages:
         stat = ImageStat.Stat(Image.open(page).convert("L"))
         assert stat.stddev[0] > 5, f"{page.name} looks blank"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="需要 node 以服务端渲染方式检查 ECharts 选项")
+def test_every_chart_option_renders_with_the_vendored_echarts(region, tmp_path):
+    release = create_release("quarterly", "2025-Q1", region, creator="测试")
+    result = render_release(release.release_id, tmp_path / "out", region, attach=False, workers=1)
+    page = next(p for p in result.files if p.suffix == ".html")
+    script = tmp_path / "ssr.js"
+    script.write_text(
+        "const echarts = require(process.argv[2]);\n"
+        "const fs = require('fs');\n"
+        "const page = fs.readFileSync(process.argv[3], 'utf8');\n"
+        "const m = page.match(/<script type=\"application\\/json\" id=\"chart-options\">([\\s\\S]*?)<\\/script>/);\n"
+        "const options = JSON.parse(m[1]);\n"
+        "for (const [id, opt] of Object.entries(options)) {\n"
+        "  const chart = echarts.init(null, null, {renderer: 'svg', ssr: true, width: 800, height: 400});\n"
+        "  chart.setOption(opt);\n"
+        "  if (chart.renderToSVGString().length < 1000) { throw new Error('empty chart ' + id); }\n"
+        "  chart.dispose();\n"
+        "}\n"
+        "console.log(Object.keys(options).length);\n", encoding="utf-8")
+    echarts = Path(B.__file__).parent / "static" / "echarts.min.js"
+    done = subprocess.run(["node", str(script), str(echarts), str(page)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.strip()) >= 3

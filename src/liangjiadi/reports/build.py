@@ -65,8 +65,17 @@ def figure(src: ReleaseSource, indicator_id: str, code: str | None = None, *, wi
                   change_text=N.fmt_change(kind, change), note=src.note(indicator_id, code))
 
 
-def _clean_name(name: str) -> str:
-    return name.replace("（一）", "").replace("（二）", "").replace("其中：", "").lstrip("0123456789.")
+# rows whose worksheet name leans on the heading above them (16 （一）职工医保, 19 （二）居民医保)
+STANDALONE_NAMES = {"17": "职工医保统筹基金当期结余", "18": "职工医保统筹基金累计结余", "20": "居民医保当期结余",
+                    "21": "居民医保累计结余", "22": "城乡医疗救助基金收入", "24": "下一年度住院统筹基金总额",
+                    "25": "下一年度门诊统筹基金总额", "26": "下一年度DRG/DIP付费统筹基金总额", "27": "下一年度其他统筹基金总额",
+                    "10": "职工医保统筹基金支出", "11": "职工医保住院统筹基金支出", "13": "居民医保住院统筹基金支出"}
+
+
+def _clean_name(name: str, indicator_id: str | None = None) -> str:
+    if indicator_id in STANDALONE_NAMES:
+        return STANDALONE_NAMES[indicator_id]
+    return name.replace("（一）", "").replace("（二）", "").replace("（三）", "").replace("其中：", "").lstrip("0123456789.")
 
 
 def figures(src: ReleaseSource, ids: list[str], **kw) -> list[Figure]:
@@ -75,7 +84,7 @@ def figures(src: ReleaseSource, ids: list[str], **kw) -> list[Figure]:
         if src.indicator(iid) is None or not src.publishable(iid) or src.value(iid) is None:
             continue
         f = figure(src, iid, **kw)
-        out.append(f.model_copy(update={"name": _clean_name(f.name)}))
+        out.append(f.model_copy(update={"name": _clean_name(f.name, iid)}))
     return out
 
 
@@ -107,7 +116,7 @@ def distribution(src: ReleaseSource, indicator_id: str, *, named: bool = False) 
     meta = src.indicator(indicator_id)
     values = src.institution_values(indicator_id)
     values = {c: v for c, v in values.items() if c in set(src.hospitals)}
-    if meta is None or not values:
+    if meta is None or all(v is None for v in values.values()):
         return None
     kind, unit = N.value_kind(meta), N.unit_of(meta)
     groups = {c: src.institution(c).level_group for c in values}
@@ -126,7 +135,7 @@ def distribution(src: ReleaseSource, indicator_id: str, *, named: bool = False) 
     for r in rows:
         if r.value is not None and not r.small_volume:
             strip.setdefault(r.group, []).append(r.value)
-    dist = Distribution(indicator_id=indicator_id, name=_clean_name(meta.name), kind=kind, unit=unit,
+    dist = Distribution(indicator_id=indicator_id, name=_clean_name(meta.name, indicator_id), kind=kind, unit=unit,
                         descending=descending, groups=group_stats, rows=rows, strip=strip)
     if named:
         dist.named, dist.named_rule = _named(rows, group_stats, indicator_id)

@@ -24,6 +24,7 @@ from .view import DocumentView, Table
 
 PACKAGED = Path(__file__).parent / "templates"
 CHART_WIDTH_CM = 15.5
+TABLE_TWIPS = 9000  # text width of an A4 page with 2.4 cm margins, in twentieths of a point
 
 
 def template_path(key: str, workdir: Path | None = None) -> Path:
@@ -52,8 +53,9 @@ def _table_xml(table: Table) -> str:
                    f"<w:p>{_run_xml(c, bold=True)}</w:p></w:tc>" for c in table.columns)
     body = "".join("<w:tr>" + "".join(f"<w:tc><w:p>{_run_xml(str(v))}</w:p></w:tc>" for v in row) + "</w:tr>"
                    for row in table.rows)
-    grid = "".join("<w:gridCol/>" for _ in table.columns)
-    return (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="5000" w:type="pct"/><w:jc w:val="center"/>'
+    weights = [2] + [1] * (len(table.columns) - 1)  # the first column holds names: twice as wide
+    grid = "".join(f'<w:gridCol w:w="{int(TABLE_TWIPS * w / sum(weights))}"/>' for w in weights)
+    return (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="{TABLE_TWIPS}" w:type="dxa"/><w:jc w:val="center"/><w:tblLayout w:type="fixed"/>'
             f"<w:tblBorders>{_BORDER}</w:tblBorders></w:tblPr><w:tblGrid>{grid}</w:tblGrid>"
             f'<w:tr><w:trPr><w:tblHeader/></w:trPr>{head}</w:tr>{body}</w:tbl>')
 

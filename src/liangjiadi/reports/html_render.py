@@ -44,14 +44,17 @@ def html_template_path(workdir: Path | None) -> Path:
     return TEMPLATE
 
 
-def copy_static(out_dir: Path) -> Path:
-    """Put echarts.min.js (and its licence) next to the pages, under static/."""
+STATIC_FILES = (ECHARTS_FILE, "echarts-LICENSE.txt", "echarts-NOTICE.txt")  # .txt: the redaction scan reads text files
+
+
+def copy_static(out_dir: Path) -> list[Path]:
+    """Put echarts.min.js and its licence next to the pages, under static/."""
     target = out_dir / "static"
     target.mkdir(parents=True, exist_ok=True)
-    for name in (ECHARTS_FILE, "echarts.LICENSE", "echarts.NOTICE"):
+    for name in STATIC_FILES:
         if not (target / name).exists():
             shutil.copyfile(STATIC / name, target / name)
-    return target / ECHARTS_FILE
+    return [target / name for name in STATIC_FILES]
 
 
 def _next_steps(workdir: Path | None) -> str:

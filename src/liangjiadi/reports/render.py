@@ -166,6 +166,6 @@ def render_release(release_id: str, out_dir: Path, settings: Settings, *, region
         attach_files(release_id, result.files, settings, actor=actor)
         if result.institution_files:
             attach_files(release_id, result.institution_files, settings, actor=actor, subdir=INSTITUTION_DIR)
-        attach_files(release_id, [static], settings, actor=actor, subdir=STATIC_DIR)
+        attach_files(release_id, static, settings, actor=actor, subdir=STATIC_DIR)
         result.attached = True
     return result

@@ -101,6 +101,11 @@ def box_chart(d: Distribution, marker: tuple[str, float | None] | None = None) -
     return spec
 
 
+def boxes(distributions: list[Distribution]) -> list[ChartSpec]:
+    """Box charts of the distributions that have at least one group with statistics."""
+    return [box_chart(d) for d in distributions if any(g.median is not None for g in d.groups)]
+
+
 def outlook_chart(q: QuarterlyReport) -> ChartSpec:
     o = q.outlook
     hist = [p for p in o.history if p.value is not None]
@@ -135,7 +140,7 @@ def monthly_view(m: RegionMonthlyPush) -> DocumentView:
         sections.append(Section(heading=g.title, paragraphs=[text], tables=[figures_table(g.figures)]))
     sections[0].charts.append(line_chart("fund_trend", "近13个月基金收入与支出（当月）", m.trends[:2]))
     sections[-1].charts.append(line_chart("per_case_trend", "近13个月次均住院费用", m.trends[2:3]))
-    sections[-1].charts += [box_chart(d) for d in m.distributions]
+    sections[-1].charts += boxes(m.distributions)
     ws = m.worksheet
     counts = "，".join(f"{k}{v}项" for k, v in ws.check_counts.items())
     sections.append(Section(heading="数据底稿与复核", paragraphs=[
@@ -196,9 +201,9 @@ def quarterly_view(q: QuarterlyReport) -> DocumentView:
                 tables=[figures_table(q.fund_figures)], charts=fund_charts),
         Section(heading="二、病种付费运行成效", paragraphs=q.payment_text + q.topic_highlights,
                 tables=[figures_table(q.payment_figures)] + [distribution_table(d) for d in q.payment_distributions],
-                charts=[box_chart(d) for d in q.payment_distributions]),
+                charts=boxes(q.payment_distributions)),
         Section(heading="三、机构重点指标情况", paragraphs=q.key_text, tables=key_tables,
-                charts=[box_chart(d) for d in q.key_distributions]),
+                charts=boxes(q.key_distributions)),
         Section(heading="四、聚焦“错”：疑点线索与点名提醒", paragraphs=q.findings_text,
                 tables=[findings_table(q.findings)] if q.findings else []),
         Section(heading="上期意见采纳情况", paragraphs=q.feedback_text,
@@ -249,7 +254,7 @@ def annual_view(a: AnnualNotice) -> DocumentView:
         Section(heading="三、年度DRG结算病例入组情况、重点病组结算情况", paragraphs=a.text["drg"] + a.topic_highlights,
                 tables=[figures_table(a.drg_figures)]),
         Section(heading="四、各定点医疗机构服务效率、资源配置对比分析", paragraphs=a.text["efficiency"], tables=eff_tables,
-                charts=[box_chart(d) for d in a.efficiency]),
+                charts=boxes(a.efficiency)),
         Section(heading="五、各定点医疗机构DRG年度清算、结算情况", tables=settle),
         Section(heading="六、特例单议受理及结算情况", paragraphs=a.text["special"], tables=[figures_table(a.special_cases)]),
         Section(heading="七、其他需要公开的数据信息", paragraphs=a.text["other"],

@@ -44,7 +44,7 @@ def _peer_log_cost(ctx, d) -> tuple[np.ndarray, np.ndarray]:
 @detector(
     "cost_deviation",
     name="常见病组费用差异",
-    description=(f"取全市近 12 个月出院例数最多的 {TOP_GROUPS} 个 DRG 组；机构每个病例的费用除以同级其他机构该组病例的几何平均费用"
+    description=(f"取全市近 12 个月出院例数最多的 {TOP_GROUPS} 个病组（ADRG，含其各严重程度 DRG 组）；机构每个病例的费用除以同级其他机构该组病例的几何平均费用"
                  "（不含本机构），取对数平均（已剔除病组结构差异），再除以同级各机构该值的中位数，得到费用指数（同级中位机构 = 1）；"
                  "z 检验（双侧，方差计入同级均值本身的抽样误差）后各机构按 Benjamini-Hochberg 校正"
                  f"（FDR {FDR:.0%}）。指数 ≥ {HIGH_INDEX} 点名提示，≤ {LOW_INDEX} 予以表扬（低严重度）。证据附例均费用与付费标准之比。"),
@@ -58,8 +58,10 @@ def cost_deviation(ctx) -> list[Finding]:
     if frame.empty:
         return []
     d = frame[frame.cur & frame.grp.notna() & (frame.cost > 0)].copy()
-    top = d.grp.value_counts().head(TOP_GROUPS).index.tolist()
-    d = d[d.grp.isin(top)]
+    # common disease groups: the ADRGs with most cases (every severity group of them), priced
+    # group by group below; counting whole ADRGs keeps enough cases per hospital
+    top = d.adrg.value_counts().head(TOP_GROUPS).index.tolist()
+    d = d[d.adrg.isin(top)]
     if d.empty:
         return []
     expected_log, n_peer = _peer_log_cost(ctx, d)
@@ -107,11 +109,11 @@ def cost_deviation(ctx) -> list[Finding]:
         ex = "、".join(f"{grp} 例均 {yuan(r.own)}（同级 {yuan(r.peer)}）" for grp, r in worst.iterrows())
         if high:
             sev = "high" if s["index"] >= 1.3 else "medium"
-            msg = (f"{ctx.name_of(code)} 全市常见病组（前 {TOP_GROUPS} 位）{s['n']} 例的例均费用为同级中位水平的 {s['index']:.2f} 倍"
+            msg = (f"{ctx.name_of(code)} 全市前 {TOP_GROUPS} 位常见病组 {s['n']} 例的例均费用为同级中位水平的 {s['index']:.2f} 倍"
                    f"（如 {ex}），费用明显偏高，请对照同级机构查找诊疗路径与费用管理差异。")
         else:
             sev = "low"
-            msg = (f"{ctx.name_of(code)} 全市常见病组（前 {TOP_GROUPS} 位）{s['n']} 例的例均费用仅为同级中位水平的 {s['index']:.2f} 倍"
+            msg = (f"{ctx.name_of(code)} 全市前 {TOP_GROUPS} 位常见病组 {s['n']} 例的例均费用仅为同级中位水平的 {s['index']:.2f} 倍"
                    f"（如 {ex}），费用控制较好，值得同级机构借鉴。")
         out.append(Finding(
             pattern="cost_deviation", period=ctx.period, severity=sev, message=msg, fixmedins_code=code,
@@ -122,7 +124,7 @@ def cost_deviation(ctx) -> list[Finding]:
                 "peer_median": num(median),
                 "percentile": num(pctl), "shift": num(s["index"] - 1), "cases": int(s["n"]),
                 "own_mean_cost": num(own_cost, 2), "peer_mean_cost": num(exp_cost, 2),
-                "pay_std_ratio": num(std_ratio), "groups": sorted(g.grp.unique().tolist()),
+                "pay_std_ratio": num(std_ratio), "adrgs": sorted(g.adrg.unique().tolist()),
                 "statistic": num(s["t"]), "p_value": num(s["p"], 8),
                 "q_value": num(q, 8), "tests": len(stats),
             },
