@@ -169,3 +169,21 @@ def test_admission_surge_of_the_last_three_months(tmp_path):
     assert ev["window_months"] == 3 and ev["cases"] == 105 and ev["base_cases"] == 60
     assert ev["value"] == pytest.approx(0.75)
     assert "近3个月出院105人次" in found["RECENT"][0].message
+
+
+def test_a_tiny_region_names_nobody_and_nothing_fails(tmp_path):
+    from liangjiadi.anomalies.detectors import persons, ratios, regional, volume
+
+    r = VolumeRegion(tmp_path)
+    r.hospital("T1")
+    r.hospital("T2", beds=None, beds_from={"2025-06": 40})
+    for year in ("2024", "2025"):
+        r.volume("T1", year, ipt=30, otp=90, ownpay_share=0.0)
+        r.volume("T2", year, ipt=5, otp=10, ownpay_share=0.6)
+    r.write()
+    fns = [volume.detect_outpatient_inpatient_ratio, volume.detect_admission_surge, volume.detect_beds_turnover,
+           ratios.detect_out_of_list_share, regional.detect_hospitalization_rate, persons.detect_readmission_15d,
+           persons.detect_co_admission_cluster, persons.detect_impossible_travel]
+    for fn in fns:
+        assert r.detect(fn) == [], fn.__name__
+    assert r.detect(volume.detect_admission_surge, period="2024-06") == []  # no base year yet

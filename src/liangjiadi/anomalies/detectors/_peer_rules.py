@@ -34,7 +34,7 @@ def peer_position(value: float, peers: list[float], spread_floor: float) -> Peer
     if arr.size < MIN_PEERS or value is None or math.isnan(value):
         return None
     med = float(np.median(arr))
-    spread = max(MAD_TO_SD * float(np.median(np.abs(arr - med))), spread_floor)
+    spread = max(MAD_TO_SD * float(np.median(np.abs(arr - med))), spread_floor, 1e-12)
     return PeerPosition(med, spread, (value - med) / spread, percentile_rank(value, arr), int(arr.size))
 
 

@@ -22,6 +22,7 @@ OOL_MIN_EXCESS = 0.05  # ... and 5 percentage points above it
 OOL_MIN_EXCESS_MIXED = 0.10  # a naturally-higher institution judged against the whole level: 10 points
 OOL_ALPHA = 0.05
 RELATIVE_SPREAD_FLOOR = 0.2  # shares of comparable institutions differ by ±20% in practice
+ABSOLUTE_SPREAD_FLOOR = 0.005  # ... and by half a percentage point at least (peers at 0% 自费)
 MIN_MONTHS = 6
 
 HIGHER_NAME_MARKS = ("口腔", "整形", "美容")
@@ -75,7 +76,7 @@ def detect_out_of_list_share(ctx) -> list[Finding]:
         if not peers:
             continue
         med = float(np.median(peers))
-        pos = peer_position(r["share"], peers, RELATIVE_SPREAD_FLOOR * abs(med))
+        pos = peer_position(r["share"], peers, max(RELATIVE_SPREAD_FLOOR * abs(med), ABSOLUTE_SPREAD_FLOOR))
         if pos is None:
             continue
         tested[code] = {**r, "pos": pos, "mixed": mixed, "kind_only": not mixed and r["higher"]}
