@@ -40,7 +40,9 @@ def _value(meta, rng, scale=1.0):
     if meta.unit == "yuan":
         return (9_000 + rng.random() * 8_000) if meta.id == "37" else 5e7 * scale * (0.8 + 0.4 * rng.random())
     if meta.unit == "ratio":
-        return 10 + 10 * rng.random() if meta.id == "40" else 0.02 + 0.9 * rng.random() * (0.1 if meta.id in ("45", "32", "35") else 1)
+        if meta.id == "40":
+            return 10 + 10 * rng.random()
+        return 0.02 + 0.9 * rng.random() * (0.1 if meta.id in ("45", "32", "35") else 1)
     if meta.unit == "count":
         return float(int(50 + 900 * rng.random()))
     return 0.8 + 0.4 * rng.random()

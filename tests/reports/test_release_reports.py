@@ -13,7 +13,6 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from liangjiadi import lake
 from liangjiadi.anomalies.model import Finding, findings_table
 from liangjiadi.anomalies.runner import findings_dir
 from liangjiadi.releases import (

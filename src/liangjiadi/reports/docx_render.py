@@ -55,8 +55,11 @@ def _table_xml(table: Table) -> str:
                    for row in table.rows)
     weights = [2] + [1] * (len(table.columns) - 1)  # the first column holds names: twice as wide
     grid = "".join(f'<w:gridCol w:w="{int(TABLE_TWIPS * w / sum(weights))}"/>' for w in weights)
-    return (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="{TABLE_TWIPS}" w:type="dxa"/><w:jc w:val="center"/><w:tblLayout w:type="fixed"/>'
-            f"<w:tblBorders>{_BORDER}</w:tblBorders></w:tblPr><w:tblGrid>{grid}</w:tblGrid>"
+    return (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="{TABLE_TWIPS}" w:type="dxa"/><w:jc w:val="center"/>'
+            '<w:tblLayout w:type="fixed"/>'
+            f"<w:tblBorders>{_BORDER}</w:tblBorders>"
+            '<w:tblCellMar><w:left w:w="80" w:type="dxa"/><w:right w:w="80" w:type="dxa"/></w:tblCellMar></w:tblPr>'
+            f"<w:tblGrid>{grid}</w:tblGrid>"
             f'<w:tr><w:trPr><w:tblHeader/></w:trPr>{head}</w:tr>{body}</w:tbl>')
 
 

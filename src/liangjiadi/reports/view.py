@@ -224,21 +224,24 @@ def topic_view(t: TopicReport) -> DocumentView:
     cols = ["机构", "级别", "病例数", "中位次均费用", "全地区名次", "同级标杆值"]
     chart = ChartSpec(key="subgroups", kind="stacked", title="细分结构（病例占比）", value_kind="percent",
                       categories=["上年同期", "本期"],
-                      series=[{"name": s["key"], "data": [s.get("before_share"), s.get("after_share")]} for s in t.subgroups])
+                      series=[{"name": s["key"], "data": [s.get("before_share"), s.get("after_share")]}
+                              for s in t.subgroups])
     benchmarks = Table(title="标杆值（同级机构中位次均费用的第25百分位）", columns=["级别", "标杆值", "取值规则"],
-                       rows=[[b.get("level_group", ""), N.yuan(b.get("value")), b.get("rule", "")] for b in t.benchmarks])
+                       rows=[[b.get("level_group", ""), N.yuan(b.get("value")), b.get("rule", "")]
+                             for b in t.benchmarks])
+    shares = Table(columns=["细分", "上年同期占比", "本期占比", "变化"],
+                   rows=[[s["key"], N.pct(s.get("before_share")), N.pct(s.get("after_share")),
+                          N.number(s.get("change_pp"), 2, "个百分点")] for s in t.subgroups])
+    ranking = [Table(title="前十位（中位次均费用最高）", columns=cols, rows=rows(t.top10)),
+               Table(title="后十位（中位次均费用最低）", columns=cols, rows=rows(t.bottom10))]
     sections = [
         Section(heading="一、总体情况", paragraphs=t.analysis, tables=[benchmarks]),
-        Section(heading="二、细分结构", tables=[Table(columns=["细分", "上年同期占比", "本期占比", "变化"],
-                                                rows=[[s["key"], N.pct(s.get("before_share")), N.pct(s.get("after_share")),
-                                                       N.number(s.get("change_pp"), 2, "个百分点")] for s in t.subgroups])],
-                charts=[chart] if t.subgroups else []),
-        Section(heading="三、资源消耗前十位与后十位", tables=[Table(title="前十位（中位次均费用最高）", columns=cols, rows=rows(t.top10)),
-                                                  Table(title="后十位（中位次均费用最低）", columns=cols, rows=rows(t.bottom10))],
-                paragraphs=t.notes),
+        Section(heading="二、细分结构", tables=[shares], charts=[chart] if t.subgroups else []),
+        Section(heading="三、资源消耗前十位与后十位", tables=ranking, paragraphs=t.notes),
     ]
     base_label = meta.period_label.split("专题")[0]  # 2025年第1季度专题（EJ1） -> 2025年第1季度
-    return DocumentView(key="topic_report", title=f"{meta.region_label}{base_label}专题分析：{t.topic_kind_cn} {t.code} {t.name}",
+    return DocumentView(key="topic_report",
+                        title=f"{meta.region_label}{base_label}专题分析：{t.topic_kind_cn} {t.code} {t.name}",
                         subtitle=f"{meta.region_label}医疗保障局 医保数据工作组", lead=f"分析期间：{t.window}。",
                         sections=sections, footer=_footer(meta))
 
