@@ -26,6 +26,7 @@ OIR_COMPOSITE = 3.0  # combined robust z (one-sided p ≈ 1.3e-3 per institution
 OIR_RATIO_Z = -1.0  # the ratio itself must be in the low tail, not only the bed turnover high
 OIR_MAX_SHARE_OF_MEDIAN = 0.75  # ... and at least 25% below the peer median
 OIR_BASE_COMPOSITE = 2.0  # the year before must already be low: a sudden drop is admission_surge
+OIR_MAX_FALL = 0.67  # ... and the ratio (relative to peers) may not have fallen by more than a third since
 OIR_ALPHA = 0.05
 # Comparable institutions differ by ~20% in outpatient visits per discharge and ~15% in discharges
 # per bed whatever they do; a level group of five can show a much tighter spread by chance.
@@ -75,7 +76,7 @@ def _oir_table(hosp, totals, months: int) -> dict[str, dict]:
         "近12个月各医疗机构门诊人次/出院人次（每多少个门诊人次收治1人住院，越大越好）与同级别机构比较（取对数后的稳健z，"
         "不含本机构，离散度下限20%）；以床均出院人次（高于同级为异常）佐证，两个z按Stouffer法合并。同时满足：人次比的稳健z ≤ −1、"
         "人次比 ≤ 同级中位数的75%、合并z ≥ 3，且经Benjamini-Hochberg校正（α=0.05）后仍显著；"
-        "上年同期有半年以上数据时，上年合并z也须 ≥ 2（持续偏低；当年骤降另由“诱导住院”检测）。"
+        "上年同期有半年以上数据时，上年合并z也须 ≥ 2，且人次比相对同级中位数较上年下降不超过三分之一（持续偏低；当年骤降另由“诱导住院”检测）。"
     ),
     min_cases=OIR_MIN_DISCHARGES,
     peers="同级别（三级/二级/一级及以下）近12个月出院人次不少于100的其他医疗机构，至少4家；同级同类（综合/中医/专科/妇幼）不少于5家时只比同类",
@@ -104,8 +105,12 @@ def detect_outpatient_inpatient_ratio(ctx) -> list[Finding]:
                 and r["ratio"] <= OIR_MAX_SHARE_OF_MEDIAN * peer_ratio):
             continue
         b = base_rows.get(code)
-        if b is not None and (b["composite"] is None or b["composite"] < OIR_BASE_COMPOSITE):
-            continue
+        if b is not None:
+            if b["composite"] is None or b["composite"] < OIR_BASE_COMPOSITE:
+                continue  # not unusual last year
+            base_share = b["ratio"] / math.exp(b["ratio_pos"].median)
+            if r["ratio"] / peer_ratio < OIR_MAX_FALL * base_share:
+                continue  # fell sharply against its peers this year: a surge, admission_surge's case
         tp = r["turn_pos"]
         comp = r["composite"]
         sev = "high" if comp >= 5 or r["ratio"] <= 0.5 * peer_ratio else "medium" if comp >= 4 else "low"
