@@ -12,6 +12,7 @@ Per-institution pushes are spread over `workers` processes (each renders a share
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -112,7 +113,8 @@ def institution_pushes(src: ReleaseSource, out_dir: Path, workers: int = 1) -> l
     jobs = [(src.release.release_id, settings_dict, src.region_name, src.institutions, share, str(out_dir))
             for share in shares if share]
     files: list[Path] = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # spawned, not forked: a worker opens its own database connections instead of inheriting the parent's
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         for done in pool.map(_render_institutions, jobs):
             files += [Path(p) for p in done]
     return files
