@@ -93,8 +93,17 @@ def pct(x: float, digits: int = 1) -> str:
 
 
 def share_below(percentile: float) -> str:
-    """How many peers the value is below, for a sentence: '低于同级 95% 的机构'."""
-    return f"{round((1 - percentile) * 100):.0f}%"
+    """How many peers the value is below, for a sentence: '低于同级95%的机构' / '低于同级全部机构'."""
+    return share_phrase(1 - percentile)
+
+
+def share_above(percentile: float) -> str:
+    """How many peers the value is above: '高于同级95%的机构' / '高于同级全部机构'."""
+    return share_phrase(percentile)
+
+
+def share_phrase(share: float) -> str:
+    return "全部" if share >= 0.995 else f"{share * 100:.0f}%的"
 
 
 def signed_pct(x: float, digits: int = 1) -> str:

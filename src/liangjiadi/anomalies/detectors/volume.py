@@ -120,7 +120,7 @@ def detect_outpatient_inpatient_ratio(ctx) -> list[Finding]:
             turn_txt = f"，床均出院人次为同级中位数的{r['turnover'] / math.exp(tp.median):.1f}倍"
         peer_word = f"同级{r['kind']}类" if r["same_kind"] else "同级"
         msg = (f"{name}（{r['level']}）近12个月门诊住院人次比为{r['ratio']:.1f}:1（每{r['ratio']:.1f}个门诊人次收治1人住院），"
-               f"{peer_word}中位数{peer_ratio:.1f}:1，低于{peer_word}{share_below(pos.percentile)}的机构{turn_txt}，"
+               f"{peer_word}中位数{peer_ratio:.1f}:1，低于{peer_word}{share_below(pos.percentile)}机构{turn_txt}，"
                f"提示可能存在“拉人头”住院。")
         ev = {
             "value": rounded(r["ratio"]), "peer_median": rounded(peer_ratio), "percentile": rounded(pos.percentile),
