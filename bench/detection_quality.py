@@ -58,6 +58,7 @@ def prepare(root: Path, seed: int, effect: float | None, scale: float, months: i
     cfg = SynthConfig(region=REGION, scale=scale, months=months, seed=seed, fmt="parquet", faults=False,
                       anomalies=effect is not None, effect=effect if effect is not None else 1.0)
     generate(cfg, str(d / "data"))
+    (d / "synth_version").write_text(synth_version() + "\n", encoding="utf-8")
     ingest_paths([d / "data"], get_settings(workdir=d / "work", region_admdvs=REGION))
     (d / "ready").write_text(f"{time.perf_counter() - t0:.1f}\n")
     return d
@@ -89,6 +90,7 @@ def _f(x: float | None) -> str:
 def report(results: list[dict], effects: list[float], seeds: list[int], scale: float, months: int,
            prepare_seconds: float, measure_seconds: float, command: str) -> str:
     dets = {d.pattern: d for d in all_detectors()}
+    versions = "、".join(sorted({r.get("synth_version", "未记录") for r in results})) or "未记录"
     by_effect: dict[float | None, list[dict]] = defaultdict(list)
     for r in results:
         by_effect[r["effect"]].append(r)
@@ -102,9 +104,9 @@ def report(results: list[dict], effects: list[float], seeds: list[int], scale: f
              f"合成统筹地区：规模 {scale}（每个地区约 {results[0]['hospitals'] if results else '—'} 家医疗机构）、{months} 个月、"
              f"种子 {', '.join(map(str, seeds))}；效应倍数 {', '.join(f'{e:g}' for e in effects)}（每个模式每个地区注入一处），"
              f"另有同种子的无注入地区。每个地区对最后一个月运行全部已注册检测器（{len(dets)} 个），"
-             f"与 ground_truth.json 比对（规则见 anomalies/evaluate.py）。生成与导入共 {prepare_seconds / 60:.1f} 分钟（首次运行时），"
-             f"检测与评分 {measure_seconds / 60:.1f} 分钟（2 核共享机器）。",
-             "", f"命令：`{command}`（生成器版本：{synth_version()}，准备地区时的工作区）", "",
+             f"与 ground_truth.json 比对（规则见 anomalies/evaluate.py）。首次运行时生成与导入各地区用时合计 {prepare_seconds / 60:.1f} 分钟"
+             f"（--jobs 2 并行时墙钟约减半），检测与评分 {measure_seconds / 60:.1f} 分钟（2 核共享机器）。",
+             "", f"命令：`{command}`（生成器版本：{versions}）", "",
              f"目标：在写明的最小效应下召回率 ≥ {RECALL_GOAL}、精确率 ≥ {PRECISION_GOAL}；无注入地区每 100 家机构每个模式误报 ≤ {FALSE_PER_100_GOAL}。",
              "", "### 各模式召回率 / 精确率（按效应倍数，汇总各种子）", "",
              "| 模式 | 名称 | " + " | ".join(f"效应 {e:g} 召回" + " | " + f"效应 {e:g} 精确" for e in effects) +
@@ -170,8 +172,10 @@ def main() -> None:
     t1 = time.perf_counter()
     results = []
     for s, e in plan:
-        r = measure_region(region_dir(args.root, s, e))
-        r.update(seed=s, effect=e)
+        d = region_dir(args.root, s, e)
+        r = measure_region(d)
+        version = d / "synth_version"
+        r.update(seed=s, effect=e, synth_version=version.read_text(encoding="utf-8").strip() if version.exists() else "未记录")
         results.append(r)
         print(f"测量 s{s} 效应 {e if e is not None else '无注入'}：{r['findings']} 条发现", flush=True)
     command = (f"python bench/detection_quality.py --root {args.root} --seeds {args.seeds} --effects {args.effects} "
