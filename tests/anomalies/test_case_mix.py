@@ -171,3 +171,14 @@ def test_upcoding_diagnosis_without_an_unspecified_subcode_ranks_subcodes_by_reg
     ev = found["T1"][0].evidence
     assert ev["own_last_year"] == pytest.approx(0.2) and ev["own"] == pytest.approx(0.55)
     assert ev["unspecified_share"] is None and list(ev["rising_subcodes"]) == ["K80.0"]
+
+
+def test_without_last_year_in_the_lake_the_year_over_year_detectors_stay_silent(tmp_path):
+    from liangjiadi.anomalies.casemix import year_windows
+
+    r = Region(tmp_path)
+    for code in ("T1", "T2"):
+        r.institution(code, "02")
+        _ej1(r, code, THIS_YEAR, 139, 150, 190)
+    assert r.run(upcoding_severity) == [] and r.run(structure_shift) == []
+    assert not r.run(year_windows).has_yoy and len(r.run(year_windows).current) == 12
