@@ -1,0 +1,35 @@
+"""`liangjiadi demo` ends with a published monthly and quarterly release holding every file."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from liangjiadi.cli.main import app
+from liangjiadi.config import Settings
+from liangjiadi.releases import list_releases
+from liangjiadi.releases.store import dispose_engines
+
+
+def test_demo_publishes_monthly_and_quarterly_releases(tmp_path, monkeypatch):
+    monkeypatch.setenv("LJD_PSEUDONYM_KEY", "test-key")
+    work = tmp_path / "work"
+    result = CliRunner().invoke(app, ["demo", "--workdir", str(work), "--scale", "0.004", "--months", "13"])
+    assert result.exit_code == 0, result.output
+    assert "发布完成" in result.output
+    settings = Settings(workdir=work, region_admdvs="140400")
+    try:
+        published = {r.kind.value: r for r in list_releases(settings, state="published")}
+    finally:
+        dispose_engines()
+    assert set(published) == {"monthly", "quarterly"}
+    for kind, release in published.items():
+        files = {f["path"] for f in release.files()}
+        assert any(p.endswith(".docx") and "定向推送" not in p for p in files), kind
+        assert any(p.endswith(".html") and "定向推送" not in p for p in files), kind
+        pushes = [p for p in files if p.startswith("reports/定向推送/") and p.endswith(".docx")]
+        assert len(pushes) >= 3, kind
+        assert "reports/static/echarts.min.js" in files
+        assert len(release.approvers) >= release.approvals_needed
+    out = work / "outputs" / "发布材料"
+    assert (out / "monthly-2025-12-v1" / "月推送_140400_2025-12.docx").exists()
+    assert (out / "quarterly-2025-Q4-v1" / "季度分析报告_140400_2025-Q4.docx").exists()
