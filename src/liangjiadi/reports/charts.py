@@ -128,6 +128,16 @@ def to_png(spec: ChartSpec, width: float = 6.3, height: float = 3.2) -> bytes:
                 ax.bar(x, ys, bottom=bottom, color=PALETTE[n % len(PALETTE)], label=s["name"], width=0.5)
                 bottom = [b + y for b, y in zip(bottom, ys)]
             ax.set_xticks(x, spec.categories, fontsize=8)
+        elif spec.kind == "rank":  # named institutions, largest first
+            data = _scaled(spec.series[0]["data"] if spec.series else [], divisor)
+            y = list(range(len(data)))
+            ax.barh(y, [0 if v is None else v for v in data], color=PALETTE[0], height=0.6)
+            ax.set_yticks(y, spec.categories, fontsize=7)
+            ax.invert_yaxis()
+            fig.set_size_inches(width, max(height, 0.25 * len(y) + 1))
+            if unit:
+                ax.set_xlabel(unit, fontsize=8)
+                unit = ""
         else:  # bar
             for n, s in enumerate(spec.series):
                 ax.bar(x, [0 if v is None else v / divisor for v in s["data"]], color=PALETTE[n % len(PALETTE)],
@@ -142,7 +152,7 @@ def to_png(spec: ChartSpec, width: float = 6.3, height: float = 3.2) -> bytes:
         if labels:
             ax.legend(fontsize=7, loc="best")
         # fixed margins: tight_layout draws the figure once more, which doubles the time per chart
-        fig.subplots_adjust(left=0.1, right=0.97, top=0.88, bottom=0.2 if spec.kind in ("line", "band") else 0.12)
+        fig.subplots_adjust(left=0.3 if spec.kind == "rank" else 0.1, right=0.97, top=0.88, bottom=0.2 if spec.kind in ("line", "band") else 0.12)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})  # zlib level 9 is slow
         return buffer.getvalue()
@@ -158,7 +168,7 @@ def to_echarts(spec: ChartSpec) -> dict:
     divisor, unit = _scale(spec.value_kind)
     option: dict = {
         "title": {"text": spec.title, "left": "center", "textStyle": {"fontSize": 14}},
-        "tooltip": {"trigger": "axis" if spec.kind in ("line", "band", "stacked", "bar", "hbar") else "item"},
+        "tooltip": {"trigger": "axis" if spec.kind in ("line", "band", "stacked", "bar", "hbar", "rank") else "item"},
         "grid": {"left": 60, "right": 20, "top": 50, "bottom": 60},
         "xAxis": {"type": "category", "data": spec.categories},
         "yAxis": {"type": "value", "name": unit, "scale": spec.kind in ("line", "band", "box")},
@@ -195,6 +205,12 @@ def to_echarts(spec: ChartSpec) -> dict:
         for s in spec.series:
             option["series"].append({"name": s["name"], "type": "bar", "stack": "total",
                                      "data": _scaled(s["data"], divisor)})
+    elif spec.kind == "rank":
+        option["xAxis"], option["yAxis"] = ({"type": "value", "name": unit},
+                                            {"type": "category", "data": spec.categories, "inverse": True})
+        option["grid"]["left"] = 200
+        option["series"].append({"name": spec.series[0]["name"], "type": "bar",
+                                 "data": _scaled(spec.series[0]["data"], divisor)})
     elif spec.kind == "hbar":
         option["xAxis"], option["yAxis"] = ({"type": "value", "min": 0, "max": 100, "name": "百分位"},
                                             {"type": "category", "data": spec.categories, "inverse": True})

@@ -101,6 +101,21 @@ def box_chart(d: Distribution, marker: tuple[str, float | None] | None = None) -
     return spec
 
 
+RANKING_LIMIT = 15
+
+
+def ranking_chart(d: Distribution) -> ChartSpec | None:
+    """Institutions of the largest level group, ranked (quarterly report: institutions are named there)."""
+    groups = sorted((g for g in d.groups if g.n >= 3), key=lambda g: -g.n)
+    if not groups:
+        return None
+    group = groups[0].group
+    rows = [r for r in d.rows if r.group == group and r.rank is not None][:RANKING_LIMIT]
+    return ChartSpec(key=f"rank_{d.indicator_id}", kind="rank", value_kind=d.kind,
+                     title=f"{d.name}：{group}医疗机构排名" + ("（前15家）" if len(rows) == RANKING_LIMIT else ""),
+                     categories=[r.name for r in rows], series=[{"name": d.name, "data": [r.value for r in rows]}])
+
+
 def boxes(distributions: list[Distribution]) -> list[ChartSpec]:
     """Box charts of the distributions that have at least one group with statistics."""
     return [box_chart(d) for d in distributions if any(g.median is not None for g in d.groups)]
@@ -203,7 +218,7 @@ def quarterly_view(q: QuarterlyReport) -> DocumentView:
                 tables=[figures_table(q.payment_figures)] + [distribution_table(d) for d in q.payment_distributions],
                 charts=boxes(q.payment_distributions)),
         Section(heading="三、机构重点指标情况", paragraphs=q.key_text, tables=key_tables,
-                charts=boxes(q.key_distributions)),
+                charts=boxes(q.key_distributions) + [c for d in q.key_distributions if (c := ranking_chart(d))]),
         Section(heading="四、聚焦“错”：疑点线索与点名提醒", paragraphs=q.findings_text,
                 tables=[findings_table(q.findings)] if q.findings else []),
         Section(heading="上期意见采纳情况", paragraphs=q.feedback_text,
