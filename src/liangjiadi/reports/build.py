@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -273,8 +274,8 @@ def fund_outlook(src: ReleaseSource, horizon: int = 12) -> FundOutlookView:
 
 
 def worksheet_summary(src: ReleaseSource) -> WorksheetSummary:
-    region_ids = {iid for (iid, code) in src._values if code is None and src.publishable(iid)}
-    inst_ids = {iid for (iid, code) in src._values if code is not None and src.publishable(iid)}
+    region_ids = {iid for iid in src.indicator_ids(institutions=False) if src.publishable(iid)}
+    inst_ids = {iid for iid in src.indicator_ids(institutions=True) if src.publishable(iid)}
     counts = Counter(CHECK_STATUS_CN.get(s, s) for s in src.check_report["status"].to_pylist()) \
         if src.check_report.num_rows else Counter()
     return WorksheetSummary(indicators_published=len(region_ids), institution_indicators=len(inst_ids),
@@ -317,8 +318,6 @@ def institution_push(src: ReleaseSource, code: str, distributions: dict[str, Dis
 
 def topic_highlights(src: ReleaseSource) -> list[str]:
     """Topics analysed in this release's year (analysis.topic's record of analyses)."""
-    from pathlib import Path
-
     from ..analysis.topic import topic_log
 
     year = src.period[:4]
@@ -434,5 +433,6 @@ def topic_report(src: ReleaseSource, analysis: dict) -> TopicReport:
     return model
 
 
-def load_topic_analysis(path) -> dict:
-    return json.loads(open(path, encoding="utf-8").read())
+def load_topic_analysis(path: Path) -> dict:
+    """A topic analysis frozen with a release (专题分析数据_….json)."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))

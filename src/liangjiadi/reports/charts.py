@@ -152,7 +152,8 @@ def to_png(spec: ChartSpec, width: float = 6.3, height: float = 3.2) -> bytes:
         if labels:
             ax.legend(fontsize=7, loc="best")
         # fixed margins: tight_layout draws the figure once more, which doubles the time per chart
-        fig.subplots_adjust(left=0.3 if spec.kind == "rank" else 0.1, right=0.97, top=0.88, bottom=0.2 if spec.kind in ("line", "band") else 0.12)
+        fig.subplots_adjust(left=0.3 if spec.kind == "rank" else 0.1, right=0.97, top=0.88,
+                            bottom=0.2 if spec.kind in ("line", "band") else 0.12)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})  # zlib level 9 is slow
         return buffer.getvalue()

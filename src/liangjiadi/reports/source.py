@@ -96,6 +96,10 @@ class ReleaseSource:
     def note(self, indicator_id: str, code: str | None = None) -> str | None:
         return self._values.get((indicator_id, code), (None, None))[1]
 
+    def indicator_ids(self, *, institutions: bool) -> set[str]:
+        """Indicators with a region row (institutions=False) or with institution rows."""
+        return {iid for (iid, code) in self._values if (code is not None) == institutions}
+
     def institution_values(self, indicator_id: str) -> dict[str, float | None]:
         return {code: v for (iid, code), (v, _) in self._values.items() if iid == indicator_id and code}
 
