@@ -118,6 +118,7 @@ def test_institution_push_holds_only_its_own_details(region, tmp_path):
     html = (tmp_path / "out" / "定向推送" / "H001.html").read_text(encoding="utf-8")
     assert "第一人民医院" in own and "15天内再入院" in own
     assert "10,000.00元" in own  # its own 次均住院费用
+    assert "不作同级比较" in own  # two 三级 hospitals: quartiles would reveal the other's value
     for text in (own, html):
         for other_code, other_name in (("H002", "中医医院"), ("H003", "第二人民医院"), ("H004", "妇幼保健院"),
                                        ("H005", "城关镇卫生院")):
@@ -238,3 +239,25 @@ def test_every_chart_option_renders_with_the_vendored_echarts(region, tmp_path):
     done = subprocess.run(["node", str(script), str(echarts), str(page)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert int(done.stdout.strip()) >= 3
+
+
+def test_peer_statistics_shown_from_five_peers():
+    from types import SimpleNamespace
+
+    from liangjiadi.analysis.ranking import rank_within_groups
+    from liangjiadi.reports.models import Distribution, GroupStats, RankedRow
+
+    def dist(n: int) -> Distribution:
+        values = {f"H{i}": float(i) for i in range(1, n + 1)}
+        stats, ranked = rank_within_groups(values, {c: "二级" for c in values})
+        return Distribution(indicator_id="37", name="次均住院费用", kind="amount",
+                            groups=[GroupStats(**{k: getattr(s, k) for k in GroupStats.model_fields}) for s in stats],
+                            rows=[RankedRow(fixmedins_code=r.fixmedins_code, name=r.fixmedins_code, group=r.group,
+                                            value=r.value, text=str(r.value), rank=r.rank, of=r.of,
+                                            percentile=r.percentile, vs_median=r.vs_median) for r in ranked])
+
+    src = SimpleNamespace(value=lambda *a: 3.0)
+    shown = B.position(src, dist(5), "H2")
+    assert not shown.peers_withheld and shown.rank == 4 and shown.median == 3.0
+    withheld = B.position(src, dist(4), "H2")
+    assert withheld.peers_withheld and withheld.median is None and withheld.rank is None

@@ -38,6 +38,7 @@ ASCENDING_BETTER = {"40"}  # a low 门诊住院人次比 is the warning sign: ra
 GROWTH_IDS = {"41", "41m"}  # rates of change: compared with the median in percentage points, only above
 NAMED_DEVIATION = 0.3  # 点名提示: at least 30% from the group median
 NAMED_PER_INDICATOR = 5
+MIN_PEER_GROUP = 5  # 定向推送: peer statistics only for level groups of at least this many ranked institutions
 SEVERITY_CN = {"high": "高", "medium": "中", "low": "低"}
 LEVEL_ORDER = ["三级", "二级", "一级及以下"]
 
@@ -169,6 +170,14 @@ def position(src: ReleaseSource, dist: Distribution, code: str) -> PeerPosition 
     stats = next((g for g in dist.groups if g.group == row.group), None)
     fmt = lambda v: N.fmt_value(dist.kind, v, dist.unit)  # noqa: E731
     region_value = src.value(dist.indicator_id)
+    if stats is None or stats.n < MIN_PEER_GROUP:
+        # with fewer than 5 peers, its own value and the quartiles would give away the others' values
+        return PeerPosition(
+            indicator_id=dist.indicator_id, name=dist.name, kind=dist.kind, unit=dist.unit, value=row.value,
+            text=row.text, group=row.group, rank=None, of=stats.n if stats else 0, percentile=None,
+            small_volume=row.small_volume, min_volume=DEFAULT_MIN_VOLUME, median=None, q1=None, q3=None,
+            median_text="—", q1_text="—", q3_text="—", region_value=region_value, region_text=fmt(region_value),
+            peers_withheld=True, min_peers=MIN_PEER_GROUP)
     return PeerPosition(
         indicator_id=dist.indicator_id, name=dist.name, kind=dist.kind, unit=dist.unit, value=row.value, text=row.text,
         group=row.group, rank=row.rank, of=row.of, percentile=row.percentile, small_volume=row.small_volume,

@@ -127,6 +127,8 @@ class PeerPosition(BaseModel):
     q3_text: str
     region_value: float | None = None
     region_text: str = "—"
+    peers_withheld: bool = False  # the level group is too small to show its statistics
+    min_peers: int = 5
 
 
 class FindingItem(BaseModel):

@@ -135,6 +135,8 @@ def position_sentence(position) -> str:
     if position.value is None:
         return f"本院{position.name}本期无数据。"
     text = f"本院{position.name}{position.text}"
+    if position.peers_withheld:
+        return text + f"（同级医疗机构不足{position.min_peers}家，不作同级比较），统筹地区{position.region_text}。"
     if position.small_volume:
         return text + f"（出院人次不足{position.min_volume:.0f}人次，属小样本，不参与排名），同级中位数{position.median_text}。"
     if position.rank is not None:

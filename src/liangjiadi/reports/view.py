@@ -178,7 +178,8 @@ def institution_view(p: InstitutionPush) -> DocumentView:
                       rows=[[x.name, x.text, x.region_text, x.q1_text, x.median_text, x.q3_text,
                              ("小样本" if x.small_volume else (f"{x.rank}/{x.of}" if x.rank else "—")),
                              "—" if x.percentile is None else f"{x.percentile:.2f}"] for x in p.positions],
-                      note=f"同级：{inst.level_group}医疗机构；只列同级汇总值（四分位、中位数），不列其他机构的数据。")
+                      note=f"同级：{inst.level_group}医疗机构；只列同级汇总值（四分位、中位数），不列其他机构的数据；"
+                           "同级参与排名的机构不足5家时不列同级统计与名次。")
     # one chart per institution (500 institutions render in minutes, not quarter-hours):
     # where the institution stands in its level group, indicator by indicator
     ranked = [x for x in p.positions if x.percentile is not None and not x.small_volume]
