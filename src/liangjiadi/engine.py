@@ -64,6 +64,7 @@ def _open_duckdb(settings: Settings) -> Engine:
         memory_limit=settings.duckdb_memory_limit,
         threads=settings.duckdb_threads,
     )
+    con.raw_sql("SET enable_progress_bar = false")  # the CLI draws its own progress
     engine = Engine("duckdb", workdir, con)
     for name in TABLES:
         if lake.has_data(workdir, name):
@@ -177,6 +178,7 @@ def local_sql(settings: Settings | None = None, database: Path | str | None = No
         "memory_limit": settings.duckdb_memory_limit,
         "threads": max(1, int(settings.duckdb_threads)),
         "preserve_insertion_order": False,
+        "enable_progress_bar": False,
     }
     if spill_dir is not None:
         config["temp_directory"] = str(spill_dir)
