@@ -20,20 +20,35 @@ EMPLOYEE = ["310", "320", "330", "340", "350", "360", "370"]
 RESIDENT = ["380", "390", "391", "392"]
 INPATIENT = ["21", "22", "23", "24", "25", "26", "28", "52"]
 PHARMACY = ["41"]
-SETL_COLS = ["setl_id", "insutype", "med_type", "fixmedins_code", "fix_blng_admdvs", "insu_admdvs",
+SETL_COLS = ["period", "setl_id", "insutype", "med_type", "fixmedins_code", "fix_blng_admdvs", "insu_admdvs",
              "medfee_sumamt", "fulamt_ownpay_amt", "hifp_pay", "refd_setl_flag", "vali_flag"]
 
 
-def _read(workdir: Path, table: str, period: str, columns: list[str]) -> pd.DataFrame:
-    files = sorted((Path(workdir) / "lake" / table).glob(f"*/{period}/*.parquet"))
+def months_needed(period: str) -> list[str]:
+    """The months the worksheet reads for period P: January..P (cumulative indicators) and P-1
+    (growth). Baselines read the same months so that the comparison is like for like."""
+    y, m = int(period[:4]), int(period[5:7])
+    months = [f"{y:04d}-{k:02d}" for k in range(1, m + 1)]
+    prev = f"{y - 1:04d}-12" if m == 1 else f"{y:04d}-{m - 1:02d}"
+    return sorted(set(months) | {prev})
+
+
+def _read(workdir: Path, table: str, periods: list[str], columns: list[str]) -> pd.DataFrame:
+    files = sorted(f for p in periods for f in (Path(workdir) / "lake" / table).glob(f"*/{p}/*.parquet"))
     t = ds.dataset([str(f) for f in files], format="parquet").to_table(columns=columns)
     casted = [c.cast(pa.float64()) if pa.types.is_decimal(c.type) else c for c in t.columns]
     return pa.table(casted, names=t.column_names).to_pandas()
 
 
 def pandas_indicators(workdir: str, period: str, region: str) -> int:
-    s = _read(Path(workdir), "setl_d", period, SETL_COLS)
-    s = s[s.vali_flag.fillna("1") == "1"]
+    everything = _read(Path(workdir), "setl_d", months_needed(period), SETL_COLS)
+    everything = everything[everything.vali_flag.fillna("1") == "1"]
+    everything["ipt"] = everything.med_type.isin(INPATIENT)
+    ytd = everything[everything.period.str[:4] == period[:4]]
+    ytd_local = ytd[(ytd.fix_blng_admdvs == region) & (ytd.insu_admdvs == region)]
+    prev_month = everything[(everything.period < period) & everything.ipt]
+    prev_month = prev_month[(prev_month.fix_blng_admdvs == region) & (prev_month.insu_admdvs == region)]
+    s = everything[everything.period == period].copy()
     s["count"] = (s.refd_setl_flag.fillna("0") == "0").astype("int64")
     s["ipt"] = s.med_type.isin(INPATIENT)
     s["otp"] = ~s.ipt & ~s.med_type.isin(PHARMACY)
@@ -48,12 +63,15 @@ def pandas_indicators(workdir: str, period: str, region: str) -> int:
     out["40"] = out["38"] / out["39"]
     both = local[local.ipt | local.otp].groupby("fixmedins_code")
     out["45"] = both.fulamt_ownpay_amt.sum() / both.medfee_sumamt.sum()
-    emp = local[local.insutype.isin(EMPLOYEE)]
+    # cumulative (January..P) fund expense from settlements, and growth against P-1
+    emp = ytd_local[ytd_local.insutype.isin(EMPLOYEE)]
     out["10"] = emp.groupby("fixmedins_code").hifp_pay.sum()
     out["11"] = emp[emp.ipt].groupby("fixmedins_code").hifp_pay.sum()
-    out["13"] = local[local.ipt & local.insutype.isin(RESIDENT)].groupby("fixmedins_code").hifp_pay.sum()
+    out["13"] = ytd_local[ytd_local.ipt & ytd_local.insutype.isin(RESIDENT)].groupby("fixmedins_code").hifp_pay.sum()
+    prev_count = prev_month[prev_month.refd_setl_flag.fillna("0") == "0"].groupby("fixmedins_code").size()
+    out["41"] = out["39"] / prev_count - 1
     # settlement lists: upload and QC rates, time and cost indices by group
-    lst = _read(Path(workdir), "setl_list", period, ["setl_id", "qc_pass_flag", "grp_code", "act_ipt_days"])
+    lst = _read(Path(workdir), "setl_list", [period], ["setl_id", "qc_pass_flag", "grp_code", "act_ipt_days"])
     ipt_all = s[s.ipt & (s["count"] == 1) & (s.fix_blng_admdvs == region)]
     merged = ipt_all.merge(lst, on="setl_id", how="left", indicator=True)
     merged["uploaded"] = merged["_merge"] == "both"
@@ -74,15 +92,18 @@ def pandas_indicators(workdir: str, period: str, region: str) -> int:
 
 
 def duckdb_single_scan(workdir: str, period: str, region: str) -> int:
-    setl = str(Path(workdir).resolve() / "lake" / "setl_d" / "*" / period / "*.parquet")
+    """One aggregate pass over the setl_d columns the indicators use, in the months they read."""
+    globs = [str(Path(workdir).resolve() / "lake" / "setl_d" / "*" / p / "*.parquet") for p in months_needed(period)]
+    files = [f for g in globs for f in __import__("glob").glob(g)]
+    setl = "', '".join(files)
     con = duckdb.connect()
     con.execute("SET threads=2")
     rows = con.execute(
         f"""
-        SELECT fixmedins_code, insutype, med_type, fix_blng_admdvs = '{region}' AS loc_inst,
+        SELECT period, fixmedins_code, insutype, med_type, fix_blng_admdvs = '{region}' AS loc_inst,
                insu_admdvs = '{region}' AS loc_psn, refd_setl_flag, vali_flag,
                count(setl_id), sum(medfee_sumamt), sum(fulamt_ownpay_amt), sum(hifp_pay)
-        FROM read_parquet('{setl}')
+        FROM read_parquet(['{setl}'])
         GROUP BY ALL
         """
     ).fetchall()
