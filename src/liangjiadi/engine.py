@@ -178,11 +178,12 @@ def local_sql(settings: Settings | None = None, database: Path | str | None = No
         "memory_limit": settings.duckdb_memory_limit,
         "threads": max(1, int(settings.duckdb_threads)),
         "preserve_insertion_order": False,
-        "enable_progress_bar": False,
     }
     if spill_dir is not None:
         config["temp_directory"] = str(spill_dir)
-    return duckdb.connect(str(database) if database else ":memory:", config=config)
+    con = duckdb.connect(str(database) if database else ":memory:", config=config)
+    con.execute("SET enable_progress_bar = false")  # a session setting, not a connect option
+    return con
 
 
 def open_engine(settings: Settings | None = None, **overrides) -> Engine:
