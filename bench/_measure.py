@@ -34,10 +34,14 @@ def measure(name: str, fn, *args) -> Measured:
     queue = ctx.Queue()
     proc = ctx.Process(target=_child, args=(fn, args, queue))
     proc.start()
-    elapsed, peak, result = queue.get()
+    while True:  # a child that dies without answering must not hang the benchmark
+        try:
+            elapsed, peak, result = queue.get(timeout=2)
+            break
+        except Exception:  # noqa: BLE001 - queue.Empty
+            if not proc.is_alive():
+                raise RuntimeError(f"{name} 失败，子进程退出码 {proc.exitcode}") from None
     proc.join()
-    if proc.exitcode:
-        raise RuntimeError(f"{name} failed with exit code {proc.exitcode}")
     return Measured(name, elapsed, peak, result)
 
 
