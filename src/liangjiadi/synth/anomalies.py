@@ -416,6 +416,7 @@ class AnomalyPlan:
         person = w.pop.sample(rng, month.index, np.full(k, 0.5))
         a, ma, oa = outpatient_frame(w, month, rng, local_inst)
         b, mb, ob = outpatient_frame(w, month, rng, far_inst, elsewhere=True)
+        b["finst"] = far_inst  # the far city itself, not the home city of a person living elsewhere
         for f in (a, b):
             f["person"], f["visitor"] = person, np.zeros(k, dtype=bool)
             f["med_type"] = np.full(k, "11")

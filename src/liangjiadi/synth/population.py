@@ -23,6 +23,10 @@ LIXIU_EVERY = 700  # every n-th employee is 离休 (insutype 340)
 EMPLOYEE_GROWTH = 0.015  # per year
 RESIDENT_GROWTH = -0.010
 ASSISTANCE_SHARE = 0.05  # residents receiving 医疗救助
+# 异地安置 / long-term residents elsewhere, per mille of the pool: their care is 异地 only, and
+# nobody else's is. Without this split a person drawn independently for each settlement would
+# settle locally and a thousand km away within minutes by pure chance — a false 逻辑验证 hit.
+AWAY_PER_MILLE = 25
 
 
 @dataclass
@@ -58,8 +62,29 @@ class Population:
 
     # ---- sampling ---------------------------------------------------------------------
 
-    def sample(self, rng: np.random.Generator, month_index: int, p_employee: np.ndarray) -> np.ndarray:
-        """Person indices for cases whose probability of being an employee is `p_employee`."""
+    def is_away(self, person: np.ndarray) -> np.ndarray:
+        """Persons who live elsewhere (异地安置): all their settlements are 异地."""
+        return (person * 40503 + 7) % 1000 < AWAY_PER_MILLE
+
+    def away_members(self) -> np.ndarray:
+        if getattr(self, "_away", None) is None:
+            pool = np.arange(self.n_pool, dtype=np.int64)
+            self._away = pool[self.is_away(pool)]
+        return self._away
+
+    def sample(self, rng: np.random.Generator, month_index: int, p_employee: np.ndarray,
+               elsewhere: bool = False) -> np.ndarray:
+        """Person indices for cases whose probability of being an employee is `p_employee`;
+        `elsewhere` draws only persons living elsewhere, otherwise only those living here."""
+        drawn = self._sample_any(rng, month_index, p_employee)
+        if elsewhere:
+            away = self.away_members()
+            return away[np.searchsorted(away, drawn) % len(away)]
+        for _ in range(4):  # the next index; two away persons in a row are rare
+            drawn = np.where(self.is_away(drawn), np.minimum(drawn + 1, self.n_pool - 1), drawn)
+        return drawn
+
+    def _sample_any(self, rng: np.random.Generator, month_index: int, p_employee: np.ndarray) -> np.ndarray:
         n = len(p_employee)
         is_emp = rng.random(n) < p_employee
         u = rng.random(n)

@@ -166,7 +166,8 @@ def inpatient_skeleton(world: World, month: Month, rng: np.random.Generator, ins
         f["finst"] = inst
         level = np.zeros(n, dtype=np.int64)
         mix_rows = np.full(n, world.insts.hospitals[0])  # a tertiary case mix
-        person = world.pop.sample(rng, month.index, np.full(n, 0.4))
+        person = world.pop.sample(rng, month.index, np.full(n, 0.4), elsewhere=True)
+        f["finst"] = home_city_institutions(world, person, inst)
         visitor = np.zeros(n, dtype=bool)
     else:
         f["inst"] = inst
@@ -326,7 +327,8 @@ def outpatient_frame(world: World, month: Month, rng, inst: np.ndarray, elsewher
     if elsewhere:
         f["finst"] = inst
         level = np.zeros(n, dtype=np.int64)
-        f["person"] = world.pop.sample(rng, month.index, np.full(n, 0.4))
+        f["person"] = world.pop.sample(rng, month.index, np.full(n, 0.4), elsewhere=True)
+        f["finst"] = home_city_institutions(world, f["person"], inst)
     else:
         f["inst"] = inst
         level = world.insts.level[inst]
@@ -380,6 +382,16 @@ def elsewhere_institutions(world: World, rng, n: int) -> np.ndarray:
     city = rng.choice(len(FOREIGN_SHARE), n, p=FOREIGN_SHARE / FOREIGN_SHARE.sum())
     per_city = len(world.foreign.code) // len(FOREIGN_SHARE)
     return city * per_city + rng.integers(0, per_city, n)
+
+
+def home_city_institutions(world: World, person: np.ndarray, inst: np.ndarray) -> np.ndarray:
+    """A person living elsewhere is treated in the city they live in: the drawn institution keeps
+    its rank within its city but moves to the person's city (city shares as FOREIGN_SHARE)."""
+    per_city = len(world.foreign.code) // len(FOREIGN_SHARE)
+    cum = np.cumsum(FOREIGN_SHARE / FOREIGN_SHARE.sum())
+    u = ((person * 2246822519 + 3) % 10007) / 10007.0
+    city = np.minimum(np.searchsorted(cum, u, side="right"), len(FOREIGN_SHARE) - 1)
+    return city * per_city + inst % per_city
 
 
 def add_refunds_and_invalid(f: dict, rng, month: Month, protect_tagged: bool = True) -> dict:
