@@ -80,30 +80,44 @@ def partitions(workdir: Path, table: str) -> list[tuple[str, str]]:
     )
 
 
+def _swap_in(workdir: Path, table: str, admdvs: str, period: str, fill) -> object:
+    """Fill a fresh temporary directory with `fill(tmp)`, then swap it in for the partition.
+
+    The old partition is kept if anything fails, so a partition is always whole: the old month
+    or the new one, never a mix. Returns what `fill` returned.
+    """
+    target = table_dir(workdir, table) / admdvs / period
+    tmp = target.parent / f".tmp-{period}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir(parents=True, exist_ok=True)
+    try:
+        result = fill(tmp)
+        old = target.parent / f".old-{period}-{uuid.uuid4().hex[:8]}"
+        if target.exists():
+            target.rename(old)
+        tmp.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    except Exception as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise LakeError(f"写入数据湖分区 {table}/{admdvs}/{period} 失败：{exc}") from exc
+    return result
+
+
 def replace_partition(workdir: Path, table: str, admdvs: str, period: str,
                       data: pa.Table | Iterable[pa.RecordBatch]) -> int:
     """Replace one (admdvs, period) partition with `data` (already in lake schema)."""
     schema = lake_schema(table)
-    target = table_dir(workdir, table) / admdvs / period
-    tmp = target.parent / f".tmp-{period}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir(parents=True, exist_ok=True)
-    rows = 0
-    try:
+
+    def fill(tmp: Path) -> int:
+        rows = 0
         with pq.ParquetWriter(tmp / "part-0.parquet", schema, compression="zstd") as writer:
             batches = data.to_batches() if isinstance(data, pa.Table) else data
             for batch in batches:
                 batch = pa.Table.from_batches([batch]).select(schema.names).cast(schema)
                 writer.write_table(batch)
                 rows += batch.num_rows
-        old = target.parent / f".old-{period}-{uuid.uuid4().hex[:8]}"
-        if target.exists():
-            target.rename(old)
-        tmp.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-    except Exception as exc:  # keep the old partition if anything failed
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise LakeError(f"写入数据湖分区 {table}/{admdvs}/{period} 失败：{exc}") from exc
-    return rows
+        return rows
+
+    return _swap_in(workdir, table, admdvs, period, fill)
 
 
 def install_partition(workdir: Path, table: str, admdvs: str, period: str,
@@ -113,20 +127,12 @@ def install_partition(workdir: Path, table: str, admdvs: str, period: str,
     The same swap as `replace_partition`, for writers that produce the files themselves
     (ingest lets DuckDB write them in parallel). The files must be on the lake's file system.
     """
-    target = table_dir(workdir, table) / admdvs / period
-    tmp = target.parent / f".tmp-{period}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir(parents=True, exist_ok=True)
-    try:
+
+    def fill(tmp: Path) -> None:
         for i, f in enumerate(files):
             Path(f).rename(tmp / f"part-{i}.parquet")
-        old = target.parent / f".old-{period}-{uuid.uuid4().hex[:8]}"
-        if target.exists():
-            target.rename(old)
-        tmp.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-    except Exception as exc:  # keep the old partition if anything failed
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise LakeError(f"写入数据湖分区 {table}/{admdvs}/{period} 失败：{exc}") from exc
+
+    _swap_in(workdir, table, admdvs, period, fill)
 
 
 def drop_table(workdir: Path, table: str, admdvs: str | None = None) -> None:
