@@ -1,7 +1,8 @@
 """`liangjiadi demo`: the whole monthly job on a generated region, in one command.
 
 generate a region -> ingest (validate, quarantine) -> compute the worksheet indicators for the
-last month and the same month last year -> 复核 -> export the 数据底稿 workbook.
+last month and the same month last year -> 复核 -> export the 数据底稿 workbook -> detect ->
+create, render, sign and publish the monthly and quarterly releases.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def demo(
         out_dir = work / "outputs"
         out_dir.mkdir(parents=True, exist_ok=True)
 
-        console.rule("[bold]1/5 生成模拟统筹地区")
+        console.rule("[bold]1/9 生成模拟统筹地区")
         if keep_input and (src / "ground_truth.json").exists():
             console.print(f"沿用已生成的模拟数据：{src}")
         else:
@@ -58,13 +59,13 @@ def demo(
                 summary = generate(cfg, src, progress=on_step)
             console.print(f"已生成 {summary.files} 个文件（{sum(summary.rows.values()):,} 行）到 {src}")
 
-        console.rule("[bold]2/5 校验并导入")
+        console.rule("[bold]2/9 校验并导入")
         with progress() as bar:
             report = ingest_paths([src], settings, progress=_RichHook(bar))
         console.print(f"入湖 {report.rows_accepted:,} 行，隔离 {report.rows_quarantined:,} 行；"
                       f"隔离文件与导入报告：{work / 'quarantine' / report.load_id}")
 
-        console.rule("[bold]3/5 计算数据底稿指标")
+        console.rule("[bold]3/9 计算数据底稿指标")
         computed = {}
         with progress() as bar:
             task = bar.add_task("计算指标", total=2)
@@ -75,15 +76,15 @@ def demo(
         console.print(f"{period} 结果 {computed[period].num_rows:,} 行" +
                       (f"；上年同期 {last_year} 已计算" if last_year in computed else ""))
 
-        console.rule("[bold]4/5 复核")
+        console.rule("[bold]4/9 复核")
         check = run_checks(period, settings)
         console.print(f"复核结论：{STATUS_CN[check.status]}（{_status_counts(check)}）")
 
-        console.rule("[bold]5/5 导出数据底稿")
+        console.rule("[bold]5/9 导出数据底稿")
         data = load_worksheet_data(period, settings, region_name=cfg.region_name)
         xlsx = write_worksheet(data, out_dir / f"数据底稿_{cfg.region}_{period}.xlsx")
 
-    console.rule("[bold green]完成")
+    console.rule("[bold green]数据底稿完成")
     console.print(f"工作目录：{work}")
     console.print(f"  数据底稿（Excel）：{xlsx}")
     console.print(f"  复核报告：{work / 'checks' / cfg.region / period}")
@@ -119,11 +120,11 @@ def _publish_steps(settings, cfg, period: str, computed: dict, out_dir: Path) ->
     from ..reports.render import render_release
 
     work = Path(settings.workdir)
-    console.rule("[bold]6 异常检测（疑点线索）")
+    console.rule("[bold]6/9 异常检测（疑点线索）")
     findings = detect(period, settings)
     console.print(f"{period} 发现疑点线索 {findings.num_rows} 条")
 
-    console.rule("[bold]7 补算近 12 个月指标（趋势图与基金预测使用已存结果）")
+    console.rule("[bold]7/9 补算近 12 个月指标（趋势图与基金预测使用已存结果）")
     history = [p for p in span(shift(period, -12), shift(period, -1))
                if p in cfg.periods and not list_runs(work, cfg.region, p)]
     with progress() as bar:
@@ -132,7 +133,7 @@ def _publish_steps(settings, cfg, period: str, computed: dict, out_dir: Path) ->
             compute(p, settings)
             bar.advance(task)
 
-    console.rule("[bold]8 创建发布并生成发布材料")
+    console.rule("[bold]8/9 创建发布并生成发布材料")
     quarter = f"{period[:4]}-Q{(int(period[5:]) - 1) // 3 + 1}"
     releases = []
     for kind, key in (("monthly", period), ("quarterly", quarter)):
@@ -147,7 +148,7 @@ def _publish_steps(settings, cfg, period: str, computed: dict, out_dir: Path) ->
                       f"{len(result.institution_files) // 2} 家机构的定向推送，已附加到发布包")
         releases.append((release, target))
 
-    console.rule("[bold]9 审议签署并发布")
+    console.rule("[bold]9/9 审议签署并发布")
     registered = {m.member_id for m in list_members(settings)}
     for member_id, name, role in DEMO_MEMBERS:
         if member_id not in registered:
