@@ -28,7 +28,7 @@ TAG = {p: i + 1 for i, p in enumerate(PATTERNS)}
 # Default effect parameters at effect = 1 (the seed examples where there is one).
 DEFAULTS = {
     "upcoding_severity": {"adrg": "EJ1", "baseline_shares": {"1": 0.20, "3": 0.30, "5": 0.50},
-                          "severe_cc_change": 0.39, "no_cc_change": -0.24, "min_cases_per_month": 25},
+                          "severe_cc_change": 0.39, "no_cc_change": -0.24, "min_cases_per_month": 10},
     "upcoding_diagnosis": {"category": "I63", "adrg": "BR2", "baseline_shares": I63_BASE_SHARES,
                            "target_shares": I63_TARGET_SHARES, "min_cases_per_month": 10},
     "readmission_15d": {"share_of_discharges": 0.08, "min_per_month": 2, "max_gap_days": 14},
