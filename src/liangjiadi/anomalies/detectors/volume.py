@@ -151,6 +151,15 @@ RECENT_MONTHS = 3
 GROWTH_SPREAD_FLOOR = 0.05
 
 
+def _year_over_year(ctx):
+    """The windows and the institutions now and a year ago, or None without a comparable year."""
+    w = windows(ctx)
+    cur, base = w.current_present, w.base_present
+    if len(cur) < MIN_CURRENT_MONTHS or not w.has_base:
+        return None
+    return w, cur, base, hospitals_as_of(ctx, ctx.period), hospitals_as_of(ctx, shift(ctx.period, -12))
+
+
 def _surge_rows(hosp, now: dict, before: dict, scale: float, min_now: float, min_base: float) -> dict[str, dict]:
     """Growth of discharges per institution with the handbook's 混合增长率 (growth × weight,
     weight = min(1, own base volume / mean base volume of the level)) and its peer position."""
@@ -208,12 +217,10 @@ def _months_keep_up(monthly, code: str, months_now: list[str], growth: float) ->
     severity_rule="混合增长率 ≥ 100% 且 ≥ 同级中位数3倍为高；≥ 50%为中；其余为低",
 )
 def detect_admission_surge(ctx) -> list[Finding]:
-    w = windows(ctx)
-    cur, base = w.current_present, w.base_present
-    if len(cur) < MIN_CURRENT_MONTHS or not w.has_base:
+    yoy = _year_over_year(ctx)
+    if yoy is None:
         return []
-    hosp = hospitals_as_of(ctx, ctx.period)
-    hosp_base = hospitals_as_of(ctx, shift(ctx.period, -12))
+    w, cur, base, hosp, hosp_base = yoy
     routes = {12: _surge_rows(hosp, window_totals(ctx, cur).ipt.to_dict(), window_totals(ctx, base).ipt.to_dict(),
                               len(base) / len(cur), SURGE_MIN_DISCHARGES, SURGE_MIN_BASE)}
     recent = w.current[-RECENT_MONTHS:]
@@ -293,12 +300,10 @@ MIN_PEERS_CHANGE = 4
     severity_rule="床位增幅 ≥ 50%且周转z ≤ −3为高；床位增幅 ≥ 50%或周转z ≤ −2.5为中；其余为低",
 )
 def detect_beds_turnover(ctx) -> list[Finding]:
-    w = windows(ctx)
-    cur, base = w.current_present, w.base_present
-    if len(cur) < MIN_CURRENT_MONTHS or not w.has_base:
+    yoy = _year_over_year(ctx)
+    if yoy is None:
         return []
-    hosp = hospitals_as_of(ctx, ctx.period)
-    hosp_base = hospitals_as_of(ctx, shift(ctx.period, -12))
+    w, cur, base, hosp, hosp_base = yoy
     now, before = window_totals(ctx, cur), window_totals(ctx, base)
     year_now, year_base = 12 / len(cur), 12 / len(base)
     turn_now: dict[str, float] = {}
