@@ -101,9 +101,16 @@ def refuse(con, plan: TablePlan, parts: list[tuple[int, str, str, int]], by_inde
                 if (a, p) == r.partition:
                     by_index[idx].notes.append(f"已按 --replace 整体替换：{r.reason}。")
         return {}
-    refused = {r.partition: r.reason for r in found}
-    # A file is loaded whole or not at all, so refusing one of its partitions refuses all of
-    # them, and every other file feeding those partitions.
+    return close_over_files(parts, {r.partition: r.reason for r in found}, plan.table.name)
+
+
+def close_over_files(parts, refused: dict[Partition, str], table: str) -> dict[Partition, str]:
+    """Grow the refused partitions until no file feeds both a refused and a written one.
+
+    A file is loaded whole or not at all, so refusing one of its partitions refuses all of
+    them, and every other file feeding those partitions, and so on.
+    """
+    refused = dict(refused)
     files_of: dict[Partition, set[int]] = {}
     for idx, a, p, _ in parts:
         files_of.setdefault((a, p), set()).add(idx)
@@ -116,7 +123,7 @@ def refuse(con, plan: TablePlan, parts: list[tuple[int, str, str, int]], by_inde
             feeders = files_of[(a, p)]
             pulled = next(((ra, rp) for i, ra, rp, _ in parts if i in feeders and (ra, rp) in refused), None)
             if pulled:
-                refused[(a, p)] = (f"与被拒绝的分区 {partition_label(plan.table.name, *pulled)} "
+                refused[(a, p)] = (f"与被拒绝的分区 {partition_label(table, *pulled)} "
                                    f"同批交付（一个文件只能整体导入或整体不导入）")
                 changed = True
     return refused
