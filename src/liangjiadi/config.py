@@ -56,6 +56,16 @@ class Settings(BaseSettings):
     )
     duckdb_memory_limit: str = Field("8GB", description="DuckDB 内存上限")
     duckdb_threads: int = Field(2, description="DuckDB 线程数")
+    # ---- replacement safety (导入替换保护) -------------------------------------------------
+    replace_min_ratio: float = Field(
+        0.8, ge=0, le=1,
+        description="导入时某分区（表/区划/月份）新交付的行数低于数据湖已有行数的该比例即拒绝替换，"
+                    "除非加 --replace；0 为不检查",
+    )
+    replace_max_institution_loss: float = Field(
+        0.1, ge=0, le=1,
+        description="定点医药机构表某分区缺少的已有机构超过该比例即拒绝替换，除非加 --replace；1 为不检查",
+    )
 
     # ---- releases (发布) ---------------------------------------------------------------
     database_url: str | None = Field(

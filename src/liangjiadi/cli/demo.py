@@ -61,7 +61,8 @@ def demo(
 
         console.rule("[bold]2/9 校验并导入")
         with progress() as bar:
-            report = ingest_paths([src], settings, progress=_RichHook(bar))
+            # the demo's own generated region is the whole truth: a rerun at a smaller scale replaces
+            report = ingest_paths([src], settings, progress=_RichHook(bar), replace=True)
         console.print(f"入湖 {report.rows_accepted:,} 行，隔离 {report.rows_quarantined:,} 行；"
                       f"隔离文件与导入报告：{work / 'quarantine' / report.load_id}")
 

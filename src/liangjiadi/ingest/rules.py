@@ -35,6 +35,7 @@ _RULES = (
     Rule("orphan_settlement", "找不到对应结算", "结算ID 既不在本次导入的结算数据中，也不在数据湖中", "row"),
     Rule("unknown_fixmedins", "本地机构不在定点机构表", "机构所属区划为本统筹地区，但机构编号不在定点医药机构表中", "row"),
     Rule("period_mismatch", "期间与声明月份不符", "该行所属期间与文件名或 --period 声明的月份不一致", "row"),
+    Rule("setl_id_other_month", "结算ID 已在其他月份", "结算ID 已在数据湖的另一个月份中（一笔结算只属于一个月；同月重新交付不受影响）", "row"),
     # ---- file rules (the whole file is not loaded; the other files still load) ----
     Rule("missing_column", "缺少必需列", "文件缺少契约规定的必需列", "file"),
     Rule("empty_file", "空文件", "文件为空或只有表头，没有数据行", "file"),
@@ -42,6 +43,7 @@ _RULES = (
     Rule("unknown_table", "无法识别数据表", "无法从文件名识别数据表，请用 --table 指定", "file"),
     Rule("unsupported_format", "不支持的文件格式", "只支持 .csv/.txt、.xlsx 与 .parquet", "file"),
     Rule("region_unknown", "无法确定统筹地区", "请用 --admdvs 或配置 region_admdvs 指定，或先导入定点医药机构表", "file"),
+    Rule("shrink_refused", "拒绝缩小已有分区", "本次交付会使数据湖中某月（或定点机构目录）的数据明显减少，该分区未写入；确需整体替换时加 --replace", "file"),
 )
 
 RULES: dict[str, Rule] = {r.code: r for r in _RULES}
