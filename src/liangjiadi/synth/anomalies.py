@@ -147,7 +147,7 @@ class AnomalyPlan:
         add("upcoding_diagnosis", self._pick(t_gen or t_any), "institution", aff_p, base_p)
         # picked before the many secondary-level patterns take the larger hospitals, so the
         # drift is measured at hospitals of realistic volume, not only at small ones
-        add("structure_shift", self._pick(sp), "institution", aff_p, base_p)
+        add("structure_shift", self._pick(s_any or sp), "institution", aff_p, base_p)
         add("basic_groups_in_tertiary", self._pick(t_any), "institution", allp, [],
             "全期：三级医院收治大量基层病组病例（与同级比较）")
         add("out_of_list_share", self._pick(private_spec), "institution", allp, [],
