@@ -133,3 +133,19 @@ def test_history_lengths(tmp_path, months):
         if a["baseline_periods"]:
             assert set(a["periods"]) <= set(aff)
         assert a["injected_size"] > 0, a["pattern"]
+
+
+def test_cli_synth_scheme_dip(tmp_path):
+    from typer.testing import CliRunner
+
+    from liangjiadi.cli.main import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["synth", "--out", str(tmp_path / "d"), "--scheme", "dip", "--scale", "0.003",
+                              "--months", "13", "--no-faults"])
+    assert res.exit_code == 0, res.output
+    assert "DIP 付费" in res.output
+    gt = json.loads((tmp_path / "d" / "ground_truth.json").read_text(encoding="utf-8"))
+    assert gt["scheme"] == "DIP"
+    res = runner.invoke(app, ["synth", "--out", str(tmp_path / "x"), "--scheme", "fee"])
+    assert res.exit_code != 0 and "Traceback" not in res.output

@@ -209,7 +209,8 @@ def adrg_names(ctx) -> dict[str, str]:
     """ADRG code -> name (the group name without its severity suffix)."""
     out: dict[str, str] = {}
     for r in catalogue(ctx).itertuples():
-        name = re.split(r"[，,]\s*(伴|不伴)|（|：", r.name or "")[0].strip()
+        # DRG: the name before its severity suffix; DIP: before "（diagnosis）：treatment"
+        name = re.split(r"（|：" if r.dip else r"[，,]\s*(伴|不伴)", r.name or "")[0].strip()
         if name and (r.adrg not in out or len(name) < len(out[r.adrg])):
             out[r.adrg] = name
     return out
