@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from liangjiadi.anomalies import all_detectors, detect
-from liangjiadi.anomalies.casemix import dip_family, dip_severity
+from liangjiadi.anomalies.casemix import dip_family, dip_severity, dip_weight_scale
 from liangjiadi.anomalies.context import DetectContext
 from liangjiadi.config import get_settings
 from liangjiadi.engine import open_engine
@@ -107,3 +107,10 @@ def test_indicators_and_checks_run_on_dip(dip_region):
     assert per_inst.value.notna().sum() >= 10  # 时间/费用消耗指数 by 病种
     report = run_checks(PERIOD, settings)
     assert report.rows and report.passed and not report.rows_with("error")
+
+
+def test_dip_weight_scale():
+    assert dip_weight_scale(pd.Series([0.4, 1.0, 1.3, 2.2])) == 1.0  # calibration.md: relative weights
+    assert dip_weight_scale(pd.Series([400, 1000, 1300, 2200])) == 1000.0  # 千分制
+    assert dip_weight_scale(pd.Series([40, 100, 130])) == 100.0
+    assert dip_weight_scale(pd.Series([], dtype=float)) == 1.0

@@ -21,26 +21,28 @@ DIP = {
     "J93.9::33.2300+治疗性操作": (2.25, "0", "气胸：33.2300+治疗性操作"),
     "J18.9::保守治疗": (0.8, "1", "肺炎：保守治疗"),
     "J18.9::治疗性操作": (1.44, "1", "肺炎：治疗性操作"),
+    "R51.x::保守治疗": (0.4, "0", "头痛：保守治疗"),
 }
 
 
 class DipRegion(Region):
-    def __init__(self, workdir, with_catalogue: bool = True):
+    def __init__(self, workdir, with_catalogue: bool = True, scale: float = 1.0):
         super().__init__(workdir)
         self.with_catalogue = with_catalogue
+        self.scale = scale  # 分值 per relative weight: 1 (calibration.md) or e.g. 1000 (千分制)
 
     def add(self, inst, year, count, grp, *, diag=None, cost=None, los=8):
-        weight = DIP[grp][0]
+        weight = DIP[grp][0] * self.scale
         for k in range(count):
             self.cases.append((inst, f"{year}-{k % 12 + 1:02d}", grp, weight, diag or grp[:5] + "00",
-                               cost if cost is not None else round(weight * 10_000, 2), los))
+                               cost if cost is not None else round(weight / self.scale * 10_000, 2), los))
 
     def write(self):
         write_rows(self.workdir, "fixmedins", self.institutions, R)
         if self.with_catalogue:
             write_rows(self.workdir, "grp_catalog", [
                 {"grp_type": "DIP", "grp_code": g, "grp_name": name, "adrg_code": g[:3], "mdc_code": None,
-                 "weight": w, "pay_std": round(w * 10_000, 2), "basic_grp_flag": basic}
+                 "weight": w * self.scale, "pay_std": round(w * 10_000, 2), "basic_grp_flag": basic}
                 for g, (w, basic, name) in DIP.items()], R)
         setl, lst = [], []
         for n, (inst, period, grp, weight, diag, cost, los) in enumerate(self.cases):
@@ -59,8 +61,8 @@ class DipRegion(Region):
         write_rows(self.workdir, "setl_list", lst, R)
 
 
-def _region(tmp_path, with_catalogue):
-    r = DipRegion(tmp_path, with_catalogue)
+def _region(tmp_path, with_catalogue, scale=1.0):
+    r = DipRegion(tmp_path, with_catalogue, scale)
     for code in ("T1", "T2", "T3", "T4"):
         r.institution(code, "02")
     for year, low in ((LAST_YEAR, 150), (THIS_YEAR, 60)):  # T1: half its cases leave the lowest 分值
@@ -79,9 +81,9 @@ def _region(tmp_path, with_catalogue):
     return r
 
 
-@pytest.mark.parametrize("with_catalogue", [True, False])
-def test_dip_upcoding_severity_is_a_shift_to_higher_value_treatments(tmp_path, with_catalogue):
-    found = _region(tmp_path, with_catalogue).run(upcoding_severity)
+@pytest.mark.parametrize("with_catalogue,scale", [(True, 1.0), (False, 1.0), (True, 1000.0)])
+def test_dip_upcoding_severity_is_a_shift_to_higher_value_treatments(tmp_path, with_catalogue, scale):
+    found = _region(tmp_path, with_catalogue, scale).run(upcoding_severity)
     assert [(f.fixmedins_code, f.evidence["adrg"]) for f in found] == [("T1", "J93.9")]
     ev = found[0].evidence
     assert ev["scheme"] == "DIP"
@@ -95,3 +97,22 @@ def test_other_case_mix_detectors_run_on_dip(tmp_path, with_catalogue):
     r.write()
     for fn in (upcoding_diagnosis, structure_shift, cost_deviation, basic_groups_in_tertiary, low_standard_admission):
         assert isinstance(r.run(fn), list), fn.__name__
+
+
+@pytest.mark.parametrize("with_catalogue,scale", [(True, 1.0), (True, 1000.0), (False, 1000.0)])
+def test_dip_low_standard_admission_whatever_the_scale_of_the_points(tmp_path, with_catalogue, scale):
+    """低标入院 compares weights with RW 0.5: 分值 published ×1000 mean the same."""
+    r = DipRegion(tmp_path, with_catalogue, scale)
+    for code in ("S1", "S2", "S3", "S4"):
+        r.institution(code, "05")
+    r.add("S1", LAST_YEAR, 20, "R51.x::保守治疗")
+    r.add("S1", LAST_YEAR, 180, "J18.9::治疗性操作")
+    r.add("S1", THIS_YEAR, 80, "R51.x::保守治疗")
+    r.add("S1", THIS_YEAR, 120, "J18.9::治疗性操作")
+    for peer in ("S2", "S3", "S4"):
+        for year in (LAST_YEAR, THIS_YEAR):
+            r.add(peer, year, 20, "R51.x::保守治疗")
+            r.add(peer, year, 180, "J18.9::治疗性操作")
+    found = r.run(low_standard_admission)
+    assert [f.fixmedins_code for f in found] == ["S1"]
+    assert found[0].evidence["own"] == pytest.approx(0.4)

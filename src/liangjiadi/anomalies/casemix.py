@@ -61,6 +61,18 @@ def dip_severity(groups: pd.DataFrame) -> pd.Series:
     return out
 
 
+def dip_weight_scale(weights: pd.Series) -> float:
+    """分值 per unit of relative weight. calibration.md defines 分值 as a relative weight (mean
+    cost of the 病种 / mean cost of all cases, about 1); many regions publish it ×100 or ×1000.
+    The scale is the power of ten nearest the median 分值 when that is clearly not about 1, so a
+    threshold on weights (低标入院 RW ≤ 0.5) means the same in both."""
+    w = pd.to_numeric(weights, errors="coerce").dropna()
+    w = w[w > 0]
+    if w.empty or w.median() < 20:
+        return 1.0
+    return float(10 ** round(math.log10(w.median())))
+
+
 def scheme_words(is_dip: bool) -> dict[str, str]:
     """The words a finding uses for a case-mix family and its heavier members."""
     if is_dip:
@@ -127,6 +139,9 @@ def case_frame(ctx) -> pd.DataFrame:
         df["adrg"] = code.str[:3].where(drg, dip_family(code).where(dip, None))
         df["sev"] = code.str[3].where(drg & code.str[3].isin(SEVERITY_DIGITS), None)
         if dip.any():
+            cat = catalogue(ctx)
+            scale = cat.attrs.get("dip_scale") or dip_weight_scale(df.loc[dip, "rw"])
+            df.loc[dip, "rw"] = df.loc[dip, "rw"] / scale
             df.loc[dip, "sev"] = df.loc[dip, "grp"].map(_dip_severities(ctx, df[dip]))
         df["cost"] = pd.to_numeric(df.medfee_sumamt.astype("float64"), errors="coerce")
         diag = df.maindiag_code.fillna("").astype(str).str.strip().str.upper()
@@ -192,7 +207,10 @@ def catalogue(ctx) -> pd.DataFrame:
         t["adrg"] = t.adrg_code.fillna(t.grp.str[:3]).astype(str).str.upper()
         t["sev"] = t.grp.str[3]
         t["weight"] = pd.to_numeric(t.weight, errors="coerce")
+        scale = None
         if t.dip.any():
+            scale = dip_weight_scale(t.loc[t.dip, "weight"])
+            t.loc[t.dip, "weight"] = t.loc[t.dip, "weight"] / scale
             dip = t[t.dip].copy()
             dip["family"] = dip_family(dip.grp)
             t.loc[t.dip, "adrg"] = dip.family
@@ -200,7 +218,9 @@ def catalogue(ctx) -> pd.DataFrame:
         t["pay_std"] = pd.to_numeric(t.pay_std.astype("float64"), errors="coerce")
         t["basic"] = t.basic_grp_flag.astype(str) == "1"
         t["name"] = t.grp_name.fillna("")
-        return t[columns].drop_duplicates("grp")
+        out = t[columns].drop_duplicates("grp")
+        out.attrs["dip_scale"] = scale  # 分值 per unit of relative weight (None: no DIP rows)
+        return out
 
     return ctx.memo("catalogue", build)
 
