@@ -145,11 +145,12 @@ class AnomalyPlan:
 
         add("upcoding_severity", self._pick(t_gen or t_any), "institution", aff_p, base_p)
         add("upcoding_diagnosis", self._pick(t_gen or t_any), "institution", aff_p, base_p)
-        # picked before the many secondary-level patterns take the larger hospitals, so the
-        # drift is measured at hospitals of realistic volume, not only at small ones
-        add("structure_shift", self._pick(s_any or sp), "institution", aff_p, base_p)
         add("basic_groups_in_tertiary", self._pick(t_any), "institution", allp, [],
             "全期：三级医院收治大量基层病组病例（与同级比较）")
+        # picked once the tertiary patterns are placed but before the many secondary-level ones
+        # take the larger hospitals: the drift lands at a hospital of realistic volume (the
+        # remaining tertiary or a large secondary one), not at what the others left over
+        add("structure_shift", self._pick(sp), "institution", aff_p, base_p)
         add("out_of_list_share", self._pick(private_spec), "institution", allp, [],
             "全期：医保目录外费用占比高于同级")
         add("readmission_15d", self._pick(s_gen or s_any), "institution", aff_p, base_p)
