@@ -82,6 +82,13 @@ def test_chinese_names_stay_readable_and_escapes_are_refused(tmp_path):
         confined_path(tmp_path, "link", "x.docx")
 
 
+def test_codes_that_sanitise_alike_get_distinct_files():
+    from liangjiadi.reports.render import file_stems
+
+    stems = [stem for _, stem in file_stems(["A/B", "A_B", "a_b", "H001"])]
+    assert stems == ["A_B", "A_B-2", "a_b-3", "H001"]
+
+
 # ---- attack 8: formula cells -------------------------------------------------------------------------
 
 

@@ -97,20 +97,37 @@ def _render_institutions(args) -> list[str]:
     return [str(p) for p in _institution_files(src, codes, Path(out_dir))]
 
 
-def _institution_files(src: ReleaseSource, codes: list[str], out_dir: Path) -> list[Path]:
+def _institution_files(src: ReleaseSource, codes: list[tuple[str, str]], out_dir: Path) -> list[Path]:
+    """codes: (institution code, file stem) pairs."""
     src.preload_history(B.MONEY_IDS + B.EFFECT_IDS + B.SERVICE_IDS)
     dists = {i: d for i in B.starred_ids(src) if (d := B.distribution(src, i))}
     groups = B.region_groups(src)
     workdir = Path(src.settings.workdir)
     files = []
-    for code in codes:
+    for code, stem in codes:
         push = B.institution_push(src, code, dists, groups)
-        files += _both(push, out_dir, code, workdir)
+        files += _both(push, out_dir, stem, workdir)
     return files
 
 
+def file_stems(codes: list[str]) -> list[tuple[str, str]]:
+    """Each institution code with a safe file stem of its own: two codes that sanitise to the same
+    name (e.g. "A/B" and "A_B") get "-2", "-3" ..., so no push silently overwrites another."""
+    used: set[str] = set()
+    out = []
+    for code in codes:
+        base = stem = safe_file_name(code)
+        n = 1
+        while stem.casefold() in used:  # case-insensitive file systems (Windows, macOS)
+            n += 1
+            stem = f"{base}-{n}"
+        used.add(stem.casefold())
+        out.append((code, stem))
+    return out
+
+
 def institution_pushes(src: ReleaseSource, out_dir: Path, workers: int = 1) -> list[Path]:
-    codes = src.hospitals
+    codes = file_stems(src.hospitals)
     out_dir.mkdir(parents=True, exist_ok=True)
     if workers <= 1 or len(codes) < 20:
         return _institution_files(src, codes, out_dir)
