@@ -193,6 +193,15 @@ def test_a_missing_seal_key_is_reported_not_replaced(s, tmp_path):
     assert not key.exists()
 
 
+def test_a_lost_seal_key_is_not_silently_replaced_at_the_next_submit(s, tmp_path):
+    _published(s, tmp_path)
+    Path(s.release_seal_key_file).unlink()
+    rid = create_release("quarterly", "2025-Q1", s, creator="王敏").release_id
+    with pytest.raises(ConfigError, match="不会自动生成新密钥"):
+        submit(rid, "王敏", s)
+    assert not Path(s.release_seal_key_file).exists()
+
+
 def test_a_seal_key_inside_the_workdir_is_refused(tmp_path):
     s = _settings(tmp_path, release_seal_key_file=tmp_path / "work" / "seal.key")
     _sources(s)

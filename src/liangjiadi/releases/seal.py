@@ -75,8 +75,16 @@ def _mac(key: bytes, release_id: str, content_hash: str, manifest_digest: str) -
     return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def seal_detail(settings: Settings, release_id: str, bundle: Path, content_hash: str) -> dict:
-    """What the audit entry of a submit or publish records about the frozen bundle."""
+def seal_detail(settings: Settings, release_id: str, bundle: Path, content_hash: str, *,
+                sealed_before: bool) -> dict:
+    """What the audit entry of a submit or publish records about the frozen bundle.
+
+    The key is created on first use only: when earlier releases were sealed (`sealed_before`) and
+    the key file is gone, a new key would silently make all their seals unverifiable, so refuse.
+    """
+    if sealed_before and not key_path(settings).exists():
+        raise ConfigError(f"发布封签密钥文件 {key_path(settings)} 不存在，而已有发布用它封签",
+                          "请从备份恢复该密钥文件（或用 LJD_RELEASE_SEAL_KEY_FILE 指向它）；不会自动生成新密钥")
     key = seal_key(settings, create=True)
     digest = manifest_sha256(bundle)
     return {"content_hash": content_hash, "manifest_sha256": digest,

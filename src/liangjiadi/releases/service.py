@@ -238,6 +238,14 @@ def _newest_seal(session: Session, release_id: str) -> dict | None:
     return dict(row.detail or {}) if row is not None else None
 
 
+def _seal(settings: Settings, session: Session, row: ReleaseRow) -> dict:
+    """The seal detail for a submit or publish entry of `row`."""
+    sealed_before = any("seal" in (d or {}) for d in session.scalars(
+        select(AuditRow.detail).where(AuditRow.action.in_(SEALED_ACTS))))
+    return seal_detail(settings, row.release_id, Path(settings.workdir) / row.bundle_dir, row.content_hash,
+                       sealed_before=sealed_before)
+
+
 def _is_sealed(row: ReleaseRow) -> bool:
     """A release is sealed from its submission on (the bundle is frozen then)."""
     return row.submitted_at is not None or State(row.state) in (State.IN_REVIEW, State.APPROVED, State.PUBLISHED)
@@ -430,9 +438,7 @@ def submit(release_id: str, actor: str, settings: Settings | None = None) -> Rel
         _require(row, "submit")
         _ensure_intact(settings, row)
         row.state, row.submitted_at = State.IN_REVIEW.value, utcnow()
-        bundle = Path(settings.workdir) / row.bundle_dir
-        append_audit(session, actor, "submit", release_id,
-                     seal_detail(settings, release_id, bundle, row.content_hash), at=row.submitted_at)
+        append_audit(session, actor, "submit", release_id, _seal(settings, session, row), at=row.submitted_at)
         return _release(settings, session, row)
 
 
@@ -521,8 +527,7 @@ def publish(release_id: str, actor: str, override_reason: str | None = None,
             append_audit(session, actor, "supersede", old.release_id, {"superseded_by": release_id}, at=now)
         row.state, row.published_at, row.published_by = State.PUBLISHED.value, now, actor
         append_audit(session, actor, "publish", release_id,
-                     {**seal_detail(settings, release_id, Path(settings.workdir) / row.bundle_dir, row.content_hash),
-                      "override": bool(failing)}, at=now)
+                     {**_seal(settings, session, row), "override": bool(failing)}, at=now)
         B.make_read_only(Path(settings.workdir) / row.bundle_dir)
         session.flush()
         session.refresh(row)
