@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 from liangjiadi.anomalies.model import Finding, findings_table
 from liangjiadi.anomalies.runner import findings_dir
 from liangjiadi.checks.report import CheckReport
-from liangjiadi.config import Settings
+from liangjiadi.config import Settings, reset_settings_cache
 from liangjiadi.errors import ConfigError
 from liangjiadi.indicators.results import RESULT_SCHEMA, save_results
 from liangjiadi.releases import (
@@ -63,6 +63,14 @@ def _sources(s: Settings) -> None:
     pq.write_table(findings_table([Finding(pattern="readmission_15d", period=PERIOD, severity="medium",
                                            message="线索。", evidence={"own": 0.1}, fixmedins_code="H001",
                                            score=1.0)], FIND), out / f"{FIND}.parquet")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings():
+    """The CLI reads settings once per process (cached): each test reads its own environment."""
+    reset_settings_cache()
+    yield
+    reset_settings_cache()
 
 
 @pytest.fixture
@@ -261,3 +269,15 @@ def test_member_add_cli_records_the_os_user_when_by_is_omitted(s):
     assert "值班员小刘" in result.output
     added = [e for e in audit_log(s) if e.action == "member_add" and e.detail.get("member_id") == "m07"]
     assert added and added[0].actor == "值班员小刘"
+
+
+def test_submit_cli_says_where_a_new_seal_key_was_created(s):
+    from liangjiadi.cli.main import app
+
+    rid = create_release("monthly", PERIOD, s, creator="王敏").release_id
+    assert not Path(s.release_seal_key_file).exists()
+    result = CliRunner().invoke(app, ["release", "submit", rid, "--by", "王敏", "--workdir", str(s.workdir)],
+                                env={"LJD_RELEASE_SEAL_KEY_FILE": str(s.release_seal_key_file), "COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert "已生成发布封签密钥" in result.output and "请备份" in result.output
+    assert "k" * 40 not in result.output and Path(s.release_seal_key_file).read_text() not in result.output

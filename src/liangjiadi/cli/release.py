@@ -76,13 +76,19 @@ def create(
 def submit(release_id: ReleaseArg, workdir: WorkdirOpt = None, by: ByOpt = None) -> None:
     """提交工作组审议（草稿 → 审议中）；提交后发布包不能再改动。"""
     from ..releases import submit as submit_release
+    from ..releases.seal import key_id, key_path, seal_key
 
     with friendly_errors():
-        release = submit_release(release_id, _by(by), settings_for(workdir))
-    console.print(f"{release.release_id} 已提交审议（需 {release.approvals_needed} 名成员同意）。")
+        settings = settings_for(workdir)
+        new_key = not key_path(settings).exists()
+        release = submit_release(release_id, _by(by), settings)
+    console.print(f"{release.release_id} 已提交审议（需 {release.approvals_needed} 名成员同意），发布包已封签。")
+    if new_key and key_path(settings).exists():
+        console.print(f"[yellow]已生成发布封签密钥：{key_path(settings)}（指纹 {key_id(seal_key(settings, create=False))}）；"
+                      "请备份，丢失后无法核验已封签的发布。[/]")
     from ..releases import list_members
 
-    active = len(list_members(settings_for(workdir)))
+    active = len(list_members(settings))
     if active < release.approvals_needed:
         console.print(f"[yellow]注意：在册成员只有 {active} 名，不足法定同意人数，请先登记成员"
                       f"（liangjiadi release member add）或调整 release_quorum。[/]")
