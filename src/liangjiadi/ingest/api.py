@@ -34,6 +34,7 @@ from .readers import SourceReader, _Reencode, batch_schema
 from .report import FileResult, LoadReport
 from .rules import RULES
 from .validate import StagedFile, TablePlan, lit, q
+from ..safe_output import safe_file_name
 from .writer import QUARANTINE_DIR, quarantine_sql, write_partition, write_quarantine
 
 
@@ -187,7 +188,7 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress, scr
     for s in staged:
         res = by_index[s.index]
         if res.rows_quarantined:
-            stem = Path(res.path).stem
+            stem = safe_file_name(Path(res.path).stem)
             name, n = f"{stem}.csv", 1
             while name in used:
                 n += 1
