@@ -26,7 +26,7 @@ VALID_ID = "11010519491231002X"  # GB 11643 check digit is valid (the standard's
 
 
 def make_settings(workdir: Path, **extra) -> Settings:
-    return Settings(workdir=workdir, region_admdvs=ADMDVS, pseudonym_key="test-key",
+    return Settings(workdir=workdir, region_admdvs=ADMDVS, pseudonym_key="test-key-padded-to-at-least-32-bytes",
                     pseudonym_key_file=workdir / "never.key", **extra)
 
 
