@@ -310,7 +310,9 @@ def open_workdir(workdir: Path, write: bool, wait: float, what: str = "") -> lis
     if write or needs_recovery(workdir):
         took = acquire(workdir, True, wait, what)
         try:
-            messages = recover(workdir) if took or write else []
+            # only the outermost holder recovers: a nested call (the CLI holds the lock, then
+            # ingest_paths takes it again) must not touch its own process's live scratch
+            messages = recover(workdir) if took else []
         except BaseException:
             release(workdir)
             raise
