@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import sys
+import time
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime, timezone
@@ -112,7 +113,7 @@ def _swap_in(workdir: Path, table: str, admdvs: str, period: str, fill) -> objec
         raise LakeError(f"写入数据湖分区 {table}/{admdvs}/{period} 失败：{exc}") from exc
     st = stage.stat()
     entry = {"table": table, "admdvs": admdvs, "period": period, "stage": name,
-             "ino": st.st_ino, "dev": st.st_dev}
+             "ino": st.st_ino, "dev": st.st_dev, "ts": time.time_ns()}
     journal = root / f"{name}.json"
     part = root / f"{name}.json.part"
     part.write_text(json.dumps(entry), encoding="utf-8")
@@ -213,12 +214,16 @@ def recover(workdir: Path) -> list[str]:
         for part in root.glob("*.json.part"):
             part.unlink(missing_ok=True)
         journalled = set()
-        for journal in sorted(root.glob("*.json")):
+        try:
+            entries = [json.loads(j.read_text(encoding="utf-8")) for j in root.glob("*.json")]
+        except (OSError, ValueError) as exc:
+            raise LakeError(f"无法读取上次中断的数据湖分区替换日志（{root}）：{exc}",
+                            "请保留工作目录并联系维护人员。") from exc
+        for entry in sorted(entries, key=lambda e: e.get("ts", 0)):  # in the order they were written
             try:
-                entry = json.loads(journal.read_text(encoding="utf-8"))
                 _complete_swap(workdir, entry)
-            except (OSError, ValueError, KeyError) as exc:
-                raise LakeError(f"无法完成上次中断的数据湖分区替换（{journal.name}）：{exc}",
+            except (OSError, KeyError) as exc:
+                raise LakeError(f"无法完成上次中断的数据湖分区替换（{entry.get('stage')}）：{exc}",
                                 "请保留工作目录并联系维护人员。") from exc
             journalled.add(entry["stage"])
             messages.append(f"数据湖分区 {_where(entry)} 的替换上次被中断，已前滚：现在是新导入的数据。")
