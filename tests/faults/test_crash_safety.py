@@ -287,10 +287,11 @@ def test_ingest_killed_at_random_moments_leaves_old_or_new(base, tmp_path):
     shutil.copytree(workdir, pristine)
     rng = random.Random(int(os.environ.get("LJD_KILL_SEED", "8")))
     outcomes = []
-    for run in range(3):
+    # one random moment in each of three windows: early (reading), middle, late (writing)
+    for run, (lo, hi) in enumerate([(0.05, 0.5), (0.5, 2.0), (2.0, 4.0)]):
         shutil.rmtree(workdir)
         shutil.copytree(pristine, workdir)
-        delay = rng.uniform(0.2, 4.0)
+        delay = rng.uniform(lo, hi)
         outcomes.append(h.kill_ingest(workdir, delivery, delay))
         assert h.verdict(workdir) == [], (run, delay)  # even before any recovery
         result = _cli(["key", "show-fingerprint", "-w", str(workdir)])  # any later command
