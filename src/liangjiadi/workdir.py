@@ -185,9 +185,7 @@ def release(workdir: Path) -> None:
         if hold.count > 0:
             return
         del _holds[key]
-        if hold.exclusive:
-            with contextlib.suppress(OSError):
-                _owner_path(workdir).unlink()
+        _clear_owner(workdir)
         fcntl.flock(hold.fd, fcntl.LOCK_UN)
         os.close(hold.fd)
 
@@ -203,6 +201,13 @@ def _write_owner(workdir: Path, what: str) -> None:
     tmp = _owner_path(workdir).with_suffix(f".{uuid.uuid4().hex[:6]}")
     tmp.write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
     tmp.replace(_owner_path(workdir))
+
+
+def _clear_owner(workdir: Path) -> None:
+    """Remove the owner note if it is this process's (a reader that recovered wrote one)."""
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        if int(json.loads(_owner_path(workdir).read_text(encoding="utf-8"))["pid"]) == os.getpid():
+            _owner_path(workdir).unlink()
 
 
 def _busy(workdir: Path, wait: float) -> LakeError:
