@@ -120,11 +120,7 @@ class Settings(BaseSettings):
         if not path.exists():
             if not create:
                 raise ConfigError(f"找不到假名化密钥文件 {path}。", code="key_missing")
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(secrets.token_hex(32))
-            created = True
+            created = _create_key_file(path)
         try:
             text = path.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
@@ -139,6 +135,23 @@ class Settings(BaseSettings):
 
 
 MIN_KEY_BYTES = 32
+
+
+def _create_key_file(path: Path) -> bool:
+    """Write a random key, owner-only, and link it into place only if no key is there yet
+    (two processes starting at once must end up with one key). True if this call made it."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(secrets.token_hex(32))
+        os.link(tmp, path)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _checked_key(key: bytes, where: str) -> bytes:
