@@ -32,7 +32,7 @@ def prepare(out: Path, scale: float, months: int, seed: int) -> str:
 
     cfg = SynthConfig(scale=scale, months=months, seed=seed, fmt="parquet", faults=False)
     generate(cfg, out / "region")
-    ingest_paths([out / "region"], Settings(workdir=out / "work", pseudonym_key="bench-key"))
+    ingest_paths([out / "region"], Settings(workdir=out / "work", pseudonym_key="bench-key-padded-to-at-least-32-bytes"))
     return cfg.periods[-1]
 
 
@@ -40,7 +40,7 @@ def run_compute(workdir: str, period: str) -> int:
     from liangjiadi.config import Settings
     from liangjiadi.indicators import compute
 
-    t = compute(period, Settings(workdir=Path(workdir), pseudonym_key="bench-key",
+    t = compute(period, Settings(workdir=Path(workdir), pseudonym_key="bench-key-padded-to-at-least-32-bytes",
                                  region_admdvs=REGION), save=False)
     return t.num_rows
 

@@ -32,7 +32,7 @@ def run_ingest(src: str, workdir: str) -> dict:
     from liangjiadi.config import Settings
     from liangjiadi.ingest import ingest_paths
 
-    settings = Settings(workdir=Path(workdir), pseudonym_key="bench-key")
+    settings = Settings(workdir=Path(workdir), pseudonym_key="bench-key-padded-to-at-least-32-bytes")
     report = ingest_paths([Path(src)], settings)
     files = report.files
     return {

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
+
+from .errors import ConfigError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -40,7 +42,7 @@ class Settings(BaseSettings):
     )
     pseudonym_key_file: Path = Field(
         Path.home() / ".config" / "liangjiadi" / "pseudonym.key",
-        description="密钥文件（未设置 pseudonym_key 时使用；首次使用时生成）",
+        description="密钥文件（未设置 pseudonym_key 时使用；新数据湖首次导入时生成，已记录密钥指纹的数据湖不会自动生成）",
     )
     inpatient_med_types: list[str] = Field(
         default_factory=lambda: list(DEFAULT_INPATIENT_MED_TYPES),
@@ -65,6 +67,9 @@ class Settings(BaseSettings):
     replace_max_institution_loss: float = Field(
         0.1, ge=0, le=1,
         description="定点医药机构表某分区缺少的已有机构超过该比例即拒绝替换，除非加 --replace；1 为不检查",
+    )
+    lock_wait_seconds: float = Field(
+        30, ge=0, description="另一个命令正在使用工作目录时，本命令最多等待的秒数；超时则拒绝执行"
     )
 
     # ---- releases (发布) ---------------------------------------------------------------
@@ -114,16 +119,62 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{(Path(self.workdir) / 'ljd.sqlite').resolve()}"
 
-    def resolve_pseudonym_key(self) -> bytes:
+    def resolve_pseudonym_key(self, create: bool = True) -> bytes:
         """The HMAC key; created once in the user's config dir, never in the workdir."""
+        return self.load_pseudonym_key(create)[0]
+
+    def load_pseudonym_key(self, create: bool) -> tuple[bytes, bool]:
+        """(key, created now). The key is `pseudonym_key` if set, else the key file, which is
+        generated (random, owner-only) only when `create` and it does not exist. A missing
+        file with create=False, or a key shorter than MIN_KEY_BYTES, raises ConfigError."""
         if self.pseudonym_key is not None:
-            return self.pseudonym_key.get_secret_value().encode("utf-8")
+            return _checked_key(self.pseudonym_key.get_secret_value().encode("utf-8"),
+                                "配置项 pseudonym_key"), False
         path = self.pseudonym_key_file.expanduser()
+        created = False
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32), encoding="utf-8")
-            path.chmod(0o600)
-        return path.read_text(encoding="utf-8").strip().encode("utf-8")
+            if not create:
+                raise ConfigError(f"找不到假名化密钥文件 {path}。", code="key_missing")
+            created = _create_key_file(path)
+        try:
+            text = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"无法读取假名化密钥文件 {path}：{exc.__class__.__name__}", code="key_unreadable") from exc
+        return _checked_key(text.encode("utf-8"), f"密钥文件 {path}"), created
+
+    def pseudonym_key_location(self) -> str:
+        """Where the key comes from, for messages (never the key itself)."""
+        if self.pseudonym_key is not None:
+            return "配置项 pseudonym_key（环境变量 LJD_PSEUDONYM_KEY 或配置文件）"
+        return str(self.pseudonym_key_file.expanduser())
+
+
+MIN_KEY_BYTES = 32
+
+
+def _create_key_file(path: Path) -> bool:
+    """Write a random key, owner-only, and link it into place only if no key is there yet
+    (two processes starting at once must end up with one key). True if this call made it."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(secrets.token_hex(32))
+        os.link(tmp, path)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _checked_key(key: bytes, where: str) -> bytes:
+    if len(key) < MIN_KEY_BYTES:
+        raise ConfigError(f"{where} 中的假名化密钥只有 {len(key)} 字节，至少需要 {MIN_KEY_BYTES} 字节，拒绝使用。",
+                          "短密钥可被穷举猜出，人员假名可被还原。请用 liangjiadi key init 生成随机密钥，"
+                          "或设置至少 32 字节的随机字符串。", code="key_too_short")
+    return key
 
 
 @lru_cache(maxsize=1)

@@ -62,7 +62,7 @@ def test_backtest_on_a_clean_seasonal_series():
 def generated(tmp_path_factory):
     root = tmp_path_factory.mktemp("backtest")
     generate(BACKTEST_CONFIG, root / "data")
-    settings = Settings(workdir=root / "work", region_admdvs=BACKTEST_CONFIG.region, pseudonym_key="test")
+    settings = Settings(workdir=root / "work", region_admdvs=BACKTEST_CONFIG.region, pseudonym_key="test-key-padded-to-at-least-32-bytes")
     ingest_paths([root / "data" / "fund_report.csv"], settings)
     return settings
 

@@ -9,7 +9,7 @@ from liangjiadi.cli.main import app
 
 
 def test_demo_runs_whole_chain(tmp_path, monkeypatch):
-    monkeypatch.setenv("LJD_PSEUDONYM_KEY", "test-key")
+    monkeypatch.setenv("LJD_PSEUDONYM_KEY", "test-key-padded-to-at-least-32-bytes")
     work = tmp_path / "work"
     result = CliRunner().invoke(app, ["demo", "--workdir", str(work), "--scale", "0.004", "--months", "13"])
     assert result.exit_code == 0, result.output

@@ -43,8 +43,8 @@ def test_pseudonym_key_file_created_outside_workdir(tmp_path):
 
 
 def test_explicit_key_wins(tmp_path):
-    s = Settings(pseudonym_key="secret-key", pseudonym_key_file=tmp_path / "never")
-    assert s.resolve_pseudonym_key() == b"secret-key"
+    s = Settings(pseudonym_key="secret-key-that-is-at-least-32-bytes", pseudonym_key_file=tmp_path / "never")
+    assert s.resolve_pseudonym_key() == b"secret-key-that-is-at-least-32-bytes"
     assert not (tmp_path / "never").exists()
 
 

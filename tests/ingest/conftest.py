@@ -10,7 +10,7 @@ import pytest
 
 from liangjiadi.config import Settings
 
-KEY = "test-pseudonym-key"
+KEY = "test-pseudonym-key-at-least-32-bytes-long"
 REGION = "140400"
 
 SETL_COLS = ["setl_id", "mdtrt_id", "psn_no", "certno", "psn_name", "insutype", "med_type",

@@ -261,7 +261,7 @@ def test_region_inferred_from_fixmedins(tmp_path):
 
     from .conftest import FIX_COLS, FIX_ROWS
 
-    s = Settings(workdir=tmp_path / "w", pseudonym_key="k", region_admdvs=None)
+    s = Settings(workdir=tmp_path / "w", pseudonym_key="k" * 32, region_admdvs=None)
     write_csv(tmp_path / "in" / "fixmedins.csv", FIX_ROWS, FIX_COLS)
     write_csv(tmp_path / "in" / "setl_d_2025-03.csv", [setl_row(1)], SETL_COLS)
     rep = ingest_paths([tmp_path / "in"], s)

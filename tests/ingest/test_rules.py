@@ -201,7 +201,7 @@ def test_region_unknown_is_a_clear_error(tmp_path):
     from liangjiadi.config import Settings
     from liangjiadi.errors import ConfigError
 
-    s = Settings(workdir=tmp_path / "w", pseudonym_key="k", region_admdvs=None)
+    s = Settings(workdir=tmp_path / "w", pseudonym_key="k" * 32, region_admdvs=None)
     path = write_csv(tmp_path / "in" / "setl_d_2025-03.csv", [setl_row(1)], SETL_COLS)
     with pytest.raises(ConfigError) as exc:
         ingest_paths([path], s)

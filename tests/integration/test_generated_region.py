@@ -40,7 +40,7 @@ def region(tmp_path_factory):
     root = tmp_path_factory.mktemp("region")
     cfg = SynthConfig(scale=0.02, months=24, seed=11)
     generate(cfg, root / "in")
-    settings = Settings(workdir=root / "work", pseudonym_key="integration-key", region_admdvs=cfg.region)
+    settings = Settings(workdir=root / "work", pseudonym_key="integration-key-padded-to-32-bytes-or-more", region_admdvs=cfg.region)
     report = ingest_paths([root / "in"], settings)
     truth = json.loads((root / "in" / "ground_truth.json").read_text(encoding="utf-8"))
     return settings, report, truth

@@ -11,7 +11,7 @@ from liangjiadi.releases.store import dispose_engines
 
 
 def test_demo_publishes_monthly_and_quarterly_releases(tmp_path, monkeypatch):
-    monkeypatch.setenv("LJD_PSEUDONYM_KEY", "test-key")
+    monkeypatch.setenv("LJD_PSEUDONYM_KEY", "test-key-padded-to-at-least-32-bytes")
     work = tmp_path / "work"
     result = CliRunner().invoke(app, ["demo", "--workdir", str(work), "--scale", "0.004", "--months", "13"])
     assert result.exit_code == 0, result.output

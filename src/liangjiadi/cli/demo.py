@@ -79,6 +79,8 @@ def demo(
             report = ingest_paths([src], settings, progress=_RichHook(bar), replace=True)
         console.print(f"入湖 {report.rows_accepted:,} 行，隔离 {report.rows_quarantined:,} 行；"
                       f"隔离文件与导入报告：{work / 'quarantine' / report.load_id}")
+        for note in report.notes:  # e.g. where the new pseudonym key is and its fingerprint
+            console.print(f"[dim]·[/] {note}")
 
         console.rule("[bold]3/9 计算数据底稿指标")
         computed = {}

@@ -11,7 +11,6 @@ work directory with the configured memory limit, so a large month spills to disk
 from __future__ import annotations
 
 import queue
-import shutil
 import threading
 import uuid
 from collections import defaultdict
@@ -25,11 +24,12 @@ from .. import lake
 from ..config import Settings, get_settings
 from ..engine import local_sql
 from ..errors import ConfigError, InputFileError, LakeError, LjdError
+from ..workdir import new_scratch, owner_only_umask, private_file, remove_scratch, terminate_as_interrupt
 from ..schema import LOAD_ORDER, TABLES
 from . import guards, provenance
 from .detect import ADMDVS_RE, PERIOD_RE, FileSpec, describe, discover
 from .progress import NoProgress, ProgressHook
-from .pseudonym import hmac_pads
+from .pseudonym import hmac_pads, lake_key
 from .readers import SourceReader, _Reencode, batch_schema
 from .report import FileResult, LoadReport
 from .rules import RULES
@@ -54,6 +54,21 @@ def ingest_paths(paths, settings: Settings | None = None, table: str | None = No
     _check_args(table, period, admdvs)
     workdir = Path(settings.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
+    # One writer at a time; what a killed command left is finished or undone first. Files
+    # made meanwhile are owner-only, and SIGTERM unwinds like Ctrl-C so scratch files go.
+    notes = lake.open_workdir(workdir, write=True, wait=settings.lock_wait_seconds, what="liangjiadi ingest")
+    try:
+        with owner_only_umask(), terminate_as_interrupt():
+            key, key_notes = lake_key(settings, workdir)
+            report = _ingest(paths, settings, workdir, key, table, period, admdvs, progress)
+    finally:
+        lake.close_workdir(workdir)
+    report.notes[:0] = notes + key_notes
+    return report
+
+
+def _ingest(paths, settings: Settings, workdir: Path, key: bytes, table, period, admdvs,
+            progress: ProgressHook) -> LoadReport:
     load_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
     qdir = workdir / QUARANTINE_DIR / load_id
     report = LoadReport(load_id=load_id, workdir=str(workdir), started=provenance.now(),
@@ -93,11 +108,13 @@ def ingest_paths(paths, settings: Settings | None = None, table: str | None = No
                           "请用 --admdvs 140400 这样的 6 位区划代码指定，或在配置中设置 region_admdvs。",
                           code="region_unknown")
 
-    scratch = workdir / "tmp" / f"ingest-{load_id}"
-    scratch.mkdir(parents=True, exist_ok=True)
-    con = local_sql(settings, scratch / "stage.duckdb", spill_dir=scratch / "spill")
-    pads = hmac_pads(settings.resolve_pseudonym_key())
+    # Scratch holds raw identifiers: a private folder, removed on every exit path (and by
+    # the next command's recovery after a kill -9).
+    scratch = new_scratch(workdir, "ingest", load_id)
+    con = None
+    pads = hmac_pads(key)
     try:
+        con = local_sql(settings, scratch / "stage.duckdb", spill_dir=scratch / "spill")
         for tname in LOAD_ORDER:
             if tname not in groups:
                 continue
@@ -121,9 +138,9 @@ def ingest_paths(paths, settings: Settings | None = None, table: str | None = No
                 if region:
                     report.notes.append(f"统筹地区区划按定点医药机构表推断为 {region}。")
     finally:
-        con.close()
-        shutil.rmtree(scratch, ignore_errors=True)
-        _cleanup_tmp_root(workdir)
+        if con is not None:
+            con.close()
+        remove_scratch(workdir, scratch)
 
     report.region_admdvs, report.region_source = region, source
     report.finished = provenance.now()
@@ -272,6 +289,8 @@ def _write_stage(batches, target: Path, schema) -> None:
     q: queue.Queue = queue.Queue(maxsize=3)
     failure: list[BaseException] = []
 
+    private_file(target)  # raw identifiers: owner-only from the first byte
+
     def drain() -> None:
         try:
             with pq.ParquetWriter(target, schema, compression="lz4", use_dictionary=False,
@@ -348,11 +367,3 @@ def _infer_region(workdir: Path) -> str | None:
     finally:
         con.close()
     return row[0] if row else None
-
-
-def _cleanup_tmp_root(workdir: Path) -> None:
-    root = workdir / "tmp"
-    try:
-        root.rmdir()  # only if empty: another load may be running
-    except OSError:
-        pass

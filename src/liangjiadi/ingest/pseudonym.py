@@ -1,7 +1,7 @@
 """Keyed pseudonyms for person numbers (psn_no): HMAC-SHA256, first 32 hex characters.
 
-The key comes from Settings.resolve_pseudonym_key() and is never written to the work
-directory. The same key gives the same token for the same person in every month and load,
+The key comes from Settings (configured, or a key file outside the work directory) and is
+never written to the work directory; the lake records only its fingerprint (`lake_key`). The same key gives the same token for the same person in every month and load,
 so people can be counted and followed without their number. The hash runs inside DuckDB
 (vectorised) with the HMAC pads passed as query parameters, never as SQL text.
 """
@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from pathlib import Path
+
+from .. import lake
+from ..config import Settings
+from ..errors import ConfigError
 
 TOKEN_HEX = 32
 _BLOCK = 64  # SHA-256 block size in bytes
@@ -32,3 +37,65 @@ def token_sql(expr: str) -> str:
     """SQL for the pseudonym of a VARCHAR expression (NULL stays NULL)."""
     inner = f"unhex(sha256($ljd_ipad::BLOB || encode({expr})))"
     return f"left(sha256($ljd_opad::BLOB || {inner}), {TOKEN_HEX})"
+
+
+# ---- key integrity: the fingerprint recorded with the lake --------------------------------
+
+_FINGERPRINT_LABEL = b"liangjiadi pseudonym key fingerprint v1"
+
+
+def fingerprint(key: bytes) -> str:
+    """16 hex characters that identify a key without revealing it (SHA-256 of an HMAC of a
+    fixed label, so the key cannot be recovered and is not a token of any person)."""
+    return hashlib.sha256(hmac.new(key, _FINGERPRINT_LABEL, hashlib.sha256).digest()).hexdigest()[:16]
+
+
+def lake_key(settings: Settings, workdir: Path) -> tuple[bytes, list[str]]:
+    """The key to pseudonymise with for this lake, checked against the fingerprint the lake
+    recorded at its first ingest; returns (key, notes for the user).
+
+    A lake that has a fingerprint (or data) never gets a silently generated new key: a new key
+    would give every person a new token, so months before and after could not be joined. Only
+    a new, empty lake may create the key file (outside the work directory) on first use.
+    """
+    where = settings.pseudonym_key_location()
+    refuse_key_in_workdir(settings, workdir)
+    recorded = lake.recorded_key_fingerprint(workdir)
+    fresh = recorded is None and not lake.has_any_data(workdir)
+    try:
+        key, created = settings.load_pseudonym_key(create=fresh)
+    except ConfigError as exc:
+        if exc.code != "key_missing":
+            raise
+        state = f"记录的密钥指纹为 {recorded}" if recorded else "已有数据（未记录密钥指纹）"
+        raise ConfigError(
+            f"数据湖 {lake.lake_root(workdir)} {state}，但找不到假名化密钥（{where}），拒绝导入。"
+            "不会自动生成新密钥：新密钥下同一人的假名与已有月份对不上。",
+            "请把原来的密钥文件恢复到该位置，或用 LJD_PSEUDONYM_KEY_FILE 指向它，再用 "
+            "liangjiadi key show-fingerprint 核对指纹。确需改用新密钥时，请新建工作目录。",
+            code="key_missing") from exc
+    fp = fingerprint(key)
+    notes = []
+    if created:
+        notes.append(f"已生成新的假名化密钥：{where}（仅属主可读，请另行备份；丢失后新旧月份的人员假名无法对应），"
+                     f"密钥指纹 {fp}。")
+    if recorded is None:
+        lake.record_key_fingerprint(workdir, fp)
+        notes.append(f"已在数据湖记录假名化密钥指纹 {fp}（密钥：{where}）；以后导入必须使用同一密钥。")
+    elif recorded != fp:
+        raise ConfigError(
+            f"当前假名化密钥（{where}）的指纹 {fp} 与数据湖 {lake.lake_root(workdir)} 记录的 {recorded} 不同，"
+            "拒绝导入：用另一把密钥，同一人的假名会与已有月份对不上。",
+            "请使用导入已有月份时的那把密钥（liangjiadi key show-fingerprint 可核对指纹）。",
+            code="key_mismatch")
+    return key, notes
+
+
+def refuse_key_in_workdir(settings: Settings, workdir: Path) -> None:
+    if settings.pseudonym_key is not None:
+        return
+    path = settings.pseudonym_key_file.expanduser().resolve()
+    if path.is_relative_to(Path(workdir).resolve()):
+        raise ConfigError(f"假名化密钥文件 {path} 位于工作目录内，拒绝使用：密钥不能与数据放在一起。",
+                          "请把密钥文件放到工作目录之外（如 ~/.config/liangjiadi/pseudonym.key），"
+                          "并用 LJD_PSEUDONYM_KEY_FILE 指向它。", code="key_in_workdir")
