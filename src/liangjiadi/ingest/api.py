@@ -60,7 +60,7 @@ def ingest_paths(paths, settings: Settings | None = None, table: str | None = No
     try:
         with owner_only_umask(), terminate_as_interrupt():
             key, key_notes = lake_key(settings, workdir)
-            report = _ingest(paths, settings, workdir, key, table, period, admdvs, progress)
+            report = _ingest(paths, settings, workdir, key, table, period, admdvs, progress, replace)
     finally:
         lake.close_workdir(workdir)
     report.notes[:0] = notes + key_notes
@@ -68,7 +68,7 @@ def ingest_paths(paths, settings: Settings | None = None, table: str | None = No
 
 
 def _ingest(paths, settings: Settings, workdir: Path, key: bytes, table, period, admdvs,
-            progress: ProgressHook) -> LoadReport:
+            progress: ProgressHook, replace: bool) -> LoadReport:
     load_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
     qdir = workdir / QUARANTINE_DIR / load_id
     report = LoadReport(load_id=load_id, workdir=str(workdir), started=provenance.now(),

@@ -12,7 +12,7 @@ from liangjiadi.anomalies.detectors.case_mix import structure_shift, upcoding_di
 from liangjiadi.anomalies.detectors.cost import cost_deviation
 from liangjiadi.lake import write_rows
 
-from ..anomalies.builder import LAST_YEAR, THIS_YEAR, R, Region
+from .builder import LAST_YEAR, THIS_YEAR, R, Region
 
 # 病种 -> (分值, basic flag, name)
 DIP = {
