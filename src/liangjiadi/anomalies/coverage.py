@@ -133,3 +133,16 @@ def not_evaluated_line(coverage: list[Coverage] | None) -> str:
     if not missing:
         return ""
     return "本期未检测的项目及原因：" + "；".join(f"{c.name}（{c.reason}）" for c in missing) + "。"
+
+
+def require_case_windows(ctx, w, frame, *, yoy: bool = True, min_yoy: int = 6) -> None:
+    """For the case-mix detectors (casemix.Windows and case frame): NotEvaluated with the reason
+    when there are no cases or too few months in both years; otherwise note the window used."""
+    if frame is None or frame.empty:
+        raise NotEvaluated("窗口内没有本地定点医疗机构的住院病例（结算与结算清单）")
+    if yoy and len(w.yoy_current) < min_yoy:
+        raise NotEvaluated(f"历史数据不足：同比需要至少{min_yoy}个月在本年与上年都有结算数据，现有{len(w.yoy_current)}个月")
+    months = w.yoy_current if yoy else w.current
+    if hasattr(ctx, "note"):
+        ctx.note(window=window_text(months, w.last_year if yoy else None), window_months=len(months),
+                 institutions=int(frame.loc[frame.period.isin(months), "fixmedins_code"].nunique()))

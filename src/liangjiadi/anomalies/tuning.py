@@ -10,12 +10,12 @@ detectors:
   impossible_travel:
     enabled: false
 rules:                                   # a region's own detectors, registered like built-ins
-  - id: local_injection_share
+  - id: local_chronic_share
     template: peer_ratio                 # a ratio per institution against its level's peers
-    name: 门诊注射人次占比偏高
+    name: 门诊慢特病人次占比偏高
     table: setl_d
-    filter: {med_type: "11"}
-    numerator: {agg: count, filter: [{column: dise_no, op: in, value: ["Z51.1"]}]}
+    filter: {med_type: ["11", "14"]}
+    numerator: {agg: count, filter: [{column: med_type, op: "==", value: "14"}]}
     denominator: {agg: count}
     direction: high                      # high | low
     params: {min_cases: 200, min_z: 3.5, min_times: 1.5}

@@ -13,6 +13,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..casemix import FDR, bh_adjust, case_frame, catalogue, num, pct, peer_kinds, peer_position, proportion_test
+from ..casemix import year_windows
+from ..coverage import NotEvaluated, require_case_windows
 from ..model import Finding
 from ..registry import detector
 
@@ -103,8 +105,9 @@ def basic_groups_in_tertiary(ctx) -> list[Finding]:
     frame = case_frame(ctx)
     cat = catalogue(ctx)
     basic = set(cat.grp[cat.basic]) if len(cat) else set()
-    if frame.empty or not basic:
-        return []
+    require_case_windows(ctx, year_windows(ctx), frame, yoy=False)
+    if not basic:
+        raise NotEvaluated("分组目录（grp_catalog）缺失或没有基层病组标记（basic_grp_flag = 1）")
     d = frame[frame.grp.notna()].copy()
     d["basic"] = d.grp.isin(basic).astype(int)
     tertiary = [c for c in d.fixmedins_code.unique() if ctx.level_of(c) == "三级"]
@@ -142,8 +145,7 @@ def basic_groups_in_tertiary(ctx) -> list[Finding]:
 )
 def low_standard_admission(ctx) -> list[Finding]:
     frame = case_frame(ctx)
-    if frame.empty:
-        return []
+    require_case_windows(ctx, year_windows(ctx), frame, yoy=False)
     d = frame[frame.grp.notna() & frame.rw.notna()].copy()
     d["low"] = (d.rw <= LOW_RW + 1e-9).astype(int)
     codes = list(d.fixmedins_code.unique())

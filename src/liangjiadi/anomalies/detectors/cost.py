@@ -15,7 +15,8 @@ import math
 
 import numpy as np
 
-from ..casemix import FDR, bh_adjust, case_frame, catalogue, normal_sf, num, peer_position, yuan
+from ..casemix import FDR, bh_adjust, case_frame, catalogue, normal_sf, num, peer_position, year_windows, yuan
+from ..coverage import NotEvaluated, require_case_windows
 from ..model import Finding
 from ..registry import detector
 
@@ -55,15 +56,14 @@ def _peer_log_cost(ctx, d) -> tuple[np.ndarray, np.ndarray]:
 )
 def cost_deviation(ctx) -> list[Finding]:
     frame = case_frame(ctx)
-    if frame.empty:
-        return []
+    require_case_windows(ctx, year_windows(ctx), frame, yoy=False)
     d = frame[frame.cur & frame.grp.notna() & (frame.cost > 0)].copy()
     # common disease groups: the ADRGs with most cases (every severity group of them), priced
     # group by group below; counting whole ADRGs keeps enough cases per hospital
     top = d.adrg.value_counts().head(TOP_GROUPS).index.tolist()
     d = d[d.adrg.isin(top)]
     if d.empty:
-        return []
+        raise NotEvaluated("窗口内没有带 DRG 分组结果且费用为正的住院病例")
     expected_log, n_peer = _peer_log_cost(ctx, d)
     d = d.assign(log_ratio=np.log(d.cost) - expected_log, n_peer=n_peer)
     d = d[d.n_peer > 0]

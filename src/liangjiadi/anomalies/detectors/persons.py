@@ -15,14 +15,23 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from ..coverage import NotEvaluated, window_text
 from ..model import Finding
 from ..registry import detector
-from ._inputs import fixmedins_history, hospitals_as_of, memo, windows
+from ._inputs import fixmedins_history, hospitals_as_of, memo, note, windows
 from ._peer_rules import (MIN_PEERS, bh_adjusted, bh_keep, binomial_upper_p, pct, peer_position, peer_sets,
                           poisson_upper_p, rounded)
 from ._places import haversine_km, locate, province_name
 
 MIN_MONTHS = 6
+
+
+def _require_months(ctx, least: int) -> list[str]:
+    """The months of the 12-month window that have settlements; NotEvaluated below `least`."""
+    cur = windows(ctx).current_present
+    if len(cur) < least:
+        raise NotEvaluated(f"近12个月只有{len(cur)}个月有结算数据，至少需要{least}个月")
+    return cur
 
 
 def anonymous_id(prefix: str, parts) -> str:
@@ -94,11 +103,10 @@ def readmissions(cases: pd.DataFrame) -> pd.DataFrame:
     severity_rule="再入院率 ≥ 同级4倍或疑似分解住院过半为高；≥ 3倍为中；其余为低",
 )
 def detect_readmission_15d(ctx) -> list[Finding]:
-    if len(windows(ctx).current_present) < MIN_MONTHS:
-        return []
+    cur = _require_months(ctx, MIN_MONTHS)
     cases = _cases(ctx)
     if cases.empty:
-        return []
+        raise NotEvaluated("近12个月没有住院结算")
     r = readmissions(cases)
     by = r.groupby("fixmedins_code").agg(n=("readmit", "size"), x=("readmit", "sum"), same=("same_inst", "sum"),
                                          split=("split", "sum"), b2b=("back_to_back", "sum"),
@@ -118,6 +126,10 @@ def detect_readmission_15d(ctx) -> list[Finding]:
         pos = peer_position(rate[code], [rate[c] for c in peers], 0.25 * pooled)
         tested[code] = {"pooled": pooled, "pos": pos, "same_kind": same_kind,
                         "p": binomial_upper_p(int(by.x[code]), int(by.n[code]), pooled)}
+    if not tested:
+        raise NotEvaluated(f"同级比较对象不足：没有机构出院人次达到{READMIT_MIN_DISCHARGES}且有至少{MIN_PEERS}家同级机构可比")
+    note(ctx, institutions=len(tested), peers=min(len(peer_codes[c][0]) for c in tested),
+         window=window_text(cur), window_months=len(cur))
     p = {c: t["p"] for c, t in tested.items()}
     keep, q = bh_keep(p, READMIT_ALPHA), bh_adjusted(p)
     out = []
@@ -219,12 +231,11 @@ def _chance_of_cluster(counts: list[int], joint: int, days: int) -> tuple[float,
     severity_rule="联合入院 ≥ 5次或组内 ≥ 5人为高；≥ 4次为中；其余为低",
 )
 def detect_co_admission_cluster(ctx) -> list[Finding]:
-    w = windows(ctx)
-    if len(w.current_present) < MIN_MONTHS:
-        return []
+    cur = _require_months(ctx, MIN_MONTHS)
     cases = _cases(ctx)
     if cases.empty:
-        return []
+        raise NotEvaluated("近12个月没有住院结算")
+    note(ctx, institutions=int(cases.fixmedins_code.nunique()), window=window_text(cur), window_months=len(cur))
     adm = cases[["fixmedins_code", "psn_no", "begndate"]].copy()
     adm["day"] = (adm["begndate"] - pd.Timestamp("2000-01-01")).dt.days
     adm = adm.drop_duplicates(["fixmedins_code", "psn_no", "day"])
@@ -317,8 +328,8 @@ def _known_places(ctx) -> dict[str, tuple[float, float]]:
     severity_rule="折合时速 ≥ 2000公里/小时或同一人 ≥ 2次为高；其余为中",
 )
 def detect_impossible_travel(ctx) -> list[Finding]:
-    if len(windows(ctx).current_present) < 1:
-        return []
+    cur = _require_months(ctx, 1)
+    note(ctx, window=window_text(cur), window_months=len(cur))
     pairs = _consecutive_far_settlements(ctx)
     if pairs.empty:
         return []

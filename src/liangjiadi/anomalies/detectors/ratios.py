@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..coverage import NotEvaluated, window_text
 from ..model import Finding
 from ..registry import detector
-from ._inputs import hospitals_as_of, window_totals, windows
+from ._inputs import hospitals_as_of, note, window_totals, windows
 from ._peer_rules import MIN_PEERS, bh_adjusted, bh_keep, normal_upper_p, pct, peer_position, rounded, share_above
 
 OOL_MIN_SETTLEMENTS = 300  # outpatient + inpatient settlements in the 12 months
@@ -52,7 +53,7 @@ def detect_out_of_list_share(ctx) -> list[Finding]:
     w = windows(ctx)
     cur = w.current_present
     if len(cur) < MIN_MONTHS:
-        return []
+        raise NotEvaluated(f"近12个月只有{len(cur)}个月有结算数据，至少需要{MIN_MONTHS}个月")
     hosp = hospitals_as_of(ctx, ctx.period)
     tot = window_totals(ctx, cur)
     rows: dict[str, dict] = {}
@@ -80,6 +81,10 @@ def detect_out_of_list_share(ctx) -> list[Finding]:
         if pos is None:
             continue
         tested[code] = {**r, "pos": pos, "mixed": mixed, "kind_only": not mixed and r["higher"]}
+    if not tested:
+        raise NotEvaluated(f"同级比较对象不足：没有机构近12个月结算达到{OOL_MIN_SETTLEMENTS}笔且有至少{MIN_PEERS}家同级机构可比")
+    note(ctx, institutions=len(tested), peers=min(r["pos"].n_peers for r in tested.values()),
+         window=window_text(cur), window_months=len(cur))
     p = {c: normal_upper_p(r["pos"].z) for c, r in tested.items()}
     keep, q = bh_keep(p, OOL_ALPHA), bh_adjusted(p)
     out = []
