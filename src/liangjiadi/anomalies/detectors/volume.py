@@ -116,7 +116,8 @@ def detect_outpatient_inpatient_ratio(ctx) -> list[Finding]:
     base_rows = {}
     if len(w.base_present) >= MIN_CURRENT_MONTHS:  # a ratio needs no full year: half of one will do
         base_rows = _oir_table(hospitals_as_of(ctx, shift(ctx.period, -12)),
-                               window_totals(ctx, w.base_present), len(w.base_present), prm["min_discharges"])
+                               window_totals(ctx, w.base_present), len(w.base_present),
+                               prm["min_discharges"] * len(w.base_present) / 12)  # pro rata: 18 months of history
     tested = {c: r for c, r in rows.items() if r["composite"] is not None}
     drops = _sudden_drops(ctx, w, prm)
     drop_rows = (drops or {}).get("rows", {})
