@@ -135,11 +135,18 @@ def not_evaluated_line(coverage: list[Coverage] | None) -> str:
     return "本期未检测的项目及原因：" + "；".join(f"{c.name}（{c.reason}）" for c in missing) + "。"
 
 
-def require_case_windows(ctx, w, frame, *, yoy: bool = True, min_yoy: int = 6) -> None:
+NEEDS_CN = {"grp": "结算清单（setl_list）缺失或住院病例没有分组结果",
+            "category": "结算清单（setl_list）缺失或住院病例没有规范的主要诊断编码"}
+
+
+def require_case_windows(ctx, w, frame, *, yoy: bool = True, min_yoy: int = 6, needs: str = "grp") -> None:
     """For the case-mix detectors (casemix.Windows and case frame): NotEvaluated with the reason
-    when there are no cases or too few months in both years; otherwise note the window used."""
+    when there are no cases, the input they need is missing, or too few months in both years;
+    otherwise note the window used."""
     if frame is None or frame.empty:
-        raise NotEvaluated("窗口内没有本地定点医疗机构的住院病例（结算与结算清单）")
+        raise NotEvaluated("输入表缺失：窗口内没有本地定点医疗机构的住院结算")
+    if needs in frame.columns and not frame[needs].notna().any():
+        raise NotEvaluated(f"输入表缺失：{NEEDS_CN.get(needs, needs)}")
     if yoy and len(w.yoy_current) < min_yoy:
         raise NotEvaluated(f"历史数据不足：同比需要至少{min_yoy}个月在本年与上年都有结算数据，现有{len(w.yoy_current)}个月")
     months = w.yoy_current if yoy else w.current

@@ -226,7 +226,7 @@ def _is_unspecified(sub: str) -> bool:
 def upcoding_diagnosis(ctx) -> list[Finding]:
     w = year_windows(ctx)
     frame = case_frame(ctx)
-    require_case_windows(ctx, w, frame)
+    require_case_windows(ctx, w, frame, needs="category")
     d = frame[frame.category.notna() & frame.cost.notna() & (frame.cur_yoy | frame.last)].copy()
     if d.empty:
         return []
