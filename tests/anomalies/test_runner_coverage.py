@@ -22,38 +22,13 @@ from liangjiadi.anomalies.registry import DETECTORS, Detector
 from liangjiadi.cli.main import app
 from liangjiadi.errors import DefinitionError
 
-from .volume_builder import R, VolumeRegion
-
-P18 = "2025-06"
-MONTHS_2024 = [f"2024-{m:02d}" for m in range(1, 13)]
-MONTHS_2025 = [f"2025-{m:02d}" for m in range(1, 7)]
-PEERS = {"A1": 10, "A2": 11, "A3": 9, "A4": 10, "A5": 12}
+from .volume_builder import MONTHS_2024, MONTHS_2025, P18, PEERS_18, R, VolumeRegion, short_history_region
 YOY = ["admission_surge", "beds_turnover", "hospitalization_rate"]
-
-
-def _region_18(workdir) -> VolumeRegion:
-    """Five steady peers (~10 outpatient visits per discharge); SURGE's discharges 2.2× in 2025
-    with the same beds; DROP's outpatient visits fall to 15% while its discharges stay."""
-    r = VolumeRegion(workdir)
-    for code, ipt in PEERS.items():
-        r.hospital(code)
-        for m in MONTHS_2024 + MONTHS_2025:
-            r.month_volume(code, m, ipt=ipt, otp=ipt * 10)
-    r.hospital("SURGE", name="漳泽仁和医院")
-    r.hospital("DROP", name="城西区人民医院")
-    for m in MONTHS_2024:
-        r.month_volume("SURGE", m, ipt=10, otp=100)
-        r.month_volume("DROP", m, ipt=15, otp=100)
-    for m in MONTHS_2025:
-        r.month_volume("SURGE", m, ipt=22, otp=100)
-        r.month_volume("DROP", m, ipt=15, otp=15)
-    r.write()
-    return r
 
 
 @pytest.fixture(scope="module")
 def region18(tmp_path_factory):
-    return _region_18(tmp_path_factory.mktemp("short18"))
+    return short_history_region(tmp_path_factory.mktemp("short18"))
 
 
 def _cov(run) -> dict:
@@ -129,7 +104,7 @@ def test_related_patterns_at_one_hospital_come_out_as_one_clue(region18):
 def test_a_13_month_region_reports_the_yoy_detectors_as_not_evaluated(tmp_path, monkeypatch):
     r = VolumeRegion(tmp_path / "w")
     months = ["2024-06"] + MONTHS_2024[6:] + MONTHS_2025
-    for code, ipt in PEERS.items():
+    for code, ipt in PEERS_18.items():
         r.hospital(code)
         for m in months:
             r.month_volume(code, m, ipt=ipt, otp=ipt * 10)
