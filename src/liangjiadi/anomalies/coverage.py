@@ -68,10 +68,8 @@ class Coverage:
             else:
                 self.facts[k] = v
 
-    def summary(self) -> str:
-        """One Chinese phrase: what was examined, or why not."""
-        if self.status != EVALUATED:
-            return f"{STATUS_CN[self.status]}：{self.reason}"
+    def scope(self) -> str:
+        """What an evaluated detector examined: '检测机构7家，同级比较对象至少6家，窗口……'."""
         parts = []
         if self.institutions is not None:
             parts.append(f"检测机构{self.institutions}家")
@@ -79,7 +77,14 @@ class Coverage:
             parts.append(f"同级比较对象至少{self.peers}家")
         if self.window:
             parts.append(f"窗口{self.window}")
-        return "已检测" + (f"（{'，'.join(parts)}）" if parts else "")
+        return "，".join(parts)
+
+    def summary(self) -> str:
+        """One Chinese phrase: what was examined, or why not."""
+        if self.status != EVALUATED:
+            return f"{STATUS_CN[self.status]}：{self.reason}"
+        scope = self.scope()
+        return "已检测" + (f"（{scope}）" if scope else "")
 
 
 def window_text(months: list[str], base: list[str] | None = None) -> str:

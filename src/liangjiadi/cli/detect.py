@@ -71,7 +71,7 @@ def print_summary(rows: list[dict], coverage, period: str, dets: dict) -> None:
         if c.evaluated:
             total = sum(counts[(c.pattern, s)] for s in SEVERITY_CN)
             nums = [str(total), str(len(subjects.get(c.pattern, ()))), *(str(counts[(c.pattern, s)]) for s in SEVERITY_CN)]
-            scope = c.summary().removeprefix("已检测").strip("（）") or "—"
+            scope = c.scope() or "—"
             status = f"[green]{STATUS_CN[c.status]}[/]"
         else:  # never a zero for what was not looked at
             nums = ["—"] * 5
