@@ -59,3 +59,15 @@ def test_runs_of_older_versions_still_read(tmp_path):
     assert load_coverage(tmp_path, "140400", "2025-12") is None
     assert "未记录各检测器的检测范围" in not_evaluated_line(None)
     assert isinstance(t, pa.Table)
+
+
+def test_person_counts_inside_a_merged_clue_are_suppressed_on_release():
+    from liangjiadi.config import Settings
+    from liangjiadi.releases import suppress_findings
+
+    merged = merge_findings([_f("admission_surge", "H1", "high", persons=3), _f("outpatient_inpatient_ratio", "H1",
+                                                                                 persons=2)])
+    table, replaced = suppress_findings(findings_table(merged, "r1"), Settings(workdir="/tmp/none"))
+    ev = json.loads(table["evidence"][0].as_py())
+    assert ev["persons"] == "<5" and ev["by_pattern"]["outpatient_inpatient_ratio"][0]["persons"] == "<5"
+    assert replaced == 3
