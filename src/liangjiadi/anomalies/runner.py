@@ -115,8 +115,11 @@ def _error_text(exc: LjdError) -> str:
 
 
 def runs(workdir: Path, admdvs: str, period: str) -> list[str]:
+    """Run ids, oldest first. Ids sort by the second they were made; two runs within one second
+    are ordered by when their file was written, so "the latest" is the last one run."""
     d = findings_dir(workdir, admdvs, period)
-    return sorted(p.stem for p in d.glob("*.parquet")) if d.exists() else []
+    files = list(d.glob("*.parquet")) if d.exists() else []
+    return [p.stem for p in sorted(files, key=lambda p: (p.stem[:15], p.stat().st_mtime_ns, p.stem))]
 
 
 def latest_run_id(workdir: Path, admdvs: str, period: str) -> str | None:
