@@ -23,7 +23,7 @@ from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from liangjiadi.anomalies import all_detectors, detect
+from liangjiadi.anomalies import all_detectors, run_detection
 from liangjiadi.anomalies.docs import write_detection_doc
 from liangjiadi.anomalies.evaluate import PatternScore, combine, evaluate, load_ground_truth
 from liangjiadi.config import get_settings
@@ -82,12 +82,15 @@ def measure_region(d: Path) -> dict:
 
         hospitals = sum(1 for r in DetectContext(engine, settings, gt["end_month"], REGION).institutions.values()
                         if r["fixmedins_type"] == "1")
-        findings = detect(gt["end_month"], settings, engine=engine, save=True)
+        run = run_detection(gt["end_month"], settings, engine=engine, save=True)
     finally:
         engine.close()
+    findings = run.findings
     scores = evaluate(gt, findings, patterns=[x.pattern for x in all_detectors()])
     return {"gt": gt, "scores": scores, "hospitals": hospitals, "seconds": time.perf_counter() - t0,
-            "findings": findings.num_rows}
+            "findings": findings.num_rows,
+            # detectors that could not look (short history, few peers, a failure): never a "0 findings"
+            "not_evaluated": {c.pattern: c.reason for c in run.coverage if not c.evaluated}}
 
 
 def _f(x: float | None) -> str:
@@ -142,11 +145,13 @@ def report(results: list[dict], effects: list[float], seeds: list[int], scale: f
     lines += ["", "括号内为 检出/注入、正确/标记对象数；“达标的最小效应”为自该效应倍数起（含更大的效应）召回率均 ≥ 0.95 且精确率均 ≥ 0.9 的最小效应倍数。"]
     if missing:
         lines.append(f"尚无检测器的模式（只有注入、无法检出）：{'、'.join(missing)}。")
-    lines += ["", "### 每个地区", "", "| 地区 | 效应 | 医疗机构 | 发现条数 | 检测耗时（秒） |", "|---|---:|---:|---:|---:|"]
+    lines += ["", "### 每个地区", "", "| 地区 | 效应 | 医疗机构 | 发现条数 | 检测耗时（秒） | 未检测的检测器 |",
+              "|---|---:|---:|---:|---:|---|"]
     for r in sorted(results, key=lambda r: (r["effect"] is None, r["effect"] or 0, r["seed"])):
         effect = "无注入" if r["effect"] is None else f"{r['effect']:g}"
+        missing = "、".join(f"`{p}`（{why}）" for p, why in sorted(r.get("not_evaluated", {}).items())) or "无"
         lines.append(f"| s{r['seed']} | {effect} | {r['hospitals']} | "
-                     f"{r['findings']} | {r['seconds']:.1f} |")
+                     f"{r['findings']} | {r['seconds']:.1f} | {missing} |")
     return "\n".join(lines)
 
 

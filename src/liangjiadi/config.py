@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     local_indicators_file: Path | None = Field(
         None, description="地方特色指标定义文件（YAML）；缺省时使用工作目录下的 local_indicators.yaml（若存在）"
     )
+    detectors_file: Path | None = Field(
+        None, description="异常检测配置文件（YAML：调整检测器阈值、停用检测器、地区自定义检测器）；"
+                          "缺省时使用工作目录下的 detectors.yaml（若存在）"
+    )
     duckdb_memory_limit: str = Field("8GB", description="DuckDB 内存上限")
     duckdb_threads: int = Field(2, description="DuckDB 线程数")
     # ---- replacement safety (导入替换保护) -------------------------------------------------

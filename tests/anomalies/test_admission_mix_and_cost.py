@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from liangjiadi.anomalies.coverage import NotEvaluated
 from liangjiadi.anomalies.detectors.admission_mix import (MIN_INSTITUTION_CASES, basic_groups_in_tertiary,
                                                            low_standard_admission)
 from liangjiadi.anomalies.detectors.cost import cost_deviation
@@ -44,7 +45,7 @@ def test_basic_groups_in_tertiary_names_the_tertiary_hospital_with_many_basic_ca
     assert "基层病组病例 180 例" in f.message and "45.00%" in f.message and "同级医院中位数 20.00%" in f.message
 
 
-def test_basic_groups_in_tertiary_quiet_without_a_basic_group_list(tmp_path, monkeypatch):
+def test_basic_groups_in_tertiary_not_evaluated_without_a_basic_group_list(tmp_path, monkeypatch):
     import liangjiadi.anomalies.detectors.admission_mix as am
 
     r = Region(tmp_path)
@@ -54,7 +55,8 @@ def test_basic_groups_in_tertiary_quiet_without_a_basic_group_list(tmp_path, mon
     _mix(r, "T2", THIS_YEAR, 400, 0.20)
     full = am.catalogue
     monkeypatch.setattr(am, "catalogue", lambda ctx: full(ctx).assign(basic=False))
-    assert r.run(basic_groups_in_tertiary) == []
+    with pytest.raises(NotEvaluated, match="基层病组标记"):  # said, never a silent "0 findings"
+        r.run(basic_groups_in_tertiary)
 
 
 LOW = ("DT19", "GZ15")  # RW 0.42 and 0.50: low-weight groups

@@ -175,10 +175,13 @@ def test_upcoding_diagnosis_without_an_unspecified_subcode_ranks_subcodes_by_reg
 
 def test_without_last_year_in_the_lake_the_year_over_year_detectors_stay_silent(tmp_path):
     from liangjiadi.anomalies.casemix import year_windows
+    from liangjiadi.anomalies.coverage import NotEvaluated
 
     r = Region(tmp_path)
     for code in ("T1", "T2"):
         r.institution(code, "02")
         _ej1(r, code, THIS_YEAR, 139, 150, 190)
-    assert r.run(upcoding_severity) == [] and r.run(structure_shift) == []
+    for fn in (upcoding_severity, structure_shift):  # not evaluated, with the reason: never a silent zero
+        with pytest.raises(NotEvaluated, match="历史数据不足"):
+            r.run(fn)
     assert not r.run(year_windows).has_yoy and len(r.run(year_windows).current) == 12

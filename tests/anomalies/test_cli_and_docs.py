@@ -50,7 +50,7 @@ def test_detect_export_and_evaluate(tmp_path, monkeypatch):
         raw = out.read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf")
         rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
-        assert list(rows[0]) == ["pattern", "fixmedins_code", "period", "severity", "evidence", "message"]
+        assert list(rows[0]) == ["pattern", "fixmedins_code", "period", "severity", "evidence", "message", "patterns"]
         hit = [x for x in rows if x["pattern"] == "basic_groups_in_tertiary"]
         assert [x["fixmedins_code"] for x in hit] == ["T1"]
         assert json.loads(hit[0]["evidence"])["cases"] == 300

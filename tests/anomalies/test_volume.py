@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from liangjiadi.anomalies.coverage import NotEvaluated
 from liangjiadi.anomalies.detectors.ratios import detect_out_of_list_share
 from liangjiadi.anomalies.detectors.regional import detect_hospitalization_rate
 from liangjiadi.anomalies.detectors.volume import (detect_admission_surge, detect_beds_turnover,
@@ -57,7 +58,10 @@ def region(tmp_path_factory):
 
 def test_outpatient_inpatient_ratio_names_the_low_ratio_institution(region):
     found = by_inst(region.detect(detect_outpatient_inpatient_ratio))
-    assert set(found) == {"LOW"}, found  # not the small twin, not SURGE (only this year low)
+    # not the small twin; SURGE (low this year only) through the sudden-change route, not as persistent
+    assert set(found) == {"LOW", "SURGE"}, found
+    assert found["LOW"][0].evidence["route"] == "persistent"
+    assert found["SURGE"][0].evidence["route"] == "sudden_drop"
     f = found["LOW"][0]
     ev = f.evidence
     assert ev["value"] == pytest.approx(5.0)
@@ -185,5 +189,9 @@ def test_a_tiny_region_names_nobody_and_nothing_fails(tmp_path):
            ratios.detect_out_of_list_share, regional.detect_hospitalization_rate, persons.detect_readmission_15d,
            persons.detect_co_admission_cluster, persons.detect_impossible_travel]
     for fn in fns:
-        assert r.detect(fn) == [], fn.__name__
-    assert r.detect(volume.detect_admission_surge, period="2024-06") == []  # no base year yet
+        try:
+            assert r.detect(fn) == [], fn.__name__
+        except NotEvaluated as exc:  # too few peers: said, not a silent zero
+            assert exc.reason, fn.__name__
+    with pytest.raises(NotEvaluated, match="历史数据不足"):  # no base year yet
+        r.detect(volume.detect_admission_surge, period="2024-06")

@@ -124,3 +124,31 @@ def by_inst(findings) -> dict[str | None, list]:
     for f in findings:
         out.setdefault(f.fixmedins_code, []).append(f)
     return out
+
+
+# ---- an 18-month region (2024-01 to 2025-06), detection at 2025-06 ---------------------------
+
+P18 = "2025-06"
+MONTHS_2024 = months("2024")
+MONTHS_2025 = [f"2025-{m:02d}" for m in range(1, 7)]
+PEERS_18 = {"A1": 10, "A2": 11, "A3": 9, "A4": 10, "A5": 12}  # discharges a month
+
+
+def short_history_region(workdir) -> VolumeRegion:
+    """Five steady peers (~10 outpatient visits per discharge); SURGE's discharges 2.2× in 2025
+    with the same beds; DROP's outpatient visits fall to 15% while its discharges stay."""
+    r = VolumeRegion(workdir)
+    for code, ipt in PEERS_18.items():
+        r.hospital(code)
+        for m in MONTHS_2024 + MONTHS_2025:
+            r.month_volume(code, m, ipt=ipt, otp=ipt * 10)
+    r.hospital("SURGE", name="漳泽仁和医院")
+    r.hospital("DROP", name="城西区人民医院")
+    for m in MONTHS_2024:
+        r.month_volume("SURGE", m, ipt=10, otp=100)
+        r.month_volume("DROP", m, ipt=15, otp=100)
+    for m in MONTHS_2025:
+        r.month_volume("SURGE", m, ipt=22, otp=100)
+        r.month_volume("DROP", m, ipt=15, otp=15)
+    r.write()
+    return r

@@ -18,15 +18,37 @@ from ..indicators.results import load_results
 
 
 class DetectContext:
-    def __init__(self, engine, settings: Settings, period: str, region: str):
+    def __init__(self, engine, settings: Settings, period: str, region: str, *, overrides=None):
         self.engine = engine
         self.settings = settings
         self.period = period
         self.region = region
+        self.overrides = overrides  # detectors.yaml named on the command line (else the settings' one)
+        self.coverage = None  # the Coverage of the detector running now (set by the runner)
         self.ictx = Ctx(engine, settings, period, region)
         self.last_year = shift(period, -12)
         self.prev = shift(period, -1)
         self._case_cache: dict[tuple, pa.Table] = {}
+
+    @cached_property
+    def detectors(self) -> dict:
+        """pattern -> Detector in force: built-ins with the region's overrides, and its own."""
+        from .tuning import load_detectors
+
+        return load_detectors(self.settings, self.overrides)
+
+    def params(self, pattern: str) -> dict:
+        """The thresholds in force for `pattern` (defaults, or the region's configured values)."""
+        return self.detectors[pattern].param_values()
+
+    def detector_name(self, pattern: str) -> str:
+        det = self.detectors.get(pattern)
+        return det.name if det else pattern
+
+    def note(self, **facts) -> None:
+        """Record what the running detector examined (institutions, peers, window ...)."""
+        if self.coverage is not None:
+            self.coverage.note(**facts)
 
     @property
     def institutions(self) -> dict[str, dict]:

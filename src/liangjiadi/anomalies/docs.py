@@ -10,6 +10,45 @@ from .registry import all_detectors
 
 DETECTORS_START, DETECTORS_END = "<!-- detectors:start -->", "<!-- detectors:end -->"
 MEASURED_START, MEASURED_END = "<!-- measured:start -->", "<!-- measured:end -->"
+RUN_TEXT = """## 窗口、检测范围、线索合并与地区配置
+
+使用已有的历史：出院人次、床位周转、门诊住院人次比骤降与住院率等同比检测器，上年同期12个月（至多缺1个月）都在时比较近12个月；
+否则比较截至检测月份、本月份与上年同月都有数据的最长连续窗口（至少3个月，如18个月历史时为近6个月），每条发现的证据
+（window、base_window、window_months）和提示语都写明所用窗口。连续可比月份不足3个月时，检测器记为“未检测”并写明原因。
+
+检测范围（绝不无声地报“0 发现”）：每次运行为每个检测器记录“已检测”（检测机构数、同级比较对象最少几家、所用窗口）或
+“未检测”及原因（历史数据不足、同级比较对象不足、输入表缺失）；某个检测器运行出错时记为“运行出错（未检测）”并附错误，
+其余检测器的发现照常保存。记录与发现并存于 `findings/<区划>/<月份>/<批次>.coverage.json`，`liangjiadi detect` 打印，
+`liangjiadi export findings` 另写 `<输出文件名>.coverage.csv`；报告可用 `liangjiadi.anomalies.load_coverage` 与
+`not_evaluated_line` 写出“本期未检测的项目及原因”。
+
+一家机构一种行为一条线索：同一机构同一期间相关模式的发现合并为一条线索——高套编码（upcoding_severity、upcoding_diagnosis、
+structure_shift）、收治轻症入院（basic_groups_in_tertiary、low_standard_admission）、诱导住院（admission_surge、
+outpatient_inpatient_ratio、beds_turnover）。合并后的线索取最强的严重程度，`patterns` 列出全部模式，证据中
+`by_pattern` 保留每个模式各自的证据；评估检测质量时合并线索对其每个模式都计数。
+
+地区配置：`<工作目录>/detectors.yaml`（或设置 `detectors_file`、`liangjiadi detect --config F`）可调整下列参数、停用检测器，
+并按模板新增本地区的检测器（与内置检测器一样注册、运行、记录检测范围）：
+
+```yaml
+detectors:
+  admission_surge:
+    params: {min_z: 3.0, min_excess: 0.25}
+  impossible_travel:
+    enabled: false
+rules:
+  - id: local_chronic_share      # 本地检测器编号（即模式名）
+    template: peer_ratio           # 各机构比值与同级别机构比较（稳健z）
+    name: 门诊慢特病人次占比偏高
+    table: setl_d
+    filter: {med_type: ["11", "14"]}
+    numerator: {agg: count, filter: [{column: med_type, op: "==", value: "14"}]}
+    denominator: {agg: count}
+    direction: high                # high | low
+    params: {min_cases: 200, min_z: 3.5, min_times: 1.5, months: 12}
+```
+筛选与汇总的写法与地方特色指标相同（docs/indicators.md）。
+"""
 COMPARES_CN = {"peers": "同级比较", "last_year": "上年同期", "last_month": "上月"}
 
 HEADER = """# 异常检测（聚焦“错”）
@@ -29,7 +68,7 @@ HEADER = """# 异常检测（聚焦“错”）
 
 
 def detectors_markdown() -> str:
-    lines = [DETECTORS_START, "", "## 检测器一览（由注册表生成）", ""]
+    lines = [DETECTORS_START, "", RUN_TEXT.strip(), "", "## 检测器一览（由注册表生成）", ""]
     for d in all_detectors():
         compares = "、".join(COMPARES_CN.get(c, c) for c in d.compares)
         lines += [
@@ -41,8 +80,11 @@ def detectors_markdown() -> str:
             f"- 同级/比较对象：{d.peers}",
             f"- 比较方式：{compares}",
             f"- 严重程度：{d.severity_rule or '未说明'}",
-            "",
         ]
+        if d.params:
+            lines.append("- 参数（可在 detectors.yaml 中按地区调整，见“地区配置”）：")
+            lines += [f"  - `{k}` = {p.describe()}：{p.note}" for k, p in d.params.items()]
+        lines.append("")
     lines.append(DETECTORS_END)
     return "\n".join(lines)
 

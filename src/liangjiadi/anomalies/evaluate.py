@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..indicators.context import shift, span
-from .model import Finding
+from .model import Finding, row_patterns
 
 # pattern -> injected patterns that legitimately raise it at the same institution
 RELATED = {
@@ -70,6 +70,8 @@ def load_ground_truth(path: Path) -> dict:
 
 
 def _rows(findings) -> list[dict]:
+    """One row per pattern: a 线索 merged from several patterns counts for each of them, with
+    that pattern's own evidence (merging.py keeps it under evidence["by_pattern"])."""
     if findings is None:
         return []
     rows = findings.to_pylist() if hasattr(findings, "to_pylist") else list(findings)
@@ -80,7 +82,10 @@ def _rows(findings) -> list[dict]:
         ev = r.get("evidence") or {}
         if isinstance(ev, str):
             ev = json.loads(ev) if ev else {}
-        out.append(dict(r, evidence=ev))
+        by_pattern = ev.get("by_pattern") or {}
+        for p in row_patterns(r):
+            own = (by_pattern.get(p) or [ev])[0] if by_pattern else ev
+            out.append(dict(r, pattern=p, evidence=own))
     return out
 
 

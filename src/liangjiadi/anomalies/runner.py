@@ -1,8 +1,15 @@
-"""`detect(period)`: run every registered detector and store the findings of the run."""
+"""`detect(period)`: run every registered detector and store the findings of the run.
+
+Each detector runs on its own: one that cannot look (`NotEvaluated`) or fails is recorded as
+not evaluated with its reason or error, and the others' findings are kept and saved. What
+every detector examined is stored beside the findings (`<run_id>.coverage.json`, see
+coverage.py); related findings at one institution are merged into one 线索 (merging.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -14,19 +21,27 @@ from ..indicators import resolve_region
 from ..indicators.context import validate_period
 from ..indicators.results import new_run_id
 from .context import DetectContext
-from .model import FINDINGS_SCHEMA, Finding, findings_table
-from .registry import all_detectors
+from .coverage import EVALUATED, FAILED, NOT_EVALUATED, Coverage, NotEvaluated, save_coverage
+from .merging import merge_findings
+from .model import FINDINGS_SCHEMA, Finding, findings_table, with_patterns_column
 
 
 class DetectionError(LjdError):
     code = "LJD-DETECT"
 
 
+@dataclass
+class DetectionRun:
+    run_id: str
+    findings: pa.Table  # FINDINGS_SCHEMA, related findings merged into 线索
+    coverage: list[Coverage]  # one per detector run, in run order
+
+
 def findings_dir(workdir: Path, admdvs: str, period: str) -> Path:
     return Path(workdir) / "findings" / admdvs / period
 
 
-def detect(
+def run_detection(
     period: str,
     settings: Settings | None = None,
     *,
@@ -34,7 +49,10 @@ def detect(
     patterns: list[str] | None = None,
     save: bool = True,
     on_detector: Callable[[str, int, int], None] | None = None,
-) -> pa.Table:
+    overrides=None,
+    merge: bool = True,
+) -> DetectionRun:
+    """Run the detectors in force (built-in and the region's own, switched-off ones left out)."""
     settings = settings or get_settings()
     validate_period(period)
     region = resolve_region(settings)
@@ -45,34 +63,76 @@ def detect(
         engine = open_engine(settings)
     run_id = new_run_id()
     try:
-        ctx = DetectContext(engine, settings, period, region)
-        dets = [d for d in all_detectors() if not patterns or d.pattern in patterns]
+        ctx = DetectContext(engine, settings, period, region, overrides=overrides)
+        dets = [d for d in ctx.detectors.values() if (patterns and d.pattern in patterns) or
+                (not patterns and d.enabled)]
         found: list[Finding] = []
+        coverage: list[Coverage] = []
         for k, det in enumerate(dets):
             if on_detector:
                 on_detector(det.pattern, k, len(dets))
+            cov = Coverage(det.pattern, det.name)
+            ctx.coverage = cov
             try:
-                found.extend(det.fn(ctx))
-            except LjdError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - name the detector that failed
-                raise DetectionError(f"检测器 {det.pattern}（{det.name}）运行失败：{exc}") from exc
+                mine = list(det.fn(ctx))
+                cov.findings = len(mine)
+                found.extend(mine)
+            except NotEvaluated as exc:
+                cov.status, cov.reason = NOT_EVALUATED, exc.reason
+                cov.note(**exc.facts)
+            except LjdError as exc:  # an expected error (a table missing, bad data): say which
+                cov.status, cov.reason = FAILED, _error_text(exc)
+            except Exception as exc:  # noqa: BLE001 - one detector's bug must not lose the others' findings
+                cov.status, cov.reason = FAILED, f"运行失败：{type(exc).__name__}: {exc}"
+            finally:
+                ctx.coverage = None
+            if cov.status == EVALUATED and cov.findings == 0 and not cov.window and cov.institutions is None:
+                cov.note(window="未记录")  # evaluated, but the detector did not say over what
+            coverage.append(cov)
         if on_detector:
             on_detector("", len(dets), len(dets))
-        table = findings_table(found, run_id)
+        table = findings_table(merge_findings(found) if merge else found, run_id)
         if save:
             out = findings_dir(settings.workdir, region, period)
             out.mkdir(parents=True, exist_ok=True)
             pq.write_table(table, out / f"{run_id}.parquet")
-        return table
+            save_coverage(out, run_id, coverage)
+        return DetectionRun(run_id, table, coverage)
     finally:
         if own:
             engine.close()
 
 
-def load_findings(workdir: Path, admdvs: str, period: str, run_id: str | None = None) -> pa.Table | None:
+def detect(period: str, settings: Settings | None = None, **kw) -> pa.Table:
+    """The findings table of a new run (see run_detection for the run with its coverage)."""
+    return run_detection(period, settings, **kw).findings
+
+
+def _error_text(exc: LjdError) -> str:
+    text = str(getattr(exc, "message", "") or exc)
+    hint = getattr(exc, "hint", None)
+    return f"运行失败：{text}" + (f"（{hint}）" if hint else "")
+
+
+def runs(workdir: Path, admdvs: str, period: str) -> list[str]:
+    """Run ids, oldest first. Ids sort by the second they were made; two runs within one second
+    are ordered by when their file was written, so "the latest" is the last one run."""
     d = findings_dir(workdir, admdvs, period)
-    runs = sorted(p.stem for p in d.glob("*.parquet")) if d.exists() else []
-    if not runs:
+    files = list(d.glob("*.parquet")) if d.exists() else []
+    return [p.stem for p in sorted(files, key=lambda p: (p.stem[:15], p.stat().st_mtime_ns, p.stem))]
+
+
+def latest_run_id(workdir: Path, admdvs: str, period: str) -> str | None:
+    found = runs(workdir, admdvs, period)
+    return found[-1] if found else None
+
+
+def load_findings(workdir: Path, admdvs: str, period: str, run_id: str | None = None) -> pa.Table | None:
+    run_id = run_id or latest_run_id(workdir, admdvs, period)
+    if run_id is None:
         return None
-    return pq.read_table(d / f"{run_id or runs[-1]}.parquet", schema=FINDINGS_SCHEMA)
+    path = findings_dir(workdir, admdvs, period) / f"{run_id}.parquet"
+    if not path.exists():
+        raise DetectionError(f"{admdvs} {period} 没有检测批次 {run_id}", "省略 --run 使用最新一次检测")
+    table = with_patterns_column(pq.read_table(path))
+    return table.select(FINDINGS_SCHEMA.names).cast(FINDINGS_SCHEMA)

@@ -43,6 +43,14 @@ def suppress_evidence(evidence: dict, person_keys: Iterable[str], threshold: int
         if isinstance(value, dict):
             out[key], inner = suppress_evidence(value, person_keys, threshold)
             replaced += [f"{key}.{k}" for k in inner]
+        elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
+            # a merged 线索 keeps each pattern's evidence as a list (anomalies/merging.py)
+            out[key] = []
+            for i, v in enumerate(value):
+                if isinstance(v, dict):
+                    v, inner = suppress_evidence(v, person_keys, threshold)
+                    replaced += [f"{key}[{i}].{k}" for k in inner]
+                out[key].append(v)
         elif is_person_count_key(key, person_keys):
             out[key] = suppress_count(value, threshold)
             if out[key] != value:

@@ -20,6 +20,7 @@ from ...indicators.context import shift, span
 from ...schema import level_group
 
 WINDOW_MONTHS = 12
+MIN_COMPARABLE_MONTHS = 3  # a shorter year-over-year window says too little
 
 
 def memo(ctx, key, build):
@@ -50,6 +51,73 @@ class Windows:
     def has_base(self) -> bool:
         """A year-on-year comparison needs (nearly) a full base year: at most one month missing."""
         return len(self.base_present) >= WINDOW_MONTHS - 1
+
+    def comparison(self, min_months: int = MIN_COMPARABLE_MONTHS, min_current: int = 6) -> Comparison | None:
+        """The year-over-year window to use: the 12 months and the 12 before when (nearly) all
+        are there; otherwise the longest run of months ending at the period whose months and
+        last-year months are all present (a region starting this year has 12-18 months)."""
+        if self.has_base and len(self.current_present) >= min_current:
+            return Comparison(self.current_present, self.base_present, full=True)
+        k = 0
+        for m in reversed(self.current):
+            if m in self.present and shift(m, -WINDOW_MONTHS) in self.present:
+                k += 1
+            else:
+                break
+        if k < min_months:
+            return None
+        cur = self.current[-k:]
+        return Comparison(cur, [shift(m, -WINDOW_MONTHS) for m in cur], full=False)
+
+    def no_comparison_reason(self, min_months: int = MIN_COMPARABLE_MONTHS) -> str:
+        """Why there is no year-over-year window (Chinese, for the run's coverage)."""
+        present = sorted(self.present)
+        have = f"数据湖现有 {present[0]} 至 {present[-1]} 共 {len(present)} 个月" if present else "数据湖没有结算数据"
+        return (f"历史数据不足：同比需要截至 {self.current[-1]} 至少连续 {min_months} 个月且上年同月都有结算数据"
+                f"（{have}）")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    current: list[str]  # months of the window, ending at the period
+    base: list[str]  # the same months a year before
+    full: bool  # the 12-month window (else the longest window the history allows)
+
+    @property
+    def months(self) -> int:
+        return len(self.current)
+
+    @property
+    def label(self) -> str:
+        """'近12个月' or '近6个月（2025-01至2025-06）' for a sentence."""
+        if self.full:
+            return "近12个月"
+        return f"近{self.months}个月（{self.current[0]}至{self.current[-1]}）"
+
+    def evidence(self) -> dict:
+        return {"window_months": self.months, "window": f"{self.current[0]}..{self.current[-1]}",
+                "base_window": f"{self.base[0]}..{self.base[-1]}", "full_year": int(self.full)}
+
+    def note(self, ctx) -> None:
+        from ..coverage import window_text
+
+        if hasattr(ctx, "note"):
+            ctx.note(window=window_text(self.current, self.base), window_months=self.months)
+
+
+def params(ctx, pattern: str) -> dict:
+    """The thresholds in force for `pattern`: the context's (with the region's overrides), else
+    the registry's defaults."""
+    if hasattr(ctx, "params"):
+        return ctx.params(pattern)
+    from ..registry import DETECTORS
+
+    return DETECTORS[pattern].param_values()
+
+
+def note(ctx, **facts) -> None:
+    if hasattr(ctx, "note"):
+        ctx.note(**facts)
 
 
 def windows(ctx) -> Windows:

@@ -13,8 +13,12 @@ from __future__ import annotations
 import pandas as pd
 
 from ..casemix import FDR, bh_adjust, case_frame, catalogue, num, pct, peer_kinds, peer_position, proportion_test
+from ...checks.model import Param
+from ..casemix import year_windows
+from ..coverage import NotEvaluated, require_case_windows
 from ..model import Finding
 from ..registry import detector
+from ._inputs import params
 
 MIN_INSTITUTION_CASES = 100  # grouped inpatient cases in the current window
 MIN_PEER_CASES = 100  # pooled peer cases, else no comparison
@@ -98,18 +102,25 @@ def _evidence(r: dict, last_share: float | None, median, pctl) -> dict:
     peers="其他三级医疗机构（综合、中医等一组；妇幼只与妇幼、专科只与主要 MDC 相同的专科比较），病例汇总不少于 100 例",
     compares=("peers",),
     severity_rule="高：占比达到同级的 2 倍以上；中：其余达到检出标准的。",
+    params={
+        "min_excess": Param(BASIC_MIN_EXCESS, "基层病组占比须高出同级的幅度"),
+        "min_ratio": Param(BASIC_MIN_RATIO, "基层病组占比至少为同级的倍数", "倍"),
+    },
 )
 def basic_groups_in_tertiary(ctx) -> list[Finding]:
+    prm = params(ctx, "basic_groups_in_tertiary")
     frame = case_frame(ctx)
     cat = catalogue(ctx)
     basic = set(cat.grp[cat.basic]) if len(cat) else set()
-    if frame.empty or not basic:
-        return []
+    require_case_windows(ctx, year_windows(ctx), frame, yoy=False)
+    if not basic:
+        raise NotEvaluated("分组目录（grp_catalog）缺失或没有基层病组标记（basic_grp_flag = 1）")
     d = frame[frame.grp.notna()].copy()
     d["basic"] = d.grp.isin(basic).astype(int)
     tertiary = [c for c in d.fixmedins_code.unique() if ctx.level_of(c) == "三级"]
     out = []
-    for r in _share_findings(ctx, d, "basic", tertiary, min_excess=BASIC_MIN_EXCESS, min_ratio=BASIC_MIN_RATIO):
+    for r in _share_findings(ctx, d, "basic", tertiary, min_excess=prm["min_excess"],
+                             min_ratio=prm["min_ratio"]):
         code = r["code"]
         median, pctl = peer_position(r["own"], r["peers"])
         last = _last_year_share(d, code, "basic")
@@ -139,16 +150,22 @@ def basic_groups_in_tertiary(ctx) -> list[Finding]:
     peers="同级（三级/二级/一级及以下）医疗机构，综合、中医等一组，妇幼只与妇幼、专科只与主要 MDC 相同的专科比较；病例汇总不少于 100 例",
     compares=("peers", "last_year"),
     severity_rule="高：占比达到同级的 2 倍以上且较上年同期上升；中：其余达到检出标准的。",
+    params={
+        "low_rw": Param(LOW_RW, "相对权重不超过此值的病例计为低权重病例"),
+        "min_excess": Param(LOW_MIN_EXCESS, "低权重病例占比须高出比较对象的幅度"),
+        "min_ratio": Param(LOW_MIN_RATIO, "低权重病例占比至少为比较对象的倍数", "倍"),
+    },
 )
 def low_standard_admission(ctx) -> list[Finding]:
+    prm = params(ctx, "low_standard_admission")
+    low_rw = prm["low_rw"]
     frame = case_frame(ctx)
-    if frame.empty:
-        return []
+    require_case_windows(ctx, year_windows(ctx), frame, yoy=False)
     d = frame[frame.grp.notna() & frame.rw.notna()].copy()
-    d["low"] = (d.rw <= LOW_RW + 1e-9).astype(int)
+    d["low"] = (d.rw <= low_rw + 1e-9).astype(int)
     codes = list(d.fixmedins_code.unique())
     out = []
-    for r in _share_findings(ctx, d, "low", codes, min_excess=LOW_MIN_EXCESS, min_ratio=LOW_MIN_RATIO,
+    for r in _share_findings(ctx, d, "low", codes, min_excess=prm["min_excess"], min_ratio=prm["min_ratio"],
                              last_year_route=True):
         code = r["code"]
         median, pctl = peer_position(r["own"], r["peers"])
@@ -162,11 +179,11 @@ def low_standard_admission(ctx) -> list[Finding]:
             peer_txt = f"同级医院{'中位数' if median is not None else '汇总'} {pct(ref)}"
         else:
             peer_txt = f"同级医院汇总 {pct(r['level_share'])}"
-        msg = (f"{ctx.name_of(code)} 近 12 个月低权重（RW ≤ {LOW_RW}）病例 {r['x']} 例，占出院病例的 {pct(r['own'])}"
+        msg = (f"{ctx.name_of(code)} 近 12 个月低权重（RW ≤ {low_rw}）病例 {r['x']} 例，占出院病例的 {pct(r['own'])}"
                f"{trend}，{peer_txt}，其中住院不超过 3 天的 {short} 例，提示可能存在低标准入院。")
         ev = _evidence(r, last, median, pctl)
         ev["short_stay_cases"] = short
-        ev["low_rw_threshold"] = LOW_RW
+        ev["low_rw_threshold"] = low_rw
         sev = "high" if r["own"] >= 2 * r["peer"] and rising else "medium"
         out.append(Finding(pattern="low_standard_admission", period=ctx.period, severity=sev, message=msg,
                            fixmedins_code=code, score=float(r["z"]), evidence=ev))

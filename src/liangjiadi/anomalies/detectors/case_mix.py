@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..casemix import (FDR, MeanShift, adrg_names, bh_adjust, case_frame, catalogue, did_test, num, pct,
                        peer_position, scheme_words, signed_pct, year_windows)
+from ..coverage import require_case_windows
 from ..model import Finding
 from ..registry import detector
 
@@ -134,8 +135,7 @@ def _split_adrgs(ctx, frame: pd.DataFrame) -> set[str]:
 def upcoding_severity(ctx) -> list[Finding]:
     w = year_windows(ctx)
     frame = case_frame(ctx)
-    if not w.has_yoy or frame.empty:
-        return []
+    require_case_windows(ctx, w, frame)
     adrgs = _split_adrgs(ctx, frame)
     d = frame[frame.adrg.isin(adrgs) & frame.sev.isin(list(SEVERITY_SCORE))].copy()
     d["score"] = d.sev.map(SEVERITY_SCORE)
@@ -233,8 +233,7 @@ def _is_unspecified(sub: str) -> bool:
 def upcoding_diagnosis(ctx) -> list[Finding]:
     w = year_windows(ctx)
     frame = case_frame(ctx)
-    if not w.has_yoy or frame.empty:
-        return []
+    require_case_windows(ctx, w, frame, needs="category")
     d = frame[frame.category.notna() & frame.cost.notna() & (frame.cur_yoy | frame.last)].copy()
     if d.empty:
         return []
@@ -338,8 +337,7 @@ def _base_weights(ctx, frame: pd.DataFrame) -> dict[str, float]:
 def structure_shift(ctx) -> list[Finding]:
     w = year_windows(ctx)
     frame = case_frame(ctx)
-    if not w.has_yoy or frame.empty:
-        return []
+    require_case_windows(ctx, w, frame)
     base = _base_weights(ctx, frame)
     d = frame[frame.adrg.isin(list(base)) & frame.rw.notna() & (frame.cur_yoy | frame.last)].copy()
     if d.empty:

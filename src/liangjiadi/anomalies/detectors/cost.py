@@ -15,9 +15,12 @@ import math
 
 import numpy as np
 
-from ..casemix import FDR, bh_adjust, case_frame, catalogue, normal_sf, num, peer_position, yuan
+from ..casemix import FDR, bh_adjust, case_frame, catalogue, normal_sf, num, peer_position, year_windows, yuan
+from ..coverage import NotEvaluated, require_case_windows
 from ..model import Finding
+from ...checks.model import Param
 from ..registry import detector
+from ._inputs import params
 
 TOP_GROUPS = 10
 MIN_CASES = 30  # cases of the top groups in the current window
@@ -52,18 +55,23 @@ def _peer_log_cost(ctx, d) -> tuple[np.ndarray, np.ndarray]:
     peers="同级（三级/二级/一级及以下）其他医疗机构同一 DRG 组的病例（不含本机构，至少 5 例）",
     compares=("peers",),
     severity_rule=f"高：费用指数 ≥ 1.3；中：{HIGH_INDEX} ≤ 指数 < 1.3；低：指数 ≤ {LOW_INDEX}（费用控制较好，表扬）。",
+    params={
+        "min_cases": Param(MIN_CASES, "常见病组病例数下限（参与比较的机构）", "例"),
+        "high_index": Param(HIGH_INDEX, "费用指数达到此值点名提示"),
+        "low_index": Param(LOW_INDEX, "费用指数不超过此值予以表扬"),
+    },
 )
 def cost_deviation(ctx) -> list[Finding]:
+    prm = params(ctx, "cost_deviation")
     frame = case_frame(ctx)
-    if frame.empty:
-        return []
+    require_case_windows(ctx, year_windows(ctx), frame, yoy=False)
     d = frame[frame.cur & frame.grp.notna() & (frame.cost > 0)].copy()
     # common disease groups: the ADRGs with most cases (every severity group of them), priced
     # group by group below; counting whole ADRGs keeps enough cases per hospital
     top = d.adrg.value_counts().head(TOP_GROUPS).index.tolist()
     d = d[d.adrg.isin(top)]
     if d.empty:
-        return []
+        raise NotEvaluated("窗口内没有带 DRG 分组结果且费用为正的住院病例")
     expected_log, n_peer = _peer_log_cost(ctx, d)
     d = d.assign(log_ratio=np.log(d.cost) - expected_log, n_peer=n_peer)
     d = d[d.n_peer > 0]
@@ -75,7 +83,7 @@ def cost_deviation(ctx) -> list[Finding]:
     pay_std = dict(zip(cat.grp, cat.pay_std)) if len(cat) else {}
 
     # raw index: geometric mean of cost / peer cost over the institution's top-group cases
-    raw = {code: (g, float(g.log_ratio.mean())) for code, g in d.groupby("fixmedins_code") if len(g) >= MIN_CASES}
+    raw = {code: (g, float(g.log_ratio.mean())) for code, g in d.groupby("fixmedins_code") if len(g) >= prm["min_cases"]}
     stats = []
     for code, (g, mean) in raw.items():
         # judged against the median institution of the level, not the mean case: one dear
@@ -94,7 +102,7 @@ def cost_deviation(ctx) -> list[Finding]:
     index_of = {s["code"]: s["raw"] for s in stats}
     out = []
     for s, q in zip(stats, bh_adjust([s["p"] for s in stats])):
-        high, low = s["index"] >= HIGH_INDEX, s["index"] <= LOW_INDEX
+        high, low = s["index"] >= prm["high_index"], s["index"] <= prm["low_index"]
         if q > FDR or not (high or low):
             continue
         code, g = s["code"], s["g"]

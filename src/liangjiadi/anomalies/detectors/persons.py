@@ -15,14 +15,24 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from ...checks.model import Param
+from ..coverage import NotEvaluated, window_text
 from ..model import Finding
 from ..registry import detector
-from ._inputs import fixmedins_history, hospitals_as_of, memo, windows
+from ._inputs import fixmedins_history, hospitals_as_of, memo, note, params, windows
 from ._peer_rules import (MIN_PEERS, bh_adjusted, bh_keep, binomial_upper_p, pct, peer_position, peer_sets,
                           poisson_upper_p, rounded)
 from ._places import haversine_km, locate, province_name
 
 MIN_MONTHS = 6
+
+
+def _require_months(ctx, least: int) -> list[str]:
+    """The months of the 12-month window that have settlements; NotEvaluated below `least`."""
+    cur = windows(ctx).current_present
+    if len(cur) < least:
+        raise NotEvaluated(f"近12个月只有{len(cur)}个月有结算数据，至少需要{least}个月")
+    return cur
 
 
 def anonymous_id(prefix: str, parts) -> str:
@@ -92,19 +102,26 @@ def readmissions(cases: pd.DataFrame) -> pd.DataFrame:
     peers="同级别（三级/二级/一级及以下）近12个月出院人次不少于100的其他医疗机构，至少4家；同级同类（综合/中医/专科/妇幼）不少于5家时只比同类",
     compares=("peers",),
     severity_rule="再入院率 ≥ 同级4倍或疑似分解住院过半为高；≥ 3倍为中；其余为低",
+    params={
+        "min_discharges": Param(READMIT_MIN_DISCHARGES, "近12个月出院人次下限（参与比较的机构）", "人次"),
+        "min_count": Param(READMIT_MIN_COUNT, "再入院人次下限", "人次"),
+        "min_times": Param(READMIT_MIN_TIMES, "再入院率至少为同级合并率的倍数", "倍"),
+        "min_z": Param(READMIT_Z, "再入院率在同级中的稳健z下限"),
+        "alpha": Param(READMIT_ALPHA, "Benjamini-Hochberg 校正的错误发现率"),
+    },
 )
 def detect_readmission_15d(ctx) -> list[Finding]:
-    if len(windows(ctx).current_present) < MIN_MONTHS:
-        return []
+    prm = params(ctx, "readmission_15d")
+    cur = _require_months(ctx, MIN_MONTHS)
     cases = _cases(ctx)
     if cases.empty:
-        return []
+        raise NotEvaluated("近12个月没有住院结算")
     r = readmissions(cases)
     by = r.groupby("fixmedins_code").agg(n=("readmit", "size"), x=("readmit", "sum"), same=("same_inst", "sum"),
                                          split=("split", "sum"), b2b=("back_to_back", "sum"),
                                          gap=("gap", "median"))
     hosp = hospitals_as_of(ctx, ctx.period)
-    by = by[by.index.isin(hosp.index) & (by.n >= READMIT_MIN_DISCHARGES)]
+    by = by[by.index.isin(hosp.index) & (by.n >= prm["min_discharges"])]
     level = {c: hosp.level_group[c] for c in by.index}
     peer_codes = peer_sets({c: (level[c], hosp.kind[c]) for c in by.index})
     rate = (by.x / by.n).to_dict()
@@ -118,13 +135,17 @@ def detect_readmission_15d(ctx) -> list[Finding]:
         pos = peer_position(rate[code], [rate[c] for c in peers], 0.25 * pooled)
         tested[code] = {"pooled": pooled, "pos": pos, "same_kind": same_kind,
                         "p": binomial_upper_p(int(by.x[code]), int(by.n[code]), pooled)}
+    if not tested:
+        raise NotEvaluated(f"同级比较对象不足：没有机构出院人次达到{prm['min_discharges']}且有至少{MIN_PEERS}家同级机构可比")
+    note(ctx, institutions=len(tested), peers=min(len(peer_codes[c][0]) for c in tested),
+         window=window_text(cur), window_months=len(cur))
     p = {c: t["p"] for c, t in tested.items()}
-    keep, q = bh_keep(p, READMIT_ALPHA), bh_adjusted(p)
+    keep, q = bh_keep(p, prm["alpha"]), bh_adjusted(p)
     out = []
     for code, t in tested.items():
         n, x = int(by.n[code]), int(by.x[code])
         times = rate[code] / t["pooled"]
-        if code not in keep or x < READMIT_MIN_COUNT or times < READMIT_MIN_TIMES or t["pos"].z < READMIT_Z:
+        if code not in keep or x < prm["min_count"] or times < prm["min_times"] or t["pos"].z < prm["min_z"]:
             continue
         split = int(by.split[code])
         sev = "high" if times >= 4 or split * 2 > x else "medium" if times >= 3 else "low"
@@ -217,25 +238,29 @@ def _chance_of_cluster(counts: list[int], joint: int, days: int) -> tuple[float,
     peers="不与同级比较：与随机巧合的期望次数比较",
     compares=("随机巧合的期望次数",),
     severity_rule="联合入院 ≥ 5次或组内 ≥ 5人为高；≥ 4次为中；其余为低",
+    params={
+        "min_joint": Param(CLUSTER_MIN_JOINT, "一组人联合入院次数下限（每人在同一机构的住院次数也须达到）", "次"),
+        "alpha": Param(CLUSTER_ALPHA, "泊松检验的显著性水平（再除以筛查人数，Bonferroni）"),
+    },
 )
 def detect_co_admission_cluster(ctx) -> list[Finding]:
-    w = windows(ctx)
-    if len(w.current_present) < MIN_MONTHS:
-        return []
+    prm = params(ctx, "co_admission_cluster")
+    cur = _require_months(ctx, MIN_MONTHS)
     cases = _cases(ctx)
     if cases.empty:
-        return []
+        raise NotEvaluated("近12个月没有住院结算")
+    note(ctx, institutions=int(cases.fixmedins_code.nunique()), window=window_text(cur), window_months=len(cur))
     adm = cases[["fixmedins_code", "psn_no", "begndate"]].copy()
     adm["day"] = (adm["begndate"] - pd.Timestamp("2000-01-01")).dt.days
     adm = adm.drop_duplicates(["fixmedins_code", "psn_no", "day"])
     per_person = adm.groupby(["fixmedins_code", "psn_no"])["day"].transform("size")
-    adm = adm[per_person >= CLUSTER_MIN_JOINT].reset_index(drop=True)
+    adm = adm[per_person >= prm["min_joint"]].reset_index(drop=True)
     screened = adm.groupby(["fixmedins_code", "psn_no"]).ngroups
     if adm.empty:
         return []
     adm["row"] = np.arange(len(adm))
     pairs = _co_admitted_pairs(adm)
-    pairs = pairs[pairs.joint >= CLUSTER_MIN_JOINT]
+    pairs = pairs[pairs.joint >= prm["min_joint"]]
     days = max(1, (adm["day"].max() - adm["day"].min()) + 1)
     hosp = hospitals_as_of(ctx, ctx.period)
     out = []
@@ -244,11 +269,11 @@ def detect_co_admission_cluster(ctx) -> list[Finding]:
         for members in _components(inst_pairs):
             m_adm = inst_adm[inst_adm.psn_no.isin(members)]
             joint = _joint_episodes(m_adm)
-            if joint < CLUSTER_MIN_JOINT:
+            if joint < prm["min_joint"]:
                 continue
             counts = m_adm.groupby("psn_no").size().tolist()
             lam, p = _chance_of_cluster(counts, joint, days)
-            if p > CLUSTER_ALPHA / max(screened, 1):
+            if p > prm["alpha"] / max(screened, 1):
                 continue
             k = len(members)
             sev = "high" if joint >= 5 or k >= 5 else "medium" if joint >= 4 else "low"
@@ -273,7 +298,7 @@ TRAVEL_MAX_MINUTES = 30  # "几分钟后": longer gaps are more often late or ba
 MIN_GAP_MINUTES = 1.0
 
 
-def _consecutive_far_settlements(ctx) -> pd.DataFrame:
+def _consecutive_far_settlements(ctx, max_minutes: float = TRAVEL_MAX_MINUTES) -> pd.DataFrame:
     """Each person's consecutive valid settlements (any kind) in the window that were made in
     different 医保区划 within TRAVEL_MAX_MINUTES: one DuckDB window query, small result."""
     w = windows(ctx)
@@ -288,7 +313,7 @@ def _consecutive_far_settlements(ctx) -> pd.DataFrame:
     gap = s.next_time.epoch_seconds() - s.setl_time.epoch_seconds()
     s = s.mutate(gap_seconds=gap)
     s = s.filter(s.next_time.notnull(), s.next_admdvs != s.fix_blng_admdvs,
-                 s.gap_seconds <= TRAVEL_MAX_MINUTES * 60)
+                 s.gap_seconds <= max_minutes * 60)
     return ctx.run(s).to_pandas()
 
 
@@ -315,11 +340,17 @@ def _known_places(ctx) -> dict[str, tuple[float, float]]:
     peers="不与同级比较：以物理上可能的最快行程为界",
     compares=("物理上可能的最快行程",),
     severity_rule="折合时速 ≥ 2000公里/小时或同一人 ≥ 2次为高；其余为中",
+    params={
+        "max_minutes": Param(TRAVEL_MAX_MINUTES, "相邻两笔异地结算的时间间隔上限", "分钟"),
+        "min_km": Param(TRAVEL_MIN_KM, "两地距离下限", "公里"),
+        "max_kmh": Param(TRAVEL_MAX_KMH, "折合时速超过此值即为不可能的行程", "公里/小时"),
+    },
 )
 def detect_impossible_travel(ctx) -> list[Finding]:
-    if len(windows(ctx).current_present) < 1:
-        return []
-    pairs = _consecutive_far_settlements(ctx)
+    prm = params(ctx, "impossible_travel")
+    cur = _require_months(ctx, 1)
+    note(ctx, window=window_text(cur), window_months=len(cur))
+    pairs = _consecutive_far_settlements(ctx, prm["max_minutes"])
     if pairs.empty:
         return []
     known = _known_places(ctx)
@@ -329,7 +360,7 @@ def detect_impossible_travel(ctx) -> list[Finding]:
     minutes = np.maximum(pairs.gap_seconds.to_numpy(dtype=float) / 60, MIN_GAP_MINUTES)
     kmh = km / (minutes / 60)
     pairs = pairs.assign(km=km, minutes=minutes, kmh=kmh)
-    bad = pairs[(pairs.km >= TRAVEL_MIN_KM) & (pairs.kmh > TRAVEL_MAX_KMH)].copy()
+    bad = pairs[(pairs.km >= prm["min_km"]) & (pairs.kmh > prm["max_kmh"])].copy()
     if bad.empty:
         return []
     hist = fixmedins_history(ctx)  # hospitals and pharmacies (购药 counts too)

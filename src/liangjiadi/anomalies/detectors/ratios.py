@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...checks.model import Param
+from ..coverage import NotEvaluated, window_text
 from ..model import Finding
 from ..registry import detector
-from ._inputs import hospitals_as_of, window_totals, windows
+from ._inputs import hospitals_as_of, note, params, window_totals, windows
 from ._peer_rules import MIN_PEERS, bh_adjusted, bh_keep, normal_upper_p, pct, peer_position, rounded, share_above
 
 OOL_MIN_SETTLEMENTS = 300  # outpatient + inpatient settlements in the 12 months
@@ -47,12 +49,21 @@ def naturally_higher(name: str, kind: str, ownership: str) -> bool:
     peers="同级别（三级/二级/一级及以下）近12个月门诊住院结算不少于300笔的其他医疗机构，天然偏高类（口腔/医美/民营专科）同类足够时只比同类，至少4家",
     compares=("peers",),
     severity_rule="占比 ≥ 同级中位数3倍或高出15个百分点为高；≥ 2倍或高出10个百分点为中；其余为低",
+    params={
+        "min_settlements": Param(OOL_MIN_SETTLEMENTS, "近12个月门诊与住院结算笔数下限", "笔"),
+        "min_z": Param(OOL_Z, "占比在同级中的稳健z下限"),
+        "min_times": Param(OOL_MIN_TIMES, "占比至少为同级中位数的倍数", "倍"),
+        "min_excess": Param(OOL_MIN_EXCESS, "占比须高出同级中位数的幅度"),
+        "min_excess_mixed": Param(OOL_MIN_EXCESS_MIXED, "天然偏高类机构与全同级比较时须高出的幅度"),
+        "alpha": Param(OOL_ALPHA, "Benjamini-Hochberg 校正的错误发现率"),
+    },
 )
 def detect_out_of_list_share(ctx) -> list[Finding]:
+    prm = params(ctx, "out_of_list_share")
     w = windows(ctx)
     cur = w.current_present
     if len(cur) < MIN_MONTHS:
-        return []
+        raise NotEvaluated(f"近12个月只有{len(cur)}个月有结算数据，至少需要{MIN_MONTHS}个月")
     hosp = hospitals_as_of(ctx, ctx.period)
     tot = window_totals(ctx, cur)
     rows: dict[str, dict] = {}
@@ -61,7 +72,7 @@ def detect_out_of_list_share(ctx) -> list[Finding]:
             continue
         t = tot.loc[code]
         n = int(t.ipt + t.otp)
-        if n < OOL_MIN_SETTLEMENTS or t.medfee <= 0:
+        if n < prm["min_settlements"] or t.medfee <= 0:
             continue
         rows[code] = {"level": h.level_group, "n": n, "share": float(t.ownpay / t.medfee),
                       "higher": naturally_higher(h["name"], h.kind, h.ownership), "medfee": float(t.medfee)}
@@ -80,14 +91,18 @@ def detect_out_of_list_share(ctx) -> list[Finding]:
         if pos is None:
             continue
         tested[code] = {**r, "pos": pos, "mixed": mixed, "kind_only": not mixed and r["higher"]}
+    if not tested:
+        raise NotEvaluated(f"同级比较对象不足：没有机构近12个月结算达到{prm['min_settlements']}笔且有至少{MIN_PEERS}家同级机构可比")
+    note(ctx, institutions=len(tested), peers=min(r["pos"].n_peers for r in tested.values()),
+         window=window_text(cur), window_months=len(cur))
     p = {c: normal_upper_p(r["pos"].z) for c, r in tested.items()}
-    keep, q = bh_keep(p, OOL_ALPHA), bh_adjusted(p)
+    keep, q = bh_keep(p, prm["alpha"]), bh_adjusted(p)
     out = []
     for code, r in tested.items():
         pos = r["pos"]
         excess = r["share"] - pos.median
-        need = OOL_MIN_EXCESS_MIXED if r["mixed"] else OOL_MIN_EXCESS
-        if code not in keep or pos.z < OOL_Z or excess < need or r["share"] < OOL_MIN_TIMES * pos.median:
+        need = prm["min_excess_mixed"] if r["mixed"] else prm["min_excess"]
+        if code not in keep or pos.z < prm["min_z"] or excess < need or r["share"] < prm["min_times"] * pos.median:
             continue
         times = r["share"] / pos.median if pos.median > 0 else float("inf")
         sev = "high" if times >= 3 or excess >= 0.15 else "medium" if times >= 2 or excess >= 0.10 else "low"

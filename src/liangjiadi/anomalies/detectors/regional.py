@@ -13,9 +13,11 @@ spread over many hospitals names no single one.
 from __future__ import annotations
 
 from ...indicators.context import PSN_EMPLOYEE, PSN_RESIDENT
+from ...checks.model import Param
+from ..coverage import NotEvaluated
 from ..model import Finding
 from ..registry import detector
-from ._inputs import memo, windows
+from ._inputs import memo, note, params, windows
 from ._peer_rules import binomial_upper_p, pct, rounded, signed_pct
 
 RATE_MIN_DISCHARGES = 1000  # local insured's discharges in the 12 months
@@ -66,29 +68,41 @@ def _annual_rate(n: dict[str, int], insured: dict[str, int], periods: list[str])
     peers="本统筹地区上年同期；全国参考住院率约21%/年（职工21.4%、居民20.8%）",
     compares=("last_year",),
     severity_rule="同比上升 ≥ 20%，或上升 ≥ 10%且住院率高于25%，为高；上升 ≥ 15%为中；其余为低",
+    params={
+        "min_discharges": Param(RATE_MIN_DISCHARGES, "本地参保人员出院人次下限（12个月口径，窗口较短时按月数折算）", "人次"),
+        "min_growth": Param(RATE_MIN_GROWTH, "年化住院率同比上升幅度下限"),
+        "alpha": Param(RATE_ALPHA, "二项检验的显著性水平（每个统筹地区一次检验）"),
+    },
 )
 def detect_hospitalization_rate(ctx) -> list[Finding]:
+    prm = params(ctx, "hospitalization_rate")
     w = windows(ctx)
-    if not w.has_base or len(w.current_present) < 11:
-        return []
+    cmp = w.comparison(min_current=11)
+    if cmp is None:
+        raise NotEvaluated(w.no_comparison_reason())
     n, insured = _discharges_and_insured(ctx)
-    cur, base = _annual_rate(n, insured, w.current), _annual_rate(n, insured, w.base)
-    if cur is None or base is None or cur[0] < RATE_MIN_DISCHARGES or base[0] <= 0:
-        return []
+    cur, base = _annual_rate(n, insured, cmp.current), _annual_rate(n, insured, cmp.base)
+    if cur is None or base is None:
+        raise NotEvaluated("缺少参保人数（psn_count）或本地参保人员的住院结算，无法计算住院率")
+    cmp.note(ctx)
+    note(ctx, institutions=0)
+    if cur[0] < prm["min_discharges"] * cmp.months / 12 or base[0] <= 0:
+        raise NotEvaluated(f"{cmp.label}本地参保人员出院人次{cur[0]}，不足{prm['min_discharges']}（12个月口径）")
     c1, e1, r1 = cur
     c0, e0, r0 = base
     growth = r1 / r0 - 1
     # Given c1 + c0 discharges and unchanged rates, c1 is binomial with p = e1 / (e1 + e0).
     p = binomial_upper_p(c1, c1 + c0, e1 / (e1 + e0))
-    if growth < RATE_MIN_GROWTH or p >= RATE_ALPHA:
+    if growth < prm["min_growth"] or p >= prm["alpha"]:
         return []
     sev = "high" if growth >= 0.20 or r1 > REFERENCE_HIGH else "medium" if growth >= 0.15 else "low"
     band = "，高于全国参考水平（约21%）" if r1 > REFERENCE_RATE else ""
-    msg = (f"本统筹地区近12个月住院率{pct(r1)}（年化），上年同期{pct(r0)}，同比{signed_pct(growth)}{band}，"
+    msg = (f"本统筹地区{cmp.label}住院率{pct(r1)}（年化），上年同期{pct(r0)}，同比{signed_pct(growth)}{band}，"
            f"需排查辖区定点医疗机构是否存在分解住院、低标入院等情况。")
     ev = {
         "value": rounded(r1), "base_value": rounded(r0), "shift": rounded(growth), "reference": REFERENCE_RATE,
         "cases": c1, "base_cases": c0, "insured": round(e1), "insured_last_year": round(e0),
-        "p_value": rounded(p, 12), "months": len([x for x in w.current if x in n and insured.get(x)]),
+        "p_value": rounded(p, 12), "months": len([x for x in cmp.current if x in n and insured.get(x)]),
+        **cmp.evidence(),
     }
     return [Finding("hospitalization_rate", ctx.period, sev, msg, ev, None, subject="region", score=float(growth))]
