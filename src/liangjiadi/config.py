@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr
 from pydantic_settings import (
@@ -33,6 +35,9 @@ class Settings(BaseSettings):
     workdir: Path = Field(Path("ljd-work"), description="工作目录：数据湖、DuckDB 文件、隔离区与输出")
     region_admdvs: str | None = Field(
         None, description="本统筹地区 6 位医保区划代码；缺省时从定点机构表推断"
+    )
+    region_name: str | None = Field(
+        None, description="统筹地区名称（如“长治市”）；报告标题用它，缺省时用区划代码"
     )
     engine: Literal["duckdb", "pyspark"] = Field("duckdb", description="计算引擎")
     pseudonym_key: SecretStr | None = Field(
@@ -109,6 +114,18 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_hex(32), encoding="utf-8")
             path.chmod(0o600)
         return path.read_text(encoding="utf-8").strip().encode("utf-8")
+
+
+DISPLAY_TZ = ZoneInfo("Asia/Shanghai")  # times are stored in UTC, shown in Beijing time
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored (UTC or naive-UTC) time as Beijing time text; "—" when absent."""
+    if value is None:
+        return "—"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(DISPLAY_TZ).strftime(fmt)
 
 
 @lru_cache(maxsize=1)

@@ -91,5 +91,15 @@ def stored_region(settings):
         {"fixmedins_code": c, "fixmedins_name": n, "fixmedins_type": "1", "hosp_lv": lv, "admdvs": REGION}
         for c, n, lv in HOSPITALS] + [
         {"fixmedins_code": "P001", "fixmedins_name": "康民大药房", "fixmedins_type": "2", "admdvs": REGION}], REGION)
+    write_settlement_partition(settings, PERIOD)
     run_checks(PERIOD, settings)
     return settings
+
+
+def write_settlement_partition(settings: Settings, period: str) -> None:
+    """A stand-in setl_d partition: `release create` refuses a month the lake has no settlements for."""
+    import pyarrow.parquet as pq
+
+    part = settings.workdir / "lake" / "setl_d" / REGION / period
+    part.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table({"setl_id": ["S1"], "admdvs": [REGION], "period": [period]}), part / "part-0.parquet")

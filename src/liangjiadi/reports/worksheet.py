@@ -25,6 +25,7 @@ import xlsxwriter
 from ..checks.catalogue import BASIS_CN, FREQ_CN, SOURCE_CN, IndicatorMeta
 from ..checks.frequency import not_due_reason
 from ..checks.model import STATUS_CN, Status
+from ..config import local_time
 from ..schema.codes import LEVEL_GROUPS
 from .formats import Display, chinese_text, display_for
 from .worksheet_data import Value, WorksheetData, load_worksheet_data
@@ -451,7 +452,7 @@ class _Notes:
             return
         counts = report.counts()
         self.para(f"复核结论：{STATUS_CN[report.status]}（复核批次 {report.check_run_id}，复核时间 "
-                  f"{report.checked_at:%Y-%m-%d %H:%M} UTC）。结果行数："
+                  f"{local_time(report.checked_at)}，北京时间）。结果行数："
                   + "，".join(f"{STATUS_CN[s]} {counts[s.value]}" for s in Status) + "。")
         if report.results_run_id != data.results_run_id:
             self.para(f"注意：该复核针对计算批次 {report.results_run_id}，与本底稿的计算批次 "
