@@ -34,6 +34,7 @@ from ..config import Settings
 from ..errors import LjdError
 from .errors import MissingSourceError
 from .institutions import Institution, institution_directory
+from .model import feedback_file
 
 HISTORY_MONTHS = 24
 TREND_MONTHS = 13
@@ -246,11 +247,6 @@ def previous_period_key(kind: str, period_key: str) -> str | None:
     if kind == "annual" and period_key.isdigit():
         return str(int(period_key) - 1)
     return None
-
-
-def feedback_file(workdir: Path, period_key: str) -> Path:
-    """Where the working group keeps the feedback about a release period (reports/feedback.py)."""
-    return Path(workdir) / "feedback" / f"{period_key}.yaml"
 
 
 def _patterns() -> dict[str, str]:

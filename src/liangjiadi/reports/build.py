@@ -11,7 +11,6 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from ..releases.snapshot import ASCENDING_BETTER
 from . import narrative as N
 from .models import (
     AnnualNotice, Distribution, Figure, FigureGroup, FindingItem, ForecastPoint, FundOutlookView, GroupStats,

@@ -24,7 +24,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from ..errors import ConfigError
-from ..releases.snapshot import feedback_file
+from ..releases.model import feedback_file
 
 STATUS_CN = {"adopted": "已采纳", "partly": "部分采纳", "explained": "已解释说明", "pending": "研究中"}
 
