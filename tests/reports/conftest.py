@@ -76,6 +76,7 @@ def institution_rows(period=PERIOD, run_id="R2025") -> list[dict]:
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
+    (tmp_path / "work").mkdir()  # an existing (empty) work directory: commands refuse a missing one
     return Settings(workdir=tmp_path / "work", region_admdvs=REGION, duckdb_threads=1,
                     duckdb_memory_limit="512MB")
 

@@ -36,7 +36,7 @@ def demo(
     from .ingest import _RichHook
 
     with friendly_errors():
-        settings = settings_for(workdir)
+        settings = settings_for(workdir, creates_workdir=True)
         work = Path(settings.workdir)
         cfg = SynthConfig(scale=scale, months=months, seed=seed, region=settings.region_admdvs or "140400")
         settings = settings.model_copy(update={"region_admdvs": cfg.region,
