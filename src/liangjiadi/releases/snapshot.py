@@ -33,7 +33,7 @@ from .. import lake
 from ..config import Settings
 from ..errors import LjdError
 from .errors import MissingSourceError
-from .institutions import Institution, institution_directory
+from .institutions import Institution, hospitals, institution_directory
 from .model import feedback_file
 
 HISTORY_MONTHS = 24
@@ -130,13 +130,6 @@ def _series(history: pa.Table, results: pa.Table, period: str) -> dict:
 
 
 # ---- peers -------------------------------------------------------------------------------------
-
-
-def hospitals(results: pa.Table, directory: dict[str, Institution]) -> list[str]:
-    """Institutions with results this period that are hospitals (pharmacies have none of these)."""
-    codes = {r["fixmedins_code"] for r in results.select(["scope", "fixmedins_code"]).to_pylist()
-             if r["scope"] != "region" and r["fixmedins_code"]}
-    return sorted(c for c in codes if directory.get(c) is None or directory[c].fixmedins_type in (None, "1"))
 
 
 def _peers(results: pa.Table, directory: dict[str, Institution]) -> dict:

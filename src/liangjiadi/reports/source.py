@@ -22,6 +22,7 @@ from ..config import Settings
 from ..releases import KIND_CN, Release, get_release, parse_period
 from ..releases.frozen import FrozenContent, read_frozen
 from .feedback import Feedback, parse_feedback
+from ..releases.institutions import hospitals
 from .institutions import Institution, institutions_from_rows
 from .models import ReportMeta
 
@@ -114,10 +115,8 @@ class ReleaseSource:
 
     @cached_property
     def hospitals(self) -> list[str]:
-        """Institutions with results this period (hospitals; pharmacies have none of these)."""
-        codes = {code for (_, code) in self._values if code}
-        return sorted(c for c in codes if (self.institutions.get(c) is None
-                                           or self.institutions[c].fixmedins_type in (None, "1")))
+        """Institutions with results this period that are hospitals (releases.institutions)."""
+        return hospitals(self.results, self.institutions)
 
     def institution(self, code: str) -> Institution:
         return self.institutions.get(code) or Institution(code, f"机构{code}", None)
