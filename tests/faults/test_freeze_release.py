@@ -126,7 +126,7 @@ def test_release_verify_rehashes_every_frozen_file(published):
     manifest = monthly.manifest()
     listed = {f["path"] for f in manifest["files"]}
     for name in ("institutions.json", "history.parquet", "series.json", "peers.json", "fund_forecast.json",
-                 "fund_outlook.json", "topics.json", "patterns.json", "context.json"):
+                 "fund_outlook.json", "topics.json", "patterns.json", "indicators.json", "context.json"):
         assert name in listed, name
     ok = runner.invoke(app, ["release", "verify", monthly.release_id, "--workdir", str(settings.workdir)])
     assert ok.exit_code == 0, ok.output

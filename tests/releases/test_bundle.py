@@ -24,7 +24,7 @@ def test_manifest_lists_every_file_with_its_sha256_and_the_sources(settings):
     paths = [f["path"] for f in manifest["files"]]
     assert paths == ["check_report.csv", "check_report.md", "check_report.parquet", "context.json",
                      "findings.parquet", "fund_forecast.json", "fund_outlook.json", "history.parquet",
-                     "institutions.json", "patterns.json", "peers.json", "results.parquet", "series.json",
+                     "indicators.json", "institutions.json", "patterns.json", "peers.json", "results.parquet", "series.json",
                      "topics.json"]
     for f in manifest["files"]:
         assert f["sha256"] == hashlib.sha256((release.bundle_dir / f["path"]).read_bytes()).hexdigest()

@@ -276,3 +276,17 @@ def test_region_name_from_configuration_is_frozen_and_titles_every_document(regi
     twice = render_release(release.release_id, tmp_path / "again", renamed, attach=False, workers=1,
                            institutions=False)
     assert _docx_text(next(p for p in twice.files if p.suffix == ".docx")) == text  # same footer hash too
+
+
+def test_indicator_names_come_from_the_frozen_catalogue(region, monkeypatch):
+    """A later edit of the catalogue (e.g. local_indicators.yaml) does not rename a published figure."""
+    release = create_release("monthly", PERIOD, region, creator="测试")
+
+    def live_catalogue(*_a, **_k):
+        raise AssertionError("reports read the live catalogue")
+
+    monkeypatch.setattr("liangjiadi.reports.source.load_catalogue", live_catalogue)
+    src = load_source(release.release_id, region)
+    assert src.catalogue.get("37").name and src.catalogue.source.startswith("发布包")
+    push = B.monthly_push(src)
+    assert any(f.indicator_id == "37" for g in push.groups for f in g.figures)

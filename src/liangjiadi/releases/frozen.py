@@ -36,6 +36,7 @@ class FrozenContent:
     topic_analysis: dict | None = None  # topic_analysis.json (topic releases)
     feedback_yaml: str | None = None  # feedback.yaml, as frozen
     patterns: dict[str, str] = field(default_factory=dict)  # patterns.json
+    indicators: list[dict] = field(default_factory=list)  # indicators.json: the catalogue as frozen
     context: dict = field(default_factory=dict)  # context.json
     data_hash: str = ""  # the manifest's hash of the frozen data (bundle.data_hash)
 
@@ -74,6 +75,7 @@ def read_frozen(bundle: Path) -> FrozenContent:
         topic_analysis=_json(bundle / "topic_analysis.json", None),
         feedback_yaml=feedback.read_text(encoding="utf-8") if feedback.exists() else None,
         patterns=_json(bundle / "patterns.json", {}),
+        indicators=_json(bundle / "indicators.json", []),
         context=_json(bundle / "context.json", {}),
         data_hash=manifest.get("data_hash") or B.data_hash(manifest["files"]),
     )

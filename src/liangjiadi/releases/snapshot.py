@@ -13,6 +13,8 @@ Files written into the bundle (each listed with its sha256 in the manifest):
     topic_analysis.json  topic releases only: the topic analysis the document shows
     feedback.yaml        the feedback file about the previous period, when there is one
     patterns.json        anomaly pattern codes and their Chinese names
+    indicators.json      the indicator catalogue as of create (names, 口径, units, frequencies, bounds),
+                         local indicators (地方特色指标) included
     context.json         region name, the history window, months missing from the lake, months computed
 
 This is the only part of releases that opens the engine or the lake; the readers (frozen.py)
@@ -44,7 +46,7 @@ VOLUME_INDICATOR = "39"  # 出院人次: institutions below the minimum volume a
 
 SNAPSHOT_FILES = ("institutions.json", "history.parquet", "series.json", "peers.json", "fund_forecast.json",
                   "fund_outlook.json", "topics.json", "topic_analysis.json", "feedback.yaml", "patterns.json",
-                  "context.json")
+                  "indicators.json", "context.json")
 
 
 def month_cn(period: str) -> str:
@@ -242,6 +244,16 @@ def previous_period_key(kind: str, period_key: str) -> str | None:
     return None
 
 
+def _indicators(settings: Settings, admdvs: str) -> list[dict]:
+    """The catalogue the documents name indicators from, so a later edit of local_indicators.yaml
+    does not rename a published figure."""
+    from dataclasses import asdict
+
+    from ..checks.catalogue import load_catalogue
+
+    return [asdict(m) for m in load_catalogue(settings.model_copy(update={"region_admdvs": admdvs}))]
+
+
 def _patterns() -> dict[str, str]:
     from ..anomalies.registry import all_detectors
 
@@ -272,6 +284,7 @@ def freeze_snapshot(settings: Settings, admdvs: str, kind: str, period_key: str,
     if feedback is not None and feedback.exists():
         shutil.copyfile(feedback, staging / "feedback.yaml")
     _write_json(staging / "patterns.json", _patterns())
+    _write_json(staging / "indicators.json", _indicators(settings, admdvs))
     context = {
         "region_name": settings.region_name or None,
         "history": {"from": series["periods"][0], "to": series["periods"][-2], "missing": missing,

@@ -16,7 +16,7 @@ from functools import cached_property
 
 import pyarrow as pa
 
-from ..checks.catalogue import IndicatorMeta, load_catalogue
+from ..checks.catalogue import Catalogue, IndicatorMeta, load_catalogue
 from ..checks.periods import shift_period
 from ..config import Settings
 from ..releases import KIND_CN, Release, get_release, parse_period
@@ -80,8 +80,17 @@ class ReleaseSource:
         return self.frozen.history_missing if self.frozen else []
 
     @cached_property
-    def catalogue(self):
-        return load_catalogue(self.settings)
+    def catalogue(self) -> Catalogue:
+        """The indicator catalogue frozen with the release (names, 口径, units); the current one
+        only for a bundle made before catalogues were frozen."""
+        rows = self.frozen.indicators if self.frozen else []
+        if not rows:
+            return load_catalogue(self.settings)
+        metas = {}
+        for r in rows:
+            r = dict(r, bounds=tuple(r["bounds"]) if r.get("bounds") else None, sum_of=tuple(r.get("sum_of") or ()))
+            metas[r["id"]] = IndicatorMeta(**r)
+        return Catalogue(metas, source=f"发布包 {self.release.release_id}")
 
     def indicator(self, indicator_id: str) -> IndicatorMeta | None:
         return self.catalogue.get(indicator_id)
