@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr
 
@@ -35,6 +37,9 @@ class Settings(BaseSettings):
     workdir: Path = Field(Path("ljd-work"), description="工作目录：数据湖、DuckDB 文件、隔离区与输出")
     region_admdvs: str | None = Field(
         None, description="本统筹地区 6 位医保区划代码；缺省时从定点机构表推断"
+    )
+    region_name: str | None = Field(
+        None, description="统筹地区名称（如“长治市”）；报告标题用它，缺省时用区划代码"
     )
     engine: Literal["duckdb", "pyspark"] = Field("duckdb", description="计算引擎")
     pseudonym_key: SecretStr | None = Field(
@@ -179,6 +184,18 @@ def _checked_key(key: bytes, where: str) -> bytes:
                           "短密钥可被穷举猜出，人员假名可被还原。请用 liangjiadi key init 生成随机密钥，"
                           "或设置至少 32 字节的随机字符串。", code="key_too_short")
     return key
+
+
+DISPLAY_TZ = ZoneInfo("Asia/Shanghai")  # times are stored in UTC, shown in Beijing time
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored (UTC or naive-UTC) time as Beijing time text; "—" when absent."""
+    if value is None:
+        return "—"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(DISPLAY_TZ).strftime(fmt)
 
 
 @lru_cache(maxsize=1)

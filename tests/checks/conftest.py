@@ -70,6 +70,7 @@ def with_value(rows: list[dict], indicator_id: str, value, code=None, note=None)
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
+    (tmp_path / "work").mkdir()  # an existing (empty) work directory: commands refuse a missing one
     return Settings(workdir=tmp_path / "work", region_admdvs=REGION, duckdb_threads=1,
                     duckdb_memory_limit="512MB")
 

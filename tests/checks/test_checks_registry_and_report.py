@@ -68,7 +68,7 @@ def test_override_changes_a_threshold_and_severity(rf, settings):
 
 
 def test_overrides_from_the_workdir_yaml(rf, settings):
-    settings.workdir.mkdir(parents=True)
+    settings.workdir.mkdir(parents=True, exist_ok=True)
     (settings.workdir / "checks.yaml").write_text(
         "checks:\n  ratio_bounds:\n    enabled: false\n"
         "rules:\n  - id: local_growth\n    template: range\n    indicators: ['41']\n    min: -0.5\n    max: 0.5\n"
@@ -111,7 +111,7 @@ def test_a_crashing_rule_is_an_error_and_the_others_still_run(rf, settings, monk
 
     spec = CheckSpec("broken", "坏规则", "-", "-", {}, broken)
     specs = dict(builtin_checks(), broken=spec)
-    monkeypatch.setattr("liangjiadi.checks.runner.load_checks", lambda overrides=None: specs)
+    monkeypatch.setattr("liangjiadi.checks.runner.load_checks", lambda overrides=None, **_: specs)
     report = run_checks(PERIOD, settings, rf.to_table(rf.with_value(rf.clean_rows(), "1", 1)), save=False)
     (row,) = report.errors
     assert row["check_id"] == "broken" and row["reason_code"] == "CHECK_CRASHED" and "boom" in row["message"]

@@ -67,3 +67,104 @@ def test_only_engine_names_a_backend():
             if target.split(".")[0] in ("duckdb", "pyspark"):
                 offenders.append(f"{path.relative_to(PKG)} imports {target}")
     assert not offenders, "\n".join(offenders)
+
+
+# ---- a release's documents read its bundle only -------------------------------------------------
+
+# What reports/ must never reach, however it is imported: the live data and the computations
+# that belong to `release create` (releases/snapshot.py freezes their results into the bundle).
+RENDER_TIME_FORBIDDEN = ("liangjiadi.engine", "liangjiadi.lake", "liangjiadi.indicators", "liangjiadi.analysis",
+                         "liangjiadi.anomalies", "liangjiadi.releases.snapshot")
+# The readers of releases/ (what reports and the portal call to read a bundle): no engine or lake.
+RELEASE_READERS = ("frozen", "bundle", "model", "errors")
+READER_FORBIDDEN = ("liangjiadi.engine", "liangjiadi.lake", "liangjiadi.indicators", "liangjiadi.analysis",
+                    "liangjiadi.anomalies", "liangjiadi.releases.snapshot", "liangjiadi.releases.stored",
+                    "liangjiadi.releases.service")
+# The one allowed exception: the stand-alone 数据底稿 of stored runs (not a release) gathers them
+# through releases/stored.py, which reads stored results.
+STAND_ALONE = {"liangjiadi.reports.worksheet_data": ("liangjiadi.releases.stored",)}
+
+
+def _resolve(module: str, path: Path, level: int, name: str | None) -> str:
+    parts = module.split(".")
+    base = parts[: len(parts) - level + (1 if path.name == "__init__.py" else 0)]
+    return ".".join(base + ([name] if name else []))
+
+
+def _all_targets(path: Path, module: str):
+    """Every module a file may load: `import a.b`, `from a import b` (as a and a.b, so that
+    `from .. import lake` is seen), imports inside functions, and importlib / __import__ with a
+    literal name. A dynamic import with a computed name is reported as such."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = _resolve(module, path, node.level, node.module) if node.level else (node.module or "")
+            yield base
+            for alias in node.names:
+                yield f"{base}.{alias.name}"
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            if name not in ("import_module", "__import__"):
+                continue
+            arg = node.args[0] if node.args else None
+            if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                yield "<dynamic import>"
+                continue
+            target = arg.value
+            if target.startswith("."):
+                level = len(target) - len(target.lstrip("."))
+                target = _resolve(module, path, level, target.lstrip(".") or None)
+            yield target
+
+
+def _offenders(files, forbidden, allowed=None):
+    bad = []
+    for path in files:
+        module = ".".join(path.relative_to(PKG.parent).with_suffix("").parts)
+        exempt = (allowed or {}).get(module, ())
+        for target in _all_targets(path, module):
+            if target == "<dynamic import>":
+                bad.append(f"{module}: import with a computed name (cannot be checked)")
+            elif any(target == f or target.startswith(f + ".") for f in forbidden) and target not in exempt \
+                    and not any(target.startswith(e) for e in exempt):
+                bad.append(f"{module} imports {target}")
+    return sorted(set(bad))
+
+
+def test_reports_read_the_bundle_only():
+    files = sorted((PKG / "reports").rglob("*.py"))
+    bad = _offenders(files, RENDER_TIME_FORBIDDEN, STAND_ALONE)
+    assert not bad, "\n".join(bad)
+
+
+def test_release_readers_never_open_the_engine_or_the_lake():
+    files = [PKG / "releases" / f"{name}.py" for name in RELEASE_READERS]
+    bad = _offenders(files, READER_FORBIDDEN)
+    assert not bad, "\n".join(bad)
+
+
+def test_the_import_scanner_sees_every_form(tmp_path):
+    """The blind spots the scanner must close (it would pass these files otherwise)."""
+    pkg = tmp_path / "liangjiadi" / "reports"
+    pkg.mkdir(parents=True)
+    samples = {
+        "a.py": "from .. import lake\n",
+        "b.py": "def f():\n    from ..engine import open_engine\n",
+        "c.py": "import importlib\nx = importlib.import_module('liangjiadi.indicators.results')\n",
+        "d.py": "from importlib import import_module\nx = import_module('..analysis', __package__)\n",
+        "e.py": "x = __import__('liangjiadi.anomalies')\n",
+        "f.py": "import importlib\nname = 'liangjiadi.' + 'engine'\nx = importlib.import_module(name)\n",
+    }
+    for name, text in samples.items():
+        (pkg / name).write_text(text, encoding="utf-8")
+    found = []
+    for path in sorted(pkg.glob("*.py")):
+        module = ".".join(path.relative_to(tmp_path).with_suffix("").parts)
+        targets = list(_all_targets(path, module))
+        found.append(any(t == "<dynamic import>" or any(t == f or t.startswith(f + ".")
+                                                          for f in RENDER_TIME_FORBIDDEN) for t in targets))
+    assert found == [True] * len(samples)

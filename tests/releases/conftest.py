@@ -41,6 +41,8 @@ def write_results(settings: Settings, run_id: str, values: dict[tuple[str, str |
         "note": None, "run_id": run_id, "computed_at": now,
     } for (ind, code), v in values.items()]
     save_results(settings.workdir, ADMDVS, period, pa.Table.from_pylist(rows, schema=RESULT_SCHEMA), run_id)
+    if not (Path(settings.workdir) / "lake" / "setl_d" / ADMDVS / period).exists():
+        write_lake_tokens(settings, [LAKE_TOKEN], period)  # results imply the month's settlements were ingested
     return run_id
 
 

@@ -13,15 +13,19 @@ from liangjiadi.releases import (
 )
 from liangjiadi.releases.bundle import list_files
 
-from .conftest import approve, make_settings, write_check, write_findings, write_results, BASE_VALUES
+from .conftest import (
+    BASE_VALUES, LAKE_TOKEN, approve, make_settings, write_check, write_findings, write_lake_tokens, write_results,
+)
 
 
 def test_manifest_lists_every_file_with_its_sha256_and_the_sources(settings):
     release = create_release("monthly", "2025-03", settings, creator="王敏")
     manifest = release.manifest()
     paths = [f["path"] for f in manifest["files"]]
-    assert paths == ["check_report.csv", "check_report.md", "check_report.parquet", "findings.parquet",
-                     "results.parquet"]
+    assert paths == ["check_report.csv", "check_report.md", "check_report.parquet", "context.json",
+                     "findings.parquet", "fund_forecast.json", "fund_outlook.json", "history.parquet",
+                     "indicators.json", "institutions.json", "patterns.json", "peers.json", "results.parquet", "series.json",
+                     "topics.json"]
     for f in manifest["files"]:
         assert f["sha256"] == hashlib.sha256((release.bundle_dir / f["path"]).read_bytes()).hexdigest()
     assert manifest["sources"] == {"results_run_id": "20250405T000000-aaaaaa",
@@ -41,6 +45,7 @@ def test_content_hash_is_stable_for_the_same_content(settings, tmp_path):
     write_results(other, "20250405T000000-aaaaaa", BASE_VALUES)
     write_check(other, "20250405T000000-aaaaaa", "20250405T010000-cccccc")
     write_findings(other, "20250405T020000-ffffff")
+    write_lake_tokens(other, [LAKE_TOKEN, "0" * 31 + "1"])
     second = create_release("monthly", "2025-03", other, creator="另一人")
     assert second.content_hash == first.content_hash
     assert content_hash(list(reversed(first.files()))) == first.content_hash  # order does not matter

@@ -81,6 +81,7 @@ def test_release_cli_end_to_end(tmp_path):
 
 def test_unknown_release_and_missing_results(tmp_path):
     s = make_settings(tmp_path / "w")
+    s.workdir.mkdir()
     missing = _run(s, "show", "140400-monthly-2025-03-v1")
     assert missing.exit_code == 2 and "没有编号为" in missing.output
     write_results(s, "20250405T000000-aaaaaa", BASE_VALUES)
@@ -121,3 +122,24 @@ def test_docs_cover_every_command_and_setting():
     for setting in ("database_url", "release_quorum", "small_count_threshold", "person_count_keys",
                     "redaction_name_headers", "redaction_psn_pattern"):
         assert f"`{setting}`" in docs, setting
+
+
+def test_a_missing_workdir_is_named_and_not_created(tmp_path):
+    """`release list --workdir /no/such/dir` used to create the folder (and a database in it)."""
+    s = make_settings(tmp_path / "no" / "such" / "dir")
+    for args in (["list"], ["show", "140400-monthly-2025-03-v1"], ["verify", "140400-monthly-2025-03-v1"]):
+        result = _run(s, *args)
+        assert result.exit_code == 2, result.output
+        assert "工作目录不存在" in result.output and "such" in result.output
+    assert not (tmp_path / "no").exists()
+
+
+def test_release_create_refuses_a_month_without_settlements(tmp_path):
+    s = make_settings(tmp_path / "w")
+    write_results(s, "20250405T000000-aaaaaa", BASE_VALUES, period="2025-04")
+    import shutil
+
+    shutil.rmtree(s.workdir / "lake" / "setl_d" / "140400" / "2025-04")  # results, but the lake has no settlements
+    result = _run(s, "create", "--kind", "monthly", "--period", "2025-04", "--by", "王敏")
+    assert result.exit_code == 2
+    assert "2025年4月没有结算数据" in result.output and "Traceback" not in result.output

@@ -76,6 +76,7 @@ def institution_rows(period=PERIOD, run_id="R2025") -> list[dict]:
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
+    (tmp_path / "work").mkdir()  # an existing (empty) work directory: commands refuse a missing one
     return Settings(workdir=tmp_path / "work", region_admdvs=REGION, duckdb_threads=1,
                     duckdb_memory_limit="512MB")
 
@@ -91,5 +92,15 @@ def stored_region(settings):
         {"fixmedins_code": c, "fixmedins_name": n, "fixmedins_type": "1", "hosp_lv": lv, "admdvs": REGION}
         for c, n, lv in HOSPITALS] + [
         {"fixmedins_code": "P001", "fixmedins_name": "康民大药房", "fixmedins_type": "2", "admdvs": REGION}], REGION)
+    write_settlement_partition(settings, PERIOD)
     run_checks(PERIOD, settings)
     return settings
+
+
+def write_settlement_partition(settings: Settings, period: str) -> None:
+    """A stand-in setl_d partition: `release create` refuses a month the lake has no settlements for."""
+    import pyarrow.parquet as pq
+
+    part = settings.workdir / "lake" / "setl_d" / REGION / period
+    part.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table({"setl_id": ["S1"], "admdvs": [REGION], "period": [period]}), part / "part-0.parquet")

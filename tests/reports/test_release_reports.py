@@ -261,3 +261,32 @@ def test_peer_statistics_shown_from_five_peers():
     assert not shown.peers_withheld and shown.rank == 4 and shown.median == 3.0
     withheld = B.position(src, dist(4), "H2")
     assert withheld.peers_withheld and withheld.median is None and withheld.rank is None
+
+
+def test_region_name_from_configuration_is_frozen_and_titles_every_document(region, tmp_path):
+    """`region_name` in Settings is frozen at create; documents use it instead of the bare code,
+    and a later change of the configuration does not change a rendered release."""
+    named = region.model_copy(update={"region_name": "示例市"})
+    release = create_release("monthly", PERIOD, named, creator="测试")
+    renamed = region.model_copy(update={"region_name": "别的市"})
+    result = render_release(release.release_id, tmp_path / "out", renamed, attach=False, workers=1,
+                            institutions=False)
+    text = _docx_text(next(p for p in result.files if p.suffix == ".docx"))
+    assert "示例市" in text and "别的市" not in text and "统筹地区140400" not in text
+    twice = render_release(release.release_id, tmp_path / "again", renamed, attach=False, workers=1,
+                           institutions=False)
+    assert _docx_text(next(p for p in twice.files if p.suffix == ".docx")) == text  # same footer hash too
+
+
+def test_indicator_names_come_from_the_frozen_catalogue(region, monkeypatch):
+    """A later edit of the catalogue (e.g. local_indicators.yaml) does not rename a published figure."""
+    release = create_release("monthly", PERIOD, region, creator="测试")
+
+    def live_catalogue(*_a, **_k):
+        raise AssertionError("reports read the live catalogue")
+
+    monkeypatch.setattr("liangjiadi.reports.source.load_catalogue", live_catalogue)
+    src = load_source(release.release_id, region)
+    assert src.catalogue.get("37").name and src.catalogue.source.startswith("发布包")
+    push = B.monthly_push(src)
+    assert any(f.indicator_id == "37" for g in push.groups for f in g.figures)

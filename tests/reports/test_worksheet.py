@@ -16,7 +16,8 @@ from liangjiadi import lake
 from liangjiadi.cli.export_worksheet import add_worksheet_command
 from liangjiadi.cli.main import app
 from liangjiadi.indicators.results import RESULT_SCHEMA, save_results
-from liangjiadi.reports import export_worksheet, institution_directory
+from liangjiadi.releases.institutions import institution_directory
+from liangjiadi.reports import export_worksheet
 from liangjiadi.reports.worksheet import MAIN_COLUMNS
 
 OFFICIAL = ["序号", "项目", "指标", "建议公开频次", "数据来源", "公式", "口径", "备注"]
@@ -217,7 +218,7 @@ def test_june_publishes_half_year_indicators(settings, tmp_path):
              "note": None, "run_id": "R6", "computed_at": None}]
     save_results(settings.workdir, "140400", "2025-06", pa.Table.from_pylist(rows, schema=RESULT_SCHEMA), "R6")
     wb = openpyxl.load_workbook(export_worksheet("2025-06", settings, tmp_path / "june.xlsx",
-                                                 institution_lookup=None))
+                                                 with_institutions=False))
     ws = wb["数据底稿"]
     assert ws.cell(_row_of(ws, 33), 9).value == 12
     assert ws.cell(_row_of(ws, 46), 9).value == "本期不公开"

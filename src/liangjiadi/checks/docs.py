@@ -109,7 +109,9 @@ def render_checks_markdown() -> str:
     lines += ["", _OVERRIDES.rstrip("\n"), "", "可用模板：" + "、".join(f"`{t}`" for t in template_names()) + "。",
               "", "- `range`：`indicators`、`min`、`max`（可选 `tolerance`），值须在范围内；",
               "- `part_of`：`part`、`whole`，其中项不大于合计项；",
-              "- `sum_of`：`total`、`items`，合计等于各分项之和。", ""]
+              "- `sum_of`：`total`、`items`，合计等于各分项之和。", "",
+              "本地规则引用的指标编号（`indicators`、`part`、`whole`、`total`、`items`）须是指标目录中的序号或已登记的地方特色指标；",
+              "引用了不存在的指标时，复核在加载配置时即报错（写明配置文件、规则编号和不存在的指标），不会把该规则记为“不适用”。", ""]
     return "\n".join(lines)
 
 

@@ -84,8 +84,11 @@ def default_overrides_path(workdir: Path) -> Path:
     return Path(workdir) / "checks.yaml"
 
 
-def load_checks(overrides: Path | str | dict | None = None) -> dict[str, CheckSpec]:
-    """Built-in rules with a region's overrides and local rules applied, in run order."""
+def load_checks(overrides: Path | str | dict | None = None,
+                known_indicators: set[str] | None = None) -> dict[str, CheckSpec]:
+    """Built-in rules with a region's overrides and local rules applied, in run order. With
+    `known_indicators` (the catalogue's ids, local indicators included), a local rule naming
+    any other indicator is an error here, at load, not a rule reported as 不适用 later."""
     specs = builtin_checks()
     data = _read_overrides(overrides)
     origin = str(overrides) if isinstance(overrides, (str, Path)) else "本地配置"
@@ -99,8 +102,20 @@ def load_checks(overrides: Path | str | dict | None = None) -> dict[str, CheckSp
         spec = _build_local_rule(entry, origin)
         if spec.check_id in specs:
             raise DefinitionError(f"本地复核规则编号与已有规则重复：{spec.check_id}")
+        unknown = [i for i in _named_indicators(entry) if known_indicators is not None and i not in known_indicators]
+        if unknown:
+            raise DefinitionError(
+                f"{origin}：本地复核规则 {spec.check_id} 引用了不存在的指标 {'、'.join(unknown)}",
+                "指标编号须是数据底稿的序号（如 28、37）或已登记的地方特色指标（local_indicators.yaml 中的 id）")
         specs[spec.check_id] = spec
     return specs
+
+
+def _named_indicators(entry: dict) -> list[str]:
+    """The indicator ids a local rule names (range: indicators; part_of: part, whole; sum_of: total, items)."""
+    ids = [*(entry.get("indicators") or []), *(entry.get("items") or [])]
+    ids += [entry[k] for k in ("part", "whole", "total") if entry.get(k) is not None]
+    return [str(i) for i in ids]
 
 
 def _read_overrides(overrides: Path | str | dict | None) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..config import local_time
 from ..safe_output import csv_row
 from .model import CHECK_SCHEMA, SEVERITY_CN, STATUS_CN, Severity, Status, worst
 from .periods import period_cn
@@ -122,7 +123,7 @@ class CheckReport:
             f"- 复核结论：**{STATUS_CN[self.status]}**"
             + ("（存在不通过项，须改正或说明后才能发布）" if self.status == Status.FAIL else ""),
             f"- 复核批次：{self.check_run_id}；所复核的计算批次：{self.results_run_id or '（未保存的结果）'}",
-            f"- 复核时间：{self.checked_at:%Y-%m-%d %H:%M} UTC",
+            f"- 复核时间：{local_time(self.checked_at)}（北京时间）",
             "- 结果行数：" + "，".join(f"{STATUS_CN[s]} {counts[s.value]}" for s in Status),
             "",
             "## 各规则结果",

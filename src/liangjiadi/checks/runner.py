@@ -84,8 +84,8 @@ def run_checks(period: str, settings: Settings | None = None, results: pa.Table 
         results_run_id = results["run_id"][0].as_py()
     if overrides is None and default_overrides_path(workdir).exists():
         overrides = default_overrides_path(workdir)
-    specs = load_checks(overrides)
     catalogue = catalogue or load_catalogue(settings)
+    specs = load_checks(overrides, known_indicators={m.id for m in catalogue})
     ctx = CheckContext(period=period, admdvs=region, settings=settings, catalogue=catalogue,
                        results_table=_conform(results), results_run_id=results_run_id)
     check_run_id = new_run_id()

@@ -11,13 +11,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from ..config import Settings, get_settings
+from typer._click.globals import get_current_context
 
-try:  # typer >= 0.20 vendors click
-    from typer._click.globals import get_current_context
-except ImportError:  # pragma: no cover - older typer with click installed
-    from click import get_current_context
-from ..errors import LjdError
+from ..config import Settings, get_settings
+from ..errors import ConfigError, LjdError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -35,19 +32,26 @@ SHARED_COMMANDS = {
     ("release", "list"), ("release", "show"), ("release", "verify"), ("release", "record"),
     ("release", "member", "list"),
 }
-# Commands that may start a work directory that does not exist yet.
-CREATES_WORKDIR = {"ingest", "demo"}
 
 
-def settings_for(workdir: Path | None = None, **extra) -> Settings:
-    """The command's settings; the first call in a command also takes the work directory's
-    lock for the command's duration and recovers what a killed command left (saying so)."""
+def settings_for(workdir: Path | None = None, *, creates_workdir: bool = False, **extra) -> Settings:
+    """Settings for a command. Only the commands that fill a work directory (ingest, synth, demo:
+    `creates_workdir=True`) may name one that does not exist; every other command refuses, naming
+    the path, instead of reading an empty directory or creating one (e.g. a release database).
+    The first call in a command also takes the work directory's lock for the command's duration
+    and recovers what a killed command left (saying so)."""
     settings = get_settings(workdir=workdir, **extra)
-    _guard_workdir(Path(settings.workdir), settings.lock_wait_seconds)
+    path = Path(settings.workdir)
+    if not creates_workdir and not path.is_dir():
+        what = "不是目录" if path.exists() else "不存在"
+        raise ConfigError(f"工作目录{what}：{path.resolve()}",
+                          "请用 --workdir 指定已导入数据的工作目录（或配置 LJD_WORKDIR）；"
+                          "新的工作目录由 liangjiadi ingest 或 liangjiadi demo 创建")
+    _guard_workdir(path, settings.lock_wait_seconds, creates_workdir)
     return settings
 
 
-def _guard_workdir(workdir: Path, wait: float) -> None:
+def _guard_workdir(workdir: Path, wait: float, creates_workdir: bool) -> None:
     from .. import lake
 
     ctx = get_current_context(silent=True)
@@ -63,7 +67,7 @@ def _guard_workdir(workdir: Path, wait: float) -> None:
     if key in guarded:
         return
     if not workdir.exists():
-        if not names or names[0] not in CREATES_WORKDIR:
+        if not creates_workdir:
             return  # nothing to protect; the command says what is missing
         workdir.mkdir(parents=True, exist_ok=True)
     try:

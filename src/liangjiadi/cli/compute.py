@@ -30,6 +30,7 @@ def compute(
 
         validate_period(period)
         settings = settings_for(workdir, engine=engine.value if engine else None)
+        _require_settlements(settings, period)
         with progress() as bar:
             task = bar.add_task("准备计算", total=None)
 
@@ -52,6 +53,19 @@ def compute(
     for note, n in Counter(r["note"] or "未说明" for r in absent).most_common(5):
         console.print(f"    [dim]·[/] {note}：{n:,}")
     console.print(f"  计算批次：{run_id}")
+
+
+def _require_settlements(settings, period: str) -> None:
+    """A month without settlements is not computed: its indicators would all be empty or zero."""
+    from .. import lake
+    from ..errors import IndicatorError
+    from ..indicators.compute import resolve_region
+
+    region = resolve_region(settings)
+    if (region, period) not in set(lake.partitions(settings.workdir, "setl_d")):
+        y, m = period.split("-")
+        raise IndicatorError(f"统筹地区 {region} {y}年{int(m)}月没有结算数据（setl_d），不计算该月指标。",
+                             f"请先导入该月的结算数据：liangjiadi ingest 文件 --workdir {settings.workdir}")
 
 
 def register(app: typer.Typer) -> None:

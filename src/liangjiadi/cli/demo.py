@@ -2,7 +2,8 @@
 
 generate a region -> ingest (validate, quarantine) -> compute the worksheet indicators for the
 last month and the same month last year -> 复核 -> export the 数据底稿 workbook -> detect ->
-create, render, sign and publish the monthly and quarterly releases.
+create (which computes the history months the reports show and freezes them), render, sign
+and publish the monthly and quarterly releases.
 """
 
 from __future__ import annotations
@@ -48,11 +49,12 @@ def demo(
     from .ingest import _RichHook
 
     with friendly_errors():
-        settings = settings_for(workdir)
+        settings = settings_for(workdir, creates_workdir=True)
         work = Path(settings.workdir)
         cfg = SynthConfig(scale=scale, months=months, seed=seed, region=settings.region_admdvs or "140400",
                           scheme=scheme.value)
-        settings = settings.model_copy(update={"region_admdvs": cfg.region})
+        settings = settings.model_copy(update={"region_admdvs": cfg.region,
+                                               "region_name": settings.region_name or cfg.region_name})
         src = work / "demo-input"
         period = cfg.periods[-1]
         last_year = shift(period, -12)
@@ -128,39 +130,30 @@ DEMO_OVERRIDE = "演示数据含注入的数据错误"
 
 
 def _publish_steps(settings, cfg, period: str, computed: dict, out_dir: Path) -> None:
-    """6 检测疑点 → 7 补算近12个月（趋势与预测用）→ 8 创建发布、生成并附加材料 → 9 审议签署、发布。"""
+    """6 检测疑点 → 7 创建发布（补算并冻结报告要用的历史月份）→ 8 生成并附加材料 → 9 审议签署、发布。"""
     from ..anomalies import detect
-    from ..indicators import compute
-    from ..indicators.context import shift, span
-    from ..indicators.results import list_runs
     from ..releases import add_member, failing_checks, list_members, publish, sign, submit
     from ..reports.render import render_release
 
-    work = Path(settings.workdir)
     console.rule("[bold]6/9 异常检测（疑点线索）")
     findings = detect(period, settings)
     console.print(f"{period} 发现疑点线索 {findings.num_rows} 条")
 
-    console.rule("[bold]7/9 补算近 12 个月指标（趋势图与基金预测使用已存结果）")
-    history = [p for p in span(shift(period, -12), shift(period, -1))
-               if p in cfg.periods and not list_runs(work, cfg.region, p)]
-    with progress() as bar:
-        task = bar.add_task("计算指标", total=len(history))
-        for p in history:
-            compute(p, settings)
-            bar.advance(task)
-
-    console.rule("[bold]8/9 创建发布并生成发布材料")
+    console.rule("[bold]7/9 创建发布：冻结本期结果、复核、疑点与报告要展示的一切（缺算的历史月份先补算）")
+    console.rule("[bold]8/9 生成发布材料（只读发布包）")
     quarter = f"{period[:4]}-Q{(int(period[5:]) - 1) // 3 + 1}"
     releases = []
     for kind, key in (("monthly", period), ("quarterly", quarter)):
         if kind == "quarterly" and int(period[5:]) % 3:
             console.print(f"{period} 不是季末月份，跳过季发布")
             continue
-        release = _fresh_release(kind, key, settings)
+        with console.status(f"正在创建{kind}发布并冻结数据……"):
+            release = _fresh_release(kind, key, settings)
+        missing = _missing_history(release)
+        if missing:
+            console.print(f"[yellow]历史月份 {missing[0]} 至 {missing[-1]} 共 {len(missing)} 个月数据湖中没有，报告中注明缺失。[/]")
         target = out_dir / "发布材料" / f"{kind}-{release.period}-v{release.version}"
-        result = render_release(release.release_id, target, settings, region_name=cfg.region_name,
-                                actor=DEMO_ACTOR)
+        result = render_release(release.release_id, target, settings, actor=DEMO_ACTOR)
         console.print(f"{release.release_id}：生成 {len(result.files)} 个报告文件、"
                       f"{len(result.institution_files) // 2} 家机构的定向推送，已附加到发布包")
         releases.append((release, target))
@@ -188,6 +181,12 @@ def _publish_steps(settings, cfg, period: str, computed: dict, out_dir: Path) ->
         console.print(f"{release.label}（{release.release_id}）已发布")
         console.print(f"  发布包：{release.bundle_dir}")
         console.print(f"  发布材料：{target}（定向推送在其中的“定向推送”目录）")
+
+
+def _missing_history(release) -> list[str]:
+    from ..releases.frozen import read_frozen
+
+    return read_frozen(release.bundle_dir).history_missing
 
 
 def _fresh_release(kind: str, key: str, settings):

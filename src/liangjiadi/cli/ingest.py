@@ -52,7 +52,7 @@ def ingest(
     from ..ingest import RULES, ingest_paths
 
     with friendly_errors():
-        settings = settings_for(workdir)
+        settings = settings_for(workdir, creates_workdir=True)
         with progress() as bar:
             report = ingest_paths(paths, settings, table=table, period=period, admdvs=admdvs,
                                   progress=_RichHook(bar), replace=replace)

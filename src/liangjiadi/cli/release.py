@@ -39,8 +39,11 @@ def _by(name: str | None) -> str:
         return ""
 
 
-def _fmt_time(value) -> str:
-    return f"{value:%Y-%m-%d %H:%M:%S} UTC" if value else "—"
+def _fmt_time(value, fmt: str = "%Y-%m-%d %H:%M:%S", suffix: str = " 北京时间") -> str:
+    """Stored times are UTC; shown in Beijing time (config.DISPLAY_TZ)."""
+    from ..config import local_time
+
+    return f"{local_time(value, fmt)}{suffix}" if value else "—"
 
 
 def _state(release) -> str:
@@ -56,14 +59,18 @@ def create(
     admdvs: Annotated[str | None, typer.Option("--admdvs", help="统筹地区区划（工作目录中只有一个时可省略）")] = None,
     topic: Annotated[str | None, typer.Option("--topic", help="专题名（专题分析）")] = None,
     title: Annotated[str | None, typer.Option("--title", help="标题（可选）")] = None,
+    adrg: Annotated[str | None, typer.Option("--adrg", help="专题分析：ADRG 编码，如 EJ1")] = None,
+    category: Annotated[str | None, typer.Option("--category", help="专题分析：诊断类目，如 I63")] = None,
     by: ByOpt = None,
 ) -> None:
-    """冻结本期最新的计算结果、复核报告与疑点线索，生成第 1 版发布草稿。"""
+    """冻结本期最新的计算结果、复核报告与疑点线索，以及报告要展示的一切（机构目录、24个月历史、同级比较、基金预测、专题分析、上期意见），生成第 1 版发布草稿。"""
     from ..releases import create_release
 
     with friendly_errors():
         settings = settings_for(workdir, region_admdvs=admdvs)
-        release = create_release(kind, period, settings, creator=_by(by), admdvs=admdvs, topic=topic, title=title)
+        with console.status("正在冻结发布数据（缺算的历史月份会先补算）……"):
+            release = create_release(kind, period, settings, creator=_by(by), admdvs=admdvs, topic=topic,
+                                     title=title, adrg=adrg, category=category)
     console.print(f"已创建发布草稿 [bold]{release.release_id}[/]（{release.label}）")
     _print_sources(release)
     console.print(f"发布包：{release.bundle_dir}")
@@ -175,8 +182,8 @@ def list_(
         table.add_column(col)
     for r in releases:
         table.add_row(r.release_id, KIND_CN[r.kind], r.period, f"v{r.version}", _state(r), _check_cn(r.check_status),
-                      f"{len(r.approvers)}/{r.approvals_needed}", f"{r.creator} {r.created_at:%m-%d %H:%M}",
-                      f"{r.published_by} {r.published_at:%m-%d %H:%M}" if r.published_at else "—",
+                      f"{len(r.approvers)}/{r.approvals_needed}", f"{r.creator} {_fmt_time(r.created_at, '%m-%d %H:%M', '')}",
+                      f"{r.published_by} {_fmt_time(r.published_at, '%m-%d %H:%M', '')}" if r.published_at else "—",
                       r.content_hash[:12])
     console.print(table)
 
@@ -199,6 +206,7 @@ def show(release_id: ReleaseArg, workdir: WorkdirOpt = None,
 
     console.print(f"[bold]{release.release_id}[/] —— {release.label}" + (f"《{release.title}》" if release.title else ""))
     console.print(f"状态：{_state(release)}    内容哈希：{release.content_hash}")
+    console.print(f"数据哈希（不含发布材料，各报告页脚所印）：{release.manifest().get('data_hash', '—')}")
     console.print(f"创建：{release.creator} {_fmt_time(release.created_at)}；提交审议：{_fmt_time(release.submitted_at)}；"
                   f"审议通过：{_fmt_time(release.approved_at)}；发布：{release.published_by or '—'} {_fmt_time(release.published_at)}")
     if release.superseded_by:
@@ -210,7 +218,7 @@ def show(release_id: ReleaseArg, workdir: WorkdirOpt = None,
     for col in ("版本", "发布编号", "状态", "创建", "修订理由", "内容哈希"):
         vt.add_column(col)
     for r in versions:
-        vt.add_row(f"v{r.version}", r.release_id, _state(r), f"{r.creator} {r.created_at:%Y-%m-%d %H:%M}",
+        vt.add_row(f"v{r.version}", r.release_id, _state(r), f"{r.creator} {_fmt_time(r.created_at, '%Y-%m-%d %H:%M', '')}",
                    escape(r.revision_reason or "—"), r.content_hash[:16])
     console.print(vt)
 

@@ -18,8 +18,6 @@ def report(
     by: Annotated[str | None, typer.Option("--by", help="操作人（记入附加文件的审计日志）")] = None,
     workers: Annotated[int, typer.Option("--workers", help="生成定向推送的进程数")] = 2,
     attach: Annotated[bool, typer.Option("--attach/--no-attach", help="发布为草稿时把文件附加到发布包")] = True,
-    adrg: Annotated[str | None, typer.Option("--adrg", help="专题分析：ADRG 编码，如 EJ1")] = None,
-    category: Annotated[str | None, typer.Option("--category", help="专题分析：诊断类目，如 I63")] = None,
 ) -> None:
     """生成发布材料：月推送 / 季度分析报告 / 专题分析 / 年度通报（Word、网页、Excel）及各机构定向推送。"""
     from ..releases import get_release
@@ -30,15 +28,9 @@ def report(
         settings = settings_for(workdir)
         rel = get_release(release, settings)
         settings = settings.model_copy(update={"region_admdvs": rel.admdvs})
-        topic = None
-        if rel.kind.value == "topic":
-            from ..analysis.topic import topic_analysis
-
-            console.print("正在做专题分析（由 analysis 模块读取数据湖，报告只使用其汇总结果）……")
-            topic = topic_analysis(settings, rel.source_period, adrg=adrg, category=category).to_dict()
-        with console.status("正在生成发布材料……"):
+        with console.status("正在生成发布材料（只读取发布包中冻结的数据）……"):
             result = render_release(release, out, settings, region_name=region_name, attach=attach,
-                                    actor=_by(by), workers=workers, topic_analysis=topic)
+                                    actor=_by(by), workers=workers)
     console.print(f"已生成 {len(result.files)} 个报告文件、{len(result.institution_files)} 个定向推送文件：{out}")
     for path in result.files:
         console.print(f"  {path}")

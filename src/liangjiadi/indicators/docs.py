@@ -69,6 +69,7 @@ CLI = """\
 liangjiadi compute --period 2025-03 [--engine duckdb|pyspark] [--workdir W]
     计算一个月的全部指标（含各医疗机构与地方特色指标），保存为一次计算批次
     <W>/results/<admdvs>/<period>/<run_id>.parquet，并打印摘要：指标数、机构数、无值项及原因、批次号。
+    工作目录不存在时拒绝并写出路径；数据湖中该月没有结算数据（setl_d）时拒绝计算（“…没有结算数据，不计算该月指标”）。
 liangjiadi export results --period 2025-03 --out 结果.csv [--run RUN_ID] [--workdir W]
     导出最新（或指定）批次为 CSV（UTF-8 带 BOM）：indicator_id, scope, fixmedins_code, value,
     numerator, denominator, name, note；数值为普通小数写法。

@@ -6,11 +6,17 @@ Layout (`<workdir>/releases/<admdvs>/<kind>/<period>/v<N>/`):
     results.parquet        the frozen results run (RESULT_SCHEMA)
     check_report.parquet   the frozen 复核 report (+ .md and .csv, as `liangjiadi check` wrote them)
     findings.parquet       the frozen findings run, person counts 1..threshold-1 shown as "<threshold"
+    institutions.json, history.parquet, series.json, peers.json, fund_forecast.json, fund_outlook.json,
+    topics.json, topic_analysis.json, feedback.yaml, patterns.json, indicators.json, context.json
+                           everything else the documents show, computed at `release create`
+                           (releases/snapshot.py)
     reports/...            rendered files attached later (docx, xlsx, html ...)
     changes.json           only in a revision: what changed against the previous version, and why
 
 The content hash is the sha256 of the lines `<sha256>  <path>\\n` of every listed file, sorted
 by path (the `sha256sum` format), so it changes when any file's bytes, name or presence change.
+The data hash is the same over the frozen data only (not reports/ nor changes.json): it does not
+change when rendered documents are attached, so every document prints it as its data fingerprint.
 """
 
 from __future__ import annotations
@@ -35,7 +41,10 @@ REPORTS_DIR = "reports"
 CHANGES = "changes.json"
 
 ROLE_CN = {"results": "计算结果", "check_report": "复核报告", "findings": "疑点线索", "report": "发布材料",
-           "changes": "修订说明"}
+           "changes": "修订说明", "institutions": "机构目录", "history": "历史结果（24个月）", "series": "趋势序列",
+           "peers": "同级比较", "fund_forecast": "基金预测", "fund_outlook": "基金运行分析", "topics": "专题记录",
+           "topic_analysis": "专题分析", "feedback": "上期意见", "patterns": "疑点类型", "indicators": "指标目录", "context": "冻结说明"}
+NOT_DATA_ROLES = {"report", "changes"}
 
 
 def releases_root(workdir: Path) -> Path:
@@ -57,6 +66,11 @@ def sha256_file(path: Path) -> str:
 def content_hash(files: list[dict]) -> str:
     lines = "".join(f"{f['sha256']}  {f['path']}\n" for f in sorted(files, key=lambda f: f["path"]))
     return hashlib.sha256(lines.encode("utf-8")).hexdigest()
+
+
+def data_hash(files: list[dict]) -> str:
+    """The content hash of the frozen data alone (see the module docstring)."""
+    return content_hash([f for f in files if role_of(f["path"]) not in NOT_DATA_ROLES])
 
 
 def role_of(relative: str) -> str:
@@ -82,7 +96,8 @@ def list_files(bundle: Path) -> list[dict]:
 def write_manifest(bundle: Path, header: dict) -> dict:
     """(Re)write the manifest from the files present; returns it."""
     files = list_files(bundle)
-    manifest = {"format": MANIFEST_FORMAT, **header, "files": files, "content_hash": content_hash(files)}
+    manifest = {"format": MANIFEST_FORMAT, **header, "files": files, "content_hash": content_hash(files),
+                "data_hash": data_hash(files)}
     (bundle / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n",
                                    encoding="utf-8")
     return manifest
@@ -106,6 +121,8 @@ def integrity_problems(bundle: Path, expected_hash: str | None = None) -> list[s
                  if listed[p] != present[p]]
     if content_hash(manifest["files"]) != manifest["content_hash"]:
         problems.append("清单中的内容哈希与文件哈希列表不符")
+    if "data_hash" in manifest and data_hash(manifest["files"]) != manifest["data_hash"]:
+        problems.append("清单中的数据哈希与文件哈希列表不符")
     if expected_hash and manifest["content_hash"] != expected_hash:
         problems.append("清单中的内容哈希与数据库记录不符")
     return problems

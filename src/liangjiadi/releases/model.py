@@ -59,6 +59,12 @@ class ReleasePeriod:
     label: str  # Chinese, e.g. 2025年第1季度
 
 
+def feedback_file(workdir: Path, period_key: str) -> Path:
+    """Where the working group keeps the feedback about a release period (reports/feedback.py);
+    `release create` freezes the previous period's file into the bundle."""
+    return Path(workdir) / "feedback" / f"{period_key}.yaml"
+
+
 def parse_kind(kind: str | Kind) -> Kind:
     try:
         return Kind(str(kind.value if isinstance(kind, Kind) else kind).lower())

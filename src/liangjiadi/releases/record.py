@@ -6,14 +6,14 @@ built from the stored sign-offs, overrides and audit log; a renderer may turn it
 
 from __future__ import annotations
 
-from ..config import Settings, get_settings
+from ..config import Settings, get_settings, local_time
 from .members import ROLE_CN
 from .model import ACTION_CN, KIND_CN, STATE_CN
 from .service import audit_log, get_release
 
 
 def _time(value) -> str:
-    return f"{value:%Y-%m-%d %H:%M} UTC" if value else "—"
+    return f"{local_time(value)}（北京时间）" if value else "—"
 
 
 def _cell(text: str) -> str:

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,6 +30,7 @@ from ..checks.report import checks_dir
 from ..config import Settings, get_settings
 from ..indicators.results import list_runs, results_dir
 from . import bundle as B
+from .frozen import FrozenContent, read_frozen
 from .errors import (
     BundleIntegrityError, IllegalTransitionError, MissingSourceError, PublishBlockedError, ReleaseError,
     ReleaseNotFoundError,
@@ -42,6 +42,7 @@ from .model import (
 )
 from .redaction import ScanReport, scan_files
 from .seal import seal_detail, seal_problems
+from .snapshot import freeze_snapshot, require_settlements
 from .store import (
     AuditRow, OverrideRow, ReleaseRow, SignOffRow, append_audit, as_utc, session_scope, utcnow,
 )
@@ -77,6 +78,7 @@ def newest_sources(settings: Settings, admdvs: str, period: str) -> Sources:
     workdir = Path(settings.workdir)
     y, m = period.split("-")
     month = f"{y}年{int(m)}月"
+    require_settlements(settings, admdvs, period)
     runs = list_runs(workdir, admdvs, period)
     if not runs:
         raise MissingSourceError(f"统筹地区 {admdvs} 没有{month}的计算结果，无法创建发布。",
@@ -102,14 +104,18 @@ def newest_sources(settings: Settings, admdvs: str, period: str) -> Sources:
 # ---- building a bundle -------------------------------------------------------------------------
 
 
-def _freeze(settings: Settings, sources: Sources, staging: Path) -> int:
-    """Copy the sources into `staging`; returns how many person counts were suppressed."""
+def _freeze(settings: Settings, sources: Sources, staging: Path, kind: Kind, rp: ReleasePeriod,
+            topic: dict | None) -> int:
+    """Copy the sources into `staging` and compute the snapshot the documents show
+    (releases/snapshot.py); returns how many person counts were suppressed."""
     workdir = Path(settings.workdir)
     for target, source in sources.files(workdir).items():
         B.copy_frozen(source, staging / target)
     findings = pq.read_table(findings_dir(workdir, sources.admdvs, sources.period) / f"{sources.findings_run_id}.parquet")
     findings, suppressed = suppress_findings(findings, settings)
     pq.write_table(findings, staging / "findings.parquet")
+    freeze_snapshot(settings, sources.admdvs, kind.value, rp.key, sources.period,
+                    pq.read_table(staging / "results.parquet"), staging, topic=topic)
     return suppressed
 
 
@@ -131,14 +137,15 @@ def _header(release_id: str, admdvs: str, kind: Kind, rp: ReleasePeriod, version
 
 def _build_bundle(settings: Settings, release_id: str, admdvs: str, kind: Kind, rp: ReleasePeriod, version: int,
                   title: str | None, sources: Sources, creator: str, now: datetime,
-                  parent: ReleaseRow | None = None, reason: str | None = None) -> tuple[Path, dict]:
+                  parent: ReleaseRow | None = None, reason: str | None = None,
+                  topic: dict | None = None) -> tuple[Path, dict]:
     """Write the bundle in a staging directory, then move it into place in one step."""
     workdir = Path(settings.workdir)
     final = B.bundle_path(workdir, admdvs, kind.value, rp.key, version)
     staging = final.parent / f".staging-v{version}-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
     try:
-        suppressed = _freeze(settings, sources, staging)
+        suppressed = _freeze(settings, sources, staging, kind, rp, topic)
         parent_info = None
         if parent is not None:
             B.write_changes(staging, workdir / parent.bundle_dir, parent.release_id, reason or "", creator, now)
@@ -267,27 +274,9 @@ def scan_release(release_id: str, settings: Settings | None = None) -> ScanRepor
     return scan_files(files, settings)
 
 
-@dataclass(frozen=True)
-class FrozenContent:
-    """What renderers and the portal read from a release: the frozen tables, never the live runs."""
-
-    results: pa.Table  # RESULT_SCHEMA
-    check_report: pa.Table  # CHECK_SCHEMA rows
-    findings: pa.Table  # FINDINGS_SCHEMA, person counts in evidence already suppressed
-    publishable_ids: list[str]  # indicators due for publication this period (from the check report)
-
-
 def frozen_content(release_id: str, settings: Settings | None = None) -> FrozenContent:
-    release = get_release(release_id, settings)
-    checks = pq.read_table(release.bundle_dir / "check_report.parquet")
-    meta = {}
-    for key, value in (checks.schema.metadata or {}).items():
-        if key.endswith(b"check_report"):  # the check report stores its summary there
-            meta = json.loads(value)
-    return FrozenContent(results=pq.read_table(release.bundle_dir / "results.parquet"),
-                         check_report=checks.replace_schema_metadata(None),
-                         findings=pq.read_table(release.bundle_dir / "findings.parquet"),
-                         publishable_ids=list(meta.get("publishable_ids", [])))
+    """Everything a release's documents show, read from its bundle only (releases/frozen.py)."""
+    return read_frozen(get_release(release_id, settings).bundle_dir)
 
 
 def failing_checks(release: Release) -> list[dict]:
@@ -347,8 +336,11 @@ def _actor(actor: str | None) -> str:
 
 
 def create_release(kind: str | Kind, period: str, settings: Settings | None = None, creator: str = "", *,
-                   admdvs: str | None = None, topic: str | None = None, title: str | None = None) -> Release:
-    """Freeze the newest results, check report and findings of the period into a v1 draft."""
+                   admdvs: str | None = None, topic: str | None = None, title: str | None = None,
+                   adrg: str | None = None, category: str | None = None) -> Release:
+    """Freeze the newest results, check report and findings of the period, and everything its
+    documents show (releases/snapshot.py), into a v1 draft. A topic release analyses the ADRG
+    `adrg` or the diagnosis category `category` (or the best suggested topic) now, and freezes it."""
     settings = settings or get_settings()
     creator = _actor(creator)
     kind = parse_kind(kind)
@@ -363,9 +355,11 @@ def create_release(kind: str | Kind, period: str, settings: Settings | None = No
                 f"{region} {rp.label}{KIND_CN[kind]}已存在（{existing.release_id}，{STATE_CN[State(existing.state)]}）。",
                 f"如需更新请修订：liangjiadi release revise {existing.release_id} --reason 理由 --by 姓名")
     sources = newest_sources(settings, region, rp.source_period)
+    topic_data = _topic_analysis(settings, region, rp.source_period, adrg, category) if kind == Kind.TOPIC else None
     release_id = release_id_for(region, kind, rp.key, 1)
     now = utcnow()
-    path, manifest = _build_bundle(settings, release_id, region, kind, rp, 1, title, sources, creator, now)
+    path, manifest = _build_bundle(settings, release_id, region, kind, rp, 1, title, sources, creator, now,
+                                   topic=topic_data)
     try:
         with session_scope(settings) as session:
             row = _new_row(settings, release_id, region, kind, rp, 1, title, path, manifest, sources, now, creator)
@@ -377,6 +371,14 @@ def create_release(kind: str | Kind, period: str, settings: Settings | None = No
     except BaseException:
         shutil.rmtree(path, ignore_errors=True)  # no row, no bundle
         raise
+
+
+def _topic_analysis(settings: Settings, admdvs: str, period: str, adrg: str | None, category: str | None) -> dict:
+    from ..analysis.topic import topic_analysis
+
+    region = settings.model_copy(update={"region_admdvs": admdvs})
+    return json.loads(json.dumps(topic_analysis(region, period, adrg=adrg, category=category).to_dict(),
+                                 ensure_ascii=False, default=str))
 
 
 def _new_row(settings, release_id, admdvs, kind, rp, version, title, path, manifest, sources, now, creator,
@@ -562,8 +564,15 @@ def revise(release_id: str, actor: str, reason: str, settings: Settings | None =
     version = parent.version + 1
     new_id = release_id_for(parent.admdvs, kind, rp.key, version)
     now = utcnow()
+    parent_topic = Path(settings.workdir) / parent.bundle_dir / "topic_analysis.json"
+    topic_data = None
+    if parent_topic.exists():  # the same topic, analysed again on the corrected data
+        old = json.loads(parent_topic.read_text(encoding="utf-8"))
+        code = {"adrg": old["code"]} if old.get("kind") == "adrg" else {"category": old["code"]}
+        topic_data = _topic_analysis(settings, parent.admdvs, parent.source_period, code.get("adrg"),
+                                     code.get("category"))
     path, manifest = _build_bundle(settings, new_id, parent.admdvs, kind, rp, version, parent.title, sources,
-                                   actor, now, parent=parent, reason=reason)
+                                   actor, now, parent=parent, reason=reason, topic=topic_data)
     changes = json.loads((path / B.CHANGES).read_text(encoding="utf-8"))
     try:
         with session_scope(settings) as session:

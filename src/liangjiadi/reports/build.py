@@ -1,24 +1,16 @@
 """Build the report models of one release from its frozen data (see source.py for the rule).
 
-Peer rankings use `analysis.ranking.rank_within_groups` on the frozen institution values,
-trends `analysis.trend.series_trend` on stored history, the fund outlook
-`analysis.forecast.forecast_flow` on the stored monthly flows; nothing is read from the engine.
+Peer statistics and ranks, trend directions, monthly flows and the fund forecast were computed
+at `release create` (releases/snapshot.py) and are read here from the bundle; this module only
+selects, words and lays them out.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
-from ..analysis.forecast import forecast_flow
-from ..analysis.ranking import DEFAULT_MIN_VOLUME, rank_within_groups
-from ..analysis.trend import build_points, series_trend
-from ..anomalies.registry import all_detectors
-from ..indicators.context import shift, span
 from . import narrative as N
 from .models import (
     AnnualNotice, Distribution, Figure, FigureGroup, FindingItem, ForecastPoint, FundOutlookView, GroupStats,
@@ -34,18 +26,12 @@ GROUP_TITLES = {"money": "基金运行（钱）", "effect": "支付方式改革�
 FUND_IDS = ["1", "2", "5", "8", "9", "12", "15", "17", "20", "18", "21", "48", "49"]
 PAYMENT_IDS = ["28", "29", "30", "31", "32", "33", "34", "35", "CMI"]
 KEY_IDS = ["40", "45", "41m", "37"]  # handbook 附录3 “机构重点指标”: 门诊住院人次比, 医保外费用占比, 病例增幅, 次均费用
-ASCENDING_BETTER = {"40"}  # a low 门诊住院人次比 is the warning sign: rank from the lowest
 GROWTH_IDS = {"41", "41m"}  # rates of change: compared with the median in percentage points, only above
 NAMED_DEVIATION = 0.3  # 点名提示: at least 30% from the group median
 NAMED_PER_INDICATOR = 5
 MIN_PEER_GROUP = 5  # 定向推送: peer statistics only for level groups of at least this many ranked institutions
 SEVERITY_CN = {"high": "高", "medium": "中", "low": "低"}
 LEVEL_ORDER = ["三级", "二级", "一级及以下"]
-
-
-@lru_cache(maxsize=1)
-def pattern_names() -> dict[str, str]:
-    return {d.pattern: d.name for d in all_detectors()}
 
 
 # ---- figures -------------------------------------------------------------------------------------
@@ -97,41 +83,34 @@ def region_groups(src: ReleaseSource) -> list[FigureGroup]:
 
 def time_series(src: ReleaseSource, key: str, indicator_id: str, months: int = 13, *, flow: bool = False) -> TimeSeries:
     """The region's last `months` months of an indicator; `flow` turns a cumulative one into
-    monthly amounts (analysis.trend's month_flow)."""
+    monthly amounts. Values, flows and the trend direction are frozen (series.json)."""
     meta = src.indicator(indicator_id)
-    values = src.history(indicator_id)
-    periods = span(shift(src.period, -(months - 1)), src.period)
-    if flow:
-        pts = build_points(values, periods, cumulative=True)
-        points = [SeriesPoint(period=p.period, value=p.month_flow) for p in pts]
-    else:
-        points = [SeriesPoint(period=p, value=values.get(p)) for p in periods]
-    trend = series_trend(indicator_id, {p.period: p.value for p in points}, periods)
+    periods = src.periods(months)
+    values = src.flows(indicator_id) if flow else src.history(indicator_id)
+    points = [SeriesPoint(period=p, value=values.get(p)) for p in periods]
+    frozen = src.series_of(indicator_id)
+    direction = frozen.get("flow_direction" if flow else "direction") or "数据不足"
     name = _clean_name(meta.name) + ("（当月）" if flow else "") if meta else indicator_id
-    return TimeSeries(key=key, name=name, kind=N.value_kind(meta), points=points, direction=trend.direction)
+    return TimeSeries(key=key, name=name, kind=N.value_kind(meta), points=points, direction=direction)
 
 
 # ---- peers -------------------------------------------------------------------------------------
 
 
 def distribution(src: ReleaseSource, indicator_id: str, *, named: bool = False) -> Distribution | None:
+    """An indicator's institutions by level group: statistics and ranks frozen in peers.json."""
     meta = src.indicator(indicator_id)
-    values = src.institution_values(indicator_id)
-    values = {c: v for c, v in values.items() if c in set(src.hospitals)}
-    if meta is None or all(v is None for v in values.values()):
+    frozen = src.peers(indicator_id)
+    if meta is None or frozen is None:
         return None
     kind, unit = N.value_kind(meta), N.unit_of(meta)
-    groups = {c: src.institution(c).level_group for c in values}
-    volumes = src.institution_values("39") or None
-    descending = indicator_id not in ASCENDING_BETTER
-    names = {c: src.institution(c).name for c in values}
-    stats, ranked = rank_within_groups(values, groups, volumes=volumes, descending=descending, names=names)
-    rows = [RankedRow(fixmedins_code=r.fixmedins_code, name=r.name or r.fixmedins_code, group=r.group, value=r.value,
-                      text=N.fmt_value(kind, r.value, unit), rank=r.rank, of=r.of, percentile=r.percentile,
-                      vs_median=r.vs_median, small_volume=r.small_volume) for r in ranked]
+    descending = frozen["descending"]
+    rows = [RankedRow(fixmedins_code=r["fixmedins_code"], name=r.get("name") or r["fixmedins_code"],
+                      group=r["group"], value=r["value"], text=N.fmt_value(kind, r["value"], unit), rank=r["rank"],
+                      of=r["of"], percentile=r["percentile"], vs_median=r["vs_median"],
+                      small_volume=r["small_volume"]) for r in frozen["rows"]]
     order = {g: i for i, g in enumerate(LEVEL_ORDER)}
-    group_stats = sorted((GroupStats(group=s.group, n=s.n, minimum=s.minimum, q1=s.q1, median=s.median, q3=s.q3,
-                                     maximum=s.maximum, mean=s.mean) for s in stats),
+    group_stats = sorted((GroupStats(**{k: g[k] for k in GroupStats.model_fields}) for g in frozen["groups"]),
                          key=lambda g: order.get(g.group, 9))
     strip: dict[str, list[float]] = {}
     for r in rows:
@@ -139,12 +118,15 @@ def distribution(src: ReleaseSource, indicator_id: str, *, named: bool = False) 
             strip.setdefault(r.group, []).append(r.value)
     dist = Distribution(indicator_id=indicator_id, name=_clean_name(meta.name, indicator_id), kind=kind, unit=unit,
                         descending=descending, groups=group_stats, rows=rows, strip=strip)
+    if src.min_volume is not None:
+        dist.min_volume = src.min_volume
     if named:
-        dist.named, dist.named_rule = _named(rows, group_stats, indicator_id)
+        dist.named, dist.named_rule = _named(rows, group_stats, indicator_id, dist.min_volume)
     return dist
 
 
-def _named(rows: list[RankedRow], stats: list[GroupStats], indicator_id: str) -> tuple[list[RankedRow], str]:
+def _named(rows: list[RankedRow], stats: list[GroupStats], indicator_id: str,
+           min_volume: float) -> tuple[list[RankedRow], str]:
     """点名提示: institutions far from their level group's median (handbook 附录3 三)."""
     if indicator_id in GROWTH_IDS:  # a growth rate near 0 makes relative deviation meaningless
         medians = {g.group: g.median for g in stats}
@@ -159,7 +141,7 @@ def _named(rows: list[RankedRow], stats: list[GroupStats], indicator_id: str) ->
     far = [r for r in rows if r.vs_median is not None and not r.small_volume and abs(r.vs_median) >= NAMED_DEVIATION]
     far.sort(key=lambda r: -abs(r.vs_median))
     return far[:NAMED_PER_INDICATOR], (f"偏离同级中位数{NAMED_DEVIATION * 100:.0f}%以上、出院人次不少于"
-                                       f"{DEFAULT_MIN_VOLUME:.0f}人次的机构，按偏离程度取前{NAMED_PER_INDICATOR}家")
+                                       f"{min_volume:.0f}人次的机构，按偏离程度取前{NAMED_PER_INDICATOR}家")
 
 
 
@@ -175,13 +157,13 @@ def position(src: ReleaseSource, dist: Distribution, code: str) -> PeerPosition 
         return PeerPosition(
             indicator_id=dist.indicator_id, name=dist.name, kind=dist.kind, unit=dist.unit, value=row.value,
             text=row.text, group=row.group, rank=None, of=stats.n if stats else 0, percentile=None,
-            small_volume=row.small_volume, min_volume=DEFAULT_MIN_VOLUME, median=None, q1=None, q3=None,
+            small_volume=row.small_volume, min_volume=dist.min_volume, median=None, q1=None, q3=None,
             median_text="—", q1_text="—", q3_text="—", region_value=region_value, region_text=fmt(region_value),
             peers_withheld=True, min_peers=MIN_PEER_GROUP)
     return PeerPosition(
         indicator_id=dist.indicator_id, name=dist.name, kind=dist.kind, unit=dist.unit, value=row.value, text=row.text,
         group=row.group, rank=row.rank, of=row.of, percentile=row.percentile, small_volume=row.small_volume,
-        min_volume=DEFAULT_MIN_VOLUME, median=stats.median if stats else None, q1=stats.q1 if stats else None,
+        min_volume=dist.min_volume, median=stats.median if stats else None, q1=stats.q1 if stats else None,
         q3=stats.q3 if stats else None, median_text=fmt(stats.median if stats else None),
         q1_text=fmt(stats.q1 if stats else None), q3_text=fmt(stats.q3 if stats else None),
         region_value=region_value, region_text=fmt(region_value))
@@ -199,7 +181,6 @@ def starred_ids(src: ReleaseSource) -> list[str]:
 def finding_items(src: ReleaseSource, code: str | None = None) -> list[FindingItem]:
     """Findings (all, or about one institution). A message naming another institution is
     replaced by a neutral sentence, so a push never carries another institution's details."""
-    names = pattern_names()
     out = []
     others = {c: src.institution(c).name for c in src.institutions}
     for r in src.findings.to_pylist():
@@ -209,9 +190,9 @@ def finding_items(src: ReleaseSource, code: str | None = None) -> list[FindingIt
         message = r.get("message") or ""
         foreign = [c for c, n in others.items() if c != own and (c in message or (n and len(n) > 2 and n in message))]
         if foreign:
-            message = f"{names.get(r['pattern'], r['pattern'])}：存在需要核实的数据异常，详见本机构核查通知。"
+            message = f"{src.pattern_name(r['pattern'])}：存在需要核实的数据异常，详见本机构核查通知。"
         inst = src.institution(own) if own else None
-        out.append(FindingItem(pattern=r["pattern"], pattern_name=names.get(r["pattern"], r["pattern"]),
+        out.append(FindingItem(pattern=r["pattern"], pattern_name=src.pattern_name(r["pattern"]),
                                severity=r.get("severity") or "", severity_cn=SEVERITY_CN.get(r.get("severity"), "—"),
                                period=r.get("period") or src.period, fixmedins_code=own,
                                institution_name=inst.name if inst else None, message=message))
@@ -228,50 +209,26 @@ def pattern_counts(items: list[FindingItem]) -> list[PatternCount]:
 # ---- fund outlook --------------------------------------------------------------------------------
 
 
-def fund_outlook(src: ReleaseSource, horizon: int = 12) -> FundOutlookView:
-    """可支付月数 and a 12-month forecast of the region's fund, from stored monthly history:
-    income (1) and expense (8) are cumulative within the year, so their monthly flows come from
-    analysis.trend; the cumulative balance is 18 + 21 (职工统筹 + 居民)."""
+def fund_outlook(src: ReleaseSource) -> FundOutlookView:
+    """可支付月数 and a 12-month forecast of the region's fund, as frozen at `release create`
+    (fund_forecast.json: flows of income 1 and expense 8, balance 18 + 21); worded here."""
+    frozen = (src.frozen.fund_forecast if src.frozen else {}) or {}
+    horizon = frozen.get("horizon", 12)
     view = FundOutlookView(period_label=src.meta.period_label, horizon=horizon)
-    periods = span(shift(src.period, -src.history_months), src.period)
-    income = build_points(src.history("1"), periods, cumulative=True)
-    expense = build_points(src.history("8"), periods, cumulative=True)
-    flows = [(i.period, i.month_flow, e.month_flow) for i, e in zip(income, expense)]
-    # the longest run of complete months ending at the release month
-    run: list[tuple[str, float, float]] = []
-    for p, inc, exp in reversed(flows):
-        if inc is None or exp is None:
-            break
-        run.insert(0, (p, inc, exp))
-    emp, res = src.value("18"), src.value("21")
-    balance = emp + res if emp is not None and res is not None else None
-    view.cumulative_balance = balance
-    hist18, hist21 = src.history("18"), src.history("21")
-    view.history = [SeriesPoint(period=p, value=(hist18[p] + hist21[p]) if hist18.get(p) is not None
-                                and hist21.get(p) is not None else None) for p in periods[-13:]]
-    if len(run) >= 3:
-        last12 = [e for _, _, e in run[-12:]]
-        view.avg_monthly_expense = float(np.mean(last12))
-        if balance is not None and view.avg_monthly_expense > 0:
-            view.months_payable = balance / view.avg_monthly_expense
-    if len(run) < 3 or balance is None:
+    view.cumulative_balance = frozen.get("cumulative_balance")
+    view.avg_monthly_expense = frozen.get("avg_monthly_expense")
+    view.months_payable = frozen.get("months_payable")
+    view.history = [SeriesPoint(period=p["period"], value=p["value"]) for p in frozen.get("history", [])]
+    forecast = frozen.get("forecast")
+    if not forecast:
         view.method_note = "已存的月度基金数据不足 3 个月，暂不作预测。"
         return view
-    fi = forecast_flow([i for _, i, _ in run], horizon)
-    fe = forecast_flow([e for _, _, e in run], horizon)
-    paths = fi.paths - fe.paths  # monthly balance paths
-    cumulative = balance + np.cumsum(paths, axis=1)
-    point = balance + np.cumsum(fi.point - fe.point)
-    lower, upper = np.percentile(cumulative, 5, axis=0), np.percentile(cumulative, 95, axis=0)
-    future = span(shift(src.period, 1), shift(src.period, horizon))
-    view.cumulative_path = [ForecastPoint(period=p, point=float(a), lower=float(lo), upper=float(hi))
-                            for p, a, lo, hi in zip(future, point, lower, upper)]
-    totals = paths.sum(axis=1)
-    view.horizon_balance = float((fi.point - fe.point).sum())
-    view.horizon_balance_lower = float(np.percentile(totals, 5))
-    view.horizon_balance_upper = float(np.percentile(totals, 95))
-    view.deficit_probability = float((cumulative < 0).any(axis=1).mean())
-    view.method_note = f"预测方法：{fi.note}；区间为模拟路径的第5至第95百分位（90%区间）。"
+    view.cumulative_path = [ForecastPoint(**p) for p in forecast["path"]]
+    view.horizon_balance = forecast["horizon_balance"]
+    view.horizon_balance_lower = forecast["horizon_balance_lower"]
+    view.horizon_balance_upper = forecast["horizon_balance_upper"]
+    view.deficit_probability = forecast["deficit_probability"]
+    view.method_note = f"预测方法：{forecast['method']}；区间为模拟路径的第5至第95百分位（90%区间）。"
     if view.months_payable is not None and view.months_payable < view.warn_months:
         view.warnings.append(f"可支付月数{N.months(view.months_payable)}，低于{view.warn_months:.0f}个月的警戒线。")
     if view.horizon_balance < 0:
@@ -326,17 +283,12 @@ def institution_push(src: ReleaseSource, code: str, distributions: dict[str, Dis
 
 
 def topic_highlights(src: ReleaseSource) -> list[str]:
-    """Topics analysed in this release's year (analysis.topic's record of analyses)."""
-    from ..analysis.topic import topic_log
-
-    year = src.period[:4]
+    """Topics analysed in this release's year up to its month (frozen topics.json)."""
     out = []
-    for rec in topic_log(Path(src.settings.workdir)):
-        d = rec.to_dict()
-        if str(d.get("period", "")).startswith(year) and d.get("period", "") <= src.period:
-            label = "ADRG" if d.get("kind") == "adrg" else "诊断类目"
-            out.append(f"{N.period_cn(d['period'])}已完成{label} {d.get('code')}"
-                       + (f"（{d['name']}）" if d.get("name") else "") + "专题分析。")
+    for d in (src.frozen.topics if src.frozen else []):
+        label = "ADRG" if d.get("kind") == "adrg" else "诊断类目"
+        out.append(f"{N.period_cn(d['period'])}已完成{label} {d.get('code')}"
+                   + (f"（{d['name']}）" if d.get("name") else "") + "专题分析。")
     return out
 
 

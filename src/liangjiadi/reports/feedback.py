@@ -1,5 +1,8 @@
 """上期意见采纳情况: feedback received on the previous release and what was done with it.
 
+`release create` freezes the file about the previous period into the bundle (feedback.yaml);
+the documents read that copy.
+
 There is no feedback store yet; the working group keeps one YAML file per period in the
 workdir, `<workdir>/feedback/<period>.yaml`, where <period> is the release period key the
 feedback is *about* (e.g. 2025-Q1). The quarterly report of 2025-Q2 reads 2025-Q1.yaml:
@@ -21,6 +24,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from ..errors import ConfigError
+from ..releases.model import feedback_file
 
 STATUS_CN = {"adopted": "已采纳", "partly": "部分采纳", "explained": "已解释说明", "pending": "研究中"}
 
@@ -50,7 +54,7 @@ class Feedback(BaseModel):
 
 
 def feedback_path(workdir: Path, period_key: str) -> Path:
-    return Path(workdir) / "feedback" / f"{period_key}.yaml"
+    return feedback_file(workdir, period_key)
 
 
 def load_feedback(workdir: Path, period_key: str) -> Feedback | None:
@@ -58,22 +62,14 @@ def load_feedback(workdir: Path, period_key: str) -> Feedback | None:
     path = feedback_path(workdir, period_key)
     if not path.exists():
         return None
+    return parse_feedback(path.read_text(encoding="utf-8"), period_key, str(path))
+
+
+def parse_feedback(text: str, period_key: str, where: str) -> Feedback:
+    """A feedback file's text (as frozen in a release bundle); `where` names it in errors."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load(text) or {}
         return Feedback(period=period_key, release=data.get("release"), items=data.get("items") or [])
     except (yaml.YAMLError, ValidationError, AttributeError) as exc:
-        raise ConfigError(f"意见反馈文件格式不正确：{path}（{exc.__class__.__name__}）",
+        raise ConfigError(f"意见反馈文件格式不正确：{where}（{exc.__class__.__name__}）",
                           "格式见 docs/reports.md“上期意见采纳情况”") from None
-
-
-def previous_period_key(kind: str, period_key: str) -> str | None:
-    """The release period before this one of the same kind (2025-Q1 -> 2024-Q4)."""
-    if kind == "quarterly" and "-Q" in period_key:
-        year, q = int(period_key[:4]), int(period_key[-1])
-        return f"{year - 1}-Q4" if q == 1 else f"{year}-Q{q - 1}"
-    if kind == "monthly" and len(period_key) == 7:
-        year, month = int(period_key[:4]), int(period_key[5:])
-        return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
-    if kind == "annual" and period_key.isdigit():
-        return str(int(period_key) - 1)
-    return None

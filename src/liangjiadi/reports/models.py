@@ -23,7 +23,8 @@ class ReportMeta(BaseModel):
     period_label: str  # 2025年3月 / 2025年第1季度 / 2025年度
     version: int
     check_status_cn: str
-    content_hash: str
+    content_hash: str  # the release's data hash (bundle.data_hash): the same in every render
+    history_missing: list[str] = Field(default_factory=list)  # history months the lake did not have
 
     @property
     def region_label(self) -> str:
@@ -97,6 +98,7 @@ class Distribution(BaseModel):
     kind: str
     unit: str = ""
     descending: bool = True
+    min_volume: float = 30.0  # institutions with fewer discharges are listed but not ranked (frozen peers.json)
     groups: list[GroupStats] = Field(default_factory=list)
     rows: list[RankedRow] = Field(default_factory=list)  # every institution (appendix tables)
     named: list[RankedRow] = Field(default_factory=list)

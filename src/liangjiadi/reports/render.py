@@ -18,6 +18,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow.compute as pc
+
 from ..config import Settings
 from ..releases import State, attach_files, get_release
 from ..safe_output import confined_path, safe_file_name
@@ -67,20 +69,31 @@ def _echarts_src(page_dir: Path) -> str:
 
 
 def _worksheet(src: ReleaseSource, out: Path) -> Path:
-    """The 数据底稿 workbook of the frozen results (reports/worksheet.py)."""
-    from ..checks import load_check_report
-    from ..indicators.context import shift
-    from ..indicators.results import load_results
+    """The 数据底稿 workbook of the frozen results, last year's frozen results and the frozen
+    复核 report (reports/worksheet.py)."""
+    from ..checks.periods import shift_period
+    from ..checks.report import CheckReport
     from .worksheet import write_worksheet
     from .worksheet_data import ResultIndex, WorksheetData
 
-    workdir = Path(src.settings.workdir)
     admdvs, period = src.release.admdvs, src.period
+    last_period = shift_period(period, -12)
+    history = src.frozen.history if src.frozen else None
+    last_year = None
+    if history is not None and history.num_rows:
+        last_year = history.filter(pc.equal(history["period"], last_period))
+    rows = src.check_report.to_pylist()
+    meta = src.frozen.check_meta if src.frozen else {}
+    report = CheckReport(admdvs=admdvs, period=period, check_run_id=src.release.check_run_id,
+                         results_run_id=meta.get("results_run_id", src.release.results_run_id),
+                         checked_at=rows[0]["checked_at"] if rows else src.release.created_at, rows=rows,
+                         publishable_ids=list(src.publishable_ids))
+    last_runs = sorted({r for r in last_year["run_id"].to_pylist() if r}) if last_year is not None else []
     data = WorksheetData(
         admdvs=admdvs, period=period, catalogue=src.catalogue, results=ResultIndex(src.results),
         results_run_id=src.release.results_run_id,
-        last_year=ResultIndex(load_results(workdir, admdvs, shift(period, -12))),
-        check_report=load_check_report(workdir, admdvs, period, src.release.check_run_id),
+        last_year=ResultIndex(last_year if last_year is not None and last_year.num_rows else None),
+        last_year_run_id=last_runs[-1] if last_runs else None, check_report=report,
         institutions=src.institutions, region_name=src.region_name or None)
     return write_worksheet(data, out)
 
@@ -148,8 +161,9 @@ def institution_pushes(src: ReleaseSource, out_dir: Path, workers: int = 1) -> l
 
 def render_release(release_id: str, out_dir: Path, settings: Settings, *, region_name: str | None = None,
                    attach: bool = True, actor: str = "", workers: int | None = None,
-                   topic_analysis: dict | None = None, institutions: bool = True) -> RenderResult:
-    """Render the release's files into `out_dir`; attach them when the release is a draft."""
+                   institutions: bool = True) -> RenderResult:
+    """Render the release's files into `out_dir`; attach them when the release is a draft.
+    Everything comes from the bundle: two renders of a release give the same figures."""
     src = load_source(release_id, settings, region_name=region_name)
     workdir = Path(settings.workdir)
     out_dir = Path(out_dir)
@@ -176,12 +190,16 @@ def render_release(release_id: str, out_dir: Path, settings: Settings, *, region
                                            dists, B.finding_items(src)))
         result.files.append(_worksheet(src, _out(out_dir, _stem(src, '数据底稿'), ".xlsx")))
     elif kind == "topic":
+        topic_analysis = src.frozen.topic_analysis if src.frozen else None
         if topic_analysis is None:
             from ..errors import ConfigError
 
-            raise ConfigError("专题分析发布需要专题分析结果", "请用 liangjiadi report --adrg 编码 或 --category 类目 指定专题")
+            raise ConfigError(f"发布 {release_id} 的发布包中没有冻结的专题分析，无法生成专题分析材料",
+                              "专题分析在创建发布时计算并冻结：liangjiadi release create --kind topic --period 期间 "
+                              "--adrg 编码（或 --category 类目）")
         data_file = _out(out_dir, _stem(src, '专题分析数据'), ".json")
-        data_file.write_text(json.dumps(topic_analysis, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        data_file.write_text(json.dumps(topic_analysis, ensure_ascii=False, indent=1, sort_keys=True, default=str),
+                             encoding="utf-8")
         result.files += _both(B.topic_report(src, topic_analysis), out_dir, _stem(src, "专题分析"), workdir, cache)
         result.files.append(data_file)
     if institutions and kind in ("monthly", "quarterly"):

@@ -1,13 +1,11 @@
-"""What a report may read: one release's frozen data, and earlier stored results for history.
+"""What a report may read: one release's bundle, nothing else.
 
-The rule (docs/reports.md “数据来源”):
-- figures of the release period come only from the release bundle (`frozen_content`):
-  frozen results, check report and findings;
-- history (同比, trends, the fund forecast) comes from earlier periods' *stored* results,
-  read through `analysis.series.multi_series(..., compute_missing=False)` — never computed on
-  the fly, never from settlement rows; a month never computed is simply absent;
-- the institution directory (names and levels as of the period) from `institutions.py`.
-Nothing here opens the engine.
+The rule (docs/reports.md “数据来源”): every figure a document prints comes from the files the
+release froze at `release create` (releases/frozen.py): the month's results, 复核 report and
+findings, the institution directory as of the period, 24 months of stored history (同比, trends),
+the peer statistics, the fund forecast and outlook, the topic records, the feedback and the
+region's name. Nothing here opens the engine, the lake or a stored run, so a re-render of a
+published release prints the same figures whatever has been re-ingested since.
 """
 
 from __future__ import annotations
@@ -15,16 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from pathlib import Path
 
 import pyarrow as pa
 
-from ..checks.catalogue import IndicatorMeta, load_catalogue
+from ..checks.catalogue import Catalogue, IndicatorMeta, load_catalogue
+from ..checks.periods import shift_period
 from ..config import Settings
-from ..indicators.context import shift, span
-from ..releases import KIND_CN, Release, frozen_content, get_release, parse_period
-from .feedback import Feedback, load_feedback, previous_period_key
-from .institutions import Institution, institution_directory
+from ..releases import KIND_CN, Release, get_release, parse_period
+from ..releases.frozen import FrozenContent, read_frozen
+from .feedback import Feedback, parse_feedback
+from ..releases.institutions import hospitals
+from .institutions import Institution, institutions_from_rows
 from .models import ReportMeta
 
 CHECK_STATUS_CN = {"pass": "通过", "warn": "提示", "fail": "不通过", "error": "检查出错", "n/a": "不适用",
@@ -49,6 +48,7 @@ class ReleaseSource:
     publishable_ids: list[str]
     institutions: dict[str, Institution]
     region_name: str
+    frozen: FrozenContent | None = None
     history_months: int = 24
     _history: dict[str, dict[str, float | None]] = field(default_factory=dict)
 
@@ -66,12 +66,31 @@ class ReleaseSource:
             release_id=r.release_id, admdvs=r.admdvs, region_name=self.region_name, kind=r.kind.value,
             kind_cn=KIND_CN[r.kind], period_key=r.period, period=r.source_period, period_label=rp.label,
             version=r.version, check_status_cn=CHECK_STATUS_CN.get(r.check_status, r.check_status),
-            content_hash=r.content_hash,
+            content_hash=self.data_hash, history_missing=self.history_missing,
         )
 
+    @property
+    def data_hash(self) -> str:
+        """The hash of the frozen data (not of the rendered files): the same in every render."""
+        return self.frozen.data_hash if self.frozen and self.frozen.data_hash else self.release.content_hash
+
+    @property
+    def history_missing(self) -> list[str]:
+        """Months of the history window the lake did not have at `release create`."""
+        return self.frozen.history_missing if self.frozen else []
+
     @cached_property
-    def catalogue(self):
-        return load_catalogue(self.settings)
+    def catalogue(self) -> Catalogue:
+        """The indicator catalogue frozen with the release (names, 口径, units); the current one
+        only for a bundle made before catalogues were frozen."""
+        rows = self.frozen.indicators if self.frozen else []
+        if not rows:
+            return load_catalogue(self.settings)
+        metas = {}
+        for r in rows:
+            r = dict(r, bounds=tuple(r["bounds"]) if r.get("bounds") else None, sum_of=tuple(r.get("sum_of") or ()))
+            metas[r["id"]] = IndicatorMeta(**r)
+        return Catalogue(metas, source=f"发布包 {self.release.release_id}")
 
     def indicator(self, indicator_id: str) -> IndicatorMeta | None:
         return self.catalogue.get(indicator_id)
@@ -105,56 +124,72 @@ class ReleaseSource:
 
     @cached_property
     def hospitals(self) -> list[str]:
-        """Institutions with results this period (hospitals; pharmacies have none of these)."""
-        codes = {code for (_, code) in self._values if code}
-        return sorted(c for c in codes if (self.institutions.get(c) is None
-                                           or self.institutions[c].fixmedins_type in (None, "1")))
+        """Institutions with results this period that are hospitals (releases.institutions)."""
+        return hospitals(self.results, self.institutions)
 
     def institution(self, code: str) -> Institution:
         return self.institutions.get(code) or Institution(code, f"机构{code}", None)
 
-    # ---- history from stored results ------------------------------------------------------
+    # ---- history frozen with the release ----------------------------------------------------
+
+    @property
+    def series(self) -> dict:
+        return (self.frozen.series if self.frozen else {}) or {}
+
+    def series_of(self, indicator_id: str) -> dict:
+        return (self.series.get("indicators") or {}).get(indicator_id) or {}
+
+    def periods(self, months: int) -> list[str]:
+        """The last `months` months up to the release month."""
+        return [shift_period(self.period, -n) for n in range(months - 1, -1, -1)]
 
     def history(self, indicator_id: str) -> dict[str, float | None]:
-        """{period: region value} for the months before the release month (stored results only),
-        plus the frozen value of the release month."""
+        """{period: region value} of the frozen history window, the release month included
+        (its value from the frozen results)."""
         if indicator_id not in self._history:
-            self._load_history([indicator_id])
+            values = dict(self.series_of(indicator_id).get("values") or {})
+            values[self.period] = self.value(indicator_id)
+            self._history[indicator_id] = values
         return self._history[indicator_id]
 
+    def flows(self, indicator_id: str) -> dict[str, float | None]:
+        """Monthly amounts of an indicator cumulative within the year (frozen)."""
+        return dict(self.series_of(indicator_id).get("flows") or {})
+
     def preload_history(self, ids: list[str]) -> None:
-        self._load_history([i for i in ids if i not in self._history])
-
-    def _load_history(self, ids: list[str]) -> None:
-        if not ids:
-            return
-        from ..analysis.series import multi_series
-
-        periods = span(shift(self.period, -self.history_months), shift(self.period, -1))
-        settings = self.settings.model_copy(update={"region_admdvs": self.release.admdvs})
-        series = multi_series(settings, ids, periods, compute_missing=False)
-        for iid in ids:
-            values = {p.period: _num(p.value) for p in series[iid]}
-            values[self.period] = self.value(iid)  # the release month: frozen, not the live run
-            self._history[iid] = values
+        """Kept for callers: the history is frozen, nothing to load."""
 
     def last_year(self, indicator_id: str) -> float | None:
-        return self.history(indicator_id).get(shift(self.period, -12))
+        return self.history(indicator_id).get(shift_period(self.period, -12))
+
+    def peers(self, indicator_id: str) -> dict | None:
+        return ((self.frozen.peers if self.frozen else {}).get("indicators") or {}).get(indicator_id)
+
+    @property
+    def min_volume(self) -> float | None:
+        return (self.frozen.peers if self.frozen else {}).get("min_volume")
+
+    def pattern_name(self, pattern: str) -> str:
+        return (self.frozen.patterns if self.frozen else {}).get(pattern, pattern)
 
     # ---- feedback ------------------------------------------------------------------------------
 
     def previous_feedback(self) -> Feedback | None:
-        key = previous_period_key(self.release.kind.value, self.release.period)
-        return load_feedback(Path(self.settings.workdir), key) if key else None
+        """The feedback about the previous period, as frozen with the release."""
+        if not self.frozen or self.frozen.feedback_yaml is None:
+            return None
+        key = self.frozen.context.get("feedback_about") or ""
+        return parse_feedback(self.frozen.feedback_yaml, key, f"{self.release.release_id}/feedback.yaml")
 
 
 def load_source(release_id: str, settings: Settings, *, region_name: str | None = None,
                 institutions: dict[str, Institution] | None = None) -> ReleaseSource:
+    """A release's frozen content. The region's name is the one frozen with it; `region_name`
+    only fills in for a bundle frozen without one."""
     release = get_release(release_id, settings)
-    content = frozen_content(release_id, settings)
+    content = read_frozen(release.bundle_dir)
     if institutions is None:
-        institutions = institution_directory(settings.model_copy(update={"region_admdvs": release.admdvs}),
-                                             release.source_period)
-    name = region_name or getattr(settings, "region_name", None) or ""
+        institutions = institutions_from_rows(content.institutions)
+    name = content.context.get("region_name") or region_name or ""
     return ReleaseSource(release, settings, content.results, content.check_report, content.findings,
-                         content.publishable_ids, institutions, name)
+                         content.publishable_ids, institutions, name, content)

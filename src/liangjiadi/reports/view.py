@@ -50,8 +50,18 @@ class DocumentView(BaseModel):
 
 
 def _footer(meta) -> str:
-    return (f"发布编号 {meta.release_id}（第{meta.version}版），复核结论：{meta.check_status_cn}。"
-            f"本材料数据取自已冻结的发布包，内容哈希 {meta.content_hash[:12]}。")
+    text = (f"发布编号 {meta.release_id}（第{meta.version}版），复核结论：{meta.check_status_cn}。"
+            f"本材料数据取自已冻结的发布包，数据哈希 {meta.content_hash[:12]}。")
+    return text + missing_history_note(meta)
+
+
+def missing_history_note(meta) -> str:
+    """Months of the 24-month history the lake did not have when the release was created."""
+    if not meta.history_missing:
+        return ""
+    months = [N.period_cn(p) for p in meta.history_missing]
+    shown = "、".join(months[:6]) + (f"等{len(months)}个月" if len(months) > 6 else "")
+    return f"创建发布时数据湖中缺少{shown}的数据，趋势图、同比与预测未含这些月份。"
 
 
 def figures_table(figures: list[Figure], title: str = "") -> Table:

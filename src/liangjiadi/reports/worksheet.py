@@ -26,6 +26,7 @@ from xlsxwriter.worksheet import Worksheet
 from ..checks.catalogue import BASIS_CN, FREQ_CN, SOURCE_CN, IndicatorMeta
 from ..checks.frequency import not_due_reason
 from ..checks.model import STATUS_CN, Status
+from ..config import local_time
 from ..schema.codes import LEVEL_GROUPS
 from ..safe_output import cell_text
 from .formats import Display, chinese_text, display_for
@@ -465,7 +466,7 @@ class _Notes:
             return
         counts = report.counts()
         self.para(f"复核结论：{STATUS_CN[report.status]}（复核批次 {report.check_run_id}，复核时间 "
-                  f"{report.checked_at:%Y-%m-%d %H:%M} UTC）。结果行数："
+                  f"{local_time(report.checked_at)}，北京时间）。结果行数："
                   + "，".join(f"{STATUS_CN[s]} {counts[s.value]}" for s in Status) + "。")
         if report.results_run_id != data.results_run_id:
             self.para(f"注意：该复核针对计算批次 {report.results_run_id}，与本底稿的计算批次 "

@@ -1,26 +1,23 @@
-"""Everything the 数据底稿 workbook shows, gathered from stored results and check reports.
+"""Everything the 数据底稿 workbook shows.
 
-Only stored results, stored check reports, the indicator metadata and the institution
-directory (names and levels) are read here — never settlement rows.
+In a release it is built from the bundle (render.py); the stand-alone `export worksheet`
+gathers a month's stored runs through releases/stored.py. Never settlement rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 
 import pyarrow as pa
 
-from ..checks import CheckReport, list_check_runs, load_check_report, resolve_region
+from ..checks import CheckReport
 from ..checks.catalogue import Catalogue, IndicatorMeta, load_catalogue
 from ..checks.frequency import is_publishable
 from ..checks.periods import period_cn, same_period_last_year
-from ..checks.runner import NoResultsError
 from ..config import Settings
-from ..indicators.results import list_runs, load_results
-from .institutions import Institution, institution_directory
+from ..releases.stored import stored_month
+from .institutions import Institution
 
 
 @dataclass(frozen=True)
@@ -108,36 +105,16 @@ def load_worksheet_data(
     *,
     admdvs: str | None = None,
     run_id: str | None = None,
-    institution_lookup: Callable[[Settings, str], dict[str, Institution]] | None = institution_directory,
+    with_institutions: bool = True,
     region_name: str | None = None,
     show_unpublished: bool = False,
 ) -> WorksheetData:
     """Results of the period (newest run or `run_id`), last year's, the newest check report."""
-    workdir = Path(settings.workdir)
-    region = resolve_region(settings, period, admdvs, purpose="生成数据底稿")
-    table = load_results(workdir, region, period, run_id)
-    if table is None:
-        raise NoResultsError(f"统筹地区 {region} 没有{period_cn(period)}的计算结果，无法生成数据底稿。",
-                             f"请先运行 liangjiadi compute --period {period}")
-    results_run_id = run_id or list_runs(workdir, region, period)[-1]
-    last_period = same_period_last_year(period)
-    last_runs = list_runs(workdir, region, last_period)
-    last_table = load_results(workdir, region, last_period) if last_runs else None
+    month = stored_month(period, settings, admdvs=admdvs, run_id=run_id, with_institutions=with_institutions)
     return WorksheetData(
-        admdvs=region, period=period, catalogue=load_catalogue(settings), results=ResultIndex(table),
-        results_run_id=results_run_id, last_year=ResultIndex(last_table),
-        last_year_run_id=last_runs[-1] if last_runs else None,
-        check_report=_matching_check_report(workdir, region, period, results_run_id),
-        institutions=institution_lookup(settings, period) if institution_lookup else {},
-        region_name=region_name, show_unpublished=show_unpublished,
+        admdvs=month.admdvs, period=period, catalogue=load_catalogue(settings), results=ResultIndex(month.results),
+        results_run_id=month.results_run_id, last_year=ResultIndex(month.last_year),
+        last_year_run_id=month.last_year_run_id, check_report=month.check_report,
+        institutions=month.institutions, region_name=region_name or settings.region_name,
+        show_unpublished=show_unpublished,
     )
-
-
-def _matching_check_report(workdir: Path, admdvs: str, period: str, results_run_id: str) -> CheckReport | None:
-    """The newest check report of this results run; else the newest of the period."""
-    runs = list_check_runs(workdir, admdvs, period)
-    for rid in reversed(runs):
-        report = load_check_report(workdir, admdvs, period, rid)
-        if report is not None and report.results_run_id == results_run_id:
-            return report
-    return load_check_report(workdir, admdvs, period) if runs else None

@@ -1,0 +1,295 @@
+"""What `release create` computes and freezes besides the month's three runs, so that a
+release's documents read nothing live (docs/releases.md “发布包的内容”).
+
+Files written into the bundle (each listed with its sha256 in the manifest):
+
+    institutions.json    the institution directory as of the period (code, name, type, level)
+    history.parquet      stored results (region and institutions) of the 24 months before the period
+    series.json          per region indicator: monthly values, monthly flows and 13-month trend directions
+    peers.json           per institution indicator: level-group statistics and ranks (analysis.ranking)
+    fund_forecast.json   可支付月数 and the 12-month forecast of the cumulative balance the reports print
+    fund_outlook.json    `liangjiadi analyse fund` for the period, warnings included (or why it is absent)
+    topics.json          topic analyses recorded in the period's year up to the period
+    topic_analysis.json  topic releases only: the topic analysis the document shows
+    feedback.yaml        the feedback file about the previous period, when there is one
+    patterns.json        anomaly pattern codes and their Chinese names
+    indicators.json      the indicator catalogue as of create (names, 口径, units, frequencies, bounds),
+                         local indicators (地方特色指标) included
+    context.json         region name, the history window, months missing from the lake, months computed
+
+This is the only part of releases that opens the engine or the lake; the readers (frozen.py)
+open files of the bundle only.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .. import lake
+from ..config import Settings
+from ..errors import LjdError
+from .errors import MissingSourceError
+from .institutions import Institution, hospitals, institution_directory
+from .model import feedback_file
+
+HISTORY_MONTHS = 24
+TREND_MONTHS = 13
+FORECAST_HORIZON = 12
+ASCENDING_BETTER = {"40"}  # a low 门诊住院人次比 is the warning sign: rank from the lowest
+VOLUME_INDICATOR = "39"  # 出院人次: institutions below the minimum volume are not ranked
+
+SNAPSHOT_FILES = ("institutions.json", "history.parquet", "series.json", "peers.json", "fund_forecast.json",
+                  "fund_outlook.json", "topics.json", "topic_analysis.json", "feedback.yaml", "patterns.json",
+                  "indicators.json", "context.json")
+
+
+def month_cn(period: str) -> str:
+    return f"{period[:4]}年{int(period[5:])}月"
+
+
+def has_settlements(workdir: Path, admdvs: str, period: str) -> bool:
+    return (admdvs, period) in set(lake.partitions(workdir, "setl_d"))
+
+
+def require_settlements(settings: Settings, admdvs: str, period: str) -> None:
+    """A month of the release's own window without settlements refuses the release."""
+    if not has_settlements(Path(settings.workdir), admdvs, period):
+        raise MissingSourceError(
+            f"统筹地区 {admdvs} {month_cn(period)}没有结算数据（setl_d），不能创建该期发布。",
+            f"请先导入该月的结算数据：liangjiadi ingest 文件 --workdir {settings.workdir}")
+
+
+def _write_json(path: Path, data) -> None:
+    # sorted keys and fixed separators: the same data gives the same bytes, hence the same hash
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n",
+                    encoding="utf-8")
+
+
+def _num(value) -> float | None:
+    return None if value is None else float(value)
+
+
+# ---- history ---------------------------------------------------------------------------------
+
+
+def _history(settings: Settings, admdvs: str, period: str) -> tuple[pa.Table, list[str], list[str]]:
+    """Stored results of the 24 earlier months; a month never computed but present in the lake is
+    computed now; a month absent from the lake is left out and named."""
+    from ..indicators import compute
+    from ..indicators.context import shift, span
+    from ..indicators.results import RESULT_SCHEMA, list_runs, load_results
+
+    workdir = Path(settings.workdir)
+    region_settings = settings.model_copy(update={"region_admdvs": admdvs})
+    tables, missing, computed = [], [], []
+    for p in span(shift(period, -HISTORY_MONTHS), shift(period, -1)):
+        if not list_runs(workdir, admdvs, p):
+            if not has_settlements(workdir, admdvs, p):
+                missing.append(p)
+                continue
+            compute(p, region_settings)
+            computed.append(p)
+        tables.append(load_results(workdir, admdvs, p).select(RESULT_SCHEMA.names).cast(RESULT_SCHEMA))
+    table = pa.concat_tables(tables) if tables else RESULT_SCHEMA.empty_table()
+    return table, missing, computed
+
+
+def _region_values(table: pa.Table) -> dict[str, dict[str, float | None]]:
+    out: dict[str, dict[str, float | None]] = {}
+    for r in table.select(["period", "indicator_id", "scope", "value"]).to_pylist():
+        if r["scope"] == "region":
+            out.setdefault(r["indicator_id"], {})[r["period"]] = _num(r["value"])
+    return out
+
+
+def _series(history: pa.Table, results: pa.Table, period: str) -> dict:
+    """Values, monthly flows (for amounts cumulative within the year) and trend directions."""
+    from ..analysis.trend import build_points, direction
+    from ..indicators.context import shift, span
+
+    values = _region_values(history)
+    for iid, by_period in _region_values(results).items():  # the release month: the frozen run
+        values.setdefault(iid, {})[period] = by_period.get(period)
+    periods = span(shift(period, -HISTORY_MONTHS), period)
+    last = periods[-TREND_MONTHS:]
+    out = {}
+    for iid, by_period in sorted(values.items()):
+        points = build_points(by_period, periods, cumulative=True)
+        flows = {p.period: p.month_flow for p in points}
+        out[iid] = {
+            "values": {p: by_period.get(p) for p in periods},
+            "flows": flows,
+            "direction": direction([by_period.get(p) for p in last])[0],
+            "flow_direction": direction([flows.get(p) for p in last])[0],
+        }
+    return {"periods": periods, "trend_months": TREND_MONTHS, "indicators": out}
+
+
+# ---- peers -------------------------------------------------------------------------------------
+
+
+def _peers(results: pa.Table, directory: dict[str, Institution]) -> dict:
+    from ..analysis.ranking import DEFAULT_MIN_VOLUME, rank_within_groups
+
+    own = set(hospitals(results, directory))
+    by_indicator: dict[str, dict[str, float | None]] = {}
+    for r in results.select(["indicator_id", "scope", "fixmedins_code", "value"]).to_pylist():
+        if r["scope"] != "region" and r["fixmedins_code"] in own:
+            by_indicator.setdefault(r["indicator_id"], {})[r["fixmedins_code"]] = _num(r["value"])
+
+    def inst(code: str) -> Institution:
+        return directory.get(code) or Institution(code, f"机构{code}", None)
+
+    volumes = by_indicator.get(VOLUME_INDICATOR) or None
+    out = {}
+    for iid, values in sorted(by_indicator.items()):
+        if all(v is None for v in values.values()):
+            continue
+        stats, ranked = rank_within_groups(values, {c: inst(c).level_group for c in values}, volumes=volumes,
+                                           descending=iid not in ASCENDING_BETTER,
+                                           names={c: inst(c).name for c in values})
+        out[iid] = {"descending": iid not in ASCENDING_BETTER, "groups": [s.to_dict() for s in stats],
+                    "rows": [r.to_dict() for r in ranked]}
+    return {"min_volume": DEFAULT_MIN_VOLUME, "volume_indicator": VOLUME_INDICATOR, "indicators": out}
+
+
+# ---- the fund ----------------------------------------------------------------------------------
+
+
+def _fund_forecast(series: dict, period: str) -> dict:
+    """可支付月数 and a 12-month forecast of the cumulative balance (职工统筹 18 + 居民 21) from
+    the monthly flows of income (1) and expense (8): the longest run of complete months ending
+    at the release month. Numbers only; the documents word them."""
+    from ..analysis.forecast import forecast_flow
+    from ..indicators.context import shift, span
+
+    ind = series["indicators"]
+    periods = series["periods"]
+    income, expense = ind.get("1", {}).get("flows", {}), ind.get("8", {}).get("flows", {})
+    run: list[tuple[str, float, float]] = []
+    for p in reversed(periods):
+        if income.get(p) is None or expense.get(p) is None:
+            break
+        run.insert(0, (p, income[p], expense[p]))
+    emp, res = (ind.get(i, {}).get("values", {}) for i in ("18", "21"))
+    balance = emp[period] + res[period] if emp.get(period) is not None and res.get(period) is not None else None
+    out: dict = {"horizon": FORECAST_HORIZON, "expense_window": 12, "cumulative_balance": balance,
+                 "history": [{"period": p, "value": emp[p] + res[p] if emp.get(p) is not None
+                              and res.get(p) is not None else None} for p in periods[-TREND_MONTHS:]],
+                 "months_used": [p for p, _, _ in run], "avg_monthly_expense": None, "months_payable": None,
+                 "forecast": None}
+    if len(run) >= 3:
+        out["avg_monthly_expense"] = float(np.mean([e for _, _, e in run[-12:]]))
+        if balance is not None and out["avg_monthly_expense"] > 0:
+            out["months_payable"] = balance / out["avg_monthly_expense"]
+    if len(run) < 3 or balance is None:
+        return out
+    fi = forecast_flow([i for _, i, _ in run], FORECAST_HORIZON)
+    fe = forecast_flow([e for _, _, e in run], FORECAST_HORIZON)
+    paths = fi.paths - fe.paths  # monthly balance paths
+    cumulative = balance + np.cumsum(paths, axis=1)
+    point = balance + np.cumsum(fi.point - fe.point)
+    lower, upper = np.percentile(cumulative, 5, axis=0), np.percentile(cumulative, 95, axis=0)
+    future = span(shift(period, 1), shift(period, FORECAST_HORIZON))
+    totals = paths.sum(axis=1)
+    out["forecast"] = {
+        "method": fi.note,
+        "path": [{"period": p, "point": float(a), "lower": float(lo), "upper": float(hi)}
+                 for p, a, lo, hi in zip(future, point, lower, upper, strict=True)],
+        "horizon_balance": float((fi.point - fe.point).sum()),
+        "horizon_balance_lower": float(np.percentile(totals, 5)),
+        "horizon_balance_upper": float(np.percentile(totals, 95)),
+        "deficit_probability": float((cumulative < 0).any(axis=1).mean()),
+    }
+    return out
+
+
+def _fund_outlook(settings: Settings, admdvs: str, period: str) -> dict:
+    """`liangjiadi analyse fund` of the period, or why it could not be made."""
+    from ..analysis.fund_outlook import fund_outlook
+
+    try:
+        return {"available": True,
+                "outlook": fund_outlook(settings.model_copy(update={"region_admdvs": admdvs}), period).to_dict()}
+    except LjdError as exc:
+        return {"available": False, "reason": str(exc)}
+
+
+# ---- topics, feedback, patterns ---------------------------------------------------------------------
+
+
+def _topics(workdir: Path, period: str) -> list[dict]:
+    from ..analysis.topic import topic_log
+
+    return [r.to_dict() for r in topic_log(workdir)
+            if str(r.period).startswith(period[:4]) and str(r.period) <= period]
+
+
+def previous_period_key(kind: str, period_key: str) -> str | None:
+    """The release period before this one of the same kind (2025-Q1 -> 2024-Q4)."""
+    if kind == "quarterly" and "-Q" in period_key:
+        year, q = int(period_key[:4]), int(period_key[-1])
+        return f"{year - 1}-Q4" if q == 1 else f"{year}-Q{q - 1}"
+    if kind == "monthly" and len(period_key) == 7:
+        year, month = int(period_key[:4]), int(period_key[5:])
+        return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
+    if kind == "annual" and period_key.isdigit():
+        return str(int(period_key) - 1)
+    return None
+
+
+def _indicators(settings: Settings, admdvs: str) -> list[dict]:
+    """The catalogue the documents name indicators from, so a later edit of local_indicators.yaml
+    does not rename a published figure."""
+    from dataclasses import asdict
+
+    from ..checks.catalogue import load_catalogue
+
+    return [asdict(m) for m in load_catalogue(settings.model_copy(update={"region_admdvs": admdvs}))]
+
+
+def _patterns() -> dict[str, str]:
+    from ..anomalies.registry import all_detectors
+
+    return {d.pattern: d.name for d in all_detectors()}
+
+
+# ---- all of it ---------------------------------------------------------------------------------------
+
+
+def freeze_snapshot(settings: Settings, admdvs: str, kind: str, period_key: str, period: str, results: pa.Table,
+                    staging: Path, *, topic: dict | None = None) -> dict:
+    """Write every snapshot file into `staging`; returns the context recorded in context.json."""
+    workdir = Path(settings.workdir)
+    directory = institution_directory(settings.model_copy(update={"region_admdvs": admdvs}), period)
+    _write_json(staging / "institutions.json", [i.to_dict() for _, i in sorted(directory.items())])
+    history, missing, computed = _history(settings, admdvs, period)
+    pq.write_table(history, staging / "history.parquet")
+    series = _series(history, results, period)
+    _write_json(staging / "series.json", series)
+    _write_json(staging / "peers.json", _peers(results, directory))
+    _write_json(staging / "fund_forecast.json", _fund_forecast(series, period))
+    _write_json(staging / "fund_outlook.json", _fund_outlook(settings, admdvs, period))
+    _write_json(staging / "topics.json", _topics(workdir, period))
+    if topic is not None:
+        _write_json(staging / "topic_analysis.json", topic)
+    previous = previous_period_key(kind, period_key)
+    feedback = feedback_file(workdir, previous) if previous else None
+    if feedback is not None and feedback.exists():
+        shutil.copyfile(feedback, staging / "feedback.yaml")
+    _write_json(staging / "patterns.json", _patterns())
+    _write_json(staging / "indicators.json", _indicators(settings, admdvs))
+    context = {
+        "region_name": settings.region_name or None,
+        "history": {"from": series["periods"][0], "to": series["periods"][-2], "missing": missing,
+                    "computed_at_create": computed},
+        "feedback_about": previous if feedback is not None and feedback.exists() else None,
+    }
+    _write_json(staging / "context.json", context)
+    return context

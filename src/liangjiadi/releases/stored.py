@@ -1,0 +1,64 @@
+"""A month's stored runs outside any release, for the stand-alone 数据底稿 (`export worksheet`):
+the results run, last year's, the matching 复核 report and the institution directory.
+
+A release's documents never come through here: they read the bundle (frozen.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from ..checks import CheckReport, list_check_runs, load_check_report, resolve_region
+from ..checks.periods import period_cn, same_period_last_year
+from ..checks.runner import NoResultsError
+from ..config import Settings
+from ..indicators.results import list_runs, load_results
+from .institutions import Institution, institution_directory
+
+
+@dataclass
+class StoredMonth:
+    admdvs: str
+    period: str
+    results: pa.Table
+    results_run_id: str
+    last_year: pa.Table | None
+    last_year_run_id: str | None
+    check_report: CheckReport | None
+    institutions: dict[str, Institution] = field(default_factory=dict)
+
+
+def stored_month(period: str, settings: Settings, *, admdvs: str | None = None, run_id: str | None = None,
+                 with_institutions: bool = True) -> StoredMonth:
+    """Results of the period (newest run or `run_id`), last year's, the newest check report."""
+    workdir = Path(settings.workdir)
+    region = resolve_region(settings, period, admdvs, purpose="生成数据底稿")
+    table = load_results(workdir, region, period, run_id)
+    if table is None:
+        raise NoResultsError(f"统筹地区 {region} 没有{period_cn(period)}的计算结果，无法生成数据底稿。",
+                             f"请先运行 liangjiadi compute --period {period}")
+    results_run_id = run_id or list_runs(workdir, region, period)[-1]
+    last_period = same_period_last_year(period)
+    last_runs = list_runs(workdir, region, last_period)
+    institutions = {}
+    if with_institutions:
+        institutions = institution_directory(settings.model_copy(update={"region_admdvs": region}), period)
+    return StoredMonth(
+        admdvs=region, period=period, results=table, results_run_id=results_run_id,
+        last_year=load_results(workdir, region, last_period) if last_runs else None,
+        last_year_run_id=last_runs[-1] if last_runs else None,
+        check_report=_matching_check_report(workdir, region, period, results_run_id),
+        institutions=institutions)
+
+
+def _matching_check_report(workdir: Path, admdvs: str, period: str, results_run_id: str) -> CheckReport | None:
+    """The newest check report of this results run; else the newest of the period."""
+    runs = list_check_runs(workdir, admdvs, period)
+    for rid in reversed(runs):
+        report = load_check_report(workdir, admdvs, period, rid)
+        if report is not None and report.results_run_id == results_run_id:
+            return report
+    return load_check_report(workdir, admdvs, period) if runs else None
