@@ -290,3 +290,25 @@ def test_indicator_names_come_from_the_frozen_catalogue(region, monkeypatch):
     assert src.catalogue.get("37").name and src.catalogue.source.startswith("发布包")
     push = B.monthly_push(src)
     assert any(f.indicator_id == "37" for g in push.groups for f in g.figures)
+
+
+@pytest.mark.parametrize("kind, period", [("monthly", PERIOD), ("quarterly", "2025-Q1")])
+def test_what_detection_did_not_examine_is_frozen_and_said_in_every_findings_document(region, tmp_path, kind, period):
+    """Issue 10: a report listing findings says which detectors did not look and why, as frozen."""
+    from liangjiadi.anomalies.coverage import Coverage, save_coverage
+
+    reason = "历史数据不足：同比需要12个月，现有3个月"
+    save_coverage(findings_dir(region.workdir, REGION, PERIOD), "F1", [
+        Coverage(pattern="admission_surge", name="住院人次异常增长", status="not_evaluated", reason=reason),
+        Coverage(pattern="readmission_15d", name="15天再入院", status="evaluated", findings=1)])
+    release = create_release(kind, period, region, creator="测试")
+    save_coverage(findings_dir(region.workdir, REGION, PERIOD), "F1", [])  # the live run changes afterwards
+    result = render_release(release.release_id, tmp_path / "out", region, attach=False, workers=1)
+    line = f"本期未检测的项目及原因：住院人次异常增长（{reason}）。"
+    main_doc = next(p for p in result.files if p.suffix == ".docx" and "数据底稿" not in p.name)
+    assert line in _docx_text(main_doc)
+    assert line in next(p for p in result.files if p.suffix == ".html").read_text(encoding="utf-8")
+    if kind == "monthly":
+        assert line in _docx_text(next(p for p in result.institution_files if p.suffix == ".docx"))
+    frozen = json.loads((get_release(release.release_id, region).bundle_dir / "coverage.json").read_text("utf-8"))
+    assert frozen["recorded"] and frozen["detectors"][0]["pattern"] == "admission_surge"

@@ -38,6 +38,7 @@ class FrozenContent:
     patterns: dict[str, str] = field(default_factory=dict)  # patterns.json
     indicators: list[dict] = field(default_factory=list)  # indicators.json: the catalogue as frozen
     context: dict = field(default_factory=dict)  # context.json
+    coverage: dict = field(default_factory=dict)  # coverage.json: what each detector examined
     data_hash: str = ""  # the manifest's hash of the frozen data (bundle.data_hash)
 
     @property
@@ -77,5 +78,6 @@ def read_frozen(bundle: Path) -> FrozenContent:
         patterns=_json(bundle / "patterns.json", {}),
         indicators=_json(bundle / "indicators.json", []),
         context=_json(bundle / "context.json", {}),
+        coverage=_json(bundle / "coverage.json", {}),
         data_hash=manifest.get("data_hash") or B.data_hash(manifest["files"]),
     )

@@ -23,7 +23,9 @@ import pyarrow.parquet as pq
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..anomalies.coverage import load_coverage, not_evaluated_line
 from ..anomalies.runner import findings_dir
+from ..anomalies.runner import runs as detection_runs
 from ..checks import list_check_runs, load_check_report, resolve_region
 from ..checks.model import STATUS_CN, Status, worst
 from ..checks.report import checks_dir
@@ -93,8 +95,7 @@ def newest_sources(settings: Settings, admdvs: str, period: str) -> Sources:
             f"{month}最新的复核（批次 {report.check_run_id}）针对的是计算批次 {report.results_run_id}，"
             f"而最新的计算批次是 {results_run}：发布须冻结经过复核的结果。",
             f"请重新复核：liangjiadi check --period {period}")
-    fdir = findings_dir(workdir, admdvs, period)
-    finding_runs = sorted(p.stem for p in fdir.glob("*.parquet")) if fdir.exists() else []
+    finding_runs = detection_runs(workdir, admdvs, period)
     if not finding_runs:
         raise MissingSourceError(f"统筹地区 {admdvs} {month}尚未做异常检测（疑点线索），无法创建发布。",
                                  f"请先运行：liangjiadi detect --period {period}")
@@ -114,9 +115,21 @@ def _freeze(settings: Settings, sources: Sources, staging: Path, kind: Kind, rp:
     findings = pq.read_table(findings_dir(workdir, sources.admdvs, sources.period) / f"{sources.findings_run_id}.parquet")
     findings, suppressed = suppress_findings(findings, settings)
     pq.write_table(findings, staging / "findings.parquet")
+    _freeze_coverage(workdir, sources, staging)
     freeze_snapshot(settings, sources.admdvs, kind.value, rp.key, sources.period,
                     pq.read_table(staging / "results.parquet"), staging, topic=topic)
     return suppressed
+
+
+def _freeze_coverage(workdir: Path, sources: Sources, staging: Path) -> None:
+    """What each detector of the frozen run examined, and the report line on what it did not
+    ("本期未检测的项目及原因"), made here once so that every document prints the same words."""
+    coverage = load_coverage(workdir, sources.admdvs, sources.period, sources.findings_run_id)
+    doc = {"recorded": coverage is not None,
+           "detectors": [c.to_dict() for c in coverage or []],
+           "not_evaluated_line": not_evaluated_line(coverage)}
+    (staging / "coverage.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True,
+                                                      default=str), encoding="utf-8")
 
 
 def _header(release_id: str, admdvs: str, kind: Kind, rp: ReleasePeriod, version: int, title: str | None,

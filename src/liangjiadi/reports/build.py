@@ -261,6 +261,7 @@ def monthly_push(src: ReleaseSource) -> RegionMonthlyPush:
         if t.direction != "数据不足":
             analysis.append(f"近{len(t.points)}个月{t.name}走势{t.direction}。")
     analysis.append(N.findings_sentence(len(items), by_pattern))
+    analysis += [line] if (line := src.not_evaluated_line) else []
     return RegionMonthlyPush(meta=src.meta, groups=groups, analysis=analysis, trends=trends, distributions=dists,
                              worksheet=worksheet_summary(src), findings_total=len(items),
                              findings_by_pattern=by_pattern)
@@ -275,6 +276,7 @@ def institution_push(src: ReleaseSource, code: str, distributions: dict[str, Dis
     findings = finding_items(src, code)
     analysis = [N.position_sentence(p) for p in positions if p.indicator_id in ("37", "39", "40", "45", "29", "CMI")]
     analysis.append(f"本期涉及本院的疑点线索{len(findings)}条。" if findings else "本期未发现涉及本院的疑点线索。")
+    analysis += [line] if (line := src.not_evaluated_line) else []
     return InstitutionPush(
         meta=src.meta, institution=InstitutionInfo(code=code, name=inst.name, level_group=inst.level_group,
                                                    level_name=inst.level_name),
@@ -326,7 +328,8 @@ def quarterly_report(src: ReleaseSource) -> QuarterlyReport:
         meta=src.meta, fund_figures=fund, fund_trends=trends, outlook=outlook, fund_text=fund_text,
         payment_figures=pay, payment_distributions=pay_dists, topic_highlights=highlights, payment_text=pay_text,
         key_distributions=key, key_text=key_text, findings=items, findings_by_pattern=by_pattern,
-        findings_text=[N.findings_sentence(len(items), by_pattern)], feedback=feedback, feedback_counts=feedback_counts,
+        findings_text=[N.findings_sentence(len(items), by_pattern)] + ([line] if (line := src.not_evaluated_line) else []),
+        feedback=feedback, feedback_counts=feedback_counts,
         feedback_text=feedback_text)
 
 
@@ -346,7 +349,8 @@ def annual_notice(src: ReleaseSource) -> AnnualNotice:
         "drg": [N.figures_paragraph("DRG/DIP 入组与结算：", drg)],
         "efficiency": [N.distribution_sentence(d, g) for d in eff for g in d.groups if g.median is not None],
         "special": [N.figures_paragraph("特例单议：", special)],
-        "other": [N.findings_sentence(sum(p.count for p in by_pattern), by_pattern)],
+        "other": [N.findings_sentence(sum(p.count for p in by_pattern), by_pattern)]
+                 + ([line] if (line := src.not_evaluated_line) else []),
     }
     return AnnualNotice(meta=src.meta, fund_figures=fund, budget_figures=budget, listing_figures=listing,
                         drg_figures=drg, topic_highlights=topic_highlights(src), efficiency=eff, settlement=settle,

@@ -169,6 +169,14 @@ class ReleaseSource:
     def min_volume(self) -> float | None:
         return (self.frozen.peers if self.frozen else {}).get("min_volume")
 
+    @property
+    def not_evaluated_line(self) -> str:
+        """"本期未检测的项目及原因：……" as frozen with the findings ('' when every detector looked);
+        a bundle made before coverage was frozen says so rather than implying a complete check."""
+        if not self.frozen or not self.frozen.coverage:
+            return "本期未检测的项目及原因：本发布包未记录各检测器的检测范围。"
+        return self.frozen.coverage.get("not_evaluated_line", "")
+
     def pattern_name(self, pattern: str) -> str:
         return (self.frozen.patterns if self.frozen else {}).get(pattern, pattern)
 
