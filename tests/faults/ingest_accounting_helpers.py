@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from liangjiadi.config import Settings
+from liangjiadi.ingest.plausibility import certno_check_char
 
 REGION = "140400"
 PSN_PATTERN = r"PSN\d{8}"  # the shape of the test psn_no (settings.redaction_psn_pattern)
@@ -21,7 +22,7 @@ COLS = ["setl_id", "mdtrt_id", "psn_no", "certno", "psn_name", "insutype", "med_
 def row(i: int, **over) -> dict:
     r = {
         "setl_id": f"S{i:05d}", "mdtrt_id": f"M{i:05d}", "psn_no": f"PSN{14040000 + i:08d}",
-        "certno": f"1404021990{1 + i % 12:02d}{1 + i % 28:02d}{i % 1000:03d}X", "psn_name": f"患者{i}",
+        "certno": _certno(i), "psn_name": f"患者{i}",
         "insutype": "310", "med_type": "21", "fixmedins_code": "H001", "fix_blng_admdvs": REGION,
         "insu_admdvs": REGION, "begndate": "2025-03-01", "enddate": "2025-03-05",
         "setl_time": f"2025-03-{1 + i % 28:02d} 10:20:30", "medfee_sumamt": f"{1000 + i}.25",
@@ -30,6 +31,11 @@ def row(i: int, **over) -> dict:
     }
     r.update(over)
     return r
+
+
+def _certno(i: int) -> str:
+    first17 = f"1404021990{1 + i % 12:02d}{1 + i % 28:02d}{i % 1000:03d}"
+    return first17 + certno_check_char(first17)
 
 
 def rows(n: int) -> list[dict]:

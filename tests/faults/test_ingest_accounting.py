@@ -308,3 +308,17 @@ def test_corrupt_parquet_error_is_chinese(tmp_path):
     res = ingest_paths([path], s).files[0]
     assert res.status == "rejected" and path.name in res.error
     assert "Parquet" in res.error and "magic" not in res.error.lower()
+
+
+def test_certno_swapped_into_an_ordinary_column_never_reaches_the_lake(tmp_path):
+    """Old: certno and setl_id swapped on one row: the raw ID number stored as a setl_id."""
+    s = settings_for(tmp_path, redaction_psn_pattern=None)
+    data = rows(6)
+    data[2]["setl_id"], data[2]["certno"] = data[2]["certno"], data[2]["setl_id"]
+    data[3]["mdtrt_id"] = "140402202503011239"  # an 18-digit code whose check digit is not an ID's
+    path = write_csv(tmp_path / "in" / "setl_d_2025-03.csv", data)
+    res = ingest_paths([path], s).files[0]
+    assert res.rule_counts == {"personal_id_in_column": 1} and res.rows_accepted == 5
+    q = quarantine(res.quarantine_file)[0]
+    assert q["列名"] == "setl_id" and q["原始值"] == ""
+    assert not any(data[2]["setl_id"] in v for v in lake_strings(s.workdir))

@@ -22,6 +22,20 @@ DEFAULT_DAYS_AHEAD = 1  # clock and time-zone slack (settlement times are Beijin
 
 # Shapes of personal ID numbers that must never land in an ordinary column (a column shift).
 CERTNO_RE = r"^[1-9]\d{5}(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[0-9Xx]$"
+_CERTNO_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def certno_sql(v: str) -> str:
+    """SQL: v is a resident ID number (GB 11643 shape and check digit). The check digit keeps
+    ordinary 18-digit codes (region + date + sequence) from being taken for one (10 in 11)."""
+    total = " + ".join(f"TRY_CAST(substr({v}, {i + 1}, 1) AS INTEGER) * {w}"
+                       for i, w in enumerate(_CERTNO_WEIGHTS))
+    return (f"(length({v}) = 18 AND regexp_full_match({v}, '{CERTNO_RE}') AND "
+            f"upper(substr({v}, 18, 1)) = substr('10X98765432', 1 + (({total}) % 11), 1))")
+
+
+def certno_check_char(first17: str) -> str:
+    return "10X98765432"[sum(int(d) * w for d, w in zip(first17, _CERTNO_WEIGHTS)) % 11]
 
 
 @dataclass(frozen=True)

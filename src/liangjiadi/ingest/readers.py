@@ -313,7 +313,8 @@ class SourceReader:
                     for i in range(start, end):
                         rows.append((first_line + i, "unbalanced_quote", msg, col, None))
                     continue
-                if not fields:
+                if not fields:  # an empty line: an all-blank row, counted by _drop_blank
+                    rows.append((line_no, None, None, None, [None] * len(keep)))
                     continue
                 if len(fields) != ncol:
                     # Never keep the raw text: it may carry names or ID numbers.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .. import lake
 from ..schema import SNAPSHOT_PERIOD, Table, code_table
-from .plausibility import CERTNO_RE, Plausibility
+from .plausibility import Plausibility, certno_sql
 from .pseudonym import token_sql
 from .rules import RULES
 
@@ -219,10 +219,9 @@ class TablePlan:
             if c.dtype in ("str", "code") and not c.pseudonymise:
                 # A personal ID number in an ordinary column (columns shifted or swapped)
                 # must not reach the lake; the value is not shown.
-                shapes = [CERTNO_RE] + ([self.plausibility.psn_pattern] if self.plausibility.psn_pattern else [])
-                cond = " OR ".join(f"regexp_full_match({v}, {lit(r)})" for r in shapes)
-                if not self.plausibility.psn_pattern:
-                    cond = f"length({v}) = 18 AND {cond}"  # cheap test first on big months
+                cond = certno_sql(v)
+                if self.plausibility.psn_pattern:
+                    cond += f" OR regexp_full_match({v}, {lit(self.plausibility.psn_pattern)})"
                 out.append(Check("personal_id_in_column", c.name, f"{v} IS NOT NULL AND ({cond})", "NULL",
                                  lit(f"{label(c)}的值形如身份证号或人员编号（可能是列错位），原值不显示")))
             if c.dtype == "code" and c.codes:
