@@ -322,3 +322,21 @@ def test_certno_swapped_into_an_ordinary_column_never_reaches_the_lake(tmp_path)
     q = quarantine(res.quarantine_file)[0]
     assert q["列名"] == "setl_id" and q["原始值"] == ""
     assert not any(data[2]["setl_id"] in v for v in lake_strings(s.workdir))
+
+
+def test_quoted_line_break_in_a_text_column_is_one_record_and_named(tmp_path):
+    """A legitimate quoted newline (an address, a name) is not lost and not miscounted."""
+    s = settings_for(tmp_path)
+    data = rows(5)
+    data[1]["psn_name"] = "患者\n二"
+    path = write_csv(tmp_path / "in" / "setl_d_2025-03.csv", data)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[4] += ",extra"  # a bad row forces the line-exact parser
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = ingest_paths([path], s).files[0]
+    assert res.rows_accepted == 4 and res.rule_counts == {"bad_row": 1}
+    assert res.continuation_lines == 1
+    _accounted(res, path)
+    assert any("psn_name" in n and "换行" in n for n in res.notes)
+    q = quarantine(res.quarantine_file)
+    assert q[0]["行号"] == "5" and "分隔符" in q[0]["说明"]
