@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 import pyarrow.parquet as pq
 import typer
 from typer.testing import CliRunner
@@ -340,3 +341,16 @@ def test_quoted_line_break_in_a_text_column_is_one_record_and_named(tmp_path):
     assert any("psn_name" in n and "换行" in n for n in res.notes)
     q = quarantine(res.quarantine_file)
     assert q[0]["行号"] == "5" and "分隔符" in q[0]["说明"]
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_file_cut_inside_a_character_prints_no_traceback(tmp_path):
+    """Old: pyarrow printed "Exception ignored … UnicodeDecodeError" with a traceback."""
+    s = settings_for(tmp_path)
+    path = write_csv(tmp_path / "in" / "setl_d_2025-03.csv", rows(30))
+    raw = path.read_bytes()
+    cut = raw.rfind("患者30".encode()) + 1  # inside the first character's three bytes
+    path.write_bytes(raw[:cut])
+    res = ingest_paths([path], s).files[0]
+    assert res.rule_counts == {"truncated_row": 1} and res.rows_accepted == 29
+    _accounted(res, path)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -259,10 +260,20 @@ class SourceReader:
 
         parse_opts = pacsv.ParseOptions(delimiter=self.delimiter, ignore_empty_lines=False,
                                         invalid_row_handler=handler)
+        # pyarrow decodes a bad row's text before calling the handler; when that text is not
+        # UTF-8 the error is "unraisable" and would print a traceback. Catch it and decode the
+        # block line by line instead.
+        unraisable: list = []
+        previous = sys.unraisablehook
+        sys.unraisablehook = unraisable.append
         try:
             tbl = pacsv.read_csv(io.BytesIO(data), read_options=read_opts,
                                  parse_options=parse_opts, convert_options=conv_opts)
         except pa.ArrowInvalid:
+            return None, invalid
+        finally:
+            sys.unraisablehook = previous
+        if unraisable:
             return None, invalid
         return tbl, invalid
 
@@ -600,8 +611,14 @@ def _decode_lines(chunk: bytes, encoding: str, ncol: int, delimiter: str,
     out: list[bytes] = []
     bad: list[int] = []
     placeholder = (delimiter * (ncol - 1)).encode("utf-8")
-    for i, raw in enumerate(chunk.split(b"\n")):
+    parts = chunk.split(b"\n")
+    for i, raw in enumerate(parts):
         text = _decode_line(raw, encoding, used)
+        if text is None and i == len(parts) - 1:
+            # A file cut inside a character: read what is whole (a truncated row).
+            for k in (1, 2, 3):
+                if text is None and len(raw) > k:
+                    text = _decode_line(raw[:-k], encoding, used)
         if text is None:
             bad.append(i)
             out.append(placeholder)
