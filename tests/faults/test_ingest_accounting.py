@@ -354,3 +354,17 @@ def test_file_cut_inside_a_character_prints_no_traceback(tmp_path):
     res = ingest_paths([path], s).files[0]
     assert res.rule_counts == {"truncated_row": 1} and res.rows_accepted == 29
     _accounted(res, path)
+
+
+def test_unquoted_separator_names_the_column_that_holds_it(tmp_path):
+    s = settings_for(tmp_path)
+    path = write_csv(tmp_path / "in" / "setl_d_2025-03.csv", rows(5))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] = _set_cell(lines[2], "medfee_sumamt", lambda v: "1,0" + v)  # "1,01002.25"
+    lines[3] = _set_cell(lines[3], "mdtrt_id", lambda v: v + ",B")  # two text columns side by side
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = ingest_paths([path], s).files[0]
+    assert res.rule_counts == {"bad_row": 2}
+    q = quarantine(res.quarantine_file)
+    assert q[0]["行号"] == "3" and q[0]["列名"] == "medfee_sumamt" and "很可能是列 medfee_sumamt" in q[0]["说明"]
+    assert q[1]["行号"] == "4" and "mdtrt_id" in q[1]["说明"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..errors import InputFileError
-from ..schema import PERSONAL_COLUMNS, Table, canonical_column
+from ..schema import PERSONAL_COLUMNS, Table, canonical_column, code_table
 from .detect import detect_encoding
 
 BLOCK = 16 << 20  # bytes of CSV handed to the Arrow parser at a time
@@ -40,6 +41,13 @@ NMETA = len(META)
 # A number in scientific notation (what Excel writes for a long number): its digits are gone.
 SCI_RE = r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$"
 EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number
+GUESS_LIMIT = 1000  # bad rows per file for which the column holding a stray separator is guessed
+_TYPE_SHAPES = {
+    "money": re.compile(r"^-?\d+(\.\d+)?$"), "int": re.compile(r"^-?\d+(\.0+)?$"),
+    "float": re.compile(r"^-?\d+(\.\d+)?([eE][+-]?\d+)?$"), "date": re.compile(r"^\d{4}[-/]?\d{2}[-/]?\d{2}$"),
+    "datetime": re.compile(r"^\d{4}[-/]?\d{2}[-/]?\d{2}([ T]?\d{2}:?\d{2}(:?\d{2})?)?$"), "admdvs": re.compile(r"^\d{6}$"),
+    "period": re.compile(r"^\d{4}-\d{2}$"),
+}
 MAX_CARRY = 64 << 20  # give up keeping quotes balanced across blocks beyond this
 XLSX_BATCH = 50_000
 BOM = b"\xef\xbb\xbf"
@@ -114,6 +122,8 @@ class SourceReader:
         # lines of data = rows + blank rows + continuation lines.
         self.continuation_lines = 0
         self.multiline_columns: set[str] = set()
+        self._id_lengths: dict[int, set[int]] = {}
+        self._learned = 0
         self.total: int | None = None  # progress units (bytes, or rows for xlsx)
 
     # ---- public ---------------------------------------------------------------------
@@ -334,11 +344,13 @@ class SourceReader:
                         rows.append((line_no, "truncated_row",
                                      f"文件最后一行只有 {len(fields)} 列，表头 {ncol} 列：文件可能被截断", None, None))
                     else:
-                        rows.append((line_no, "bad_row", _count_message(len(fields), ncol, self.delimiter),
-                                     None, None))
+                        col = self._guess_split_column(fields) if len(fields) > ncol else None
+                        rows.append((line_no, "bad_row", _count_message(len(fields), ncol, self.delimiter, col),
+                                     col.split("、")[0] if col else None, None))
                 else:
                     rows.append((line_no, None, None, None,
                                  [fields[i] if fields[i] != "" else None for i in keep]))
+                    self._learn_lengths(fields)
             if not restart:
                 break
         lines = [r[0] for r in rows]
@@ -360,6 +372,47 @@ class SourceReader:
                 if self.delimiter in v or (name and self.table.column(name).identifier):
                     return False
         return True
+
+    def _guess_split_column(self, fields: list[str]) -> str | None:
+        """Which column's value probably holds the unquoted separator: the one whose
+        re-joining makes the most other values fit their types (only for the first rows)."""
+        self._guesses = getattr(self, "_guesses", 0) + 1
+        if self._guesses > GUESS_LIMIT:
+            return None
+        header = self.plan.header
+        extra = len(fields) - len(header)
+        scores = []
+        for j in range(len(header)):
+            merged = fields[:j] + [self.delimiter.join(fields[j:j + extra + 1])] + fields[j + extra + 1:]
+            # the joined value must fit too once the separator is gone ("1,234.00" is money)
+            scores.append(sum(self._fits(i, v, True) for i, v in enumerate(merged) if i != j)
+                          + self._fits(j, merged[j].replace(self.delimiter, ""), False))
+        top = max(scores)
+        tied = [self._header_name(j) for j, sc in enumerate(scores) if sc == top]
+        # Several columns fit equally well (e.g. two free-text columns side by side): name them all.
+        return "、".join(tied[:3]) if len(tied) <= 3 else None
+
+    def _learn_lengths(self, fields: list[str]) -> None:
+        """Lengths of identifiers in good rows (the first few), to place a stray separator."""
+        if self._learned >= 200:
+            return
+        self._learned += 1
+        for i, name in self.plan.keep.items():
+            if self.table.column(name).identifier and fields[i]:
+                self._id_lengths.setdefault(i, set()).add(len(fields[i]))
+
+    def _fits(self, i: int, v: str, by_length: bool) -> bool:
+        name = self.plan.keep.get(i)
+        if name is None or v == "":
+            return True
+        c = self.table.column(name)
+        seen = self._id_lengths.get(i)
+        if by_length and seen and c.identifier and len(v) not in seen:
+            return False  # identifiers of one file mostly share their lengths
+        if c.dtype == "code" and c.codes:
+            return v in code_table(c.codes)
+        pattern = _TYPE_SHAPES.get(c.dtype)
+        return pattern is None or bool(pattern.match(v.strip()))
 
     def _column_with_newline(self, fields: list[str]) -> str | None:
         for i, v in enumerate(fields):
@@ -631,10 +684,12 @@ def _col_text(col: str | None) -> str:
     return f"列 {col} 的值" if col else "某个值"
 
 
-def _count_message(n: int, ncol: int, delimiter: str) -> str:
+def _count_message(n: int, ncol: int, delimiter: str, col: str | None = None) -> str:
     shown = {",": "逗号", "\t": "制表符", "|": "竖线"}.get(delimiter, delimiter)
     if n > ncol:
-        return (f"实际 {n} 列，表头 {ncol} 列：多出 {n - ncol} 列，可能某个值含未加引号的分隔符（{shown}）")
+        where = f"很可能是列 {col} 的值" if col and "、" not in col else (
+            f"很可能是列 {col} 之一的值" if col else "可能某个值")
+        return (f"实际 {n} 列，表头 {ncol} 列：多出 {n - ncol} 列，{where}含未加引号的分隔符（{shown}）")
     return f"实际 {n} 列，表头 {ncol} 列：少 {ncol - n} 列，可能某个值含换行或缺少分隔符"
 
 
