@@ -124,6 +124,7 @@ class SourceReader:
         self.multiline_columns: set[str] = set()
         self._id_lengths: dict[int, set[int]] = {}
         self._learned = 0
+        self._guesses = 0
         self.total: int | None = None  # progress units (bytes, or rows for xlsx)
 
     # ---- public ---------------------------------------------------------------------
@@ -376,7 +377,7 @@ class SourceReader:
     def _guess_split_column(self, fields: list[str]) -> str | None:
         """Which column's value probably holds the unquoted separator: the one whose
         re-joining makes the most other values fit their types (only for the first rows)."""
-        self._guesses = getattr(self, "_guesses", 0) + 1
+        self._guesses += 1
         if self._guesses > GUESS_LIMIT:
             return None
         header = self.plan.header
