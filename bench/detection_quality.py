@@ -3,6 +3,10 @@ clean regions, ingested, detected and scored; writes the measured section of doc
 
     python bench/detection_quality.py --root /tmp/ljd-detect --seeds 5 --effects 0.5,1,1.5,2 \
         --scale 0.02 --out docs/detection.md
+    python bench/detection_quality.py --scheme drg,dip --months 13,18,24,36 ...   (every cell)
+
+Each payment scheme (--scheme drg / dip / drg,dip) and history length (--months, one or a
+list) is measured as its own cell, with its own clean regions, and reported in its own section.
 
 Regions are prepared once (generate + ingest, about a minute each at scale 0.02; `--jobs 2`
 prepares two at a time) under --root and reused: a later run (e.g. after new detectors were
@@ -42,21 +46,24 @@ def synth_version() -> str:
         return "未知"
 
 
-def region_dir(root: Path, seed: int, effect: float | None) -> Path:
-    return root / (f"s{seed}-clean" if effect is None else f"s{seed}-e{effect:g}")
+def region_dir(root: Path, seed: int, effect: float | None, months: int = 24, scheme: str = "drg") -> Path:
+    name = f"s{seed}-clean" if effect is None else f"s{seed}-e{effect:g}"
+    if (scheme, months) != ("drg", 24):  # the default cell keeps the names of earlier runs
+        name = f"{scheme}-m{months}-{name}"
+    return root / name
 
 
-def prepare(root: Path, seed: int, effect: float | None, scale: float, months: int) -> Path:
+def prepare(root: Path, seed: int, effect: float | None, scale: float, months: int, scheme: str = "drg") -> Path:
     """Generate and ingest one region unless it is there already."""
     from liangjiadi.ingest import ingest_paths
     from liangjiadi.synth import SynthConfig, generate
 
-    d = region_dir(root, seed, effect)
+    d = region_dir(root, seed, effect, months, scheme)
     if (d / "ready").exists():
         return d
     t0 = time.perf_counter()
     cfg = SynthConfig(region=REGION, scale=scale, months=months, seed=seed, fmt="parquet", faults=False,
-                      anomalies=effect is not None, effect=effect if effect is not None else 1.0)
+                      anomalies=effect is not None, effect=effect if effect is not None else 1.0, scheme=scheme)
     generate(cfg, str(d / "data"))
     (d / "synth_version").write_text(synth_version() + "\n", encoding="utf-8")
     ingest_paths([d / "data"], get_settings(workdir=d / "work", region_admdvs=REGION))
@@ -88,7 +95,7 @@ def _f(x: float | None) -> str:
 
 
 def report(results: list[dict], effects: list[float], seeds: list[int], scale: float, months: int,
-           prepare_seconds: float, measure_seconds: float, command: str) -> str:
+           prepare_seconds: float, measure_seconds: float, command: str, scheme: str = "drg") -> str:
     dets = {d.pattern: d for d in all_detectors()}
     versions = "、".join(sorted({r.get("synth_version", "未记录") for r in results})) or "未记录"
     by_effect: dict[float | None, list[dict]] = defaultdict(list)
@@ -100,8 +107,8 @@ def report(results: list[dict], effects: list[float], seeds: list[int], scale: f
     clean_scores = combine([r["scores"] for r in clean]) if clean else {}
     patterns = sorted(set(dets) | {p for c in combined.values() for p in c})
 
-    lines = ["## 检测质量（实测）", "",
-             f"合成统筹地区：规模 {scale}（每个地区约 {results[0]['hospitals'] if results else '—'} 家医疗机构）、{months} 个月、"
+    lines = ["## 检测质量（实测）" if (scheme, months) == ("drg", 24) else f"## 检测质量（实测：{scheme.upper()}，{months} 个月）", "",
+             f"合成统筹地区（{scheme.upper()} 付费）：规模 {scale}（每个地区约 {results[0]['hospitals'] if results else '—'} 家医疗机构）、{months} 个月、"
              f"种子 {', '.join(map(str, seeds))}；效应倍数 {', '.join(f'{e:g}' for e in effects)}（每个模式每个地区注入一处），"
              f"另有同种子的无注入地区。每个地区对最后一个月运行全部已注册检测器（{len(dets)} 个），"
              f"与 ground_truth.json 比对（规则见 anomalies/evaluate.py）。首次运行时生成与导入各地区用时合计 {prepare_seconds / 60:.1f} 分钟"
@@ -149,7 +156,8 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--effects", default="0.5,1,1.5,2")
     ap.add_argument("--scale", type=float, default=0.02)
-    ap.add_argument("--months", type=int, default=24)
+    ap.add_argument("--months", default="24", help="history lengths, e.g. 13,18,24,36 (one cell each)")
+    ap.add_argument("--scheme", default="drg", help="payment schemes: drg, dip or drg,dip (one cell each)")
     ap.add_argument("--out", type=Path, default=Path("docs/detection.md"))
     ap.add_argument("--prepare-only", action="store_true")
     ap.add_argument("--jobs", type=int, default=1, help="regions prepared at once (each in its own process)")
@@ -157,30 +165,40 @@ def main() -> None:
     args = ap.parse_args()
     effects = [float(x) for x in args.effects.split(",")]
     seeds = list(range(1, args.seeds + 1))
+    months_list = [int(x) for x in str(args.months).split(",")]
+    schemes = [x.strip().lower() for x in args.scheme.split(",")]
+    cells = [(sc, m) for sc in schemes for m in months_list]
     t0 = time.perf_counter()
-    plan = [(s, e) for s in seeds for e in [*effects, None]]
+    plan = [(sc, m, s, e) for sc, m in cells for s in seeds for e in [*effects, None]]
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = {pool.submit(prepare, args.root, s, e, args.scale, args.months): (s, e) for s, e in plan}
+        futures = {pool.submit(prepare, args.root, s, e, args.scale, m, sc): (sc, m, s, e) for sc, m, s, e in plan}
         for k, fut in enumerate(as_completed(futures), 1):
-            s, e = futures[fut]
+            sc, m, s, e = futures[fut]
             fut.result()
-            print(f"[{k}/{len(plan)}] 地区 s{s} 效应 {e if e is not None else '无注入'} 就绪"
+            print(f"[{k}/{len(plan)}] 地区 {sc} {m} 个月 s{s} 效应 {e if e is not None else '无注入'} 就绪"
                   f"（累计 {time.perf_counter() - t0:.0f} 秒）", flush=True)
     if args.prepare_only:
         return
-    prepare_seconds = sum(float((region_dir(args.root, s, e) / "ready").read_text() or 0) for s, e in plan)
-    t1 = time.perf_counter()
-    results = []
-    for s, e in plan:
-        d = region_dir(args.root, s, e)
-        r = measure_region(d)
-        version = d / "synth_version"
-        r.update(seed=s, effect=e, synth_version=version.read_text(encoding="utf-8").strip() if version.exists() else "未记录")
-        results.append(r)
-        print(f"测量 s{s} 效应 {e if e is not None else '无注入'}：{r['findings']} 条发现", flush=True)
     command = (f"python bench/detection_quality.py --root {args.root} --seeds {args.seeds} --effects {args.effects} "
-               f"--scale {args.scale} --months {args.months} --jobs {args.jobs} --out {args.out}")
-    md = report(results, effects, seeds, args.scale, args.months, prepare_seconds, time.perf_counter() - t1, command)
+               f"--scale {args.scale} --months {args.months} --scheme {args.scheme} --jobs {args.jobs} --out {args.out}")
+    sections, results = [], []
+    for sc, m in cells:
+        cell = [(s, e) for s in seeds for e in [*effects, None]]
+        prepare_seconds = sum(float((region_dir(args.root, s, e, m, sc) / "ready").read_text() or 0) for s, e in cell)
+        t1 = time.perf_counter()
+        cell_results = []
+        for s, e in cell:
+            d = region_dir(args.root, s, e, m, sc)
+            r = measure_region(d)
+            version = d / "synth_version"
+            r.update(seed=s, effect=e, scheme=sc, months=m,
+                     synth_version=version.read_text(encoding="utf-8").strip() if version.exists() else "未记录")
+            cell_results.append(r)
+            print(f"测量 {sc} {m} 个月 s{s} 效应 {e if e is not None else '无注入'}：{r['findings']} 条发现", flush=True)
+        sections.append(report(cell_results, effects, seeds, args.scale, m, prepare_seconds,
+                               time.perf_counter() - t1, command, sc))
+        results += cell_results
+    md = "\n\n".join(sections)
     write_detection_doc(args.out, md)
     if args.json:
         args.json.write_text(json.dumps([{k: (v if k != "scores" else {p: vars(sc) for p, sc in v.items()})

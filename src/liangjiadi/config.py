@@ -71,13 +71,28 @@ class Settings(BaseSettings):
     )
     duckdb_memory_limit: str = Field("8GB", description="DuckDB 内存上限")
     duckdb_threads: int = Field(2, description="DuckDB 线程数")
+    # ---- replacement safety (导入替换保护) -------------------------------------------------
+    replace_min_ratio: float = Field(
+        0.8, ge=0, le=1,
+        description="导入时某分区（表/区划/月份）新交付的行数低于数据湖已有行数的该比例即拒绝替换，"
+                    "除非加 --replace；0 为不检查",
+    )
+    replace_max_institution_loss: float = Field(
+        0.1, ge=0, le=1,
+        description="定点医药机构表某分区缺少的已有机构超过该比例即拒绝替换，除非加 --replace；1 为不检查",
+    )
 
     # ---- releases (发布) ---------------------------------------------------------------
     database_url: str | None = Field(
         None, description="发布元数据与审计日志数据库（SQLAlchemy URL）；缺省为 sqlite:///<工作目录>/ljd.sqlite"
     )
     release_quorum: float = Field(
-        2, gt=0, description="审议通过所需同意人数：≥1 为人数，0 与 1 之间为在册成员的比例（向上取整）"
+        2, gt=0, description="审议通过所需同意人数：≥1 为人数，0 与 1 之间为在册成员的比例（向上取整）；"
+                             "实际人数不少于内置下限 2，配置不能降低"
+    )
+    release_seal_key_file: Path = Field(
+        Path.home() / ".config" / "liangjiadi" / "release-seal.key",
+        description="发布封签密钥文件（HMAC，须在工作目录之外；首次提交审议时生成，权限 0600）",
     )
     small_count_threshold: int = Field(
         5, ge=1, description="小数抑制阈值：1 至阈值减 1 的人数在发布件中显示为“<阈值”"

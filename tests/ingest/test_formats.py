@@ -203,7 +203,9 @@ def test_snapshot_reload_replaces_its_partition(tmp_path, settings):
     write_csv(tmp_path / "a" / "fixmedins.csv", FIX_ROWS, FIX_COLS)
     ingest_paths([tmp_path / "a"], settings)
     write_csv(tmp_path / "b" / "fixmedins.csv", FIX_ROWS[:2], FIX_COLS)
-    ingest_paths([tmp_path / "b"], settings)
+    # 3 -> 2 institutions shrinks the directory: only an explicit replace does it
+    assert ingest_paths([tmp_path / "b"], settings).files[0].error_code == "shrink_refused"
+    ingest_paths([tmp_path / "b"], settings, replace=True)
     got = lake_rows(settings.workdir, "fixmedins")
     assert sorted(r["fixmedins_code"] for r in got) == ["H001", "H002"]
     assert {r["period"] for r in got} == {"0000-00"}

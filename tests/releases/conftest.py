@@ -26,6 +26,7 @@ VALID_ID = "11010519491231002X"  # GB 11643 check digit is valid (the standard's
 
 
 def make_settings(workdir: Path, **extra) -> Settings:
+    extra.setdefault("release_seal_key_file", workdir.parent / f"{workdir.name}-release-seal.key")
     return Settings(workdir=workdir, region_admdvs=ADMDVS, pseudonym_key="test-key",
                     pseudonym_key_file=workdir / "never.key", **extra)
 

@@ -6,6 +6,13 @@ detection in any month has a full year of cases), the *last-year* window the sam
 year earlier. Only months present in the lake count, and a year-over-year comparison uses only
 months present in both years, so a region with one year of data still gets the peer tests.
 
+Schemes: a DRG group's family is its ADRG (first three characters) and its severity the last
+digit; a DIP 病种 (diagnosis + treatment, e.g. `I63.9::保守治疗`) belongs to the family of its
+diagnosis, and its severity is the rank of its 分值 among the treatments of that diagnosis
+(lowest "5", highest "1", any between "3", a lone treatment "9"), so that in DIP a severity
+upcoding is a shift to a higher-分值 treatment of the same diagnosis and every case-mix
+detector reads both schemes the same way.
+
 Tests: a shift is tested as a difference in differences, the institution's change against its
 peers' change over the same months, so a region-wide change (a new grouping version, a coding
 campaign) does not name every hospital. All p-values of one detector and run are adjusted
@@ -30,6 +37,49 @@ FDR = 0.05
 UNGROUPED = {"QY", "0000", ""}
 SEVERITY_DIGITS = {"1", "3", "5", "9"}
 SUBCODE_RE = re.compile(r"^[A-Z]\d{2}\.[0-9A-Zx]")
+# a DIP 病种 code: the diagnosis, then the treatment after "::" (or ":" / "+" in some regions)
+DIP_SEPARATOR_RE = r"::|:|："
+
+
+def dip_family(codes: pd.Series) -> pd.Series:
+    """The diagnosis part of DIP 病种 codes (the whole code when it has no treatment part)."""
+    return codes.astype(str).str.split(DIP_SEPARATOR_RE, n=1, regex=True).str[0].str.strip()
+
+
+def dip_severity(groups: pd.DataFrame) -> pd.Series:
+    """Severity digit of each DIP 病种 (columns grp, family, weight; one row per 病种) from the
+    rank of its 分值 within its diagnosis: the lowest treatment "5", the highest "1", those
+    between "3", a diagnosis with one treatment (or no 分值) "9"."""
+    out = pd.Series("9", index=groups.index, dtype=object)
+    w = pd.to_numeric(groups.weight, errors="coerce")
+    lo = w.groupby(groups.family).transform("min")
+    hi = w.groupby(groups.family).transform("max")
+    split = w.notna() & (hi > lo)
+    out[split & (w <= lo)] = "5"
+    out[split & (w >= hi)] = "1"
+    out[split & (w > lo) & (w < hi)] = "3"
+    return out
+
+
+def dip_weight_scale(weights: pd.Series) -> float:
+    """分值 per unit of relative weight. calibration.md defines 分值 as a relative weight (mean
+    cost of the 病种 / mean cost of all cases, about 1); many regions publish it ×100 or ×1000.
+    The scale is the power of ten nearest the median 分值 when that is clearly not about 1, so a
+    threshold on weights (低标入院 RW ≤ 0.5) means the same in both."""
+    w = pd.to_numeric(weights, errors="coerce").dropna()
+    w = w[w > 0]
+    if w.empty or w.median() < 20:
+        return 1.0
+    return float(10 ** round(math.log10(w.median())))
+
+
+def scheme_words(is_dip: bool) -> dict[str, str]:
+    """The words a finding uses for a case-mix family and its heavier members."""
+    if is_dip:
+        return {"family": "诊断", "unit": "病种", "heavier": "较高分值治疗方式", "lighter": "最低分值治疗方式",
+                "weight": "分值"}
+    return {"family": "ADRG", "unit": "病组", "heavier": "伴并发症或合并症", "lighter": "不伴并发症",
+            "weight": "权重"}
 
 
 # ---- windows ------------------------------------------------------------------------------
@@ -79,11 +129,20 @@ def case_frame(ctx) -> pd.DataFrame:
         df["level"] = df.fixmedins_code.map(lambda c: ctx.level_of(c))
         df["kind_group"] = df.fixmedins_code.map(lambda c: kind_group(ctx.kind_of(c)))
         code = df.grp_code.fillna("").astype(str).str.strip().str.upper()
-        drg = (df.grp_type.fillna("DRG").str.upper() == "DRG") & (code.str.len() == 4) & ~code.isin(UNGROUPED)
-        df["grp"] = code.where(drg, None)
-        df["adrg"] = code.str[:3].where(drg, None)
-        df["sev"] = code.str[3].where(drg & code.str[3].isin(SEVERITY_DIGITS), None)
+        scheme = df.grp_type.fillna("DRG").astype(str).str.strip().str.upper()
+        grouped = ~code.isin(UNGROUPED) & ~code.str.startswith("QY")
+        drg = (scheme == "DRG") & (code.str.len() == 4) & grouped
+        dip = (scheme == "DIP") & grouped
         df["rw"] = pd.to_numeric(df.grp_weight, errors="coerce")
+        df["dip"] = dip
+        df["grp"] = code.where(drg | dip, None)
+        df["adrg"] = code.str[:3].where(drg, dip_family(code).where(dip, None))
+        df["sev"] = code.str[3].where(drg & code.str[3].isin(SEVERITY_DIGITS), None)
+        if dip.any():
+            cat = catalogue(ctx)
+            scale = cat.attrs.get("dip_scale") or dip_weight_scale(df.loc[dip, "rw"])
+            df.loc[dip, "rw"] = df.loc[dip, "rw"] / scale
+            df.loc[dip, "sev"] = df.loc[dip, "grp"].map(_dip_severities(ctx, df[dip]))
         df["cost"] = pd.to_numeric(df.medfee_sumamt.astype("float64"), errors="coerce")
         diag = df.maindiag_code.fillna("").astype(str).str.strip().str.upper()
         ok = diag.str.match(SUBCODE_RE)
@@ -92,6 +151,18 @@ def case_frame(ctx) -> pd.DataFrame:
         return df.drop(columns=["grp_code", "grp_weight", "medfee_sumamt"])
 
     return ctx.memo("case_frame", build)
+
+
+def _dip_severities(ctx, cases: pd.DataFrame) -> dict[str, str]:
+    """病种 -> severity digit, ranked by the catalogue's 分值 (a 病种 missing from the
+    catalogue by the median 分值 its cases were paid with)."""
+    cat = catalogue(ctx)
+    known = cat[cat.dip][["grp", "adrg", "weight"]].rename(columns={"adrg": "family"})
+    seen = cases[~cases.grp.isin(set(known.grp))].groupby("grp").agg(family=("adrg", "first"), weight=("rw", "median"))
+    groups = pd.concat([known, seen.reset_index()], ignore_index=True).drop_duplicates("grp")
+    if groups.empty:
+        return {}
+    return dict(zip(groups.grp, dip_severity(groups)))
 
 
 def kind_group(kind: str | None) -> str:
@@ -120,22 +191,36 @@ def peer_kinds(ctx) -> dict[str, str]:
 
 
 def catalogue(ctx) -> pd.DataFrame:
-    """grp_catalog (DRG rows) with adrg, severity digit, weight, pay standard, basic flag."""
+    """grp_catalog with family (adrg: the ADRG of a DRG group, the diagnosis of a DIP 病种),
+    severity digit, weight (RW or 分值), pay standard, basic flag and whether it is DIP."""
+    columns = ["grp", "adrg", "sev", "weight", "pay_std", "basic", "name", "dip"]
 
     def build():
         try:
             t = ctx.catalogue_groups.to_pandas()
         except Exception:  # noqa: BLE001 - a region without a catalogue: detectors fall back to the data
-            return pd.DataFrame(columns=["grp", "adrg", "sev", "weight", "pay_std", "basic", "name"])
-        t = t[t.grp_type.fillna("DRG").str.upper() == "DRG"].copy()
+            return pd.DataFrame(columns=columns)
+        scheme = t.grp_type.fillna("DRG").astype(str).str.strip().str.upper()
+        t = t[scheme.isin(["DRG", "DIP"])].copy()
+        t["dip"] = scheme[t.index] == "DIP"
         t["grp"] = t.grp_code.astype(str).str.strip().str.upper()
         t["adrg"] = t.adrg_code.fillna(t.grp.str[:3]).astype(str).str.upper()
         t["sev"] = t.grp.str[3]
         t["weight"] = pd.to_numeric(t.weight, errors="coerce")
+        scale = None
+        if t.dip.any():
+            scale = dip_weight_scale(t.loc[t.dip, "weight"])
+            t.loc[t.dip, "weight"] = t.loc[t.dip, "weight"] / scale
+            dip = t[t.dip].copy()
+            dip["family"] = dip_family(dip.grp)
+            t.loc[t.dip, "adrg"] = dip.family
+            t.loc[t.dip, "sev"] = dip_severity(dip)
         t["pay_std"] = pd.to_numeric(t.pay_std.astype("float64"), errors="coerce")
         t["basic"] = t.basic_grp_flag.astype(str) == "1"
         t["name"] = t.grp_name.fillna("")
-        return t[["grp", "adrg", "sev", "weight", "pay_std", "basic", "name"]].drop_duplicates("grp")
+        out = t[columns].drop_duplicates("grp")
+        out.attrs["dip_scale"] = scale  # 分值 per unit of relative weight (None: no DIP rows)
+        return out
 
     return ctx.memo("catalogue", build)
 
@@ -144,7 +229,8 @@ def adrg_names(ctx) -> dict[str, str]:
     """ADRG code -> name (the group name without its severity suffix)."""
     out: dict[str, str] = {}
     for r in catalogue(ctx).itertuples():
-        name = re.split(r"[，,]\s*(伴|不伴)", r.name or "")[0].strip()
+        # DRG: the name before its severity suffix; DIP: before "（diagnosis）：treatment"
+        name = re.split(r"（|：" if r.dip else r"[，,]\s*(伴|不伴)", r.name or "")[0].strip()
         if name and (r.adrg not in out or len(name) < len(out[r.adrg])):
             out[r.adrg] = name
     return out

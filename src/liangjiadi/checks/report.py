@@ -17,6 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..safe_output import csv_row
 from .model import CHECK_SCHEMA, SEVERITY_CN, STATUS_CN, Severity, Status, worst
 from .periods import period_cn
 
@@ -109,7 +110,7 @@ class CheckReport:
             writer.writerow(CSV_HEADERS.values())
             for r in self.rows:
                 shown = dict(r, status=STATUS_CN[Status(r["status"])], severity=_severity_cn(r["severity"]))
-                writer.writerow([shown.get(k) or "" for k in CSV_HEADERS])
+                writer.writerow(csv_row([shown.get(k) or "" for k in CSV_HEADERS]))
 
     # ---- the Chinese report -----------------------------------------------------------
 

@@ -14,6 +14,18 @@ from typing import Annotated
 import typer
 
 from .common import WorkdirOpt, console, friendly_errors, progress, settings_for
+from .synth import SchemeChoice
+
+
+def _generated_scheme(src: Path) -> str | None:
+    """The payment scheme of the region generated before (None when there is none)."""
+    import json
+
+    try:
+        gt = json.loads((src / "ground_truth.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return gt.get("scheme", "DRG")  # regions generated before DIP existed are DRG
 
 
 def demo(
@@ -22,6 +34,7 @@ def demo(
     months: Annotated[int, typer.Option("--months", help="生成的月份数")] = 24,
     seed: Annotated[int, typer.Option("--seed", help="随机种子（相同种子结果相同）")] = 20251,
     keep_input: Annotated[bool, typer.Option("--keep-input/--fresh", help="保留已生成的模拟数据，不重新生成")] = False,
+    scheme: Annotated[SchemeChoice, typer.Option("--scheme", help="模拟地区的付费方式：drg（默认）/ dip")] = SchemeChoice.drg,
 ) -> None:
     """演示：生成模拟统筹地区 → 校验导入 → 计算指标 → 复核 → 导出数据底稿。"""
     from ..checks import run_checks
@@ -37,7 +50,8 @@ def demo(
     with friendly_errors():
         settings = settings_for(workdir)
         work = Path(settings.workdir)
-        cfg = SynthConfig(scale=scale, months=months, seed=seed, region=settings.region_admdvs or "140400")
+        cfg = SynthConfig(scale=scale, months=months, seed=seed, region=settings.region_admdvs or "140400",
+                          scheme=scheme.value)
         settings = settings.model_copy(update={"region_admdvs": cfg.region})
         src = work / "demo-input"
         period = cfg.periods[-1]
@@ -46,7 +60,7 @@ def demo(
         out_dir.mkdir(parents=True, exist_ok=True)
 
         console.rule("[bold]1/9 生成模拟统筹地区")
-        if keep_input and (src / "ground_truth.json").exists():
+        if keep_input and _generated_scheme(src) == cfg.scheme.upper():
             console.print(f"沿用已生成的模拟数据：{src}")
         else:
             shutil.rmtree(src, ignore_errors=True)
@@ -61,7 +75,8 @@ def demo(
 
         console.rule("[bold]2/9 校验并导入")
         with progress() as bar:
-            report = ingest_paths([src], settings, progress=_RichHook(bar))
+            # the demo's own generated region is the whole truth: a rerun at a smaller scale replaces
+            report = ingest_paths([src], settings, progress=_RichHook(bar), replace=True)
         console.print(f"入湖 {report.rows_accepted:,} 行，隔离 {report.rows_quarantined:,} 行；"
                       f"隔离文件与导入报告：{work / 'quarantine' / report.load_id}")
 

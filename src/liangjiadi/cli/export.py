@@ -48,6 +48,7 @@ def export_results(
     from ..indicators.context import validate_period
     from ..indicators.registry import sort_key
     from ..indicators.results import load_results
+    from ..safe_output import csv_row
 
     with friendly_errors():
         settings = settings_for(workdir)
@@ -67,9 +68,9 @@ def export_results(
             w.writerow(RESULT_COLUMNS)
             for r in rows:
                 ind = inds.get(r["indicator_id"])
-                w.writerow([r["indicator_id"], r["scope"], r["fixmedins_code"] or "", plain(r["value"]),
+                w.writerow(csv_row([r["indicator_id"], r["scope"], r["fixmedins_code"] or "", plain(r["value"]),
                             plain(r["numerator"]), plain(r["denominator"]), ind.name if ind else "",
-                            r["note"] or ""])
+                            r["note"] or ""]))
     console.print(f"已导出 {len(rows):,} 行到 {out}（计算批次 {rows[0]['run_id'] if rows else '—'}）")
 
 

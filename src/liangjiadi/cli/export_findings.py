@@ -27,6 +27,7 @@ def export_findings(
     from ..anomalies.runner import DetectionError
     from ..indicators.compute import resolve_region
     from ..indicators.context import validate_period
+    from ..safe_output import csv_row
 
     with friendly_errors():
         settings = settings_for(workdir)
@@ -43,8 +44,8 @@ def export_findings(
             w = csv.writer(fh)
             w.writerow(FINDING_COLUMNS)
             for r in rows:
-                w.writerow([r["pattern"], r["fixmedins_code"] or "", r["period"], r["severity"], r["evidence"],
-                            r["message"]])
+                w.writerow(csv_row([r["pattern"], r["fixmedins_code"] or "", r["period"], r["severity"],
+                                    r["evidence"], r["message"]]))
     console.print(f"已导出 {len(rows):,} 条异常发现到 {out}")
 
 

@@ -44,6 +44,9 @@ def ingest(
     table: Annotated[str | None, typer.Option("--table", "-t", help="指定数据表（缺省按文件名识别）")] = None,
     period: Annotated[str | None, typer.Option("--period", "-p", help="声明文件所属月份 YYYY-MM；其他月份的行被隔离")] = None,
     admdvs: Annotated[str | None, typer.Option("--admdvs", help="本统筹地区 6 位医保区划代码")] = None,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="允许本次交付整体替换数据湖中明显更多的数据（如确认某月只剩更正后的几行）；"
+                          "缺省时会使某月或定点机构目录明显减少的交付被拒绝")] = False,
 ) -> None:
     """导入统筹地区上报的数据：按输入契约校验，问题行隔离，合格行写入数据湖。"""
     from ..ingest import RULES, ingest_paths
@@ -52,7 +55,7 @@ def ingest(
         settings = settings_for(workdir)
         with progress() as bar:
             report = ingest_paths(paths, settings, table=table, period=period, admdvs=admdvs,
-                                  progress=_RichHook(bar))
+                                  progress=_RichHook(bar), replace=replace)
 
     files = RichTable(title=f"导入结果（批次 {report.load_id}）")
     for col in ("文件", "数据表", "状态", "读取行", "入湖行", "隔离行", "写入期间"):

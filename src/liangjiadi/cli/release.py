@@ -76,13 +76,19 @@ def create(
 def submit(release_id: ReleaseArg, workdir: WorkdirOpt = None, by: ByOpt = None) -> None:
     """提交工作组审议（草稿 → 审议中）；提交后发布包不能再改动。"""
     from ..releases import submit as submit_release
+    from ..releases.seal import key_id, key_path, seal_key
 
     with friendly_errors():
-        release = submit_release(release_id, _by(by), settings_for(workdir))
-    console.print(f"{release.release_id} 已提交审议（需 {release.approvals_needed} 名成员同意）。")
+        settings = settings_for(workdir)
+        new_key = not key_path(settings).exists()
+        release = submit_release(release_id, _by(by), settings)
+    console.print(f"{release.release_id} 已提交审议（需 {release.approvals_needed} 名成员同意），发布包已封签。")
+    if new_key and key_path(settings).exists():
+        console.print(f"[yellow]已生成发布封签密钥：{key_path(settings)}（指纹 {key_id(seal_key(settings, create=False))}）；"
+                      "请备份，丢失后无法核验已封签的发布。[/]")
     from ..releases import list_members
 
-    active = len(list_members(settings_for(workdir)))
+    active = len(list_members(settings))
     if active < release.approvals_needed:
         console.print(f"[yellow]注意：在册成员只有 {active} 名，不足法定同意人数，请先登记成员"
                       f"（liangjiadi release member add）或调整 release_quorum。[/]")
@@ -277,7 +283,7 @@ def scan(release_id: ReleaseArg, workdir: WorkdirOpt = None) -> None:
 
 
 def verify(release_id: ReleaseArg, workdir: WorkdirOpt = None) -> None:
-    """校验发布包：每个文件的 sha256 与清单、内容哈希与数据库记录一致；并校验审计日志哈希链。"""
+    """校验发布包：每个文件的 sha256 与清单、内容哈希与数据库记录、封签（密钥在工作目录之外）一致；并校验审计日志哈希链。"""
     from ..releases import verify_audit, verify_release
 
     with friendly_errors():
@@ -290,7 +296,7 @@ def verify(release_id: ReleaseArg, workdir: WorkdirOpt = None) -> None:
         console.print(f"[red]审计日志第 {'、'.join(map(str, broken))} 条与哈希链不符（可能被改动）[/]")
     if problems or broken:
         raise typer.Exit(code=1)
-    console.print("[green]发布包与清单一致，审计日志完整。[/]")
+    console.print("[green]发布包与清单、封签一致，审计日志完整。[/]")
 
 
 def record(
@@ -321,8 +327,9 @@ def member_add(
     from ..releases import ROLE_CN, add_member
 
     with friendly_errors():
-        m = add_member(member_id, name, role, settings_for(workdir), actor=_by(by))
-    console.print(f"已登记成员 {m.name}（{m.member_id}，{ROLE_CN[m.role]}）")
+        actor = _by(by)
+        m = add_member(member_id, name, role, settings_for(workdir), actor=actor)
+    console.print(f"已登记成员 {m.name}（{m.member_id}，{ROLE_CN[m.role]}）；操作人 {actor} 已记入审计日志")
 
 
 def member_list(workdir: WorkdirOpt = None,
@@ -333,7 +340,10 @@ def member_list(workdir: WorkdirOpt = None,
     with friendly_errors():
         settings = settings_for(workdir)
         members = list_members(settings, include_inactive=all_)
-    table = Table(title=f"数据工作组成员（法定同意人数设置 release_quorum = {settings.release_quorum:g}）")
+    from ..releases.members import MIN_APPROVALS
+
+    table = Table(title=f"数据工作组成员（法定同意人数设置 release_quorum = {settings.release_quorum:g}，"
+                        f"不少于 {MIN_APPROVALS} 人）")
     for col in ("编号", "姓名", "角色", "状态"):
         table.add_column(col)
     for m in members:
@@ -347,8 +357,9 @@ def member_remove(member_id: Annotated[str, typer.Argument(help="成员编号")]
     from ..releases import deactivate_member
 
     with friendly_errors():
-        m = deactivate_member(member_id, settings_for(workdir), actor=_by(by))
-    console.print(f"成员 {m.name}（{m.member_id}）已停用。")
+        actor = _by(by)
+        m = deactivate_member(member_id, settings_for(workdir), actor=actor)
+    console.print(f"成员 {m.name}（{m.member_id}）已停用；操作人 {actor} 已记入审计日志。")
 
 
 # ---- printing helpers ----------------------------------------------------------------------------

@@ -18,6 +18,11 @@ class FormatChoice(str, Enum):
     xlsx = "xlsx"
 
 
+class SchemeChoice(str, Enum):
+    drg = "drg"
+    dip = "dip"
+
+
 class EncodingChoice(str, Enum):
     utf8 = "utf-8"
     gbk = "gbk"
@@ -54,6 +59,7 @@ def synth(
     anomalies: Annotated[bool, typer.Option("--anomalies/--no-anomalies", help="是否注入异常模式")] = True,
     faults: Annotated[bool, typer.Option("--faults/--no-faults", help="是否注入数据错误（供复核）")] = True,
     effect: Annotated[float, typer.Option("--effect", help="异常效应倍数（1 = 预设强度）")] = 1.0,
+    scheme: Annotated[SchemeChoice, typer.Option("--scheme", help="付费方式：drg 按病组（默认）/ dip 按病种分值（病种 = 诊断 + 治疗方式，如 I63.9::保守治疗）")] = SchemeChoice.drg,
 ) -> None:
     """生成一个模拟统筹地区的全部输入表，并写出注入异常与错误的真值文件 ground_truth.json。"""
     from ..synth import SynthConfig, generate
@@ -61,7 +67,7 @@ def synth(
     with friendly_errors():
         cfg = SynthConfig(region=region, scale=scale, months=months, end_month=end_month, seed=seed,
                           fmt=fmt.value, encoding=encoding.value, anomalies=anomalies, faults=faults,
-                          effect=effect)
+                          effect=effect, scheme=scheme.value)
         with progress() as bar:
             task = bar.add_task("准备生成", total=months + 2)
 
@@ -71,7 +77,7 @@ def synth(
             summary = generate(cfg, out, progress=on_step)
 
     periods = cfg.periods
-    console.print(f"[bold]模拟统筹地区 {cfg.region}[/]：{periods[0]} 至 {periods[-1]}，共 {months} 个月，"
+    console.print(f"[bold]模拟统筹地区 {cfg.region}[/]（{cfg.scheme.upper()} 付费）：{periods[0]} 至 {periods[-1]}，共 {months} 个月，"
                   f"规模 {scale}（约 {cfg.insured:,} 名参保人），用时 {summary.seconds:.1f} 秒")
     table = Table(title="生成的数据表", show_lines=False)
     table.add_column("表")

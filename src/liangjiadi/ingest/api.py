@@ -26,7 +26,7 @@ from ..config import Settings, get_settings
 from ..engine import local_sql
 from ..errors import ConfigError, InputFileError, LakeError, LjdError
 from ..schema import LOAD_ORDER, TABLES
-from . import provenance
+from . import guards, provenance
 from .detect import ADMDVS_RE, PERIOD_RE, FileSpec, describe, discover
 from .plausibility import Plausibility
 from .progress import NoProgress, ProgressHook
@@ -35,18 +35,20 @@ from .readers import SourceReader, _Reencode, batch_schema
 from .report import FileResult, LoadReport
 from .rules import RULES
 from .validate import StagedFile, TablePlan, lit, q
+from ..safe_output import safe_file_name
 from .writer import QUARANTINE_DIR, quarantine_sql, write_partition, write_quarantine
 
 
 def ingest_paths(paths, settings: Settings | None = None, table: str | None = None,
                  period: str | None = None, admdvs: str | None = None,
-                 progress: ProgressHook | None = None) -> LoadReport:
+                 progress: ProgressHook | None = None, replace: bool = False) -> LoadReport:
     """Load files and/or directories into the lake; returns the load report.
 
     table: force the table of every file; period: declare the month of every file (rows of
     another month are quarantined); admdvs: the region (else settings, else inferred from
-    fixmedins). File-level problems are reported per file, never raised; a missing region
-    or an invalid argument raises ConfigError.
+    fixmedins); replace: allow a delivery to shrink what the lake holds (ingest/guards.py).
+    File-level problems are reported per file, never raised; a missing region or an invalid
+    argument raises ConfigError.
     """
     settings = settings or get_settings()
     progress = progress or NoProgress()
@@ -107,7 +109,7 @@ def ingest_paths(paths, settings: Settings | None = None, table: str | None = No
                     _reject(res, err)
                 continue
             try:
-                _load_table(con, tname, members, region, settings, pads, qdir, progress, scratch)
+                _load_table(con, tname, members, region, settings, pads, qdir, progress, scratch, replace)
             except Exception as exc:  # noqa: BLE001 - one table's failure must not stop the others
                 err = exc if isinstance(exc, LjdError) else LakeError(
                     f"导入 {tname} 时出错：{_safe_reason(exc)}", "请保留导入报告并联系维护人员。")
@@ -136,7 +138,7 @@ def ingest_paths(paths, settings: Settings | None = None, table: str | None = No
 # ---- one table ---------------------------------------------------------------------------
 
 
-def _load_table(con, tname, members, region, settings, pads, qdir, progress, scratch) -> None:
+def _load_table(con, tname, members, region, settings, pads, qdir, progress, scratch, replace=False) -> None:
     t = TABLES[tname]
     staged: list[StagedFile] = []
     by_index: dict[int, FileResult] = {}
@@ -169,7 +171,8 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress, scr
     progress.advance(key, 2)
     progress.done(key)
 
-    targets = sorted({(a, p) for _, a, p, _ in parts})
+    refused = guards.refuse(con, plan, parts, by_index, settings, replace)
+    targets = sorted({(a, p) for _, a, p, _ in parts} - set(refused))
     wkey = f"write:{tname}"
     progress.start(wkey, f"写入 {tname} 分区", len(targets))
     sql = plan.lake_select()
@@ -187,7 +190,7 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress, scr
     for s in staged:
         res = by_index[s.index]
         if res.rows_quarantined:
-            stem = Path(res.path).stem
+            stem = safe_file_name(Path(res.path).stem)
             name, n = f"{stem}.csv", 1
             while name in used:
                 n += 1
@@ -199,6 +202,7 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress, scr
         res.settle_status()
         res.notes.extend(plan.notes)
         res.finished = provenance.now()
+    guards.mark_refused(plan, parts, by_index, refused)
     con.execute("DROP VIEW IF EXISTS chk; DROP TABLE IF EXISTS q_fail; DROP TABLE IF EXISTS bad; DROP VIEW IF EXISTS good; "
                 "DROP TABLE IF EXISTS dr; DROP TABLE IF EXISTS lk; DROP TABLE IF EXISTS fx")
     for s in staged:

@@ -49,6 +49,7 @@ _RULES = (
     Rule("date_out_of_range", "日期超出合理范围",
          "日期早于下限（缺省 1990-01-01，配置 ingest_date_min）或晚于今天（允许 ingest_date_days_ahead 天）", "row"),
     Rule("period_out_of_range", "期间超出合理范围", "该行所属期间晚于当前月份（或年度晚于明年），或早于日期下限所在月份", "row"),
+    Rule("setl_id_other_month", "结算ID 已在其他月份", "结算ID 已在数据湖的另一个月份中（一笔结算只属于一个月；同月重新交付不受影响）", "row"),
     # ---- file rules (the whole file is not loaded; the other files still load) ----
     Rule("missing_column", "缺少必需列", "文件缺少契约规定的必需列", "file"),
     Rule("empty_file", "空文件", "文件为空或只有表头，没有数据行", "file"),
@@ -59,6 +60,7 @@ _RULES = (
     Rule("unknown_table", "无法识别数据表", "无法从文件名识别数据表，请用 --table 指定", "file"),
     Rule("unsupported_format", "不支持的文件格式", "只支持 .csv/.txt、.xlsx 与 .parquet", "file"),
     Rule("region_unknown", "无法确定统筹地区", "请用 --admdvs 或配置 region_admdvs 指定，或先导入定点医药机构表", "file"),
+    Rule("shrink_refused", "拒绝缩小已有分区", "本次交付会使数据湖中某月（或定点机构目录）的数据明显减少，该分区未写入；确需整体替换时加 --replace", "file"),
 )
 
 RULES: dict[str, Rule] = {r.code: r for r in _RULES}

@@ -118,6 +118,11 @@ class TablePlan:
         return self.table.link_setl_id
 
     @property
+    def one_month_key(self) -> bool:
+        """Settlements: a setl_id belongs to the month of its settlement time, and only one."""
+        return self.table.period_source == "setl_time" and self.table.key == ("setl_id",)
+
+    @property
     def check_fixmedins(self) -> bool:
         cols = self.table.column_names
         return "fix_blng_admdvs" in cols and "fixmedins_code" in cols
@@ -257,6 +262,12 @@ class TablePlan:
             out.append(Check("orphan_settlement", "setl_id",
                              "setl_id IS NOT NULL AND _l_period IS NULL", "setl_id",
                              f"{shown('setl_id')} || {lit('在结算数据（setl_d）中找不到（本次导入与数据湖均无）')}"))
+        if self.one_month_key and lake.has_data(self.workdir, self.table.name):
+            months = ("CASE WHEN _o_min <> _period AND _o_max <> _period AND _o_min <> _o_max "
+                      "THEN _o_min || '、' || _o_max WHEN _o_min <> _period THEN _o_min ELSE _o_max END")
+            out.append(Check("setl_id_other_month", "setl_id", "(_o_min <> _period OR _o_max <> _period)",
+                             "setl_id", f"'结算ID「' || setl_id || '」已在 ' || {months} || "
+                             f"{lit(' 月份中存在（数据湖，以前的导入）；一笔结算只属于一个月')}"))
         if self.check_fixmedins and self.region and self._lake_fixmedins():
             out.append(Check(
                 "unknown_fixmedins", "fixmedins_code",
@@ -326,6 +337,15 @@ class TablePlan:
                 extra.append("l._l_period")
             else:
                 extra.append("NULL::VARCHAR AS _l_period")
+        if self.one_month_key and lake.has_data(self.workdir, t.name):
+            # The months a setl_id already has in the lake (from earlier loads; normally one).
+            stmts.append(
+                f"CREATE OR REPLACE TABLE om AS SELECT setl_id AS _o_setl_id, "
+                f"min(period) AS _o_min, max(period) AS _o_max "
+                f"FROM read_parquet({self._glob(t.name)}, union_by_name=true) "
+                f"WHERE setl_id IN (SELECT setl_id FROM src) GROUP BY 1")
+            joins.append("LEFT JOIN om o ON s.setl_id = o._o_setl_id")
+            extra += ["o._o_min", "o._o_max"]
         if self.check_fixmedins:
             if self.region and self._lake_fixmedins():
                 stmts.append(

@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .. import lake
+from ..safe_output import confined_path, neutralise_arrow
 from .validate import TablePlan, lit, q, rule_names_sql
 from .pseudonym import token_sql
 
@@ -46,7 +47,12 @@ def quarantine_sql(plan: TablePlan, file_index: int, source: str, shown_name: st
 
 
 def write_quarantine(con, sql: str, params: dict, target: Path) -> int:
-    """Stream the quarantine lines into a UTF-8-BOM CSV (so Excel shows the Chinese)."""
+    """Stream the quarantine lines into a UTF-8-BOM CSV (so Excel shows the Chinese).
+
+    Every cell is text from a delivered file: formula-like text is neutralised (safe_output),
+    so a quarantine file opened in Excel or WPS never runs what a hostile row carried.
+    """
+    target = confined_path(target.parent, target.name)
     target.parent.mkdir(parents=True, exist_ok=True)
     reader = con.sql(sql, params=params).to_arrow_reader(100_000)
     rows = 0
@@ -55,7 +61,7 @@ def write_quarantine(con, sql: str, params: dict, target: Path) -> int:
         writer = None
         for batch in reader:
             batch = pa.RecordBatch.from_arrays(
-                [col.cast(pa.string()) for col in batch.columns], names=batch.schema.names)
+                [neutralise_arrow(col) for col in batch.columns], names=batch.schema.names)
             if writer is None:
                 writer = pacsv.CSVWriter(fh, batch.schema)
             writer.write_batch(batch)

@@ -39,10 +39,23 @@ def _member(row: MemberRow) -> Member:
     return Member(row.member_id, row.name, row.role, row.active)
 
 
+# The effective quorum never goes below this, whatever the configuration or environment says:
+# one person alone must not be able to review, sign and publish (seeds/001 §六(五)).
+MIN_APPROVALS = 2
+
+
+def _registrar(actor: str) -> str:
+    """Who changes the registry; the audit log must say so (the CLI defaults it to the OS user)."""
+    if not actor or not actor.strip():
+        raise MemberError("请注明操作人（--by 姓名）", "成员的登记与停用都记入审计日志，须写明是谁做的")
+    return actor.strip()
+
+
 def add_member(member_id: str, name: str, role: str, settings: Settings | None = None,
                actor: str = "") -> Member:
     settings = settings or get_settings()
     role = parse_role(role)
+    actor = _registrar(actor)
     if not member_id.strip() or not name.strip():
         raise MemberError("成员编号和姓名不能为空")
     with session_scope(settings) as session:
@@ -54,20 +67,22 @@ def add_member(member_id: str, name: str, role: str, settings: Settings | None =
             session.add(row)
         else:  # re-activating a former member (e.g. drawn again in a later term)
             row.name, row.role, row.active = name.strip(), role, True
-        append_audit(session, actor or name, "member_add", None,
-                     {"member_id": member_id, "name": name.strip(), "role": role})
+        append_audit(session, actor, "member_add", None,
+                     {"member_id": member_id, "name": name.strip(), "role": role, "by": actor})
         return _member(row)
 
 
 def deactivate_member(member_id: str, settings: Settings | None = None, actor: str = "") -> Member:
     """A member leaves the group (end of term); their past sign-offs stay as they were."""
     settings = settings or get_settings()
+    actor = _registrar(actor)
     with session_scope(settings) as session:
         row = session.get(MemberRow, member_id)
         if row is None:
             raise MemberError(f"没有编号为 {member_id} 的成员")
         row.active = False
-        append_audit(session, actor or "-", "member_deactivate", None, {"member_id": member_id})
+        append_audit(session, actor, "member_deactivate", None,
+                     {"member_id": member_id, "name": row.name, "role": row.role, "by": actor})
         return _member(row)
 
 
@@ -98,9 +113,10 @@ def find_member(session: Session, who: str) -> MemberRow:
 
 
 def approvals_needed(settings: Settings, session: Session) -> int:
-    """How many distinct members must approve: the quorum as a count or a fraction of members."""
+    """How many distinct members must approve: the configured quorum (a count, or a fraction of
+    active members), but never fewer than MIN_APPROVALS: configuration can raise it, not lower it."""
     quorum = settings.release_quorum
     if quorum >= 1:
-        return math.ceil(quorum)
+        return max(MIN_APPROVALS, math.ceil(quorum))
     active = session.scalar(select(func.count()).select_from(MemberRow).where(MemberRow.active.is_(True))) or 0
-    return max(1, math.ceil(quorum * active - 1e-9))
+    return max(MIN_APPROVALS, math.ceil(quorum * active - 1e-9))

@@ -41,6 +41,7 @@ from .model import (
     parse_period, release_id_for,
 )
 from .redaction import ScanReport, scan_files
+from .seal import seal_detail, seal_problems
 from .store import (
     AuditRow, OverrideRow, ReleaseRow, SignOffRow, append_audit, as_utc, session_scope, utcnow,
 )
@@ -219,9 +220,44 @@ def release_changes(release_id: str, settings: Settings | None = None) -> dict |
 
 
 def verify_release(release_id: str, settings: Settings | None = None) -> list[str]:
-    """Differences between a bundle and its manifest and stored hash (empty when intact)."""
-    release = get_release(release_id, settings)
-    return B.integrity_problems(release.bundle_dir, release.content_hash)
+    """Differences between a bundle and its manifest, stored hash and seal (empty when intact):
+    changed, missing and added files, an edited manifest, an edited stored hash, a forged seal."""
+    settings = settings or get_settings()
+    with session_scope(settings) as session:
+        return _problems(settings, session, _row(session, release_id))
+
+
+SEALED_ACTS = ("submit", "publish")
+
+
+def _newest_seal(session: Session, release_id: str) -> dict | None:
+    """The seal recorded by the newest submit or publish of a release (None when there is none)."""
+    row = session.scalars(select(AuditRow).where(
+        AuditRow.release_id == release_id, AuditRow.action.in_(SEALED_ACTS),
+    ).order_by(AuditRow.seq.desc()).limit(1)).first()
+    return dict(row.detail or {}) if row is not None else None
+
+
+def _seal(settings: Settings, session: Session, row: ReleaseRow) -> dict:
+    """The seal detail for a submit or publish entry of `row`."""
+    sealed_before = any("seal" in (d or {}) for d in session.scalars(
+        select(AuditRow.detail).where(AuditRow.action.in_(SEALED_ACTS))))
+    return seal_detail(settings, row.release_id, Path(settings.workdir) / row.bundle_dir, row.content_hash,
+                       sealed_before=sealed_before)
+
+
+def _is_sealed(row: ReleaseRow) -> bool:
+    """A release is sealed from its submission on (the bundle is frozen then)."""
+    return row.submitted_at is not None or State(row.state) in (State.IN_REVIEW, State.APPROVED, State.PUBLISHED)
+
+
+def _problems(settings: Settings, session: Session, row: ReleaseRow) -> list[str]:
+    bundle = Path(settings.workdir) / row.bundle_dir
+    problems = B.integrity_problems(bundle, row.content_hash)
+    if _is_sealed(row):
+        problems += seal_problems(settings, row.release_id, bundle, row.content_hash,
+                                  _newest_seal(session, row.release_id))
+    return problems
 
 
 def scan_release(release_id: str, settings: Settings | None = None) -> ScanReport:
@@ -402,7 +438,7 @@ def submit(release_id: str, actor: str, settings: Settings | None = None) -> Rel
         _require(row, "submit")
         _ensure_intact(settings, row)
         row.state, row.submitted_at = State.IN_REVIEW.value, utcnow()
-        append_audit(session, actor, "submit", release_id, {"content_hash": row.content_hash}, at=row.submitted_at)
+        append_audit(session, actor, "submit", release_id, _seal(settings, session, row), at=row.submitted_at)
         return _release(settings, session, row)
 
 
@@ -445,8 +481,8 @@ def publish(release_id: str, actor: str, override_reason: str | None = None,
         _require(row, "publish", needed=approvals_needed(settings, session),
                  have=len({s.member_id for s in row.signoffs if s.approve}))
         release = _release(settings, session, row)
+        problems = _problems(settings, session, row)  # the files, the manifest and the submit seal
     reasons: list[str] = []
-    problems = B.integrity_problems(release.bundle_dir, release.content_hash)
     if problems:
         reasons.append("发布包与清单不符：" + "；".join(problems))
     failing = failing_checks(release) if not problems else []
@@ -491,7 +527,7 @@ def publish(release_id: str, actor: str, override_reason: str | None = None,
             append_audit(session, actor, "supersede", old.release_id, {"superseded_by": release_id}, at=now)
         row.state, row.published_at, row.published_by = State.PUBLISHED.value, now, actor
         append_audit(session, actor, "publish", release_id,
-                     {"content_hash": row.content_hash, "override": bool(failing)}, at=now)
+                     {**_seal(settings, session, row), "override": bool(failing)}, at=now)
         B.make_read_only(Path(settings.workdir) / row.bundle_dir)
         session.flush()
         session.refresh(row)

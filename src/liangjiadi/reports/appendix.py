@@ -8,6 +8,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from ..safe_output import cell_text
 from .models import Distribution, FindingItem
 from .worksheet import FONT
 
@@ -21,8 +22,8 @@ def _sheet(book, title: str, columns: list[str], rows: list[list], widths: list[
         cell.font = Font(name=FONT, bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for row in rows:
-        ws.append(row)
+    for row in rows:  # text from data (names, messages) is shown, never run as a formula
+        ws.append([cell_text(v) if isinstance(v, str) else v for v in row])
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             cell.font = Font(name=FONT)
@@ -55,7 +56,7 @@ def write_appendix(out: Path, title: str, distributions: list[Distribution], fin
            [[f.fixmedins_code or "", f.institution_name or "统筹地区", f.pattern_name, f.severity_cn, f.period, f.message]
             for f in findings], [14, 30, 28, 8, 10, 100])
     info = book.create_sheet("说明", 0)
-    info.append([title])
+    info.append([cell_text(title)])
     info.append(["本附表数据取自已冻结的发布包；排名与分布按机构级别（三级 / 二级 / 一级及以下）分组，"
                  "出院人次不足30人次的机构为小样本，不参与排名和分组统计。比率类数值为小数（0.1234 即 12.34%）。"])
     info.column_dimensions["A"].width = 120

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..config import Settings
 from ..releases import State, attach_files, get_release
+from ..safe_output import confined_path, safe_file_name
 from . import build as B
 from .appendix import write_appendix
 from .docx_render import render_docx
@@ -48,10 +49,15 @@ def _stem(src: ReleaseSource, what: str) -> str:
     return f"{what}_{src.release.admdvs}_{src.release.period}"
 
 
+def _out(out_dir: Path, stem: str, suffix: str) -> Path:
+    """Where a file goes: a name made safe from data (an institution code), inside `out_dir`."""
+    return confined_path(out_dir, safe_file_name(stem) + suffix)
+
+
 def _both(model, out_dir: Path, stem: str, workdir: Path, png_cache: dict | None = None) -> list[Path]:
     view = view_of(model)
-    return [render_docx(view, out_dir / f"{stem}.docx", workdir=workdir, png_cache=png_cache),
-            render_html(view, out_dir / f"{stem}.html", workdir=workdir,
+    return [render_docx(view, _out(out_dir, stem, ".docx"), workdir=workdir, png_cache=png_cache),
+            render_html(view, _out(out_dir, stem, ".html"), workdir=workdir,
                         echarts_src=_echarts_src(out_dir))]
 
 
@@ -91,20 +97,37 @@ def _render_institutions(args) -> list[str]:
     return [str(p) for p in _institution_files(src, codes, Path(out_dir))]
 
 
-def _institution_files(src: ReleaseSource, codes: list[str], out_dir: Path) -> list[Path]:
+def _institution_files(src: ReleaseSource, codes: list[tuple[str, str]], out_dir: Path) -> list[Path]:
+    """codes: (institution code, file stem) pairs."""
     src.preload_history(B.MONEY_IDS + B.EFFECT_IDS + B.SERVICE_IDS)
     dists = {i: d for i in B.starred_ids(src) if (d := B.distribution(src, i))}
     groups = B.region_groups(src)
     workdir = Path(src.settings.workdir)
     files = []
-    for code in codes:
+    for code, stem in codes:
         push = B.institution_push(src, code, dists, groups)
-        files += _both(push, out_dir, code, workdir)
+        files += _both(push, out_dir, stem, workdir)
     return files
 
 
+def file_stems(codes: list[str]) -> list[tuple[str, str]]:
+    """Each institution code with a safe file stem of its own: two codes that sanitise to the same
+    name (e.g. "A/B" and "A_B") get "-2", "-3" ..., so no push silently overwrites another."""
+    used: set[str] = set()
+    out = []
+    for code in codes:
+        base = stem = safe_file_name(code)
+        n = 1
+        while stem.casefold() in used:  # case-insensitive file systems (Windows, macOS)
+            n += 1
+            stem = f"{base}-{n}"
+        used.add(stem.casefold())
+        out.append((code, stem))
+    return out
+
+
 def institution_pushes(src: ReleaseSource, out_dir: Path, workers: int = 1) -> list[Path]:
-    codes = src.hospitals
+    codes = file_stems(src.hospitals)
     out_dir.mkdir(parents=True, exist_ok=True)
     if workers <= 1 or len(codes) < 20:
         return _institution_files(src, codes, out_dir)
@@ -137,27 +160,27 @@ def render_release(release_id: str, out_dir: Path, settings: Settings, *, region
     cache: dict = {}
     if kind == "monthly":
         result.files += _both(B.monthly_push(src), out_dir, _stem(src, "月推送"), workdir, cache)
-        result.files.append(_worksheet(src, out_dir / f"{_stem(src, '数据底稿')}.xlsx"))
+        result.files.append(_worksheet(src, _out(out_dir, _stem(src, '数据底稿'), ".xlsx")))
     elif kind == "quarterly":
         report = B.quarterly_report(src)
         result.files += _both(report, out_dir, _stem(src, "季度分析报告"), workdir, cache)
         dists = report.key_distributions + report.payment_distributions
-        result.files.append(write_appendix(out_dir / f"{_stem(src, '附表')}.xlsx", report.meta.period_label + "季度分析报告附表",
+        result.files.append(write_appendix(_out(out_dir, _stem(src, '附表'), ".xlsx"), report.meta.period_label + "季度分析报告附表",
                                            dists, report.findings))
-        result.files.append(_worksheet(src, out_dir / f"{_stem(src, '数据底稿')}.xlsx"))
+        result.files.append(_worksheet(src, _out(out_dir, _stem(src, '数据底稿'), ".xlsx")))
     elif kind == "annual":
         notice = B.annual_notice(src)
         result.files += _both(notice, out_dir, _stem(src, "年度通报"), workdir, cache)
         dists = notice.efficiency + ([notice.settlement] if notice.settlement else [])
-        result.files.append(write_appendix(out_dir / f"{_stem(src, '附表')}.xlsx", notice.meta.period_label + "年度通报附表",
+        result.files.append(write_appendix(_out(out_dir, _stem(src, '附表'), ".xlsx"), notice.meta.period_label + "年度通报附表",
                                            dists, B.finding_items(src)))
-        result.files.append(_worksheet(src, out_dir / f"{_stem(src, '数据底稿')}.xlsx"))
+        result.files.append(_worksheet(src, _out(out_dir, _stem(src, '数据底稿'), ".xlsx")))
     elif kind == "topic":
         if topic_analysis is None:
             from ..errors import ConfigError
 
             raise ConfigError("专题分析发布需要专题分析结果", "请用 liangjiadi report --adrg 编码 或 --category 类目 指定专题")
-        data_file = out_dir / f"{_stem(src, '专题分析数据')}.json"
+        data_file = _out(out_dir, _stem(src, '专题分析数据'), ".json")
         data_file.write_text(json.dumps(topic_analysis, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
         result.files += _both(B.topic_report(src, topic_analysis), out_dir, _stem(src, "专题分析"), workdir, cache)
         result.files.append(data_file)

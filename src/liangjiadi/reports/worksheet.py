@@ -21,11 +21,13 @@ from datetime import datetime
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 from ..checks.catalogue import BASIS_CN, FREQ_CN, SOURCE_CN, IndicatorMeta
 from ..checks.frequency import not_due_reason
 from ..checks.model import STATUS_CN, Status
 from ..schema.codes import LEVEL_GROUPS
+from ..safe_output import cell_text
 from .formats import Display, chinese_text, display_for
 from .worksheet_data import Value, WorksheetData, load_worksheet_data
 
@@ -48,6 +50,18 @@ class Absent:
     indicator: IndicatorMeta
     code: str | None
     reason: str
+
+
+class _SafeWorksheet(Worksheet):
+    """Every text cell, however written (write, write_string, merge_range), goes through
+    safe_output.cell_text: names and notes from data are shown, never run as formulas."""
+
+    def _write_string(self, row, col, string, cell_format=None):
+        return super()._write_string(row, col, cell_text(string), cell_format)
+
+
+class _SafeWorkbook(xlsxwriter.Workbook):
+    worksheet_class = _SafeWorksheet
 
 
 class _Styles:
@@ -471,7 +485,9 @@ def write_worksheet(data: WorksheetData, out: Path | str) -> Path:
     """Write the workbook; returns its path."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    book = xlsxwriter.Workbook(str(out), {"default_format_properties": {"font_name": FONT, "font_size": 10}})
+    # text is never turned into formulas or links by xlsxwriter; numbers are written as numbers
+    book = _SafeWorkbook(str(out), {"default_format_properties": {"font_name": FONT, "font_size": 10},
+                                    "strings_to_formulas": False, "strings_to_urls": False})
     book.set_properties({"title": f"{data.region_label} 医保数据工作组数据底稿（{data.period_cn}）",
                          "subject": "数据底稿", "author": "亮家底", "created": datetime.now()})
     styles = _Styles(book)

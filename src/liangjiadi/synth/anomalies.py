@@ -8,6 +8,7 @@ hook changes anything and the base data are identical. Every touched or added ro
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,13 +26,33 @@ PATTERNS = (
 )
 TAG = {p: i + 1 for i, p in enumerate(PATTERNS)}
 
+# What `injected_size` in the ground truth counts for each pattern: a measure of how much was
+# injected that grows with the effect (many patterns tag every case they act on whatever the
+# effect, so the tagged cases alone do not show the size).
+SIZE_UNIT = {
+    "upcoding_severity": "较基线构成多计入伴并发症组（DIP：较高分值治疗方式）的病例数",
+    "upcoding_diagnosis": "较基线构成改记为其他亚目的病例数",
+    "readmission_15d": "新增的 15 天内再入院病例数",
+    "low_standard_admission": "改为低权重轻症的病例数",
+    "outpatient_inpatient_ratio": "新增的住院病例数",
+    "out_of_list_share": "病例数 × 医保外费用占比上升幅度",
+    "admission_surge": "新增的住院病例数",
+    "basic_groups_in_tertiary": "改为基层病组的病例数",
+    "cost_deviation": "病例数 × 费用上浮比例",
+    "co_admission_cluster": "组团住院的病例数",
+    "impossible_travel": "异地两处结算的次数（每对 2 次）",
+    "hospitalization_rate": "新增的住院病例数",
+    "structure_shift": "升入较高付费组的病例数",
+    "beds_turnover": "增加的床位数",
+}
+
 # Default effect parameters at effect = 1 (the seed examples where there is one).
 DEFAULTS = {
     "upcoding_severity": {"adrg": "EJ1", "baseline_shares": {"1": 0.20, "3": 0.30, "5": 0.50},
                           "severe_cc_change": 0.39, "no_cc_change": -0.24, "min_cases_per_month": 10},
     "upcoding_diagnosis": {"category": "I63", "adrg": "BR2", "baseline_shares": I63_BASE_SHARES,
                            "target_shares": I63_TARGET_SHARES, "min_cases_per_month": 10},
-    "readmission_15d": {"share_of_discharges": 0.08, "min_per_month": 2, "max_gap_days": 14},
+    "readmission_15d": {"share_of_discharges": 0.08, "max_gap_days": 14},
     "low_standard_admission": {"share_replaced": 0.30, "max_weight": 0.5},
     "outpatient_inpatient_ratio": {"ratio_cut": 0.55},
     "out_of_list_share": {"share_added": 0.15},
@@ -86,6 +107,8 @@ class AnomalyPlan:
         self.injections: dict[str, Injection] = {}
         self.used: set[int] = set()
         self._alloc_state: dict = {}
+        self._quota_state: dict[str, tuple[float, int]] = {}
+        self.size: dict[str, float] = defaultdict(float)  # injected_size per pattern
         self._choose()
 
     # ---- choosing institutions ----------------------------------------------------------
@@ -124,6 +147,10 @@ class AnomalyPlan:
         add("upcoding_diagnosis", self._pick(t_gen or t_any), "institution", aff_p, base_p)
         add("basic_groups_in_tertiary", self._pick(t_any), "institution", allp, [],
             "全期：三级医院收治大量基层病组病例（与同级比较）")
+        # picked once the tertiary patterns are placed but before the many secondary-level ones
+        # take the larger hospitals: the drift lands at a hospital of realistic volume (the
+        # remaining tertiary or a large secondary one), not at what the others left over
+        add("structure_shift", self._pick(sp), "institution", aff_p, base_p)
         add("out_of_list_share", self._pick(private_spec), "institution", allp, [],
             "全期：医保目录外费用占比高于同级")
         add("readmission_15d", self._pick(s_gen or s_any), "institution", aff_p, base_p)
@@ -133,7 +160,6 @@ class AnomalyPlan:
         add("low_standard_admission", self._pick(s_any or sp), "institution", aff_p, base_p)
         add("cost_deviation", self._pick(s_gen or sp), "institution", allp, [],
             "全期：常见病组例均费用高于同级")
-        add("structure_shift", self._pick(sp), "institution", aff_p, base_p)
         add("beds_turnover", self._pick(s_any or sp), "institution", aff_p, base_p)
         add("co_admission_cluster", self._pick(s_any or sp), "institution", aff_p, [])
         add("impossible_travel", None, "person", aff_p, [])
@@ -141,8 +167,15 @@ class AnomalyPlan:
         # fixed persons for the cluster: a few residents of the same (synthetic) family block
         pop = w.pop
         start = int(self.rng.integers(0, max(1, int(pop.resident_count.min()) - 10)))
-        size = DEFAULTS["co_admission_cluster"]["group_size"]
-        self.injections["co_admission_cluster"].persons = [pop.n_employee_pool + start + k for k in range(size)]
+        cluster = self.injections["co_admission_cluster"]
+        size = max(2, int(round(DEFAULTS["co_admission_cluster"]["group_size"] * cluster.effect)))
+        cluster.params["group_size"] = size
+        cluster.persons = [pop.n_employee_pool + start + k for k in range(size)]
+        if w.dip is not None:  # DIP: the upcoding acts on the 病种 of one diagnosis
+            a = w.cat.index[DEFAULTS["upcoding_severity"]["adrg"]]
+            inj = self.injections["upcoding_severity"]
+            inj.params["diag"] = str(w.cat.diag_codes[w.cat.diag_offsets[a]])
+            inj.params["dip_diagnosis"] = inj.params["diag"][:5] + "::"
         # top ADRGs by regional frequency, for cost_deviation
         top = np.argsort(-w.cat.freq, kind="stable")[: DEFAULTS["cost_deviation"]["top_adrgs"]]
         self.top_adrgs = np.sort(top)
@@ -164,6 +197,15 @@ class AnomalyPlan:
             now[np.argmax(target - done - now)] += 1
         self._alloc_state[key] = (done + now, total + k)
         return now
+
+    def _quota(self, pattern: str, amount: float) -> int:
+        """This month's whole count when `amount` (fractional) is due: the running total is
+        rounded, not each month, so a small effect still adds up over the window."""
+        due, done = self._quota_state.get(pattern, (0.0, 0))
+        due += max(0.0, amount)
+        k = max(0, int(round(due)) - done)
+        self._quota_state[pattern] = (due, done + k)
+        return k
 
     def inst_of(self, pattern: str) -> int | None:
         return self.injections[pattern].inst
@@ -198,16 +240,19 @@ class AnomalyPlan:
                                                      * self.eff("outpatient_inpatient_ratio"))
             scale = expected[i] / max(ins.ipt_rate[i], 1e-9)  # this month's seasonality and growth
             k = int(round(max(0.0, ins.otp_rate[i] * scale / target - expected[i])))
+            self.size["outpatient_inpatient_ratio"] += k
             out.append(("outpatient_inpatient_ratio", np.full(k, i, dtype=np.int64)))
         if self.active("admission_surge", p):
             i = self.inst_of("admission_surge")
             k = int(round(expected[i] * DEFAULTS["admission_surge"]["growth"] * self.eff("admission_surge")))
+            self.size["admission_surge"] += k
             out.append(("admission_surge", np.full(k, i, dtype=np.int64)))
         if self.active("hospitalization_rate", p):
             pool = ins.hospitals  # spread over all hospitals like ordinary admissions
             lam = expected[pool]
             k = int(round(expected[pool].sum() * DEFAULTS["hospitalization_rate"]["extra_share"] * self.eff("hospitalization_rate")))
             if k > 0 and lam.sum() > 0:
+                self.size["hospitalization_rate"] += k
                 out.append(("hospitalization_rate", self.rng.choice(pool, k, p=lam / lam.sum())))
         return out
 
@@ -240,11 +285,13 @@ class AnomalyPlan:
             s1 = min(0.95, sh["1"] * (1 + prm["severe_cc_change"] * e))
             s5 = min(1 - s1, max(0.0, sh["5"] * (1 + prm["no_cc_change"] * e)))
             shares = [s1, max(0.0, 1 - s1 - s5), s5]
+            self.size["upcoding_severity"] += len(at) * (sh["5"] - s5)
         else:
             shares = [sh["1"], sh["3"], sh["5"]]
         counts = self._running_alloc("upcoding_severity", p in inj.periods, shares, len(at))
         f["_sev"][rng.permutation(at)] = np.repeat([1, 3, 5], counts)
-        f["diag"][at] = -1
+        # DRG: any diagnosis of the ADRG; DIP: one diagnosis, whose treatments are the 病种 family
+        f["diag"][at] = cat.diag_offsets[a] if "diag" in prm else -1
         f["tag"][at] = TAG["upcoding_severity"]
 
         # upcoding_diagnosis: I63 sub-code mix at one hospital
@@ -274,6 +321,7 @@ class AnomalyPlan:
             for c in codes:
                 if c not in fixed:
                     shares[c] = base[c] / rest_base * rest_new
+            self.size["upcoding_diagnosis"] += len(at) * sum(abs(shares[c] - base[c]) for c in codes) / 2
         counts = self._running_alloc("upcoding_diagnosis", p in inj.periods, [shares[c] for c in codes], len(at))
         f["diag"][rng.permutation(at)] = np.repeat(np.arange(off, end), counts)
         f["tag"][at] = TAG["upcoding_diagnosis"]
@@ -291,6 +339,7 @@ class AnomalyPlan:
             f.setdefault("_los_override", np.full(len(f["kind"]), -1, dtype=np.int64))
             f["_los_override"][pick] = rng.integers(2, 4, k)
             f["tag"][pick] = TAG["low_standard_admission"]
+            self.size["low_standard_admission"] += k
 
         # basic_groups_in_tertiary
         if self.active("basic_groups_in_tertiary", p):
@@ -303,6 +352,7 @@ class AnomalyPlan:
             f["adrg"][pick] = rng.choice(basic, k, p=pb)
             f["diag"][pick] = -1
             f["tag"][pick] = TAG["basic_groups_in_tertiary"]
+            self.size["basic_groups_in_tertiary"] += k
 
         # cost_deviation: common groups cost more at one institution
         if self.active("cost_deviation", p):
@@ -310,6 +360,7 @@ class AnomalyPlan:
             at = np.flatnonzero((inst == inj.inst) & np.isin(f["adrg"], self.top_adrgs) & (f["tag"] == 0))
             f["_cost_mult"][at] *= 1 + inj.params["cost_factor"] * inj.effect
             f["tag"][at] = TAG["cost_deviation"]
+            self.size["cost_deviation"] += len(at) * inj.params["cost_factor"] * inj.effect
 
         # structure_shift: drift toward the higher-paid severity, growing month by month
         if self.active("structure_shift", p):
@@ -326,6 +377,7 @@ class AnomalyPlan:
             f["_sev"][move] = up
             move = move[up != sev]
             f["tag"][move] = TAG["structure_shift"]
+            self.size["structure_shift"] += len(move)
 
         # out_of_list_share
         if self.active("out_of_list_share", p):
@@ -333,6 +385,7 @@ class AnomalyPlan:
             at = np.flatnonzero((inst == inj.inst) & (f["tag"] == 0))
             f["_own_shift"][at] += inj.params["share_added"] * inj.effect
             f["tag"][at] = TAG["out_of_list_share"]
+            self.size["out_of_list_share"] += len(at) * inj.params["share_added"] * inj.effect
 
     def edit_outpatient(self, month: Month, f: dict) -> None:
         if self.active("out_of_list_share", month.period):
@@ -340,6 +393,7 @@ class AnomalyPlan:
             at = np.flatnonzero(f["inst"] == inj.inst)
             f["_own_shift"][at] += inj.params["share_added"] * inj.effect
             f["tag"][at] = TAG["out_of_list_share"]
+            self.size["out_of_list_share"] += len(at) * inj.params["share_added"] * inj.effect
 
     # ---- hooks: person-level rows ----------------------------------------------------------
 
@@ -365,9 +419,11 @@ class AnomalyPlan:
         cand = np.flatnonzero((base["inst"] == inj.inst) & (base["refd"] == 0) & ~base["visitor"] &
                               (base["tag"] == 0) & (day_end >= 0) & (day_end <= 9))
         n_inst = int(((base["inst"] == inj.inst) & (base["refd"] == 0)).sum())
-        k = min(len(cand), max(prm["min_per_month"], int(round(n_inst * prm["share_of_discharges"] * inj.effect))))
+        # no floor: the share follows the effect, and a small hospital's fractions add up
+        k = min(len(cand), self._quota("readmission_15d", n_inst * prm["share_of_discharges"] * inj.effect))
         if k == 0:
             return None
+        self.size["readmission_15d"] += k
         src = rng.permutation(cand)[:k]
         f = inpatient_skeleton(w, month, rng, np.full(k, inj.inst, dtype=np.int64))
         f["person"], f["visitor"] = base["person"][src], np.zeros(k, dtype=bool)
@@ -403,12 +459,17 @@ class AnomalyPlan:
         f["_day"] = np.full(k, int(rng.integers(los + 1, month.days)))
         f["tag"][:] = TAG["co_admission_cluster"]
         complete_inpatient(w, month, f, rng)
+        self.size["co_admission_cluster"] += k
         return f
 
     def _travel(self, month: Month) -> list[dict]:
         w, rng = self.world, self.rng
         inj = self.injections["impossible_travel"]
-        k = max(1, int(round(inj.params["pairs_per_month"] * inj.effect)))
+        # a running quota, not a floor of one pair a month: effect 0.5 is a pair every other month
+        k = self._quota("impossible_travel", inj.params["pairs_per_month"] * inj.effect)
+        if k == 0:
+            return []
+        self.size["impossible_travel"] += 2 * k
         hosp = w.insts.hospitals
         local_inst = rng.choice(hosp, k)
         far = [i for i, c in enumerate(w.foreign.code) if w.foreign.admdvs[i] in ("460100", "650100")]

@@ -10,6 +10,7 @@ from ..errors import ConfigError
 
 FORMATS = ("csv", "parquet", "xlsx")
 ENCODINGS = ("utf-8", "gbk")
+SCHEMES = ("drg", "dip")  # payment scheme of the settlement lists: DRG groups or DIP 病种
 
 # scale = 1.0 is a city of about this many insured persons.
 INSURED_PER_SCALE = 1_000_000
@@ -31,6 +32,7 @@ class SynthConfig:
     # per-pattern overrides of the effect multiplier, e.g. {"upcoding_severity": 0.5}
     pattern_effects: dict[str, float] = field(default_factory=dict)
     block_rows: int = 250_000  # rows generated and written at a time
+    scheme: str = "drg"
 
     def __post_init__(self):
         if not re.fullmatch(r"\d{6}", self.region):
@@ -48,6 +50,8 @@ class SynthConfig:
         if self.fmt == "xlsx" and self.scale > 0.5:
             raise ConfigError(f"规模 {self.scale} 过大，不适合 xlsx 输出",
                               "xlsx 每个工作表最多 1,048,576 行，规模大于 0.5 时请用 --format csv 或 parquet")
+        if self.scheme not in SCHEMES:
+            raise ConfigError(f"付费方式须为 {'/'.join(SCHEMES)}：{self.scheme}")
         if self.effect < 0:
             raise ConfigError("效应倍数不能为负")
 
@@ -67,10 +71,13 @@ class SynthConfig:
 
     @property
     def baseline_periods(self) -> list[str]:
-        """Comparison periods of the anomalies: the first 12 months (or the first half)."""
+        """Comparison periods of the anomalies: the 12 months before the affected ones (with
+        24 months or more, so a 36-month history compares the last year with the one before),
+        else the first half."""
         p = self.periods
-        n = 12 if len(p) >= 24 else len(p) // 2
-        return p[:n]
+        if len(p) >= 24:
+            return p[-24:-12]
+        return p[: len(p) // 2]
 
     @property
     def affected_periods(self) -> list[str]:

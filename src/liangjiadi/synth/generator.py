@@ -15,6 +15,7 @@ from .amounts import KIND_IPT, KIND_OTP, KIND_RX, MONEY_COLUMNS
 from .anomalies import PATTERNS, TAG, AnomalyPlan
 from .catalogue import Catalogue
 from .config import SynthConfig
+from .dip import DipCatalogue
 from .faults import ROW_FAULTS, FaultPlan, fault_row, plan_faults
 from .frames import concat, take
 from .fund import budget_rows, clearing, fund_report
@@ -52,7 +53,8 @@ def build_world(cfg: SynthConfig) -> World:
     cat = Catalogue()
     insts = build_institutions(cfg, rng)
     pop = build_population(cfg, _rng(cfg, 2))
-    return World(cfg, cat, insts, build_foreign(), pop, case_mix(cat, insts), severity_map(cat))
+    dip = DipCatalogue(cat) if cfg.scheme == "dip" else None
+    return World(cfg, cat, insts, build_foreign(), pop, case_mix(cat, insts), severity_map(cat), dip)
 
 
 class Generator:
@@ -133,7 +135,7 @@ class Generator:
                 cols["lat"].append(float(ins.lat[i]))
                 cols["period"].append(period)
         self._write_single("fixmedins", cols, len(cols["fixmedins_code"]))
-        cat = w.cat.catalogue_rows()
+        cat = (w.dip or w.cat).catalogue_rows()
         n = len(cat["grp_code"])
         cat["weight"] = [float(x) for x in cat["weight"]]
         cat["pay_std"] = money_array(np.array(cat.pop("pay_std_fen"), dtype=np.int64))
@@ -305,7 +307,7 @@ class Generator:
                 self._record_figure_fault("qc_without_upload", p, int(qc_fault[1]), {"lists": int(hit.sum())})
         li = np.flatnonzero(ipt_local & (qc >= 0))
         if len(li):
-            t, codes = list_table(cat, self.codes_all, f, li, setl_id, qc, upld)
+            t, codes = list_table(cat, self.codes_all, f, li, setl_id, qc, upld, self.world.dip)
             if self.first_list_row is None:
                 self.first_list_row = {"line": self.writers["setl_list"].next_line, "table": t.slice(0, 1)}
             self.writers["setl_list"].write(t)
@@ -327,7 +329,8 @@ class Generator:
         ev = self.evidence
         valid = f["vali"][li] == 1
         inj = self.plan.injections["upcoding_severity"]
-        at = (f["inst"][li] == inj.inst) & valid & (np.char.startswith(codes, inj.params["adrg"]))
+        family = inj.params.get("dip_diagnosis", inj.params["adrg"])  # DIP: the diagnosis's 病种
+        at = (f["inst"][li] == inj.inst) & valid & (np.char.startswith(codes, family))
         for c in codes[at]:
             ev["upcoding_severity"][p][str(c)] += 1
         inj = self.plan.injections["upcoding_diagnosis"]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..schema.codes import HOSP_LV, level_group
+from .anomalies import SIZE_UNIT
 from .population import psn_no
 
 if TYPE_CHECKING:
@@ -65,6 +66,8 @@ def build_ground_truth(gen: Generator) -> dict:
                 "parameters": _jsonable(inj.params),
                 "cases_by_period": counts,
                 "cases_total": int(sum(counts.values())),
+                "injected_size": round(float(plan.size.get(pattern, 0.0)), 2),
+                "injected_size_unit": SIZE_UNIT[pattern],
                 "notes": inj.notes,
             }
             if inj.persons:
@@ -80,6 +83,7 @@ def build_ground_truth(gen: Generator) -> dict:
                 entry["evidence"] = {"bed_cnt_before": int(ins.beds[inj.inst]),
                                      "bed_cnt_after": plan.beds_after(inj.inst, first),
                                      "bed_change_period": first}
+                entry["injected_size"] = float(plan.beds_after(inj.inst, first) - int(ins.beds[inj.inst]))
             anomalies.append(entry)
     faults = sorted(gen.fault_records, key=lambda r: (r["level"] != "row", r["period"], r["kind"]))
     return {
@@ -87,6 +91,7 @@ def build_ground_truth(gen: Generator) -> dict:
         "generator": "liangjiadi.synth",
         "region": cfg.region,
         "region_name": cfg.region_name,
+        "scheme": cfg.scheme.upper(),
         "seed": cfg.seed,
         "scale": cfg.scale,
         "months": cfg.months,

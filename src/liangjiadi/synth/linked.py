@@ -6,6 +6,8 @@ import numpy as np
 import pyarrow as pa
 
 from .catalogue import Catalogue
+from .dip import UNGROUPED as DIP_UNGROUPED
+from .dip import DipCatalogue
 from .writers import money_array, typed_table
 
 FEE_TYPES = ("药品", "耗材", "检查", "化验", "诊疗", "手术", "护理", "床位")
@@ -14,11 +16,17 @@ FEE_SHARE_MEDICAL = np.array([0.38, 0.07, 0.15, 0.15, 0.13, 0.00, 0.06, 0.06])
 
 
 def list_table(cat: Catalogue, codes_all: pa.Array, f: dict, li: np.ndarray, setl_id: pa.Array,
-               qc: np.ndarray, upld: np.ndarray) -> tuple[pa.Table, np.ndarray]:
-    """setl_list rows for positions `li`, and their group codes ("QY" = not grouped)."""
+               qc: np.ndarray, upld: np.ndarray, dip: DipCatalogue | None = None) -> tuple[pa.Table, np.ndarray]:
+    """setl_list rows for positions `li`, and their group codes: DRG groups ("QY" = not grouped)
+    or, with a DIP catalogue, 病种 of diagnosis + treatment ("0000" = not grouped)."""
     grp = f["group"][li]
-    codes = np.where(grp >= 0, cat.group_codes[np.maximum(grp, 0)], "QY")
-    weight = pa.array(np.where(grp >= 0, cat.group_weight[np.maximum(grp, 0)], np.nan), from_pandas=True)
+    if dip is None:
+        codes = np.where(grp >= 0, cat.group_codes[np.maximum(grp, 0)], "QY")
+        weight = pa.array(np.where(grp >= 0, cat.group_weight[np.maximum(grp, 0)], np.nan), from_pandas=True)
+    else:
+        k = dip.of(grp, f["diag"][li])
+        codes = np.where(k >= 0, dip.codes[np.maximum(k, 0)], DIP_UNGROUPED)
+        weight = pa.array(np.where(k >= 0, dip.weight[np.maximum(k, 0)], np.nan), from_pandas=True)
     days = np.maximum(1, (f["end"][li] - f["begn"][li]).astype(np.int64))
     proc = cat.proc_codes[f["adrg"][li]]
     table = typed_table("setl_list", {
@@ -31,7 +39,7 @@ def list_table(cat: Catalogue, codes_all: pa.Array, f: dict, li: np.ndarray, set
         "dscg_way": pa.array(f["dscg_way"][li]),
         "maindiag_code": pa.array(cat.diag_codes[f["diag"][li]]),
         "main_oprn_code": pa.array(np.where(proc == "", None, proc)),
-        "grp_type": pa.array(np.full(len(li), "DRG")),
+        "grp_type": pa.array(np.full(len(li), "DRG" if dip is None else "DIP")),
         "grp_code": pa.array(codes),
         "grp_weight": weight,
     }, len(li))

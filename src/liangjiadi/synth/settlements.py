@@ -9,6 +9,7 @@ import numpy as np
 from .amounts import KIND_IPT, KIND_OTP, KIND_RX, MONEY_COLUMNS, OWNPAY_SHARE, settle
 from .catalogue import Catalogue
 from .config import SynthConfig, days_in_month
+from .dip import DipCatalogue
 from .frames import new_frame
 from .institutions import FOREIGN_SHARE, ForeignInstitutions, Institutions
 from .population import Population
@@ -45,6 +46,7 @@ class World:
     pop: Population
     mix_cum: np.ndarray  # (n_institutions, n_adrg) cumulative case-mix probabilities
     severity_map: np.ndarray  # (n_adrg, 10): drawn severity digit -> the group's digit
+    dip: DipCatalogue | None = None  # the 病种 catalogue of a DIP region (None: DRG)
 
 
 @dataclass

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..casemix import (FDR, MeanShift, adrg_names, bh_adjust, case_frame, catalogue, did_test, num, pct,
-                       peer_position, signed_pct, year_windows)
+                       peer_position, scheme_words, signed_pct, year_windows)
 from ..model import Finding
 from ..registry import detector
 
@@ -174,20 +174,27 @@ def upcoding_severity(ctx) -> list[Finding]:
         sev = "high" if q < 0.001 and cc1 - cc0 >= 0.15 else "medium"
         grow_sev = (n1_sev - n0_sev) / n0_sev if n0_sev else None
         grow_no = (n1_no - n0_no) / n0_no if n0_no else None
-        label = f"{adrg} {names.get(adrg, '')}组".replace(" 组", "组")
+        is_dip = bool(mine.dip.any())
+        words = scheme_words(is_dip)
+        if is_dip:  # DIP: the 病种 of one diagnosis, heavier = a higher-分值 treatment
+            label = f"诊断 {adrg} 的病种"
+            severe_txt, none_txt = "最高分值治疗方式病例", "最低分值治疗方式病例"
+        else:
+            label = f"{adrg} {names.get(adrg, '')}组".replace(" 组", "组")
+            severe_txt, none_txt = "伴严重并发症病例", "不伴并发症病例"
         detail = []
         if grow_sev is not None and n1_sev != n0_sev:
-            detail.append(f"伴严重并发症病例 {n0_sev}→{n1_sev} 例（{signed_pct(grow_sev)}）")
+            detail.append(f"{severe_txt} {n0_sev}→{n1_sev} 例（{signed_pct(grow_sev)}）")
         if grow_no is not None:
-            detail.append(f"不伴并发症病例 {n0_no}→{n1_no} 例（{signed_pct(grow_no)}）")
+            detail.append(f"{none_txt} {n0_no}→{n1_no} 例（{signed_pct(grow_no)}）")
         peer_txt = f"同级医院中位数 {pct(peer_median)}" if peer_median is not None else "同级医院该组病例不足、未作同级比较"
-        msg = (f"{ctx.name_of(code)} {label}中伴并发症或合并症病例占比由上年同期的 {pct(cc0)} 升至 {pct(cc1)}"
+        msg = (f"{ctx.name_of(code)} {label}中{words['heavier']}病例占比由上年同期的 {pct(cc0)} 升至 {pct(cc1)}"
                f"{'，其中' + '、'.join(detail) if detail else ''}，{peer_txt}，提示可能存在高套病组。")
         out.append(Finding(
             pattern="upcoding_severity", period=ctx.period, severity=sev, message=msg, fixmedins_code=code,
             score=float(z) if not np.isnan(z) else 0.0,
             evidence={
-                "adrg": adrg, "own": num(cc1), "own_last_year": num(cc0), "shift": num(cc1 - cc0),
+                "adrg": adrg, "scheme": "DIP" if is_dip else "DRG", "own": num(cc1), "own_last_year": num(cc0), "shift": num(cc1 - cc0),
                 "peer_median": num(peer_median), "peer_pooled": num(peer_pooled), "percentile": num(pctl),
                 "peer_shift": num(peer_cc_shift), "peer_basis": peer_label, "did_statistic": num(t["did_z"]),
                 "severe_cc_cases": n1_sev, "severe_cc_cases_last_year": n0_sev,
@@ -361,9 +368,10 @@ def structure_shift(ctx) -> list[Finding]:
         share_hi0 = float(last.sev.isin(["1", "3"]).mean())
         sev = "high" if q < 0.001 and change >= 0.10 else "medium"
         ref = peer_median if peer_median is not None else peer_change
-        msg = (f"{ctx.name_of(code)} 病例在同一 ADRG 内向高权重病组漂移：ADRG 内平均相对权重由上年同期的 {own.m0:.3f} "
-               f"升至 {own.m1:.3f}（{signed_pct(change)}），伴并发症组病例占比由 {pct(share_hi0)} 升至 {pct(share_hi1)}，"
-               f"同级医院同期变化中位数 {signed_pct(ref)}，提示病例结构向高付费组偏移。")
+        wd = scheme_words(bool(mine.dip.mean() > 0.5))
+        msg = (f"{ctx.name_of(code)} 病例在同一{wd['family']}内向高{wd['weight']}{wd['unit']}漂移：{wd['family']}内平均相对{wd['weight']}"
+               f"由上年同期的 {own.m0:.3f} 升至 {own.m1:.3f}（{signed_pct(change)}），{wd['heavier']}病例占比由 {pct(share_hi0)} "
+               f"升至 {pct(share_hi1)}，同级医院同期变化中位数 {signed_pct(ref)}，提示病例结构向高付费{wd['unit']}偏移。")
         out.append(Finding(
             pattern="structure_shift", period=ctx.period, severity=sev, message=msg, fixmedins_code=code,
             score=float(z) if not np.isnan(z) else 0.0,

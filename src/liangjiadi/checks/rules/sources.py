@@ -1,5 +1,6 @@
 """不同来源的数据不一致: the fund report against the settlements, the fund report against
-itself, the settlement lists against the settlements. These rules read the lake."""
+itself, the settlement lists against the settlements, rows without their settlement. These
+rules read the lake."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from collections.abc import Iterable
 
 import ibis
 
+from ...schema import TABLES
 from ...schema.codes import EMPLOYEE_INSUTYPES, FUND, FUND_ITEM, RESIDENT_INSUTYPES
 from ..context import CheckContext
 from ..fmt import money, percent
-from ..model import Outcome, Param, not_applicable, passed, violation, warn
+from ..model import Outcome, Param, Severity, not_applicable, passed, violation, warn
 from ..periods import year_start
 from ..registry import check
 
@@ -217,3 +219,54 @@ def settlement_lists(ctx: CheckContext) -> Iterable[Outcome]:
                        expected=expected)
         if not found_any:
             yield passed(indicator_ids=("28", "29"), fixmedins_code=code)
+
+
+# Tables whose rows hang on a settlement (清单、费用构成、特例单议): read from the contract.
+LINKED_TABLES = tuple(name for name, t in TABLES.items() if t.link_setl_id)
+
+
+@check(
+    "orphan_rows",
+    title="清单、费用构成与特例单议都有对应结算",
+    rule="本期的医保结算清单（setl_list）、费用构成（setl_fee）与特例单议（special_case）中，"
+         "结算ID 在本统筹地区的结算数据（setl_d，任何月份）中找不到的行逐表计数；有即提示复核。",
+    note="导入时找不到结算的行会被隔离，但之后用 --replace 整体替换某月结算数据（如只含几行的更正文件）"
+         "会使数据湖中原有的清单、费用或特例失去对应结算。这些行留在数据湖中不删除，由本规则计数，"
+         "复核人员据此判断是补交结算数据还是重新交付这些表；它们会使清单上传率、质控通过率等指标失真。",
+    reason_codes={"ROWS_WITHOUT_SETTLEMENT": "有行在结算数据中找不到对应结算"},
+    severity=Severity.WARNING,
+    uses=tuple(f"lake:{name}" for name in LINKED_TABLES) + ("lake:setl_d",),
+)
+def orphan_rows(ctx: CheckContext) -> Iterable[Outcome]:
+    present = [name for name in LINKED_TABLES if ctx.lake_has(name)]
+    if not present:
+        yield not_applicable("NO_DATA", "数据湖中没有结算清单、费用构成或特例单议。")
+        return
+    settlements = None
+    if ctx.lake_has("setl_d"):
+        s = ctx.engine.table("setl_d")
+        settlements = s.filter(s.admdvs == ctx.admdvs).select(s_setl_id=s.setl_id).distinct()
+    checked = False
+    for name in present:
+        t = ctx.engine.table(name)
+        rows = t.filter((t.admdvs == ctx.admdvs) & (t.period == ctx.period))
+        total = int(rows.count().execute())
+        if not total:
+            continue
+        checked = True
+        if settlements is None:
+            orphans = total
+        else:
+            joined = rows.left_join(settlements, rows.setl_id == settlements.s_setl_id)
+            orphans = int(joined.filter(joined.s_setl_id.isnull()).count().execute())
+        cn = TABLES[name].cn
+        if orphans:
+            yield violation(
+                "ROWS_WITHOUT_SETTLEMENT",
+                f"{ctx.period_cn}{cn}（{name}）有 {orphans:,} 行（共 {total:,} 行）在结算数据中找不到对应结算。",
+                observed=f"{name}：找不到结算 {orphans:,} 行 / 共 {total:,} 行", observed_value=float(orphans),
+                expected="0 行")
+        else:
+            yield passed()
+    if not checked:
+        yield not_applicable("NOTHING_TO_CHECK", f"{ctx.period_cn}没有结算清单、费用构成或特例单议。")
