@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import datetime, timezone
+from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -64,6 +66,19 @@ class Settings(BaseSettings):
     detectors_file: Path | None = Field(
         None, description="异常检测配置文件（YAML：调整检测器阈值、停用检测器、地区自定义检测器）；"
                           "缺省时使用工作目录下的 detectors.yaml（若存在）"
+    )
+    # ---- plausibility at ingest (导入合理性) ---------------------------------------------
+    ingest_amount_max: Decimal = Field(
+        Decimal("1000000000"), gt=0, description="导入时金额列绝对值上限（元），超出的行隔离"
+    )
+    ingest_amount_max_by_column: dict[str, Decimal] = Field(
+        default_factory=lambda: {"fund_report.amount": Decimal("1000000000000"),
+                                 "budget.amount": Decimal("1000000000000")},
+        description="按“表.列”单独设置的金额上限（元），如 {'setl_d.medfee_sumamt' = 5000000}",
+    )
+    ingest_date_min: date = Field(date(1990, 1, 1), description="导入时日期下限，更早的行隔离")
+    ingest_date_days_ahead: int = Field(
+        1, ge=0, description="导入时日期最多晚于今天的天数；晚于当前月份的期间一律隔离"
     )
     duckdb_memory_limit: str = Field("8GB", description="DuckDB 内存上限")
     duckdb_threads: int = Field(2, description="DuckDB 线程数")

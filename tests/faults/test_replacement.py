@@ -132,7 +132,7 @@ def test_truncated_file_of_half_a_month_is_refused(month_loaded, tmp_path):
         f.write("S09999,M09999,P0001,310")  # the export stopped mid-line
     report = ingest_paths([path], month_loaded)
     (res,) = report.files
-    assert res.rule_counts.get("bad_row") == 1  # the cut line is still named
+    assert res.rule_counts.get("truncated_row") == 1  # the cut line is still named (as truncated)
     assert res.status == "rejected" and res.error_code == "shrink_refused"
     assert f"{N:,} 行" in res.error and f"{N // 2:,} 行" in res.error
     assert lake_count(month_loaded.workdir, "setl_d") == N

@@ -28,6 +28,7 @@ from ..workdir import new_scratch, owner_only_umask, private_file, remove_scratc
 from ..schema import LOAD_ORDER, TABLES
 from . import guards, provenance
 from .detect import ADMDVS_RE, PERIOD_RE, FileSpec, describe, discover
+from .plausibility import Plausibility
 from .progress import NoProgress, ProgressHook
 from .pseudonym import hmac_pads, lake_key
 from .readers import SourceReader, _Reencode, batch_schema
@@ -166,7 +167,8 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress, scr
     if not staged:
         return
     plan = TablePlan(table=t, files=staged, region=region, workdir=Path(settings.workdir),
-                     extra_codes=settings.extra_codes)
+                     extra_codes=settings.extra_codes,
+                     plausibility=Plausibility.from_settings(settings))
     key = f"validate:{tname}"
     progress.start(key, f"校验 {tname}（{t.cn}）", 3)
     for stmt in plan.setup_sql():
@@ -214,11 +216,7 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress, scr
             qsql = quarantine_sql(plan, s.index, res.path, Path(res.path).name)
             write_quarantine(con, qsql, _params(qsql, pads), qdir / name)
             res.quarantine_file = str(qdir / name)
-        res.status = "partial" if res.rows_quarantined else "ok"
-        if res.rows_read == 0:
-            res.status = "rejected"
-            res.error_code = "empty_file"
-            res.error = f"文件 {res.path}：没有数据行。"
+        res.settle_status()
         res.notes.extend(plan.notes)
         res.finished = provenance.now()
     guards.mark_refused(plan, parts, by_index, refused)
@@ -266,6 +264,10 @@ def _stage_file(spec: FileSpec, res: FileResult, target: Path, index: int, t, pr
         progress.done(key)
         return None
     res.blank_rows = reader.blank_rows
+    res.continuation_lines = reader.continuation_lines
+    if reader.multiline_columns:
+        res.notes.append(f"{reader.continuation_lines} 行是上一行的续行：列 {'、'.join(sorted(reader.multiline_columns))} "
+                         f"的带引号的值含换行（按一条记录读取）。")
     if plan.personal:
         res.dropped_personal_columns = list(plan.personal)
         res.notes.append(f"已删除 {len(plan.personal)} 个个人信息列：{'、'.join(plan.personal)}（未读取其值）。")

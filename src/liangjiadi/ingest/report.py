@@ -23,6 +23,7 @@ class FileResult(BaseModel):
     rows_accepted: int = 0
     rows_quarantined: int = 0
     blank_rows: int = 0
+    continuation_lines: int = 0  # extra lines of records whose quoted value holds a line break
     rule_counts: dict[str, int] = Field(default_factory=dict)  # rule code -> rows failing it
     partitions: list[str] = Field(default_factory=list)  # "admdvs/period" written
     periods: list[str] = Field(default_factory=list)
@@ -32,6 +33,18 @@ class FileResult(BaseModel):
     quarantine_file: str | None = None
     started: str | None = None
     finished: str | None = None
+
+    def settle_status(self) -> None:
+        """ok, partial, or rejected when no row reached the lake (never "partial" with 0)."""
+        if self.rows_read == 0:
+            self.status, self.error_code = "rejected", "empty_file"
+            self.error = f"文件 {self.path}：没有数据行。"
+        elif self.rows_accepted == 0:
+            self.status, self.error_code = "rejected", "nothing_accepted"
+            self.error = (f"文件 {self.path}：{self.rows_read:,} 行数据全部被隔离，没有一行写入数据湖"
+                          f"（原因见隔离文件 {self.quarantine_file or '（无）'}）。")
+        else:
+            self.status = "partial" if self.rows_quarantined else "ok"
 
 
 class LoadReport(BaseModel):

@@ -13,8 +13,13 @@ from pathlib import Path
 
 from .. import lake
 from ..schema import SNAPSHOT_PERIOD, Table, code_table
+from .plausibility import Plausibility, certno_sql
 from .pseudonym import token_sql
 from .rules import RULES
+
+# Rows the reader already marked bad (readers.py): one rule each, checked before the rest.
+READER_RULES = ("bad_row", "truncated_row", "unbalanced_quote", "value_too_long",
+                "numeric_identifier", "bad_encoding")
 
 INT_RE = r"^(-?\d+)(\.0+)?$"
 PERIOD_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -73,6 +78,7 @@ class Check:
     value: str  # SQL for the raw value shown
     detail: str  # SQL for the Chinese explanation
     fast: str | None = None  # cheaper condition for the whole-table pass ("" = covered by another)
+    col_sql: str | None = None  # SQL for the column label when it depends on the row
 
 
 @dataclass
@@ -92,6 +98,7 @@ class TablePlan:
     workdir: Path
     extra_codes: dict[str, dict[str, str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    plausibility: Plausibility = field(default_factory=Plausibility)
 
     # ---- SQL pieces -------------------------------------------------------------------
     def src_sql(self) -> str:
@@ -102,7 +109,7 @@ class TablePlan:
                 else f"NULL::VARCHAR AS {q(c.name)}"
                 for c in self.table.columns
             ]
-            parts.append(f"SELECT {f.index} AS _file, _line, _badrow, {', '.join(cols)} "
+            parts.append(f"SELECT {f.index} AS _file, _line, _badrow, _badrule, _badcol, {', '.join(cols)} "
                          f"FROM read_parquet({lit(f.stage)})")
         return "\nUNION ALL\n".join(parts)
 
@@ -182,6 +189,9 @@ class TablePlan:
                                  fast=f"{v} IS NOT NULL AND ({num} IS NULL OR ({scale}))"))
                 out.append(Check("money_scale", c.name, f"{num} IS NOT NULL AND {scale}",
                                  v, f"{shown(v)} || {lit('超过 2 位小数（金额以元为单位）')}", fast=""))
+                limit = self.plausibility.amount_limit(t.name, c.name)
+                out.append(Check("amount_out_of_range", c.name, f"abs({num}) > {limit}", v,
+                                 f"{shown(v)} || {lit(f'的绝对值超过上限 {limit:,.0f} 元')}"))
                 if not c.allow_negative:
                     refund = (f"COALESCE({q(t.refund_flag)} = '1', false)" if t.refund_flag else "false")
                     out.append(Check("negative_amount", c.name, f"{num} < 0 AND NOT {refund}",
@@ -198,6 +208,11 @@ class TablePlan:
                 out.append(Check("bad_date", c.name,
                                  f"{v} IS NOT NULL AND {typed_sql(c.dtype, v)} IS NULL", v,
                                  f"{shown(v)} || {lit('不是合法的日期' if c.dtype == 'date' else '不是合法的日期时间')}"))
+                pl = self.plausibility
+                lo, hi = pl.date_min.isoformat(), pl.date_max.isoformat()
+                out.append(Check("date_out_of_range", c.name,
+                                 f"CAST({typed_sql(c.dtype, v)} AS DATE) NOT BETWEEN DATE '{lo}' AND DATE '{hi}'", v,
+                                 f"{shown(v)} || {lit(f'不在合理范围 {lo} 至 {hi} 内')}"))
             elif c.dtype == "admdvs":
                 out.append(Check("bad_admdvs", c.name,
                                  f"{v} IS NOT NULL AND NOT regexp_full_match({v}, '{ADMDVS_RE}')", v,
@@ -206,6 +221,14 @@ class TablePlan:
                 out.append(Check("bad_period", c.name,
                                  f"{v} IS NOT NULL AND NOT regexp_full_match({v}, '{PERIOD_RE}')", v,
                                  f"{shown(v)} || {lit('不是 YYYY-MM 格式的期间')}"))
+            if c.dtype in ("str", "code") and not c.pseudonymise:
+                # A personal ID number in an ordinary column (columns shifted or swapped)
+                # must not reach the lake; the value is not shown.
+                cond = certno_sql(v)
+                if self.plausibility.psn_pattern:
+                    cond += f" OR regexp_full_match({v}, {lit(self.plausibility.psn_pattern)})"
+                out.append(Check("personal_id_in_column", c.name, f"{v} IS NOT NULL AND ({cond})", "NULL",
+                                 lit(f"{label(c)}的值形如身份证号或人员编号（可能是列错位），原值不显示")))
             if c.dtype == "code" and c.codes:
                 codes = sorted(code_table(c.codes, self.extra_codes))
                 listed = ", ".join(lit(x) for x in codes)
@@ -218,6 +241,7 @@ class TablePlan:
             out.append(Check("bad_period", t.period_column,
                              f"{yc} IS NOT NULL AND regexp_extract({yc}, '{YEAR_RE}', 1) = ''", yc,
                              f"{shown(yc)} || {lit('不是 4 位数字的年度')}"))
+        out.extend(self._period_bounds())
         for part, whole in t.parts:
             pv, wv = q(part), q(whole)
             out.append(Check(
@@ -266,9 +290,25 @@ class TablePlan:
             elif ch.fast:
                 ch.fast = f"({ch.fast})"
             ch.cond = f"(_badrow IS NULL AND COALESCE({ch.cond}, false))"
-        out.insert(0, Check("bad_row", "（整行）", "(_badrow IS NOT NULL)", "_badrow",
-                            f"{lit('该行列数与表头不一致：')} || _badrow"))
+        for i, rule in enumerate(READER_RULES):
+            out.insert(i, Check(rule, "（整行）", f"(_badrule = {lit(rule)})", "NULL", "_badrow",
+                                col_sql="COALESCE(_badcol, '（整行）')"))
         return out
+
+    def _period_bounds(self) -> list[Check]:
+        """Periods after the current month (or before the date floor) are refused."""
+        t, pl = self.table, self.plausibility
+        col = t.period_column or "period"
+        if t.period_source == "year":
+            lo, hi = pl.date_min.year, pl.year_max
+            cond = f"TRY_CAST(_period AS INTEGER) NOT BETWEEN {lo} AND {hi}"
+            detail = f"'年度 ' || _period || {lit(f' 不在合理范围 {lo} 至 {hi} 内')}"
+        else:
+            lo, hi = pl.period_min, pl.period_max
+            cond = (f"_period <> {lit(SNAPSHOT_PERIOD)} AND "
+                    f"(_period > {lit(hi)} OR _period < {lit(lo)})")
+            detail = f"'期间 ' || _period || {lit(f' 不在合理范围 {lo} 至 {hi} 内（不接受未来的月份）')}"
+        return [Check("period_out_of_range", col, f"_period IS NOT NULL AND {cond}", "_period", detail)]
 
     def _lake_fixmedins(self) -> bool:
         return lake.has_data(self.workdir, "fixmedins")
@@ -343,7 +383,7 @@ class TablePlan:
                         for c in t.columns if c.dtype == "money")
         derived = (f"SELECT b.*, {casts}{self.period_sql()} AS _period, {self.admdvs_sql()} AS _admdvs, "
                    f"{self.declared_sql()} AS _declared FROM ({base}) b")
-        conds = " OR ".join(ch.fast for ch in self.checks() if ch.fast and ch.rule != "bad_row")
+        conds = " OR ".join(ch.fast for ch in self.checks() if ch.fast and ch.rule not in READER_RULES)
         stmts.append(
             f"CREATE OR REPLACE TEMP VIEW chk AS SELECT d.*, "
             f"(d._badrow IS NOT NULL OR d._period IS NULL OR d._admdvs IS NULL OR {conds}) AS _bad "
@@ -357,7 +397,7 @@ class TablePlan:
         """One row per failure of every bad row (quarantine lines), all files of the table."""
         checks = self.checks()
         structs = ", ".join(
-            f"CASE WHEN {ch.cond} THEN {{'ord': {i}, 'rule': {lit(ch.rule)}, 'col': {lit(ch.column)}, "
+            f"CASE WHEN {ch.cond} THEN {{'ord': {i}, 'rule': {lit(ch.rule)}, 'col': {ch.col_sql or lit(ch.column)}, "
             f"'val': CAST({self._shown_value(ch)} AS VARCHAR), 'detail': CAST({ch.detail} AS VARCHAR)}} END"
             for i, ch in enumerate(checks))
         fallback = (f"{{'ord': {len(checks)}, 'rule': 'bad_period', 'col': {lit(self.table.period_column or 'period')}, "

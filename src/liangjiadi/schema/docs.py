@@ -27,6 +27,14 @@ def render_contract_markdown() -> str:
         "",
         "支持的文件格式：CSV（UTF-8、UTF-8 BOM、GBK/GB18030，自动识别）、Excel（.xlsx）、Parquet。",
         "",
+        "## 长度与编号",
+        "",
+        "“最长”列是每个值允许的最多字符数，超长的值使该行进入隔离区（规则 `value_too_long`），原值不保存。"
+        "标注“编号”的列（编号、代码、区划）必须以文本交付：科学计数法文本（如 `1.23457E+14`）、"
+        "超过 15 位有效数字或带小数的 Excel 数字单元格使该行隔离（`numeric_identifier`）；"
+        "Parquet 中编号列为浮点数或小数类型时整个文件不导入（`numeric_identifier_file`），"
+        "整数类型按原数字转为文本。",
+        "",
         f"导入顺序：{' → '.join(f'`{t}`' for t in LOAD_ORDER)}。",
         "",
         "## 个人信息",
@@ -61,7 +69,8 @@ def render_contract_markdown() -> str:
             out.append(f"- 退费行（`{t.refund_flag}` = 1）金额可为负；其余行金额不得为负")
         if t.link_setl_id:
             out.append("- 每行须能在结算数据（本次导入或数据湖）中找到其 `setl_id`")
-        out += ["", "| 字段 | 含义 | 类型 | 必有列 | 可空 | 代码表 | 别名 | 说明 |", "|---|---|---|---|---|---|---|---|"]
+        out += ["", "| 字段 | 含义 | 类型 | 必有列 | 可空 | 代码表 | 最长 | 编号 | 别名 | 说明 |",
+                "|---|---|---|---|---|---|---|---|---|---|"]
         for c in t.columns:
             note = c.note
             if c.own:
@@ -69,6 +78,7 @@ def render_contract_markdown() -> str:
             out.append(
                 f"| `{c.name}` | {c.cn} | {DTYPE_CN[c.dtype]} | {'是' if c.required else ''} | "
                 f"{'' if not c.nullable else '是'} | {f'`{c.codes}`' if c.codes else ''} | "
+                f"{c.limit} | {'是' if c.identifier else ''} | "
                 f"{', '.join(f'`{a}`' for a in c.aliases)} | {note} |"
             )
         out.append("")

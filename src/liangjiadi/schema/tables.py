@@ -28,6 +28,18 @@ DTYPE_CN = {
 }
 
 
+# Longest accepted value per type, in characters. Generous for real data; what is longer is
+# a broken file (e.g. a stray quote that joined many rows into one value).
+DEFAULT_MAX_LEN = {"str": 200, "code": 30, "int": 20, "money": 30, "float": 40, "date": 30,
+                   "datetime": 40, "period": 10, "admdvs": 12}
+IDENTIFIER_MAX_LEN = 64
+# Text columns that are identifiers or codes (digits that must stay exactly as delivered).
+IDENTIFIER_COLUMNS = frozenset({
+    "setl_id", "mdtrt_id", "psn_no", "certno", "fixmedins_code", "yigongti_id", "psn_type",
+    "med_chrgitm_type", "maindiag_code", "main_oprn_code", "grp_code", "adrg_code", "mdc_code",
+})
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -41,6 +53,21 @@ class Column:
     pseudonymise: bool = False  # replaced by a keyed hash before it reaches the lake
     allow_negative: bool = False  # money that may be negative on a normal row
     note: str = ""
+    max_len: int | None = None  # longest accepted value (characters); None = the dtype's default
+
+    @property
+    def limit(self) -> int:
+        """Longest value accepted: a longer one quarantines its row and is never stored."""
+        if self.max_len is not None:
+            return self.max_len
+        if self.name in IDENTIFIER_COLUMNS:
+            return IDENTIFIER_MAX_LEN
+        return DEFAULT_MAX_LEN[self.dtype]
+
+    @property
+    def identifier(self) -> bool:
+        """A code or number-like key: refused when it arrives as a (possibly rounded) number."""
+        return self.dtype in ("code", "admdvs") or self.name in IDENTIFIER_COLUMNS
 
 
 @dataclass(frozen=True)
