@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import datetime, timezone
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path

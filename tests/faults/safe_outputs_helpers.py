@@ -57,6 +57,8 @@ def store_region(settings: Settings) -> Settings:
     lake.write_rows(settings.workdir, "fixmedins", [
         {"fixmedins_code": c, "fixmedins_name": n, "fixmedins_type": "1", "hosp_lv": lv, "admdvs": REGION}
         for c, n, lv in HOSPITALS], REGION)
+    lake.write_rows(settings.workdir, "setl_d", [{"setl_id": "S1", "psn_no": "t" * 32,
+                                                 "setl_time": f"{PERIOD}-05 10:00:00", "period": PERIOD}], REGION)
     run_checks(PERIOD, settings)
     findings = [Finding(pattern="readmission_15d", period=PERIOD, severity="medium", fixmedins_code="H002",
                         score=2.0, message=FORMULA, evidence={"own": -0.5, "peer_median": 0.05})]

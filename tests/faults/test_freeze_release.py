@@ -81,7 +81,7 @@ def _double_amounts(source: Path, target: Path) -> None:
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
     mp = pytest.MonkeyPatch()
-    mp.setenv("LJD_PSEUDONYM_KEY", "test-key")
+    mp.setenv("LJD_PSEUDONYM_KEY", "test-key-padded-to-at-least-32-bytes")
     work = tmp_path_factory.mktemp("freeze") / "work"
     result = CliRunner().invoke(app, ["demo", "--workdir", str(work), "--scale", "0.004", "--months", "13"])
     assert result.exit_code == 0, result.output

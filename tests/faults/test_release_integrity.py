@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from liangjiadi import lake
 from liangjiadi.anomalies.model import Finding, findings_table
 from liangjiadi.anomalies.runner import findings_dir
 from liangjiadi.checks.report import CheckReport
@@ -53,6 +54,8 @@ def _sources(s: Settings) -> None:
              "value": Decimal("1200"), "numerator": None, "denominator": None, "basis": "period", "note": None,
              "run_id": RUN, "computed_at": at}]
     save_results(s.workdir, ADMDVS, PERIOD, pa.Table.from_pylist(rows, schema=RESULT_SCHEMA), RUN)
+    lake.write_rows(s.workdir, "setl_d", [{"setl_id": "S1", "psn_no": "t" * 32, "setl_time": "2025-03-05 10:00:00",
+                                            "period": PERIOD}], ADMDVS)  # results imply the month was ingested
     CheckReport(admdvs=ADMDVS, period=PERIOD, check_run_id=CHECK, results_run_id=RUN, checked_at=at, rows=[{
         "admdvs": ADMDVS, "period": PERIOD, "check_run_id": CHECK, "results_run_id": RUN, "severity": "error",
         "indicator_ids": "36", "fixmedins_code": None, "observed": None, "observed_value": 1.0, "expected": None,

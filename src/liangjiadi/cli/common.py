@@ -34,15 +34,18 @@ SHARED_COMMANDS = {
 }
 
 
-def settings_for(workdir: Path | None = None, *, creates_workdir: bool = False, **extra) -> Settings:
+def settings_for(workdir: Path | None = None, *, creates_workdir: bool = False, optional_workdir: bool = False,
+                 **extra) -> Settings:
     """Settings for a command. Only the commands that fill a work directory (ingest, synth, demo:
     `creates_workdir=True`) may name one that does not exist; every other command refuses, naming
     the path, instead of reading an empty directory or creating one (e.g. a release database).
+    `optional_workdir=True` is for commands that only look at a work directory if there is one
+    (`key`): they neither refuse nor create it.
     The first call in a command also takes the work directory's lock for the command's duration
     and recovers what a killed command left (saying so)."""
     settings = get_settings(workdir=workdir, **extra)
     path = Path(settings.workdir)
-    if not creates_workdir and not path.is_dir():
+    if not creates_workdir and not (optional_workdir and not path.exists()) and not path.is_dir():
         what = "不是目录" if path.exists() else "不存在"
         raise ConfigError(f"工作目录{what}：{path.resolve()}",
                           "请用 --workdir 指定已导入数据的工作目录（或配置 LJD_WORKDIR）；"

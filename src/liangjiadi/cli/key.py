@@ -22,7 +22,7 @@ def init(workdir: WorkdirOpt = None) -> None:
     from ..ingest.pseudonym import fingerprint, refuse_key_in_workdir
 
     with friendly_errors():
-        settings = settings_for(workdir)
+        settings = settings_for(workdir, optional_workdir=True)
         refuse_key_in_workdir(settings, Path(settings.workdir))
         key, created = settings.load_pseudonym_key(create=True)
         where = settings.pseudonym_key_location()
@@ -43,7 +43,7 @@ def show_fingerprint(workdir: WorkdirOpt = None) -> None:
     from ..ingest.pseudonym import fingerprint
 
     with friendly_errors():
-        settings = settings_for(workdir)
+        settings = settings_for(workdir, optional_workdir=True)
         key, _ = settings.load_pseudonym_key(create=False)
         console.print(f"密钥位置：{settings.pseudonym_key_location()}")
         console.print(f"密钥指纹：{fingerprint(key)}")
