@@ -368,3 +368,20 @@ def test_unquoted_separator_names_the_column_that_holds_it(tmp_path):
     q = quarantine(res.quarantine_file)
     assert q[0]["行号"] == "3" and q[0]["列名"] == "medfee_sumamt" and "很可能是列 medfee_sumamt" in q[0]["说明"]
     assert q[1]["行号"] == "4" and "mdtrt_id" in q[1]["说明"]
+
+
+def test_an_unexpected_library_error_is_reported_in_chinese_without_its_english_text(tmp_path, monkeypatch):
+    """Attack 10: an internal error inside one table's load showed the library's English text
+    (which may quote a row); now a Chinese reason naming the error type, other tables unaffected."""
+    from liangjiadi.ingest import api
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("Conversion Error: could not convert '110101199001011234' in row 7")
+
+    monkeypatch.setattr(api.guards, "refuse", boom)
+    path = write_csv(tmp_path / "in" / "setl_d_2025-03.csv", rows(5))
+    report = ingest_paths([path], settings_for(tmp_path))
+    res = report.files[0]
+    assert res.status == "rejected"
+    assert "内部错误（RuntimeError）" in res.error
+    assert "Conversion" not in res.error and "110101199001011234" not in res.error

@@ -11,6 +11,7 @@ work directory with the configured memory limit, so a large month spills to disk
 from __future__ import annotations
 
 import queue
+import re
 import threading
 import uuid
 from collections import defaultdict
@@ -318,12 +319,20 @@ def _write_stage(batches, target: Path, schema) -> None:
         raise failure[0]
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
 def _safe_reason(exc: Exception) -> str:
-    """A parser's error text without the row it quotes (which may hold personal data)."""
+    """A Chinese reason for an unexpected error. A library's English text is not shown: it may
+    quote the row it choked on (personal data) and means nothing to a data officer; the error
+    type names it for the maintainers."""
     text = str(exc)
-    if "parse error" in text.lower() or "row" in text.lower() and ":" in text:
+    low = text.lower()
+    if "parse error" in low or ("csv" in low and "row" in low):
         return "解析失败（可能是引号不成对、分隔符或编码不一致）"
-    return text[:300]
+    if _CJK.search(text):
+        return text[:300]
+    return f"内部错误（{type(exc).__name__}）"
 
 
 def _params(sql: str, pads: dict[str, bytes]) -> dict | None:
