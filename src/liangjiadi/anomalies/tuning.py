@@ -29,10 +29,10 @@ import math
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from ..checks.model import Param
 from ..errors import DefinitionError
+from ..overrides import read_override_file
 from .coverage import NotEvaluated, window_text
 from .model import Finding
 from .registry import Detector, all_detectors, register
@@ -72,24 +72,9 @@ def load_detectors(settings=None, overrides: Path | str | dict | None = None) ->
 
 
 def _read(overrides) -> dict[str, Any]:
-    if overrides is None:
-        return {}
-    if isinstance(overrides, dict):
-        return overrides
-    path = Path(overrides)
-    if not path.exists():
-        raise DefinitionError(f"找不到检测配置文件：{path}", "检查设置 detectors_file 或 --config")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
-    except yaml.YAMLError as exc:
-        raise DefinitionError(f"检测配置文件 {path} 不是有效的 YAML：{exc}") from exc
-    if not isinstance(data, dict):
-        raise DefinitionError(f"检测配置文件 {path} 的顶层应为映射（detectors / rules）")
-    unknown = set(data) - {"detectors", "rules"}
-    if unknown:
-        raise DefinitionError(f"检测配置文件 {path} 含未知的键：{'、'.join(sorted(unknown))}",
-                              "只允许 detectors（调整内置检测器）与 rules（新增本地检测器）")
-    return data
+    return read_override_file(overrides, what="检测配置文件", sections=("detectors", "rules"),
+                              meanings=("调整内置检测器", "新增本地检测器"),
+                              missing_hint="检查设置 detectors_file 或 --config")
 
 
 def _apply(det: Detector, change: dict, origin: str) -> Detector:

@@ -29,9 +29,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from ..errors import DefinitionError
+from ..overrides import read_override_file
 from .model import CheckSpec, Param, RuleFunc, Severity
 
 _BUILTIN: dict[str, CheckSpec] = {}
@@ -119,24 +119,8 @@ def _named_indicators(entry: dict) -> list[str]:
 
 
 def _read_overrides(overrides: Path | str | dict | None) -> dict[str, Any]:
-    if overrides is None:
-        return {}
-    if isinstance(overrides, dict):
-        return overrides
-    path = Path(overrides)
-    if not path.exists():
-        raise DefinitionError(f"找不到复核配置文件：{path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise DefinitionError(f"复核配置文件 {path} 不是有效的 YAML：{exc}") from exc
-    if not isinstance(data, dict):
-        raise DefinitionError(f"复核配置文件 {path} 的顶层应为映射（checks / rules）")
-    unknown = set(data) - {"checks", "rules"}
-    if unknown:
-        raise DefinitionError(f"复核配置文件 {path} 含未知的键：{'、'.join(sorted(unknown))}",
-                              "只允许 checks（调整内置规则）与 rules（新增本地规则）")
-    return data
+    return read_override_file(overrides, what="复核配置文件", sections=("checks", "rules"),
+                              meanings=("调整内置规则", "新增本地规则"))
 
 
 def _apply_override(spec: CheckSpec, change: dict) -> CheckSpec:
