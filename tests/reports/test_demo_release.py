@@ -33,3 +33,30 @@ def test_demo_publishes_monthly_and_quarterly_releases(tmp_path, monkeypatch):
     out = work / "outputs" / "发布材料"
     assert (out / "monthly-2025-12-v1" / "月推送_140400_2025-12.docx").exists()
     assert (out / "quarterly-2025-Q4-v1" / "季度分析报告_140400_2025-Q4.docx").exists()
+
+
+def test_quarterly_report_forecast_is_the_fund_outlooks(tmp_path, monkeypatch):
+    """Issue 9: the report's forecast figures and warnings are those of `liangjiadi analyse fund`."""
+    import docx
+
+    from liangjiadi.analysis.fund_outlook import fund_outlook
+    from liangjiadi.reports import narrative as N
+
+    monkeypatch.setenv("LJD_PSEUDONYM_KEY", "test-key-padded-to-at-least-32-bytes")
+    work = tmp_path / "work"
+    result = CliRunner().invoke(app, ["demo", "--workdir", str(work), "--scale", "0.004", "--months", "13"])
+    assert result.exit_code == 0, result.output
+    outlook = fund_outlook(Settings(workdir=work, region_admdvs="140400"), "2025-12")
+    dispose_engines()
+    path = work / "outputs" / "发布材料" / "quarterly-2025-Q4-v1" / "季度分析报告_140400_2025-Q4.docx"
+    text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    assert "liangjiadi analyse fund" in text
+    for w in outlook.warnings:
+        assert w.rstrip("。") + "。" in text
+    for b in outlook.balances:
+        assert f"{b.label}累计结余{N.money(float(b.balance_cumulative))}" in text
+    for f in outlook.forecasts:
+        if f.balance_12m is not None:
+            assert f"{f.label}" in text and N.money(f.balance_12m) in text
+    total = sum(f.balance_12m for f in outlook.forecasts if f.balance_12m is not None)
+    assert f"收支差{N.money(total)}" in text

@@ -218,7 +218,7 @@ def _fund_outlook(settings: Settings, admdvs: str, period: str) -> dict:
         return {"available": True,
                 "outlook": fund_outlook(settings.model_copy(update={"region_admdvs": admdvs}), period).to_dict()}
     except LjdError as exc:
-        return {"available": False, "reason": str(exc)}
+        return {"available": False, "reason": exc.message}
 
 
 # ---- topics, feedback, patterns ---------------------------------------------------------------------

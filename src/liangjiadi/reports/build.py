@@ -210,8 +210,65 @@ def pattern_counts(items: list[FindingItem]) -> list[PatternCount]:
 
 
 def fund_outlook(src: ReleaseSource) -> FundOutlookView:
-    """可支付月数 and a 12-month forecast of the region's fund, as frozen at `release create`
-    (fund_forecast.json: flows of income 1 and expense 8, balance 18 + 21); worded here."""
+    """可支付月数 and the 12-month forecast as `liangjiadi analyse fund` gave them for the period
+    (fund_outlook.json, frozen at `release create`): the same figures and the same warnings, so a
+    report never contradicts the tool. Bundles without it fall back to fund_forecast.json."""
+    analysed = (src.frozen.fund_outlook if src.frozen else {}) or {}
+    if analysed.get("available"):
+        return _outlook_from_analysis(src, analysed["outlook"])
+    view = _outlook_from_forecast(src)
+    if analysed.get("reason"):
+        view.method_note = f"未做基金运行分析：{analysed['reason']}。" + view.method_note
+    return view
+
+
+def _f(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _total(values) -> float | None:
+    values = [_f(v) for v in values]
+    return None if not values or any(v is None for v in values) else sum(values)
+
+
+def _outlook_from_analysis(src: ReleaseSource, outlook: dict) -> FundOutlookView:
+    """The region's view is the sum of the funds' (职工、居民); each fund is also worded alone."""
+    balances, forecasts = outlook.get("balances", []), outlook.get("forecasts", [])
+    frozen = (src.frozen.fund_forecast if src.frozen else {}) or {}
+    horizon = max((len(f["months"]) for f in forecasts), default=12)
+    view = FundOutlookView(period_label=src.meta.period_label, horizon=horizon)
+    view.history = [SeriesPoint(period=p["period"], value=p["value"]) for p in frozen.get("history", [])]
+    view.cumulative_balance = _total(b.get("balance_cumulative") for b in balances)
+    view.avg_monthly_expense = _total(b.get("avg_monthly_expense_12m") for b in balances)
+    if view.cumulative_balance is not None and view.avg_monthly_expense:
+        view.months_payable = view.cumulative_balance / view.avg_monthly_expense
+    if forecasts and all(len(f["months"]) == horizon for f in forecasts):
+        for k in range(horizon):
+            months = [f["months"][k] for f in forecasts]
+            point = _total(m.get("cumulative_balance") for m in months)
+            if point is None:
+                break
+            view.cumulative_path.append(ForecastPoint(
+                period=months[0]["period"], point=point,
+                lower=_total(m.get("cumulative_lower") for m in months) or point,
+                upper=_total(m.get("cumulative_upper") for m in months) or point))
+        view.horizon_balance = _total(f.get("balance_12m") for f in forecasts)
+        view.horizon_balance_lower = sum(m["balance_lower"] for f in forecasts for m in f["months"])
+        view.horizon_balance_upper = sum(m["balance_upper"] for f in forecasts for m in f["months"])
+    view.funds = [N.fund_sentence(b, next((f for f in forecasts if f["fund"] == b["fund"]), None), horizon)
+                  for b in balances]
+    view.warnings = [w if w.endswith("。") else w + "。" for w in outlook.get("warnings", [])]
+    notes = {f["method_note"] or f["method"] for f in forecasts}
+    methods = notes.pop().rstrip("。") if len(notes) == 1 else "；".join(
+        f"{f['label']}：{(f['method_note'] or f['method']).rstrip('。')}" for f in forecasts)
+    view.method_note = ("以上与 liangjiadi analyse fund 对本期的基金运行分析一致（职工、居民分别预测后相加）"
+                        + (f"；预测方法：{methods}" if methods else "")
+                        + "；区间为各险种逐月90%区间之和（偏宽）。")
+    return view
+
+
+def _outlook_from_forecast(src: ReleaseSource) -> FundOutlookView:
+    """The region-total forecast frozen as fund_forecast.json (bundles made without the analysis)."""
     frozen = (src.frozen.fund_forecast if src.frozen else {}) or {}
     horizon = frozen.get("horizon", 12)
     view = FundOutlookView(period_label=src.meta.period_label, horizon=horizon)
@@ -300,7 +357,7 @@ def quarterly_report(src: ReleaseSource) -> QuarterlyReport:
     trends = [time_series(src, "income", "1", flow=True), time_series(src, "expense", "8", flow=True)]
     outlook = fund_outlook(src)
     fund_text = [N.figures_paragraph("基金收支：", [f for f in fund if f.indicator_id in ("1", "8", "15")]),
-                 N.outlook_sentence(outlook)] + outlook.warnings
+                 N.outlook_sentence(outlook)] + outlook.funds + outlook.warnings
     pay = figures(src, PAYMENT_IDS)
     pay_dists = [d for d in (distribution(src, "43"), distribution(src, "44"), distribution(src, "CMI")) if d]
     highlights = topic_highlights(src)

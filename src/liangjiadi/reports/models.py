@@ -179,6 +179,7 @@ class FundOutlookView(BaseModel):
     cumulative_path: list[ForecastPoint] = Field(default_factory=list)
     history: list[SeriesPoint] = Field(default_factory=list)  # cumulative balance, stored months
     method_note: str = ""
+    funds: list[str] = Field(default_factory=list)  # one sentence per fund (职工、居民), from the analysis
     warnings: list[str] = Field(default_factory=list)
 
 

@@ -161,6 +161,24 @@ def outlook_sentence(outlook) -> str:
     return ("，".join(parts) + "。") if parts else "基金历史数据不足，暂不作预测。"
 
 
+def fund_sentence(balance: dict, forecast: dict | None, horizon: int) -> str:
+    """One fund of the fund outlook (analysis.fund_outlook, as frozen), in one sentence."""
+    parts = [f"{balance['label']}累计结余{money(_float(balance.get('balance_cumulative')))}"]
+    if balance.get("months_payable") is not None:
+        parts.append(f"可支付{months(float(balance['months_payable']))}")
+    if forecast and forecast.get("balance_12m") is not None:
+        parts.append(f"预计未来{horizon}个月收支差{money(float(forecast['balance_12m']))}")
+        if forecast.get("months_payable_end") is not None:
+            parts.append(f"期末可支付{months(float(forecast['months_payable_end']))}")
+        if forecast.get("deficit_probability") is not None:
+            parts.append(f"累计结余转负的概率为{pct(float(forecast['deficit_probability']))}")
+    return "，".join(parts) + "。"
+
+
+def _float(value):
+    return None if value is None else float(value)
+
+
 def distribution_sentence(dist, group) -> str:
     return (f"{group.group}医疗机构{dist.name}中位数{fmt_value(dist.kind, group.median, dist.unit)}，"
             f"四分位区间{fmt_value(dist.kind, group.q1, dist.unit)}至{fmt_value(dist.kind, group.q3, dist.unit)}"
