@@ -312,3 +312,24 @@ def test_what_detection_did_not_examine_is_frozen_and_said_in_every_findings_doc
         assert line in _docx_text(next(p for p in result.institution_files if p.suffix == ".docx"))
     frozen = json.loads((get_release(release.release_id, region).bundle_dir / "coverage.json").read_text("utf-8"))
     assert frozen["recorded"] and frozen["detectors"][0]["pattern"] == "admission_surge"
+
+
+def test_a_merged_clue_names_every_pattern_once_and_counts_once(stored_region):
+    """Issue 10: one 线索 per institution and behaviour; the report names each of its patterns."""
+    import pyarrow as pa
+
+    merged = Finding(pattern="upcoding_severity", period=PERIOD, severity="high", fixmedins_code="H001", score=3.0,
+                     message="高套病组。另：结构偏移。", evidence={"own": 0.3})
+    table = findings_table([merged], "F1")
+    table = table.set_column(table.schema.get_field_index("patterns"), "patterns",
+                             pa.array(['["upcoding_severity", "structure_shift"]']))
+    out = findings_dir(stored_region.workdir, REGION, PERIOD)
+    out.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, out / "F1.parquet")
+    release = create_release("monthly", PERIOD, stored_region, creator="测试")
+    src = load_source(release.release_id, stored_region)
+    items = B.finding_items(src)
+    assert len(items) == 1
+    assert items[0].pattern_name == f"{src.pattern_name('upcoding_severity')}、{src.pattern_name('structure_shift')}"
+    assert [(c.pattern, c.count) for c in B.pattern_counts(items)] == [("upcoding_severity", 1)]
+    dispose_engines()

@@ -192,7 +192,7 @@ def finding_items(src: ReleaseSource, code: str | None = None) -> list[FindingIt
         if foreign:
             message = f"{src.pattern_name(r['pattern'])}：存在需要核实的数据异常，详见本机构核查通知。"
         inst = src.institution(own) if own else None
-        out.append(FindingItem(pattern=r["pattern"], pattern_name=src.pattern_name(r["pattern"]),
+        out.append(FindingItem(pattern=r["pattern"], pattern_name="、".join(src.pattern_name(p) for p in _patterns(r)),
                                severity=r.get("severity") or "", severity_cn=SEVERITY_CN.get(r.get("severity"), "—"),
                                period=r.get("period") or src.period, fixmedins_code=own,
                                institution_name=inst.name if inst else None, message=message))
@@ -201,8 +201,16 @@ def finding_items(src: ReleaseSource, code: str | None = None) -> list[FindingIt
     return out
 
 
+def _patterns(row: dict) -> list[str]:
+    """The patterns of one 线索: a merged one names each (strongest first), others their own."""
+    raw = row.get("patterns")
+    found = json.loads(raw) if isinstance(raw, str) and raw else list(raw or [])
+    return found or [row["pattern"]]
+
+
 def pattern_counts(items: list[FindingItem]) -> list[PatternCount]:
-    counts = Counter((f.pattern, f.pattern_name) for f in items)
+    """Counts by the leading pattern of each 线索 (a merged one is counted once, under its lead)."""
+    counts = Counter((f.pattern, f.pattern_name.split("、")[0]) for f in items)
     return [PatternCount(pattern=p, name=n, count=c) for (p, n), c in counts.most_common()]
 
 
