@@ -10,7 +10,7 @@ import json
 import pandas as pd
 import pytest
 
-from liangjiadi.anomalies import all_detectors, detect, run_detection
+from liangjiadi.anomalies import DETECTORS, all_detectors, detect, run_detection
 from liangjiadi.anomalies.casemix import dip_family, dip_severity, dip_weight_scale
 from liangjiadi.anomalies.context import DetectContext
 from liangjiadi.config import get_settings
@@ -113,3 +113,16 @@ def test_dip_weight_scale():
     assert dip_weight_scale(pd.Series([400, 1000, 1300, 2200])) == 1000.0  # 千分制
     assert dip_weight_scale(pd.Series([40, 100, 130])) == 100.0
     assert dip_weight_scale(pd.Series([], dtype=float)) == 1.0
+
+
+def test_case_mix_thresholds_are_region_parameters(dip_region):
+    """Issue 10 item 5: the case-mix detectors' thresholds are parameters a region can override."""
+    settings, gt = dip_region
+    for pattern in ("upcoding_severity", "upcoding_diagnosis", "structure_shift"):
+        assert {"min_cases", "fdr"} <= set(DETECTORS[pattern].params)
+    truth = _truth(gt, "upcoding_severity")["fixmedins_code"]
+    found = run_detection(PERIOD, settings, save=False, patterns=["upcoding_severity"]).findings.to_pylist()
+    assert [f["fixmedins_code"] for f in found] == [truth]
+    strict = run_detection(PERIOD, settings, save=False, patterns=["upcoding_severity"],
+                           overrides={"detectors": {"upcoding_severity": {"params": {"fdr": 1e-12}}}})
+    assert strict.findings.num_rows == 0

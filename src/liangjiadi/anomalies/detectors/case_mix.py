@@ -20,7 +20,9 @@ from ..casemix import (FDR, MeanShift, adrg_names, bh_adjust, case_frame, catalo
                        peer_position, scheme_words, signed_pct, year_windows)
 from ..coverage import require_case_windows
 from ..model import Finding
+from ...checks.model import Param
 from ..registry import detector
+from ._inputs import params
 
 # upcoding_severity / upcoding_diagnosis: cases of the group in each window at least.
 MIN_GROUP_CASES = 30
@@ -131,8 +133,14 @@ def _split_adrgs(ctx, frame: pd.DataFrame) -> set[str]:
     peers="同级（三级/二级/一级及以下）医院同一 ADRG 的病例汇总；同级病例不足时用全市其他机构",
     compares=("last_year", "peers"),
     severity_rule="高：校正后 p < 0.001 且伴并发症占比上升 ≥ 15 个百分点；中：其余达到检出标准的；不出“低”。",
+    params={
+        "min_cases": Param(MIN_GROUP_CASES, "机构该 ADRG 在本期与上年同期各至少的病例数", "例"),
+        "min_share_shift": Param(MIN_SHARE_SHIFT, "伴并发症占比扣除同级上升后至少上升（比例，0.05 = 5 个百分点）"),
+        "fdr": Param(FDR, "Benjamini-Hochberg 校正的错误发现率"),
+    },
 )
 def upcoding_severity(ctx) -> list[Finding]:
+    prm = params(ctx, "upcoding_severity")
     w = year_windows(ctx)
     frame = case_frame(ctx)
     require_case_windows(ctx, w, frame)
@@ -141,13 +149,13 @@ def upcoding_severity(ctx) -> list[Finding]:
     d["score"] = d.sev.map(SEVERITY_SCORE)
     d["with_cc"] = d.sev.isin(["1", "3"]).astype(float)
     mom = _with_peers(_moments(d, ["fixmedins_code", "adrg"], "score"), "adrg", ctx)
-    mom = mom[(mom.n_cur >= MIN_GROUP_CASES) & (mom.n_last >= MIN_GROUP_CASES)]
-    tests = _tests(mom, MIN_GROUP_CASES)
+    mom = mom[(mom.n_cur >= prm["min_cases"]) & (mom.n_last >= prm["min_cases"])]
+    tests = _tests(mom, prm["min_cases"])
     names = adrg_names(ctx)
     out = []
     for t in tests:
         row, own, peer, peer_label, z, p, q = t["row"], t["own"], t["peer"], t["basis"], t["z"], t["p"], t["q"]
-        if q > FDR:
+        if q > prm["fdr"]:
             continue
         code, adrg = row["fixmedins_code"], row["adrg"]
         mine = d[(d.fixmedins_code == code) & (d.adrg == adrg)]
@@ -156,15 +164,15 @@ def upcoding_severity(ctx) -> list[Finding]:
         n1_sev, n0_sev = int((cur.sev == "1").sum()), int((last.sev == "1").sum())
         n1_no, n0_no = int((cur.sev == "5").sum()), int((last.sev == "5").sum())
         no1, no0 = n1_no / len(cur), n0_no / len(last)
-        peer_vals = _peer_current_values(d, "adrg", adrg, row["level"], code, "with_cc", MIN_GROUP_CASES)
+        peer_vals = _peer_current_values(d, "adrg", adrg, row["level"], code, "with_cc", prm["min_cases"])
         pooled = d[(d.adrg == adrg) & (d.level == row["level"]) & (d.fixmedins_code != code) & d.cur_yoy]
-        peer_pooled = float(pooled.with_cc.mean()) if len(pooled) >= MIN_GROUP_CASES else None
+        peer_pooled = float(pooled.with_cc.mean()) if len(pooled) >= prm["min_cases"] else None
         peer_cc_shift = 0.0
         if peer is not None:
             pc = d[(d.adrg == adrg) & (d.fixmedins_code != code) &
                    ((d.level == row["level"]) if peer_label == "同级" else True)]
             peer_cc_shift = float(pc[pc.cur_yoy].with_cc.mean() - pc[pc["last"]].with_cc.mean())
-        if cc1 - cc0 - max(peer_cc_shift, 0.0) < MIN_SHARE_SHIFT or no1 >= no0:
+        if cc1 - cc0 - max(peer_cc_shift, 0.0) < prm["min_share_shift"] or no1 >= no0:
             continue
         if peer_pooled is not None and cc1 <= peer_pooled:
             continue
@@ -229,8 +237,14 @@ def _is_unspecified(sub: str) -> bool:
     peers="同级医院同一类目的病例汇总；同级病例不足时用全市其他机构",
     compares=("last_year", "peers"),
     severity_rule="高：校正后 p < 0.001 且按亚目例均费用计算的类目费用指数同比上升 ≥ 5%；中：其余达到检出标准的。",
+    params={
+        "min_cases": Param(MIN_GROUP_CASES, "机构该类目在本期与上年同期各至少的病例数", "例"),
+        "min_share_shift": Param(MIN_SHARE_SHIFT, "高值亚目占比扣除同级上升后至少上升（比例，0.05 = 5 个百分点）"),
+        "fdr": Param(FDR, "Benjamini-Hochberg 校正的错误发现率"),
+    },
 )
 def upcoding_diagnosis(ctx) -> list[Finding]:
+    prm = params(ctx, "upcoding_diagnosis")
     w = year_windows(ctx)
     frame = case_frame(ctx)
     require_case_windows(ctx, w, frame, needs="category")
@@ -254,23 +268,23 @@ def upcoding_diagnosis(ctx) -> list[Finding]:
     d["high"] = d.subcode.map(flags).astype(float)
     d["sub_cost"] = d.subcode.map(sub_cost)
     mom = _with_peers(_moments(d, ["fixmedins_code", "category"], "high"), "category", ctx)
-    mom = mom[(mom.n_cur >= MIN_GROUP_CASES) & (mom.n_last >= MIN_GROUP_CASES)]
-    tests = _tests(mom, MIN_GROUP_CASES)
+    mom = mom[(mom.n_cur >= prm["min_cases"]) & (mom.n_last >= prm["min_cases"])]
+    tests = _tests(mom, prm["min_cases"])
     out = []
     for t in tests:
         row, own, peer_label, peer_delta, z, p, q = (t["row"], t["own"], t["basis"], t["peer_delta"], t["z"],
                                                      t["p"], t["q"])
-        if q > FDR or own.delta - max(peer_delta, 0.0) < MIN_SHARE_SHIFT:
+        if q > prm["fdr"] or own.delta - max(peer_delta, 0.0) < prm["min_share_shift"]:
             continue
         code, cat = row["fixmedins_code"], row["category"]
         mine = d[(d.fixmedins_code == code) & (d.category == cat)]
         cur, last = mine[mine.cur_yoy], mine[mine.last]
         pooled = d[(d.category == cat) & (d.level == row["level"]) & (d.fixmedins_code != code) & d.cur_yoy]
-        peer_pooled = float(pooled.high.mean()) if len(pooled) >= MIN_GROUP_CASES else None
+        peer_pooled = float(pooled.high.mean()) if len(pooled) >= prm["min_cases"] else None
         if peer_pooled is not None and own.m1 <= peer_pooled:
             continue
         peer_median, pctl = peer_position(own.m1, _peer_current_values(d, "category", cat, row["level"], code, "high",
-                                                                         MIN_GROUP_CASES))
+                                                                         prm["min_cases"]))
         if peer_median is None:
             peer_median = peer_pooled
         index1, index0 = float(cur.sub_cost.mean()), float(last.sub_cost.mean())
@@ -333,8 +347,14 @@ def _base_weights(ctx, frame: pd.DataFrame) -> dict[str, float]:
     peers="同级医院（病例汇总）；同级病例不足时用全市其他机构",
     compares=("last_year", "peers"),
     severity_rule="高：校正后 p < 0.001 且平均相对权重上升 ≥ 10%；中：其余达到检出标准的。",
+    params={
+        "min_cases": Param(MIN_STRUCTURE_CASES, "机构在本期与上年同期各至少的病例数（有严重程度分组的 ADRG）", "例"),
+        "min_uplift": Param(MIN_RELATIVE_UPLIFT, "平均相对权重扣除同级升幅后至少上升（比例）"),
+        "fdr": Param(STRUCTURE_FDR, "Benjamini-Hochberg 校正的错误发现率（从严）"),
+    },
 )
 def structure_shift(ctx) -> list[Finding]:
+    prm = params(ctx, "structure_shift")
     w = year_windows(ctx)
     frame = case_frame(ctx)
     require_case_windows(ctx, w, frame)
@@ -345,8 +365,8 @@ def structure_shift(ctx) -> list[Finding]:
     d["uplift"] = d.rw / d.adrg.map(base)
     d["all"] = "*"
     mom = _with_peers(_moments(d, ["fixmedins_code", "all"], "uplift"), "all", ctx)
-    mom = mom[(mom.n_cur >= MIN_STRUCTURE_CASES) & (mom.n_last >= MIN_STRUCTURE_CASES)]
-    tests = _tests(mom, MIN_STRUCTURE_CASES)
+    mom = mom[(mom.n_cur >= prm["min_cases"]) & (mom.n_last >= prm["min_cases"])]
+    tests = _tests(mom, prm["min_cases"])
     # every institution's own relative change, for the peer median of changes
     rel = {t["row"]["fixmedins_code"]: t["own"].delta / t["own"].m0 for t in tests if t["own"].m0}
     out = []
@@ -355,7 +375,7 @@ def structure_shift(ctx) -> list[Finding]:
                                                            t["peer_delta"], t["z"], t["p"], t["q"])
         change = own.delta / own.m0 if own.m0 else 0.0
         peer_change = peer_delta / peer.m0 if peer is not None and peer.m0 else 0.0
-        if q > STRUCTURE_FDR or change - max(peer_change, 0.0) < MIN_RELATIVE_UPLIFT:
+        if q > prm["fdr"] or change - max(peer_change, 0.0) < prm["min_uplift"]:
             continue
         code = row["fixmedins_code"]
         peer_changes = [rel[c] for c in rel if c != code and ctx.level_of(c) == row["level"]]
