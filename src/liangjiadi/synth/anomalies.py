@@ -151,6 +151,10 @@ class AnomalyPlan:
         # take the larger hospitals: the drift lands at a hospital of realistic volume (the
         # remaining tertiary or a large secondary one), not at what the others left over
         add("structure_shift", self._pick(sp), "institution", aff_p, base_p)
+        # cost_deviation prices the common groups case by case: it too needs a hospital of
+        # realistic volume, so it chooses before the other secondary-level patterns
+        add("cost_deviation", self._pick(s_gen or sp), "institution", allp, [],
+            "全期：常见病组例均费用高于同级")
         add("out_of_list_share", self._pick(private_spec), "institution", allp, [],
             "全期：医保目录外费用占比高于同级")
         add("readmission_15d", self._pick(s_gen or s_any), "institution", aff_p, base_p)
@@ -158,8 +162,6 @@ class AnomalyPlan:
             "全期：门诊住院人次比远低于同级")
         add("admission_surge", self._pick(s_gen or s_any), "institution", aff_p, base_p)
         add("low_standard_admission", self._pick(s_any or sp), "institution", aff_p, base_p)
-        add("cost_deviation", self._pick(s_gen or sp), "institution", allp, [],
-            "全期：常见病组例均费用高于同级")
         add("beds_turnover", self._pick(s_any or sp), "institution", aff_p, base_p)
         add("co_admission_cluster", self._pick(s_any or sp), "institution", aff_p, [])
         add("impossible_travel", None, "person", aff_p, [])
