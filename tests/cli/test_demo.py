@@ -1,18 +1,11 @@
 """`liangjiadi demo` end to end on a tiny region: every step runs and leaves its outputs."""
 
-from pathlib import Path
-
 import openpyxl
-from typer.testing import CliRunner
-
-from liangjiadi.cli.main import app
 
 
-def test_demo_runs_whole_chain(tmp_path, monkeypatch):
-    monkeypatch.setenv("LJD_PSEUDONYM_KEY", "test-key-padded-to-at-least-32-bytes")
-    work = tmp_path / "work"
-    result = CliRunner().invoke(app, ["demo", "--workdir", str(work), "--scale", "0.004", "--months", "13"])
-    assert result.exit_code == 0, result.output
+def test_demo_runs_whole_chain(demo):
+    assert demo.exit_code == 0, demo.output
+    work = demo.workdir
     xlsx = work / "outputs" / "数据底稿_140400_2025-12.xlsx"
     assert xlsx.exists()
     book = openpyxl.load_workbook(xlsx, read_only=True)
@@ -21,4 +14,4 @@ def test_demo_runs_whole_chain(tmp_path, monkeypatch):
     assert list((work / "results" / "140400" / "2024-12").glob("*.parquet"))  # same month last year
     assert list((work / "checks" / "140400" / "2025-12").glob("*.md"))
     assert (work / "demo-input" / "ground_truth.json").exists()
-    assert "完成" in result.output
+    assert "完成" in demo.output

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from typer.testing import CliRunner
-
-from liangjiadi.cli.main import app
 from liangjiadi.config import Settings
 from liangjiadi.releases import list_releases
 from liangjiadi.releases.store import dispose_engines
 
 
-def test_demo_publishes_monthly_and_quarterly_releases(tmp_path, monkeypatch):
-    monkeypatch.setenv("LJD_PSEUDONYM_KEY", "test-key-padded-to-at-least-32-bytes")
-    work = tmp_path / "work"
-    result = CliRunner().invoke(app, ["demo", "--workdir", str(work), "--scale", "0.004", "--months", "13"])
-    assert result.exit_code == 0, result.output
-    assert "发布完成" in result.output
+def test_demo_publishes_monthly_and_quarterly_releases(demo):
+    assert demo.exit_code == 0, demo.output
+    assert "发布完成" in demo.output
+    work = demo.workdir
     settings = Settings(workdir=work, region_admdvs="140400")
     try:
         published = {r.kind.value: r for r in list_releases(settings, state="published")}
@@ -35,17 +30,15 @@ def test_demo_publishes_monthly_and_quarterly_releases(tmp_path, monkeypatch):
     assert (out / "quarterly-2025-Q4-v1" / "季度分析报告_140400_2025-Q4.docx").exists()
 
 
-def test_quarterly_report_forecast_is_the_fund_outlooks(tmp_path, monkeypatch):
+def test_quarterly_report_forecast_is_the_fund_outlooks(demo):
     """Issue 9: the report's forecast figures and warnings are those of `liangjiadi analyse fund`."""
     import docx
 
     from liangjiadi.analysis.fund_outlook import fund_outlook
     from liangjiadi.reports import narrative as N
 
-    monkeypatch.setenv("LJD_PSEUDONYM_KEY", "test-key-padded-to-at-least-32-bytes")
-    work = tmp_path / "work"
-    result = CliRunner().invoke(app, ["demo", "--workdir", str(work), "--scale", "0.004", "--months", "13"])
-    assert result.exit_code == 0, result.output
+    assert demo.exit_code == 0, demo.output
+    work = demo.workdir
     outlook = fund_outlook(Settings(workdir=work, region_admdvs="140400"), "2025-12")
     dispose_engines()
     path = work / "outputs" / "发布材料" / "quarterly-2025-Q4-v1" / "季度分析报告_140400_2025-Q4.docx"
