@@ -168,22 +168,16 @@ def _build_rule(entry: dict, origin: str, i: int) -> Detector:
 def _peer_ratio_fn(pattern: str, spec: dict):
     def fn(ctx) -> list[Finding]:
         from ..indicators.context import shift, span
-        from ..indicators.local import _cond
+        from ..indicators.local import _cond, source_rows
         from .detectors._inputs import hospitals_as_of
         from .detectors._peer_rules import peer_position, rounded
 
         prm = ctx.params(pattern)
-        present = ctx.periods_present(spec["table"]) if spec["table"] != "setl_d" else ctx.periods_present("setl_d")
+        present = ctx.periods_present(spec["table"])
         months = [m for m in span(shift(ctx.period, -(int(prm["months"]) - 1)), ctx.period) if m in present]
         if not months:
             raise NotEvaluated(f"数据表 {spec['table']} 在截至 {ctx.period} 的 {int(prm['months'])} 个月内没有数据")
-        t = ctx.table(spec["table"])
-        t = t.filter(t.period.isin(months))
-        if spec["table"] == "setl_d":
-            t = t.filter((t.vali_flag == "1") | t.vali_flag.isnull())
-        base = _cond(t, spec["filter"])
-        if base is not None:
-            t = t.filter(base)
+        t = source_rows(ctx, spec["table"], months, spec["filter"])
 
         def measure(a):
             where = _cond(t, a["filter"])

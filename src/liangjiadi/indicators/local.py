@@ -242,17 +242,22 @@ def _cond(t, fs):
     return out
 
 
+def source_rows(ctx, table: str, periods, condition):
+    """The rows of `table` in `periods` that a local definition counts: valid settlements only
+    (vali_flag), then the definition's own filter. Shared by local indicators and local detectors."""
+    t = ctx.table(table)
+    t = t.filter(t.period.isin(periods))
+    if table == "setl_d":
+        t = t.filter((t.vali_flag == "1") | t.vali_flag.isnull())
+    base = _cond(t, condition)
+    return t.filter(base) if base is not None else t
+
+
 def _make_fn(spec):
     def fn(ctx: Ctx) -> list[Row]:
         periods = ctx.ytd if spec["basis"] == "cumulative" else (
             ctx.half if spec["freq"] == "half_year" else [ctx.period])
-        t = ctx.table(spec["table"])
-        t = t.filter(t.period.isin(periods))
-        if spec["table"] == "setl_d":
-            t = t.filter((t.vali_flag == "1") | t.vali_flag.isnull())
-        base = _cond(t, spec["filter"])
-        if base is not None:
-            t = t.filter(base)
+        t = source_rows(ctx, spec["table"], periods, spec["filter"])
         count_cond = None
         if spec["table"] == "setl_d":
             count_cond = (t.refd_setl_flag == "0") | t.refd_setl_flag.isnull()
