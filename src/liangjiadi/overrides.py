@@ -11,6 +11,15 @@ import yaml
 from .errors import DefinitionError
 
 
+def region_file(configured: Path | str | None, workdir: Path | str, default_name: str) -> Path | None:
+    """A region's definition file: the configured path, else `<workdir>/<default_name>` if it
+    exists, else None (the built-ins alone)."""
+    if configured:
+        return Path(configured)
+    default = Path(workdir) / default_name
+    return default if default.exists() else None
+
+
 def read_override_file(overrides: Path | str | dict | None, *, what: str, sections: tuple[str, str],
                        meanings: tuple[str, str], missing_hint: str | None = None) -> dict[str, Any]:
     """The parsed mapping ({} for None; a dict passes through). `what` names the file in messages

@@ -1,25 +1,9 @@
 """A region's detector configuration: thresholds, switches and its own detectors, in YAML.
 
 The same shape as checks.yaml: `<workdir>/detectors.yaml`, the file named by the setting
-`detectors_file`, or one passed to `liangjiadi detect --config`:
-
-```yaml
-detectors:
-  admission_surge:
-    params: {min_z: 3.0, min_excess: 0.25}
-  impossible_travel:
-    enabled: false
-rules:                                   # a region's own detectors, registered like built-ins
-  - id: local_chronic_share
-    template: peer_ratio                 # a ratio per institution against its level's peers
-    name: 门诊慢特病人次占比偏高
-    table: setl_d
-    filter: {med_type: ["11", "14"]}
-    numerator: {agg: count, filter: [{column: med_type, op: "==", value: "14"}]}
-    denominator: {agg: count}
-    direction: high                      # high | low
-    params: {min_cases: 200, min_z: 3.5, min_times: 1.5}
-```
+`detectors_file`, or one passed to `liangjiadi detect --config`; a `detectors:` section adjusts
+built-ins (params, enabled) and a `rules:` section adds a region's own detectors from the
+`peer_ratio` template. The example users read is in docs/detection.md (anomalies/docs.py).
 No code is evaluated: filters and aggregates are those of local indicators (indicators/local.py).
 """
 
@@ -32,7 +16,7 @@ from typing import Any
 
 from ..checks.model import Param
 from ..errors import DefinitionError
-from ..overrides import read_override_file
+from ..overrides import read_override_file, region_file
 from .coverage import NotEvaluated, window_text
 from .model import Finding
 from .registry import Detector, all_detectors, register
@@ -43,11 +27,7 @@ RULE_KEYS = {"id", "template", "name", "description", "table", "filter", "numera
 
 
 def detectors_file(settings) -> Path | None:
-    path = getattr(settings, "detectors_file", None)
-    if path:
-        return Path(path)
-    default = Path(settings.workdir) / "detectors.yaml"
-    return default if default.exists() else None
+    return region_file(getattr(settings, "detectors_file", None), settings.workdir, "detectors.yaml")
 
 
 def load_detectors(settings=None, overrides: Path | str | dict | None = None) -> dict[str, Detector]:

@@ -33,6 +33,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import DefinitionError
+from ..overrides import region_file
 from ..schema import TABLES
 from .common import NOTE_ZERO, amount, ratio
 from .context import Ctx, dec
@@ -51,11 +52,7 @@ KEYS = {"id", "name", "group", "unit", "scope", "freq", "basis", "table", "filte
 
 
 def local_file(settings) -> Path | None:
-    path = getattr(settings, "local_indicators_file", None)
-    if path:
-        return Path(path)
-    default = Path(settings.workdir) / "local_indicators.yaml"
-    return default if default.exists() else None
+    return region_file(getattr(settings, "local_indicators_file", None), settings.workdir, "local_indicators.yaml")
 
 
 def load_local_indicators(settings) -> list[Indicator]:
