@@ -32,7 +32,7 @@ from .detect import ADMDVS_RE, PERIOD_RE, FileSpec, describe, discover
 from .plausibility import Plausibility
 from .progress import NoProgress, ProgressHook
 from .pseudonym import hmac_pads, lake_key
-from .readers import SourceReader, _Reencode, batch_schema
+from .readers import SourceReader, batch_schema
 from .report import FileResult, LoadReport
 from .rules import RULES
 from .validate import StagedFile, TablePlan, lit, q
@@ -243,16 +243,7 @@ def _stage_file(spec: FileSpec, res: FileResult, target: Path, index: int, t, pr
         with ThreadPoolExecutor(max_workers=1) as pool:
             digest = pool.submit(provenance.sha256_of, path)
             progress.start(key, f"读取 {path.name}", reader.total)
-            for attempt in range(2):
-                try:
-                    _write_stage(reader.batches(), target, batch_schema(plan))
-                    break
-                except _Reencode:
-                    if attempt:
-                        raise
-                    reader.reopen_as_gb18030()
-                    plan = reader.plan
-                    progress.start(key, f"读取 {path.name}（GB18030 重读）", reader.total)
+            _write_stage(reader.batches(), target, batch_schema(plan))
             res.sha256 = digest.result()
         res.encoding = reader.encoding
         progress.done(key)

@@ -102,10 +102,6 @@ def batch_schema(plan: ColumnPlan) -> pa.Schema:
                      + [(c, pa.string()) for c in plan.columns])
 
 
-class _Reencode(Exception):
-    """Kept for callers that still catch it: the reader now decodes line by line instead."""
-
-
 class SourceReader:
     """Opens one file, maps its header and yields all-string batches."""
 
@@ -177,10 +173,6 @@ class SourceReader:
         header = next(csv.reader([text], delimiter=self.delimiter))
         self.plan = plan_columns(self.table, header, self.path)
         self.total = self.path.stat().st_size
-
-    def reopen_as_gb18030(self) -> None:
-        self.encoding = "gb18030"
-        self._open_csv()
 
     def _csv_batches(self) -> Iterator[pa.RecordBatch]:
         plan = self.plan
