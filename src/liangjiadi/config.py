@@ -158,7 +158,7 @@ class Settings(BaseSettings):
         if not path.exists():
             if not create:
                 raise ConfigError(f"找不到假名化密钥文件 {path}。", code="key_missing")
-            created = _create_key_file(path)
+            created = create_key_file(path)
         try:
             text = path.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
@@ -175,8 +175,8 @@ class Settings(BaseSettings):
 MIN_KEY_BYTES = 32
 
 
-def _create_key_file(path: Path) -> bool:
-    """Write a random key, owner-only, and link it into place only if no key is there yet
+def create_key_file(path: Path) -> bool:
+    """Write a random key (the pseudonym key, the release seal key), owner-only, and link it into place only if no key is there yet
     (two processes starting at once must end up with one key). True if this call made it."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")

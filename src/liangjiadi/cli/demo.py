@@ -139,7 +139,8 @@ def _publish_steps(settings, cfg, period: str, computed: dict, out_dir: Path) ->
     findings = detect(period, settings)
     console.print(f"{period} 发现疑点线索 {findings.num_rows} 条")
 
-    console.rule("[bold]7/9 创建发布：冻结本期结果、复核、疑点与报告要展示的一切（缺算的历史月份先补算）")
+    console.rule("[bold]7/9 创建发布：冻结结果、复核、疑点与报告所需的一切")
+    console.print("缺算的历史月份先补算。")
     console.rule("[bold]8/9 生成发布材料（只读发布包）")
     quarter = f"{period[:4]}-Q{(int(period[5:]) - 1) // 3 + 1}"
     releases = []

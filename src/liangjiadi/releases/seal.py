@@ -20,16 +20,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import secrets
 from pathlib import Path
 
-from ..config import Settings
+from ..config import MIN_KEY_BYTES, Settings, create_key_file
 from ..errors import ConfigError
 from .bundle import MANIFEST
 
 SEAL_LABEL = "liangjiadi-release-seal/1"
-MIN_KEY_BYTES = 32
 
 
 def key_path(settings: Settings) -> Path:
@@ -50,10 +47,7 @@ def seal_key(settings: Settings, *, create: bool) -> bytes | None:
     if not path.exists():
         if not create:
             return None
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never world-readable, not even briefly
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(secrets.token_hex(32))
+        create_key_file(path)  # owner-only, linked into place whole: two first runs share one key
     key = path.read_text(encoding="utf-8").strip().encode("utf-8")
     if len(key) < MIN_KEY_BYTES:
         raise ConfigError(f"发布封签密钥文件 {path} 过短（{len(key)} 字节，至少 {MIN_KEY_BYTES} 字节）",
