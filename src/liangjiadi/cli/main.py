@@ -25,7 +25,8 @@ app = typer.Typer(
 
 # Modules that register commands on `app` (each defines `register(app)`).
 COMMAND_MODULES = ["synth", "ingest", "demo", "compute", "check", "export", "release", "detect", "evaluate", "analyse",
-                   "report", "key"]
+                   "report", "key",
+                   "payment", "yigongti", "group", "user", "serve", "province"]
 
 for _name in COMMAND_MODULES:
     try:
