@@ -68,6 +68,10 @@ class Period:
     def half_window(self) -> Window:
         return Window.half(self.year, self.half)
 
+    def half_to_date(self) -> list[str]:
+        """The months of this month's half-year up to and including it (2025-08: 2025-07, 2025-08)."""
+        return span(self.half_window().first, self)
+
 
 @dataclass(frozen=True)
 class Window:
@@ -147,3 +151,17 @@ def span(first: str | Period, last: str | Period) -> list[str]:
     """Every month from `first` to `last`, both included, as `YYYY-MM` strings."""
     a, b = Period.parse(first), Period.parse(last)
     return [str(a.shift(i)) for i in range(b.index - a.index + 1)]
+
+
+def shift(period: str | Period, months: int) -> str:
+    """`YYYY-MM` shifted by `months` (negative: earlier), as a string."""
+    return str(Period.parse(period).shift(months))
+
+
+def period_label(key: str | Period) -> str:
+    """The Chinese label of a month, quarter, half-year or year key (2025-03 -> 2025年3月,
+    2025-Q1 -> 2025年第一季度); any other text is returned as it is."""
+    try:
+        return Window.parse(str(key)).label
+    except ConfigError:
+        return str(key)

@@ -6,7 +6,7 @@ import pytest
 
 from liangjiadi.analysis import indicator_series, mom, series_trend, trend, yoy
 from liangjiadi.analysis.trend import direction
-from liangjiadi.indicators.context import span
+from liangjiadi.period import span
 
 from . import handbuilt as hb
 from .results_util import save

@@ -164,7 +164,7 @@ def test_run_one_turns_empty_rules_into_not_applicable(rf, settings):
     spec = CheckSpec("empty", "空规则", "-", "-", {}, lambda ctx: [])
 
     class Ctx:
-        period_cn = "2025年3月"
+        period_label = "2025年3月"
 
     (row,) = _run_one(spec, Ctx())
     assert row["status"] == "not_applicable"

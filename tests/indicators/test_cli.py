@@ -45,7 +45,7 @@ def test_compute_then_export_results(tmp_path, monkeypatch):
 
 def test_compute_errors_are_chinese(tmp_path):
     res = runner.invoke(app, ["compute", "--period", "2025-13", "-w", str(tmp_path)])
-    assert res.exit_code == 2 and "期间格式错误" in res.output
+    assert res.exit_code == 2 and "期间格式不正确" in res.output
     res = runner.invoke(app, ["compute", "--period", "2025-03", "-w", str(tmp_path)])
     assert res.exit_code == 2 and "统筹地区" in res.output
 

@@ -101,7 +101,7 @@ def test_clean_month_passes_review(region):
     fault_periods = {f["period"] for f in truth["faults"]}
     # a month whose own and previous month carry no fault
     months = truth["affected_periods"] + truth["baseline_periods"]
-    from liangjiadi.indicators.context import shift
+    from liangjiadi.period import shift
 
     clean = next(p for p in sorted(months) if p not in fault_periods and shift(p, -1) not in fault_periods
                  and shift(p, -1) in months)

@@ -6,12 +6,12 @@ from liangjiadi.releases import parse_period
 
 @pytest.mark.parametrize("kind, period, key, source, label", [
     ("monthly", "2025-03", "2025-03", "2025-03", "2025年3月"),
-    ("quarterly", "2025-Q1", "2025-Q1", "2025-03", "2025年第1季度"),
-    ("quarterly", "2025-q4", "2025-Q4", "2025-12", "2025年第4季度"),
-    ("quarterly", "2025-06", "2025-Q2", "2025-06", "2025年第2季度"),  # the quarter's last month
+    ("quarterly", "2025-Q1", "2025-Q1", "2025-03", "2025年第一季度"),
+    ("quarterly", "2025-q4", "2025-Q4", "2025-12", "2025年第四季度"),
+    ("quarterly", "2025-06", "2025-Q2", "2025-06", "2025年第二季度"),  # the quarter's last month
     ("annual", "2025", "2025", "2025-12", "2025年度"),
     ("annual", "2025-12", "2025", "2025-12", "2025年度"),
-    ("topic", "2025-Q1-糖尿病", "2025-Q1-糖尿病", "2025-03", "2025年第1季度专题（糖尿病）"),
+    ("topic", "2025-Q1-糖尿病", "2025-Q1-糖尿病", "2025-03", "2025年第一季度专题（糖尿病）"),
     ("topic", "2025-05", "2025-05", "2025-05", "2025年5月专题"),
 ])
 def test_periods_normalise_and_name_the_month_they_freeze(kind, period, key, source, label):

@@ -112,7 +112,7 @@ def test_quarterly_release_freezes_the_quarters_last_month(settings):
     release = create_release("quarterly", "2025-Q1", settings, creator="王敏")
     assert (release.period, release.source_period) == ("2025-Q1", "2025-03")
     assert release.bundle_dir.parts[-3:] == ("quarterly", "2025-Q1", "v1")
-    assert release.manifest()["period_label"] == "2025年第1季度"
+    assert release.manifest()["period_label"] == "2025年第一季度"
 
 
 # ---- quorum -------------------------------------------------------------------------------------

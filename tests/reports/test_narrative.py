@@ -130,7 +130,7 @@ def test_formats():
     assert N.fmt_change("percent", -0.0166) == "下降1.66个百分点"
     assert N.fmt_change("amount", 0.2467) == "增长24.67%"
     assert N.period_cn("2025-03") == "2025年3月"
-    assert N.period_cn("2025-Q1") == "2025年第1季度"
+    assert N.period_cn("2025-Q1") == "2025年第一季度"
 
 
 def test_the_checker_catches_an_invented_number(release):

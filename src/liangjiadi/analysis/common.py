@@ -104,10 +104,6 @@ def percentile_rank(value, peers: Sequence) -> float | None:
     return (below + 0.5 * equal) / len(arr) * 100
 
 
-def period_cn(period: str) -> str:
-    return f"{period[:4]}年{int(period[5:7])}月"
-
-
 def money_sum(values: Iterable) -> Decimal:
     return sum((Decimal(v) if not isinstance(v, Decimal) else v for v in values if v is not None), Decimal(0))
 

@@ -33,9 +33,9 @@ import ibis
 import numpy as np
 
 from ..config import Settings
-from ..indicators.context import shift, span, ytd_months
+from ..period import Period, period_label, shift, span
 from ..schema.codes import FUND
-from .common import AnalysisError, Model, engine_for, fnum, growth, institutions, level_of, period_cn, region_of
+from .common import AnalysisError, Model, engine_for, fnum, growth, institutions, level_of, region_of
 from .forecast import forecast_flow
 from .structure import StructureDrift, structure_drift
 
@@ -208,7 +208,7 @@ def fund_balance(report: FundReport, fund: str, period: str) -> FundBalance:
 def income_channels(report: FundReport, period: str, income_budget: Mapping[str, object] | None = None
                     ) -> list[IncomeChannel]:
     ly = shift(period, -12)
-    elapsed = Decimal(int(period[5:7])) / Decimal(12)
+    elapsed = Decimal(Period.parse(period).month) / Decimal(12)
 
     def total(p: str, items) -> Decimal | None:
         vals = [report.get((p, f, i)) for f, i in items]
@@ -234,8 +234,9 @@ def budget_execution(report: FundReport, budget: Mapping[str, Decimal], period: 
         return None
     total = sum((v for v in items if v is not None), Decimal(0))
     spent = sum((report.get((period, f, "expense_pool")) or Decimal(0) for f in FUNDS), Decimal(0))
-    expected = total * Decimal(int(period[5:7])) / Decimal(12)
-    return BudgetExecution(int(period[:4]), total, spent, expected, fnum(spent / expected) if expected else None)
+    month = Period.parse(period)
+    expected = total * Decimal(month.month) / Decimal(12)
+    return BudgetExecution(month.year, total, spent, expected, fnum(spent / expected) if expected else None)
 
 
 def project_fund(report: FundReport, fund: str, period: str, horizon: int = 12, *, seed: int = 20250,
@@ -277,13 +278,13 @@ def project_fund(report: FundReport, fund: str, period: str, horizon: int = 12, 
         warns.append(f"预计{label}未来{horizon}个月收不抵支，合计赤字 {-bal12 / 1e4:,.2f} 万元")
     neg = [m.period for m in months if m.balance < 0]
     if neg:
-        warns.append(f"预计{label}有 {len(neg)} 个月当月收不抵支（{'、'.join(period_cn(p) for p in neg[:6])}"
+        warns.append(f"预计{label}有 {len(neg)} 个月当月收不抵支（{'、'.join(period_label(p) for p in neg[:6])}"
                      f"{'等' if len(neg) > 6 else ''}）")
     if cum_point is not None and (cum_point < 0).any():
         first = periods[int(np.argmax(cum_point < 0))]
-        warns.append(f"预计{label}累计结余将于{period_cn(first)}转为负数")
+        warns.append(f"预计{label}累计结余将于{period_label(first)}转为负数")
     if payable is not None and payable < WARN_MONTHS_PAYABLE:
-        warns.append(f"预计{period_cn(periods[-1])}{label}可支付月数降至 {payable:.1f} 个月，低于 {WARN_MONTHS_PAYABLE:.0f} 个月")
+        warns.append(f"预计{period_label(periods[-1])}{label}可支付月数降至 {payable:.1f} 个月，低于 {WARN_MONTHS_PAYABLE:.0f} 个月")
     note = inc.note if inc.method == exp.method else f"收入：{inc.note}；支出：{exp.note}"
     if n < 24:
         note += f"。历史仅 {n} 个月，不足 24 个月，已改用简化模型"
@@ -327,7 +328,7 @@ def expense_split(engine, settings: Settings, region: str, periods: list[str]) -
 def expense_structures(engine, settings: Settings, region: str, period: str) -> tuple[StructureDrift, StructureDrift]:
     """(by level, by direction), January..P against the same months a year earlier."""
     insts = institutions(engine, settings, period, region)
-    cur_months = ytd_months(period)
+    cur_months = Period.parse(period).year_to_date().month_keys
     ly_months = [shift(p, -12) for p in cur_months]
 
     def split(periods):
@@ -357,15 +358,13 @@ def expense_structures(engine, settings: Settings, region: str, period: str) -> 
 def fund_outlook(settings: Settings, period: str, *, income_budget: Mapping[str, object] | None = None,
                  horizon: int = 12, engine=None, seed: int = 20250, repetitions: int = 1000) -> FundOutlook:
     """The 钱 part of the quarterly release for `period`."""
-    from ..indicators.context import validate_period
-
-    validate_period(period)
+    Period.parse(period)
     region = region_of(settings)
     with engine_for(settings, engine) as eng:
         report = load_fund_report(eng, region, period)
         if not any(k[0] == period for k in report):
-            raise AnalysisError(f"缺少{period_cn(period)}医保基金报表，无法做基金运行分析", "请先导入该月的基金报表")
-        budget = load_budget(eng, region, int(period[:4]))
+            raise AnalysisError(f"缺少{period_label(period)}医保基金报表，无法做基金运行分析", "请先导入该月的基金报表")
+        budget = load_budget(eng, region, Period.parse(period).year)
         by_level, by_dir = expense_structures(eng, settings, region, period)
     channels = income_channels(report, period, income_budget)
     balances = [fund_balance(report, f, period) for f in FUNDS]

@@ -131,9 +131,9 @@ def peer_ranking(settings: Settings, indicator_id: str, period: str, *, volume_i
                  min_volume: float | None = DEFAULT_MIN_VOLUME, by_kind: bool = False, descending: bool = True,
                  engine=None, compute_missing: bool = True) -> PeerRanking:
     """Rank every institution's value of an indicator in `period` within its peer group."""
-    from ..indicators.context import validate_period
+    from ..period import Period
 
-    validate_period(period)
+    Period.parse(period)
     region = region_of(settings)
     ids = [indicator_id] + ([volume_indicator] if volume_indicator else [])
     with engine_for(settings, engine) as eng:

@@ -33,7 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..config import Settings
-from ..indicators.context import shift, ytd_months
+from ..period import Period, shift
 from .common import (
     AnalysisError, Institution, Model, engine_for, fnum, growth, institutions, level_of, median, percentile_rank,
     quantile, region_of,
@@ -471,7 +471,7 @@ def suggest_topics(settings: Settings, period: str, *, kind: str = "adrg", n: in
                    months: Sequence[str] | None = None, engine=None) -> list[TopicCandidate]:
     """The handbook's choice (结算量大、结算金额大、问题突出), one per MDC / chapter, best first."""
     region = region_of(settings)
-    months = list(months or ytd_months(period))
+    months = list(months or Period.parse(period).year_to_date().month_keys)
     with engine_for(settings, engine) as eng:
         j = _cases_expr(eng, settings, region, months)
         key = j.grp_code.substr(0, 3) if kind == "adrg" else j.diag.substr(0, 3)
@@ -514,13 +514,11 @@ def topic_analysis(settings: Settings, period: str, *, adrg: str | None = None, 
                    engine=None) -> TopicAnalysis:
     """专题分析 of one ADRG or one diagnosis category. Without either, the best suggested topic of
     the region's payment scheme: an ADRG where most settlement lists are DRG, else a category (DIP)."""
-    from ..indicators.context import validate_period
-
-    validate_period(period)
+    Period.parse(period)
     if adrg and category:
         raise AnalysisError("一次专题分析只能指定一个 ADRG 或一个诊断类目", "去掉 --adrg 或 --category 之一")
     region = region_of(settings)
-    months = list(months or ytd_months(period))
+    months = list(months or Period.parse(period).year_to_date().month_keys)
     reference = [shift(p, -12) for p in months]
     with engine_for(settings, engine) as eng:
         selection = "指定"

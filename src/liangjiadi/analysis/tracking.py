@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..config import Settings
-from ..indicators.context import shift, span
+from ..period import shift, span
 from .common import Model, fnum
 from .series import SeriesPoint, multi_series
 
@@ -96,10 +96,10 @@ def track_series(spec: TrackedIndicator, points: Sequence[tuple[str, object]], n
 def track(settings: Settings, period: str, months: int = 12, *, tracked: Sequence[TrackedIndicator] = DEFAULT_TRACKED,
           fixmedins_code: str | None = None, engine=None, compute_missing: bool = True) -> list[TrackedSeries]:
     """Each tracked indicator over the `months` periods up to `period` with its flags."""
-    from ..indicators.context import validate_period
+    from ..period import Period
     from .series import indicator_meta
 
-    validate_period(period)
+    Period.parse(period)
     periods = span(shift(period, -(months - 1)), period)
     ids = [t.indicator_id for t in tracked]
     series: dict[str, list[SeriesPoint]] = multi_series(settings, ids, periods, fixmedins_code=fixmedins_code,

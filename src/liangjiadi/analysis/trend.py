@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..config import Settings
-from ..indicators.context import shift, span
+from ..period import shift, span
 from .common import Model, fnum, growth
 from .series import indicator_series
 
@@ -102,10 +102,10 @@ def trend(settings: Settings, indicator_id: str, period: str, months: int = 13, 
           compute_missing: bool = True) -> Trend:
     """The last `months` periods up to `period` of one indicator, for the region or an
     institution, with 环比 and (when `with_yoy`) 同比 — which reads 12 more months back."""
-    from ..indicators.context import validate_period
+    from ..period import Period
     from .series import indicator_meta
 
-    validate_period(period)
+    Period.parse(period)
     ind = indicator_meta(settings, indicator_id)
     shown = span(shift(period, -(months - 1)), period)
     first = shift(shown[0], -12 if with_yoy else -1)

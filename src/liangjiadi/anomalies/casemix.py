@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..indicators.context import shift, span
+from ..period import shift, span
 from .stats import percentile_rank
 
 # False-discovery rate of every case-mix detector (per detector and run).

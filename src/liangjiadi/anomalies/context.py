@@ -13,8 +13,9 @@ import pyarrow as pa
 
 from ..config import Settings
 from ..indicators import compute as compute_indicators
-from ..indicators.context import Ctx, shift, span
+from ..indicators.context import Ctx
 from ..indicators.results import load_results
+from ..period import shift, span
 
 
 class DetectContext:

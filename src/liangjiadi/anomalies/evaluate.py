@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..indicators.context import shift, span
+from ..period import shift, span
 from .model import Finding, row_patterns
 
 # pattern -> injected patterns that legitimately raise it at the same institution

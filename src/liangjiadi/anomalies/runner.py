@@ -18,8 +18,8 @@ import pyarrow.parquet as pq
 from ..config import Settings, get_settings
 from ..errors import LjdError
 from ..indicators import resolve_region
-from ..indicators.context import validate_period
 from ..indicators.results import new_run_id
+from ..period import Period
 from .context import DetectContext
 from .coverage import EVALUATED, FAILED, NOT_EVALUATED, Coverage, NotEvaluated, save_coverage
 from .merging import merge_findings
@@ -54,7 +54,7 @@ def run_detection(
 ) -> DetectionRun:
     """Run the detectors in force (built-in and the region's own, switched-off ones left out)."""
     settings = settings or get_settings()
-    validate_period(period)
+    Period.parse(period)
     region = resolve_region(settings)
     own = engine is None
     if own:

@@ -147,7 +147,7 @@ def _build_rule(entry: dict, origin: str, i: int) -> Detector:
 
 def _peer_ratio_fn(pattern: str, spec: dict):
     def fn(ctx) -> list[Finding]:
-        from ..indicators.context import shift, span
+        from ..period import shift, span
         from ..indicators.local import _cond, source_rows
         from .detectors._inputs import hospitals_as_of
         from .detectors._peer_rules import peer_position, rounded

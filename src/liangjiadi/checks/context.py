@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from ..config import Settings
 from ..indicators.results import RESULT_SCHEMA, load_results
 from .catalogue import Catalogue
-from .periods import period_cn
+from ..period import period_label
 
 
 def results_frame(table: pa.Table) -> pd.DataFrame:
@@ -130,8 +130,8 @@ class CheckContext:
     # ---- wording ----------------------------------------------------------------------
 
     @property
-    def period_cn(self) -> str:
-        return period_cn(self.period)
+    def period_label(self) -> str:
+        return period_label(self.period)
 
     def label(self, indicator_id: str) -> str:
         return self.catalogue.label(indicator_id)

@@ -7,7 +7,7 @@ indicator is never pushed in a monthly release by one and held back by another.
 from __future__ import annotations
 
 from .catalogue import FREQ_CN, Catalogue, IndicatorMeta, load_catalogue
-from .periods import parse_period
+from ..period import Period
 
 # Months in which an indicator of each frequency is published.
 PUBLISH_MONTHS: dict[str, frozenset[int]] = {
@@ -25,7 +25,7 @@ def is_publishable(freq: str, period: str) -> bool:
     An unknown frequency (a local indicator with a typo) is treated as monthly, so it is
     shown rather than silently hidden; the catalogue validation reports the typo.
     """
-    _, month = parse_period(period)
+    month = Period.parse(period).month
     return month in PUBLISH_MONTHS.get(freq, PUBLISH_MONTHS["month"])
 
 

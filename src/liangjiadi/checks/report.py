@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from ..config import local_time
 from ..safe_output import csv_row
 from .model import CHECK_SCHEMA, SEVERITY_CN, STATUS_CN, Severity, Status, worst
-from .periods import period_cn
+from ..period import period_label
 
 _META_KEY = b"liangjiadi.check_report"
 
@@ -118,7 +118,7 @@ class CheckReport:
     def to_markdown(self) -> str:
         counts = self.counts()
         lines = [
-            f"# 复核报告：统筹地区 {self.admdvs}，{period_cn(self.period)}",
+            f"# 复核报告：统筹地区 {self.admdvs}，{period_label(self.period)}",
             "",
             f"- 复核结论：**{STATUS_CN[self.status]}**"
             + ("（存在不通过项，须改正或说明后才能发布）" if self.status == Status.FAIL else ""),

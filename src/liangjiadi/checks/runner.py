@@ -15,7 +15,7 @@ from .catalogue import Catalogue, load_catalogue
 from .context import CheckContext
 from .frequency import publishable_ids
 from .model import VIOLATION, CheckSpec, Outcome, Severity, Status
-from .periods import parse_period, period_cn
+from ..period import Period, period_label
 from .registry import default_overrides_path, load_checks
 from .report import CheckReport
 
@@ -51,7 +51,7 @@ def resolve_region(settings: Settings, period: str, admdvs: str | None = None,
         return found[0]
     if not found:
         raise NoResultsError(
-            f"工作目录 {settings.workdir} 中没有{period_cn(period)}的计算结果，无法{purpose}。",
+            f"工作目录 {settings.workdir} 中没有{period_label(period)}的计算结果，无法{purpose}。",
             f"请先运行 liangjiadi compute --period {period}",
         )
     raise RegionUnknownError(f"工作目录中有多个统筹地区的计算结果：{'、'.join(found)}",
@@ -67,7 +67,7 @@ def run_checks(period: str, settings: Settings | None = None, results: pa.Table 
     `results` defaults to the newest stored run of the period (or `results_run_id`);
     `overrides` defaults to `<workdir>/checks.yaml` when that file exists.
     """
-    parse_period(period)
+    Period.parse(period)
     settings = settings or get_settings()
     workdir = Path(settings.workdir)
     region = resolve_region(settings, period, admdvs, results)
@@ -75,7 +75,7 @@ def run_checks(period: str, settings: Settings | None = None, results: pa.Table 
         results = load_results(workdir, region, period, results_run_id)
         if results is None:
             raise NoResultsError(
-                f"统筹地区 {region} 没有{period_cn(period)}的计算结果，无法复核。",
+                f"统筹地区 {region} 没有{period_label(period)}的计算结果，无法复核。",
                 f"请先运行 liangjiadi compute --period {period}",
             )
         if results_run_id is None:
@@ -139,7 +139,7 @@ def _run_one(spec: CheckSpec, ctx: CheckContext) -> list[dict]:
                                        observed=f"{n_pass} 项通过", observed_value=float(n_pass))))
     if not outcomes:
         rows.append(_row(spec, Outcome(Status.NOT_APPLICABLE, "NOTHING_TO_CHECK",
-                                       f"“{spec.title}”在{ctx.period_cn}没有可比较的数据。")))
+                                       f"“{spec.title}”在{ctx.period_label}没有可比较的数据。")))
     return rows
 
 

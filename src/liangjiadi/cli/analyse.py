@@ -32,13 +32,13 @@ def fund(
 ) -> None:
     """基金运行分析：收入渠道与到位率、支出结构、收支增幅、可支付月数、未来12个月预测。"""
     from ..analysis import fund_outlook
-    from ..analysis.common import period_cn
+    from ..period import period_label
 
     budget = {k: v for k, v in (("contribution", budget_contribution), ("personal", budget_personal),
                                 ("fiscal", budget_fiscal), ("other", budget_other)) if v is not None}
     with friendly_errors():
         o = fund_outlook(settings_for(workdir), period, income_budget=budget or None)
-    console.print(f"[bold]{o.region} {period_cn(period)} 基金运行分析[/]")
+    console.print(f"[bold]{o.region} {period_label(period)} 基金运行分析[/]")
     console.print(f"年初至今基金收入 {_wan(o.income_ytd)}：")
     for c in o.income_channels:
         rate = f"，到位率 {_pct(c.arrival_rate)}" if c.arrival_rate is not None else ""
@@ -75,13 +75,13 @@ def topic(
 ) -> None:
     """专题分析：病例数、费用、结构、标杆值、前十位与后十位（缺省自动选题）。"""
     from ..analysis import coverage, topic_analysis
-    from ..analysis.common import period_cn
+    from ..period import period_label
 
     settings = settings_for(workdir)
     with friendly_errors():
         t = topic_analysis(settings, period, adrg=adrg, category=category, min_cases=min_cases)
     what = "ADRG" if t.kind == "adrg" else "诊断类目"
-    console.print(f"[bold]{period_cn(t.months[0])}至{period_cn(t.months[-1])} {what} {t.code}"
+    console.print(f"[bold]{period_label(t.months[0])}至{period_label(t.months[-1])} {what} {t.code}"
                   f"{'（' + t.name + '）' if t.name else ''} 专题分析[/]（选题：{t.selection}）")
     c, ly = t.current, t.last_year
     console.print(f"病例 {c.cases} 例（同比 {_pct(t.cases_yoy)}），总费用 {_wan(c.total_cost)}（同比 {_pct(t.total_cost_yoy)}），"

@@ -26,9 +26,9 @@ def compute(
     from ..indicators.registry import FAMILIES
 
     with friendly_errors():
-        from ..indicators.context import validate_period
+        from ..period import Period
 
-        validate_period(period)
+        Period.parse(period)
         settings = settings_for(workdir, engine=engine.value if engine else None)
         _require_settlements(settings, period)
         with progress() as bar:

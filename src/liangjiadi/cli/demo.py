@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from ..period import Period
 from .common import WorkdirOpt, console, friendly_errors, progress, settings_for
 from .synth import SchemeChoice
 
@@ -41,7 +42,7 @@ def demo(
     from ..checks import run_checks
     from ..checks.model import STATUS_CN
     from ..indicators import compute
-    from ..indicators.context import shift
+    from ..period import shift
     from ..ingest import ingest_paths
     from ..reports.worksheet import write_worksheet
     from ..reports.worksheet_data import load_worksheet_data
@@ -142,10 +143,10 @@ def _publish_steps(settings, cfg, period: str, computed: dict, out_dir: Path) ->
     console.rule("[bold]7/9 创建发布：冻结结果、复核、疑点与报告所需的一切")
     console.print("缺算的历史月份先补算。")
     console.rule("[bold]8/9 生成发布材料（只读发布包）")
-    quarter = f"{period[:4]}-Q{(int(period[5:]) - 1) // 3 + 1}"
+    quarter = Period.parse(period).quarter_window().key
     releases = []
     for kind, key in (("monthly", period), ("quarterly", quarter)):
-        if kind == "quarterly" and int(period[5:]) % 3:
+        if kind == "quarterly" and Period.parse(period).month % 3:
             console.print(f"{period} 不是季末月份，跳过季发布")
             continue
         with console.status(f"正在创建{kind}发布并冻结数据……"):

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
+from ..period import period_label
 from .common import WorkdirOpt, console, friendly_errors, progress, settings_for
 
 SHOW_MESSAGES = 30  # findings printed under the summary (the export has them all)
@@ -63,7 +64,7 @@ def print_summary(rows: list[dict], coverage, period: str, dets: dict) -> None:
         for p in row_patterns(r):
             counts[(p, r["severity"])] += 1
             subjects.setdefault(p, set()).add(r["fixmedins_code"] or r["cluster_id"] or "region")
-    summary = RichTable(title=f"{period[:4]}年{int(period[5:])}月 异常发现汇总与检测范围")
+    summary = RichTable(title=f"{period_label(period)} 异常发现汇总与检测范围")
     for col in ("检测器", "名称", "状态", "发现", "涉及对象", "高", "中", "低", "检测范围 / 未检测原因"):
         summary.add_column(col, justify="right" if col in ("发现", "涉及对象", "高", "中", "低") else "left",
                            overflow="fold")

@@ -45,14 +45,14 @@ def export_results(
     """导出一个月的指标结果为 CSV（UTF-8 带 BOM，可直接用 Excel 打开）。"""
     from ..errors import IndicatorError
     from ..indicators.compute import indicators_for, resolve_region
-    from ..indicators.context import validate_period
+    from ..period import Period
     from ..indicators.registry import sort_key
     from ..indicators.results import load_results
     from ..safe_output import csv_row
 
     with friendly_errors():
         settings = settings_for(workdir)
-        validate_period(period)
+        Period.parse(period)
         region = resolve_region(settings)
         table = load_results(Path(settings.workdir), region, period, run_id)
         if table is None:

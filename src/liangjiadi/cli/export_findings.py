@@ -35,12 +35,12 @@ def export_findings(
     from ..anomalies.model import row_patterns
     from ..anomalies.runner import DetectionError
     from ..indicators.compute import resolve_region
-    from ..indicators.context import validate_period
+    from ..period import Period
     from ..safe_output import csv_row
 
     with friendly_errors():
         settings = settings_for(workdir)
-        validate_period(period)
+        Period.parse(period)
         region = resolve_region(settings)
         table = load_findings(Path(settings.workdir), region, period, run_id)
         if table is None:

@@ -11,7 +11,8 @@ import pyarrow as pa
 from .. import lake
 from ..config import Settings, get_settings
 from ..errors import IndicatorError
-from .context import Ctx, validate_period
+from ..period import Period
+from .context import Ctx
 from .registry import FAMILIES, Indicator, Row, builtin_indicators, sort_key
 from .results import RESULT_SCHEMA, new_run_id, save_results
 
@@ -65,7 +66,7 @@ def compute(
     """Compute all indicators of `period`; returns a RESULT_SCHEMA table (saved as a run
     under <workdir>/results unless save=False). `on_family(name, done, total)` reports progress."""
     settings = settings or get_settings()
-    validate_period(period)
+    Period.parse(period)
     region = resolve_region(settings)
     own_engine = engine is None
     if own_engine:

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from .. import lake
 from ..config import Settings
+from ..period import Period, shift, span
 from ..schema import SNAPSHOT_PERIOD, level_group
 from ..schema.codes import EMPLOYEE_INSUTYPES, RESIDENT_INSUTYPES
 
@@ -29,41 +30,6 @@ ZERO = Decimal(0)
 # 补充) and 392 (大病) cover the same people as 310/390 and would double-count them.
 PSN_EMPLOYEE = ("310",)
 PSN_RESIDENT = ("380", "390", "391")
-
-
-# ---- periods ----------------------------------------------------------------------------
-
-
-def shift(period: str, months: int) -> str:
-    y, m = int(period[:4]), int(period[5:7])
-    idx = y * 12 + (m - 1) + months
-    return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
-
-
-def span(first: str, last: str) -> list[str]:
-    out, p = [], first
-    while p <= last:
-        out.append(p)
-        p = shift(p, 1)
-    return out
-
-
-def ytd_months(period: str) -> list[str]:
-    return span(f"{period[:4]}-01", period)
-
-
-def half_year_months(period: str) -> list[str]:
-    start = "01" if int(period[5:7]) <= 6 else "07"
-    return span(f"{period[:4]}-{start}", period)
-
-
-def validate_period(period: str) -> str:
-    from ..errors import IndicatorError
-
-    ok = len(period) == 7 and period[4] == "-" and period[:4].isdigit() and period[5:].isdigit()
-    if not ok or not 1 <= int(period[5:]) <= 12:
-        raise IndicatorError(f"期间格式错误：{period!r}", "期间应为 YYYY-MM，例如 2025-03")
-    return period
 
 
 # ---- exact arithmetic -------------------------------------------------------------------
@@ -101,12 +67,13 @@ class Ctx:
     def __init__(self, engine, settings: Settings, period: str, region: str):
         self.engine = engine
         self.settings = settings
-        self.period = validate_period(period)
+        month = Period.parse(period)
+        self.period = str(month)
         self.region = region
-        self.year = int(period[:4])
-        self.prev = shift(period, -1)
-        self.ytd = ytd_months(period)
-        self.half = half_year_months(period)
+        self.year = month.year
+        self.prev = str(month.shift(-1))
+        self.ytd = month.year_to_date().month_keys
+        self.half = month.half_to_date()
         self.inpatient = [str(x) for x in settings.inpatient_med_types]
         self.pharmacy = [str(x) for x in settings.pharmacy_med_types]
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ..period import shift, span
 from ..schema.codes import FUND, FUND_ITEM
 from .common import amount, amount_rows, ratio, ratio_rows
-from .context import PSN_EMPLOYEE, PSN_RESIDENT, ZERO, Ctx, shift, span
+from .context import PSN_EMPLOYEE, PSN_RESIDENT, ZERO, Ctx
 from .registry import Row, heading, indicator
 
 F = "fund"

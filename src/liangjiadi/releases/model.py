@@ -18,6 +18,7 @@ from enum import Enum
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..period import Window
 
 
 class Kind(str, Enum):
@@ -43,9 +44,7 @@ STATE_CN = {State.DRAFT: "草稿", State.IN_REVIEW: "审议中", State.APPROVED:
 
 # ---- periods ---------------------------------------------------------------------------
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
-_YEAR = re.compile(r"^(\d{4})$")
+# A topic period: a month, quarter or year key (period.py reads it), then an optional topic name.
 _TOPIC = re.compile(r"^(\d{4}(?:-(?:0[1-9]|1[0-2]|Q[1-4]))?)(?:-([0-9A-Za-z_\u4e00-\u9fff]+))?$", re.IGNORECASE)
 _TOPIC_NAME = re.compile(r"^[0-9A-Za-z_\u4e00-\u9fff]+$")
 
@@ -56,7 +55,7 @@ class ReleasePeriod:
 
     key: str
     source_period: str
-    label: str  # Chinese, e.g. 2025年第1季度
+    label: str  # Chinese, e.g. 2025年第一季度
 
 
 def feedback_file(workdir: Path, period_key: str) -> Path:
@@ -73,22 +72,17 @@ def parse_kind(kind: str | Kind) -> Kind:
                           "发布类型应为 monthly（月推送）、quarterly（季发布）、topic（专题分析）或 annual（年度通报）") from None
 
 
-def _month_label(year: int, month: int) -> str:
-    return f"{year}年{month}月"
+def _window(text: str, kinds: tuple[str, ...]) -> Window | None:
+    """The month, quarter or year `text` names (period.py), if it is one of `kinds`."""
+    try:
+        window = Window.parse(text)
+    except ConfigError:
+        return None
+    return window if window.kind in kinds else None
 
 
-def _base_period(text: str) -> ReleasePeriod | None:
-    """A month, a quarter or a year, normalised; None if the text is none of them."""
-    if m := _MONTH.match(text):
-        y, mo = int(m.group(1)), int(m.group(2))
-        return ReleasePeriod(text, text, _month_label(y, mo))
-    if m := _QUARTER.match(text):
-        y, q = int(m.group(1)), int(m.group(2))
-        return ReleasePeriod(f"{y}-Q{q}", f"{y}-{q * 3:02d}", f"{y}年第{q}季度")
-    if m := _YEAR.match(text):
-        y = int(m.group(1))
-        return ReleasePeriod(str(y), f"{y}-12", f"{y}年度")
-    return None
+def _release_period(window: Window) -> ReleasePeriod:
+    return ReleasePeriod(window.key, str(window.last), window.label)
 
 
 def parse_period(kind: str | Kind, period: str, topic: str | None = None) -> ReleasePeriod:
@@ -96,31 +90,31 @@ def parse_period(kind: str | Kind, period: str, topic: str | None = None) -> Rel
     text = str(period).strip()
     bad = ConfigError
     if kind == Kind.MONTHLY:
-        if not _MONTH.match(text):
+        if not (window := _window(text, ("month",))):
             raise bad(f"月推送的期间格式不正确：{period}", "应为 YYYY-MM，例如 2025-03")
-        return _base_period(text)
+        return _release_period(window)
     if kind == Kind.QUARTERLY:
-        if m := _MONTH.match(text):
-            month = int(m.group(2))
-            if month % 3:
+        if month := _window(text, ("month",)):
+            last = month.last
+            if last.month % 3:
                 raise bad(f"{text} 不是季末月份，不能作为季发布的期间",
-                          f"请写成 {m.group(1)}-Q{(month - 1) // 3 + 1}（或季末月份 YYYY-03/06/09/12）")
-            text = f"{m.group(1)}-Q{month // 3}"
-        if not _QUARTER.match(text):
+                          f"请写成 {last.year}-Q{last.quarter}（或季末月份 YYYY-03/06/09/12）")
+            return _release_period(last.quarter_window())
+        if not (window := _window(text, ("quarter",))):
             raise bad(f"季发布的期间格式不正确：{period}", "应为 YYYY-Qn（如 2025-Q1）或季末月份（如 2025-03）")
-        return _base_period(text.upper().replace("-q", "-Q"))
+        return _release_period(window)
     if kind == Kind.ANNUAL:
-        if (m := _MONTH.match(text)) and m.group(2) == "12":
-            text = m.group(1)
-        if not _YEAR.match(text):
+        if (month := _window(text, ("month",))) and month.last.month == 12:
+            text = str(month.last.year)
+        if not (window := _window(text, ("year",))):
             raise bad(f"年度通报的期间格式不正确：{period}", "应为 YYYY（如 2025）")
-        return _base_period(text)
+        return _release_period(window)
     # topic: a month, quarter or year, optionally followed by a short topic name
     m = _TOPIC.match(text)
     if not m:
         raise bad(f"专题分析的期间格式不正确：{period}",
                   "应为 YYYY-MM、YYYY-Qn 或 YYYY，可带专题名，如 2025-Q1-糖尿病")
-    base = _base_period(m.group(1).upper())
+    base = _release_period(Window.parse(m.group(1).upper()))
     name = topic or m.group(2)
     if name and not _TOPIC_NAME.match(name):
         raise bad(f"专题名只能包含汉字、字母、数字和下划线：{name}")

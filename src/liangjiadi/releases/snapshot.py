@@ -34,6 +34,7 @@ import pyarrow.parquet as pq
 from .. import lake
 from ..config import Settings
 from ..errors import LjdError
+from ..period import Window, period_label, shift, span
 from .errors import MissingSourceError
 from .institutions import Institution, hospitals, institution_directory
 from .model import feedback_file
@@ -49,10 +50,6 @@ SNAPSHOT_FILES = ("institutions.json", "history.parquet", "series.json", "peers.
                   "indicators.json", "context.json")
 
 
-def month_cn(period: str) -> str:
-    return f"{period[:4]}年{int(period[5:])}月"
-
-
 def has_settlements(workdir: Path, admdvs: str, period: str) -> bool:
     return (admdvs, period) in set(lake.partitions(workdir, "setl_d"))
 
@@ -61,7 +58,7 @@ def require_settlements(settings: Settings, admdvs: str, period: str) -> None:
     """A month of the release's own window without settlements refuses the release."""
     if not has_settlements(Path(settings.workdir), admdvs, period):
         raise MissingSourceError(
-            f"统筹地区 {admdvs} {month_cn(period)}没有结算数据（setl_d），不能创建该期发布。",
+            f"统筹地区 {admdvs} {period_label(period)}没有结算数据（setl_d），不能创建该期发布。",
             f"请先导入该月的结算数据：liangjiadi ingest 文件 --workdir {settings.workdir}")
 
 
@@ -82,7 +79,6 @@ def _history(settings: Settings, admdvs: str, period: str) -> tuple[pa.Table, li
     """Stored results of the 24 earlier months; a month never computed but present in the lake is
     computed now; a month absent from the lake is left out and named."""
     from ..indicators import compute
-    from ..indicators.context import shift, span
     from ..indicators.results import RESULT_SCHEMA, list_runs, load_results
 
     workdir = Path(settings.workdir)
@@ -111,7 +107,6 @@ def _region_values(table: pa.Table) -> dict[str, dict[str, float | None]]:
 def _series(history: pa.Table, results: pa.Table, period: str) -> dict:
     """Values, monthly flows (for amounts cumulative within the year) and trend directions."""
     from ..analysis.trend import build_points, direction
-    from ..indicators.context import shift, span
 
     values = _region_values(history)
     for iid, by_period in _region_values(results).items():  # the release month: the frozen run
@@ -167,7 +162,6 @@ def _fund_forecast(series: dict, period: str) -> dict:
     the monthly flows of income (1) and expense (8): the longest run of complete months ending
     at the release month. Numbers only; the documents word them."""
     from ..analysis.forecast import forecast_flow
-    from ..indicators.context import shift, span
 
     ind = series["indicators"]
     periods = series["periods"]
@@ -231,19 +225,6 @@ def _topics(workdir: Path, period: str) -> list[dict]:
             if str(r.period).startswith(period[:4]) and str(r.period) <= period]
 
 
-def previous_period_key(kind: str, period_key: str) -> str | None:
-    """The release period before this one of the same kind (2025-Q1 -> 2024-Q4)."""
-    if kind == "quarterly" and "-Q" in period_key:
-        year, q = int(period_key[:4]), int(period_key[-1])
-        return f"{year - 1}-Q4" if q == 1 else f"{year}-Q{q - 1}"
-    if kind == "monthly" and len(period_key) == 7:
-        year, month = int(period_key[:4]), int(period_key[5:])
-        return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
-    if kind == "annual" and period_key.isdigit():
-        return str(int(period_key) - 1)
-    return None
-
-
 def _indicators(settings: Settings, admdvs: str) -> list[dict]:
     """The catalogue the documents name indicators from, so a later edit of local_indicators.yaml
     does not rename a published figure."""
@@ -279,7 +260,8 @@ def freeze_snapshot(settings: Settings, admdvs: str, kind: str, period_key: str,
     _write_json(staging / "topics.json", _topics(workdir, period))
     if topic is not None:
         _write_json(staging / "topic_analysis.json", topic)
-    previous = previous_period_key(kind, period_key)
+    # the release period before this one of the same kind (2025-Q1 -> 2024-Q4); none for a topic
+    previous = None if kind == "topic" else Window.parse(period_key).previous().key
     feedback = feedback_file(workdir, previous) if previous else None
     if feedback is not None and feedback.exists():
         shutil.copyfile(feedback, staging / "feedback.yaml")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from ..checks import CheckReport, list_check_runs, load_check_report, resolve_region
-from ..checks.periods import period_cn, same_period_last_year
+from ..period import period_label, shift
 from ..checks.runner import NoResultsError
 from ..config import Settings
 from ..indicators.results import list_runs, load_results
@@ -38,10 +38,10 @@ def stored_month(period: str, settings: Settings, *, admdvs: str | None = None, 
     region = resolve_region(settings, period, admdvs, purpose="生成数据底稿")
     table = load_results(workdir, region, period, run_id)
     if table is None:
-        raise NoResultsError(f"统筹地区 {region} 没有{period_cn(period)}的计算结果，无法生成数据底稿。",
+        raise NoResultsError(f"统筹地区 {region} 没有{period_label(period)}的计算结果，无法生成数据底稿。",
                              f"请先运行 liangjiadi compute --period {period}")
     results_run_id = run_id or list_runs(workdir, region, period)[-1]
-    last_period = same_period_last_year(period)
+    last_period = shift(period, -12)
     last_runs = list_runs(workdir, region, last_period)
     institutions = {}
     if with_institutions:

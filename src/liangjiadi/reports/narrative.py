@@ -12,22 +12,16 @@ decimals; changes of ratios in 个百分点; periods as 2025年3月.
 from __future__ import annotations
 
 from ..checks.catalogue import IndicatorMeta
+from ..period import period_label
 from .formats import display_for
 
 WAN = 10_000
 YI = 100_000_000
 
 
-def period_cn(period: str) -> str:
-    """2025-03 -> 2025年3月; other keys (2025-Q1, 2025) pass through their own label."""
-    if len(period) == 7 and period[4] == "-" and period[5:].isdigit():
-        return f"{period[:4]}年{int(period[5:])}月"
-    if "-Q" in period:
-        year, q = period.split("-Q")
-        return f"{year}年第{int(q[:1])}季度"
-    if len(period) == 4 and period.isdigit():
-        return f"{period}年度"
-    return period
+# 2025-03 -> 2025年3月, 2025-Q1 -> 2025年第一季度: the one label of period.py, under the name the
+# report modules call it by.
+period_cn = period_label
 
 
 def money(value: float | None) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 
 from ..config import Settings
+from ..period import shift
 from ..releases import State, attach_files, get_release
 from ..safe_output import confined_path, safe_file_name
 from . import build as B
@@ -71,13 +72,12 @@ def _echarts_src(page_dir: Path) -> str:
 def _worksheet(src: ReleaseSource, out: Path) -> Path:
     """The 数据底稿 workbook of the frozen results, last year's frozen results and the frozen
     复核 report (reports/worksheet.py)."""
-    from ..checks.periods import shift_period
     from ..checks.report import CheckReport
     from .worksheet import write_worksheet
     from .worksheet_data import ResultIndex, WorksheetData
 
     admdvs, period = src.release.admdvs, src.period
-    last_period = shift_period(period, -12)
+    last_period = shift(period, -12)
     history = src.frozen.history if src.frozen else None
     last_year = None
     if history is not None and history.num_rows:

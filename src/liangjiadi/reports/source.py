@@ -17,7 +17,7 @@ from functools import cached_property
 import pyarrow as pa
 
 from ..checks.catalogue import Catalogue, IndicatorMeta, load_catalogue
-from ..checks.periods import shift_period
+from ..period import shift
 from ..config import Settings
 from ..releases import KIND_CN, Release, get_release, parse_period
 from ..releases.frozen import FrozenContent, read_frozen
@@ -141,7 +141,7 @@ class ReleaseSource:
 
     def periods(self, months: int) -> list[str]:
         """The last `months` months up to the release month."""
-        return [shift_period(self.period, -n) for n in range(months - 1, -1, -1)]
+        return [shift(self.period, -n) for n in range(months - 1, -1, -1)]
 
     def history(self, indicator_id: str) -> dict[str, float | None]:
         """{period: region value} of the frozen history window, the release month included
@@ -160,7 +160,7 @@ class ReleaseSource:
         """Kept for callers: the history is frozen, nothing to load."""
 
     def last_year(self, indicator_id: str) -> float | None:
-        return self.history(indicator_id).get(shift_period(self.period, -12))
+        return self.history(indicator_id).get(shift(self.period, -12))
 
     def peers(self, indicator_id: str) -> dict | None:
         return ((self.frozen.peers if self.frozen else {}).get("indicators") or {}).get(indicator_id)

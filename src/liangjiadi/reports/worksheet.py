@@ -26,6 +26,7 @@ from xlsxwriter.worksheet import Worksheet
 from ..checks.catalogue import BASIS_CN, FREQ_CN, SOURCE_CN, IndicatorMeta
 from ..checks.frequency import not_due_reason
 from ..checks.model import STATUS_CN, Status
+from ..period import period_label
 from ..config import local_time
 from ..schema.codes import LEVEL_GROUPS
 from ..safe_output import cell_text
@@ -442,7 +443,7 @@ class _Notes:
         data = self.data
         not_due = [m for m in data.main_rows() if not m.is_heading and not data.due(m)]
         last = data.last_year_period
-        last_cn = f"{last[:4]}年{int(last[5:])}月"
+        last_cn = period_label(last)
         frequency = ("本期不公开的指标：" + "、".join(f"{m.id} {m.short_name}" for m in not_due)
                      + "（底稿中标为“本期不公开”）。") if not_due and not data.show_unpublished else "本期列示全部指标的数值。"
         return [

@@ -14,7 +14,7 @@ import pyarrow as pa
 from ..checks import CheckReport
 from ..checks.catalogue import Catalogue, IndicatorMeta, load_catalogue
 from ..checks.frequency import is_publishable
-from ..checks.periods import period_cn, same_period_last_year
+from ..period import period_label, shift
 from ..config import Settings
 from ..releases.stored import stored_month
 from .institutions import Institution
@@ -77,11 +77,11 @@ class WorksheetData:
 
     @property
     def period_cn(self) -> str:
-        return period_cn(self.period)
+        return period_label(self.period)
 
     @property
     def last_year_period(self) -> str:
-        return same_period_last_year(self.period)
+        return shift(self.period, -12)
 
     def due(self, meta: IndicatorMeta) -> bool:
         return is_publishable(meta.freq, self.period)

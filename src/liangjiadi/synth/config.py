@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..errors import ConfigError
+from ..period import Period, shift, span
 
 FORMATS = ("csv", "parquet", "xlsx")
 ENCODINGS = ("utf-8", "gbk")
@@ -60,14 +61,7 @@ class SynthConfig:
     @property
     def periods(self) -> list[str]:
         """The generated months, oldest first, as YYYY-MM."""
-        y, m = int(self.end_month[:4]), int(self.end_month[5:])
-        out = []
-        for _ in range(self.months):
-            out.append(f"{y:04d}-{m:02d}")
-            m -= 1
-            if m == 0:
-                y, m = y - 1, 12
-        return out[::-1]
+        return span(shift(self.end_month, -(self.months - 1)), self.end_month)
 
     @property
     def baseline_periods(self) -> list[str]:
@@ -95,10 +89,9 @@ class SynthConfig:
 
 
 def month_start(period: str) -> date:
-    return date(int(period[:4]), int(period[5:7]), 1)
+    p = Period.parse(period)
+    return date(p.year, p.month, 1)
 
 
 def days_in_month(period: str) -> int:
-    y, m = int(period[:4]), int(period[5:7])
-    nxt = date(y + (m == 12), m % 12 + 1, 1)
-    return (nxt - date(y, m, 1)).days
+    return (month_start(shift(period, 1)) - month_start(period)).days

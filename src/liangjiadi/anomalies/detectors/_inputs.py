@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import ibis
 import pandas as pd
 
-from ...indicators.context import shift, span
+from ...period import shift, span
 from ...schema import level_group
 
 WINDOW_MONTHS = 12

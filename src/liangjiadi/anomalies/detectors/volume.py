@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ...checks.model import Param
-from ...indicators.context import shift
+from ...period import shift
 from ..coverage import NotEvaluated
 from ..model import Finding
 from ..registry import detector

@@ -10,7 +10,7 @@ import pandas as pd
 from ..context import CheckContext
 from ..fmt import figure, percent
 from ..model import Outcome, Param, Severity, not_applicable, passed, violation
-from ..periods import period_cn, previous_period, shift_period
+from ...period import period_label, shift
 from ..registry import check
 from .sources import valid_settlements
 
@@ -47,18 +47,18 @@ def missing_institution(ctx: CheckContext, lookback_months: int) -> Iterable[Out
     if not ctx.lake_has("setl_d"):
         yield not_applicable("NO_DATA", "数据湖中没有结算数据。")
         return
-    first = shift_period(ctx.period, -int(lookback_months))
+    first = shift(ctx.period, -int(lookback_months))
     by_period = _local_medical_codes(ctx, first, ctx.period)
     current = by_period.get(ctx.period, set())
     if not current:
-        yield not_applicable("NO_DATA", f"数据湖中没有{ctx.period_cn}的本地结算数据。")
+        yield not_applicable("NO_DATA", f"数据湖中没有{ctx.period_label}的本地结算数据。")
         return
     earlier: dict[str, str] = {}
     for period in sorted(p for p in by_period if p < ctx.period):
         for code in by_period[period]:
             earlier[code] = period  # the latest month with settlements
     if not earlier:
-        yield not_applicable("NO_HISTORY", f"{period_cn(first)}至{period_cn(previous_period(ctx.period))}没有结算数据，无法比较。")
+        yield not_applicable("NO_HISTORY", f"{period_label(first)}至{period_label(shift(ctx.period, -1))}没有结算数据，无法比较。")
         return
     for code in sorted(earlier):
         if code in current:
@@ -66,9 +66,9 @@ def missing_institution(ctx: CheckContext, lookback_months: int) -> Iterable[Out
         else:
             yield violation(
                 "INSTITUTION_MISSING",
-                f"{ctx.inst(code)}在{period_cn(earlier[code])}有结算，{ctx.period_cn}没有任何结算。",
+                f"{ctx.inst(code)}在{period_label(earlier[code])}有结算，{ctx.period_label}没有任何结算。",
                 fixmedins_code=code, observed="本期结算 0 笔", observed_value=0.0,
-                expected=f"与{period_cn(earlier[code])}一样有结算", threshold=f"回看 {lookback_months} 个月",
+                expected=f"与{period_label(earlier[code])}一样有结算", threshold=f"回看 {lookback_months} 个月",
             )
 
 
@@ -110,7 +110,7 @@ def _lake_volumes(ctx: CheckContext, period: str) -> pd.DataFrame:
 )
 def mom_jump(ctx: CheckContext, indicator_ids: list[str], max_change: float, min_discharges: int) -> Iterable[Outcome]:
     ids = [str(i) for i in indicator_ids]
-    prev_period = previous_period(ctx.period)
+    prev_period = shift(ctx.period, -1)
     previous = ctx.results_of(prev_period)
     if previous is not None:
         prev_values = ctx.value_map(previous[~previous["value_is_null"]])
@@ -121,10 +121,10 @@ def mom_jump(ctx: CheckContext, indicator_ids: list[str], max_change: float, min
         cur_values = ctx.value_map(_lake_volumes(ctx, ctx.period))
         source = "结算数据汇总"
         if not prev_values:
-            yield not_applicable("NO_HISTORY", f"没有{period_cn(prev_period)}的计算结果，结算数据中也没有该月住院结算。")
+            yield not_applicable("NO_HISTORY", f"没有{period_label(prev_period)}的计算结果，结算数据中也没有该月住院结算。")
             return
     else:
-        yield not_applicable("NO_HISTORY", f"没有{period_cn(prev_period)}的计算结果，无法做环比比较。")
+        yield not_applicable("NO_HISTORY", f"没有{period_label(prev_period)}的计算结果，无法做环比比较。")
         return
     high = 1.0 + float(max_change)
     for (ind, code), current in sorted(cur_values.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
@@ -142,7 +142,7 @@ def mom_jump(ctx: CheckContext, indicator_ids: list[str], max_change: float, min
             change = ratio - 1.0
             yield violation(
                 "MONTH_OVER_MONTH_JUMP",
-                f"{ctx.inst(code)}{ctx.label(ind)}{ctx.period_cn}为{figure(current, meta)}，"
+                f"{ctx.inst(code)}{ctx.label(ind)}{ctx.period_label}为{figure(current, meta)}，"
                 f"上月为{figure(before, meta)}，环比{'增长' if change > 0 else '下降'}{percent(abs(change))}（{source}）。",
                 indicator_ids=(ind,), fixmedins_code=code,
                 observed=f"本期={figure(current, meta)}；上月={figure(before, meta)}", observed_value=change,

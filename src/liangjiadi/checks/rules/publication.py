@@ -28,6 +28,6 @@ def publish_frequency(ctx: CheckContext) -> Iterable[Outcome]:
         else:
             yield not_applicable(
                 "NOT_DUE_THIS_PERIOD",
-                f"{meta.label}{not_due_reason(meta, ctx.period)}，{ctx.period_cn}不公开。",
+                f"{meta.label}{not_due_reason(meta, ctx.period)}，{ctx.period_label}不公开。",
                 indicator_ids=(meta.id,), observed=meta.freq, expected="本期不公开",
             )

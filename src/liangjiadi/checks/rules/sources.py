@@ -13,7 +13,7 @@ from ...schema.codes import EMPLOYEE_INSUTYPES, FUND, FUND_ITEM, RESIDENT_INSUTY
 from ..context import CheckContext
 from ..fmt import money, percent
 from ..model import Outcome, Param, Severity, not_applicable, passed, violation, warn
-from ..periods import year_start
+from ...period import Period
 from ..registry import check
 
 _FUND_INSUTYPES = {"employee": EMPLOYEE_INSUTYPES, "resident": RESIDENT_INSUTYPES}
@@ -56,9 +56,9 @@ def fund_vs_settlement(ctx: CheckContext, fail_rel: float, warn_rel: float) -> I
         return
     report = _fund_report_amounts(ctx)
     if not any(item == "expense_pool" for _, item in report):
-        yield not_applicable("NO_DATA", f"{ctx.period_cn}的基金报表没有统筹基金支出（expense_pool）项。")
+        yield not_applicable("NO_DATA", f"{ctx.period_label}的基金报表没有统筹基金支出（expense_pool）项。")
         return
-    rows = valid_settlements(ctx, year_start(ctx.period), ctx.period)
+    rows = valid_settlements(ctx, str(Period.parse(ctx.period).year_to_date().first), ctx.period)
     rows = rows.filter((rows.insu_admdvs == ctx.admdvs) & (rows.fix_blng_admdvs == ctx.admdvs))
     fund = ibis.cases(
         (rows.insutype.isin(EMPLOYEE_INSUTYPES), "employee"),
@@ -76,7 +76,7 @@ def fund_vs_settlement(ctx: CheckContext, fail_rel: float, warn_rel: float) -> I
         from_settlements = settled.get(fund_code, 0.0)
         base = max(abs(reported), abs(from_settlements))
         rel = abs(reported - from_settlements) / base if base else 0.0
-        message = (f"{ctx.period_cn}{FUND[fund_code]}统筹基金支出（本地就医，年初累计）基金报表为{money(reported)}，"
+        message = (f"{ctx.period_label}{FUND[fund_code]}统筹基金支出（本地就医，年初累计）基金报表为{money(reported)}，"
                    f"结算数据为{money(from_settlements)}，相差{percent(rel)}。")
         kw = dict(indicator_ids=("10",) if fund_code == "employee" else ("12",),
                   observed=f"基金报表={money(reported)}；结算数据={money(from_settlements)}",
@@ -108,7 +108,7 @@ def fund_report_items(ctx: CheckContext, tolerance: float) -> Iterable[Outcome]:
         return
     report = _fund_report_amounts(ctx)
     if not report:
-        yield not_applicable("NO_DATA", f"{ctx.period_cn}没有基金报表数据。")
+        yield not_applicable("NO_DATA", f"{ctx.period_label}没有基金报表数据。")
         return
     for fund_code in sorted({f for f, _ in report}):
         items = {i: a for (f, i), a in report.items() if f == fund_code}
@@ -120,7 +120,7 @@ def fund_report_items(ctx: CheckContext, tolerance: float) -> Iterable[Outcome]:
                 detail = "、".join(FUND_ITEM.get(i, i) for i in sorted(income_parts))
                 yield violation(
                     "FUND_REPORT_ITEMS_MISMATCH",
-                    f"{ctx.period_cn}基金报表{name}收入合计为{money(total)}，而{detail}之和为{money(summed)}，"
+                    f"{ctx.period_label}基金报表{name}收入合计为{money(total)}，而{detail}之和为{money(summed)}，"
                     f"相差{money(total - summed)}。",
                     observed=f"income_total={money(total)}；各项之和={money(summed)}",
                     observed_value=total - summed, expected="收入合计 = 各收入项之和", threshold=f"容差 {tolerance} 元",
@@ -132,7 +132,7 @@ def fund_report_items(ctx: CheckContext, tolerance: float) -> Iterable[Outcome]:
             if pool > total + tolerance:
                 yield violation(
                     "PART_GT_WHOLE",
-                    f"{ctx.period_cn}基金报表{name}统筹基金支出{money(pool)}大于支出合计{money(total)}。",
+                    f"{ctx.period_label}基金报表{name}统筹基金支出{money(pool)}大于支出合计{money(total)}。",
                     observed=f"expense_pool={money(pool)}；expense_total={money(total)}",
                     observed_value=pool - total, expected="统筹基金支出 ≤ 支出合计", threshold=f"容差 {tolerance} 元",
                 )
@@ -180,7 +180,7 @@ def settlement_lists(ctx: CheckContext) -> Iterable[Outcome]:
         n_qc_no_upload=((joined.qc_pass_flag == "1") & joined.upld_time.isnull()).sum(),
     ).execute()
     if per_inst.empty:
-        yield not_applicable("NO_DATA", f"{ctx.period_cn}没有上传的结算清单。")
+        yield not_applicable("NO_DATA", f"{ctx.period_label}没有上传的结算清单。")
         return
     current = valid_settlements(ctx, ctx.period, ctx.period)
     ipt = current.filter(
@@ -193,7 +193,7 @@ def settlement_lists(ctx: CheckContext) -> Iterable[Outcome]:
         n = {k: int(rec[k] or 0) for k in rec if k.startswith("n_")}
         counted = n["n_lists"] - n["n_orphan"] - n["n_non_inpatient"] - n["n_invalid"]
         n_ipt = int(ipt_counts.get(code, 0))
-        who = f"{ctx.period_cn}{ctx.inst(code)}"
+        who = f"{ctx.period_label}{ctx.inst(code)}"
         found_any = False
         for status, reason, bad, message, expected in (
             ("violation", "LIST_EXCEEDS_SETTLEMENTS", counted > n_ipt,
@@ -263,10 +263,10 @@ def orphan_rows(ctx: CheckContext) -> Iterable[Outcome]:
         if orphans:
             yield violation(
                 "ROWS_WITHOUT_SETTLEMENT",
-                f"{ctx.period_cn}{cn}（{name}）有 {orphans:,} 行（共 {total:,} 行）在结算数据中找不到对应结算。",
+                f"{ctx.period_label}{cn}（{name}）有 {orphans:,} 行（共 {total:,} 行）在结算数据中找不到对应结算。",
                 observed=f"{name}：找不到结算 {orphans:,} 行 / 共 {total:,} 行", observed_value=float(orphans),
                 expected="0 行")
         else:
             yield passed()
     if not checked:
-        yield not_applicable("NOTHING_TO_CHECK", f"{ctx.period_cn}没有结算清单、费用构成或特例单议。")
+        yield not_applicable("NOTHING_TO_CHECK", f"{ctx.period_label}没有结算清单、费用构成或特例单议。")

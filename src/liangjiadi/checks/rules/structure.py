@@ -27,7 +27,7 @@ def compare_part_whole(ctx: CheckContext, pairs: list[tuple[str, str]], toleranc
             if part_value > whole_value + tolerance:
                 yield violation(
                     "PART_GT_WHOLE",
-                    f"{ctx.period_cn}{_unit_name(ctx, code)}的{ctx.label(part)}为{figure(part_value, meta_p)}，"
+                    f"{ctx.period_label}{_unit_name(ctx, code)}的{ctx.label(part)}为{figure(part_value, meta_p)}，"
                     f"大于其所属的{ctx.label(whole)}{figure(whole_value, meta_w)}。",
                     indicator_ids=(part, whole), fixmedins_code=code, observed=observed,
                     observed_value=part_value - whole_value,
@@ -53,7 +53,7 @@ def compare_sums(ctx: CheckContext, sums: list[tuple[str, tuple[str, ...]]], tol
                 detail = "，".join(f"{ctx.label(i)}{figure(v, ctx.catalogue.get(i))}" for i, v in zip(items, parts, strict=True))
                 yield violation(
                     "SUM_MISMATCH",
-                    f"{ctx.period_cn}{_unit_name(ctx, code)}的{ctx.label(total)}为{figure(total_value, meta)}，"
+                    f"{ctx.period_label}{_unit_name(ctx, code)}的{ctx.label(total)}为{figure(total_value, meta)}，"
                     f"而{detail}，合计{figure(summed, meta)}，相差{figure(gap, meta)}。",
                     indicator_ids=(total, *items), fixmedins_code=code,
                     observed=f"{total}={figure(total_value, meta)}；{terms}={figure(summed, meta)}",
@@ -112,7 +112,7 @@ def institutions_add_up(ctx: CheckContext, indicator_ids: list[str], tolerance: 
         if abs(gap) > tolerance:
             yield violation(
                 "INSTITUTIONS_DONT_ADD_UP",
-                f"{ctx.period_cn}统筹地区{ctx.label(ind)}为{figure(region_value, meta)}，"
+                f"{ctx.period_label}统筹地区{ctx.label(ind)}为{figure(region_value, meta)}，"
                 f"而{len(insts)}家机构合计{figure(summed, meta)}，相差{figure(gap, meta)}。",
                 indicator_ids=(ind,), observed=f"统筹地区={figure(region_value, meta)}；机构合计={figure(summed, meta)}",
                 observed_value=gap, expected="统筹地区值 = 各机构值之和", threshold=f"容差 {tolerance}",

@@ -30,7 +30,7 @@ def _range_outcomes(ctx: CheckContext, ids_bounds: dict[str, tuple[float, float]
             side = "为负" if value < 0 <= low else ("低于下限" if value < low else "超过上限")
             yield violation(
                 "RATIO_OUT_OF_RANGE",
-                f"{ctx.period_cn}{ctx.inst(code)}的{ctx.label(ind)}为{figure(value, meta)}，{side}"
+                f"{ctx.period_label}{ctx.inst(code)}的{ctx.label(ind)}为{figure(value, meta)}，{side}"
                 f"（应在{figure(low, meta)}至{figure(high, meta)}之间）。",
                 indicator_ids=(ind,), fixmedins_code=code, observed=figure(value, meta), observed_value=value,
                 expected=f"[{figure(low, meta)}, {figure(high, meta)}]", threshold=f"容差 {tolerance}",
@@ -88,7 +88,7 @@ def non_negative(ctx: CheckContext, may_be_negative: list[str]) -> Iterable[Outc
         if value < 0:
             yield violation(
                 _NON_NEGATIVE_UNITS[meta.unit],
-                f"{ctx.period_cn}{ctx.inst(code)}的{ctx.label(ind)}为{figure(value, meta)}，不应为负。",
+                f"{ctx.period_label}{ctx.inst(code)}的{ctx.label(ind)}为{figure(value, meta)}，不应为负。",
                 indicator_ids=(ind,), fixmedins_code=code, observed=figure(value, meta), observed_value=value,
                 expected="≥ 0",
             )
@@ -113,11 +113,11 @@ def absent_values(ctx: CheckContext) -> Iterable[Outcome]:
             continue
         code = code if scope != "region" else None
         if is_null and note and "不适用" in note:  # e.g. 30-35 at an institution not paid by DRG/DIP
-            yield not_applicable("VALUE_NOT_APPLICABLE", f"{ctx.period_cn}{ctx.inst(code)}的{ctx.label(ind)}不适用：{note}。",
+            yield not_applicable("VALUE_NOT_APPLICABLE", f"{ctx.period_label}{ctx.inst(code)}的{ctx.label(ind)}不适用：{note}。",
                                  indicator_ids=(ind,), fixmedins_code=code, observed="无值", expected=note)
         elif is_null:
             reason = note or "未记录原因"
-            yield warn("VALUE_ABSENT", f"{ctx.period_cn}{ctx.inst(code)}的{ctx.label(ind)}无值：{reason}。",
+            yield warn("VALUE_ABSENT", f"{ctx.period_label}{ctx.inst(code)}的{ctx.label(ind)}无值：{reason}。",
                        indicator_ids=(ind,), fixmedins_code=code, observed="无值", expected=reason)
         else:
             yield passed(indicator_ids=(ind,), fixmedins_code=code)
@@ -152,7 +152,7 @@ def non_finite(ctx: CheckContext) -> Iterable[Outcome]:
                 shown = "NaN" if isinstance(raw, float) and math.isnan(raw) else str(raw)
                 yield violation(
                     "NON_FINITE_VALUE",
-                    f"{ctx.period_cn}{ctx.inst(code)}的{ctx.label(ind)}的{_COLUMN_CN[column]}为{shown}，"
+                    f"{ctx.period_label}{ctx.inst(code)}的{ctx.label(ind)}的{_COLUMN_CN[column]}为{shown}，"
                     f"应改为空值并注明原因。",
                     indicator_ids=(ind,), fixmedins_code=code, observed=shown, expected="有限数值或空值",
                 )
@@ -183,7 +183,7 @@ def missing_indicator(ctx: CheckContext, max_id: int) -> Iterable[Outcome]:
         if meta.id in present:
             yield passed(indicator_ids=(meta.id,))
         else:
-            yield warn("INDICATOR_MISSING", f"{ctx.period_cn}的结果中没有统筹地区的{meta.label}。",
+            yield warn("INDICATOR_MISSING", f"{ctx.period_label}的结果中没有统筹地区的{meta.label}。",
                        indicator_ids=(meta.id,), observed="无结果行", expected="统筹地区一行")
     if frame.empty:
         yield not_applicable("NO_RESULTS", "没有计算结果。")
