@@ -16,7 +16,7 @@ from liangjiadi import lake
 from liangjiadi.cli.export_worksheet import add_worksheet_command
 from liangjiadi.cli.main import app
 from liangjiadi.indicators.results import RESULT_SCHEMA, save_results
-from liangjiadi.releases.institutions import institution_directory
+from liangjiadi.indicators.institutions import institution_directory
 from liangjiadi.reports import export_worksheet
 from liangjiadi.reports.worksheet import MAIN_COLUMNS
 

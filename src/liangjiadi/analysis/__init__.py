@@ -7,7 +7,7 @@ structure (结构分析), comparison (比较分析), stratify (分层与归类),
 fund_outlook + forecast (基金运行与预测), topic (专题分析), series (results over periods).
 """
 
-from .common import AnalysisError, Institution, Model, institutions, to_arrow, to_dict
+from .common import AnalysisError, Model, to_arrow, to_dict
 from .comparison import ComparisonItem, compare, compare_periods, compare_regions
 from .forecast import Backtest, BacktestSeries, FlowForecast, backtest_flows, forecast_flow
 from .fund_outlook import FundBalance, FundForecast, FundOutlook, IncomeChannel, backtest_region, fund_outlook
@@ -22,7 +22,7 @@ from .tracking import DEFAULT_TRACKED, TrackedIndicator, TrackedSeries, track, t
 from .trend import Trend, TrendPoint, mom, series_trend, trend, yoy
 
 __all__ = [
-    "AnalysisError", "Institution", "Model", "institutions", "to_arrow", "to_dict",
+    "AnalysisError", "Model", "to_arrow", "to_dict",
     "ComparisonItem", "compare", "compare_periods", "compare_regions",
     "Backtest", "BacktestSeries", "FlowForecast", "backtest_flows", "forecast_flow",
     "FundBalance", "FundForecast", "FundOutlook", "IncomeChannel", "backtest_region", "fund_outlook",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import fields, is_dataclass
 from decimal import Decimal
 
 import numpy as np
@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from ..config import Settings
 from ..errors import LjdError
+from ..schema.institution import Institution
 
 
 class AnalysisError(LjdError):
@@ -132,41 +133,7 @@ def region_of(settings: Settings) -> str:
     return resolve_region(settings)
 
 
-# ---- institutions as of a period -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Institution(Model):
-    fixmedins_code: str
-    name: str | None
-    level_group: str  # 三级 / 二级 / 一级及以下
-    hosp_lv: str | None
-    kind: str | None  # inst_kind: 综合 / 专科 / 中医 / 妇幼 / 基层
-    fixmedins_type: str | None
-
-
-def institutions(engine, settings: Settings, period: str, region: str) -> dict[str, Institution]:
-    """Local institutions as of `period`: the level group comes from the indicators' context
-    (the row with the greatest period ≤ P), name and kind from that same row."""
-    from ..indicators.context import Ctx
-    from ..schema import SNAPSHOT_PERIOD
-
-    ctx = Ctx(engine, settings, period, region)
-    asof = ctx.fixmedins
-    t = ctx.table("fixmedins")
-    t = t.filter(t.period.isnull() | (t.period <= period))
-    extra: dict[str, tuple[str, dict]] = {}
-    for r in ctx.run(t.select("fixmedins_code", "fixmedins_name", "inst_kind", "period")).to_pylist():
-        p = r["period"] or SNAPSHOT_PERIOD
-        cur = extra.get(r["fixmedins_code"])
-        if cur is None or p >= cur[0]:
-            extra[r["fixmedins_code"]] = (p, r)
-    out = {}
-    for code, row in asof.items():
-        more = extra.get(code, ("", {}))[1]
-        out[code] = Institution(code, more.get("fixmedins_name"), row["level_group"], row.get("hosp_lv"),
-                                more.get("inst_kind"), row.get("fixmedins_type"))
-    return out
+# ---- institutions as of a period (indicators/institutions.py) -----------------------------------
 
 
 def level_of(insts: Mapping[str, Institution], code: str | None) -> str:

@@ -33,9 +33,10 @@ import ibis
 import numpy as np
 
 from ..config import Settings
+from ..indicators.institutions import institutions_as_of
 from ..period import Period, period_label, shift, span
 from ..schema.codes import FUND
-from .common import AnalysisError, Model, engine_for, fnum, growth, institutions, level_of, region_of
+from .common import AnalysisError, Model, engine_for, fnum, growth, level_of, region_of
 from .forecast import forecast_flow
 from .structure import StructureDrift, structure_drift
 
@@ -327,7 +328,7 @@ def expense_split(engine, settings: Settings, region: str, periods: list[str]) -
 
 def expense_structures(engine, settings: Settings, region: str, period: str) -> tuple[StructureDrift, StructureDrift]:
     """(by level, by direction), January..P against the same months a year earlier."""
-    insts = institutions(engine, settings, period, region)
+    insts = institutions_as_of(engine, period, region)
     cur_months = Period.parse(period).year_to_date().month_keys
     ly_months = [shift(p, -12) for p in cur_months]
 

@@ -33,9 +33,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..config import Settings
+from ..indicators.institutions import institutions_as_of
 from ..period import Period, shift
 from .common import (
-    AnalysisError, Institution, Model, engine_for, fnum, growth, institutions, level_of, median, percentile_rank,
+    AnalysisError, Institution, Model, engine_for, fnum, growth, level_of, median, percentile_rank,
     quantile, region_of,
 )
 from .structure import StructureDrift, structure_drift
@@ -535,7 +536,7 @@ def topic_analysis(settings: Settings, period: str, *, adrg: str | None = None, 
         last_year = load_topic_cases(eng, settings, region, reference, kind, code)
         fees = load_fee_structure(eng, settings, region, months, kind, code)
         fees_ly = load_fee_structure(eng, settings, region, reference, kind, code)
-        insts = institutions(eng, settings, period, region)
+        insts = institutions_as_of(eng, period, region)
         name = catalogue_name(eng, code)[0] if kind == "adrg" else None
     if not cases:
         raise AnalysisError(f"{'ADRG' if kind == 'adrg' else '诊断类目'} {code} 在所选期间没有病例",

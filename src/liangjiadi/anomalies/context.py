@@ -16,6 +16,7 @@ from ..indicators import compute as compute_indicators
 from ..indicators.context import Ctx
 from ..indicators.results import load_results
 from ..period import shift, span
+from ..schema.institution import Institution
 
 
 class DetectContext:
@@ -52,13 +53,13 @@ class DetectContext:
             self.coverage.note(**facts)
 
     @property
-    def institutions(self) -> dict[str, dict]:
-        """code -> fixmedins row as of the period, with `level_group` (三级/二级/一级及以下)."""
+    def institutions(self) -> dict[str, Institution]:
+        """The region's institutions as of the period (indicators/institutions.py)."""
         return self.ictx.fixmedins
 
     def level_of(self, code: str | None) -> str | None:
-        row = self.institutions.get(code or "")
-        return row["level_group"] if row else None
+        inst = self.institutions.get(code or "")
+        return inst.level_group if inst else None
 
     def memo(self, key, build):
         """A value computed once per run and shared by detectors (e.g. the case frame)."""
@@ -127,26 +128,13 @@ class DetectContext:
             found = compute_indicators(period, self.settings, engine=self.engine)
         return found
 
-    @cached_property
-    def profiles(self) -> dict[str, dict]:
-        """code -> name, kind (inst_kind) and ownership as of the period, for messages and
-        for choosing peers of the same kind."""
-        t = self.table("fixmedins")
-        t = t.filter(t.period.isnull() | (t.period <= self.period))
-        best: dict[str, dict] = {}
-        for r in self.run(t.select("fixmedins_code", "fixmedins_name", "inst_kind", "ownership", "period")).to_pylist():
-            r["period"] = r["period"] or ""
-            cur = best.get(r["fixmedins_code"])
-            if cur is None or r["period"] >= cur["period"]:
-                best[r["fixmedins_code"]] = r
-        return best
-
     def name_of(self, code: str | None) -> str:
-        row = self.profiles.get(code or "")
-        return (row or {}).get("fixmedins_name") or (code or "")
+        inst = self.institutions.get(code or "")
+        return (inst.name if inst else None) or (code or "")
 
     def kind_of(self, code: str | None) -> str:
-        return (self.profiles.get(code or "") or {}).get("inst_kind") or ""
+        inst = self.institutions.get(code or "")
+        return (inst.kind if inst else None) or ""
 
     def periods_present(self, table: str = "setl_d") -> set[str]:
         """Periods of the region that have data in `table` (a comparison window needs them)."""

@@ -16,9 +16,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..config import Settings
+from ..indicators.institutions import institutions_as_of
 from ..indicators.results import RESULT_SCHEMA, load_results
-from .catalogue import Catalogue
 from ..period import period_label
+from ..schema.institution import Institution
+from .catalogue import Catalogue
 
 
 def results_frame(table: pa.Table) -> pd.DataFrame:
@@ -107,20 +109,16 @@ class CheckContext:
         return lake.has_data(Path(self.settings.workdir), table)
 
     @cached_property
-    def institution_names(self) -> dict[str, str]:
-        """Institution code -> name, from fixmedins (empty when it was not handed in)."""
-        if not self.lake_has("fixmedins"):
-            return {}
-        t = self.engine.table("fixmedins")
-        frame = t.select("fixmedins_code", "fixmedins_name").distinct().execute()
-        return dict(zip(frame["fixmedins_code"], frame["fixmedins_name"], strict=True))
+    def institutions(self) -> dict[str, Institution]:
+        """Every region's institutions as of the period (empty when fixmedins was not handed in)."""
+        return institutions_as_of(self.engine, self.period)
 
     def inst(self, code: str | None) -> str:
         """How an institution is named in a message."""
         if code is None:
             return "统筹地区"
-        name = self.institution_names.get(code)
-        return f"{name}（{code}）" if name else f"机构{code}"
+        inst = self.institutions.get(code)
+        return f"{inst.name}（{code}）" if inst and inst.name else f"机构{code}"
 
     def close(self) -> None:
         if self._engine is not None:

@@ -20,7 +20,8 @@ import pyarrow.compute as pc
 from .. import lake
 from ..config import Settings
 from ..period import Period, shift, span
-from ..schema import SNAPSHOT_PERIOD, level_group
+from .institutions import institutions_as_of
+from ..schema.institution import Institution
 from ..schema.codes import EMPLOYEE_INSUTYPES, RESIDENT_INSUTYPES
 
 Q10 = Decimal("1e-10")
@@ -90,36 +91,23 @@ class Ctx:
     # -- institutions (fixmedins as of P) ---------------------------------------------------
 
     @cached_property
-    def fixmedins(self) -> dict[str, dict]:
-        """Each code's row with the greatest period <= P ("0000-00" = always valid)."""
-        t = self.table("fixmedins")
-        t = t.filter(t.period.isnull() | (t.period <= self.period))
-        rows = self.run(t.select(
-            "fixmedins_code", "fixmedins_type", "hosp_lv", "bed_cnt", "drg_dip_flag", "period",
-        )).to_pylist()
-        best: dict[str, dict] = {}
-        for r in rows:
-            r["period"] = r["period"] or SNAPSHOT_PERIOD
-            cur = best.get(r["fixmedins_code"])
-            if cur is None or r["period"] >= cur["period"]:
-                best[r["fixmedins_code"]] = r
-        for r in best.values():
-            r["level_group"] = level_group(r["hosp_lv"])
-        return best
+    def fixmedins(self) -> dict[str, Institution]:
+        """The region's institutions as of P."""
+        return institutions_as_of(self.engine, self.period, self.region)
 
     @cached_property
     def hospitals(self) -> list[str]:
         """Every local 定点医疗机构 (type 1, as of P), plus any other code with local
         outpatient/inpatient settlements in P that is not a known pharmacy."""
-        codes = {c for c, r in self.fixmedins.items() if r["fixmedins_type"] == "1"}
+        codes = {c for c, r in self.fixmedins.items() if r.fixmedins_type == "1"}
         seen = self.setl_select("n", periods=[self.period], kinds=("ipt", "otp"), linst=("1",))[1]
         for c in seen:
-            if c is not None and self.fixmedins.get(c, {}).get("fixmedins_type") != "2":
+            if c is not None and getattr(self.fixmedins.get(c), "fixmedins_type", None) != "2":
                 codes.add(c)
         return sorted(codes)
 
     def is_drg(self, code: str) -> bool:
-        return self.fixmedins.get(code, {}).get("drg_dip_flag") == "1"
+        return getattr(self.fixmedins.get(code), "drg_dip_flag", None) == "1"
 
     # -- settlements: one pass over setl_d ----------------------------------------------------
 

@@ -197,7 +197,7 @@ _PSN = ("参保人数 = psn_count 中 P 期月末固化值，险种 310（职工
     "分子 = 本地定点医疗机构（fixmedins_type 1，所属区划 = 本地区，取 P 期有效快照）bed_cnt 之和；"
     "分母 = 参保人数；值 = 分子 × 1000 / 分母。" + _PSN))
 def ind_46(ctx: Ctx) -> list[Row]:
-    beds = sum((Decimal(r["bed_cnt"] or 0) for r in ctx.fixmedins.values() if r["fixmedins_type"] == "1"), ZERO)
+    beds = sum((Decimal(r.bed_cnt or 0) for r in ctx.fixmedins.values() if r.fixmedins_type == "1"), ZERO)
     return [_per_mille(ctx, beds)]
 
 
@@ -205,7 +205,7 @@ def ind_46(ctx: Ctx) -> list[Row]:
     "分子 = 本地定点零售药店（fixmedins_type 2，所属区划 = 本地区，P 期有效）个数；"
     "分母 = 参保人数；值 = 分子 × 1000 / 分母。" + _PSN))
 def ind_47(ctx: Ctx) -> list[Row]:
-    n = sum(1 for r in ctx.fixmedins.values() if r["fixmedins_type"] == "2")
+    n = sum(1 for r in ctx.fixmedins.values() if r.fixmedins_type == "2")
     return [_per_mille(ctx, Decimal(n))]
 
 

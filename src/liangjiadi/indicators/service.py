@@ -114,7 +114,7 @@ def _level(ctx: Ctx, code: str) -> str:
     r = ctx.fixmedins.get(code)
     from ..schema import level_group
 
-    return r["level_group"] if r else level_group(None)
+    return r.level_group if r else level_group(None)
 
 
 @indicator(42, family=F, window="half_year", method=(

@@ -36,7 +36,8 @@ from ..config import Settings
 from ..errors import LjdError
 from ..period import Window, period_label, shift, span
 from .errors import MissingSourceError
-from .institutions import Institution, hospitals, institution_directory
+from ..indicators.institutions import institution_directory
+from .institutions import Institution, hospitals
 from .model import feedback_file
 
 HISTORY_MONTHS = 24
@@ -79,13 +80,14 @@ def _history(settings: Settings, admdvs: str, period: str) -> tuple[pa.Table, li
     """Stored results of the 24 earlier months; a month never computed but present in the lake is
     computed now; a month absent from the lake is left out and named."""
     from ..indicators import compute
-    from ..indicators.results import RESULT_SCHEMA, list_runs, load_results
+    from ..indicators.results import RESULT_SCHEMA, load_results
+    from ..runs import list_runs
 
     workdir = Path(settings.workdir)
     region_settings = settings.model_copy(update={"region_admdvs": admdvs})
     tables, missing, computed = [], [], []
     for p in span(shift(period, -HISTORY_MONTHS), shift(period, -1)):
-        if not list_runs(workdir, admdvs, p):
+        if not list_runs(workdir, "results", admdvs, p):
             if not has_settlements(workdir, admdvs, p):
                 missing.append(p)
                 continue

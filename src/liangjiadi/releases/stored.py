@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ..checks import CheckReport, list_check_runs, load_check_report, resolve_region
-from ..period import period_label, shift
+from ..checks import CheckReport, load_check_report, resolve_region
 from ..checks.runner import NoResultsError
 from ..config import Settings
-from ..indicators.results import list_runs, load_results
-from .institutions import Institution, institution_directory
+from ..indicators.institutions import institution_directory
+from ..indicators.results import load_results
+from ..period import period_label, shift
+from ..runs import latest_run, list_runs
+from .institutions import Institution
 
 
 @dataclass
@@ -40,9 +42,9 @@ def stored_month(period: str, settings: Settings, *, admdvs: str | None = None, 
     if table is None:
         raise NoResultsError(f"统筹地区 {region} 没有{period_label(period)}的计算结果，无法生成数据底稿。",
                              f"请先运行 liangjiadi compute --period {period}")
-    results_run_id = run_id or list_runs(workdir, region, period)[-1]
+    results_run_id = run_id or latest_run(workdir, "results", region, period)
     last_period = shift(period, -12)
-    last_runs = list_runs(workdir, region, last_period)
+    last_runs = list_runs(workdir, "results", region, last_period)
     institutions = {}
     if with_institutions:
         institutions = institution_directory(settings.model_copy(update={"region_admdvs": region}), period)
@@ -56,7 +58,7 @@ def stored_month(period: str, settings: Settings, *, admdvs: str | None = None, 
 
 def _matching_check_report(workdir: Path, admdvs: str, period: str, results_run_id: str) -> CheckReport | None:
     """The newest check report of this results run; else the newest of the period."""
-    runs = list_check_runs(workdir, admdvs, period)
+    runs = list_runs(workdir, "checks", admdvs, period)
     for rid in reversed(runs):
         report = load_check_report(workdir, admdvs, period, rid)
         if report is not None and report.results_run_id == results_run_id:

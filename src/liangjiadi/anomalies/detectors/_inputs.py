@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import ibis
 import pandas as pd
 
+from ...indicators.institutions import institutions_as_of
 from ...period import shift, span
-from ...schema import level_group
 
 WINDOW_MONTHS = 12
 MIN_COMPARABLE_MONTHS = 3  # a shorter year-over-year window says too little
@@ -183,37 +183,21 @@ def window_totals(ctx, periods: list[str]) -> pd.DataFrame:
     return df[df.period.isin(periods)].groupby("fixmedins_code")[cols].sum()
 
 
-def fixmedins_history(ctx) -> pd.DataFrame:
-    def build():
-        t = ctx.table("fixmedins")
-        cols = ["fixmedins_code", "fixmedins_name", "fixmedins_type", "hosp_lv", "inst_kind", "ownership",
-                "bed_cnt", "lon", "lat", "period"]
-        df = ctx.run(t.select(*cols)).to_pandas()
-        df["period"] = df["period"].fillna("")  # blank = valid from the beginning
-        return df.sort_values(["fixmedins_code", "period"], kind="stable")
-
-    return memo(ctx, ("fixmedins_history",), build)
-
-
 def hospitals_as_of(ctx, period: str) -> pd.DataFrame:
-    """Local hospitals (fixmedins_type 1) as they stood at `period`: the latest row whose period
-    is not after it. Index fixmedins_code; columns name, level_group, kind, ownership, beds,
-    lon, lat."""
+    """Local hospitals (fixmedins_type 1) as they stood at `period` (indicators/institutions.py).
+    Index fixmedins_code; columns name, level_group, kind, ownership, beds, lon, lat."""
 
     def build():
-        h = fixmedins_history(ctx)
-        h = h[(h.period <= period)]
-        last = h.groupby("fixmedins_code").tail(1).set_index("fixmedins_code")
-        last = last[last.fixmedins_type == "1"]
-        out = pd.DataFrame({
-            "name": last.fixmedins_name.fillna(pd.Series(last.index, index=last.index)),
-            "level_group": [level_group(x) for x in last.hosp_lv],
-            "kind": last.inst_kind.fillna(""),
-            "ownership": last.ownership.fillna(""),
-            "beds": pd.to_numeric(last.bed_cnt, errors="coerce"),
-            "lon": pd.to_numeric(last.lon, errors="coerce"),
-            "lat": pd.to_numeric(last.lat, errors="coerce"),
-        }, index=last.index)
-        return out
+        insts = [i for i in institutions_as_of(ctx.engine, period, ctx.region).values() if i.fixmedins_type == "1"]
+        index = pd.Index([i.code for i in insts], name="fixmedins_code", dtype=object)
+        return pd.DataFrame({
+            "name": [i.name or i.code for i in insts],
+            "level_group": [i.level_group for i in insts],
+            "kind": [i.kind or "" for i in insts],
+            "ownership": [i.ownership or "" for i in insts],
+            "beds": pd.to_numeric(pd.Series([i.bed_cnt for i in insts], dtype=object), errors="coerce").to_numpy(),
+            "lon": pd.to_numeric(pd.Series([i.lon for i in insts], dtype=object), errors="coerce").to_numpy(),
+            "lat": pd.to_numeric(pd.Series([i.lat for i in insts], dtype=object), errors="coerce").to_numpy(),
+        }, index=index)
 
     return memo(ctx, ("hospitals_as_of", period), build)

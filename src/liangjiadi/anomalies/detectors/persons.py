@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 from ...checks.model import Param
+from ...indicators.institutions import institutions_as_of
 from ..coverage import NotEvaluated, window_text
 from ..model import Finding
 from ..registry import detector
-from ._inputs import fixmedins_history, hospitals_as_of, memo, note, params, windows
+from ._inputs import hospitals_as_of, memo, note, params, windows
 from ._peer_rules import (MIN_PEERS, bh_adjusted, bh_keep, binomial_upper_p, pct, peer_position, peer_sets,
                           poisson_upper_p, rounded)
 from ._places import haversine_km, locate, province_name
@@ -318,12 +319,9 @@ def _consecutive_far_settlements(ctx, max_minutes: float = TRAVEL_MAX_MINUTES) -
 
 
 def _known_places(ctx) -> dict[str, tuple[float, float]]:
-    t = ctx.engine.table("fixmedins")  # every region's rows: another region's institutions may be there
-    t = t.filter(t.lon.notnull(), t.lat.notnull())
-    df = ctx.run(t.select("fixmedins_code", "lon", "lat", "period")).to_pandas()
-    df["period"] = df["period"].fillna("")
-    df = df[df.period <= ctx.period].sort_values("period").groupby("fixmedins_code").tail(1)
-    return {c: (float(lo), float(la)) for c, lo, la in zip(df.fixmedins_code, df.lon, df.lat)}
+    # every region's institutions: another region's may be there
+    return {c: (float(i.lon), float(i.lat)) for c, i in institutions_as_of(ctx.engine, ctx.period).items()
+            if i.lon is not None and i.lat is not None}
 
 
 @detector(
@@ -363,8 +361,7 @@ def detect_impossible_travel(ctx) -> list[Finding]:
     bad = pairs[(pairs.km >= prm["min_km"]) & (pairs.kmh > prm["max_kmh"])].copy()
     if bad.empty:
         return []
-    hist = fixmedins_history(ctx)  # hospitals and pharmacies (购药 counts too)
-    names = dict(zip(hist.fixmedins_code, hist.fixmedins_name.fillna(hist.fixmedins_code)))
+    names = {c: i.name or c for c, i in ctx.institutions.items()}  # hospitals and pharmacies (购药 counts too)
     out = []
     for _, g in bad.groupby("psn_no"):
         g = g.sort_values("setl_time")

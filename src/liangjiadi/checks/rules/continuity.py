@@ -22,10 +22,7 @@ def _local_medical_codes(ctx: CheckContext, first: str, last: str) -> dict[str, 
         (rows.fix_blng_admdvs == ctx.admdvs) & ~rows.med_type.isin(list(ctx.settings.pharmacy_med_types))
     )
     frame = rows.select("period", "fixmedins_code").distinct().execute()
-    pharmacies: set[str] = set()
-    if ctx.lake_has("fixmedins"):
-        fm = ctx.engine.table("fixmedins")
-        pharmacies = set(fm.filter(fm.fixmedins_type == "2").select("fixmedins_code").execute()["fixmedins_code"])
+    pharmacies = {c for c, i in ctx.institutions.items() if i.fixmedins_type == "2"}
     out: dict[str, set[str]] = {}
     for period, code in zip(frame["period"], frame["fixmedins_code"], strict=True):
         if code not in pharmacies:

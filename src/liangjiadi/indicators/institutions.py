@@ -1,0 +1,50 @@
+"""Institutions as of a period: the one reader of the fixmedins table's validity periods.
+
+fixmedins keeps one row per institution and period from which the row is valid (a blank period:
+valid from the beginning). Indicators, 复核, analysis, detection and `release create` all ask
+"what did this institution look like at P" here.
+"""
+
+from __future__ import annotations
+
+from ..config import Settings
+from ..schema import SNAPSHOT_PERIOD
+from ..schema.institution import Institution
+
+_COLUMNS = {  # Institution field -> fixmedins column
+    "code": "fixmedins_code", "name": "fixmedins_name", "hosp_lv": "hosp_lv", "fixmedins_type": "fixmedins_type",
+    "admdvs": "admdvs", "kind": "inst_kind", "ownership": "ownership", "bed_cnt": "bed_cnt",
+    "drg_dip_flag": "drg_dip_flag", "yigongti_id": "yigongti_id", "lon": "lon", "lat": "lat",
+}
+
+
+def institutions_as_of(engine, period: str, region: str | None = None) -> dict[str, Institution]:
+    """For each code, its row with the greatest period not after `period`. `region`: only the
+    institutions of that 医保区划 (admdvs); None: every region's (a settlement elsewhere names
+    another region's institution)."""
+    if not engine.has_data("fixmedins"):
+        return {}
+    t = engine.table("fixmedins")
+    if region is not None:
+        t = t.filter(t.admdvs == region)
+    t = t.filter(t.period.isnull() | (t.period <= str(period)))
+    rows = engine.to_pyarrow(t.select(*_COLUMNS.values(), "period")).to_pylist()
+    best: dict[str, dict] = {}
+    for r in rows:
+        r["period"] = r["period"] or SNAPSHOT_PERIOD
+        cur = best.get(r["fixmedins_code"])
+        if cur is None or r["period"] >= cur["period"]:
+            best[r["fixmedins_code"]] = r
+    return {code: Institution(**{f: r[c] for f, c in _COLUMNS.items()}) for code, r in sorted(best.items())}
+
+
+def institution_directory(settings: Settings, period: str) -> dict[str, Institution]:
+    """`institutions_as_of` every region's rows, on an engine opened for the purpose (what a
+    release freezes and the stand-alone worksheet shows)."""
+    from ..engine import open_engine
+
+    engine = open_engine(settings)
+    try:
+        return institutions_as_of(engine, period)
+    finally:
+        engine.close()

@@ -1,0 +1,53 @@
+"""The one "institutions as of a period" reader and the one Institution record."""
+
+from liangjiadi import lake
+from liangjiadi.config import Settings
+from liangjiadi.engine import open_engine
+from liangjiadi.indicators.institutions import institution_directory, institutions_as_of
+from liangjiadi.releases.institutions import institutions_from_rows
+from liangjiadi.schema.institution import Institution
+
+
+def _settings(tmp_path) -> Settings:
+    (tmp_path / "work").mkdir()
+    return Settings(workdir=tmp_path / "work", region_admdvs="140400", duckdb_threads=1, duckdb_memory_limit="512MB")
+
+
+def _row(code, name, period, *, admdvs="140400", lv="05", kind="1", **more):
+    return {"fixmedins_code": code, "fixmedins_name": name, "fixmedins_type": kind, "hosp_lv": lv,
+            "admdvs": admdvs, "period": period, **more}
+
+
+def test_the_row_in_force_at_the_period(tmp_path):
+    settings = _settings(tmp_path)
+    lake.write_rows(settings.workdir, "fixmedins", [
+        _row("H1", "旧名", None, lv="05", bed_cnt=100),  # blank period: valid from the beginning
+        _row("H1", "新名", "2025-01", lv="02", bed_cnt=300, inst_kind="综合"),
+        _row("H2", "以后才有", "2025-06"),
+        _row("P1", "药店", None, kind="2", lv=None),
+    ], "140400")
+    lake.write_rows(settings.workdir, "fixmedins", [_row("X9", "外地医院", None, admdvs="110100")], "110100")
+    engine = open_engine(settings)
+    try:
+        before = institutions_as_of(engine, "2024-12", "140400")
+        now = institutions_as_of(engine, "2025-03", "140400")
+        everywhere = institutions_as_of(engine, "2025-03")
+    finally:
+        engine.close()
+    assert (before["H1"].name, before["H1"].level_group, before["H1"].bed_cnt) == ("旧名", "二级", 100)
+    assert (now["H1"].name, now["H1"].level_group, now["H1"].bed_cnt, now["H1"].kind) == ("新名", "三级", 300, "综合")
+    assert "H2" not in now and now["P1"].fixmedins_type == "2"
+    assert "X9" not in now and everywhere["X9"].admdvs == "110100"
+    assert institution_directory(settings, "2025-03") == everywhere
+
+
+def test_no_directory_handed_in(tmp_path):
+    assert institution_directory(_settings(tmp_path), "2025-03") == {}
+
+
+def test_a_frozen_record_reads_back_the_same():
+    inst = Institution("H1", "医院", "02", "1", "140400", kind="综合", bed_cnt=300, lon=112.1, lat=36.2)
+    assert institutions_from_rows([inst.to_dict()]) == {"H1": inst}
+    old = institutions_from_rows([{"code": "H1", "name": "医院", "hosp_lv": "02", "fixmedins_type": "1",
+                                   "admdvs": "140400"}])["H1"]  # a bundle frozen before the later fields
+    assert old.level_group == "三级" and old.kind is None
