@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 from liangjiadi.anomalies import Finding, findings_table, load_coverage, load_findings, merge_findings, not_evaluated_line
 from liangjiadi.anomalies.evaluate import evaluate
 from liangjiadi.anomalies.model import FINDINGS_SCHEMA
-from liangjiadi.anomalies.runner import findings_dir
+from liangjiadi.runs import run_dir
 
 
 def _f(pattern, code, sev="medium", score=1.0, **ev):
@@ -50,7 +50,7 @@ def test_praise_and_region_findings_are_not_merged():
 
 
 def test_runs_of_older_versions_still_read(tmp_path):
-    d = findings_dir(tmp_path, "140400", "2025-12")
+    d = run_dir(tmp_path, "findings", "140400", "2025-12")
     d.mkdir(parents=True)
     old = findings_table([_f("admission_surge", "H1")], "20250101T000000-aaaaaa").drop(["patterns"])
     pq.write_table(old, d / "20250101T000000-aaaaaa.parquet")

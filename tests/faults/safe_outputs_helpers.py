@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 from liangjiadi import lake
 from liangjiadi.anomalies.model import Finding, findings_table
-from liangjiadi.anomalies.runner import findings_dir
+from liangjiadi.runs import run_dir
 from liangjiadi.checks import load_catalogue, run_checks
 from liangjiadi.config import Settings
 from liangjiadi.indicators.results import RESULT_SCHEMA, save_results
@@ -62,7 +62,7 @@ def store_region(settings: Settings) -> Settings:
     run_checks(PERIOD, settings)
     findings = [Finding(pattern="readmission_15d", period=PERIOD, severity="medium", fixmedins_code="H002",
                         score=2.0, message=FORMULA, evidence={"own": -0.5, "peer_median": 0.05})]
-    out = findings_dir(settings.workdir, REGION, PERIOD)
+    out = run_dir(settings.workdir, "findings", REGION, PERIOD)
     out.mkdir(parents=True, exist_ok=True)
     pq.write_table(findings_table(findings, "F1"), out / "F1.parquet")
     return settings

@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 
 from liangjiadi import lake
 from liangjiadi.anomalies.model import Finding, findings_table
-from liangjiadi.anomalies.runner import findings_dir
+from liangjiadi.runs import run_dir
 from liangjiadi.checks.report import CheckReport
 from liangjiadi.config import Settings, reset_settings_cache
 from liangjiadi.errors import ConfigError
@@ -61,7 +61,7 @@ def _sources(s: Settings) -> None:
         "indicator_ids": "36", "fixmedins_code": None, "observed": None, "observed_value": 1.0, "expected": None,
         "threshold": "-", "note": "", "checked_at": at, "check_id": "ratio_bounds", "check_title": "比例",
         "status": "pass", "reason_code": "OK", "message": "通过。"}], publishable_ids=["36"]).save(s.workdir)
-    out = findings_dir(s.workdir, ADMDVS, PERIOD)
+    out = run_dir(s.workdir, "findings", ADMDVS, PERIOD)
     out.mkdir(parents=True, exist_ok=True)
     pq.write_table(findings_table([Finding(pattern="readmission_15d", period=PERIOD, severity="medium",
                                            message="线索。", evidence={"own": 0.1}, fixmedins_code="H001",

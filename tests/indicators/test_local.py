@@ -126,3 +126,67 @@ def test_local_indicator_metadata():
     assert l2.family == "local" and l2.unit == "ratio" and l2.scope == "both" and l2.local
     assert "sum(hifp_pay)" in l2.formula and "f.yaml" in l2.method
     assert inds[2].window == "ytd" and inds[2].basis == "cumulative"
+
+
+# ---- one registry: a local indicator is found like a built-in, and a broken file fails everywhere ----
+
+
+def test_local_indicators_are_in_the_one_registry(tmp_path):
+    from liangjiadi.indicators import REGISTRY, get, load_indicators
+
+    with_file = tmp_path / "a"
+    with_file.mkdir()
+    (with_file / "local_indicators.yaml").write_text(LOCAL_YAML, encoding="utf-8")
+    without = tmp_path / "b"
+    without.mkdir()
+    ids = [i.id for i in load_indicators(golden.settings(with_file))]
+    assert ids[-4:] == ["L01", "L02", "L03", "L04"] and "37" in ids
+    assert get("L01").name == "门诊慢特病与急诊人次" and get("L01").local and get("37").name == "次均住院费用"
+    load_indicators(golden.settings(without))  # another region, without local indicators
+    assert not any(i.local for i in REGISTRY.values())
+    with pytest.raises(Exception, match="未知指标编号"):
+        get("L01")
+
+
+def test_a_local_id_taken_by_a_built_in_result_is_refused(tmp_path):
+    from liangjiadi.indicators import load_indicators
+
+    (tmp_path / "local_indicators.yaml").write_text(
+        "indicators: [{id: CMI, name: x, table: setl_d, numerator: count}]", encoding="utf-8")
+    with pytest.raises(DefinitionError, match="CMI 与内置指标的编号重复"):
+        load_indicators(golden.settings(tmp_path))
+
+
+BROKEN = "indicators: [{id: L1, name: x, table: setl_d, numerator: {agg: avg}}]"
+
+
+@pytest.mark.parametrize("command", [
+    ["compute", "--period", golden.P],
+    ["check", "--period", golden.P],
+    ["detect", "--period", golden.P],
+    ["release", "create", "--kind", "monthly", "--period", golden.P, "--by", "王敏"],
+    ["export", "results", "--period", golden.P, "--out", "x.csv"],
+    ["export", "worksheet", "--period", golden.P, "--out", "x.xlsx"],
+], ids=lambda c: " ".join(c[:2]))
+def test_a_broken_local_file_fails_every_command_that_reads_indicators(tmp_path, monkeypatch, command):
+    """Before, only compute read the file: check and export fell back to the built-ins, detect and
+    release create never looked."""
+    from typer.testing import CliRunner
+
+    from liangjiadi.cli.main import app
+    from liangjiadi.config import reset_settings_cache
+    from liangjiadi.indicators.results import RESULT_SCHEMA, save_results
+
+    work = golden.build(tmp_path / "w")
+    (work / "local_indicators.yaml").write_text(BROKEN, encoding="utf-8")
+    row = {"admdvs": golden.R, "period": golden.P, "indicator_id": "1", "scope": "region", "run_id": "R1"}
+    save_results(work, golden.R, golden.P, __import__("pyarrow").Table.from_pylist([row], schema=RESULT_SCHEMA), "R1")
+    monkeypatch.setenv("LJD_REGION_ADMDVS", golden.R)
+    monkeypatch.chdir(tmp_path)
+    reset_settings_cache()
+    try:
+        result = CliRunner().invoke(app, [*command, "--workdir", str(work)], env={"COLUMNS": "200"})
+    finally:
+        reset_settings_cache()
+    assert result.exit_code == 2, result.output
+    assert "地方特色指标文件" in result.output and "numerator.agg" in result.output, result.output

@@ -18,7 +18,7 @@ if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
                 allow_module_level=True)
 
 from liangjiadi.indicators import compute  # noqa: E402
-from liangjiadi.indicators.compute import indicators_for  # noqa: E402
+from liangjiadi.indicators.registry import load_indicators  # noqa: E402
 from liangjiadi.lake import write_rows  # noqa: E402
 
 from . import golden  # noqa: E402
@@ -36,7 +36,7 @@ def _both(work, period=golden.P, only=None):
 
 def _assert_same(work, duck, spark):
     assert set(duck) == set(spark)
-    units = {i.id: i.unit for i in indicators_for(golden.settings(work))}
+    units = {i.id: i.unit for i in load_indicators(golden.settings(work))}
     for k, a in duck.items():
         b = spark[k]
         tol = D("0.005") if units[k[0]] == "yuan" else D("1e-9")

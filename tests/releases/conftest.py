@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from liangjiadi.anomalies.model import Finding, findings_table
-from liangjiadi.anomalies.runner import findings_dir
+from liangjiadi.runs import run_dir
 from liangjiadi.checks.report import CheckReport
 from liangjiadi.config import Settings
 from liangjiadi.indicators.results import RESULT_SCHEMA, save_results
@@ -78,7 +78,7 @@ def write_findings(settings: Settings, run_id: str, findings: list[Finding] | No
                 evidence={"members": 4, "admissions": 18, "linked_persons": 12},
                 fixmedins_code="H002", subject="person_cluster", cluster_id="C-0001", score=3.0),
     ]
-    out = findings_dir(settings.workdir, ADMDVS, period)
+    out = run_dir(settings.workdir, "findings", ADMDVS, period)
     out.mkdir(parents=True, exist_ok=True)
     pq.write_table(findings_table(findings, run_id), out / f"{run_id}.parquet")
 

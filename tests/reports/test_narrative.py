@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from liangjiadi.anomalies.model import Finding, findings_table
-from liangjiadi.anomalies.runner import findings_dir
+from liangjiadi.runs import run_dir
 from liangjiadi.releases import create_release
 from liangjiadi.releases.store import dispose_engines
 from liangjiadi.reports import build as B
@@ -78,7 +78,7 @@ def assert_numbers_traceable(sentences: list[str], model) -> int:
 def release(stored_region):
     rows = [Finding(pattern="readmission_15d", period=PERIOD, severity="medium", fixmedins_code="H001",
                     message="第一人民医院15天内再入院比例高于同级机构。", evidence={"own": 0.12})]
-    out = findings_dir(stored_region.workdir, REGION, PERIOD)
+    out = run_dir(stored_region.workdir, "findings", REGION, PERIOD)
     out.mkdir(parents=True, exist_ok=True)
     pq.write_table(findings_table(rows, "F1"), out / "F1.parquet")
     monthly = create_release("monthly", PERIOD, stored_region, creator="测试")

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from liangjiadi.anomalies.model import Finding, findings_table
-from liangjiadi.anomalies.runner import findings_dir
+from liangjiadi.runs import run_dir
 from liangjiadi.releases import (
     PublishBlockedError, add_member, create_release, get_release, publish, sign, submit,
 )
@@ -36,7 +36,7 @@ def _findings(settings, extra: list[Finding] = ()) -> None:
                 message="中医医院医保外费用占比明显高于同级机构。", evidence={"own": 0.2, "peer_median": 0.07}),
         *extra,
     ]
-    out = findings_dir(settings.workdir, REGION, PERIOD)
+    out = run_dir(settings.workdir, "findings", REGION, PERIOD)
     out.mkdir(parents=True, exist_ok=True)
     pq.write_table(findings_table(rows, "F1"), out / "F1.parquet")
 
@@ -298,11 +298,11 @@ def test_what_detection_did_not_examine_is_frozen_and_said_in_every_findings_doc
     from liangjiadi.anomalies.coverage import Coverage, save_coverage
 
     reason = "历史数据不足：同比需要12个月，现有3个月"
-    save_coverage(findings_dir(region.workdir, REGION, PERIOD), "F1", [
+    save_coverage(run_dir(region.workdir, "findings", REGION, PERIOD), "F1", [
         Coverage(pattern="admission_surge", name="住院人次异常增长", status="not_evaluated", reason=reason),
         Coverage(pattern="readmission_15d", name="15天再入院", status="evaluated", findings=1)])
     release = create_release(kind, period, region, creator="测试")
-    save_coverage(findings_dir(region.workdir, REGION, PERIOD), "F1", [])  # the live run changes afterwards
+    save_coverage(run_dir(region.workdir, "findings", REGION, PERIOD), "F1", [])  # the live run changes afterwards
     result = render_release(release.release_id, tmp_path / "out", region, attach=False, workers=1)
     line = f"本期未检测的项目及原因：住院人次异常增长（{reason}）。"
     main_doc = next(p for p in result.files if p.suffix == ".docx" and "数据底稿" not in p.name)
@@ -323,7 +323,7 @@ def test_a_merged_clue_names_every_pattern_once_and_counts_once(stored_region):
     table = findings_table([merged], "F1")
     table = table.set_column(table.schema.get_field_index("patterns"), "patterns",
                              pa.array(['["upcoding_severity", "structure_shift"]']))
-    out = findings_dir(stored_region.workdir, REGION, PERIOD)
+    out = run_dir(stored_region.workdir, "findings", REGION, PERIOD)
     out.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, out / "F1.parquet")
     release = create_release("monthly", PERIOD, stored_region, creator="测试")

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from liangjiadi.anomalies.model import findings_table
-from liangjiadi.anomalies.runner import findings_dir
+from liangjiadi.runs import run_dir
 from liangjiadi.cli.main import app
 from liangjiadi.releases import create_release, get_release
 from liangjiadi.releases.store import dispose_engines
@@ -26,7 +26,7 @@ REGION, PERIOD = "140400", "2025-03"
 
 @pytest.fixture
 def region(stored_region, monkeypatch):
-    out = findings_dir(stored_region.workdir, REGION, PERIOD)
+    out = run_dir(stored_region.workdir, "findings", REGION, PERIOD)
     out.mkdir(parents=True, exist_ok=True)
     pq.write_table(findings_table([], "F0"), out / "F0.parquet")
     monkeypatch.setenv("LJD_REGION_ADMDVS", REGION)

@@ -43,18 +43,10 @@ def has_period_data(workdir: Path, region: str, period: str, tables=("setl_d", "
 
 def indicator_meta(settings: Settings, indicator_id: str):
     """The registry entry of a built-in or local (地方特色) indicator."""
-    from ..errors import IndicatorError
-    from ..indicators import get
+    from ..indicators import get, load_indicators
 
-    try:
-        return get(indicator_id)
-    except IndicatorError:
-        from ..indicators.compute import indicators_for
-
-        for ind in indicators_for(settings):
-            if ind.id == str(indicator_id):
-                return ind
-        raise
+    load_indicators(settings)
+    return get(indicator_id)
 
 
 def _source_tables(settings: Settings, ids: list[str]) -> tuple[str, ...]:

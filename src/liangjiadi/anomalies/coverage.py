@@ -113,13 +113,12 @@ def save_coverage(findings_dir: Path, run_id: str, coverage: list[Coverage]) -> 
 def load_coverage(workdir: Path, admdvs: str, period: str, run_id: str | None = None) -> list[Coverage] | None:
     """The coverage of a detection run (the latest when `run_id` is None); None if never recorded
     (a run of an older version, or no run)."""
-    from .runner import findings_dir, latest_run_id
+    from ..runs import latest_run, run_dir
 
-    d = findings_dir(workdir, admdvs, period)
-    run_id = run_id or latest_run_id(workdir, admdvs, period)
+    run_id = run_id or latest_run(workdir, "findings", admdvs, period)
     if run_id is None:
         return None
-    path = coverage_path(d, run_id)
+    path = coverage_path(run_dir(workdir, "findings", admdvs, period), run_id)
     if not path.exists():
         return None
     return [Coverage.from_dict(x) for x in json.loads(path.read_text(encoding="utf-8"))]

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ..config import Settings, get_settings
 from ..errors import LjdError
-from ..indicators import resolve_region
-from ..indicators.results import new_run_id
+from ..indicators import load_indicators, resolve_region
 from ..period import Period
+from ..runs import new_run_id, read_run, write_run
 from .context import DetectContext
 from .coverage import EVALUATED, FAILED, NOT_EVALUATED, Coverage, NotEvaluated, save_coverage
 from .merging import merge_findings
@@ -37,10 +36,6 @@ class DetectionRun:
     coverage: list[Coverage]  # one per detector run, in run order
 
 
-def findings_dir(workdir: Path, admdvs: str, period: str) -> Path:
-    return Path(workdir) / "findings" / admdvs / period
-
-
 def run_detection(
     period: str,
     settings: Settings | None = None,
@@ -55,6 +50,7 @@ def run_detection(
     """Run the detectors in force (built-in and the region's own, switched-off ones left out)."""
     settings = settings or get_settings()
     Period.parse(period)
+    load_indicators(settings)  # the region's local indicators: a broken file fails here as in compute
     region = resolve_region(settings)
     own = engine is None
     if own:
@@ -93,10 +89,8 @@ def run_detection(
             on_detector("", len(dets), len(dets))
         table = findings_table(merge_findings(found) if merge else found, run_id)
         if save:
-            out = findings_dir(settings.workdir, region, period)
-            out.mkdir(parents=True, exist_ok=True)
-            pq.write_table(table, out / f"{run_id}.parquet")
-            save_coverage(out, run_id, coverage)
+            path = write_run(settings.workdir, "findings", region, period, run_id, table)
+            save_coverage(path.parent, run_id, coverage)
         return DetectionRun(run_id, table, coverage)
     finally:
         if own:
@@ -114,25 +108,9 @@ def _error_text(exc: LjdError) -> str:
     return f"运行失败：{text}" + (f"（{hint}）" if hint else "")
 
 
-def runs(workdir: Path, admdvs: str, period: str) -> list[str]:
-    """Run ids, oldest first. Ids sort by the second they were made; two runs within one second
-    are ordered by when their file was written, so "the latest" is the last one run."""
-    d = findings_dir(workdir, admdvs, period)
-    files = list(d.glob("*.parquet")) if d.exists() else []
-    return [p.stem for p in sorted(files, key=lambda p: (p.stem[:15], p.stat().st_mtime_ns, p.stem))]
-
-
-def latest_run_id(workdir: Path, admdvs: str, period: str) -> str | None:
-    found = runs(workdir, admdvs, period)
-    return found[-1] if found else None
-
-
 def load_findings(workdir: Path, admdvs: str, period: str, run_id: str | None = None) -> pa.Table | None:
-    run_id = run_id or latest_run_id(workdir, admdvs, period)
-    if run_id is None:
+    """The findings of one detection run (the newest when run_id is None), or None if never run."""
+    table = read_run(workdir, "findings", admdvs, period, run_id)
+    if table is None:
         return None
-    path = findings_dir(workdir, admdvs, period) / f"{run_id}.parquet"
-    if not path.exists():
-        raise DetectionError(f"{admdvs} {period} 没有检测批次 {run_id}", "省略 --run 使用最新一次检测")
-    table = with_patterns_column(pq.read_table(path))
-    return table.select(FINDINGS_SCHEMA.names).cast(FINDINGS_SCHEMA)
+    return with_patterns_column(table).select(FINDINGS_SCHEMA.names).cast(FINDINGS_SCHEMA)

@@ -1,7 +1,7 @@
 """Indicator metadata as the checks and reports need it — the one adapter to the catalogue.
 
 The indicator registry (`liangjiadi.indicators.registry`) owns the catalogue. This module
-reads it through what the registry exposes (`builtin_indicators()`, and `indicators_for(settings)`
+reads it through what the registry exposes (`builtin_indicators()`, and `load_indicators(settings)`
 for a region's own indicators) and, when the registry cannot be imported or exposes nothing
 usable, falls back to parsing the catalogue YAML the indicators package ships. Every other
 module of checks/ and reports/ asks `load_catalogue()` and never touches the registry directly.
@@ -225,12 +225,12 @@ def _builtin_catalogue() -> Catalogue:
 def _with_local_indicators(settings) -> Catalogue | None:
     """Built-in plus the region's own indicators (地方特色指标), as the registry lists them."""
     try:
-        compute = importlib.import_module("liangjiadi.indicators.compute")
         registry = importlib.import_module("liangjiadi.indicators.registry")
-        items = sorted(compute.indicators_for(settings), key=registry.sort_key)
-    except Exception:  # noqa: BLE001 - no registry yet, or a broken local file: built-ins only
+    except ImportError:  # no registry yet: built-ins only
         return None
-    return _normalise_registry_items(items, "liangjiadi.indicators.compute.indicators_for()")
+    # a broken local file raises its DefinitionError here, as in compute (never built-ins only)
+    items = sorted(registry.load_indicators(settings), key=registry.sort_key)
+    return _normalise_registry_items(items, "liangjiadi.indicators.registry.load_indicators()")
 
 
 def load_catalogue(settings=None) -> Catalogue:

@@ -10,7 +10,8 @@ import pyarrow as pa
 
 from ..config import Settings, get_settings
 from ..errors import LjdError
-from ..indicators.results import RESULT_SCHEMA, list_runs, load_results, new_run_id
+from ..indicators.results import RESULT_SCHEMA, load_results
+from ..runs import latest_run, new_run_id, regions_with_runs
 from .catalogue import Catalogue, load_catalogue
 from .context import CheckContext
 from .frequency import publishable_ids
@@ -28,13 +29,6 @@ class RegionUnknownError(LjdError):
     code = "LJD-CHK-REGION"
 
 
-def regions_with_results(workdir: Path, period: str) -> list[str]:
-    root = Path(workdir) / "results"
-    if not root.exists():
-        return []
-    return sorted(d.name for d in root.iterdir() if d.is_dir() and list_runs(workdir, d.name, period))
-
-
 def resolve_region(settings: Settings, period: str, admdvs: str | None = None,
                    results: pa.Table | None = None, purpose: str = "复核") -> str:
     """The region to check: given, in the results, configured, or the only one with results."""
@@ -46,7 +40,7 @@ def resolve_region(settings: Settings, period: str, admdvs: str | None = None,
             return found.pop()
     if settings.region_admdvs:
         return settings.region_admdvs
-    found = regions_with_results(Path(settings.workdir), period)
+    found = regions_with_runs(Path(settings.workdir), "results", period)
     if len(found) == 1:
         return found[0]
     if not found:
@@ -70,6 +64,7 @@ def run_checks(period: str, settings: Settings | None = None, results: pa.Table 
     Period.parse(period)
     settings = settings or get_settings()
     workdir = Path(settings.workdir)
+    catalogue = catalogue or load_catalogue(settings)  # first: a broken local indicator file fails here
     region = resolve_region(settings, period, admdvs, results)
     if results is None:
         results = load_results(workdir, region, period, results_run_id)
@@ -79,12 +74,11 @@ def run_checks(period: str, settings: Settings | None = None, results: pa.Table 
                 f"请先运行 liangjiadi compute --period {period}",
             )
         if results_run_id is None:
-            results_run_id = list_runs(workdir, region, period)[-1]
+            results_run_id = latest_run(workdir, "results", region, period)
     elif results_run_id is None and results.num_rows and "run_id" in results.column_names:
         results_run_id = results["run_id"][0].as_py()
     if overrides is None and default_overrides_path(workdir).exists():
         overrides = default_overrides_path(workdir)
-    catalogue = catalogue or load_catalogue(settings)
     specs = load_checks(overrides, known_indicators={m.id for m in catalogue})
     ctx = CheckContext(period=period, admdvs=region, settings=settings, catalogue=catalogue,
                        results_table=_conform(results), results_run_id=results_run_id)

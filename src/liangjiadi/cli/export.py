@@ -44,21 +44,21 @@ def export_results(
 ) -> None:
     """导出一个月的指标结果为 CSV（UTF-8 带 BOM，可直接用 Excel 打开）。"""
     from ..errors import IndicatorError
-    from ..indicators.compute import indicators_for, resolve_region
-    from ..period import Period
-    from ..indicators.registry import sort_key
+    from ..indicators.compute import resolve_region
+    from ..indicators.registry import load_indicators, sort_key
     from ..indicators.results import load_results
+    from ..period import Period
     from ..safe_output import csv_row
 
     with friendly_errors():
         settings = settings_for(workdir)
         Period.parse(period)
+        inds = {i.id: i for i in load_indicators(settings)}
         region = resolve_region(settings)
         table = load_results(Path(settings.workdir), region, period, run_id)
         if table is None:
             raise IndicatorError(f"{region} {period} 尚未计算指标",
                                  f"请先执行 liangjiadi compute --period {period}")
-        inds = {i.id: i for i in indicators_for(settings)}
         order = {iid: n for n, iid in enumerate(sorted(inds, key=lambda k: sort_key(inds[k])))}
         rows = sorted(table.to_pylist(), key=lambda r: (order.get(r["indicator_id"], 10**6), r["indicator_id"],
                                                         r["fixmedins_code"] or ""))

@@ -8,6 +8,7 @@ indicators (地方特色指标) from YAML (local.py).
 """
 
 from .compute import compute, resolve_region
-from .registry import REGISTRY, Indicator, Row, builtin_indicators, catalogue, get
+from .registry import REGISTRY, Indicator, Row, builtin_indicators, catalogue, get, load_indicators
 
-__all__ = ["compute", "resolve_region", "REGISTRY", "Indicator", "Row", "builtin_indicators", "catalogue", "get"]
+__all__ = ["compute", "resolve_region", "REGISTRY", "Indicator", "Row", "builtin_indicators", "catalogue", "get",
+           "load_indicators"]

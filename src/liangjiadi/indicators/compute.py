@@ -13,8 +13,9 @@ from ..config import Settings, get_settings
 from ..errors import IndicatorError
 from ..period import Period
 from .context import Ctx
-from .registry import FAMILIES, Indicator, Row, builtin_indicators, sort_key
-from .results import RESULT_SCHEMA, new_run_id, save_results
+from .registry import FAMILIES, Indicator, Row, load_indicators, sort_key
+from ..runs import new_run_id
+from .results import RESULT_SCHEMA, save_results
 
 
 def resolve_region(settings: Settings) -> str:
@@ -30,12 +31,6 @@ def resolve_region(settings: Settings) -> str:
                              "请先导入数据，或设置 region_admdvs（LJD_REGION_ADMDVS）")
     raise IndicatorError(f"数据湖中有多个统筹地区：{'、'.join(sorted(regions))}",
                          "请设置 region_admdvs（LJD_REGION_ADMDVS）指定本统筹地区")
-
-
-def indicators_for(settings: Settings) -> list[Indicator]:
-    from .local import load_local_indicators
-
-    return builtin_indicators() + load_local_indicators(settings)
 
 
 def families(inds: list[Indicator]) -> list[str]:
@@ -77,7 +72,7 @@ def compute(
     now = datetime.now(timezone.utc)
     try:
         ctx = Ctx(engine, settings, period, region)
-        inds = sorted(indicators_for(settings), key=sort_key)
+        inds = sorted(load_indicators(settings), key=sort_key)
         if only:
             inds = [i for i in inds if i.id in set(only)]
         fams = families(inds)

@@ -83,6 +83,26 @@ def _cell(text: str) -> str:
     return (text or "—").replace("|", "\\|").replace("\n", " ")
 
 
+SHARED_BASE = """## 共用基础：期间、机构目录、计算批次
+
+各部分共用下面三样东西，每样只在一处实现：
+
+- **期间**（`liangjiadi.period`）：`Period.parse("2025-03")`、`shift`、`span`，以及季度、半年、年度窗口
+  `Window.parse("2025-Q4")`（`.months`、`.label` 如“2025年第四季度”、`.previous()`）。期间格式错误一律报
+  “期间格式不正确”；发布的期间（月推送、季发布、年度通报、专题）也由它解析，各自保留本类型的中文提示。
+- **某期的机构目录**（`liangjiadi.indicators.institutions.institutions_as_of(engine, period, region)`）：
+  定点医药机构表中每家机构取生效期间不晚于该期的最新一行（期间为空即一直有效），得到唯一的
+  `Institution` 记录（`liangjiadi.schema.institution`：编码、名称、等级及等级组、类型、区划、类别、
+  所有制、床位、DRG/DIP、医共体、经纬度）。指标计算、复核、分析、异常检测与 `release create`
+  都用它；发布包冻结这些记录（institutions.json），报告读冻结的副本。
+- **计算批次**（`liangjiadi.runs`）：指标结果（results）、复核报告（checks）、异常检测结果（findings）
+  都存为 `<工作目录>/<kind>/<区划>/<期间>/<批次号>.parquet`，用同一组函数列出与读取：
+  `list_runs(workdir, kind, admdvs, period)`（由旧到新）、`latest_run`、`read_run`、`write_run`。
+  批次号以生成的秒开头；同一秒内的多个批次按写入先后排列，“最新”总是最后一次运行的结果。
+  指定的批次不存在时报中文错误。
+"""
+
+
 def render_markdown() -> str:
     inds = builtin_indicators()
     out = [
@@ -127,8 +147,13 @@ def render_markdown() -> str:
             out.append("")
     out += [CLI]
     out += ["## 地方特色指标", "", "在 `<工作目录>/local_indicators.yaml`（或设置 `local_indicators_file` 指定的文件）中声明，"
-            "不执行任何代码；格式错误时报告文件、第几项和字段。", "", "```text",
+            "不执行任何代码；格式错误时报告文件、第几项和字段。", "",
+            "地方特色指标与内置指标登记在同一个指标表中（`registry.load_indicators(settings)`）："
+            "`get(\"L01\")` 与 `get(\"37\")` 一样可查，编号与内置指标（含 41m、CMI 等结果编号）重复即报错。"
+            "compute、check、detect、release create、export results / worksheet 都先读取该文件，"
+            "文件有误时这些命令都报同一个错误，不会退回只用内置指标。", "", "```text",
             (local_module.__doc__ or "").strip(), "```", ""]
+    out += [SHARED_BASE]
     return "\n".join(out)
 
 

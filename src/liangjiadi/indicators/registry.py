@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import IndicatorError
+from ..errors import DefinitionError, IndicatorError
 
 FAMILIES = {
     "fund": "基金运行（钱）",
@@ -155,8 +155,30 @@ def load_builtin() -> dict[str, Indicator]:
     return REGISTRY
 
 
+def load_indicators(settings) -> list[Indicator]:
+    """The built-in indicators, then the region's own (地方特色指标, local.py), all registered in
+    REGISTRY so that `get("L01")` finds a local indicator as it finds "37". The locals of an
+    earlier call (another region, or the file before an edit) are replaced. A broken local file
+    raises its DefinitionError here: every command that reads indicators (compute, check,
+    detect, release create, export) loads them through this function, so it fails everywhere."""
+    from .local import load_local_indicators
+
+    load_builtin()
+    for stale in [i for i, ind in REGISTRY.items() if ind.local]:
+        del REGISTRY[stale]
+    local = load_local_indicators(settings)
+    for ind in local:
+        if ind.id in REGISTRY:
+            raise DefinitionError(f"地方特色指标 {ind.id} 与内置指标的编号重复",
+                                  "地方特色指标请用 L01 之类的编号（docs/indicators.md“地方特色指标”）")
+    for ind in local:
+        register(ind)
+    return builtin_indicators() + local
+
+
 def get(id: str | int) -> Indicator:
-    """A built-in indicator by result id ("1", "41m", "CMI", ...)."""
+    """An indicator by result id ("1", "41m", "CMI", ...; a local one such as "L01" once
+    `load_indicators` has registered the region's file)."""
     load_builtin()
     try:
         return REGISTRY[str(id)]

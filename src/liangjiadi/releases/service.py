@@ -24,13 +24,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..anomalies.coverage import load_coverage, not_evaluated_line
-from ..anomalies.runner import findings_dir
-from ..anomalies.runner import runs as detection_runs
-from ..checks import list_check_runs, load_check_report, resolve_region
+from ..checks import load_check_report, resolve_region
 from ..checks.model import STATUS_CN, Status, worst
-from ..checks.report import checks_dir
 from ..config import Settings, get_settings
-from ..indicators.results import list_runs, results_dir
+from ..indicators.registry import load_indicators
+from ..period import period_label
+from ..runs import list_runs, read_run, run_path
 from . import bundle as B
 from .frozen import FrozenContent, read_frozen
 from .errors import (
@@ -66,9 +65,9 @@ class Sources:
 
     def files(self, workdir: Path) -> dict[str, Path]:
         """Bundle path -> the stored file it is a frozen copy of."""
-        checks = checks_dir(workdir, self.admdvs, self.period) / self.check_run_id
-        out = {"results.parquet": results_dir(workdir, self.admdvs, self.period) / f"{self.results_run_id}.parquet",
-               "check_report.parquet": checks.with_suffix(".parquet")}
+        checks = run_path(workdir, "checks", self.admdvs, self.period, self.check_run_id)
+        out = {"results.parquet": run_path(workdir, "results", self.admdvs, self.period, self.results_run_id),
+               "check_report.parquet": checks}
         for suffix in (".md", ".csv"):
             if checks.with_suffix(suffix).exists():
                 out[f"check_report{suffix}"] = checks.with_suffix(suffix)
@@ -78,15 +77,14 @@ class Sources:
 def newest_sources(settings: Settings, admdvs: str, period: str) -> Sources:
     """The newest results, check report and findings of a month; Chinese errors if any is missing."""
     workdir = Path(settings.workdir)
-    y, m = period.split("-")
-    month = f"{y}年{int(m)}月"
+    month = period_label(period)
     require_settlements(settings, admdvs, period)
-    runs = list_runs(workdir, admdvs, period)
+    runs = list_runs(workdir, "results", admdvs, period)
     if not runs:
         raise MissingSourceError(f"统筹地区 {admdvs} 没有{month}的计算结果，无法创建发布。",
                                  f"请先运行：liangjiadi compute --period {period}")
     results_run = runs[-1]
-    if not list_check_runs(workdir, admdvs, period):
+    if not list_runs(workdir, "checks", admdvs, period):
         raise MissingSourceError(f"统筹地区 {admdvs} {month}的计算结果尚未复核，无法创建发布。",
                                  f"请先运行：liangjiadi check --period {period}")
     report = load_check_report(workdir, admdvs, period)
@@ -95,7 +93,7 @@ def newest_sources(settings: Settings, admdvs: str, period: str) -> Sources:
             f"{month}最新的复核（批次 {report.check_run_id}）针对的是计算批次 {report.results_run_id}，"
             f"而最新的计算批次是 {results_run}：发布须冻结经过复核的结果。",
             f"请重新复核：liangjiadi check --period {period}")
-    finding_runs = detection_runs(workdir, admdvs, period)
+    finding_runs = list_runs(workdir, "findings", admdvs, period)
     if not finding_runs:
         raise MissingSourceError(f"统筹地区 {admdvs} {month}尚未做异常检测（疑点线索），无法创建发布。",
                                  f"请先运行：liangjiadi detect --period {period}")
@@ -112,7 +110,7 @@ def _freeze(settings: Settings, sources: Sources, staging: Path, kind: Kind, rp:
     workdir = Path(settings.workdir)
     for target, source in sources.files(workdir).items():
         B.copy_frozen(source, staging / target)
-    findings = pq.read_table(findings_dir(workdir, sources.admdvs, sources.period) / f"{sources.findings_run_id}.parquet")
+    findings = read_run(workdir, "findings", sources.admdvs, sources.period, sources.findings_run_id)
     findings, suppressed = suppress_findings(findings, settings)
     pq.write_table(findings, staging / "findings.parquet")
     _freeze_coverage(workdir, sources, staging)
@@ -358,6 +356,7 @@ def create_release(kind: str | Kind, period: str, settings: Settings | None = No
     creator = _actor(creator)
     kind = parse_kind(kind)
     rp = parse_period(kind, period, topic)
+    load_indicators(settings)  # a broken local indicator file fails here, before anything is frozen
     region = resolve_region(settings, rp.source_period, admdvs, purpose="发布")
     with session_scope(settings) as session:
         existing = session.scalars(select(ReleaseRow).where(
