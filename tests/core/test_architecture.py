@@ -7,7 +7,7 @@ PKG = Path(__file__).resolve().parents[2] / "src" / "liangjiadi"
 
 # Layer of each top-level module; a module may import only its own layer or lower ones.
 LAYER = {
-    "config": 0, "errors": 0, "period": 0, "safe_output": 0, "overrides": 0, "workdir": 1, "schema": 1, "lake": 2, "ingest": 3, "engine": 3,
+    "config": 0, "errors": 0, "period": 0, "safe_output": 0, "overrides": 0, "workdir": 1, "schema": 1, "lake": 2, "runs": 2, "ingest": 3, "engine": 3,
     "indicators": 4, "checks": 5, "analysis": 5, "anomalies": 5, "releases": 6,
     "payment": 5, "yigongti": 5, "reports": 7, "workgroup": 7, "portal": 8, "cli": 9, "synth": 3,
 }
@@ -73,12 +73,12 @@ def test_only_engine_names_a_backend():
 
 # What reports/ must never reach, however it is imported: the live data and the computations
 # that belong to `release create` (releases/snapshot.py freezes their results into the bundle).
-RENDER_TIME_FORBIDDEN = ("liangjiadi.engine", "liangjiadi.lake", "liangjiadi.indicators", "liangjiadi.analysis",
-                         "liangjiadi.anomalies", "liangjiadi.releases.snapshot")
+RENDER_TIME_FORBIDDEN = ("liangjiadi.engine", "liangjiadi.lake", "liangjiadi.runs", "liangjiadi.indicators",
+                         "liangjiadi.analysis", "liangjiadi.anomalies", "liangjiadi.releases.snapshot")
 # The readers of releases/ (what reports and the portal call to read a bundle): no engine or lake.
 RELEASE_READERS = ("frozen", "bundle", "model", "errors")
-READER_FORBIDDEN = ("liangjiadi.engine", "liangjiadi.lake", "liangjiadi.indicators", "liangjiadi.analysis",
-                    "liangjiadi.anomalies", "liangjiadi.releases.snapshot", "liangjiadi.releases.stored",
+READER_FORBIDDEN = ("liangjiadi.engine", "liangjiadi.lake", "liangjiadi.runs", "liangjiadi.indicators",
+                    "liangjiadi.analysis", "liangjiadi.anomalies", "liangjiadi.releases.snapshot", "liangjiadi.releases.stored",
                     "liangjiadi.releases.service")
 # The one allowed exception: the stand-alone 数据底稿 of stored runs (not a release) gathers them
 # through releases/stored.py, which reads stored results.

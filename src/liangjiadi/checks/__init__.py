@@ -10,12 +10,12 @@ from .catalogue import Catalogue, IndicatorMeta, load_catalogue
 from .frequency import is_publishable, publishable_ids
 from .model import CHECK_SCHEMA, CheckSpec, Param, Severity, Status
 from .registry import builtin_checks, check, load_checks, template
-from .report import CheckReport, list_check_runs, load_check_report
+from .report import CheckReport, load_check_report
 from .runner import NoResultsError, RegionUnknownError, resolve_region, run_checks
 
 __all__ = [
     "CHECK_SCHEMA", "Catalogue", "CheckReport", "CheckSpec", "IndicatorMeta", "NoResultsError", "Param",
     "RegionUnknownError", "Severity", "Status", "builtin_checks", "check", "is_publishable",
-    "list_check_runs", "load_catalogue", "load_check_report", "load_checks", "publishable_ids",
+    "load_catalogue", "load_check_report", "load_checks", "publishable_ids",
     "resolve_region", "run_checks", "template",
 ]

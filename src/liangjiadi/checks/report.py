@@ -15,12 +15,12 @@ from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ..config import local_time
+from ..period import period_label
+from ..runs import latest_run, read_run, write_run
 from ..safe_output import csv_row
 from .model import CHECK_SCHEMA, SEVERITY_CN, STATUS_CN, Severity, Status, worst
-from ..period import period_label
 
 _META_KEY = b"liangjiadi.check_report"
 
@@ -97,10 +97,7 @@ class CheckReport:
         return table.replace_schema_metadata({_META_KEY: json.dumps(meta, ensure_ascii=False).encode()})
 
     def save(self, workdir: Path) -> Path:
-        out = checks_dir(workdir, self.admdvs, self.period)
-        out.mkdir(parents=True, exist_ok=True)
-        path = out / f"{self.check_run_id}.parquet"
-        pq.write_table(self.to_arrow(), path)
+        path = write_run(workdir, "checks", self.admdvs, self.period, self.check_run_id, self.to_arrow())
         path.with_suffix(".md").write_text(self.to_markdown(), encoding="utf-8")
         self.write_csv(path.with_suffix(".csv"))
         return path
@@ -160,22 +157,12 @@ def _id_key(indicator_id: str) -> tuple[int, str]:
     return (int(indicator_id), "") if indicator_id.isdigit() else (10_000, indicator_id)
 
 
-def checks_dir(workdir: Path, admdvs: str, period: str) -> Path:
-    return Path(workdir) / "checks" / admdvs / period
-
-
-def list_check_runs(workdir: Path, admdvs: str, period: str) -> list[str]:
-    d = checks_dir(workdir, admdvs, period)
-    return sorted(p.stem for p in d.glob("*.parquet")) if d.exists() else []
-
-
 def load_check_report(workdir: Path, admdvs: str, period: str, run_id: str | None = None) -> CheckReport | None:
     """A stored check report (the newest when run_id is None), or None if never checked."""
-    runs = list_check_runs(workdir, admdvs, period)
-    if not runs:
+    rid = run_id or latest_run(workdir, "checks", admdvs, period)
+    if rid is None:
         return None
-    rid = run_id or runs[-1]
-    table = pq.read_table(checks_dir(workdir, admdvs, period) / f"{rid}.parquet")
+    table = read_run(workdir, "checks", admdvs, period, rid)
     meta = json.loads((table.schema.metadata or {}).get(_META_KEY, b"{}"))
     rows = table.cast(CHECK_SCHEMA).to_pylist()
     checked_at = rows[0]["checked_at"] if rows else datetime.fromtimestamp(0)

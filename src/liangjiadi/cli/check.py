@@ -30,6 +30,7 @@ def check(
     """复核一个月的计算结果：其中项与合计、比例范围、来源一致性、环比突变、公开频次等。"""
     from ..checks import NoResultsError, Status, run_checks
     from ..checks.model import STATUS_CN
+    from ..runs import run_path
 
     with friendly_errors():
         settings = settings_for(workdir, region_admdvs=admdvs)
@@ -48,7 +49,7 @@ def check(
             report = run_checks(period, settings, admdvs=admdvs, overrides=rules)
 
     _print_report(report, STATUS_CN, Status)
-    path = Path(settings.workdir) / "checks" / report.admdvs / report.period / f"{report.check_run_id}.md"
+    path = run_path(settings.workdir, "checks", report.admdvs, report.period, report.check_run_id).with_suffix(".md")
     console.print(f"复核报告已保存：{path}（同名 .parquet / .csv）")
     if strict and not report.passed:
         raise typer.Exit(code=1)

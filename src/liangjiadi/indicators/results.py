@@ -1,18 +1,17 @@
-"""The `results` table: one long table of indicator values, stored per computation run.
-
-Layout: `<workdir>/results/<admdvs>/<period>/<run_id>.parquet`. The newest run of a period is
-the current one; older runs stay readable (a release records which run it froze).
-Values are exact decimals: money to the fen, ratios to 1e-10.
+"""The `results` table: one long table of indicator values, stored per computation run in the
+store of computed runs (runs.py, kind "results"). Values are exact decimals: money to the fen,
+ratios to 1e-10.
 """
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
+
+from ..runs import new_run_id, read_run, write_run
+
+__all__ = ["RESULT_SCHEMA", "VALUE", "load_results", "new_run_id", "save_results"]
 
 VALUE = pa.decimal128(38, 10)
 
@@ -32,31 +31,10 @@ RESULT_SCHEMA = pa.schema([
 ])
 
 
-def new_run_id() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-
-
-def results_dir(workdir: Path, admdvs: str, period: str) -> Path:
-    return Path(workdir) / "results" / admdvs / period
-
-
 def save_results(workdir: Path, admdvs: str, period: str, table: pa.Table, run_id: str) -> Path:
-    out = results_dir(workdir, admdvs, period)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{run_id}.parquet"
-    pq.write_table(table.select(RESULT_SCHEMA.names).cast(RESULT_SCHEMA), path)
-    return path
-
-
-def list_runs(workdir: Path, admdvs: str, period: str) -> list[str]:
-    d = results_dir(workdir, admdvs, period)
-    return sorted(p.stem for p in d.glob("*.parquet")) if d.exists() else []
+    return write_run(workdir, "results", admdvs, period, run_id, table.select(RESULT_SCHEMA.names).cast(RESULT_SCHEMA))
 
 
 def load_results(workdir: Path, admdvs: str, period: str, run_id: str | None = None) -> pa.Table | None:
     """The results of one run (the newest when run_id is None), or None if never computed."""
-    runs = list_runs(workdir, admdvs, period)
-    if not runs:
-        return None
-    rid = run_id or runs[-1]
-    return pq.read_table(results_dir(workdir, admdvs, period) / f"{rid}.parquet", schema=RESULT_SCHEMA)
+    return read_run(workdir, "results", admdvs, period, run_id, schema=RESULT_SCHEMA)
