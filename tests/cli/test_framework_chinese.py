@@ -104,3 +104,33 @@ def test_unexpected_error_is_reported_in_chinese_without_traceback(monkeypatch, 
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert "110101199001011234" in open(path, encoding="utf-8").read()
     os.unlink(path)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["release", "create", "--help"], ["export", "worksheet", "--help"],
+                                  ["analyse", "fund", "--help"]], ids=lambda a: " ".join(a[:-1]) or "liangjiadi")
+def test_help_in_an_80_column_terminal_is_not_cut(args):
+    """The real entry point with COLUMNS=80, as a user's terminal sets it (not the test runner's width)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COLUMNS": "80", "LINES": "40"}
+    done = subprocess.run([sys.executable, "-m", "liangjiadi.cli.main", *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "用法：" in done.stdout and "…" not in done.stdout and not _english(done.stdout)
+    assert max(len(line) for line in done.stdout.splitlines()) <= 80
+
+
+def test_an_error_escaping_a_command_is_chinese_at_the_entry_point(monkeypatch, capsys):
+    from liangjiadi.errors import ConfigError
+
+    def fails():
+        raise ConfigError("期间格式不正确：2025-13", "期间应为 YYYY-MM，例如 2025-03")
+
+    monkeypatch.setattr("liangjiadi.cli.main.app", fails)
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "错误" in err and "期间格式不正确" in err and "Traceback" not in err
