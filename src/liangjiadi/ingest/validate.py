@@ -382,7 +382,7 @@ class TablePlan:
                           f"FROM ({good_base}) g")
         # Amounts as decimals once per row: the validity, sign and part/total checks share them.
         casts = "".join(f"TRY_CAST({q(c.name)} AS DECIMAL(18,2)) AS {q('_n_' + c.name)}, "
-                        for c in t.columns if c.dtype == "money")
+                        for c in t.columns if c.dtype == "money" or c.name in {n for pair in t.parts for n in pair})
         derived = (f"SELECT b.*, {casts}{self.period_sql()} AS _period, {self.admdvs_sql()} AS _admdvs, "
                    f"{self.declared_sql()} AS _declared FROM ({base}) b")
         conds = " OR ".join(ch.fast for ch in self.checks() if ch.fast and ch.rule not in READER_RULES)
