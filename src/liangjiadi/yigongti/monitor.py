@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from ..anomalies.model import row_patterns
 from .budget import ZERO, fen
 from .flows import OUTSIDE_YGT, Flows
 from .rules import Rules
@@ -94,9 +95,10 @@ def _member_signals(u: Unit, flows: Flows, mon: Monitoring, periods: list[str], 
     per_member: dict[tuple[str, str], int] = {}
     for f in findings:
         code = f.get("fixmedins_code")
-        if code in u.members and f.get("pattern") in SIGNAL_PATTERNS:
-            mon.signals.append({"member": code, "period": f.get("period"), "kind": SIGNAL_PATTERNS[f["pattern"]],
-                                "text": f.get("message") or ""})
+        hits = [p for p in row_patterns(f) if p in SIGNAL_PATTERNS]  # a merged 线索 may carry several
+        if code in u.members and hits:
+            mon.signals.append({"member": code, "period": f.get("period"),
+                                "kind": "、".join(SIGNAL_PATTERNS[p] for p in hits), "text": f.get("message") or ""})
             key = (code, f.get("period"))
             per_member[key] = per_member.get(key, 0) + 1
     for (code, period), n in sorted(per_member.items()):
