@@ -150,6 +150,9 @@ class ClearingInput:
 class Clearing:
     yigongti_id: str
     grade: str
+    budget: Decimal
+    outside: Decimal
+    inside: Decimal
     balance: Decimal  # 结余（负为超支）= budget − outside − inside
     retained: Decimal  # 结余留用
     returned: Decimal  # 结余中收回基金的部分
@@ -188,6 +191,6 @@ def clear(inputs: list[ClearingInput], reserve: Decimal) -> list[Clearing]:
             reasonable = min(overspend, reasons)
             shared = claims[c.yigongti_id]
         receipts = c.budget - c.outside - returned + shared
-        out.append(Clearing(c.yigongti_id, c.grade.name, balance, retained, returned, overspend, reasonable,
+        out.append(Clearing(c.yigongti_id, c.grade.name, c.budget, c.outside, c.inside, balance, retained, returned, overspend, reasonable,
                             shared, overspend - shared, receipts, receipts - c.disbursed - c.advance))
     return out
