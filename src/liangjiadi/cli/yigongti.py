@@ -52,7 +52,10 @@ def budget_cmd(year: YearOpt, workdir: WorkdirOpt = None) -> None:
                   _yuan(sum((m.deducted for m in ms), Decimal(0))), _yuan(ms[-1].carried if ms else None))
     console.print(t)
     for g, m in mon.items():
-        for w in m.warnings:
+        shown = m.warnings[-5:]  # the latest; `export yigongti` lists them all
+        if len(m.warnings) > len(shown):
+            console.print(f"[yellow]预警[/] {g}：共 {len(m.warnings)} 条，以下为最近 {len(shown)} 条（全部见 export yigongti）")
+        for w in shown:
             console.print(f"[yellow]预警[/] {g}：{w}")
     for n in rb.notes:
         console.print(f"[dim]说明：{n}[/]")

@@ -65,10 +65,14 @@ def load_year(settings: Settings, year: int, engine=None) -> YearData:
     finally:
         if own_engine:
             engine.close()
-    present = sorted(p for a, p in lake.partitions(Path(settings.workdir), "setl_d")
-                     if a == region and p[:4] == f"{year:04d}")
+    parts = {p for a, p in lake.partitions(Path(settings.workdir), "setl_d") if a == region}
+    present = sorted(p for p in parts if p[:4] == f"{year:04d}")
+    last_year = [p for p in parts if p[:4] == f"{year - 1:04d}"]
     data = YearData(settings, region, year, rules, units, flows, extras, served, served_last, bureau, fees, income,
                     present, list(flows.notes))
+    if len(last_year) < 12:
+        data.notes.append(f"{year - 1} 年结算数据只有 {len(last_year)} 个月：历史费用（预算分配依据）按这些月份计，"
+                          f"上年基金报表 12 月累计收入也可能不是全年数，预算仅供演示参考。")
     for u in units:
         if not u.tight_in(year):
             data.notes.append(f"{u.name}（{u.yigongti_id}）{year} 年未判定为紧密型，不实行总额付费，仅做考核与监测。")
