@@ -56,3 +56,17 @@ def test_bureau_item_code_checked(settings, tmp_path):
     assert res.rows_accepted == 1 and res.rows_quarantined == 1
     assert RULES  # the rule named in the quarantine is one of the contract's
     assert read_quarantine(res.quarantine_file)[0]["列名"] == "item"
+
+
+def test_unknown_fixmedins_checks_the_regions_counties(fixmedins_loaded, tmp_path):
+    """A settlement at an unknown institution of a configured county is quarantined like one of the
+    region's own code (region_county_admdvs); without the setting the county counts as elsewhere."""
+    from .conftest import SETL_COLS, setl_row
+
+    rows = [setl_row(1, fixmedins_code="X123", fix_blng_admdvs="140421"), setl_row(2)]
+    path = write_csv(tmp_path / "in" / "setl_d_2025-03.csv", rows, SETL_COLS)
+    with_counties = fixmedins_loaded.model_copy(update={"region_county_admdvs": ["140421"]})
+    res = _one(ingest_paths([path], with_counties))
+    assert res.rows_accepted == 1 and res.rule_counts.get("unknown_fixmedins") == 1
+    res = _one(ingest_paths([path], fixmedins_loaded))
+    assert res.rows_accepted == 2
