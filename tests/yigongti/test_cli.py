@@ -62,3 +62,17 @@ def test_export_long_table(work, env, tmp_path):
     assert by[("考核 2-1 住院率", "Y1")]["value"] == "0.060000"
     assert by[("考核 4-1 医保病人满意度", "Y2")]["note"] == "缺少数据"
     assert not any(v.startswith("p") and v[1:].isdigit() for x in rows for v in x.values())  # no person id
+
+
+def test_export_county_workbook(work, env, tmp_path):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "县域.xlsx"
+    r = _run("export", "yigongti", "--year", "2025", "--out", str(out), "--workdir", str(work))
+    assert r.exit_code == 0, r.output
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["医共体汇总", "按月拨付", "绩效考核", "基金运行", "预警与线索", "说明"]
+    head = [c.value for c in wb["医共体汇总"][1]]
+    y1 = dict(zip(head, [c.value for c in wb["医共体汇总"][2]]))
+    assert y1["总额预算（元）"] == 29659.31 and y1["清算拨付"] == -9770.29 and y1["等级"] == "良好"
+    assert wb["绩效考核"].max_row == 1 + 2 * 13
