@@ -76,3 +76,11 @@ def test_export_county_workbook(work, env, tmp_path):
     y1 = dict(zip(head, [c.value for c in wb["医共体汇总"][2]]))
     assert y1["总额预算（元）"] == 29659.31 and y1["清算拨付"] == -9770.29 and y1["等级"] == "良好"
     assert wb["绩效考核"].max_row == 1 + 2 * 13
+
+
+def test_without_yigongti_table_a_chinese_refusal(tmp_path, env):
+    from liangjiadi.lake import write_rows
+
+    write_rows(tmp_path, "setl_d", hb.settlements()[:1], hb.R)
+    r = _run("yigongti", "assess", "--year", "2025", "--workdir", str(tmp_path))
+    assert r.exit_code == 2 and "县域医共体表" in r.output and "Traceback" not in r.output

@@ -100,6 +100,7 @@ def settle_cmd(year: YearOpt, workdir: WorkdirOpt = None) -> None:
                          ("结余收回", c.returned), ("合理超支", c.reasonable), ("基金分担（出自风险调节金）", c.shared),
                          ("医共体承担", c.borne), ("年终清算拨付（负为收回，含预付金收回）", c.settlement)):
             t.add_row(label, _yuan(v))
+        t.add_row("家庭医生签约服务费（经考核后拨付，另列）", _yuan(rb.of(c.yigongti_id).family_doctor_fee))
         console.print(t)
     _notes(data)
 

@@ -201,7 +201,8 @@ def export_rows(data: YearData) -> list[dict]:
         add("风险调节金", "", rb.reserve, f"比例 {data.rules.risk_reserve_rate}")
         for b in rb.budgets:
             add("总额预算", b.yigongti_id, b.total, "以收定支，按上年服务参保人员统筹基金支出占比")
-            add("家庭医生签约服务费", b.yigongti_id, b.family_doctor_fee, "实际缴费签约人数 × 标准")
+            add("家庭医生签约服务费", b.yigongti_id, b.family_doctor_fee,
+                "实际缴费签约人数 × 标准；经考核后拨付（随年度考核结果，与年终清算分列）")
         for g, months in disbursements(data, rb).items():
             for m in months:
                 add(f"{m.period} 拨付", g, m.disbursed, f"额度 {m.quota}，域外扣减 {m.deducted}，结转 {m.carried}"
