@@ -84,3 +84,16 @@ def test_without_yigongti_table_a_chinese_refusal(tmp_path, env):
     write_rows(tmp_path, "setl_d", hb.settlements()[:1], hb.R)
     r = _run("yigongti", "assess", "--year", "2025", "--workdir", str(tmp_path))
     assert r.exit_code == 2 and "县域医共体表" in r.output and "Traceback" not in r.output
+
+
+def test_export_county_word_report(work, env, tmp_path):
+    from docx import Document
+
+    out = tmp_path / "县域.docx"
+    r = _run("export", "yigongti", "--year", "2025", "--out", str(out), "--workdir", str(work))
+    assert r.exit_code == 0, r.output
+    doc = Document(out)
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "140400 2025 年县域医共体报告" in text and "绩效考核" in text
+    cells = {c.text for t in doc.tables for row in t.rows for c in row.cells}
+    assert "29,659.31" in cells and "-9,770.29" in cells

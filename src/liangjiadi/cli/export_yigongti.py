@@ -17,14 +17,14 @@ COLUMNS = ["item", "yigongti_id", "value", "note"]
 
 def export_yigongti(
     year: Annotated[int, typer.Option("--year", "-y", help="年度 YYYY")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="输出文件：.csv 长表，或 .xlsx 县域报告")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="输出文件：.csv 长表，或 .xlsx / .docx 县域报告")],
     workdir: WorkdirOpt = None,
 ) -> None:
-    """导出一个年度的县域医共体预算、拨付、考核、预警与清算：.csv 为长表（UTF-8 带 BOM），.xlsx 为分表的县域报告；不含任何人员编号。"""
+    """导出一个年度的县域医共体预算、拨付、考核、预警与清算：.csv 为长表（UTF-8 带 BOM），.xlsx / .docx 为县域报告；不含任何人员编号。"""
     from ..safe_output import csv_row
     from ..yigongti.service import export_rows, load_year
 
-    if out.suffix.lower() == ".xlsx":
+    if out.suffix.lower() in (".xlsx", ".docx"):
         from ..yigongti.workbook import write_workbook
 
         with friendly_errors():

@@ -16,7 +16,40 @@ from .units import YigongtiError
 BOLD = Font(bold=True)
 
 
-def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list]) -> None:
+def _sheet(wb: list, title: str, header: list[str], rows: list[list]) -> None:
+    wb.append((title, header, rows))
+
+
+def _xlsx(sheets: list, out: Path) -> None:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, header, rows in sheets:
+        _xlsx_sheet(wb, title, header, rows)
+    wb.save(out)
+
+
+def _docx(sheets: list, out: Path, heading: str) -> None:
+    from docx import Document
+
+    doc = Document()
+    doc.add_heading(heading, level=1)
+    for title, header, rows in sheets:
+        doc.add_heading(title, level=2)
+        if not rows:
+            doc.add_paragraph("（无）")
+            continue
+        table = doc.add_table(rows=1, cols=len(header))
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, header):
+            cell.text = text
+        for r in rows:
+            cells = table.add_row().cells
+            for cell, v in zip(cells, r):
+                cell.text = "" if v is None else (f"{v:,.2f}" if isinstance(v, Decimal) and abs(v) >= 1000 else str(v))
+    doc.save(out)
+
+
+def _xlsx_sheet(wb: Workbook, title: str, header: list[str], rows: list[list]) -> None:
     ws = wb.create_sheet(title)
     ws.append(header)
     for c in ws[1]:
@@ -30,8 +63,8 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list]) -> Non
 
 
 def write_workbook(data: YearData, out: Path) -> Path:
-    wb = Workbook()
-    wb.remove(wb.active)
+    """The county report as .xlsx (a sheet per part) or .docx (a table per part)."""
+    wb: list = []
     notes = list(data.notes)
     try:
         rb = budget(data)
@@ -74,5 +107,9 @@ def write_workbook(data: YearData, out: Path) -> Path:
     _sheet(wb, "说明", ["说明"], [[n] for n in notes] + [["依据：关于推进辽宁省紧密型县域医疗卫生共同体医保支付方式改革"
                                                         "的通知（seeds/003）；口径见 docs/yigongti.md。"]])
     out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
+    if out.suffix.lower() == ".docx":
+        sheets = [sh for sh in wb if sh[0] not in ("按月拨付", "基金运行")]  # the monthly detail stays in Excel
+        _docx(sheets, out, f"{data.region} {data.year} 年县域医共体报告")
+    else:
+        _xlsx(wb, out)
     return out
