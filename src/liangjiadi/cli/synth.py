@@ -59,7 +59,7 @@ def synth(
     anomalies: Annotated[bool, typer.Option("--anomalies/--no-anomalies", help="是否注入异常模式")] = True,
     faults: Annotated[bool, typer.Option("--faults/--no-faults", help="是否注入数据错误（供复核）")] = True,
     effect: Annotated[float, typer.Option("--effect", help="异常效应倍数（1 = 预设强度）")] = 1.0,
-    yigongti: Annotated[bool, typer.Option("--yigongti/--no-yigongti", help="把各县域医共体生成为县（成员与参保人带县区划代码），并写出医共体表及可选表（仅 csv；docs/yigongti.md）")] = False,
+    yigongti: Annotated[bool, typer.Option("--yigongti", help="各医共体生成为县，并写出医共体表及可选表（仅 csv）")] = False,
     scheme: Annotated[SchemeChoice, typer.Option("--scheme", help="付费方式：drg 按病组（默认）/ dip 按病种分值（病种 = 诊断 + 治疗方式，如 I63.9::保守治疗）")] = SchemeChoice.drg,
 ) -> None:
     """生成一个模拟统筹地区的全部输入表，并写出注入异常与错误的真值文件 ground_truth.json。"""
