@@ -106,3 +106,13 @@ def test_person_table_attributes_a_region_coded_person(tmp_path):
     y1 = {s.indicator_id: s for s in service.assessments(data)["Y1"].scores}
     assert y1["2-1"].numerator == 7  # n1 now counts
     assert y1["2-1"].denominator == 1  # the table names one person of A: the served count
+
+
+def test_differential_payment_by_level(data):
+    """Served insured's inpatient 实际报销比 by the level of where they stayed (seeds/003 三 差别化支付)."""
+    rows = {r["item"]: r for r in service.export_rows(data) if r["yigongti_id"] == "Y1" and r["item"].startswith("差别化")}
+    # 二级: L1 (05) a1 a2 a7 → 12400 / 17000, C1 (07) a4 4000 / 6000; 一级: M1 a3; 三级: K1 a5; 异地: X1 a6
+    assert rows["差别化支付 二级 住院实际报销比"]["value"] == str((D(16400) / D(23000)).quantize(D("0.000001")))
+    assert rows["差别化支付 一级及以下 住院实际报销比"]["value"] == "0.800000"
+    assert rows["差别化支付 三级 住院实际报销比"]["value"] == "0.600000"
+    assert rows["差别化支付 异地 住院实际报销比"]["value"] == "0.500000"

@@ -46,6 +46,8 @@ class Flows:
     ipt_persons: dict[tuple[str, int], int] = field(default_factory=dict)  # (ygt, year) -> 住院人数
     region_hifp: dict[int, Decimal] = field(default_factory=dict)  # year -> every local insured's 统筹基金支出
     member_discharges: dict[tuple[str, str], int] = field(default_factory=dict)  # (member, period) -> 出院人次
+    # (ygt, year, level) -> inpatient Flow by the institution's level (三级/二级/一级及以下/异地): 差别化支付
+    ipt_by_level: dict[tuple[str, int, str], Flow] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def total(self, ygt: str, *, periods=None, places=PLACES, kinds=("ipt", "otp", "pharm"),
@@ -112,6 +114,11 @@ def read_flows(engine, settings, region: str, units: list[Unit], institutions: d
         basic = bool(inst and inst.basic and place in IN_COUNTY)
         key = (u.yigongti_id, r["period"], place, r["kind"], basic)
         flows.cells.setdefault(key, Flow()).add(Flow(int(r["n"] or 0), _d(r["medfee"]), _d(r["hifp"]), _d(r["fund"])))
+        if r["kind"] == "ipt":
+            level = "异地" if place == "outside" else (inst.level if inst else "未知等级")
+            lk = (u.yigongti_id, int(r["period"][:4]), level)
+            flows.ipt_by_level.setdefault(lk, Flow()).add(
+                Flow(int(r["n"] or 0), _d(r["medfee"]), _d(r["hifp"]), _d(r["fund"])))
         if place == "member" and r["kind"] == "ipt":
             mk = (r["fixmedins_code"], r["period"])
             flows.member_discharges[mk] = flows.member_discharges.get(mk, 0) + int(r["n"] or 0)

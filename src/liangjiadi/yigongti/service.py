@@ -214,6 +214,10 @@ def export_rows(data: YearData) -> list[dict]:
                 s.note if s.missing else f"分子 {s.numerator}，分母 {s.denominator}，得分 {s.score}/{s.weight}"
                 + (f"；{s.note}" if s.note else ""))
         add("考核总分", g, a.total, f"等级 {a.grade}；缺少数据：{'、'.join(a.missing) or '无'}")
+    for (g, y, level), f in sorted(data.flows.ipt_by_level.items()):
+        if y == data.year and f.medfee:
+            add(f"差别化支付 {level} 住院实际报销比", g, (f.fund / f.medfee).quantize(Decimal("0.000001")),
+                f"基金支付 {f.fund} / 住院医疗总费用 {f.medfee}，{f.n} 人次（转诊连续计算起付线：数据中无转诊标记，未计）")
     for g, mon in monitoring(data, rb).items():
         for w in mon.warnings:
             add("预警", g, None, w)

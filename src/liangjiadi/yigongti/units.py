@@ -34,6 +34,7 @@ class Institution:
     county: str  # its own admdvs (its partition in fixmedins)
     basic: bool  # 基层医疗卫生机构: 一级及以下 or inst_kind 基层
     pharmacy: bool
+    level: str = "一级及以下"  # 三级 / 二级 / 一级及以下 (差别化支付)
 
 
 def read_units(engine, region: str) -> list[Unit]:
@@ -73,5 +74,6 @@ def read_institutions(engine, own: list[str], period: str) -> dict[str, Institut
         if cur is None or p >= (cur["period"] or ""):
             best[r["fixmedins_code"]] = r
     return {c: Institution(c, r["admdvs"], r["fixmedins_type"] == "1" and (
-        level_group(r["hosp_lv"]) == "一级及以下" or r["inst_kind"] == "基层"), r["fixmedins_type"] == "2")
+        level_group(r["hosp_lv"]) == "一级及以下" or r["inst_kind"] == "基层"), r["fixmedins_type"] == "2",
+        level_group(r["hosp_lv"]))
         for c, r in best.items()}
