@@ -74,3 +74,5 @@ def test_referral_out_signal():
     assert [s["kind"] for s in mon.signals] == ["推诿 / 转外就医"]
     f.member_discharges[("L", "2025-03")] = 9  # a fall of 10%: no signal
     assert monitor(u, 2025, D(0), f, Rules(), []).signals == []
+    f.member_discharges = {("L", "2025-03"): 0, ("L", "2024-03"): 4}  # too few a year earlier: noise
+    assert monitor(u, 2025, D(0), f, Rules(), []).signals == []

@@ -24,6 +24,7 @@ from .units import Unit
 
 SIGNAL_PATTERNS = {"low_standard_admission": "降低医疗服务标准（低标准入院）", "readmission_15d": "分解住院（15天内再入院）"}
 REFERRAL_DROP = Decimal("0.2")
+REFERRAL_MIN = 5  # discharges a year earlier below which a fall is noise, not a signal
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def _member_signals(u: Unit, flows: Flows, mon: Monitoring, periods: list[str], 
             continue
         for code in sorted(u.members):
             now, before = flows.member_discharges.get((code, p), 0), flows.member_discharges.get((code, prev), 0)
-            if before and Decimal(now) <= Decimal(before) * (1 - REFERRAL_DROP):
+            if before >= REFERRAL_MIN and Decimal(now) <= Decimal(before) * (1 - REFERRAL_DROP):
                 mon.signals.append({"member": code, "period": p, "kind": "推诿 / 转外就医",
                                     "text": f"服务参保人员在该成员单位出院 {now} 人次（上年同月 {before}），"
                                             f"同期县域外出院 {out_now} 人次（上年同月 {out_prev}）。"})
