@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from .errors import ConfigError
 from pydantic_settings import (
@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     workdir: Path = Field(Path("ljd-work"), description="工作目录：数据湖、DuckDB 文件、隔离区与输出")
     region_admdvs: str | None = Field(
         None, description="本统筹地区 6 位医保区划代码；缺省时从定点机构表推断"
+    )
+    region_county_admdvs: list[str] = Field(
+        default_factory=list,
+        description="本统筹地区所辖县（市、区）的医保区划代码（如 [\"140421\", \"140423\"]）：参保地或机构区划为这些代码的，"
+                    "与 region_admdvs 一样算作本地区（本地参保人、本地机构）；县域医共体按县划分服务人群（docs/yigongti.md）",
     )
     region_name: str | None = Field(
         None, description="统筹地区名称（如“长治市”）；报告标题用它，缺省时用区划代码"
@@ -65,6 +70,10 @@ class Settings(BaseSettings):
     detectors_file: Path | None = Field(
         None, description="异常检测配置文件（YAML：调整检测器阈值、停用检测器、地区自定义检测器）；"
                           "缺省时使用工作目录下的 detectors.yaml（若存在）"
+    )
+    yigongti_file: Path | None = Field(
+        None, description="县域医共体规则文件（YAML：风险调节金比例、考核权重与目标、等级与结余留用/超支分担比例、"
+                          "预警阈值）；缺省时使用工作目录下的 yigongti.yaml（若存在），否则用内置缺省值（docs/yigongti.md）"
     )
     # ---- plausibility at ingest (导入合理性) ---------------------------------------------
     ingest_amount_max: Decimal = Field(
@@ -135,6 +144,22 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         toml = TomlConfigSettingsSource(settings_cls, toml_file=_toml_path())
         return (init_settings, env_settings, toml, file_secret_settings)
+
+    @field_validator("region_county_admdvs")
+    @classmethod
+    def _six_digit_counties(cls, v: list[str]) -> list[str]:
+        bad = [c for c in v if not (len(str(c)) == 6 and str(c).isdigit())]
+        if bad:
+            raise ValueError(f"region_county_admdvs 中的区划代码须为 6 位数字：{'、'.join(map(str, bad))}")
+        return [str(c) for c in v]
+
+    def own_admdvs(self, region: str | None) -> list[str]:
+        """The codes that count as the region's own: its code and, when it is the configured
+        region (or none is configured), its counties. The one place that says what 本地 is."""
+        codes = [region] if region else []
+        if region and self.region_admdvs in (None, region):
+            codes += [c for c in self.region_county_admdvs if c != region]
+        return codes
 
     def resolve_database_url(self) -> str:
         """The release database; a SQLite file in the work directory unless configured."""

@@ -313,7 +313,7 @@ def expense_split(engine, settings: Settings, region: str, periods: list[str]) -
     """Σ hifp_pay of the region's insured by institution and kind (ipt/otp/chronic/pharm), with
     a flag for care outside the region."""
     s = engine.table("setl_d")
-    s = s.filter(s.admdvs == region, s.period.isin(periods), s.insu_admdvs == region,
+    s = s.filter(s.admdvs == region, s.period.isin(periods), s.insu_admdvs.isin(settings.own_admdvs(region)),
                  (s.vali_flag == "1") | s.vali_flag.isnull())
     kind = ibis.cases(
         (s.med_type.isin([str(x) for x in settings.inpatient_med_types]), "ipt"),
@@ -321,7 +321,7 @@ def expense_split(engine, settings: Settings, region: str, periods: list[str]) -
         (s.med_type.isin(list(SLOW_CHRONIC_MED_TYPES)), "chronic"),
         else_="otp",
     )
-    s = s.mutate(kind=kind, local=(s.fix_blng_admdvs == region).ifelse(1, 0))
+    s = s.mutate(kind=kind, local=s.fix_blng_admdvs.isin(settings.own_admdvs(region)).ifelse(1, 0))
     agg = s.group_by(["fixmedins_code", "kind", "local"]).aggregate(amount=s.hifp_pay.sum())
     return engine.to_pyarrow(agg).to_pylist()
 

@@ -124,7 +124,7 @@ def band_distribution(amounts: Sequence[object], edges: Sequence[float] = CASE_C
 def _inpatient_cases(engine, settings: Settings, region: str, periods: Sequence[str]):
     s = engine.table("setl_d")
     return s.filter(
-        s.admdvs == region, s.period.isin(list(periods)), s.fix_blng_admdvs == region,
+        s.admdvs == region, s.period.isin(list(periods)), s.fix_blng_admdvs.isin(settings.own_admdvs(region)),
         (s.vali_flag == "1") | s.vali_flag.isnull(),
         s.med_type.isin([str(x) for x in settings.inpatient_med_types]),
     )

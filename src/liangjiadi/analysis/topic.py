@@ -194,7 +194,7 @@ class TopicAnalysis(Model):
 def _cases_expr(engine, settings: Settings, region: str, periods: Sequence[str]):
     s = engine.table("setl_d")
     s = s.filter(
-        s.admdvs == region, s.period.isin(list(periods)), s.fix_blng_admdvs == region,
+        s.admdvs == region, s.period.isin(list(periods)), s.fix_blng_admdvs.isin(settings.own_admdvs(region)),
         (s.vali_flag == "1") | s.vali_flag.isnull(),
         (s.refd_setl_flag == "0") | s.refd_setl_flag.isnull(),
         s.med_type.isin([str(x) for x in settings.inpatient_med_types]),

@@ -25,6 +25,7 @@ class DetectContext:
         self.settings = settings
         self.period = period
         self.region = region
+        self.own = settings.own_admdvs(region)  # the region's code and its counties (本地)
         self.overrides = overrides  # detectors.yaml named on the command line (else the settings' one)
         self.coverage = None  # the Coverage of the detector running now (set by the runner)
         self.ictx = Ctx(engine, settings, period, region)
@@ -70,6 +71,8 @@ class DetectContext:
 
     def table(self, name: str):
         t = self.engine.table(name)
+        if name == "fixmedins":  # partitioned by each institution's own code, a county's among them
+            return t.filter(t.admdvs.isin(self.own))
         return t.filter(t.admdvs == self.region)
 
     def run(self, expr) -> pa.Table:
@@ -95,10 +98,10 @@ class DetectContext:
             (s.vali_flag == "1") | s.vali_flag.isnull(),
             (s.refd_setl_flag == "0") | s.refd_setl_flag.isnull(),
             s.med_type.isin([str(x) for x in self.settings.inpatient_med_types]),
-            s.fix_blng_admdvs == self.region,
+            s.fix_blng_admdvs.isin(self.own),
         )
         if local_insured_only:
-            s = s.filter(s.insu_admdvs == self.region)
+            s = s.filter(s.insu_admdvs.isin(self.own))
         lst = self.table("setl_list").select(
             "setl_id", "grp_type", "grp_code", "grp_weight", "maindiag_code", "main_oprn_code",
             "act_ipt_days", "adm_time", "dscg_time", "qc_pass_flag",

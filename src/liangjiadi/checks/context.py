@@ -55,6 +55,11 @@ class CheckContext:
     _engine: object | None = field(default=None, repr=False)
     _previous: dict[str, pd.DataFrame | None] = field(default_factory=dict, repr=False)
 
+    @property
+    def own(self) -> list[str]:
+        """The region's code and its counties: what counts as 本地."""
+        return self.settings.own_admdvs(self.admdvs)
+
     # ---- results ----------------------------------------------------------------------
 
     @cached_property

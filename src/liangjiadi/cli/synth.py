@@ -59,6 +59,7 @@ def synth(
     anomalies: Annotated[bool, typer.Option("--anomalies/--no-anomalies", help="是否注入异常模式")] = True,
     faults: Annotated[bool, typer.Option("--faults/--no-faults", help="是否注入数据错误（供复核）")] = True,
     effect: Annotated[float, typer.Option("--effect", help="异常效应倍数（1 = 预设强度）")] = 1.0,
+    yigongti: Annotated[bool, typer.Option("--yigongti", help="各医共体生成为县，并写出医共体表及可选表（仅 csv）")] = False,
     scheme: Annotated[SchemeChoice, typer.Option("--scheme", help="付费方式：drg 按病组（默认）/ dip 按病种分值（病种 = 诊断 + 治疗方式，如 I63.9::保守治疗）")] = SchemeChoice.drg,
 ) -> None:
     """生成一个模拟统筹地区的全部输入表，并写出注入异常与错误的真值文件 ground_truth.json。"""
@@ -75,6 +76,11 @@ def synth(
                 bar.update(task, description=message, completed=done, total=total)
 
             summary = generate(cfg, out, progress=on_step)
+        added = None
+        if yigongti:
+            from ..synth.yigongti import add_yigongti
+
+            added = add_yigongti(cfg, out)
 
     periods = cfg.periods
     console.print(f"[bold]模拟统筹地区 {cfg.region}[/]（{cfg.scheme.upper()} 付费）：{periods[0]} 至 {periods[-1]}，共 {months} 个月，"
@@ -96,6 +102,12 @@ def synth(
     console.print(f"注入异常模式 {summary.anomalies} 个，数据错误 {summary.faults} 处；"
                   f"真值见 {Path(summary.out_dir) / 'ground_truth.json'}")
     console.print(f"共写出 {summary.files} 个文件到 {summary.out_dir}")
+    if added:
+        codes = ", ".join(f'"{c}"' for c in added["counties"].values())
+        console.print(f"县域医共体：{len(added['counties'])} 个县（{codes}）；另写出 "
+                      + "、".join(f"{k} {v:,} 行" for k, v in added["tables"].items()))
+        console.print(f"导入与计算前请在配置中设置本地区所辖县：region_admdvs = \"{cfg.region}\"，"
+                      f"region_county_admdvs = [{codes}]（或环境变量 LJD_REGION_COUNTY_ADMDVS='[{codes}]'）")
 
 
 def register(app: typer.Typer) -> None:

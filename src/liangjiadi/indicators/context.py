@@ -71,6 +71,7 @@ class Ctx:
         month = Period.parse(period)
         self.period = str(month)
         self.region = region
+        self.own = settings.own_admdvs(region)  # the region's code and its counties (本地)
         self.year = month.year
         self.prev = str(month.shift(-1))
         self.ytd = month.year_to_date().month_keys
@@ -80,6 +81,8 @@ class Ctx:
 
     def table(self, name: str):
         t = self.engine.table(name)
+        if name == "fixmedins":  # partitioned by each institution's own code, a county's among them
+            return t.filter(t.admdvs.isin(self.own))
         return t.filter(t.admdvs == self.region)
 
     def run(self, expr) -> pa.Table:
@@ -136,11 +139,11 @@ class Ctx:
         period x institution (local institutions only) x local-insured x kind x scheme,
         with 人次 (non-refund rows), net medfee, net 全自费, net hifp_pay."""
         t = self._settlements(self.setl_periods)
-        local_inst = t.fix_blng_admdvs == self.region
+        local_inst = t.fix_blng_admdvs.isin(self.own)
         t = t.mutate(
             inst=ibis.ifelse(local_inst, t.fixmedins_code, ibis.null("string")),
             linst=local_inst.ifelse("1", "0"),
-            lins=(t.insu_admdvs == self.region).ifelse("1", "0"),
+            lins=t.insu_admdvs.isin(self.own).ifelse("1", "0"),
             kind=self._kind(t),
             scheme=ibis.cases(
                 (t.insutype.isin(list(EMPLOYEE_INSUTYPES)), "emp"),
@@ -168,7 +171,7 @@ class Ctx:
     def _cases_joined(self, periods: list[str]):
         s = self._settlements(periods)
         s = s.filter(
-            s.fix_blng_admdvs == self.region,
+            s.fix_blng_admdvs.isin(self.own),
             s.med_type.isin(self.inpatient),
             (s.refd_setl_flag == "0") | s.refd_setl_flag.isnull(),
         ).select("setl_id", "period", "fixmedins_code", "setl_pay_way", "medfee_sumamt")

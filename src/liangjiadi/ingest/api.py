@@ -168,6 +168,7 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress, scr
     if not staged:
         return
     plan = TablePlan(table=t, files=staged, region=region, workdir=Path(settings.workdir),
+                     counties=settings.own_admdvs(region)[1:],
                      extra_codes=settings.extra_codes,
                      plausibility=Plausibility.from_settings(settings))
     key = f"validate:{tname}"

@@ -96,6 +96,7 @@ class TablePlan:
     files: list[StagedFile]
     region: str | None
     workdir: Path
+    counties: list[str] = field(default_factory=list)  # the region's counties: their institutions are local too
     extra_codes: dict[str, dict[str, str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     plausibility: Plausibility = field(default_factory=Plausibility)
@@ -271,7 +272,8 @@ class TablePlan:
         if self.check_fixmedins and self.region and self._lake_fixmedins():
             out.append(Check(
                 "unknown_fixmedins", "fixmedins_code",
-                f"fix_blng_admdvs = {lit(self.region)} AND fixmedins_code IS NOT NULL AND _f_code IS NULL",
+                f"fix_blng_admdvs IN ({', '.join(lit(c) for c in [self.region, *self.counties])}) "
+                f"AND fixmedins_code IS NOT NULL AND _f_code IS NULL",
                 "fixmedins_code",
                 f"{shown('fixmedins_code')} || {lit(f'是本统筹地区（{self.region}）的机构，但不在定点医药机构表（fixmedins）中')}"))
         if self.declared_sql() != "NULL::VARCHAR":
@@ -380,7 +382,7 @@ class TablePlan:
                           f"FROM ({good_base}) g")
         # Amounts as decimals once per row: the validity, sign and part/total checks share them.
         casts = "".join(f"TRY_CAST({q(c.name)} AS DECIMAL(18,2)) AS {q('_n_' + c.name)}, "
-                        for c in t.columns if c.dtype == "money")
+                        for c in t.columns if c.dtype == "money" or c.name in {n for pair in t.parts for n in pair})
         derived = (f"SELECT b.*, {casts}{self.period_sql()} AS _period, {self.admdvs_sql()} AS _admdvs, "
                    f"{self.declared_sql()} AS _declared FROM ({base}) b")
         conds = " OR ".join(ch.fast for ch in self.checks() if ch.fast and ch.rule not in READER_RULES)

@@ -113,6 +113,14 @@ BUDGET_ITEM = {
     "other": "其他",
 }
 
+# 医共体 items entered by the bureau (seeds/003 二、三): 预付金 and the causes of a 合理超支.
+YIGONGTI_ITEM = {
+    "advance": "预付金",
+    "overspend_policy": "超支原因：医保政策调整",
+    "overspend_price": "超支原因：医疗服务价格调整",
+    "overspend_volume": "超支原因：参保人员就医数量大幅增加",
+}
+
 INST_KIND = ("综合", "专科", "中医", "妇幼", "基层")
 OWNERSHIP = ("公立", "民营")
 
@@ -128,6 +136,7 @@ CODE_TABLES: dict[str, dict[str, str]] = {
     "fund": FUND,
     "fund_item": FUND_ITEM,
     "budget_item": BUDGET_ITEM,
+    "yigongti_item": YIGONGTI_ITEM,
 }
 
 

@@ -357,15 +357,184 @@ EXTERNAL = Table(
     optional=True,
 )
 
+# ---- 县域医共体 (seeds/003; docs/yigongti.md) ---------------------------------------------------
+# What the platform does not hold and seeds/003's budget, clearing and assessment need. All optional:
+# a region without 紧密型县域医共体 hands none of them in.
+
+_COUNTY = Column("county_admdvs", "admdvs", "县（市、区）医保区划代码", required=True, nullable=False)
+
+YIGONGTI = Table(
+    name="yigongti",
+    cn="县域医共体",
+    columns=(
+        Column("yigongti_id", "str", "医共体编号（与定点医药机构表 yigongti_id 一致）", required=True, nullable=False),
+        Column("yigongti_name", "str", "医共体名称", required=True, nullable=False),
+        _COUNTY,
+        Column("lead_fixmedins_code", "str", "牵头医院定点机构编号", required=True, nullable=False),
+        Column("members", "str", "成员单位定点机构编号，以分号分隔（空时取定点医药机构表中 yigongti_id 相同的机构）",
+               max_len=8000),
+        Column("tight_since", "period", "经市级卫生健康部门判定达到“紧密型”的起始月份（空为未判定，不实行总额付费）"),
+    ),
+    key=("yigongti_id",),
+    period_source="snapshot",
+    own=True,
+    optional=True,
+    note="一个医共体一行；再次导入即整体替换。牵头医院视为成员。",
+)
+
+YIGONGTI_PERSON = Table(
+    name="yigongti_person",
+    cn="参保人员归属县",
+    columns=(
+        Column("psn_no", "str", "人员编号", required=True, nullable=False, pseudonymise=True,
+               note="入湖前以带密钥的哈希替换，任何输出都不出现"),
+        _COUNTY,
+    ),
+    key=("psn_no",),
+    period_source="snapshot",
+    own=True,
+    optional=True,
+    note="地区有人员到县的对照表时提供；缺省按结算数据的参保地区划（insu_admdvs）归属到县，再归属到该县的医共体。",
+)
+
+YIGONGTI_INSURED_DUE = Table(
+    name="yigongti_insured_due",
+    cn="应参保人数",
+    columns=(
+        _COUNTY,
+        Column("year", "int", "年度", required=True, nullable=False),
+        Column("due_cnt", "int", "应参保人数（省分配指标）", required=True, nullable=False),
+        Column("insured_cnt", "int", "县域内已参保人数（空时取参保人数表该县 12 月数）"),
+    ),
+    key=("county_admdvs", "year"),
+    period_source="year",
+    period_column="year",
+    own=True,
+    optional=True,
+)
+
+YIGONGTI_SUBSIDY = Table(
+    name="yigongti_subsidy",
+    cn="城乡居民医保财政补助到位",
+    columns=(
+        _COUNTY,
+        Column("year", "int", "年度", required=True, nullable=False),
+        Column("level", "str", "补助来源（中央/省/市/县）", required=True, nullable=False),
+        _m("due_amt", "应到位资金", required=True, nullable=False),
+        _m("arrived_amt", "已到位资金", required=True, nullable=False),
+    ),
+    key=("county_admdvs", "year", "level"),
+    period_source="year",
+    period_column="year",
+    own=True,
+    optional=True,
+)
+
+YIGONGTI_VILLAGE_CLINIC = Table(
+    name="yigongti_village_clinic",
+    cn="村卫生室及定点情况",
+    columns=(
+        _COUNTY,
+        Column("year", "int", "年度（年末状态）", required=True, nullable=False),
+        Column("clinic_code", "str", "村卫生室编码（卫生健康部门）", required=True, nullable=False),
+        Column("clinic_name", "str", "村卫生室名称"),
+        Column("fixed_flag", "code", "是否医保定点", required=True, nullable=False, codes="flag01"),
+        Column("fixmedins_code", "str", "定点机构编号（定点时填写）"),
+    ),
+    key=("year", "clinic_code"),
+    period_source="year",
+    period_column="year",
+    own=True,
+    optional=True,
+    note="每年每个村卫生室一行（含未定点的），用于村卫生室纳入定点增长率。",
+)
+
+YIGONGTI_VBP = Table(
+    name="yigongti_vbp",
+    cn="集采药品采购",
+    columns=(
+        _COUNTY,
+        Column("year", "int", "年度", required=True, nullable=False),
+        Column("clinic_code", "str", "采购机构编码（村卫生室等）", required=True, nullable=False),
+        Column("generic_name", "str", "通用名", required=True, nullable=False),
+        Column("dosage_form", "str", "剂型", required=True, nullable=False),
+        Column("drug_code", "str", "药品编码", required=True, nullable=False),
+        Column("selected_flag", "code", "是否集采中选药品", required=True, nullable=False, codes="flag01"),
+        Column("qty", "float", "采购数量", required=True, nullable=False),
+    ),
+    key=("year", "clinic_code", "drug_code"),
+    period_source="year",
+    period_column="year",
+    own=True,
+    optional=True,
+    note="来自省药品和医用耗材招采管理系统；每年每机构每个药品一行。",
+)
+
+YIGONGTI_SATISFACTION = Table(
+    name="yigongti_satisfaction",
+    cn="医保病人满意度调查",
+    columns=(
+        Column("yigongti_id", "str", "医共体编号", required=True, nullable=False),
+        Column("year", "int", "年度", required=True, nullable=False),
+        Column("surveyed_cnt", "int", "接受调查患者数", required=True, nullable=False),
+        Column("satisfied_cnt", "int", "满意患者数", required=True, nullable=False),
+    ),
+    key=("yigongti_id", "year"),
+    period_source="year",
+    period_column="year",
+    parts=(("satisfied_cnt", "surveyed_cnt"),),
+    own=True,
+    optional=True,
+)
+
+YIGONGTI_FAMILY_DOCTOR = Table(
+    name="yigongti_family_doctor",
+    cn="家庭医生签约服务",
+    columns=(
+        Column("yigongti_id", "str", "医共体编号", required=True, nullable=False),
+        Column("year", "int", "年度", required=True, nullable=False),
+        Column("signed_paid_cnt", "int", "实际缴纳签约服务费的签约人数", required=True, nullable=False),
+        _m("fee_per_person", "医保基金承担的签约服务费标准（元/人·年）", required=True, nullable=False),
+    ),
+    key=("yigongti_id", "year"),
+    period_source="year",
+    period_column="year",
+    own=True,
+    optional=True,
+)
+
+YIGONGTI_BUREAU = Table(
+    name="yigongti_bureau",
+    cn="医共体预付金与超支原因（医保部门录入）",
+    columns=(
+        Column("yigongti_id", "str", "医共体编号", required=True, nullable=False),
+        Column("year", "int", "年度", required=True, nullable=False),
+        Column("item", "code", "事项", required=True, nullable=False, codes="yigongti_item"),
+        _m("amount", "金额", required=True, nullable=False),
+        Column("note", "str", "说明"),
+    ),
+    key=("yigongti_id", "year", "item"),
+    period_source="year",
+    period_column="year",
+    own=True,
+    optional=True,
+    note="预付金（自愿申请、经批准）与年终清算时经共同分析认定的超支原因及金额。",
+)
+
+YIGONGTI_TABLES = (YIGONGTI, YIGONGTI_PERSON, YIGONGTI_INSURED_DUE, YIGONGTI_SUBSIDY, YIGONGTI_VILLAGE_CLINIC,
+                   YIGONGTI_VBP, YIGONGTI_SATISFACTION, YIGONGTI_FAMILY_DOCTOR, YIGONGTI_BUREAU)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (FIXMEDINS, SETL_D, SETL_LIST, SETL_FEE, SPECIAL_CASE, CLR_RESULT, FUND_REPORT,
-              PSN_COUNT, BUDGET, GRP_CATALOG, EXTERNAL)
+              PSN_COUNT, BUDGET, GRP_CATALOG, EXTERNAL, *YIGONGTI_TABLES)
 }
 
 # Load order: referenced tables before the ones that reference them.
 LOAD_ORDER = ("fixmedins", "grp_catalog", "setl_d", "setl_list", "setl_fee", "special_case",
-              "clr_result", "fund_report", "psn_count", "budget", "external")
+              "clr_result", "fund_report", "psn_count", "budget", "external",
+              *(t.name for t in YIGONGTI_TABLES))
+
 
 # Columns that identify a person: dropped on ingest (noted in the load report), never stored.
 PERSONAL_COLUMNS = frozenset({

@@ -154,7 +154,7 @@ def monthly_volumes(ctx) -> pd.DataFrame:
         ipt_types = [str(x) for x in ctx.settings.inpatient_med_types]
         rx_types = [str(x) for x in ctx.settings.pharmacy_med_types]
         s = ctx.table("setl_d")
-        s = s.filter(s.period.isin(w.base + w.current), _valid(s), s.fix_blng_admdvs == ctx.region)
+        s = s.filter(s.period.isin(w.base + w.current), _valid(s), s.fix_blng_admdvs.isin(ctx.settings.own_admdvs(ctx.region)))
         is_ipt = s.med_type.isin(ipt_types)
         is_otp = ~is_ipt & ~s.med_type.isin(rx_types)
         counted = _not_refund(s)

@@ -35,7 +35,7 @@ def _discharges_and_insured(ctx) -> tuple[dict[str, int], dict[str, int]]:
         s = ctx.table("setl_d")
         s = s.filter(s.period.isin(periods), (s.vali_flag == "1") | s.vali_flag.isnull(),
                      (s.refd_setl_flag == "0") | s.refd_setl_flag.isnull(),
-                     s.med_type.isin(ipt_types), s.insu_admdvs == ctx.region)
+                     s.med_type.isin(ipt_types), s.insu_admdvs.isin(ctx.settings.own_admdvs(ctx.region)))
         n = {r["period"]: int(r["n"]) for r in ctx.run(s.group_by("period").aggregate(n=s.count())).to_pylist()}
         t = ctx.table("psn_count")
         t = t.filter(t.period.isin(periods), t.insutype.isin(list(PSN_EMPLOYEE + PSN_RESIDENT)))

@@ -19,7 +19,7 @@ def _local_medical_codes(ctx: CheckContext, first: str, last: str) -> dict[str, 
     """Per period, the local institutions (not pharmacies) that have settlements."""
     rows = valid_settlements(ctx, first, last)
     rows = rows.filter(
-        (rows.fix_blng_admdvs == ctx.admdvs) & ~rows.med_type.isin(list(ctx.settings.pharmacy_med_types))
+        rows.fix_blng_admdvs.isin(ctx.own) & ~rows.med_type.isin(list(ctx.settings.pharmacy_med_types))
     )
     frame = rows.select("period", "fixmedins_code").distinct().execute()
     pharmacies = {c for c, i in ctx.institutions.items() if i.fixmedins_type == "2"}
@@ -76,7 +76,7 @@ def _lake_volumes(ctx: CheckContext, period: str) -> pd.DataFrame:
     taken from the lake with this same definition so the comparison stays like for like.
     """
     rows = valid_settlements(ctx, period, period)
-    rows = rows.filter((rows.fix_blng_admdvs == ctx.admdvs)
+    rows = rows.filter(rows.fix_blng_admdvs.isin(ctx.own)
                        & rows.med_type.isin(list(ctx.settings.inpatient_med_types)))
     discharge = ibis.ifelse(rows.refd_setl_flag == "1", 0, 1)
     agg = rows.group_by("fixmedins_code").aggregate(

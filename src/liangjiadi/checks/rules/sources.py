@@ -59,7 +59,7 @@ def fund_vs_settlement(ctx: CheckContext, fail_rel: float, warn_rel: float) -> I
         yield not_applicable("NO_DATA", f"{ctx.period_label}的基金报表没有统筹基金支出（expense_pool）项。")
         return
     rows = valid_settlements(ctx, str(Period.parse(ctx.period).year_to_date().first), ctx.period)
-    rows = rows.filter((rows.insu_admdvs == ctx.admdvs) & (rows.fix_blng_admdvs == ctx.admdvs))
+    rows = rows.filter(rows.insu_admdvs.isin(ctx.own) & rows.fix_blng_admdvs.isin(ctx.own))
     fund = ibis.cases(
         (rows.insutype.isin(EMPLOYEE_INSUTYPES), "employee"),
         (rows.insutype.isin(RESIDENT_INSUTYPES), "resident"),

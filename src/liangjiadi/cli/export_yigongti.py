@@ -1,0 +1,50 @@
+"""`liangjiadi export yigongti --year YYYY --out F.csv`: one year of 县域医共体 as a long table
+(item, yigongti_id, value, note): budget, monthly disbursement, assessment, warnings, signals and,
+once December is in, the clearing. cli/export.py imports this module."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import WorkdirOpt, console, friendly_errors, settings_for
+
+COLUMNS = ["item", "yigongti_id", "value", "note"]
+
+
+def export_yigongti(
+    year: Annotated[int, typer.Option("--year", "-y", help="年度 YYYY")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="输出文件：.csv 长表，或 .xlsx / .docx 县域报告")],
+    workdir: WorkdirOpt = None,
+) -> None:
+    """导出一个年度的县域医共体预算、拨付、考核、预警与清算：.csv 为长表（UTF-8 带 BOM），.xlsx / .docx 为县域报告；不含任何人员编号。"""
+    from ..safe_output import csv_row
+    from ..yigongti.service import export_rows, load_year
+
+    if out.suffix.lower() in (".xlsx", ".docx"):
+        from ..yigongti.workbook import write_workbook
+
+        with friendly_errors():
+            write_workbook(load_year(settings_for(workdir), year), out)
+        console.print(f"已写出县域医共体报告 {out}")
+        return
+    with friendly_errors():
+        rows = export_rows(load_year(settings_for(workdir), year))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(COLUMNS)
+            for r in rows:
+                w.writerow(csv_row([r[c] for c in COLUMNS]))
+    console.print(f"已导出 {len(rows):,} 行到 {out}")
+
+
+try:
+    from .export import export_app as _export_app
+except ImportError:  # pragma: no cover
+    _export_app = None
+if _export_app is not None:
+    _export_app.command("yigongti")(export_yigongti)
