@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from liangjiadi.anomalies.model import Finding, findings_table
-from liangjiadi.anomalies.runner import findings_dir
+from liangjiadi.runs import run_dir
 from liangjiadi.yigongti import service
 from liangjiadi.yigongti.monitor import monitor
 from liangjiadi.yigongti.rules import Rules
@@ -24,7 +24,7 @@ def data(tmp_path_factory):
                      fixmedins_code="L1"),
              Finding(pattern="readmission_15d", period="2025-03", severity="low", message="再入院", fixmedins_code="K1"),
              Finding(pattern="cost_deviation", period="2025-03", severity="low", message="费用偏离", fixmedins_code="M1")]
-    out = findings_dir(work, hb.R, "2025-03")
+    out = run_dir(work, "findings", hb.R, "2025-03")
     out.mkdir(parents=True)
     pq.write_table(findings_table(found, "20250401T000000Z-aaaaaa"), out / "20250401T000000Z-aaaaaa.parquet")
     return service.load_year(hb.settings(work), hb.YEAR)

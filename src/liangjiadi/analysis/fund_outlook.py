@@ -328,7 +328,7 @@ def expense_split(engine, settings: Settings, region: str, periods: list[str]) -
 
 def expense_structures(engine, settings: Settings, region: str, period: str) -> tuple[StructureDrift, StructureDrift]:
     """(by level, by direction), January..P against the same months a year earlier."""
-    insts = institutions_as_of(engine, period, region)
+    insts = institutions_as_of(engine, period, settings.own_admdvs(region))
     cur_months = Period.parse(period).year_to_date().month_keys
     ly_months = [shift(p, -12) for p in cur_months]
 

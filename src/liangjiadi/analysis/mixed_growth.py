@@ -62,7 +62,7 @@ def discharge_mixed_growth(settings: Settings, period: str, *, engine=None) -> l
     region = region_of(settings)
     with engine_for(settings, engine) as eng:
         table, _ = period_results(settings, period, ["41", "41m"], engine=eng, region=region)
-        insts = institutions_as_of(eng, period, region)
+        insts = institutions_as_of(eng, period, settings.own_admdvs(region))
     rows = table.to_pylist() if table is not None else []
     plain = {r["fixmedins_code"]: r for r in rows if r["indicator_id"] == "41" and r["fixmedins_code"]}
     out = []

@@ -139,7 +139,7 @@ def peer_ranking(settings: Settings, indicator_id: str, period: str, *, volume_i
     ids = [indicator_id] + ([volume_indicator] if volume_indicator else [])
     with engine_for(settings, engine) as eng:
         table, _ = period_results(settings, period, ids, engine=eng, compute_missing=compute_missing, region=region)
-        insts = institutions_as_of(eng, period, region)
+        insts = institutions_as_of(eng, period, settings.own_admdvs(region))
     rows = table.to_pylist() if table is not None else []
     values = {r["fixmedins_code"]: r["value"] for r in rows
               if r["indicator_id"] == indicator_id and r["fixmedins_code"] is not None}

@@ -536,7 +536,7 @@ def topic_analysis(settings: Settings, period: str, *, adrg: str | None = None, 
         last_year = load_topic_cases(eng, settings, region, reference, kind, code)
         fees = load_fee_structure(eng, settings, region, months, kind, code)
         fees_ly = load_fee_structure(eng, settings, region, reference, kind, code)
-        insts = institutions_as_of(eng, period, region)
+        insts = institutions_as_of(eng, period, settings.own_admdvs(region))
         name = catalogue_name(eng, code)[0] if kind == "adrg" else None
     if not cases:
         raise AnalysisError(f"{'ADRG' if kind == 'adrg' else '诊断类目'} {code} 在所选期间没有病例",

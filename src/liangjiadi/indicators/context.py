@@ -96,7 +96,7 @@ class Ctx:
     @cached_property
     def fixmedins(self) -> dict[str, Institution]:
         """The region's institutions as of P."""
-        return institutions_as_of(self.engine, self.period, self.region)
+        return institutions_as_of(self.engine, self.period, self.own)
 
     @cached_property
     def hospitals(self) -> list[str]:

@@ -7,6 +7,8 @@ valid from the beginning). Indicators, 复核, analysis, detection and `release 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ..config import Settings
 from ..schema import SNAPSHOT_PERIOD
 from ..schema.institution import Institution
@@ -18,15 +20,16 @@ _COLUMNS = {  # Institution field -> fixmedins column
 }
 
 
-def institutions_as_of(engine, period: str, region: str | None = None) -> dict[str, Institution]:
+def institutions_as_of(engine, period: str, region: str | Iterable[str] | None = None) -> dict[str, Institution]:
     """For each code, its row with the greatest period not after `period`. `region`: only the
-    institutions of that 医保区划 (admdvs); None: every region's (a settlement elsewhere names
-    another region's institution)."""
+    institutions of that 医保区划 (admdvs) — or of a set of codes, the region's own with its
+    counties (`Settings.own_admdvs`); None: every region's (a settlement elsewhere names another
+    region's institution)."""
     if not engine.has_data("fixmedins"):
         return {}
     t = engine.table("fixmedins")
     if region is not None:
-        t = t.filter(t.admdvs == region)
+        t = t.filter(t.admdvs.isin([region] if isinstance(region, str) else list(region)))
     t = t.filter(t.period.isnull() | (t.period <= str(period)))
     rows = engine.to_pyarrow(t.select(*_COLUMNS.values(), "period")).to_pylist()
     best: dict[str, dict] = {}

@@ -188,7 +188,7 @@ def hospitals_as_of(ctx, period: str) -> pd.DataFrame:
     Index fixmedins_code; columns name, level_group, kind, ownership, beds, lon, lat."""
 
     def build():
-        insts = [i for i in institutions_as_of(ctx.engine, period, ctx.region).values() if i.fixmedins_type == "1"]
+        insts = [i for i in institutions_as_of(ctx.engine, period, ctx.settings.own_admdvs(ctx.region)).values() if i.fixmedins_type == "1"]
         index = pd.Index([i.code for i in insts], name="fixmedins_code", dtype=object)
         return pd.DataFrame({
             "name": [i.name or i.code for i in insts],
