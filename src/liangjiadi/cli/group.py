@@ -1,0 +1,215 @@
+"""`liangjiadi group ...`: the working group's pool, draw, verification, replacements and roles (logic in workgroup/).
+
+Exit codes: 0 done; 1 rows rejected on import, a draw the pool cannot satisfy, or a draw directory
+that does not verify; 2 the command could not run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from .common import WorkdirOpt, console, err_console, friendly_errors, settings_for
+
+group_app = typer.Typer(help="数据工作组：成员库、随机抽选与公示、复核、补充抽选、职务与年度计划。", no_args_is_help=True)
+pool_app = typer.Typer(help="成员库（定点医疗机构推荐人选与医保部门人员）。", no_args_is_help=True)
+group_app.add_typer(pool_app, name="pool")
+
+ProfileOpt = Annotated[str, typer.Option("--profile", "-p",
+                                         help="规则：national 国家手册 | liaoning 辽宁 | changzhi 长治 | 本地区规则文件（YAML/TOML）")]
+YearOpt = Annotated[int | None, typer.Option("--year", help="工作组年度（缺省为今年）")]
+
+
+def _year(year: int | None) -> int:
+    from ..config import DISPLAY_TZ
+
+    return year or datetime.now(DISPLAY_TZ).year
+
+
+@pool_app.command("import")
+def pool_import(
+    file: Annotated[Path, typer.Argument(help="成员库文件（.xlsx 或 .csv），列：姓名、单位编码、单位名称、单位级别、单位类别、岗位、是否第三方运维")],
+    profile: ProfileOpt = "national",
+    replace: Annotated[bool, typer.Option("--replace", help="以本文件整体替换成员库（缺省为合并：同一单位编码与姓名的更新）")] = False,
+    workdir: WorkdirOpt = None,
+) -> None:
+    """导入成员库：逐行校验，问题行写明文件、行、列与规则，其余行入库。"""
+    from ..workgroup import import_pool, load_profile
+
+    with friendly_errors():
+        settings = settings_for(workdir, creates_workdir=True)
+        report = import_pool(Path(settings.workdir), file, load_profile(profile), replace=replace)
+    for problem in report.problems:
+        err_console.print(f"[red]未入库[/]：{escape(str(problem))}", soft_wrap=True)
+    console.print(f"成员库：新增 {report.added} 人，更新 {report.updated} 人，现有 {report.total} 人；"
+                  f"未入库 {len({p.line for p in report.problems})} 行。")
+    if report.problems:
+        raise typer.Exit(code=1)
+
+
+@pool_app.command("list")
+def pool_list(workdir: WorkdirOpt = None) -> None:
+    """列出成员库。"""
+    from ..workgroup import store
+
+    with friendly_errors():
+        settings = settings_for(workdir)
+        people = store.pool_of(store.load(Path(settings.workdir)))
+    table = Table(title=f"成员库（{len(people)} 人）")
+    for column in ("单位编码", "单位名称", "单位级别", "单位类别", "姓名", "岗位"):
+        table.add_column(column)
+    for p in people:
+        table.add_row(p.单位编码, p.单位名称, p.单位级别 or "—", p.单位类别, p.姓名, p.岗位)
+    console.print(table)
+
+
+@group_app.command("seed")
+def seed(
+    date: Annotated[str, typer.Option("--date", help="抽选日期 YYYY-MM-DD（事先公布）")],
+    number: Annotated[str, typer.Option("--number", help="抽选前无法预知的公开数字，如当日某期福利彩票开奖号码")],
+) -> None:
+    """由抽选日期与公开数字得出抽选种子（抽选前公布采用哪个公开数字）。"""
+    from ..workgroup import seed_from
+
+    with friendly_errors():
+        try:
+            datetime.strptime(date.strip(), "%Y-%m-%d")
+        except ValueError:
+            from ..errors import ConfigError
+
+            raise ConfigError(f"日期格式不正确：{date}", "应为 YYYY-MM-DD，例如 2026-01-05") from None
+        console.print(seed_from(date, number), highlight=False)
+
+
+def _unmet_exit(exc) -> None:
+    err_console.print(f"[bold red]抽选未完成[/]：{escape(exc.message)}", soft_wrap=True)
+    if exc.hint:
+        err_console.print(f"提示：{escape(exc.hint)}")
+    raise typer.Exit(code=1)
+
+
+@group_app.command("draw")
+def draw_cmd(
+    profile: ProfileOpt,
+    seed: Annotated[str, typer.Option("--seed", help="事先公布的抽选种子（见 liangjiadi group seed）")],
+    out: Annotated[Path, typer.Option("--out", help="抽选目录：result.csv、draw_log.json、抽选结果公示.docx 等")],
+    year: YearOpt = None,
+    workdir: WorkdirOpt = None,
+) -> None:
+    """年度抽选：从成员库随机抽取定点医疗机构代表，写出结果、抽选日志与公示。"""
+    from ..workgroup import DrawFailed, load_profile, run_draw
+
+    with friendly_errors():
+        settings = settings_for(workdir)
+        rules = load_profile(profile)
+        try:
+            result, path = run_draw(Path(settings.workdir), rules, seed, out, year=_year(year),
+                                    region=settings.region_name or "")
+        except DrawFailed as exc:
+            _unmet_exit(exc)
+    _print_result(result, path)
+
+
+def _print_result(result, path: Path) -> None:
+    table = Table(title=f"抽选结果（{len(result.chosen)} 名定点医疗机构代表）")
+    for column in ("序号", "姓名", "单位名称", "单位级别", "单位类别"):
+        table.add_column(column)
+    for i, p in enumerate(result.chosen, 1):
+        table.add_row(str(i), p.姓名, p.单位名称, p.单位级别, p.单位类别)
+    console.print(table)
+    for o in result.outcomes:
+        console.print(f"  [green]满足[/] {escape(o.rule.label)}：要求 {o.required}，实际 {o.actual}（{escape(o.rule.source)}）")
+    console.print(f"抽选目录：{path.resolve()}（result.csv、draw_log.json、抽选结果公示.docx）")
+
+
+@group_app.command("verify")
+def verify(directory: Annotated[Path, typer.Argument(help="抽选目录（group draw --out 写出的）")]) -> None:
+    """复核抽选：用目录中的成员库、规则与种子重新抽选，结果一致且满足全部规则时退出码为 0。"""
+    from ..workgroup import verify_dir
+
+    with friendly_errors():
+        problems = verify_dir(directory)
+    if problems:
+        for problem in problems:
+            err_console.print(f"[bold red]复核不通过[/]：{escape(problem)}", soft_wrap=True)
+        raise typer.Exit(code=1)
+    console.print(f"[green]复核通过[/]：{directory} 的结果可由公布的种子、成员库与规则重现，且满足全部规则。")
+
+
+@group_app.command("replace")
+def replace(
+    member: Annotated[str, typer.Option("--member", help="离任代表：单位编码/姓名")],
+    why: Annotated[str, typer.Option("--why", help="退出原因或解除的事实依据（记入记录与公示）")],
+    seed: Annotated[str, typer.Option("--seed", help="事先公布的补充抽选种子")],
+    out: Annotated[Path, typer.Option("--out", help="补充抽选目录")],
+    profile: ProfileOpt,
+    dismiss: Annotated[bool, typer.Option("--dismiss", help="解除任职（违反纪律），缺省为本人退出")] = False,
+    year: YearOpt = None,
+    workdir: WorkdirOpt = None,
+) -> None:
+    """代表退出或被解除：记录原因并立即补充抽选，保持原人数与全部规则。"""
+    from ..workgroup import DrawFailed, load_profile, person_key, replace_member
+    from ..workgroup.terms import DISMISSED, WITHDRAWN
+
+    with friendly_errors():
+        settings = settings_for(workdir)
+        try:
+            result, path = replace_member(Path(settings.workdir), load_profile(profile), year=_year(year),
+                                          key=person_key(member), status=DISMISSED if dismiss else WITHDRAWN,
+                                          reason=why, seed=seed, out=out, region=settings.region_name or "")
+        except DrawFailed as exc:
+            _unmet_exit(exc)
+    _print_result(result, path)
+
+
+@group_app.command("appoint")
+def appoint_cmd(
+    role: Annotated[str, typer.Option("--role", help="职务：组长、副组长、召集人（依规则）")],
+    member: Annotated[str, typer.Option("--member", help="单位编码/姓名（须在成员库中）")],
+    profile: ProfileOpt,
+    year: YearOpt = None,
+    workdir: WorkdirOpt = None,
+) -> None:
+    """登记职务（组长、副组长、召集人），并列出规则要求中尚未满足的。"""
+    from ..workgroup import appoint, load_profile, person_key
+
+    with friendly_errors():
+        settings = settings_for(workdir)
+        problems = appoint(Path(settings.workdir), load_profile(profile), year=_year(year), role=role,
+                           key=person_key(member))
+    console.print(f"已登记：{role} {member}")
+    for problem in problems:
+        console.print(f"[yellow]尚未满足[/]：{escape(problem)}", soft_wrap=True)
+
+
+@group_app.command("status")
+def status_cmd(profile: ProfileOpt = "national", year: YearOpt = None, workdir: WorkdirOpt = None) -> None:
+    """本年度工作组：在任代表、医保部门成员、职务、离任记录与未满足的职务要求。"""
+    from ..workgroup import load_profile, status
+
+    with friendly_errors():
+        settings = settings_for(workdir)
+        y = _year(year)
+        info = status(Path(settings.workdir), load_profile(profile), y)
+    table = Table(title=f"{y} 年工作组定点医疗机构代表（{len(info['serving'])} 人）")
+    for column in ("单位编码/姓名", "单位名称", "单位级别", "单位类别"):
+        table.add_column(column)
+    for p in info["serving"]:
+        table.add_row(p.key, p.单位名称, p.单位级别, p.单位类别)
+    console.print(table)
+    console.print("医保部门成员：" + ("；".join(f"{p.姓名}（{p.部门}）" for p in info["bureau"]) or "（无）"))
+    for r in info["roles"]:
+        console.print(f"职务：{r['role']} {r['key']}")
+    for t in info["left"]:
+        console.print(f"离任：{t['key']} {t['status']}，原因：{escape(t['reason'])}")
+    for problem in info["role_problems"]:
+        console.print(f"[yellow]尚未满足[/]：{escape(problem)}", soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(group_app, name="group")
