@@ -78,9 +78,13 @@ class DrawResult:
 class DrawFailed(WorkgroupError):
     code = "LJD-GROUP-DRAW"
 
-    def __init__(self, result: DrawResult, profile: Profile):
+    def __init__(self, result: DrawResult, profile: Profile, excluded=()):
         lines = [f"{i}. {o.describe()}（{o.rule.source}：“{o.rule.quote}”）" for i, o in enumerate(result.unmet, 1)]
-        super().__init__(f"成员库不能满足规则「{profile.title}」的 {len(lines)} 项要求：\n" + "\n".join(lines),
+        if excluded:
+            lines.append(f"另有 {len(excluded)} 人因任期规则不参加本次抽选：" + "；".join(
+                f"{e.person.单位名称} {e.person.姓名}（{e.reason}）" for e in excluded[:10])
+                + ("……" if len(excluded) > 10 else ""))
+        super().__init__(f"成员库不能满足规则「{profile.title}」的 {len(result.unmet)} 项要求：\n" + "\n".join(lines),
                          "请补充相应级别或类型机构的推荐人选后重新抽选（种子不变，结果仍可复现）")
         self.result = result
 
@@ -147,7 +151,8 @@ def draw(profile: Profile, pool: list[Person], seed: str, *, fixed: list[Person]
             while sum(_in(rule, p) for p in chosen) < rule.value and take(lambda p, r=rule: _in(r, p), f"满足：{rule.label}"):
                 pass
         for rule in share_rules:
-            while (sum(_in(rule, p) for p in chosen) < math.ceil(rule.value * len(chosen) - 1e-9)
+            # the share of the group's final size (at least `size`), so filling up does not break it
+            while (sum(_in(rule, p) for p in chosen) < math.ceil(rule.value * max(len(chosen), size) - 1e-9)
                    and take(lambda p, r=rule: _in(r, p), f"满足：{rule.label}")):
                 pass
         for rule in category_rules:

@@ -15,13 +15,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import InputFileError, LjdError
 from .draw import DrawResult, draw
-from .pool import COLUMNS, Person, pool_digest, read_rows, validate, write_csv
+from .pool import COLUMNS, Person, pool_digest, read_rows, write_csv
 from .profiles import Profile, canonical_json, profile_from_frozen
 from .word import add_table, new_document, save
 
@@ -116,9 +116,15 @@ def write_notice(path: Path, profile: Profile, pool: list[Person], result: DrawR
 
 
 def _read_people(path: Path, profile: Profile) -> list[Person]:
-    people, problems = validate(path, read_rows(path), profile)
-    if problems:
-        raise InputFileError(path, "；".join(str(p) for p in problems[:5]))
+    """A file this module wrote, read as it stands: the import's nomination rules were applied when
+    the pool was built (perhaps under another profile), so they are not applied again here."""
+    departments = list(profile.bureau_departments.value)
+    people = []
+    for _line, r in read_rows(path):
+        person = Person(r["单位编码"], r["姓名"], r["单位名称"], r["单位级别"], r["单位类别"], r["岗位"], r["是否第三方运维"])
+        if person.is_bureau:
+            person = replace(person, 部门=next((d for d in departments if d in person.岗位), ""))
+        people.append(person)
     return people
 
 

@@ -207,10 +207,3 @@ def write_csv(path: Path, people: list[Person]) -> None:
         for person in people:
             writer.writerow(person.row())
 
-
-def read_csv(path: Path, profile: Profile) -> list[Person]:
-    """A pool or result file written by `write_csv` (the draw directory), checked like an import."""
-    people, problems = validate(path, read_rows(path), profile)
-    if problems:
-        raise InputFileError(path, str(problems[0]))
-    return people

@@ -48,7 +48,7 @@ def run_draw(workdir: Path, profile: Profile, seed: str, out: Path, *, year: int
     pool, excluded = eligibility(profile, data, store.pool_of(data), year)
     result = draw(profile, pool, seed)
     if not result.ok:
-        raise DrawFailed(result, profile)
+        raise DrawFailed(result, profile, excluded)
     write_draw_dir(out, profile, pool, seed, result, kind="initial", year=year, region=region, excluded=excluded,
                    note=note)
     record_draw(data, year=year, kind="initial", directory=str(Path(out).resolve()), seed=seed, profile=profile.name,
@@ -69,7 +69,7 @@ def replace_member(workdir: Path, profile: Profile, *, year: int, key: str, stat
     pool = [p for p in pool if p.key not in leaving and p.key not in {k.key for k in kept}]
     result = draw(profile, pool, seed, fixed=kept, target=len(before))
     if not result.ok:
-        raise DrawFailed(result, profile)
+        raise DrawFailed(result, profile, excluded)
     cite = ""
     if status == DISMISSED and profile.dismissal:
         cite = f"（{profile.dismissal.source}：“{profile.dismissal.quote}”）"
