@@ -211,5 +211,89 @@ def status_cmd(profile: ProfileOpt = "national", year: YearOpt = None, workdir: 
         console.print(f"[yellow]尚未满足[/]：{escape(problem)}", soft_wrap=True)
 
 
+plan_app = typer.Typer(help="年度发布计划：月推送、季发布、专题分析、半年住院率与特例单议、面对面发布；计划与实际。",
+                       no_args_is_help=True)
+meeting_app = typer.Typer(help="面对面发布活动（会议）登记。", no_args_is_help=True)
+group_app.add_typer(plan_app, name="plan")
+group_app.add_typer(meeting_app, name="meeting")
+
+
+def _date(text: str | None, what: str):
+    from datetime import date
+
+    from ..config import DISPLAY_TZ
+    from ..errors import ConfigError
+
+    if not text:
+        return datetime.now(DISPLAY_TZ).date()
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(f"{what}格式不正确：{text}", "应为 YYYY-MM-DD，例如 2026-03-20") from None
+
+
+@plan_app.command("init")
+def plan_init(
+    year: Annotated[int, typer.Option("--year", help="计划年度")],
+    profile: ProfileOpt = "national",
+    force: Annotated[bool, typer.Option("--force", help="覆盖已有的计划文件")] = False,
+    workdir: WorkdirOpt = None,
+) -> None:
+    """生成年度发布计划文件（专题病种与牵头承办机构、清算完成日期由地区填写）。"""
+    from ..workgroup.plan import write_template
+
+    with friendly_errors():
+        settings = settings_for(workdir)
+        path = write_template(Path(settings.workdir), year, profile, force=force)
+    console.print(f"已生成 {path}：请填写专题分析的病种与牵头承办机构、上年度清算完成日期。")
+
+
+@plan_app.command("status")
+def plan_status_cmd(
+    year: Annotated[int, typer.Option("--year", help="计划年度")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="截至日期 YYYY-MM-DD（缺省为今天）")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="导出 Excel（报送省级医保部门）")] = None,
+    workdir: WorkdirOpt = None,
+) -> None:
+    """计划与实际：逐项列出应完成日期、完成依据与状态，逾期与即将到期的预警。"""
+    from ..workgroup.plan import export_xlsx, plan_status, warnings
+
+    with friendly_errors():
+        settings = settings_for(workdir)
+        day = _date(as_of, "截至日期")
+        plan, items = plan_status(settings, year, day)
+        path = export_xlsx(out, plan, items, day) if out else None
+    table = Table(title=f"{year} 年度发布计划执行情况（截至 {day}）")
+    for column in ("事项", "应完成", "完成", "状态"):
+        table.add_column(column)
+    style = {"逾期未完成": "bold red", "逾期完成": "yellow", "即将到期": "yellow", "按时完成": "green"}
+    for item in items:
+        table.add_row(escape(item.title), str(item.due), str(item.done_on or "—"),
+                      f"[{style.get(item.status, 'dim')}]{item.status}[/]")
+    console.print(table)
+    for text in warnings(items):
+        console.print(f"[bold red]预警[/]：{escape(text)}", soft_wrap=True)
+    if path:
+        console.print(f"已导出：{path.resolve()}")
+
+
+@meeting_app.command("add")
+def meeting_add(
+    day: Annotated[str, typer.Option("--date", help="会议日期 YYYY-MM-DD")],
+    mode: Annotated[str, typer.Option("--mode", help="线下 | 线上")],
+    title: Annotated[str, typer.Option("--title", help="会议名称")],
+    attending: Annotated[list[str] | None, typer.Option("--attending", help="参会机构编码（可重复）")] = None,
+    workdir: WorkdirOpt = None,
+) -> None:
+    """登记一次面对面发布活动（计入年度计划的会议要求）。"""
+    from ..workgroup.plan import add_meeting
+
+    with friendly_errors():
+        settings = settings_for(workdir)
+        meeting = add_meeting(Path(settings.workdir), day=_date(day, "会议日期"), mode=mode.strip(), title=title,
+                              attending=attending or [])
+    console.print(f"已登记：{meeting['date']} {meeting['mode']} {escape(meeting['title'])}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(group_app, name="group")
