@@ -72,7 +72,7 @@ def _pool_is_short(profile, pool, rule):
 
 
 @settings(max_examples=150, deadline=None)
-@given(pool=pools(), name=st.sampled_from(sorted(PROFILES)), seed=st.text(min_size=1, max_size=12))
+@given(pool=pools(), name=st.sampled_from(sorted(PROFILES)), seed=st.text(min_size=1, max_size=12).filter(str.strip))
 def test_success_meets_every_rule_failure_names_every_unmet_one(pool, name, seed):
     profile = PROFILES[name]
     result = draw(profile, pool, seed)
@@ -95,7 +95,7 @@ def test_success_meets_every_rule_failure_names_every_unmet_one(pool, name, seed
 
 
 @settings(max_examples=80, deadline=None)
-@given(pool=pools(), name=st.sampled_from(sorted(PROFILES)), seed=st.text(min_size=1, max_size=12),
+@given(pool=pools(), name=st.sampled_from(sorted(PROFILES)), seed=st.text(min_size=1, max_size=12).filter(str.strip),
        order=st.randoms(use_true_random=False))
 def test_same_seed_and_pool_give_the_same_draw(pool, name, seed, order):
     shuffled = list(pool)
