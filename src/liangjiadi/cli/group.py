@@ -282,17 +282,102 @@ def meeting_add(
     day: Annotated[str, typer.Option("--date", help="会议日期 YYYY-MM-DD")],
     mode: Annotated[str, typer.Option("--mode", help="线下 | 线上")],
     title: Annotated[str, typer.Option("--title", help="会议名称")],
-    attending: Annotated[list[str] | None, typer.Option("--attending", help="参会机构编码（可重复）")] = None,
+    agenda: Annotated[list[str] | None, typer.Option("--agenda", help="议程（可重复；缺省为手册 §六(六) 的五项）")] = None,
+    invited: Annotated[list[str] | None, typer.Option("--invited", help="邀请的机构编码（可重复）")] = None,
+    attending: Annotated[list[str] | None, typer.Option("--attending", help="实际参会的机构编码（可重复）")] = None,
+    minutes: Annotated[Path | None, typer.Option("--minutes", help="会议纪要（文本文件）")] = None,
+    questionnaire: Annotated[bool, typer.Option("--questionnaire/--no-questionnaire",
+                                                help="现场是否发放调查问卷（手册 §六(六)）")] = True,
     workdir: WorkdirOpt = None,
 ) -> None:
-    """登记一次面对面发布活动（计入年度计划的会议要求）。"""
-    from ..workgroup.plan import add_meeting
+    """登记一次面对面发布活动（议程、邀请与参会机构、纪要、问卷），计入年度计划的会议要求。"""
+    from ..errors import InputFileError
+    from ..workgroup.meetings import add_meeting, agenda_gaps
 
     with friendly_errors():
         settings = settings_for(workdir)
+        text = ""
+        if minutes:
+            try:
+                text = minutes.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InputFileError(minutes, f"无法读取（{type(exc).__name__}）", "纪要应为 UTF-8 文本文件") from None
         meeting = add_meeting(Path(settings.workdir), day=_date(day, "会议日期"), mode=mode.strip(), title=title,
-                              attending=attending or [])
-    console.print(f"已登记：{meeting['date']} {meeting['mode']} {escape(meeting['title'])}")
+                              agenda=agenda or [], invited=invited or [], attending=attending or [], minutes=text,
+                              questionnaire=questionnaire)
+    console.print(f"已登记：{meeting['date']} {meeting['mode']} {escape(meeting['title'])}，"
+                  f"邀请 {len(meeting['invited'])} 家、参会 {len(meeting['attending'])} 家机构")
+    for gap in agenda_gaps(meeting):
+        console.print(f"[yellow]提示[/]：{gap}（001 六(六)）")
+
+
+@meeting_app.command("list")
+def meeting_list(workdir: WorkdirOpt = None) -> None:
+    """列出已登记的面对面发布活动。"""
+    from ..workgroup import store
+    from ..workgroup.meetings import agenda_gaps
+
+    with friendly_errors():
+        settings = settings_for(workdir)
+        meetings = store.load(Path(settings.workdir))["meetings"]
+    table = Table(title=f"面对面发布活动（{len(meetings)} 次）")
+    for column in ("日期", "形式", "名称", "邀请", "参会", "说明"):
+        table.add_column(column)
+    for m in meetings:
+        table.add_row(m["date"], m["mode"], escape(m["title"]), str(len(m.get("invited", []))),
+                      str(len(m.get("attending", []))), "；".join(agenda_gaps(m)) or "—")
+    console.print(table)
+
+
+@meeting_app.command("coverage")
+def meeting_coverage(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="截至日期 YYYY-MM-DD（缺省为今天）")] = None,
+    institutions: Annotated[Path | None, typer.Option(
+        "--institutions", help="定点医疗机构清单 csv（单位编码、单位名称、单位级别）；缺省取最新已发布发布包的机构目录")] = None,
+    workdir: WorkdirOpt = None,
+) -> None:
+    """近两年面对面发布对定点医疗机构的覆盖，以及参会机构中基层的比例（手册 §四(一)）。"""
+    from ..workgroup import store
+    from ..workgroup.meetings import COVERAGE_SOURCE, coverage, institutions_from_file, institutions_from_releases
+
+    with friendly_errors():
+        settings = settings_for(workdir)
+        directory = institutions_from_file(institutions) if institutions else institutions_from_releases(settings)
+        cov = coverage(store.load(Path(settings.workdir))["meetings"], directory, _date(as_of, "截至日期"))
+    console.print(f"{cov.start} 至 {cov.end}：定点医疗机构 {cov.designated} 家，参加过面对面发布 {len(cov.covered)} 家，"
+                  f"覆盖 {cov.share:.1%}；参会 {cov.attendees} 家次，其中基层 {cov.basic_attendees} 家次（{cov.basic_share:.1%}）。",
+                  soft_wrap=True)
+    if cov.uncovered:
+        console.print(f"尚未覆盖 {len(cov.uncovered)} 家：" + "、".join(escape(i.name or i.code) for i in cov.uncovered[:30])
+                      + ("……" if len(cov.uncovered) > 30 else ""), soft_wrap=True)
+    console.print(f"依据：{COVERAGE_SOURCE[0]}“{COVERAGE_SOURCE[1]}”", soft_wrap=True)
+
+
+@group_app.command("summary")
+def summary_cmd(
+    year: Annotated[int, typer.Option("--year", help="总结年度")],
+    out: Annotated[Path, typer.Option("--out", help="Word 文件，如 2026年度工作总结.docx")],
+    profile: ProfileOpt = "national",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="截至日期 YYYY-MM-DD（缺省为今天）")] = None,
+    institutions: Annotated[Path | None, typer.Option("--institutions", help="定点医疗机构清单 csv（用于覆盖率；缺省取最新已发布发布包）")] = None,
+    workdir: WorkdirOpt = None,
+) -> None:
+    """年度工作总结草稿（Word）：工作组组成、发布计划执行、面对面发布与覆盖、待补充的事项。"""
+    from ..workgroup import WorkgroupError, load_profile, store
+    from ..workgroup.meetings import coverage, institutions_from_file, institutions_from_releases
+    from ..workgroup.summary import write_summary
+
+    with friendly_errors():
+        settings = settings_for(workdir)
+        day = _date(as_of, "截至日期")
+        try:
+            directory = institutions_from_file(institutions) if institutions else institutions_from_releases(settings)
+            cov = coverage(store.load(Path(settings.workdir))["meetings"], directory, day)
+        except WorkgroupError as exc:
+            err_console.print(f"[yellow]提示[/]：覆盖率未计算：{escape(exc.message)}")
+            cov = None
+        path = write_summary(settings, load_profile(profile), year, out, as_of=day, coverage=cov)
+    console.print(f"已生成年度工作总结草稿：{path.resolve()}")
 
 
 def register(app: typer.Typer) -> None:

@@ -329,20 +329,5 @@ def plan_status(settings, year: int, as_of: date, published: list[Published] | N
                        next_plan_exists=plan_path(workdir, year + 1).is_file())
 
 
-def add_meeting(workdir: Path, *, day: date, mode: str, title: str, invited: list[str] = (),
-                attending: list[str] = (), agenda: list[str] = (), minutes: str = "") -> dict:
-    from . import store
-
-    if mode not in ("线下", "线上"):
-        raise WorkgroupError(f"会议形式「{mode}」不对", "应为 线下 或 线上")
-    data = store.load(workdir)
-    meeting = {"date": day.isoformat(), "mode": mode, "title": title, "invited": list(invited),
-               "attending": list(attending), "agenda": list(agenda), "minutes": minutes}
-    data["meetings"].append(meeting)
-    data["meetings"].sort(key=lambda m: m["date"])
-    store.save(workdir, data)
-    return meeting
-
-
-__all__ = ["Meeting", "Plan", "PlanItem", "Published", "add_meeting", "export_xlsx", "match", "plan_items",
+__all__ = ["Meeting", "Plan", "PlanItem", "Published", "export_xlsx", "match", "plan_items",
            "plan_status", "read_plan", "warnings", "write_template"]
