@@ -380,5 +380,57 @@ def summary_cmd(
     console.print(f"已生成年度工作总结草稿：{path.resolve()}")
 
 
+province_app = typer.Typer(help="省级：各统筹地区季度报送（重点病组、主要机构比较、职工门诊统筹）的导入与并列比较。",
+                           no_args_is_help=True)
+group_app.add_typer(province_app, name="province")
+
+
+@province_app.command("import")
+def province_import(
+    file: Annotated[Path, typer.Argument(help="地区季度报送 Excel（工作表：重点病组、机构比较、职工门诊统筹）")],
+    region: Annotated[str, typer.Option("--region", help="报送地区的 6 位区划代码")],
+    quarter: Annotated[str, typer.Option("--quarter", help="季度 YYYY-Qn")],
+    region_name: Annotated[str, typer.Option("--region-name", help="地区名称")] = "",
+    received: Annotated[str | None, typer.Option("--received", help="收到日期 YYYY-MM-DD（缺省为今天）")] = None,
+    workdir: WorkdirOpt = None,
+) -> None:
+    """导入一个地区的季度报送（同一地区同一季度再次导入即替换）。"""
+    from ..workgroup.province import import_submission
+
+    with friendly_errors():
+        settings = settings_for(workdir)
+        path = import_submission(Path(settings.workdir), file, region=region.strip(), region_name=region_name.strip(),
+                                 quarter=quarter, received=_date(received, "收到日期"))
+    console.print(f"已导入：{region} {escape(region_name)} {quarter} → {path}")
+
+
+@province_app.command("compare")
+def province_compare(
+    quarter: Annotated[str, typer.Option("--quarter", help="季度 YYYY-Qn")],
+    out: Annotated[Path | None, typer.Option("--out", help="导出并列比较的 Excel")] = None,
+    due: Annotated[str | None, typer.Option("--due", help="应报送日期 YYYY-MM-DD（缺省为季度结束后次月末）")] = None,
+    expect: Annotated[list[str] | None, typer.Option("--expect", help="应报送的地区区划（可重复；未报送的列出）")] = None,
+    workdir: WorkdirOpt = None,
+) -> None:
+    """各地区季度报送并列比较：报送日期与逾期、重点病组与职工门诊统筹（只到地区层面，不含机构明细）。"""
+    from ..workgroup.province import compare_xlsx, due_date, submissions
+
+    with friendly_errors():
+        settings = settings_for(workdir)
+        deadline = _date(due, "应报送日期") if due else due_date(quarter)
+        subs = submissions(Path(settings.workdir), quarter, due=deadline, expect=expect or [])
+        path = compare_xlsx(out, quarter, subs, deadline) if out else None
+    table = Table(title=f"{quarter} 各地区报送（应报送日期 {deadline}）")
+    for column in ("区划", "地区", "收到日期", "状态", "重点病组", "比较机构数"):
+        table.add_column(column)
+    for s in subs:
+        style = "green" if s.status == "按时" else "bold red"
+        table.add_row(s.region, escape(s.region_name), str(s.received or "—"), f"[{style}]{s.status}[/]",
+                      str(len(s.sheets.get("重点病组", []))), str(len(s.sheets.get("机构比较", []))))
+    console.print(table)
+    if path:
+        console.print(f"已导出：{path.resolve()}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(group_app, name="group")
