@@ -53,3 +53,15 @@ def test_cli_meeting_coverage_and_summary(tmp_path):
     assert "2026年度工作总结（草稿）" in text and "全年面对面发布 1 次，其中线下 1 次" in text
     assert "覆盖定点医疗机构 1 / 2 家" in text and "待填写" in text
     assert "2026年上半年住院率公布" in text  # an overdue item is listed among the problems
+
+
+def test_designated_institutions_come_from_the_newest_published_release(demo):
+    """Coverage's directory is read through releases' public API: medical institutions only, by peer level."""
+    from liangjiadi.config import get_settings
+    from liangjiadi.workgroup.meetings import institutions_from_releases
+
+    assert demo.exit_code == 0, demo.output
+    directory = institutions_from_releases(get_settings(workdir=demo.workdir))
+    assert len(directory) >= 3
+    assert {i.level for i in directory.values()} <= {"三级", "二级", "基层"}
+    assert all(i.name for i in directory.values())
