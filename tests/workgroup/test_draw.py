@@ -140,3 +140,36 @@ def test_changzhi_and_national_forbid_a_second_consecutive_term(tmp_path, pools)
         with pytest.raises(DrawFailed, match="原则上不连任"):
             run_draw(w, profile, "b", tmp_path / f"{name}2", year=2027)
         assert run_draw(w, profile, "c", tmp_path / f"{name}3", year=2028)[0].ok  # after a year off
+
+
+def test_a_draw_directory_is_never_overwritten_and_the_seed_helper(tmp_path, pools):
+    from liangjiadi.workgroup import WorkgroupError, import_pool
+
+    w = tmp_path / "w"
+    import_pool(w, pools.write(tmp_path / "p.csv", pools.rich()), load_profile("national"))
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "old.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(WorkgroupError, match="已存在且不为空"):
+        run_draw(w, load_profile("national"), "s", tmp_path / "d", year=2026)
+    r = runner.invoke(app, ["group", "seed", "--date", "2026-01-05", "--number", "03-11-17+09"])
+    assert r.exit_code == 0 and r.output.strip() == "2026-01-05|03-11-17+09"
+    assert runner.invoke(app, ["group", "seed", "--date", "2026-1-5", "--number", "1"]).exit_code == 2
+
+
+def test_someone_who_left_this_year_is_not_drawn_back(tmp_path, pools):
+    from liangjiadi.workgroup import import_pool, replace_member
+    from liangjiadi.workgroup.terms import WITHDRAWN
+
+    w, profile = tmp_path / "w", load_profile("liaoning")
+    levels = ["三级"] * 2 + ["二级"] * 5 + ["一级"] * 3
+    import_pool(w, pools.write(tmp_path / "p.csv", [pools.person(i, 1, lv, ("综合医院", "专科医院")[i % 2])
+                                                    for i, lv in enumerate(levels)]), profile)
+    first, _ = run_draw(w, profile, "s", tmp_path / "d", year=2026)
+    gone = [p for p in first.chosen if p.单位级别 == "二级"][0]
+    second, _ = replace_member(w, profile, year=2026, key=gone.key, status=WITHDRAWN, reason="调离", seed="r1",
+                               out=tmp_path / "r1")
+    newcomer = next(p for p in second.chosen if p.key not in {q.key for q in first.chosen})
+    third, _ = replace_member(w, profile, year=2026, key=newcomer.key, status=WITHDRAWN, reason="调离", seed="r2",
+                              out=tmp_path / "r2")
+    assert gone.key not in {p.key for p in third.chosen} and newcomer.key not in {p.key for p in third.chosen}
+    assert verify_dir(tmp_path / "r2") == []

@@ -77,12 +77,11 @@ def seed(
     from ..workgroup import seed_from
 
     with friendly_errors():
-        try:
-            datetime.strptime(date.strip(), "%Y-%m-%d")
-        except ValueError:
+        day = _date(date, "抽选日期")
+        if day.isoformat() != date.strip():  # the announced text is the seed: one spelling only
             from ..errors import ConfigError
 
-            raise ConfigError(f"日期格式不正确：{date}", "应为 YYYY-MM-DD，例如 2026-01-05") from None
+            raise ConfigError(f"抽选日期格式不正确：{date}", "应为 YYYY-MM-DD，例如 2026-01-05")
         console.print(seed_from(date, number), highlight=False)
 
 

@@ -37,8 +37,15 @@ def import_pool(workdir: Path, path: Path, profile: Profile, *, replace: bool = 
     return ImportReport(added, updated, len(by_key), problems)
 
 
+def _fresh(out: Path) -> None:
+    """A draw directory is written once: an old draw's files left beside a new one would not verify."""
+    if Path(out).exists() and any(Path(out).iterdir()):
+        raise WorkgroupError(f"抽选目录 {out} 已存在且不为空", "每次抽选写入一个新目录（已公示的抽选目录不要覆盖）")
+
+
 def run_draw(workdir: Path, profile: Profile, seed: str, out: Path, *, year: int, region: str = "",
              note: str = "") -> tuple[DrawResult, Path]:
+    _fresh(out)
     data = store.load(workdir)
     if not data["pool"]:
         raise WorkgroupError("成员库为空", "请先用 liangjiadi group pool import 导入成员库")
@@ -60,11 +67,13 @@ def run_draw(workdir: Path, profile: Profile, seed: str, out: Path, *, year: int
 def replace_member(workdir: Path, profile: Profile, *, year: int, key: str, status: str, reason: str, seed: str,
                    out: Path, region: str = "") -> tuple[DrawResult, Path]:
     """Record a withdrawal or dismissal and draw the replacement at once, keeping every rule."""
+    _fresh(out)
     data = store.load(workdir)
     before = serving(data, year)
     end_term(data, year=year, key=key, status=status, reason=reason)
     kept = serving(data, year)
-    leaving = {key}
+    # whoever sat in this year's group and left (now, or by an earlier withdrawal) is not drawn back
+    leaving = {t["key"] for t in data["terms"] if t["year"] == year and t["status"] != SERVING}
     pool, excluded = eligibility(profile, data, store.pool_of(data), year)
     pool = [p for p in pool if p.key not in leaving and p.key not in {k.key for k in kept}]
     result = draw(profile, pool, seed, fixed=kept, target=len(before))
