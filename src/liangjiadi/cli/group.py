@@ -285,8 +285,7 @@ def meeting_add(
     invited: Annotated[list[str] | None, typer.Option("--invited", help="邀请的机构编码（可重复）")] = None,
     attending: Annotated[list[str] | None, typer.Option("--attending", help="实际参会的机构编码（可重复）")] = None,
     minutes: Annotated[Path | None, typer.Option("--minutes", help="会议纪要（文本文件）")] = None,
-    questionnaire: Annotated[bool, typer.Option("--questionnaire/--no-questionnaire",
-                                                help="现场是否发放调查问卷（手册 §六(六)）")] = True,
+    no_questionnaire: Annotated[bool, typer.Option("--no-questionnaire", help="现场未发放调查问卷（手册 §六(六)）")] = False,
     workdir: WorkdirOpt = None,
 ) -> None:
     """登记一次面对面发布活动（议程、邀请与参会机构、纪要、问卷），计入年度计划的会议要求。"""
@@ -303,7 +302,7 @@ def meeting_add(
                 raise InputFileError(minutes, f"无法读取（{type(exc).__name__}）", "纪要应为 UTF-8 文本文件") from None
         meeting = add_meeting(Path(settings.workdir), day=_date(day, "会议日期"), mode=mode.strip(), title=title,
                               agenda=agenda or [], invited=invited or [], attending=attending or [], minutes=text,
-                              questionnaire=questionnaire)
+                              questionnaire=not no_questionnaire)
     console.print(f"已登记：{meeting['date']} {meeting['mode']} {escape(meeting['title'])}，"
                   f"邀请 {len(meeting['invited'])} 家、参会 {len(meeting['attending'])} 家机构")
     for gap in agenda_gaps(meeting):
