@@ -173,3 +173,21 @@ def test_someone_who_left_this_year_is_not_drawn_back(tmp_path, pools):
                               out=tmp_path / "r2")
     assert gone.key not in {p.key for p in third.chosen} and newcomer.key not in {p.key for p in third.chosen}
     assert verify_dir(tmp_path / "r2") == []
+
+
+def test_the_notice_shows_seed_pool_hash_result_and_every_rule(tmp_path, pools):
+    import docx
+
+    from liangjiadi.workgroup import import_pool
+
+    w, profile = tmp_path / "w", load_profile("changzhi")
+    import_pool(w, pools.write(tmp_path / "p.csv", pools.rich()), profile)
+    result, out = run_draw(w, profile, "2026-01-05|8848", tmp_path / "d", year=2026, region="长治市")
+    doc = docx.Document(out / "抽选结果公示.docx")
+    text = "\n".join(p.text for p in doc.paragraphs)
+    cells = {c.text for t in doc.tables for row in t.rows for c in row.cells}
+    log = json.loads((out / "draw_log.json").read_text(encoding="utf-8"))
+    assert "长治市医保数据工作组定点医疗机构代表年度抽选结果公示" in text
+    assert "2026-01-05|8848" in text and log["pool_sha256"] in text
+    assert {p.姓名 for p in result.chosen} <= cells
+    assert {r.label for r in profile.draw} <= cells and "不满足" not in cells
