@@ -33,6 +33,11 @@ def test_aliases_and_upper_case():
 def test_shared_spec_tables_are_all_in_schema():
     if not SPEC.exists():
         return
+    import re
+
     text = SPEC.read_text(encoding="utf-8")
-    for name in TABLES:
-        assert f"### {name}" in text, name
+    spec_tables = set(re.findall(r"^### (\w+)", text, flags=re.M))
+    for name, table in TABLES.items():
+        # A table beyond the shared spec is a project extension: optional and the project's own
+        # (e.g. the payment inputs pay_coef / bed_day_rate / day_surgery), never a required one.
+        assert name in spec_tables or (table.optional and table.own), name

@@ -113,6 +113,9 @@ BUDGET_ITEM = {
     "other": "其他",
 }
 
+# 支付级别 of the payment inputs (bed_day_rate): schema.level_group's three peer groups.
+PAY_LEVEL = {"3": "三级", "2": "二级", "1": "一级及以下"}
+
 INST_KIND = ("综合", "专科", "中医", "妇幼", "基层")
 OWNERSHIP = ("公立", "民营")
 
@@ -128,6 +131,7 @@ CODE_TABLES: dict[str, dict[str, str]] = {
     "fund": FUND,
     "fund_item": FUND_ITEM,
     "budget_item": BUDGET_ITEM,
+    "pay_level": PAY_LEVEL,
 }
 
 
