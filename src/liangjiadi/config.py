@@ -66,6 +66,10 @@ class Settings(BaseSettings):
         None, description="异常检测配置文件（YAML：调整检测器阈值、停用检测器、地区自定义检测器）；"
                           "缺省时使用工作目录下的 detectors.yaml（若存在）"
     )
+    payment_file: Path | None = Field(
+        None, description="支付方式配置文件（TOML：DRG/DIP、系数、极值阈值、结余留用与超支分担等）；"
+                          "缺省时使用工作目录下的 payment.toml（若存在），否则用内置默认值"
+    )
     # ---- plausibility at ingest (导入合理性) ---------------------------------------------
     ingest_amount_max: Decimal = Field(
         Decimal("1000000000"), gt=0, description="导入时金额列绝对值上限（元），超出的行隔离"
