@@ -39,7 +39,7 @@ INDICATORS: dict[str, tuple[str, str, bool, Decimal]] = {
     "low_admission": ("行为规范", "低标入院（费用极低病例）占比", False, Decimal("0.01")),
     "split_admission": ("行为规范", "疑似分解住院（15 日内同组再入院）占比", False, Decimal("0.01")),
     "coding_findings": ("行为规范", "编码问题疑点数", False, Decimal("0.01")),
-    "cost_per_point": ("成本控制", "每分值（权重）医疗费用（元）", False, ZERO),
+    "cost_index": ("成本控制", "费用与本级支付标准之比（均值）", False, ZERO),
 }
 # Inputs the contract does not carry (yet): said so, never estimated.
 MISSING_WHY = {
@@ -75,23 +75,27 @@ def _div(a, b) -> Decimal | None:
         return (Decimal(a) / Decimal(b)).quantize(Q4)
 
 
-def _readmissions(cases: list[Case], same_group: bool) -> tuple[int, int] | None:
-    """(readmissions within 15 days of a discharge at the same institution, cases with dates)."""
+def readmission_flags(cases: list[Case]) -> tuple[set[str], set[str], bool]:
+    """(cases followed by a readmission of the same person within 15 days of their discharge,
+    anywhere in the region; those readmitted to the same institution in the same group — a
+    possible 分解住院; whether any case has the person and dates at all). A readmission is
+    counted against the institution that discharged first."""
     usable = [c for c in cases if c.psn and c.admitted and c.discharged]
-    if not usable:
-        return None
     usable.sort(key=lambda c: (c.psn, c.admitted, c.setl_id))
-    n = 0
+    any_, split = set(), set()
     for prev, cur in zip(usable, usable[1:]):
-        if prev.psn != cur.psn or (same_group and prev.grp_code != cur.grp_code):
+        if prev.psn != cur.psn:
             continue
         gap = (date.fromisoformat(cur.admitted[:10]) - date.fromisoformat(prev.discharged[:10])).days
-        n += 0 <= gap <= 15
-    return n, len(usable)
+        if 0 <= gap <= 15:
+            any_.add(prev.setl_id)
+            if prev.inst == cur.inst and prev.grp_code and prev.grp_code == cur.grp_code:
+                split.add(prev.setl_id)
+    return any_, split, bool(usable)
 
 
 def _values(cases: list[Case], last_year: list[Case], results: list[CaseResult],
-            standards: Standards) -> dict[str, tuple[Decimal | None, str]]:
+            standards: Standards, flags: tuple[set[str], set[str], bool]) -> dict[str, tuple[Decimal | None, str]]:
     n = len(cases)
     cost = sum((c.cost for c in cases), ZERO)
     out: dict[str, tuple[Decimal | None, str]] = {}
@@ -107,16 +111,16 @@ def _values(cases: list[Case], last_year: list[Case], results: list[CaseResult],
     out["fund_share"] = (_div(sum((c.fund for c in cases), ZERO), cost), "")
     days = [c.days for c in cases if c.days is not None]
     out["mean_los"] = (_div(sum(days), len(days)), "") if days else (None, "结算清单缺少实际住院天数")
-    for key, same in (("readmission_15d", False), ("split_admission", True)):
-        r = _readmissions(cases, same)
-        out[key] = (_div(r[0], r[1]), "") if r else (None, "缺少人员编号或入出院日期")
+    for key, flagged in (("readmission_15d", flags[0]), ("split_admission", flags[1])):
+        out[key] = ((_div(sum(c.setl_id in flagged for c in cases), n), "") if flags[2]
+                    else (None, "缺少人员编号或入出院日期"))
     ways = [c.dscg_way for c in cases if c.dscg_way]
     out["death_rate"] = (_div(sum(w == "5" for w in ways), len(ways)), "") if ways else (None, "结算清单缺少离院方式")
     grouped = [standards.weights[c.grp_code] for c in cases if standards.weights.get(c.grp_code or "")]
     out["cmi"] = (_div(sum(grouped, ZERO), len(grouped)), "") if grouped else (None, "没有入组病例")
     out["low_admission"] = (_div(sum(r.way == "low" for r in results), len(results)), "") if results else (None, "")
-    pts_cost = sum((c.cost for c in cases if standards.weights.get(c.grp_code or "")), ZERO)
-    out["cost_per_point"] = (_div(pts_cost, sum(grouped, ZERO)), "") if grouped else (None, "没有入组病例")
+    ratios = [r.cost_ratio for r in results if r.cost_ratio is not None]
+    out["cost_index"] = (_div(sum(ratios, ZERO), len(ratios)), "") if ratios else (None, "没有可比的入组病例")
     for key, why in MISSING_WHY.items():
         out[key] = (None, why)
     return out
@@ -135,14 +139,15 @@ def assess(cases: list[Case], last_year: list[Case], results: list[CaseResult],
            institutions: dict[str, Institution], standards: Standards,
            cfg: PaymentConfig) -> tuple[dict[str, Assessment], dict[str, Decimal | None]]:
     """Per institution assessment and the region's values."""
-    region = _values(cases, last_year, results, standards)
+    flags = readmission_flags(cases)
+    region = _values(cases, last_year, results, standards, flags)
     by = {code: [c for c in cases if c.inst == code] for code in institutions}
     prev_by = {code: [c for c in last_year if c.inst == code] for code in institutions}
     res_by = {code: [r for r in results if r.case.inst == code] for code in institutions}
     out: dict[str, Assessment] = {}
     for code in institutions:
         a = Assessment(code)
-        vals = _values(by[code], prev_by[code], res_by[code], standards) if by[code] else {}
+        vals = _values(by[code], prev_by[code], res_by[code], standards, flags) if by[code] else {}
         total_w, total = ZERO, ZERO
         for key, (_, _, higher, delta) in INDICATORS.items():
             value, note = vals.get(key, (None, "本年度没有病例"))

@@ -72,7 +72,7 @@ class PaymentConfig:
         "complication_rate": _d("5"), "satisfaction": _d("5"),
         "cmi": _d("10"), "grade34_surgery": _d("5"),
         "low_admission": _d("10"), "split_admission": _d("5"), "coding_findings": _d("5"),
-        "cost_per_point": _d("10")})
+        "cost_index": _d("10")})
     monitor_warn: Decimal = _d("0.05")
     monitor_severe: Decimal = _d("0.10")
 

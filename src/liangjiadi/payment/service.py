@@ -191,6 +191,11 @@ def _plain(x):
     return x
 
 
+def _q4(x: Decimal | None) -> Decimal | None:
+    """A point value or rate as shown (4 decimals); payments use the exact quotient."""
+    return None if x is None else x.quantize(Decimal("0.0001"))
+
+
 def to_json(r: PaymentRun) -> dict:
     s = r.settlement
     insts = {}
@@ -210,9 +215,9 @@ def to_json(r: PaymentRun) -> dict:
         "region": r.region, "year": r.year, "through": r.through, "final": r.final,
         "scheme": r.cfg.scheme, "fund_available": _plain(s.fund_available), "fund_source": r.fund_source,
         "fund_for_points": _plain(s.fund_for_points), "fixed_total": _plain(s.fixed_total),
-        "points_total": _plain(s.points_total), "money_per_point": _plain(s.money_per_point),
-        "point_value": _plain(s.point_value), "reimbursement_ratio": _plain(s.reimbursement_ratio),
-        "budget_point_value": _plain(r.standards.cost_per_point),
+        "points_total": _plain(s.points_total), "money_per_point": _plain(_q4(s.money_per_point)),
+        "point_value": _plain(_q4(s.point_value)), "reimbursement_ratio": _plain(s.reimbursement_ratio),
+        "budget_point_value": _plain(_q4(r.standards.cost_per_point)),
         "reference_years": {str(y): _plain(w) for y, w in r.standards.reference_years.items()},
         "total_payment": _plain(s.total_payment), "total_final": _plain(s.total_final),
         "fund_retained": _plain(s.fund_retained), "unplaced": _plain(s.unplaced),
