@@ -187,7 +187,7 @@ def output_dir(workdir: Path | str, region: str, year: int) -> Path:
 
 def _plain(x):
     if isinstance(x, Decimal):
-        return format(x.normalize(), "f") if x == x.to_integral_value() else format(x, "f")
+        return format(x, "f")  # as computed: amounts keep their two decimals
     return x
 
 
