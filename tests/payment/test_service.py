@@ -107,6 +107,8 @@ def test_commands(lake, monkeypatch):
     assert D(by[("payment", "A")]) + D(by[("payment", "B")]) == D("30000")
     res = runner.invoke(app, ["payment", "whatif", "--year", "2025", "--set", "fund_available=60000", *w])
     assert res.exit_code == 0 and "60,000.00" in res.output
+    res = runner.invoke(app, ["payment", "document", "--year", "2025", "--out", str(lake / "qs.xlsx"), *w])
+    assert res.exit_code == 0 and (lake / "qs.xlsx").exists()
     res = runner.invoke(app, ["payment", "assess", "--year", "2025", *w])
     assert res.exit_code == 0 and "缺少数据" in res.output
     res = runner.invoke(app, ["payment", "settle", "--year", "2025", "--set", "outlier_high=0.1", *w])

@@ -4,6 +4,7 @@ logic lives in liangjiadi.payment)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -224,9 +225,34 @@ def whatif_command(
     console.print(t)
 
 
+def document_command(
+    year: YearOpt,
+    out: Annotated[Path, typer.Option("--out", "-o", help="输出 Excel 文件（.xlsx）")],
+    through: Annotated[str | None, typer.Option("--through", help="月度结算文件的截至月份（缺省为年度清算）")] = None,
+    workdir: WorkdirOpt = None,
+) -> None:
+    """生成清算文件（Excel）：由已固化的结算结果生成，内容与 payment settle 一致。"""
+    from ..indicators.compute import resolve_region
+    from ..payment.document import render
+    from ..payment.errors import PaymentError
+    from ..payment.service import load
+
+    with friendly_errors():
+        settings = settings_for(workdir)
+        region = resolve_region(settings)
+        frozen = load(settings.workdir, region, year, through)
+        if frozen is None:
+            hint = f" --through {through}" if through else ""
+            raise PaymentError(f"{region} {year} 年尚未{'月度结算' if through else '年度清算'}",
+                               f"请先执行 liangjiadi payment settle --year {year}{hint}")
+        path = render(frozen, out)
+    console.print(f"清算文件已生成：{path}")
+
+
 def register(app: typer.Typer) -> None:
     payment_app.command("settle")(settle_command)
     payment_app.command("assess")(assess_command)
     payment_app.command("monitor")(monitor_command)
     payment_app.command("whatif")(whatif_command)
+    payment_app.command("document")(document_command)
     app.add_typer(payment_app, name="payment")

@@ -40,6 +40,7 @@ class PaymentRun:
     provisional: dict[str, dict[str, Decimal]]  # month -> institution -> that month's payment
     monitoring: list[MonthRow]
     notes: list[str] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
 
     @property
     def final(self) -> bool:
@@ -151,7 +152,8 @@ def compute(data: RegionYear, cfg: PaymentConfig, year: int, through: str | None
     provisional = _provisional(year_cases, months, data, standards, cfg, fund, reimb)
     return PaymentRun(data.region, year, through, cfg, fund_source, standards, s,
                       adjustments(standards, cases, cfg), assessment, region_values, prepay, provisional,
-                      monthly(year_cases, year, fund, cfg, through), notes + s.notes)
+                      monthly(year_cases, year, fund, cfg, through), notes + s.notes,
+                      {c: i.name for c, i in data.institutions.items()})
 
 
 def _prepay(data: RegionYear, fund: Decimal, cfg: PaymentConfig) -> dict[str, Decimal]:
@@ -203,6 +205,7 @@ def to_json(r: PaymentRun) -> dict:
         a = r.assessment.get(code)
         insts[code] = {k: _plain(v) for k, v in ir.__dict__.items() if k != "cases"}
         insts[code]["cases"] = dict(ir.cases)
+        insts[code]["name"] = r.names.get(code, "")
         insts[code]["prepay"] = _plain(r.prepay.get(code, ZERO))
         insts[code]["provisional"] = {m: _plain(v.get(code, ZERO)) for m, v in r.provisional.items()}
         if a is not None:
@@ -226,7 +229,19 @@ def to_json(r: PaymentRun) -> dict:
         "monitoring": [{k: _plain(v) for k, v in m.__dict__.items()} for m in r.monitoring],
         "region_values": {k: _plain(v) for k, v in r.region_values.items()},
         "notes": r.notes,
+        "config": _config_json(r.cfg),
     }
+
+
+def _config_json(cfg: PaymentConfig) -> dict:
+    def conv(v):
+        if isinstance(v, dict):
+            return {k: conv(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [conv(x) for x in v]
+        return _plain(v)
+
+    return {k: conv(v) for k, v in cfg.__dict__.items()}
 
 
 def write(r: PaymentRun, workdir: Path | str) -> Path:
@@ -240,6 +255,7 @@ def write(r: PaymentRun, workdir: Path | str) -> Path:
     return path
 
 
-def load(workdir: Path | str, region: str, year: int) -> dict | None:
-    path = output_dir(workdir, region, year) / "settlement.json"
+def load(workdir: Path | str, region: str, year: int, through: str | None = None) -> dict | None:
+    """The frozen year-end settlement (or the provisional one through a month), None if absent."""
+    path = output_dir(workdir, region, year) / ("settlement.json" if through is None else f"provisional-{through}.json")
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None

@@ -165,6 +165,7 @@ def points_value(results: list[CaseResult], institutions: dict[str, Institution]
         ir.fixed += r.fixed
         ir.fee_for_service += r.case.fund
         ir.review_cases += int(r.review)
+        ir.special_over_cap += int(r.case.special_ok and r.way in ("standard", "basic", "high", "low", "day_surgery"))
     fixed = sum((ir.fixed for ir in inst_res.values()), ZERO)
     points = sum((ir.points for ir in inst_res.values()), ZERO)
     notes = []
