@@ -128,3 +128,18 @@ def test_bad_configuration_is_a_chinese_error(bad):
     with pytest.raises(PaymentError) as e:
         apply(PaymentConfig(), bad, "测试配置")
     assert "测试配置" in str(e.value.message if hasattr(e.value, "message") else e.value)
+
+
+def test_institution_overspend_risk():
+    from dataclasses import replace
+
+    from liangjiadi.payment.monitor import institution_risk
+
+    cfg, insts, cases = dip_year()
+    s = settle(cases, insts, CATALOG, cfg, D("74800"), D("0.8"))
+    # A: 50000 item by item against 48000 settled = 1.0417: under 5% ok, over 4% a warning
+    risks = {x.code: x for x in institution_risk(s, cfg)}
+    assert risks["A"].ratio == D("1.0417") and risks["A"].status == "ok"
+    assert risks["B"].status == "ok"
+    risks = {x.code: x for x in institution_risk(s, replace(cfg, monitor_warn=D("0.04")))}
+    assert risks["A"].status == "warn"

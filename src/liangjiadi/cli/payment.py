@@ -172,6 +172,14 @@ def monitor_command(
         t.add_row(m.month, str(m.cases), _money(m.spending), _money(m.cumulative), _money(m.budget_to_date),
                   _num(m.ratio), status)
     console.print(t)
+    risky = [x for x in r.risks if x.status != "ok"]
+    if risky:
+        t = Table(title="机构超支风险（按项目统筹支付 / 结算应付）")
+        for col in ("机构", "结算应付", "按项目统筹支付", "比值", "状态"):
+            t.add_column(col, justify="left" if col in ("机构", "状态") else "right")
+        for x in risky:
+            t.add_row(x.code, _money(x.payment), _money(x.fee_for_service), _num(x.ratio), STATUS_CN[x.status])
+        console.print(t)
     warned = [m for m in r.monitoring if m.status != "ok"]
     if warned:
         console.print(f"[yellow]超支预警[/]：{'、'.join(m.month for m in warned)} 累计支出超过进度预算 "

@@ -141,9 +141,15 @@ def assess(cases: list[Case], last_year: list[Case], results: list[CaseResult],
     """Per institution assessment and the region's values."""
     flags = readmission_flags(cases)
     region = _values(cases, last_year, results, standards, flags)
-    by = {code: [c for c in cases if c.inst == code] for code in institutions}
-    prev_by = {code: [c for c in last_year if c.inst == code] for code in institutions}
-    res_by = {code: [r for r in results if r.case.inst == code] for code in institutions}
+    by: dict[str, list[Case]] = {code: [] for code in institutions}
+    prev_by: dict[str, list[Case]] = {code: [] for code in institutions}
+    res_by: dict[str, list[CaseResult]] = {code: [] for code in institutions}
+    for c in cases:
+        by.setdefault(c.inst, []).append(c)
+    for c in last_year:
+        prev_by.setdefault(c.inst, []).append(c)
+    for r in results:
+        res_by.setdefault(r.case.inst, []).append(r)
     out: dict[str, Assessment] = {}
     for code in institutions:
         a = Assessment(code)

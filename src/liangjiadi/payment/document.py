@@ -156,6 +156,15 @@ def render(frozen: dict, out: Path | str) -> Path:
         ws.write(n, 5, _num(m["ratio"]), dec4)
         ws.write(n, 6, STATUS_CN[m["status"]], warn if m["status"] != "ok" else text)
 
+    r0 = 3 + len(frozen["monitoring"]) + 1
+    ws.write(r0, 0, "机构超支风险（按项目统筹支付 / 结算应付）", title)
+    for n, x in enumerate(frozen.get("institution_risks", []), start=r0 + 1):
+        ws.write(n, 0, x["code"], text)
+        ws.write(n, 2, _num(x["payment"]), money)
+        ws.write(n, 3, _num(x["fee_for_service"]), money)
+        ws.write(n, 5, _num(x["ratio"]), dec4)
+        ws.write(n, 6, STATUS_CN[x["status"]], warn if x["status"] != "ok" else text)
+
     # 动态调整 (6.3.3)
     ws = sheet("动态调整", ["病组/病种", "现行分值/权重", "建议分值/权重", "变化", "病例数"], [28, 14, 14, 10, 8])
     for n, a in enumerate(frozen["adjustments"], start=3):

@@ -1,5 +1,6 @@
 """Monitoring (运行监测, 11.1 of seeds/004): the fund's DRG/DIP spending month by month against
-the pro-rata budget, and each institution's provisional balance, with warnings.
+the pro-rata budget, and each institution's item-by-item cost against its settled payment
+(its 超支 risk), with warnings.
 
 Spending = Σ 统筹基金支付 (hifp_pay, item by item) of the year's DRG/DIP cases up to the month;
 pro-rata budget = F × months / 12. Ratio above 1 + monitor_warn is 预警, above 1 + monitor_severe
@@ -13,6 +14,7 @@ from decimal import Decimal
 from .config import PaymentConfig
 from .model import Case
 from .money import ZERO, fen, ratio
+from .settle import Settlement
 
 STATUS_CN = {"ok": "正常", "warn": "预警", "severe": "严重"}
 
@@ -51,3 +53,22 @@ def monthly(cases: list[Case], year: int, fund: Decimal, cfg: PaymentConfig, thr
         r = ratio(cum, budget).quantize(Decimal("0.0001")) if budget > 0 else None
         rows.append(MonthRow(month, len(mine), spend, cum, budget, r, status_of(r, cfg)))
     return rows
+
+
+@dataclass
+class InstitutionRisk:
+    code: str
+    payment: Decimal  # 清算应付 (to date)
+    fee_for_service: Decimal  # 按项目统筹支付 (to date)
+    ratio: Decimal | None  # fee_for_service / payment
+    status: str
+
+
+def institution_risk(s: Settlement, cfg: PaymentConfig) -> list[InstitutionRisk]:
+    """Institutions whose cases cost the fund, item by item, more than their settlement pays
+    (ratio above 1 + monitor_warn / monitor_severe): the ones heading for 超支."""
+    out = []
+    for code, ir in sorted(s.institutions.items()):
+        r = ratio(ir.fee_for_service, ir.payment).quantize(Decimal("0.0001")) if ir.payment > 0 else None
+        out.append(InstitutionRisk(code, ir.payment, ir.fee_for_service, r, status_of(r, cfg)))
+    return out

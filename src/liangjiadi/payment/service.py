@@ -19,7 +19,7 @@ from .data import RegionYear, read
 from .errors import PaymentError
 from .model import Case
 from .money import ZERO, allocate, fen, ratio
-from .monitor import MonthRow, monthly
+from .monitor import InstitutionRisk, MonthRow, institution_risk, monthly
 from .settle import Settlement, clear, settle
 from .standards import Adjustment, Standards, adjustments, build, reference_weights
 
@@ -41,6 +41,7 @@ class PaymentRun:
     monitoring: list[MonthRow]
     notes: list[str] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
+    risks: list[InstitutionRisk] = field(default_factory=list)
 
     @property
     def final(self) -> bool:
@@ -51,9 +52,7 @@ def configuration(settings: Settings, data: RegionYear | None = None, sets: dict
     """Defaults → the optional input tables of the year → the region's file → --set."""
     cfg = PaymentConfig()
     path = region_file(settings.payment_file, settings.workdir, "payment.toml")
-    file_values: dict[str, Any] = {}
-    if path is not None:
-        file_values = pconfig.load(path).__dict__ if False else _read_toml(path)
+    file_values = _read_toml(path) if path is not None else {}
     scheme = str((sets or {}).get("scheme") or file_values.get("scheme") or "").upper() or _inferred(data)
     cfg = replace(cfg, scheme=scheme if scheme in pconfig.SCHEMES else cfg.scheme)
     if data is not None:
@@ -153,7 +152,7 @@ def compute(data: RegionYear, cfg: PaymentConfig, year: int, through: str | None
     return PaymentRun(data.region, year, through, cfg, fund_source, standards, s,
                       adjustments(standards, cases, cfg), assessment, region_values, prepay, provisional,
                       monthly(year_cases, year, fund, cfg, through), notes + s.notes,
-                      {c: i.name for c, i in data.institutions.items()})
+                      {c: i.name for c, i in data.institutions.items()}, institution_risk(s, cfg))
 
 
 def _prepay(data: RegionYear, fund: Decimal, cfg: PaymentConfig) -> dict[str, Decimal]:
@@ -227,6 +226,7 @@ def to_json(r: PaymentRun) -> dict:
         "institutions": insts,
         "adjustments": [{k: _plain(v) for k, v in a.__dict__.items()} for a in r.adjustments],
         "monitoring": [{k: _plain(v) for k, v in m.__dict__.items()} for m in r.monitoring],
+        "institution_risks": [{k: _plain(v) for k, v in m.__dict__.items()} for m in r.risks],
         "region_values": {k: _plain(v) for k, v in r.region_values.items()},
         "notes": r.notes,
         "config": _config_json(r.cfg),
