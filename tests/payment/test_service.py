@@ -109,6 +109,14 @@ def test_commands(lake, monkeypatch):
     assert res.exit_code == 0 and "60,000.00" in res.output
     res = runner.invoke(app, ["payment", "document", "--year", "2025", "--out", str(lake / "qs.xlsx"), *w])
     assert res.exit_code == 0 and (lake / "qs.xlsx").exists()
+    res = runner.invoke(app, ["payment", "document", "--year", "2025", "--out", str(lake / "qs.docx"), *w])
+    assert res.exit_code == 0 and (lake / "qs.docx").exists()
+    from docx import Document
+
+    text = "\n".join(c.text for t in Document(str(lake / "qs.docx")).tables for r in t.rows for c in r.cells)
+    assert "甲医院" in text and "30,000.00" in text
+    res = runner.invoke(app, ["payment", "document", "--year", "2025", "--out", str(lake / "qs.pdf"), *w])
+    assert res.exit_code != 0 and "不支持的清算文件格式" in res.output
     res = runner.invoke(app, ["payment", "assess", "--year", "2025", *w])
     assert res.exit_code == 0 and "缺少数据" in res.output
     res = runner.invoke(app, ["payment", "settle", "--year", "2025", "--set", "outlier_high=0.1", *w])

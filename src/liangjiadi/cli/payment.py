@@ -235,7 +235,7 @@ def whatif_command(
 
 def document_command(
     year: YearOpt,
-    out: Annotated[Path, typer.Option("--out", "-o", help="输出 Excel 文件（.xlsx）")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="输出文件：.xlsx（Excel，全部工作表）或 .docx（Word，支付方案要点与清算结果）")],
     through: Annotated[str | None, typer.Option("--through", help="月度结算文件的截至月份（缺省为年度清算）")] = None,
     workdir: WorkdirOpt = None,
 ) -> None:
@@ -253,7 +253,14 @@ def document_command(
             hint = f" --through {through}" if through else ""
             raise PaymentError(f"{region} {year} 年尚未{'月度结算' if through else '年度清算'}",
                                f"请先执行 liangjiadi payment settle --year {year}{hint}")
-        path = render(frozen, out)
+        if out.suffix.lower() == ".docx":
+            from ..payment.document_docx import render_docx
+
+            path = render_docx(frozen, out)
+        elif out.suffix.lower() == ".xlsx":
+            path = render(frozen, out)
+        else:
+            raise PaymentError(f"不支持的清算文件格式：{out.name}", "请用 .xlsx（Excel）或 .docx（Word）")
     console.print(f"清算文件已生成：{path}")
 
 
