@@ -88,3 +88,23 @@ def test_basic_groups_pay_the_same_at_every_level(cost, scheme, coef):
     # fen they may differ by the one remainder fen the documented rule places (smaller code).
     pays = sorted(s.institutions[lv].payment for lv in LEVELS[1:])
     assert pays[1] - pays[0] <= D("0.01")
+
+
+@FAST
+@given(years(), st.lists(st.sampled_from(["2025-01", "2025-02", "2025-03"]), min_size=40, max_size=40))
+def test_running_monthly_settlement_equals_settling_the_year_to_date(year, months_of):
+    # The incremental monthly settlement (one classification, the 特例单议 cap redone each
+    # month) must give what settle() gives on the year-to-date cases with that month's fund.
+    from liangjiadi.payment.money import fen
+    from liangjiadi.payment.settle import running_payments
+
+    cfg, insts, cases, fund, _ = year
+    cases = [replace(c, month=months_of[i]) for i, c in enumerate(cases)]
+    months = ["2025-01", "2025-02", "2025-03"]
+    funds = [fen(fund * i / 12) for i in (1, 2, 3)]
+    by_month = {m: [c for c in cases if c.month == m] for m in months}
+    running = running_payments(by_month, months, funds, insts, STANDARDS, cfg, D("9000"), {})
+    for i, m in enumerate(months):
+        todate = [c for c in cases if c.month <= m]
+        s = settle(todate, insts, STANDARDS, cfg, funds[i], D("0.7"), D("9000"))
+        assert running[m] == {c: ir.payment for c, ir in sorted(s.institutions.items())}

@@ -42,11 +42,14 @@ def status_of(r: Decimal | None, cfg: PaymentConfig) -> str:
 
 def monthly(cases: list[Case], year: int, fund: Decimal, cfg: PaymentConfig, through: str | None = None) -> list[MonthRow]:
     rows, cum = [], ZERO
+    by_month: dict[str, list[Case]] = {}
+    for c in cases:
+        by_month.setdefault(c.month, []).append(c)
     for m in range(1, 13):
         month = f"{year:04d}-{m:02d}"
         if through and month > through:
             break
-        mine = [c for c in cases if c.month == month]
+        mine = by_month.get(month, [])
         spend = sum((c.fund for c in mine), ZERO)
         cum += spend
         budget = fen(fund * m / 12)

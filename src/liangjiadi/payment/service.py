@@ -20,7 +20,7 @@ from .errors import PaymentError
 from .model import Case
 from .money import ZERO, allocate, fen, ratio
 from .monitor import InstitutionRisk, MonthRow, institution_risk, monthly
-from .settle import Settlement, clear, settle
+from .settle import Settlement, clear, own_cost_per_point, running_payments, settle
 from .standards import Adjustment, Standards, adjustments, build, reference_weights
 
 
@@ -142,13 +142,16 @@ def compute(data: RegionYear, cfg: PaymentConfig, year: int, through: str | None
         cost = sum((c.cost for c in year_cases), ZERO)
         reimb = ratio(sum((c.fund for c in year_cases), ZERO), cost).quantize(Decimal("0.0001")) if cost else Decimal(1)
     fund_to_date = fen(fund * len(months) / 12)
-    s = settle(cases, data.institutions, standards, cfg, fund_to_date, reimb)
+    # the outlier reference is fixed for the year, so a case's way is computed once
+    cpp = standards.cost_per_point or own_cost_per_point(cases, standards)
+    cache: dict = {}
+    s = settle(cases, data.institutions, standards, cfg, fund_to_date, reimb, cpp, cache)
     assessment, region_values = assess(cases, data.cases.get(year - 1, []), s.cases, data.institutions,
                                        standards, cfg)
     if through is None:
         clear(s, {c: a.grade for c, a in assessment.items() if a.grade}, cfg)
     prepay = _prepay(data, fund, cfg)
-    provisional = _provisional(year_cases, months, data, standards, cfg, fund, reimb)
+    provisional = _provisional(year_cases, months, data, standards, cfg, fund, cpp, cache)
     return PaymentRun(data.region, year, through, cfg, fund_source, standards, s,
                       adjustments(standards, cases, cfg), assessment, region_values, prepay, provisional,
                       monthly(year_cases, year, fund, cfg, through), notes + s.notes,
@@ -165,15 +168,18 @@ def _prepay(data: RegionYear, fund: Decimal, cfg: PaymentConfig) -> dict[str, De
     return allocate(fen(fund * cfg.prepay_share), last)
 
 
-def _provisional(year_cases, months, data, standards, cfg, fund, reimb) -> dict[str, dict[str, Decimal]]:
+def _provisional(year_cases, months, data, standards, cfg, fund, cpp, cache) -> dict[str, dict[str, Decimal]]:
     """月度结算 (9.2.1): each month the year-to-date cases settled against F × m / 12; a month's
     provisional payment is the year-to-date amount less the previous month's."""
+    by_month: dict[str, list[Case]] = {}
+    for c in year_cases:
+        by_month.setdefault(c.month, []).append(c)
+    funds = [fen(fund * i / 12) for i in range(1, len(months) + 1)]
+    running = running_payments(by_month, months, funds, data.institutions, standards, cfg, cpp, cache)
     out: dict[str, dict[str, Decimal]] = {}
-    before = {c: ZERO for c in data.institutions}
-    for i, month in enumerate(months, start=1):
-        todate = [c for c in year_cases if c.month <= month]
-        s = settle(todate, data.institutions, standards, cfg, fen(fund * i / 12), reimb)
-        now = {code: ir.payment for code, ir in s.institutions.items()}
+    before: dict[str, Decimal] = {}
+    for month in months:
+        now = running[month]
         out[month] = {code: now.get(code, ZERO) - before.get(code, ZERO) for code in sorted(set(now) | set(before))}
         before = now
     return out

@@ -85,26 +85,32 @@ def _coefficients(case: Case, inst: Institution, basic: bool, cfg: PaymentConfig
     return cfg.level_coefficient(inst.level) * cfg.institution_coefficient(inst.code), inst.level
 
 
-def _special_allowed(cases: list[Case], cfg: PaymentConfig, cost_ratio) -> set[str]:
+def _special_allowed(approved: list[Case], discharges: dict[str, int], cfg: PaymentConfig, cost_ratio) -> set[str]:
     """特例单议 cases paid itemised: approved ones up to the cap (DRG 5% / DIP 5‰ of an
     institution's discharges, rounded down); above the cap the highest cost ratios first."""
     by_inst: dict[str, list[Case]] = {}
-    counts: dict[str, int] = {}
-    for c in cases:
-        counts[c.inst] = counts.get(c.inst, 0) + 1
-        if c.special_ok:
-            by_inst.setdefault(c.inst, []).append(c)
+    for c in approved:
+        by_inst.setdefault(c.inst, []).append(c)
     allowed: set[str] = set()
-    for inst, approved in by_inst.items():
-        cap = int(cfg.cap * counts[inst])
-        approved.sort(key=lambda c: (-(cost_ratio(c) or ZERO), c.setl_id))
-        allowed.update(c.setl_id for c in approved[:cap])
+    for inst, mine in by_inst.items():
+        cap = int(cfg.cap * discharges.get(inst, 0))
+        mine.sort(key=lambda c: (-(cost_ratio(c) or ZERO), c.setl_id))
+        allowed.update(c.setl_id for c in mine[:cap])
     return allowed
 
 
-def classify(cases: list[Case], institutions: dict[str, Institution], standards: Standards,
-             cfg: PaymentConfig, cost_per_point: Decimal) -> list[CaseResult]:
-    """Each case's way of payment and points (4 decimals) or fixed payment."""
+def _discharges(cases: list[Case]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for c in cases:
+        counts[c.inst] = counts.get(c.inst, 0) + 1
+    return counts
+
+
+def ordinary_results(cases: list[Case], institutions: dict[str, Institution], standards: Standards,
+                     cfg: PaymentConfig, cost_per_point: Decimal, cache: dict | None = None) -> list[CaseResult]:
+    """Each case's result were it not 特例单议 (a pure function of the case, the standards and
+    the configuration), memoised in `cache` (setl_id -> result) across monthly settlements."""
+    cache = {} if cache is None else cache
 
     def ref(case: Case):
         w = standards.weights.get(case.grp_code or "")
@@ -117,41 +123,56 @@ def classify(cases: list[Case], institutions: dict[str, Institution], standards:
             std = w * cfg.level_coefficient(level) * cost_per_point
             return coef, (case.cost / std if std > 0 else None)
 
-    special = _special_allowed(cases, cfg, lambda c: ref(c)[1])
-    out: list[CaseResult] = []
+    out = []
     for case in cases:
-        inst = institutions.get(case.inst)
-        w = standards.weights.get(case.grp_code or "")
-        if case.pay_way == "bed_day" and inst is not None:
-            rate = cfg.bed_day_rates.get(inst.level, ZERO)
-            out.append(CaseResult(case, "bed_day", fixed=fen(rate * (case.days or 0))))
-            continue
-        if inst is None or not w or case.pay_way == "itemized":
-            out.append(CaseResult(case, "itemised", fixed=case.fund))
-            continue
-        coef, r = ref(case)
-        if case.setl_id in special:
-            out.append(CaseResult(case, "special", fixed=case.fund, cost_ratio=r))
-            continue
-        basic = case.grp_code in standards.basic_groups
-        if case.grp_code in cfg.day_surgery_groups and case.days is not None \
-                and case.days <= cfg.day_surgery_max_days:
-            std = cfg.day_surgery_groups[case.grp_code]
-            if std > 0:
-                out.append(CaseResult(case, "day_surgery", fixed=std))
-            else:
-                out.append(CaseResult(case, "day_surgery", points=w4(w * coef)))
-            continue
-        if r is not None and r < cfg.outlier_low:
-            out.append(CaseResult(case, "low", fixed=case.fund, cost_ratio=r))
-        elif r is not None and r >= cfg.outlier_high:
-            # 费用极高: 分值 × (cost / level standard − 2 + 1) (calibration.md, DIP outliers)
-            factor = r - cfg.outlier_high + ONE
-            out.append(CaseResult(case, "high", points=w4(w * factor * coef), cost_ratio=r,
-                                  review=r >= cfg.outlier_review))
-        else:
-            out.append(CaseResult(case, "basic" if basic else "standard", points=w4(w * coef), cost_ratio=r))
+        hit = cache.get(case.setl_id)
+        if hit is None:
+            hit = cache[case.setl_id] = _ordinary(case, institutions, standards, cfg, ref)
+        out.append(hit)
     return out
+
+
+def classify(cases: list[Case], institutions: dict[str, Institution], standards: Standards,
+             cfg: PaymentConfig, cost_per_point: Decimal, cache: dict | None = None) -> list[CaseResult]:
+    """Each case's way of payment and points (4 decimals) or fixed payment: its ordinary result,
+    or 特例单议 (itemised) when approved and within its institution's cap in this run."""
+    ordinary = ordinary_results(cases, institutions, standards, cfg, cost_per_point, cache)
+    ratio_of = {r.case.setl_id: r.cost_ratio for r in ordinary if r.case.special_ok}
+    approved = [r.case for r in ordinary if r.case.special_ok]
+    special = (_special_allowed(approved, _discharges(cases), cfg, lambda c: ratio_of[c.setl_id])
+               if approved else set())
+    return [CaseResult(r.case, "special", fixed=r.case.fund, cost_ratio=r.cost_ratio)
+            if r.case.setl_id in special and r.way in _PAID_BY_STANDARD else r for r in ordinary]
+
+
+# Ways a 特例单议 approval turns into itemised payment (bed-day and itemised cases already are).
+_PAID_BY_STANDARD = ("standard", "basic", "high", "low", "day_surgery")
+
+
+def _ordinary(case: Case, institutions, standards: Standards, cfg: PaymentConfig, ref) -> CaseResult:
+    inst = institutions.get(case.inst)
+    w = standards.weights.get(case.grp_code or "")
+    if case.pay_way == "bed_day" and inst is not None:
+        rate = cfg.bed_day_rates.get(inst.level, ZERO)
+        return CaseResult(case, "bed_day", fixed=fen(rate * (case.days or 0)))
+    if inst is None or not w or case.pay_way == "itemized":
+        return CaseResult(case, "itemised", fixed=case.fund)
+    coef, r = ref(case)
+    basic = case.grp_code in standards.basic_groups
+    if case.grp_code in cfg.day_surgery_groups and case.days is not None \
+            and case.days <= cfg.day_surgery_max_days:
+        std = cfg.day_surgery_groups[case.grp_code]
+        if std > 0:
+            return CaseResult(case, "day_surgery", fixed=std, cost_ratio=r)
+        return CaseResult(case, "day_surgery", points=w4(w * coef), cost_ratio=r)
+    if r is not None and r < cfg.outlier_low:
+        return CaseResult(case, "low", fixed=case.fund, cost_ratio=r)
+    if r is not None and r >= cfg.outlier_high:
+        # 费用极高: 分值 × (cost / level standard − 2 + 1) (calibration.md, DIP outliers)
+        factor = r - cfg.outlier_high + ONE
+        return CaseResult(case, "high", points=w4(w * factor * coef), cost_ratio=r,
+                          review=r >= cfg.outlier_review)
+    return CaseResult(case, "basic" if basic else "standard", points=w4(w * coef), cost_ratio=r)
 
 
 def points_value(results: list[CaseResult], institutions: dict[str, Institution], fund: Decimal,
@@ -159,13 +180,15 @@ def points_value(results: list[CaseResult], institutions: dict[str, Institution]
     """Split the fund: fixed payments first, the rest by points to the fen."""
     inst_res = {code: InstitutionResult(code, inst.level) for code, inst in institutions.items()}
     for r in results:
-        ir = inst_res.setdefault(r.case.inst, InstitutionResult(r.case.inst, "一级及以下"))
+        ir = inst_res.get(r.case.inst)
+        if ir is None:
+            ir = inst_res[r.case.inst] = InstitutionResult(r.case.inst, "一级及以下")
         ir.cases[r.way] += 1
         ir.points += r.points
         ir.fixed += r.fixed
         ir.fee_for_service += r.case.fund
         ir.review_cases += int(r.review)
-        ir.special_over_cap += int(r.case.special_ok and r.way in ("standard", "basic", "high", "low", "day_surgery"))
+        ir.special_over_cap += int(r.case.special_ok and r.way in _PAID_BY_STANDARD)
     fixed = sum((ir.fixed for ir in inst_res.values()), ZERO)
     points = sum((ir.points for ir in inst_res.values()), ZERO)
     notes = []
@@ -224,11 +247,11 @@ def clear(s: Settlement, grades: dict[str, str], cfg: PaymentConfig) -> Settleme
 
 def settle(cases: list[Case], institutions: dict[str, Institution], standards: Standards,
            cfg: PaymentConfig, fund: Decimal, reimbursement: Decimal,
-           cost_per_point: Decimal | None = None) -> Settlement:
+           cost_per_point: Decimal | None = None, cache: dict | None = None) -> Settlement:
     """Classify and split (no clearing). The outlier reference is the standards' 预算点值, else
     this year's own cost per point (Σ cost / Σ 分值 of its grouped cases)."""
     cpp = cost_per_point or standards.cost_per_point or own_cost_per_point(cases, standards)
-    results = classify(cases, institutions, standards, cfg, cpp or ONE)
+    results = classify(cases, institutions, standards, cfg, cpp or ONE, cache)
     return points_value(results, institutions, fund, cfg.scheme, reimbursement)
 
 
@@ -236,3 +259,36 @@ def own_cost_per_point(cases: list[Case], standards: Standards) -> Decimal | Non
     cost = sum((c.cost for c in cases if standards.weights.get(c.grp_code or "")), ZERO)
     pts = sum((standards.weights.get(c.grp_code or "", ZERO) for c in cases), ZERO)
     return ratio(cost, pts) if pts > 0 else None
+
+
+def running_payments(cases_by_month: dict[str, list[Case]], months: list[str], funds: list[Decimal],
+                     institutions: dict[str, Institution], standards: Standards, cfg: PaymentConfig,
+                     cost_per_point: Decimal, cache: dict) -> dict[str, dict[str, Decimal]]:
+    """Each month's year-to-date 清算应付 per institution (the monthly settlements), equal to
+    settle() on the year-to-date cases with that month's fund, computed incrementally: a case's
+    way is computed once; only the 特例单议 cap is redone each month (tests hold the two equal)."""
+    points = {c: ZERO for c in institutions}
+    fixed = {c: ZERO for c in institutions}
+    counts: dict[str, int] = {}
+    approved: list[CaseResult] = []
+    out: dict[str, dict[str, Decimal]] = {}
+    for month, fund in zip(months, funds):
+        for o in ordinary_results(cases_by_month.get(month, []), institutions, standards, cfg,
+                                  cost_per_point, cache):
+            inst = o.case.inst
+            points[inst] = points.get(inst, ZERO) + o.points
+            fixed[inst] = fixed.get(inst, ZERO) + o.fixed
+            counts[inst] = counts.get(inst, 0) + 1
+            if o.case.special_ok:
+                approved.append(o)
+        pts, fix = dict(points), dict(fixed)
+        by_id = {o.case.setl_id: o for o in approved}
+        for sid in _special_allowed([o.case for o in approved], counts, cfg, lambda c: by_id[c.setl_id].cost_ratio):
+            o = by_id[sid]
+            if o.way in _PAID_BY_STANDARD:
+                pts[o.case.inst] -= o.points
+                fix[o.case.inst] += o.case.fund - o.fixed
+        f_points = fen(fund) - sum(fix.values(), ZERO)
+        shares = allocate(max(f_points, ZERO), pts)
+        out[month] = {c: shares.get(c, ZERO) + fix[c] for c in sorted(fix)}
+    return out
