@@ -200,17 +200,25 @@ def apply(cfg: PaymentConfig, values: dict[str, Any], where: str) -> PaymentConf
     return _check(replace(cfg, **update), where)
 
 
+def read_file(path: Path) -> dict[str, Any]:
+    """A payment configuration file's raw mapping (Chinese error for a missing or broken file)."""
+    if not path.exists():
+        raise PaymentError(f"找不到支付方式配置文件：{path}")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise PaymentError(f"支付方式配置文件 {path} 不是有效的 TOML：{exc}") from None
+
+
+def where(path: Path) -> str:
+    return f"支付方式配置文件 {path}"
+
+
 def load(path: Path | None, base: PaymentConfig | None = None) -> PaymentConfig:
     cfg = base or PaymentConfig()
     if path is None:
         return _check(cfg, "默认支付配置")
-    if not path.exists():
-        raise PaymentError(f"找不到支付方式配置文件：{path}")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
-        raise PaymentError(f"支付方式配置文件 {path} 不是有效的 TOML：{exc}") from None
-    return apply(cfg, data, f"支付方式配置文件 {path}")
+    return apply(cfg, read_file(path), where(path))
 
 
 def parse_set(items: list[str]) -> dict[str, Any]:

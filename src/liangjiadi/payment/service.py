@@ -52,7 +52,7 @@ def configuration(settings: Settings, data: RegionYear | None = None, sets: dict
     """Defaults → the optional input tables of the year → the region's file → --set."""
     cfg = PaymentConfig()
     path = region_file(settings.payment_file, settings.workdir, "payment.toml")
-    file_values = _read_toml(path) if path is not None else {}
+    file_values = pconfig.read_file(path) if path is not None else {}
     scheme = str((sets or {}).get("scheme") or file_values.get("scheme") or "").upper() or _inferred(data)
     cfg = replace(cfg, scheme=scheme if scheme in pconfig.SCHEMES else cfg.scheme)
     if data is not None:
@@ -60,21 +60,10 @@ def configuration(settings: Settings, data: RegionYear | None = None, sets: dict
                       bed_day_rates={**cfg.bed_day_rates, **data.bed_day_rates},
                       day_surgery_groups={**cfg.day_surgery_groups, **data.day_surgery.get(cfg.scheme, {})})
     if file_values:
-        cfg = pconfig.apply(cfg, file_values, f"支付方式配置文件 {path}")
+        cfg = pconfig.apply(cfg, file_values, pconfig.where(path))
     if sets:
         cfg = pconfig.apply(cfg, sets, "命令行 --set")
     return pconfig.apply(cfg, {}, "支付方式配置")
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    import tomllib
-
-    if not path.exists():
-        raise PaymentError(f"找不到支付方式配置文件：{path}")
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
-        raise PaymentError(f"支付方式配置文件 {path} 不是有效的 TOML：{exc}") from None
 
 
 def _inferred(data: RegionYear | None) -> str:
