@@ -123,3 +123,11 @@ def test_commands(lake, monkeypatch):
     assert res.exit_code != 0 and "outlier_low < outlier_high" in res.output and "Traceback" not in res.output
     res = runner.invoke(app, ["payment", "settle", "--year", "2023", *w])
     assert res.exit_code != 0 and "没有 DRG/DIP 机构的住院病例" in res.output
+
+
+def test_configured_file_missing_is_a_chinese_error(lake, tmp_path):
+    from liangjiadi.payment.errors import PaymentError
+
+    with pytest.raises(PaymentError) as e:
+        run(Settings(workdir=lake, region_admdvs=R, payment_file=tmp_path / "无.toml"), 2025)
+    assert "找不到支付方式配置文件" in str(e.value)
