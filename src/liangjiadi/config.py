@@ -75,6 +75,10 @@ class Settings(BaseSettings):
         None, description="县域医共体规则文件（YAML：风险调节金比例、考核权重与目标、等级与结余留用/超支分担比例、"
                           "预警阈值）；缺省时使用工作目录下的 yigongti.yaml（若存在），否则用内置缺省值（docs/yigongti.md）"
     )
+    payment_file: Path | None = Field(
+        None, description="支付方式配置文件（TOML：DRG/DIP、系数、极值阈值、结余留用与超支分担等）；"
+                          "缺省时使用工作目录下的 payment.toml（若存在），否则用内置默认值"
+    )
     # ---- plausibility at ingest (导入合理性) ---------------------------------------------
     ingest_amount_max: Decimal = Field(
         Decimal("1000000000"), gt=0, description="导入时金额列绝对值上限（元），超出的行隔离"

@@ -34,9 +34,12 @@ def test_aliases_and_upper_case():
 def test_shared_spec_tables_are_all_in_schema():
     if not SPEC.exists():
         return
+    import re
+
     text = SPEC.read_text(encoding="utf-8")
+    spec_tables = set(re.findall(r"^### (\w+)", text, flags=re.M))
     later = {t.name for t in YIGONGTI_TABLES}  # added from seeds/003 after the spec (docs/yigongti.md)
-    for name in TABLES:
-        if name in later:
-            continue
-        assert f"### {name}" in text, name
+    for name, table in TABLES.items():
+        # A table beyond the shared spec is a project extension: optional and the project's own
+        # (e.g. the payment inputs pay_coef / bed_day_rate / day_surgery), never a required one.
+        assert name in spec_tables or name in later or (table.optional and table.own), name

@@ -103,10 +103,13 @@ def demo(
         console.rule("[bold]5/9 导出数据底稿")
         data = load_worksheet_data(period, settings, region_name=cfg.region_name)
         xlsx = write_worksheet(data, out_dir / f"数据底稿_{cfg.region}_{period}.xlsx")
+        payment_doc = _payment_step(settings, cfg, period, out_dir)
 
     console.rule("[bold green]数据底稿完成")
     console.print(f"工作目录：{work}")
     console.print(f"  数据底稿（Excel）：{xlsx}")
+    if payment_doc:
+        console.print(f"  {cfg.scheme.upper()} 年度清算（Excel）：{payment_doc}")
     console.print(f"  复核报告：{work / 'checks' / cfg.region / period}")
     console.print(f"  指标结果：{work / 'results' / cfg.region / period}")
     console.print(f"  隔离文件：{work / 'quarantine' / report.load_id}")
@@ -114,6 +117,24 @@ def demo(
 
     with friendly_errors():
         _publish_steps(settings, cfg, period, computed, out_dir)
+
+
+def _payment_step(settings, cfg, period: str, out_dir: Path) -> Path | None:
+    """The generated year's DRG/DIP 年度清算 and its document, when the data hold all of it."""
+    from ..payment.document import render
+    from ..payment.service import run, to_json, write
+
+    year = int(period[:4])
+    if period[5:] != "12" or f"{year}-01" not in cfg.periods:
+        return None
+    console.rule(f"[bold]{cfg.scheme.upper()} 年度清算（支付方式管理）")
+    r = run(settings, year)
+    write(r, settings.workdir)
+    s = r.settlement
+    name = "结算点值" if r.cfg.scheme == "DIP" else "费率"
+    console.print(f"{year} 年可用基金 {s.fund_available:,} 元，{name} {s.point_value:,.4f}，"
+                  f"{len(s.institutions)} 家机构清算拨付 {s.total_final:,} 元，基金留存 {s.fund_retained:,} 元")
+    return render(to_json(r), out_dir / f"清算_{cfg.region}_{year}.xlsx")
 
 
 def _status_counts(check) -> str:

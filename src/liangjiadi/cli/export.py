@@ -20,7 +20,7 @@ from .common import WorkdirOpt, console, friendly_errors, settings_for
 export_app = typer.Typer(help="导出计算结果与报表。", no_args_is_help=True)
 
 # Modules adding commands to export_app; missing ones are skipped.
-EXPORT_MODULES = ["export_worksheet", "export_findings", "export_yigongti"]
+EXPORT_MODULES = ["export_worksheet", "export_findings", "export_yigongti", "export_payment"]
 
 RESULT_COLUMNS = ["indicator_id", "scope", "fixmedins_code", "value", "numerator", "denominator", "name", "note"]
 

@@ -120,6 +120,8 @@ YIGONGTI_ITEM = {
     "overspend_price": "超支原因：医疗服务价格调整",
     "overspend_volume": "超支原因：参保人员就医数量大幅增加",
 }
+# 支付级别 of the payment inputs (bed_day_rate): schema.level_group's three peer groups.
+PAY_LEVEL = {"3": "三级", "2": "二级", "1": "一级及以下"}
 
 INST_KIND = ("综合", "专科", "中医", "妇幼", "基层")
 OWNERSHIP = ("公立", "民营")
@@ -137,6 +139,7 @@ CODE_TABLES: dict[str, dict[str, str]] = {
     "fund_item": FUND_ITEM,
     "budget_item": BUDGET_ITEM,
     "yigongti_item": YIGONGTI_ITEM,
+    "pay_level": PAY_LEVEL,
 }
 
 

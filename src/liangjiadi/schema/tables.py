@@ -524,17 +524,74 @@ YIGONGTI_BUREAU = Table(
 YIGONGTI_TABLES = (YIGONGTI, YIGONGTI_PERSON, YIGONGTI_INSURED_DUE, YIGONGTI_SUBSIDY, YIGONGTI_VILLAGE_CLINIC,
                    YIGONGTI_VBP, YIGONGTI_SATISFACTION, YIGONGTI_FAMILY_DOCTOR, YIGONGTI_BUREAU)
 
+# ---- optional payment inputs (支付方式管理, seeds/004 5.1.4 / 6.2.2 / 6.2.3) --------------------
+
+PAY_COEF = Table(
+    name="pay_coef",
+    cn="定点医疗机构调节系数",
+    columns=(
+        Column("admdvs", "admdvs", "统筹地区区划", required=True, nullable=False),
+        Column("year", "int", "执行年度", required=True, nullable=False),
+        Column("fixmedins_code", "str", "定点医疗机构编号", required=True, nullable=False),
+        Column("adj_coef", "float", "调节系数（1 为不调节）", required=True, nullable=False),
+    ),
+    key=("admdvs", "year", "fixmedins_code"),
+    period_source="year",
+    period_column="year",
+    admdvs_from_row=True,
+    own=True,
+    optional=True,
+    note="可选；一机构一年一行。支付方式配置文件中的 institution_coefficients 优先于本表。",
+)
+
+BED_DAY_RATE = Table(
+    name="bed_day_rate",
+    cn="床日付费标准",
+    columns=(
+        Column("admdvs", "admdvs", "统筹地区区划", required=True, nullable=False),
+        Column("year", "int", "执行年度", required=True, nullable=False),
+        Column("pay_level", "code", "机构级别（3 三级 / 2 二级 / 1 一级及以下）", required=True,
+               nullable=False, codes="pay_level"),
+        _m("day_rate", "每床日统筹基金支付标准（元）", required=True, nullable=False),
+    ),
+    key=("admdvs", "year", "pay_level"),
+    period_source="year",
+    period_column="year",
+    admdvs_from_row=True,
+    own=True,
+    optional=True,
+    note="可选；按床日付费（setl_pay_way = bed_day）病例的每日标准。支付方式配置文件中的 bed_day_rates 优先于本表。",
+)
+
+DAY_SURGERY = Table(
+    name="day_surgery",
+    cn="日间手术病种",
+    columns=(
+        Column("admdvs", "admdvs", "统筹地区区划", required=True, nullable=False),
+        Column("year", "int", "执行年度", required=True, nullable=False),
+        Column("grp_type", "code", "分组类型", required=True, nullable=False, codes="grp_type"),
+        Column("grp_code", "str", "DRG 组或 DIP 病种编码", required=True, nullable=False),
+        _m("pay_std", "定额支付标准（元；空为按分值/权重支付）"),
+    ),
+    key=("admdvs", "year", "grp_type", "grp_code"),
+    period_source="year",
+    period_column="year",
+    admdvs_from_row=True,
+    own=True,
+    optional=True,
+    note="可选；列入的病组/病种住院天数不超过 day_surgery_max_days（默认 1 天）时按日间手术支付。",
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (FIXMEDINS, SETL_D, SETL_LIST, SETL_FEE, SPECIAL_CASE, CLR_RESULT, FUND_REPORT,
-              PSN_COUNT, BUDGET, GRP_CATALOG, EXTERNAL, *YIGONGTI_TABLES)
+              PSN_COUNT, BUDGET, GRP_CATALOG, EXTERNAL, PAY_COEF, BED_DAY_RATE, DAY_SURGERY, *YIGONGTI_TABLES)
 }
 
 # Load order: referenced tables before the ones that reference them.
 LOAD_ORDER = ("fixmedins", "grp_catalog", "setl_d", "setl_list", "setl_fee", "special_case",
-              "clr_result", "fund_report", "psn_count", "budget", "external",
-              *(t.name for t in YIGONGTI_TABLES))
-
+              "clr_result", "fund_report", "psn_count", "budget", "external", "pay_coef", "bed_day_rate",
+              "day_surgery", *(t.name for t in YIGONGTI_TABLES))
 
 # Columns that identify a person: dropped on ingest (noted in the load report), never stored.
 PERSONAL_COLUMNS = frozenset({

@@ -1,0 +1,7 @@
+"""The payment package's expected errors (Chinese message and hint, no traceback)."""
+
+from ..errors import LjdError
+
+
+class PaymentError(LjdError):
+    code = "LJD-PAY"
