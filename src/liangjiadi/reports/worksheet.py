@@ -454,10 +454,19 @@ class _Notes:
             "时间消耗指数、费用消耗指数统筹地区为 1，仅公布各医疗机构；各机构表中标“不适用”的，"
             "为该指标不适用于该机构（如未开展DRG/DIP付费的机构的 30-35 项），批注写明原因。",
             "6. 建议公开频次：季度指标在 3、6、9、12 月公开，半年指标在 6、12 月，年度指标在 12 月。" + frequency,
-            (f"7. 上年同期值取自{last_cn}已保存的计算结果（计算批次 {data.last_year_run_id}）。" if data.last_year
-             else f"7. 未找到{last_cn}的计算结果，上年同期值与同比变化留空。"),
+            self._last_year_paragraph(last_cn),
             f"8. 本底稿数值取自计算批次 {data.results_run_id or '—'}。",
-        ]
+        ] + [f"{n}. {text}" for n, text in enumerate(data.notes, start=9)]
+
+    def _last_year_paragraph(self, last_cn: str) -> str:
+        data = self.data
+        if data.last_year_label:
+            return (f"7. 上年同期值为{data.last_year_label}按同一窗口口径计算的数值。" if data.last_year
+                    else f"7. 数据湖中没有{data.last_year_label}的数据，上年同期值与同比变化留空。")
+        if not data.last_year:
+            return f"7. 未找到{last_cn}的计算结果，上年同期值与同比变化留空。"
+        run = f"（计算批次 {data.last_year_run_id}）" if data.last_year_run_id else ""
+        return f"7. 上年同期值取自{last_cn}已保存的计算结果{run}。"
 
     def _check_summary(self) -> None:
         data, report = self.data, self.data.check_report
