@@ -326,10 +326,11 @@ def _window(settings: Settings, admdvs: str, window: Window, results: pa.Table, 
     ids = sorted(set(current["indicator_id"].to_pylist()))
     rules = {i: indicators[i].window_rule if i in indicators else "end" for i in ids}
     half = Period.parse(str(window.last)).half_window()
+    half_label = half.label if half.last == window.last else f"{half.label}（截至{window.last.label}）"
     doc = {
         "key": window.key, "label": window.label, "kind": window.kind, "months": window.month_keys,
         "rules": rules, "rule_text": {k: v for k, v in WINDOW_RULES.items() if k in set(rules.values())},
-        "halves": {i: half.label for i, r in rules.items() if r == "half"},
+        "halves": {i: half_label for i, r in rules.items() if r == "half"},
         "last_year": {"key": last.key, "label": last.label,
                       "missing": [p for p in last.month_keys if p not in monthly]},
     }

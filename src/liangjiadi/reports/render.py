@@ -102,7 +102,7 @@ def _worksheet(src: ReleaseSource, out: Path) -> Path:
         last_year_run_id=last_runs[-1] if last_runs else None, check_report=report,
         institutions=src.institutions, region_name=src.region_name or None,
         period_label=src.meta.period_label if src.windowed else None, notes=src.meta.window_notes,
-        last_year_label=(src.window.get("last_year") or {}).get("label"))
+        last_year_label=(src.window.get("last_year") or {}).get("label"), halves=dict(src.window.get("halves") or {}))
     return write_worksheet(data, out)
 
 
@@ -187,14 +187,14 @@ def render_release(release_id: str, out_dir: Path, settings: Settings, *, region
         report = B.quarterly_report(src)
         result.files += _both(report, out_dir, _stem(src, "季度分析报告"), workdir, cache)
         dists = report.key_distributions + report.payment_distributions
-        result.files.append(write_appendix(_out(out_dir, _stem(src, '附表'), ".xlsx"), report.meta.period_label + "季度分析报告附表",
+        result.files.append(write_appendix(_out(out_dir, _stem(src, '附表'), ".xlsx"), report.meta.period_label + "分析报告附表",
                                            dists, report.findings))
         result.files.append(_worksheet(src, _out(out_dir, _stem(src, '数据底稿'), ".xlsx")))
     elif kind == "annual":
         notice = B.annual_notice(src)
         result.files += _both(notice, out_dir, _stem(src, "年度通报"), workdir, cache)
         dists = notice.efficiency + ([notice.settlement] if notice.settlement else [])
-        result.files.append(write_appendix(_out(out_dir, _stem(src, '附表'), ".xlsx"), notice.meta.period_label + "年度通报附表",
+        result.files.append(write_appendix(_out(out_dir, _stem(src, '附表'), ".xlsx"), notice.meta.period_label + "通报附表",
                                            dists, B.finding_items(src)))
         result.files.append(_worksheet(src, _out(out_dir, _stem(src, '数据底稿'), ".xlsx")))
     elif kind == "topic":

@@ -180,6 +180,8 @@ def _write_main(book, styles: _Styles, data: WorksheetData, absent: list[Absent]
         bold = {"bold": True, "bg_color": "#F2F2F2"} if heading else {}
         ws.write(row, 0, int(meta.id) if meta.id.isdigit() else meta.id, styles.text(align="center", **bold))
         star = "*" if meta.per_institution else ""
+        if meta.id in data.halves:  # 33-35, 42 in a quarter or year: the half they cover
+            star += f"（{data.halves[meta.id]}）"
         ws.write(row, 2, meta.name + star, styles.text(**bold))
         ws.write(row, 3, FREQ_CN.get(meta.freq, meta.freq), styles.text(align="center", **bold))
         ws.write(row, 5, meta.formula or "-", styles.text(**bold))

@@ -73,6 +73,7 @@ class WorksheetData:
     period_label: str | None = None  # a quarterly or annual release: its window (2025年第四季度)
     notes: list[str] = field(default_factory=list)  # how the window's values are made (说明 sheet)
     last_year_label: str | None = None  # a window's: the same window a year earlier (2024年第四季度)
+    halves: dict[str, str] = field(default_factory=dict)  # half-year indicators in a window: their half
 
     @property
     def region_label(self) -> str:
