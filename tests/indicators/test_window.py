@@ -131,3 +131,11 @@ def test_window_sum_and_ratio_are_exact(months):
     assert got[("36", None)][0] == total
     assert got[("39", None)][0] == cases
     assert got[("37", None)][0] == pytest.approx(total / cases, abs=D("1e-10"))
+
+
+def test_an_institution_without_the_window_before_has_no_mixed_growth_and_the_others_keep_theirs():
+    rows = [_row(p, "41m", 0, "OLD", num=10, den=10) for p in PREVIOUS]
+    rows += [_row(p, "41m", 0, c, num=12, den=10) for p in MONTHS for c in ("OLD", "NEW")]
+    got = _values(window_results(Q, _tables(rows), INDICATORS, level_of=lambda c: "二级"))
+    assert got[("41m", "OLD")][0] == D("0.2")
+    assert got[("41m", "NEW")][0] is None and "2025年第一季度" in got[("41m", "NEW")][1]

@@ -142,11 +142,11 @@ def window_results(window: Window, monthly: dict[str, pa.Table], indicators: dic
         if rule == "mixed_growth":
             cur = {c: _numerators(series(iid, c, months)) for c in codes if c}
             prev = {c: _numerators(series(iid, c, previous.month_keys)) for c in codes if c}
-            if any(v is None for v in (*cur.values(), *prev.values())):
-                for c in codes:
+            known = [c for c in cur if cur[c] is not None and prev[c] is not None]
+            for c in cur:
+                if c not in known:  # e.g. an institution new since the window before
                     emit(iid, Row(c, None, None, None, f"缺少{previous.label}或本窗口的出院人次，无法计算增长率"), basis)
-                continue
-            for r in mixed_growth_rows([c for c in codes if c], cur, prev, level_of or (lambda c: "")):
+            for r in mixed_growth_rows(known, cur, prev, level_of or (lambda c: "")):
                 emit(iid, r, basis)
             continue
         for code in codes:
