@@ -213,3 +213,24 @@ def test_a_published_release_re_renders_unchanged_after_a_month_is_corrected(cop
     dispose_engines()
     assert tampered.exit_code == 1
     assert "window_results.parquet" in tampered.output
+
+
+def test_q4_forecast_and_warnings_are_the_commands(demo):
+    """The report's per-fund forecast and its warnings are what `liangjiadi analyse fund` prints."""
+    import re
+
+    from liangjiadi.cli.main import app
+
+    result = CliRunner().invoke(app, ["analyse", "fund", "--period", "2025-12", "--workdir", str(demo.workdir)],
+                                env={"LJD_PSEUDONYM_KEY": DEMO_KEY, "COLUMNS": "400"})
+    dispose_engines()
+    assert result.exit_code == 0, result.output
+    printed = " ".join(result.output.split())
+    text = _docx_text(demo.workdir / "outputs" / "发布材料" / "quarterly-2025-Q4-v1" / "季度分析报告_140400_2025-Q4.docx")
+    forecasts = re.findall(r"(职工医保|居民医保)未来12个月预测.*?收支差 (-?[\d,.]+) 万元，期末可支付 ([\d.]+) 个月", printed)
+    assert len(forecasts) == 2
+    for label, balance, months in forecasts:
+        assert re.search(rf"{label}累计结余[^。]*预计未来12个月收支差{balance}万元，期末可支付{months}个月", text), label
+    for warning in re.findall(r"预警：(.+?)(?= 预警：|$)", printed):
+        assert warning.strip().rstrip("。") + "。" in text
+    assert "增幅（1" not in text  # no growth against the demo's one-month “year” 2024
