@@ -133,3 +133,13 @@ def test_outlook_is_plain_data(outlook):
     d = outlook.to_dict()
     assert d["balances"][0]["fund"] == "employee"
     assert isinstance(d["forecasts"][1]["months"][0]["income"], float)
+
+
+def test_no_growth_against_an_incomplete_year_to_date_of_last_year():
+    """Issue 9 (“同比 +1222%”): a lake whose last year starts in June holds half a year in its
+    2024-06 “year to date”; a growth rate against it is not computed (nor its warning)."""
+    rep = {k: v for k, v in _report().items() if k[0] >= "2024-06"}
+    b = fund_balance(rep, "employee", "2025-06")
+    assert b.income_yoy is None and b.expense_yoy is None and not any("增幅" in w for w in b.warnings)
+    full = fund_balance(_report(), "employee", "2025-06")
+    assert full.income_yoy == pytest.approx(0.1)  # 660 / 600 − 1 with the whole of 2024 to June

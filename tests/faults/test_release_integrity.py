@@ -207,6 +207,13 @@ def test_a_missing_seal_key_is_reported_not_replaced(s, tmp_path):
 def test_a_lost_seal_key_is_not_silently_replaced_at_the_next_submit(s, tmp_path):
     _published(s, tmp_path)
     Path(s.release_seal_key_file).unlink()
+    for month in ("2025-01", "2025-02"):  # a quarterly release needs every month of its quarter
+        rows = [{"admdvs": ADMDVS, "period": month, "indicator_id": "36", "scope": "region", "fixmedins_code": None,
+                 "value": Decimal("1000"), "numerator": None, "denominator": None, "basis": "period", "note": None,
+                 "run_id": RUN, "computed_at": datetime(2025, 4, 5, tzinfo=timezone.utc)}]
+        save_results(s.workdir, ADMDVS, month, pa.Table.from_pylist(rows, schema=RESULT_SCHEMA), RUN)
+        lake.write_rows(s.workdir, "setl_d", [{"setl_id": f"S{month}", "psn_no": "t" * 32,
+                                                "setl_time": f"{month}-05 10:00:00", "period": month}], ADMDVS)
     rid = create_release("quarterly", "2025-Q1", s, creator="王敏").release_id
     with pytest.raises(ConfigError, match="不会自动生成新密钥"):
         submit(rid, "王敏", s)

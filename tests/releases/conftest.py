@@ -49,6 +49,12 @@ def write_results(settings: Settings, run_id: str, values: dict[tuple[str, str |
 BASE_VALUES = {("36", None): "1200", ("36", "H001"): "700", ("36", "H002"): "500", ("12", None): "0.4512"}
 
 
+def write_quarter_months(settings: Settings) -> None:
+    """Results (and settlements) of 2025-01 and 2025-02: a quarterly release needs every month of its quarter."""
+    for month in ("2025-01", "2025-02"):
+        write_results(settings, f"20250405T000000-{month[-2:]}aaaa", BASE_VALUES, period=month)
+
+
 def write_check(settings: Settings, results_run_id: str, check_run_id: str, failing: bool = False,
                 period: str = PERIOD) -> CheckReport:
     at = datetime(2025, 4, 5, 1, tzinfo=timezone.utc)

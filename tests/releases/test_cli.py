@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 from liangjiadi.cli.main import app
 from liangjiadi.releases import audit_log, get_release
 
-from .conftest import VALID_ID, make_settings, write_check, write_findings, write_results, BASE_VALUES
+from .conftest import VALID_ID, make_settings, write_check, write_findings, write_quarter_months, write_results, BASE_VALUES
 
 runner = CliRunner()
 
@@ -22,6 +22,7 @@ def test_release_cli_end_to_end(tmp_path):
     write_results(s, "20250405T000000-aaaaaa", BASE_VALUES)
     write_check(s, "20250405T000000-aaaaaa", "20250405T010000-cccccc", failing=True)
     write_findings(s, "20250405T020000-ffffff")
+    write_quarter_months(s)
     rid = "140400-quarterly-2025-Q1-v1"
 
     assert _run(s, "member", "add", "--id", "m01", "--name", "李主任", "--role", "召集人", "--by", "管理员").exit_code == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import delete, select, update
@@ -10,11 +11,13 @@ from sqlalchemy import delete, select, update
 from liangjiadi.releases import (
     AuditLogError, IllegalTransitionError, MemberError, MissingSourceError, PublishBlockedError, ReleaseError,
     State, add_member, attach_files, audit_log, create_release, deactivate_member, get_release, list_releases,
-    publish, release_changes, revise, sign, submit, verify_audit,
+    frozen_content, publish, release_changes, revise, sign, submit, verify_audit,
 )
 from liangjiadi.releases.store import AuditRow, SignOffRow, engine_for, session_scope
 
-from .conftest import BASE_VALUES, approve, make_settings, write_check, write_findings, write_results
+from .conftest import (
+    BASE_VALUES, approve, make_settings, write_check, write_findings, write_quarter_months, write_results,
+)
 
 
 def _approved(settings, **kw):
@@ -108,11 +111,29 @@ def test_check_report_of_an_older_results_run_is_not_frozen(settings):
     assert "liangjiadi check --period 2025-03" in err.value.hint
 
 
-def test_quarterly_release_freezes_the_quarters_last_month(settings):
+def test_quarterly_release_freezes_the_quarters_runs_and_its_window(settings):
+    write_quarter_months(settings)
     release = create_release("quarterly", "2025-Q1", settings, creator="王敏")
     assert (release.period, release.source_period) == ("2025-Q1", "2025-03")
     assert release.bundle_dir.parts[-3:] == ("quarterly", "2025-Q1", "v1")
     assert release.manifest()["period_label"] == "2025年第一季度"
+    files = {f["path"] for f in release.files()}
+    assert {"window.json", "window_results.parquet", "window_last_year.parquet"} <= files
+    content = frozen_content(release.release_id, settings)
+    assert content.window["label"] == "2025年第一季度"
+    assert content.window["months"] == ["2025-01", "2025-02", "2025-03"]
+    values = {(r["indicator_id"], r["fixmedins_code"]): r["value"] for r in content.window_results.to_pylist()}
+    assert values[("36", None)] == 3 * Decimal("1200")  # an amount: summed over the quarter
+    assert values[("36", "H001")] == 3 * Decimal("700")
+    assert values[("12", None)] == Decimal("0.4512")  # year to date: the quarter's end
+
+
+def test_a_month_of_the_window_missing_from_the_lake_refuses(settings):
+    """Only a month of the release's own window refuses (history months may be missing)."""
+    write_results(settings, "20250405T000000-01aaaa", BASE_VALUES, period="2025-01")  # no 2025-02
+    with pytest.raises(MissingSourceError) as err:
+        create_release("quarterly", "2025-Q1", settings, creator="王敏")
+    assert "2025年2月没有结算数据" in err.value.message
 
 
 # ---- quorum -------------------------------------------------------------------------------------

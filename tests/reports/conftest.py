@@ -51,7 +51,11 @@ def region_rows(period=PERIOD, scale=1.0, run_id="R2025") -> list[dict]:
             value = round(1000 * scale)
         else:
             value = 1.5
-        rows.append(_row(meta.id, round(value, 6), period=period, run_id=run_id))
+        value = round(value, 6)
+        if meta.unit in ("ratio", "index") or meta.id == "37":  # a ratio carries its numerator and denominator
+            rows.append(_row(meta.id, value, period=period, run_id=run_id, numerator=round(value * 1000, 6), denominator=1000))
+        else:
+            rows.append(_row(meta.id, value, period=period, run_id=run_id))
     return rows
 
 
@@ -93,8 +97,15 @@ def stored_region(settings):
         for c, n, lv in HOSPITALS] + [
         {"fixmedins_code": "P001", "fixmedins_name": "康民大药房", "fixmedins_type": "2", "admdvs": REGION}], REGION)
     write_settlement_partition(settings, PERIOD)
+    for n, month in enumerate(QUARTER_MONTHS, start=1):  # the rest of 2025-Q1: quarterly releases need it
+        rows = region_rows(month, scale=1 + n / 10, run_id=f"R{month}") + institution_rows(month, run_id=f"R{month}")
+        save_results(settings.workdir, REGION, month, pa.Table.from_pylist(rows, schema=RESULT_SCHEMA), f"R{month}")
+        write_settlement_partition(settings, month)
     run_checks(PERIOD, settings)
     return settings
+
+
+QUARTER_MONTHS = ("2025-01", "2025-02")
 
 
 def write_settlement_partition(settings: Settings, period: str) -> None:

@@ -175,6 +175,16 @@ def flow_history(report: FundReport, fund: str, item: str, through: str) -> list
     return out[::-1]
 
 
+def year_to_date(report: FundReport, fund: str, item: str, period: str) -> Decimal | None:
+    """A year-to-date figure, or None when a month of its year up to `period` has no report:
+    a lake that starts in December holds one month of that "year", and comparing a full year
+    with it printed growth of +1,222% in the demo."""
+    months = span(f"{period[:4]}-01", period)
+    if any(report.get((p, fund, item)) is None for p in months):
+        return None
+    return report.get((period, fund, item))
+
+
 def _sum(values) -> Decimal | None:
     vals = list(values)
     return None if any(v is None for v in vals) else sum(vals, Decimal(0))
@@ -191,7 +201,7 @@ def fund_balance(report: FundReport, fund: str, period: str) -> FundBalance:
     avg = avg.quantize(FEN, rounding=ROUND_HALF_EVEN) if avg is not None else None  # money: to the fen
     ly = shift(period, -12)
     inc, exp = report.get((period, fund, "income_total")), report.get((period, fund, "expense_total"))
-    inc_ly, exp_ly = report.get((ly, fund, "income_total")), report.get((ly, fund, "expense_total"))
+    inc_ly, exp_ly = year_to_date(report, fund, "income_total", ly), year_to_date(report, fund, "expense_total", ly)
     gi, ge = growth(inc, inc_ly), growth(exp, exp_ly)
     label = FUND[fund]
     warns = []
@@ -211,11 +221,17 @@ def income_channels(report: FundReport, period: str, income_budget: Mapping[str,
     ly = shift(period, -12)
     elapsed = Decimal(Period.parse(period).month) / Decimal(12)
 
-    def total(p: str, items) -> Decimal | None:
-        vals = [report.get((p, f, i)) for f, i in items]
+    def total(p: str, items, read) -> Decimal | None:
+        vals = [read(f, i, p) for f, i in items]
         return None if all(v is None for v in vals) else sum((v for v in vals if v is not None), Decimal(0))
 
-    rows = {k: (total(period, items), total(ly, items)) for k, (_, items) in CHANNELS.items()}
+    def as_reported(f: str, i: str, p: str) -> Decimal | None:
+        return report.get((p, f, i))
+
+    def complete(f: str, i: str, p: str) -> Decimal | None:  # last year's: comparable only if whole
+        return year_to_date(report, f, i, p)
+
+    rows = {k: (total(period, items, as_reported), total(ly, items, complete)) for k, (_, items) in CHANNELS.items()}
     grand = sum((v for v, _ in rows.values() if v is not None), Decimal(0))
     out = []
     for key, (label, _) in CHANNELS.items():

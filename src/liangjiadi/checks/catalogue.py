@@ -67,6 +67,7 @@ class IndicatorMeta:
     parent: str | None = None
     sum_of: tuple[str, ...] = ()
     method: str = ""  # how the project computes it (口径 details), when the registry says
+    window_rule: str = ""  # how a quarter/year value is made from months (indicators.registry.WINDOW_RULES)
 
     @property
     def is_heading(self) -> bool:
@@ -152,6 +153,7 @@ def _to_meta(obj) -> IndicatorMeta:
         parent=str(parent) if parent not in (None, "") else None,
         sum_of=tuple(str(x) for x in sum_of),
         method=str(_pick(obj, "method", default="") or ""),
+        window_rule=str(_pick(obj, "window_rule", default="") or ""),
     )
 
 

@@ -76,6 +76,7 @@ class Ctx:
         self.prev = str(month.shift(-1))
         self.ytd = month.year_to_date().month_keys
         self.half = month.half_to_date()
+        self.months = [self.period]  # the months the grouped-case indices read (a window: window.py)
         self.inpatient = [str(x) for x in settings.inpatient_med_types]
         self.pharmacy = [str(x) for x in settings.pharmacy_med_types]
 
@@ -215,8 +216,9 @@ class Ctx:
 
     @cached_property
     def base_groups(self) -> pa.Table:
-        """Grouped (入组) cases of P by institution x DRG/DIP group: cases, 住院日, 费用, 权重."""
-        j = self._cases_joined([self.period])
+        """Grouped (入组) cases of P (or of the window's months) by institution x DRG/DIP group:
+        cases, 住院日, 费用, 权重."""
+        j = self._cases_joined(self.months)
         j = j.filter(j.grouped == 1)
         agg = j.group_by(["fixmedins_code", "grp_type", "grp_code"]).aggregate(
             n=j.count(),

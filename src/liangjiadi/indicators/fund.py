@@ -57,8 +57,8 @@ def report(fund: str, item: str):
     return fn
 
 
-def _reg(id: int, fund: str, item: str, method: str, window: str = "ytd"):
-    indicator(id, family=F, window=window, method=method)(report(fund, item))
+def _reg(id: int, fund: str, item: str, method: str, window: str = "ytd", aggregate: str = ""):
+    indicator(id, family=F, window=window, method=method, aggregate=aggregate)(report(fund, item))
 
 
 @indicator(1, family=F, window="ytd", method="基金报表 P 期累计数：职工 income_total + 居民 income_total。")
@@ -161,7 +161,8 @@ def ind_17(ctx: Ctx) -> list[Row]:
     return [total([cum(ctx, "employee", "balance_period")])]
 
 
-_reg(18, "employee", "balance_cumulative", "基金报表 P 期数：职工 balance_cumulative（统筹基金累计结余，期末存量）。")
+_reg(18, "employee", "balance_cumulative", "基金报表 P 期数：职工 balance_cumulative（统筹基金累计结余，期末存量）。",
+     aggregate="end")
 heading(19, family=F)
 
 
@@ -170,7 +171,8 @@ def ind_20(ctx: Ctx) -> list[Row]:
     return [total([cum(ctx, "resident", "balance_period")])]
 
 
-_reg(21, "resident", "balance_cumulative", "基金报表 P 期数：居民 balance_cumulative（累计结余，期末存量）。")
+_reg(21, "resident", "balance_cumulative", "基金报表 P 期数：居民 balance_cumulative（累计结余，期末存量）。",
+     aggregate="end")
 _reg(22, "assistance", "income_total", "基金报表 P 期累计数：医疗救助基金 income_total（职工和居民合并）。")
 _reg(23, "assistance", "expense_assistance", "基金报表 P 期累计数：医疗救助基金 expense_assistance（医疗救助支出，不含资助参保）。")
 
@@ -193,7 +195,7 @@ _PSN = ("参保人数 = psn_count 中 P 期月末固化值，险种 310（职工
         "320/330/370/392 等补充险种与基本险为同一批人，不重复计。")
 
 
-@indicator(46, family=F, window="month", method=(
+@indicator(46, family=F, window="month", aggregate="end", method=(
     "分子 = 本地定点医疗机构（fixmedins_type 1，所属区划 = 本地区，取 P 期有效快照）bed_cnt 之和；"
     "分母 = 参保人数；值 = 分子 × 1000 / 分母。" + _PSN))
 def ind_46(ctx: Ctx) -> list[Row]:
@@ -201,7 +203,7 @@ def ind_46(ctx: Ctx) -> list[Row]:
     return [_per_mille(ctx, beds)]
 
 
-@indicator(47, family=F, window="month", method=(
+@indicator(47, family=F, window="month", aggregate="end", method=(
     "分子 = 本地定点零售药店（fixmedins_type 2，所属区划 = 本地区，P 期有效）个数；"
     "分母 = 参保人数；值 = 分子 × 1000 / 分母。" + _PSN))
 def ind_47(ctx: Ctx) -> list[Row]:

@@ -140,7 +140,7 @@ def parse_local_indicators(text: str, source: str = "<yaml>") -> list[Indicator]
             freq=freq, source=table, basis=basis, scope=scope, unit=unit,
             formula=str(e.get("formula") or _describe(spec)), note=str(e.get("note") or ""),
             method=f"地方定义（{source}）：{_describe(spec)}", window=window, fn=_make_fn(spec),
-            local=True,
+            local=True, scale=scale,
         ))
     return out
 

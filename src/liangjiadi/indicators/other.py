@@ -25,4 +25,4 @@ def _external(cid: int):
 _METHOD = ("外部提供：external 表中 period = P、indicator_id = {id} 的行；fixmedins_code 为空者为统筹地区，"
            "否则为该机构。未提供时不输出。数值按提供值（浮点）转十进制保留 10 位小数。")
 for _id in range(52, 58):
-    indicator(_id, family=F, window="month", method=_METHOD.format(id=_id))(_external(_id))
+    indicator(_id, family=F, window="month", aggregate="end", method=_METHOD.format(id=_id))(_external(_id))

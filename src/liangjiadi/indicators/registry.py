@@ -36,6 +36,21 @@ WINDOWS = {
     "none": "无",
 }
 
+# How a window of several months (a quarter, a half-year, a year) gets its value from the months,
+# one rule per indicator (Indicator.window_rule). seeds/002: the quarterly report covers the
+# quarter, the annual notice the year; docs/reports.md “窗口口径”.
+WINDOW_RULES = {
+    "cumulative": "取窗口末月的年初至窗口末累计数（与上年同期比较须上年1月至同月的数据齐全）",
+    "sum": "窗口内各月数值相加（金额、人次、病例数）",
+    "ratio": "以窗口内各月分子之和除以分母之和重新计算（比例、次均费用、人次比、CMI）",
+    "end": "取窗口末月的数值（期末累计结余、近12个月动态结余、下一年度预算、时点存量、外部提供值）",
+    "half": "半年指标：取窗口末月所在半年（1-6月或7-12月）的数值，并标明所属半年",
+    "growth": "窗口内出院人次之和 ÷ 上一个同长度窗口的出院人次之和 − 1",
+    "mixed_growth": "出院人次混合增长率：窗口对上一同长度窗口的增长率，按上一窗口同级机构平均规模加权（手册“增长率×权重”）",
+    "index": "以窗口内全部入组病例重新计算（区域各病组均值取窗口内的均值），不是各月指数的平均",
+    "none": "标题行，无数值",
+}
+
 
 @dataclass(frozen=True)
 class Row:
@@ -70,10 +85,31 @@ class Indicator:
     heading: bool = False  # a worksheet heading row without a value (16, 19)
     fn: Callable[[Any], list[Row]] | None = field(default=None, compare=False, repr=False)
     local: bool = False
+    aggregate: str = ""  # a WINDOW_RULES key where the rule below does not follow from the facts
+    scale: Decimal = Decimal(1)  # value = numerator × scale / denominator (ratio indicators)
 
     @property
     def has_institutions(self) -> bool:
         return self.scope in ("both", "institution")
+
+    @property
+    def window_rule(self) -> str:
+        """The WINDOW_RULES key of this indicator, from the catalogue facts (basis, window, unit):
+        year-to-date and point-in-time values are taken at the window's end, half-year indicators
+        at the end of their half, monthly amounts and counts summed, monthly ratios recomputed."""
+        if self.heading:
+            return "none"
+        if self.aggregate:
+            return self.aggregate
+        if self.window == "ytd":
+            return "cumulative"
+        if self.basis == "cumulative" or self.window in ("trailing12", "next_year"):
+            return "end"
+        if self.window == "half_year":
+            return "half"
+        if self.unit in ("yuan", "count"):
+            return "sum"
+        return "ratio"
 
 
 @lru_cache(maxsize=1)
@@ -100,6 +136,7 @@ def indicator(
     method: str,
     window: str,
     catalogue_id: int | None = None,
+    aggregate: str = "",
     **overrides,
 ) -> Callable[[Callable], Callable]:
     """Register a built-in indicator: catalogue facts of `catalogue_id` (default: `id`)
@@ -131,6 +168,7 @@ def indicator(
             sum_of=tuple(str(x) for x in facts.get("sum_of") or ()),
             heading=facts.get("basis") == "none",
             fn=fn,
+            aggregate=aggregate,
         ))
         return fn
 

@@ -31,7 +31,7 @@ def ind_36(ctx: Ctx) -> list[Row]:
     return amount_rows(ctx, t, by)
 
 
-@indicator(37, family=F, window="month", method="36 / 39：住院医疗费用净额 / 出院人次（非退费行），" + _LOCAL + "。")
+@indicator(37, family=F, window="month", aggregate="ratio", method="36 / 39：住院医疗费用净额 / 出院人次（非退费行），" + _LOCAL + "。")
 def ind_37(ctx: Ctx) -> list[Row]:
     num = ctx.setl_select("medfee", periods=[ctx.period], kinds="ipt", linst="1", lins="1")
     return ratio_rows(ctx, num, _ipt_n(ctx, ctx.period), zero_note="出院人次为0，无法计算")
@@ -62,7 +62,7 @@ def _prev_missing(ctx: Ctx) -> str | None:
     return None
 
 
-@indicator(41, family=F, window="month", method=(
+@indicator(41, family=F, window="month", aggregate="growth", method=(
     "39(P) / 39(P−1) − 1，P−1 为上一个月（1 月的上期为上年 12 月）；分子存本期出院人次，分母存上期出院人次。"
     "数据湖中没有上期结算数据时无值并说明；上期为 0 时无值。"))
 def ind_41(ctx: Ctx) -> list[Row]:
@@ -79,6 +79,7 @@ def ind_41(ctx: Ctx) -> list[Row]:
 
 
 @indicator("41m", family=F, window="month", catalogue_id=41, scope="institution", name="出院人次混合增长率",
+           aggregate="mixed_growth",
            method=(
     "手册“增长率×权重”：41m = 41 × w，w = min(1, 本机构上期出院人次 / 同级别组（三级/二级/一级及以下，"
     "按 hosp_lv）全部本地机构上期出院人次的平均数)；平均数含上期为 0 的机构。上期规模达到组平均的机构 w = 1，"
@@ -89,16 +90,22 @@ def ind_41m(ctx: Ctx) -> list[Row]:
         return [Row(c, None, None, None, missing) for c in ctx.hospitals]
     _, cur_by = _ipt_n(ctx, ctx.period)
     _, prev_by = _ipt_n(ctx, ctx.prev)
+    return mixed_growth_rows(ctx.hospitals, cur_by, prev_by, lambda c: _level(ctx, c))
+
+
+def mixed_growth_rows(codes: list[str], cur_by: dict, prev_by: dict, level_of) -> list[Row]:
+    """41m from this and the previous period's discharges per institution (a month, or a window
+    of months: indicators/window.py) and each institution's level group."""
     groups: dict[str, list[str]] = defaultdict(list)
-    for c in ctx.hospitals:
-        groups[_level(ctx, c)].append(c)
+    for c in codes:
+        groups[level_of(c)].append(c)
     rows = []
-    for c in ctx.hospitals:
+    for c in codes:
         cur, prev = cur_by.get(c, ZERO), prev_by.get(c, ZERO)
         if prev == 0:
             rows.append(Row(c, q(cur), q(prev), None, "上期出院人次为0，无法计算增长率"))
             continue
-        members = groups[_level(ctx, c)]
+        members = groups[level_of(c)]
         k = Decimal(len(members))
         s = sum((prev_by.get(m, ZERO) for m in members), ZERO)
         # growth = (cur - prev) / prev ; w = min(1, prev * k / s)
@@ -173,13 +180,13 @@ _IDX = (
     "分子 = Σ(比值 × 病例数)，分母 = 病例数。")
 
 
-@indicator(43, family=F, window="month", method=_IDX.format(
+@indicator(43, family=F, window="month", aggregate="index", method=_IDX.format(
     what="平均住院日（act_ipt_days）", extra="act_ipt_days 为空的病例不计入。"))
 def ind_43(ctx: Ctx) -> list[Row]:
     return _index(ctx, "n_days", "days", "无入组病例（或住院天数），无法计算")
 
 
-@indicator(44, family=F, window="month", method=_IDX.format(what="次均费用（medfee_sumamt）", extra=""))
+@indicator(44, family=F, window="month", aggregate="index", method=_IDX.format(what="次均费用（medfee_sumamt）", extra=""))
 def ind_44(ctx: Ctx) -> list[Row]:
     return _index(ctx, "n", "cost", "无入组病例，无法计算")
 

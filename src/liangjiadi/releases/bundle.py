@@ -7,7 +7,8 @@ Layout (`<workdir>/releases/<admdvs>/<kind>/<period>/v<N>/`):
     check_report.parquet   the frozen 复核 report (+ .md and .csv, as `liangjiadi check` wrote them)
     findings.parquet       the frozen findings run, person counts 1..threshold-1 shown as "<threshold"
     institutions.json, history.parquet, series.json, peers.json, fund_forecast.json, fund_outlook.json,
-    topics.json, topic_analysis.json, feedback.yaml, patterns.json, indicators.json, context.json
+    topics.json, topic_analysis.json, feedback.yaml, patterns.json, indicators.json, context.json,
+    window.json, window_results.parquet, window_last_year.parquet (quarterly and annual)
                            everything else the documents show, computed at `release create`
                            (releases/snapshot.py)
     reports/...            rendered files attached later (docx, xlsx, html ...)
@@ -44,7 +45,8 @@ ROLE_CN = {"results": "计算结果", "check_report": "复核报告", "findings"
            "changes": "修订说明", "institutions": "机构目录", "history": "历史结果（24个月）", "series": "趋势序列",
            "peers": "同级比较", "fund_forecast": "基金预测", "fund_outlook": "基金运行分析", "topics": "专题记录",
            "topic_analysis": "专题分析", "feedback": "上期意见", "patterns": "疑点类型", "indicators": "指标目录", "context": "冻结说明",
-           "coverage": "检测范围"}
+           "coverage": "检测范围", "window": "窗口说明", "window_results": "窗口结果（季度/年度）",
+           "window_last_year": "上年同期窗口结果"}
 NOT_DATA_ROLES = {"report", "changes"}
 
 

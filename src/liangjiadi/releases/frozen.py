@@ -40,6 +40,9 @@ class FrozenContent:
     context: dict = field(default_factory=dict)  # context.json
     coverage: dict = field(default_factory=dict)  # coverage.json: what each detector examined
     data_hash: str = ""  # the manifest's hash of the frozen data (bundle.data_hash)
+    window: dict = field(default_factory=dict)  # window.json (quarterly and annual releases)
+    window_results: pa.Table | None = None  # window_results.parquet: the window's values
+    window_last_year: pa.Table | None = None  # window_last_year.parquet: the same window a year earlier
 
     @property
     def history_missing(self) -> list[str]:
@@ -60,6 +63,9 @@ def read_frozen(bundle: Path) -> FrozenContent:
     manifest = B.read_manifest(bundle)
     feedback = bundle / "feedback.yaml"
     history = bundle / "history.parquet"
+
+    def table(name: str) -> pa.Table | None:
+        return pq.read_table(bundle / name) if (bundle / name).exists() else None
     return FrozenContent(
         results=pq.read_table(bundle / "results.parquet"),
         check_report=checks.replace_schema_metadata(None),
@@ -80,4 +86,7 @@ def read_frozen(bundle: Path) -> FrozenContent:
         context=_json(bundle / "context.json", {}),
         coverage=_json(bundle / "coverage.json", {}),
         data_hash=manifest.get("data_hash") or B.data_hash(manifest["files"]),
+        window=_json(bundle / "window.json", {}),
+        window_results=table("window_results.parquet"),
+        window_last_year=table("window_last_year.parquet"),
     )

@@ -3,8 +3,8 @@
 Periods name the data a release shows, not the day it goes out:
 - monthly:   `YYYY-MM`                      -> freezes that month's runs
 - quarterly: `YYYY-Qn` (or the quarter's last month `YYYY-03/06/09/12`, normalised to `YYYY-Qn`)
-             -> freezes the quarter's last month (its cumulative 数据底稿 figures)
-- annual:    `YYYY` (or `YYYY-12`)          -> freezes December (the year's cumulative figures)
+             -> freezes the quarter's last month's runs, and the quarter's values (releases/snapshot.py)
+- annual:    `YYYY` (or `YYYY-12`)          -> freezes December's runs, and the year's values
 - topic:     any of the above, plus an optional short topic name (`2025-Q1-糖尿病`)
 """
 

@@ -16,6 +16,10 @@ Files written into the bundle (each listed with its sha256 in the manifest):
     indicators.json      the indicator catalogue as of create (names, 口径, units, frequencies, bounds),
                          local indicators (地方特色指标) included
     context.json         region name, the history window, months missing from the lake, months computed
+    window.json          quarterly and annual releases: the window (label, months), each indicator's
+                         window rule, the half of half-year indicators, last year's window
+    window_results.parquet    the window's values, region and institutions (indicators/window.py)
+    window_last_year.parquet  the same window a year earlier, by the same rules (同比)
 
 This is the only part of releases that opens the engine or the lake; the readers (frozen.py)
 open files of the bundle only.
@@ -34,7 +38,7 @@ import pyarrow.parquet as pq
 from .. import lake
 from ..config import Settings
 from ..errors import LjdError
-from ..period import Window, period_label, shift, span
+from ..period import Period, Window, period_label, shift, span
 from .errors import MissingSourceError
 from ..indicators.institutions import institution_directory
 from .institutions import Institution, hospitals
@@ -48,7 +52,9 @@ VOLUME_INDICATOR = "39"  # 出院人次: institutions below the minimum volume a
 
 SNAPSHOT_FILES = ("institutions.json", "history.parquet", "series.json", "peers.json", "fund_forecast.json",
                   "fund_outlook.json", "topics.json", "topic_analysis.json", "feedback.yaml", "patterns.json",
-                  "indicators.json", "context.json")
+                  "indicators.json", "context.json", "window.json", "window_results.parquet",
+                  "window_last_year.parquet")
+WINDOW_KINDS = ("quarterly", "annual")
 
 
 def has_settlements(workdir: Path, admdvs: str, period: str) -> bool:
@@ -243,6 +249,75 @@ def _patterns() -> dict[str, str]:
     return {d.pattern: d.name for d in all_detectors()}
 
 
+# ---- the release's window ----------------------------------------------------------------------
+
+
+def release_window(kind: str, period_key: str) -> Window | None:
+    """The months a quarterly (a quarter) or annual (a year) release covers; None for the others,
+    whose documents show their month."""
+    return Window.parse(period_key) if kind in WINDOW_KINDS else None
+
+
+def require_window(settings: Settings, admdvs: str, window: Window) -> None:
+    """Every month of the release's own window must be in the lake (history months may be missing)."""
+    for p in window.month_keys:
+        require_settlements(settings, admdvs, p)
+
+
+def _by_month(history: pa.Table, results: pa.Table, period: str) -> dict[str, pa.Table]:
+    import pyarrow.compute as pc
+
+    out = {p: history.filter(pc.equal(history["period"], p)) for p in set(history["period"].to_pylist())}
+    out[period] = results.select(history.schema.names).cast(history.schema)
+    return out
+
+
+def _window(settings: Settings, admdvs: str, window: Window, results: pa.Table, history: pa.Table,
+            directory: dict[str, Institution], period: str) -> tuple[pa.Table, pa.Table, dict]:
+    """The window's values and last year's same window (indicators/window.py), and what the
+    documents print about them (window.json)."""
+    from ..indicators.registry import WINDOW_RULES, load_indicators
+    from ..indicators.window import index_rows_over, window_results
+
+    workdir = Path(settings.workdir)
+    region = settings.model_copy(update={"region_admdvs": admdvs})
+    indicators = {i.id: i for i in load_indicators(region)}
+    monthly = _by_month(history, results, period)
+
+    def level_of(code: str) -> str:
+        return (directory.get(code) or Institution(code, "", None)).level_group
+
+    def index_over(w: Window):
+        if not all(has_settlements(workdir, admdvs, p) for p in w.month_keys):
+            return None
+
+        def run(ids: list[str]):
+            from ..engine import open_engine
+
+            engine = open_engine(region)
+            try:
+                return index_rows_over(engine, region, admdvs, w)(ids)
+            finally:
+                engine.close()
+        return run
+
+    current = window_results(window, monthly, indicators, level_of=level_of, index_rows=index_over(window))
+    last = window.same_last_year()
+    last_table = window_results(last, monthly, indicators, level_of=level_of, index_rows=index_over(last))
+    ids = sorted(set(current["indicator_id"].to_pylist()))
+    rules = {i: indicators[i].window_rule if i in indicators else "end" for i in ids}
+    half = Period.parse(str(window.last)).half_window()
+    half_label = half.label if half.last == window.last else f"{half.label}（截至{window.last.label}）"
+    doc = {
+        "key": window.key, "label": window.label, "kind": window.kind, "months": window.month_keys,
+        "rules": rules, "rule_text": {k: v for k, v in WINDOW_RULES.items() if k in set(rules.values())},
+        "halves": {i: half_label for i, r in rules.items() if r == "half"},
+        "last_year": {"key": last.key, "label": last.label,
+                      "missing": [p for p in last.month_keys if p not in monthly]},
+    }
+    return current, last_table, doc
+
+
 # ---- all of it ---------------------------------------------------------------------------------------
 
 
@@ -250,13 +325,22 @@ def freeze_snapshot(settings: Settings, admdvs: str, kind: str, period_key: str,
                     staging: Path, *, topic: dict | None = None) -> dict:
     """Write every snapshot file into `staging`; returns the context recorded in context.json."""
     workdir = Path(settings.workdir)
+    window = release_window(kind, period_key)
+    if window is not None:
+        require_window(settings, admdvs, window)
     directory = institution_directory(settings.model_copy(update={"region_admdvs": admdvs}), period)
     _write_json(staging / "institutions.json", [i.to_dict() for _, i in sorted(directory.items())])
     history, missing, computed = _history(settings, admdvs, period)
     pq.write_table(history, staging / "history.parquet")
     series = _series(history, results, period)
     _write_json(staging / "series.json", series)
-    _write_json(staging / "peers.json", _peers(results, directory))
+    ranked = results  # distributions and rankings cover what the documents show: the window
+    if window is not None:
+        ranked, last_year, window_doc = _window(settings, admdvs, window, results, history, directory, period)
+        pq.write_table(ranked, staging / "window_results.parquet")
+        pq.write_table(last_year, staging / "window_last_year.parquet")
+        _write_json(staging / "window.json", window_doc)
+    _write_json(staging / "peers.json", _peers(ranked, directory))
     _write_json(staging / "fund_forecast.json", _fund_forecast(series, period))
     _write_json(staging / "fund_outlook.json", _fund_outlook(settings, admdvs, period))
     _write_json(staging / "topics.json", _topics(workdir, period))
@@ -269,10 +353,14 @@ def freeze_snapshot(settings: Settings, admdvs: str, kind: str, period_key: str,
         shutil.copyfile(feedback, staging / "feedback.yaml")
     _write_json(staging / "patterns.json", _patterns())
     _write_json(staging / "indicators.json", _indicators(settings, admdvs))
+    # a year-to-date figure of last year is only comparable when all of last year's months to
+    # the same month are in the lake (a lake that starts in December holds one month of "year")
+    last_ytd = span(f"{int(period[:4]) - 1}-01", Period.parse(period).shift(-12))
     context = {
         "region_name": settings.region_name or None,
         "history": {"from": series["periods"][0], "to": series["periods"][-2], "missing": missing,
                     "computed_at_create": computed},
+        "last_year_to_date_missing": [p for p in last_ytd if p in missing],
         "feedback_about": previous if feedback is not None and feedback.exists() else None,
     }
     _write_json(staging / "context.json", context)

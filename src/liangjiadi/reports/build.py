@@ -72,7 +72,8 @@ def figures(src: ReleaseSource, ids: list[str], **kw) -> list[Figure]:
         if src.indicator(iid) is None or not src.publishable(iid) or src.value(iid) is None:
             continue
         f = figure(src, iid, **kw)
-        out.append(f.model_copy(update={"name": _clean_name(f.name, iid)}))
+        half = src.half_label(iid)  # 33-35, 42 in a quarter or year: the half they cover
+        out.append(f.model_copy(update={"name": _clean_name(f.name, iid) + (f"（{half}）" if half else "")}))
     return out
 
 

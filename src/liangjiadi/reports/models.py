@@ -25,6 +25,8 @@ class ReportMeta(BaseModel):
     check_status_cn: str
     content_hash: str  # the release's data hash (bundle.data_hash): the same in every render
     history_missing: list[str] = Field(default_factory=list)  # history months the lake did not have
+    window_months: list[str] = Field(default_factory=list)  # a quarterly/annual release: the window's months
+    window_notes: list[str] = Field(default_factory=list)  # how the window's figures are made, what is not compared
 
     @property
     def region_label(self) -> str:

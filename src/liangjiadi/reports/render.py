@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..config import Settings
@@ -80,8 +81,13 @@ def _worksheet(src: ReleaseSource, out: Path) -> Path:
     last_period = shift(period, -12)
     history = src.frozen.history if src.frozen else None
     last_year = None
-    if history is not None and history.num_rows:
+    if src.windowed:  # the same window a year earlier, by the same rules
+        last_year = src.frozen.window_last_year
+    elif history is not None and history.num_rows:
         last_year = history.filter(pc.equal(history["period"], last_period))
+    if last_year is not None and src.last_year_to_date_missing:  # an incomplete year-to-date is no base
+        keep = [src.window_rule(i) != "cumulative" for i in last_year["indicator_id"].to_pylist()]
+        last_year = last_year.filter(pa.array(keep, type=pa.bool_()))
     rows = src.check_report.to_pylist()
     meta = src.frozen.check_meta if src.frozen else {}
     report = CheckReport(admdvs=admdvs, period=period, check_run_id=src.release.check_run_id,
@@ -94,7 +100,9 @@ def _worksheet(src: ReleaseSource, out: Path) -> Path:
         results_run_id=src.release.results_run_id,
         last_year=ResultIndex(last_year if last_year is not None and last_year.num_rows else None),
         last_year_run_id=last_runs[-1] if last_runs else None, check_report=report,
-        institutions=src.institutions, region_name=src.region_name or None)
+        institutions=src.institutions, region_name=src.region_name or None,
+        period_label=src.meta.period_label if src.windowed else None, notes=src.meta.window_notes,
+        last_year_label=(src.window.get("last_year") or {}).get("label"), halves=dict(src.window.get("halves") or {}))
     return write_worksheet(data, out)
 
 
@@ -179,14 +187,14 @@ def render_release(release_id: str, out_dir: Path, settings: Settings, *, region
         report = B.quarterly_report(src)
         result.files += _both(report, out_dir, _stem(src, "季度分析报告"), workdir, cache)
         dists = report.key_distributions + report.payment_distributions
-        result.files.append(write_appendix(_out(out_dir, _stem(src, '附表'), ".xlsx"), report.meta.period_label + "季度分析报告附表",
+        result.files.append(write_appendix(_out(out_dir, _stem(src, '附表'), ".xlsx"), report.meta.period_label + "分析报告附表",
                                            dists, report.findings))
         result.files.append(_worksheet(src, _out(out_dir, _stem(src, '数据底稿'), ".xlsx")))
     elif kind == "annual":
         notice = B.annual_notice(src)
         result.files += _both(notice, out_dir, _stem(src, "年度通报"), workdir, cache)
         dists = notice.efficiency + ([notice.settlement] if notice.settlement else [])
-        result.files.append(write_appendix(_out(out_dir, _stem(src, '附表'), ".xlsx"), notice.meta.period_label + "年度通报附表",
+        result.files.append(write_appendix(_out(out_dir, _stem(src, '附表'), ".xlsx"), notice.meta.period_label + "通报附表",
                                            dists, B.finding_items(src)))
         result.files.append(_worksheet(src, _out(out_dir, _stem(src, '数据底稿'), ".xlsx")))
     elif kind == "topic":

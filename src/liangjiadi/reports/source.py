@@ -4,7 +4,9 @@ The rule (docs/reports.md “数据来源”): every figure a document prints co
 release froze at `release create` (releases/frozen.py): the month's results, 复核 report and
 findings, the institution directory as of the period, 24 months of stored history (同比, trends),
 the peer statistics, the fund forecast and outlook, the topic records, the feedback and the
-region's name. Nothing here opens the engine, the lake or a stored run, so a re-render of a
+region's name. A quarterly or annual release's figures are its window's (window_results, made at
+`release create` by one rule per indicator: docs/reports.md “窗口口径”), compared with the same
+window a year earlier. Nothing here opens the engine, the lake or a stored run, so a re-render of a
 published release prints the same figures whatever has been re-ingested since.
 """
 
@@ -61,13 +63,60 @@ class ReleaseSource:
     @cached_property
     def meta(self) -> ReportMeta:
         r = self.release
-        rp = parse_period(r.kind, r.period)
+        label = self.window.get("label") or parse_period(r.kind, r.period).label
         return ReportMeta(
             release_id=r.release_id, admdvs=r.admdvs, region_name=self.region_name, kind=r.kind.value,
-            kind_cn=KIND_CN[r.kind], period_key=r.period, period=r.source_period, period_label=rp.label,
+            kind_cn=KIND_CN[r.kind], period_key=r.period, period=r.source_period, period_label=label,
             version=r.version, check_status_cn=CHECK_STATUS_CN.get(r.check_status, r.check_status),
             content_hash=self.data_hash, history_missing=self.history_missing,
+            window_months=list(self.window.get("months") or []), window_notes=self.window_notes(),
         )
+
+    # ---- the window (quarterly and annual releases) ------------------------------------------
+
+    @property
+    def window(self) -> dict:
+        """window.json: the quarter or year the documents cover ({} for a month's release)."""
+        return (self.frozen.window if self.frozen else {}) or {}
+
+    @property
+    def windowed(self) -> bool:
+        return bool(self.window)
+
+    def window_rule(self, indicator_id: str) -> str:
+        rule = (self.window.get("rules") or {}).get(indicator_id)
+        if rule:
+            return rule
+        meta = self.indicator(indicator_id)
+        return getattr(meta, "window_rule", "") or ""
+
+    def half_label(self, indicator_id: str) -> str | None:
+        """A half-year indicator's half (2025年下半年) in a quarterly or annual document."""
+        return (self.window.get("halves") or {}).get(indicator_id)
+
+    @property
+    def last_year_to_date_missing(self) -> list[str]:
+        """Months of last year, January to the same month, the lake did not have: last year's
+        year-to-date figures then cover fewer months and are not compared."""
+        return list((self.frozen.context if self.frozen else {}).get("last_year_to_date_missing") or [])
+
+    def window_notes(self) -> list[str]:
+        from ..period import Period
+
+        notes = []
+        if self.windowed:
+            rules = self.window.get("rule_text") or {}
+            notes.append(f"本材料数值为{self.window['label']}（{Period.parse(self.window['months'][0]).label}至"
+                         f"{Period.parse(self.window['months'][-1]).label}）的窗口值：" + "；".join(rules.values()) + "。")
+            missing = (self.window.get("last_year") or {}).get("missing") or []
+            if missing:
+                notes.append(f"上年同期（{self.window['last_year']['label']}）有{len(missing)}个月不在数据湖中，"
+                             "按窗口合计或重算的指标不作同比。")
+        if self.last_year_to_date_missing:
+            first, last = self.last_year_to_date_missing[0], self.last_year_to_date_missing[-1]
+            span = Period.parse(first).label + (f"至{Period.parse(last).label}" if last != first else "")
+            notes.append(f"数据湖中缺少{span}的数据，上年同期的年初至今累计数不完整，累计类指标不作同比。")
+        return notes
 
     @property
     def data_hash(self) -> str:
@@ -103,11 +152,12 @@ class ReleaseSource:
 
     @cached_property
     def _values(self) -> dict[tuple[str, str | None], tuple[float | None, str | None]]:
-        out = {}
-        for r in self.results.select(["indicator_id", "scope", "fixmedins_code", "value", "note"]).to_pylist():
-            code = r["fixmedins_code"] if r["scope"] != "region" else None
-            out[(r["indicator_id"], code)] = (_num(r["value"]), r["note"])
-        return out
+        return _index(self.results)
+
+    @cached_property
+    def _last_year_window(self) -> dict[tuple[str, str | None], tuple[float | None, str | None]]:
+        table = self.frozen.window_last_year if self.frozen else None
+        return _index(table) if table is not None else {}
 
     def value(self, indicator_id: str, code: str | None = None) -> float | None:
         return self._values.get((indicator_id, code), (None, None))[0]
@@ -148,7 +198,8 @@ class ReleaseSource:
         (its value from the frozen results)."""
         if indicator_id not in self._history:
             values = dict(self.series_of(indicator_id).get("values") or {})
-            values[self.period] = self.value(indicator_id)
+            if values.get(self.period) is None and not self.windowed:  # a window's value is not the month's
+                values[self.period] = self.value(indicator_id)
             self._history[indicator_id] = values
         return self._history[indicator_id]
 
@@ -160,6 +211,12 @@ class ReleaseSource:
         """Kept for callers: the history is frozen, nothing to load."""
 
     def last_year(self, indicator_id: str) -> float | None:
+        """The same period a year earlier: the same window for a quarterly or annual release. None
+        for a year-to-date figure when last year's months to the same month are not all in the lake."""
+        if self.window_rule(indicator_id) == "cumulative" and self.last_year_to_date_missing:
+            return None
+        if self.windowed:
+            return self._last_year_window.get((indicator_id, None), (None, None))[0]
         return self.history(indicator_id).get(shift(self.period, -12))
 
     def peers(self, indicator_id: str) -> dict | None:
@@ -190,6 +247,14 @@ class ReleaseSource:
         return parse_feedback(self.frozen.feedback_yaml, key, f"{self.release.release_id}/feedback.yaml")
 
 
+def _index(table: pa.Table) -> dict[tuple[str, str | None], tuple[float | None, str | None]]:
+    out = {}
+    for r in table.select(["indicator_id", "scope", "fixmedins_code", "value", "note"]).to_pylist():
+        code = r["fixmedins_code"] if r["scope"] != "region" else None
+        out[(r["indicator_id"], code)] = (_num(r["value"]), r["note"])
+    return out
+
+
 def load_source(release_id: str, settings: Settings, *, region_name: str | None = None,
                 institutions: dict[str, Institution] | None = None) -> ReleaseSource:
     """A release's frozen content. The region's name is the one frozen with it; `region_name`
@@ -199,5 +264,7 @@ def load_source(release_id: str, settings: Settings, *, region_name: str | None 
     if institutions is None:
         institutions = institutions_from_rows(content.institutions)
     name = content.context.get("region_name") or region_name or ""
-    return ReleaseSource(release, settings, content.results, content.check_report, content.findings,
+    # a quarterly or annual release shows its window's values (the month's stay in results.parquet)
+    results = content.window_results if content.window_results is not None else content.results
+    return ReleaseSource(release, settings, results, content.check_report, content.findings,
                          content.publishable_ids, institutions, name, content)

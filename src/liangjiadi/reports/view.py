@@ -52,7 +52,7 @@ class DocumentView(BaseModel):
 def _footer(meta) -> str:
     text = (f"发布编号 {meta.release_id}（第{meta.version}版），复核结论：{meta.check_status_cn}。"
             f"本材料数据取自已冻结的发布包，数据哈希 {meta.content_hash[:12]}。")
-    return text + missing_history_note(meta)
+    return text + missing_history_note(meta) + "".join(meta.window_notes)
 
 
 def missing_history_note(meta) -> str:

@@ -181,6 +181,8 @@ def _write_main(book, styles: _Styles, data: WorksheetData, absent: list[Absent]
         bold = {"bold": True, "bg_color": "#F2F2F2"} if heading else {}
         ws.write(row, 0, int(meta.id) if meta.id.isdigit() else meta.id, styles.text(align="center", **bold))
         star = "*" if meta.per_institution else ""
+        if meta.id in data.halves:  # 33-35, 42 in a quarter or year: the half they cover
+            star += f"（{data.halves[meta.id]}）"
         ws.write(row, 2, meta.name + star, styles.text(**bold))
         ws.write(row, 3, FREQ_CN.get(meta.freq, meta.freq), styles.text(align="center", **bold))
         ws.write(row, 5, meta.formula or "-", styles.text(**bold))
@@ -449,16 +451,28 @@ class _Notes:
         return [
             "1. 金额：合计类金额以万元列示（保留两位小数），次均住院费用、人均基金收支以元列示；各机构工作表的单位见表头。",
             "2. 比例：以百分数列示，保留两位小数；门诊住院人次比为“门诊人次 ÷ 出院人次”，以倍数列示（如 20.00:1）。",
-            "3. 口径：“累计”为当年 1 月至本期的累计数，“当期”为本期（当月）数；标题行（16、19）不填数值。",
+            ("3. 口径：“累计”为当年 1 月至本期的累计数，“当期”为本期（当月）数；标题行（16、19）不填数值。"
+             if not data.period_label else
+             f"3. 口径：“累计”为当年 1 月至{data.period_cn}末的累计数，“当期”为{data.period_cn}的窗口值"
+             "（各指标的窗口规则见第 9 条）；标题行（16、19）不填数值。"),
             "4. 同比变化：金额、人次与指数为与上年同期相比的增长率；比例为与上年同期相差的百分点。",
             "5. 带“*”的指标既公布统筹地区整体情况，也公布各医疗机构情况（见各机构工作表）；"
             "时间消耗指数、费用消耗指数统筹地区为 1，仅公布各医疗机构；各机构表中标“不适用”的，"
             "为该指标不适用于该机构（如未开展DRG/DIP付费的机构的 30-35 项），批注写明原因。",
             "6. 建议公开频次：季度指标在 3、6、9、12 月公开，半年指标在 6、12 月，年度指标在 12 月。" + frequency,
-            (f"7. 上年同期值取自{last_cn}已保存的计算结果（计算批次 {data.last_year_run_id}）。" if data.last_year
-             else f"7. 未找到{last_cn}的计算结果，上年同期值与同比变化留空。"),
+            self._last_year_paragraph(last_cn),
             f"8. 本底稿数值取自计算批次 {data.results_run_id or '—'}。",
-        ]
+        ] + [f"{n}. {text}" for n, text in enumerate(data.notes, start=9)]
+
+    def _last_year_paragraph(self, last_cn: str) -> str:
+        data = self.data
+        if data.last_year_label:
+            return (f"7. 上年同期值为{data.last_year_label}按同一窗口口径计算的数值。" if data.last_year
+                    else f"7. 数据湖中没有{data.last_year_label}的数据，上年同期值与同比变化留空。")
+        if not data.last_year:
+            return f"7. 未找到{last_cn}的计算结果，上年同期值与同比变化留空。"
+        run = f"（计算批次 {data.last_year_run_id}）" if data.last_year_run_id else ""
+        return f"7. 上年同期值取自{last_cn}已保存的计算结果{run}。"
 
     def _check_summary(self) -> None:
         data, report = self.data, self.data.check_report

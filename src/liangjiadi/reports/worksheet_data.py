@@ -70,6 +70,10 @@ class WorksheetData:
     institutions: dict[str, Institution] = field(default_factory=dict)
     region_name: str | None = None
     show_unpublished: bool = False
+    period_label: str | None = None  # a quarterly or annual release: its window (2025年第四季度)
+    notes: list[str] = field(default_factory=list)  # how the window's values are made (说明 sheet)
+    last_year_label: str | None = None  # a window's: the same window a year earlier (2024年第四季度)
+    halves: dict[str, str] = field(default_factory=dict)  # half-year indicators in a window: their half
 
     @property
     def region_label(self) -> str:
@@ -77,7 +81,7 @@ class WorksheetData:
 
     @property
     def period_cn(self) -> str:
-        return period_label(self.period)
+        return self.period_label or period_label(self.period)
 
     @property
     def last_year_period(self) -> str:
