@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from ..config import Settings
 from .common import WorkdirOpt, console, friendly_errors, progress, settings_for
 from .synth import SchemeChoice
 
@@ -54,7 +55,8 @@ def demo(
         cfg = SynthConfig(scale=scale, months=months, seed=seed, region=settings.region_admdvs or "140400",
                           scheme=scheme.value)
         settings = settings.model_copy(update={"region_admdvs": cfg.region,
-                                               "region_name": settings.region_name or cfg.region_name})
+                                               "region_name": settings.region_name or cfg.region_name,
+                                               "peer_min_volume": demo_min_volume(scale, settings.peer_min_volume)})
         src = work / "demo-input"
         period = cfg.periods[-1]
         last_year = shift(period, -12)
@@ -74,6 +76,10 @@ def demo(
 
                 summary = generate(cfg, src, progress=on_step)
             console.print(f"已生成 {summary.files} 个文件（{sum(summary.rows.values()):,} 行）到 {src}")
+
+        if settings.peer_min_volume < Settings.model_fields["peer_min_volume"].default:
+            console.print(f"[dim]·[/] 演示地区规模小（约 {cfg.insured:,} 名参保人），同级比较的最低出院人次按规模降为 "
+                          f"{settings.peer_min_volume} 人次（真实地区按配置 peer_min_volume，缺省 30）。")
 
         console.rule("[bold]2/9 校验并导入")
         with progress() as bar:
@@ -113,6 +119,16 @@ def demo(
 
     with friendly_errors():
         _publish_steps(settings, cfg, period, computed, out_dir)
+
+
+# the scale at which a generated hospital's month reaches the real minimum volume (30 discharges)
+FULL_VOLUME_SCALE = 0.5
+
+
+def demo_min_volume(scale: float, configured: int) -> int:
+    """The peer minimum volume for a generated city: the configured one scaled down with the city
+    (a 4,000-insured test city discharges a handful per hospital a month), never below 1."""
+    return max(1, min(configured, round(configured * scale / FULL_VOLUME_SCALE)))
 
 
 def _status_counts(check) -> str:

@@ -116,6 +116,8 @@ BUDGET_ITEM = {
 INST_KIND = ("综合", "专科", "中医", "妇幼", "基层")
 OWNERSHIP = ("公立", "民营")
 
+CATALOG_CODE_TYPE = {"diag": "诊断（医保版 ICD-10）", "oprn": "手术操作（医保版 ICD-9-CM-3）"}
+
 CODE_TABLES: dict[str, dict[str, str]] = {
     "insutype": INSUTYPE,
     "med_type": MED_TYPE,
@@ -128,6 +130,7 @@ CODE_TABLES: dict[str, dict[str, str]] = {
     "fund": FUND,
     "fund_item": FUND_ITEM,
     "budget_item": BUDGET_ITEM,
+    "catalog_code_type": CATALOG_CODE_TYPE,
 }
 
 
