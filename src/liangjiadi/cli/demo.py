@@ -53,7 +53,7 @@ def demo(
         settings = settings_for(workdir, creates_workdir=True)
         work = Path(settings.workdir)
         cfg = SynthConfig(scale=scale, months=months, seed=seed, region=settings.region_admdvs or "140400",
-                          scheme=scheme.value)
+                          scheme=scheme.value, min_tertiary=DEMO_MIN_PER_LEVEL)
         settings = settings.model_copy(update={"region_admdvs": cfg.region,
                                                "region_name": settings.region_name or cfg.region_name,
                                                "peer_min_volume": demo_min_volume(scale, settings.peer_min_volume)})
@@ -121,6 +121,9 @@ def demo(
         _publish_steps(settings, cfg, period, computed, out_dir)
 
 
+# Fewest hospitals per level in the demo city: a peer set shows statistics from 6 (five peers and
+# itself), one spare so that a month in which a small hospital discharges nobody still leaves six.
+DEMO_MIN_PER_LEVEL = 7
 # the scale at which a generated hospital's month reaches the real minimum volume (30 discharges)
 FULL_VOLUME_SCALE = 0.5
 

@@ -150,11 +150,11 @@ def _named(rows: list[RankedRow], stats: list[GroupStats], indicator_id: str,
             if r.value is not None and med is not None and not r.small_volume and r.value - med >= NAMED_DEVIATION:
                 far.append(r.model_copy(update={"vs_median": r.value - med}))
         far.sort(key=lambda r: -r.vs_median)
-        return far[:NAMED_PER_INDICATOR], (f"增幅高于同级中位数{NAMED_DEVIATION * 100:.0f}个百分点以上的机构，"
+        return far[:NAMED_PER_INDICATOR], (f"增幅高于比较组中位数{NAMED_DEVIATION * 100:.0f}个百分点以上的机构，"
                                            f"按差距取前{NAMED_PER_INDICATOR}家")
     far = [r for r in rows if r.vs_median is not None and not r.small_volume and abs(r.vs_median) >= NAMED_DEVIATION]
     far.sort(key=lambda r: -abs(r.vs_median))
-    return far[:NAMED_PER_INDICATOR], (f"偏离同级中位数{NAMED_DEVIATION * 100:.0f}%以上、出院人次不少于"
+    return far[:NAMED_PER_INDICATOR], (f"偏离比较组中位数{NAMED_DEVIATION * 100:.0f}%以上、出院人次不少于"
                                        f"{min_volume:.0f}人次的机构，按偏离程度取前{NAMED_PER_INDICATOR}家")
 
 

@@ -13,10 +13,6 @@ TERTIARY, SECONDARY, PRIMARY = 0, 1, 2
 LEVEL_OF_HOSP_LV = {"01": 0, "02": 0, "03": 0, "04": 0, "05": 1, "06": 1, "07": 1,
                     "08": 2, "09": 2, "10": 2, "11": 2}
 
-# Fewest hospitals generated per level group: a peer set shows statistics from 6 (5 peers + itself),
-# one spare so a month in which a small hospital discharges nobody still leaves six.
-MIN_PER_LEVEL_GROUP = 7
-
 # Beds per 1,000 insured (千人口床位数) and the share of beds by peer group.
 BEDS_PER_1000 = 7.0
 BED_SHARE = (0.45, 0.36, 0.19)
@@ -93,9 +89,7 @@ class ForeignInstitutions:
 
 def build_institutions(cfg: SynthConfig, rng: np.random.Generator) -> Institutions:
     s = cfg.scale
-    # at least MIN_PER_LEVEL_GROUP per level group at any scale: every hospital's push can then be
-    # benchmarked against five or more peers (the privacy threshold, releases/suppression.py)
-    n3 = max(MIN_PER_LEVEL_GROUP, round(8 * s ** 0.5))
+    n3 = max(cfg.min_tertiary, round(8 * s ** 0.5))
     n2 = max(10, round(26 * s ** 0.5))
     n1 = max(10, round(80 * s ** 0.6))
     n_rx = max(6, round(350 * s))
