@@ -4,6 +4,8 @@ top and bottom ten, the quarter's window, the topic's name in the title, one col
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from liangjiadi.releases import create_release
@@ -89,3 +91,33 @@ def test_codes_are_shown_bare_without_a_catalogue(src):
     view = view_of(report)
     assert view.title.endswith("专题分析：诊断类目 I63")
     assert "I63.3\t" in _text(view) and "未提供编码目录时只列编码" in _text(view)
+
+
+def test_a_topic_release_of_the_demo_covers_its_quarter_and_names_its_groups(demo, tmp_path):
+    """End to end on a copy of the demo region: `release create --kind topic 2025-Q4` analyses
+    October to December, and its report is titled with the ADRG's name and names its DRG groups."""
+    import shutil
+
+    from liangjiadi.config import Settings
+    from liangjiadi.reports.render import render_release
+
+    assert demo.exit_code == 0, demo.output
+    work = tmp_path / "work"
+    shutil.copytree(demo.workdir, work, ignore=shutil.ignore_patterns("demo-input", "outputs"))
+    settings = Settings(workdir=work, region_admdvs="140400")
+    try:
+        release = create_release("topic", "2025-Q4", settings, creator="测试")
+        analysis = release.bundle_dir
+        result = render_release(release.release_id, tmp_path / "out", settings, attach=False, workers=1)
+    finally:
+        dispose_engines()
+    frozen = json.loads((work / analysis / "topic_analysis.json").read_text(encoding="utf-8"))
+    assert frozen["months"] == ["2025-10", "2025-11", "2025-12"]
+    assert frozen["name"] and frozen["sub_names"]
+    assert not set(frozen["top10"]) & set(frozen["bottom10"])
+    page = next(p for p in result.files if p.name.startswith("专题分析_") and p.suffix == ".html")
+    text = page.read_text(encoding="utf-8")
+    assert f"专题分析：{frozen['name']}（ADRG {frozen['code']}）" in text
+    assert "分析期间：2025年第四季度" in text
+    key, name = next(iter(frozen["sub_names"].items()))
+    assert f"{key} {name}" in text
