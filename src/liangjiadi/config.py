@@ -123,6 +123,10 @@ class Settings(BaseSettings):
     small_count_threshold: int = Field(
         5, ge=1, description="小数抑制阈值：1 至阈值减 1 的人数在发布件中显示为“<阈值”"
     )
+    peer_min_volume: int = Field(
+        30, ge=1, description="同级比较：本期出院人次低于此数的机构列出本院值，但不参与同级统计与排名"
+                              "（病例过少时一例即可明显改变均值）"
+    )
     person_count_keys: list[str] = Field(
         default_factory=lambda: ["persons", "person_count", "psn_count", "patients", "patient_count",
                                  "n_persons", "members", "cluster_size"],

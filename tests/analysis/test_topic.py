@@ -63,9 +63,10 @@ def test_institution_medians_and_benchmark(ej1):
 def test_rankings_top_and_bottom(ej1):
     assert [ej1.institution(c).rank for c in ("A1", "A3", "A2", "B1")] == [1, 2, 3, 4]
     assert [ej1.institution(c).level_rank for c in ("A1", "A3", "A2", "B1")] == [1, 2, 3, 1]
-    assert ej1.top10 == ["A1", "A3", "A2", "B1"]
-    assert ej1.bottom10 == ["B1", "A2", "A3", "A1"]
-    assert any("重叠" in n for n in ej1.notes)
+    # four ranked institutions: the higher two are the top, the lower two the bottom, none in both
+    assert ej1.top10 == ["A1", "A3"]
+    assert ej1.bottom10 == ["B1", "A2"]
+    assert any("互不重复" in n for n in ej1.notes)
 
 
 def test_subgroup_structure_and_shift(ej1):
@@ -142,3 +143,58 @@ def test_dip_region_defaults_to_a_diagnosis_category(tmp_path):
     write_rows(tmp_path, "setl_list", [dict(r, grp_type="DIP") for r in lists], hb.R)
     t = topic_analysis(settings, hb.P, min_cases=3, record=False)
     assert t.kind == "category" and t.code == "J98"
+
+
+def test_top_and_bottom_never_share_an_institution():
+    from hypothesis import given, strategies as st
+
+    from liangjiadi.analysis.topic import top_and_bottom
+
+    @given(st.integers(0, 40))
+    def check(n):
+        ordered = [f"H{i:02d}" for i in range(n)]
+        top, bottom = top_and_bottom(ordered)
+        assert not set(top) & set(bottom)
+        assert len(top) == min(10, (n + 1) // 2) and len(bottom) == min(10, n - len(top))
+        assert top == ordered[:len(top)] and bottom == list(reversed(ordered))[:len(bottom)]
+
+    check()
+
+
+def test_sub_codes_are_named_from_the_national_code_list_and_bare_when_absent():
+    from pathlib import Path
+
+    from liangjiadi.analysis.topic import diagnosis_names
+
+    listing = Path(__file__).resolve().parents[3] / "shared" / "data" / "chs-drg-1.1" / "diagnoses.txt"
+    if not listing.exists():
+        pytest.skip("需要 /work/shared/data 的医保版诊断编码表")
+    catalogue = {}
+    for line in listing.read_text(encoding="utf-8").splitlines():
+        code, _, name = line.partition(" ")
+        if code.startswith("I63"):
+            catalogue[code.replace(".", "").upper()] = name
+    name, subs = diagnosis_names(catalogue, "I63")
+    assert name == "脑梗死"
+    assert subs["I63.3"] == "大脑动脉血栓形成引起的脑梗死"
+    assert diagnosis_names({}, "I63") == (None, {})
+
+
+def test_code_catalogue_names_the_sub_codes_and_the_topic(tmp_path, monkeypatch):
+    """code_catalog (optional input table) is ingested like any table; the category topic then
+    carries the names of its sub-codes, and the codes stay bare without it."""
+    from liangjiadi.ingest import ingest_paths
+
+    monkeypatch.setenv("LJD_PSEUDONYM_KEY", "test-key-padded-to-at-least-32-bytes")
+    region = hb.build(tmp_path / "work")
+    bare = topic_analysis(region, hb.P, category="J98", min_cases=3, record=False)
+    assert bare.sub_names == {} and bare.name is None
+    csv = tmp_path / "code_catalog.csv"
+    csv.write_text("code_type,catalog_code,code_name\n"
+                   "diag,J98.100,肺萎陷\ndiag,J98.400,肺的其他疾患\ndiag,J98.900,呼吸性疾患\n"
+                   "diag,J98.901,呼吸道疾病\noprn,98.1000,其他\n", encoding="utf-8")
+    report = ingest_paths([csv], region)
+    assert report.rows_accepted == 5 and report.rows_quarantined == 0
+    named = topic_analysis(region, hb.P, category="J98", min_cases=3, record=False)
+    assert named.sub_names == {"J98.1": "肺萎陷", "J98.4": "肺的其他疾患", "J98.9": "呼吸性疾患"}
+    assert named.name == "呼吸性疾患"

@@ -71,6 +71,8 @@ def test_outpatient_inpatient_ratio_names_the_low_ratio_institution(region):
     assert ev["discharges_per_bed"] == pytest.approx(2.4) and ev["turnover_z"] > 0
     assert f.severity == "high" and f.subject == "institution"
     assert "城关区人民医院" in f.message and "拉人头" in f.message and "5.0:1" in f.message
+    # issue 9: its median is its own peer set's, not the report tables' — the message says so
+    assert f"本项检测的比较组：其他{ev['peers']}家机构近12个月数据" in f.message
 
 
 def test_admission_surge_names_the_growth_without_beds(region):
@@ -118,6 +120,7 @@ def test_out_of_list_share_names_the_high_share_not_the_small_or_the_private_spe
     assert ev["cases"] == 1320 and ev["percentile"] == 1.0 and ev["statistic"] >= 3.5
     assert found["OOL"][0].severity == "high"
     assert "25.0%" in found["OOL"][0].message and "转嫁负担" in found["OOL"][0].message
+    assert f"（本项检测的比较组：其他{ev['peers']}家机构近12个月数据，与报告同级比较表口径不同）" in found["OOL"][0].message
 
 
 def test_hospitalization_rate_compares_the_region_with_its_last_year(tmp_path):

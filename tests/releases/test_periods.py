@@ -33,3 +33,18 @@ def test_bad_periods_are_refused_in_chinese(kind, period, words):
 
 def test_topic_name_from_option():
     assert parse_period("topic", "2025", topic="DRG结算").key == "2025-DRG结算"
+
+
+@pytest.mark.parametrize("period, months", [
+    ("2025-Q1-糖尿病", ["2025-01", "2025-02", "2025-03"]),
+    ("2025-Q4", ["2025-10", "2025-11", "2025-12"]),
+    ("2025-05", ["2025-05"]),
+    ("2025-DRG结算", [f"2025-{m:02d}" for m in range(1, 13)]),
+])
+def test_a_topic_release_analyses_its_own_window(period, months):
+    """Issue 9: the topic report covers the release's window (a quarter's three months), not the
+    year to date of its last month."""
+    from liangjiadi.period import Window
+    from liangjiadi.releases.model import topic_window_key
+
+    assert Window.parse(topic_window_key(parse_period("topic", period).key)).month_keys == months

@@ -218,6 +218,9 @@ def test_word_converts_to_pdf_with_cjk_font_and_non_blank_pages(region, tmp_path
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="需要 node 以服务端渲染方式检查 ECharts 选项")
 def test_every_chart_option_renders_with_the_vendored_echarts(region, tmp_path):
+    # five hospitals: with a privacy threshold of 2 they form one region-wide peer set, so the
+    # report has its box and ranking charts too
+    region = region.model_copy(update={"small_count_threshold": 2})
     release = create_release("quarterly", "2025-Q1", region, creator="测试")
     result = render_release(release.release_id, tmp_path / "out", region, attach=False, workers=1)
     page = next(p for p in result.files if p.suffix == ".html")
@@ -242,25 +245,30 @@ def test_every_chart_option_renders_with_the_vendored_echarts(region, tmp_path):
 
 
 def test_peer_statistics_shown_from_five_peers():
+    """A push shows its peer set's statistics only when the set has five institutions besides it
+    (privacy threshold 5 + itself); with fewer region-wide nothing of the others is shown."""
     from types import SimpleNamespace
 
-    from liangjiadi.analysis.ranking import rank_within_groups
+    from liangjiadi.analysis.ranking import rank_with_fallback
     from liangjiadi.reports.models import Distribution, GroupStats, RankedRow
 
     def dist(n: int) -> Distribution:
         values = {f"H{i}": float(i) for i in range(1, n + 1)}
-        stats, ranked = rank_within_groups(values, {c: "二级" for c in values})
-        return Distribution(indicator_id="37", name="次均住院费用", kind="amount",
+        stats, ranked = rank_with_fallback(values, {c: "05" for c in values}, min_members=6)
+        return Distribution(indicator_id="37", name="次均住院费用", kind="amount", min_peers=6,
                             groups=[GroupStats(**{k: getattr(s, k) for k in GroupStats.model_fields}) for s in stats],
                             rows=[RankedRow(fixmedins_code=r.fixmedins_code, name=r.fixmedins_code, group=r.group,
                                             value=r.value, text=str(r.value), rank=r.rank, of=r.of,
-                                            percentile=r.percentile, vs_median=r.vs_median) for r in ranked])
+                                            percentile=r.percentile, vs_median=r.vs_median, level=r.level,
+                                            level_group=r.level_group, basis=r.basis) for r in ranked])
 
     src = SimpleNamespace(value=lambda *a: 3.0)
-    shown = B.position(src, dist(5), "H2")
-    assert not shown.peers_withheld and shown.rank == 4 and shown.median == 3.0
-    withheld = B.position(src, dist(4), "H2")
+    shown = B.position(src, dist(6), "H2")
+    assert not shown.peers_withheld and shown.rank == 5 and shown.of == 6 and shown.median == 3.5
+    assert shown.basis == "level" and shown.group == "二级甲等"
+    withheld = B.position(src, dist(5), "H2")
     assert withheld.peers_withheld and withheld.median is None and withheld.rank is None
+    assert withheld.percentile is None and withheld.q1 is None
 
 
 def test_region_name_from_configuration_is_frozen_and_titles_every_document(region, tmp_path):

@@ -1,5 +1,12 @@
 """排序与分布: institutions ranked within peer groups, with the group's distribution.
 
+Releases use `rank_with_fallback` (one peer rule for a document's tables and narrative, docs/reports.md
+“同级比较口径”): an institution is compared within its level (医院等级, e.g. 三级甲等) when the level
+has at least `min_members` eligible institutions, else within its level group (三级 / 二级 / 一级及以下),
+else with every institution of the region; below that, no peer statistics at all. `min_members` is
+the privacy threshold plus one (releases/suppression.py): every member is compared with at least
+`threshold` others, so no statistic can be traced back to one or two named peers.
+
 Peer group = level group 三级 / 二级 / 一级及以下 (fixmedins as of the period, the indicators'
 rule), optionally split by kind (inst_kind 综合/专科/中医/妇幼/基层) — a specialist hospital's
 per-case cost is not comparable with a general one's.
@@ -40,6 +47,9 @@ class PeerStats(Model):
     q3: float | None
     maximum: float | None
     mean: float | None
+    basis: str | None = None  # level | level_group | region | none, rank_with_fallback only
+    compared: list[str] = field(default_factory=list)  # levels whose institutions are compared in this set
+    level_group: str | None = None  # the level group of the set (None for the whole region)
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,9 @@ class RankedInstitution(Model):
     percentile: float | None  # 0-100 against the eligible peers
     vs_median: float | None  # value / group median − 1
     quartile: str | None  # 下四分位以下 / 中间 / 上四分位以上
+    level: str | None = None  # 医院等级 name (三级甲等 …; 未定级), rank_with_fallback only
+    level_group: str | None = None  # 三级 / 二级 / 一级及以下, rank_with_fallback only
+    basis: str | None = None  # level | level_group | region | none (too few institutions), rank_with_fallback only
 
 
 @dataclass(frozen=True)
@@ -117,6 +130,117 @@ def rank_within_groups(values: Mapping[str, object], groups: Mapping[str, str], 
             ))
     ranked.sort(key=lambda r: (r.group, r.rank is None, r.rank or 0, r.fixmedins_code))
     return stats_out, ranked
+
+
+REGION_SET = "全地区"
+BASIS_ORDER = {"level": 0, "level_group": 1, "none": 1, "region": 2}
+LEVEL_GROUP_ORDER = {"三级": 0, "二级": 1, "一级及以下": 2}
+
+
+@dataclass(frozen=True)
+class PeerChoice(Model):
+    """Where one institution is compared: the set's label and how it was chosen."""
+
+    label: str  # 三级甲等 / 三级 / 全地区
+    basis: str  # level | level_group | region | none
+    level: str
+    level_group: str
+
+
+def choose_peer_sets(levels: Mapping[str, str | None], eligible: set[str], min_members: int) -> dict[str, PeerChoice]:
+    """code -> its peer set: level, else level group, else the region, each only with at least
+    `min_members` eligible institutions; `none` (labelled with the level group) when even the
+    region has fewer. `levels` maps codes to hosp_lv codes (None: 未定级)."""
+    from ..schema.codes import HOSP_LV, level_group
+
+    named = {c: (HOSP_LV.get(lv or "", "未定级"), level_group(lv)) for c, lv in levels.items()}
+    by_level: dict[str, int] = defaultdict(int)
+    by_group: dict[str, int] = defaultdict(int)
+    for c in eligible:
+        level, group = named[c]
+        by_level[level] += 1
+        by_group[group] += 1
+    out = {}
+    for c, (level, group) in named.items():
+        if by_level[level] >= min_members:
+            out[c] = PeerChoice(level, "level", level, group)
+        elif by_group[group] >= min_members:
+            out[c] = PeerChoice(group, "level_group", level, group)
+        elif len(eligible) >= min_members:
+            out[c] = PeerChoice(REGION_SET, "region", level, group)
+        else:
+            out[c] = PeerChoice(group, "none", level, group)
+    return out
+
+
+def rank_with_fallback(values: Mapping[str, object], levels: Mapping[str, str | None], *, min_members: int,
+                       volumes: Mapping[str, object] | None = None, min_volume: float | None = DEFAULT_MIN_VOLUME,
+                       descending: bool = True, names: Mapping[str, str | None] | None = None,
+                       ) -> tuple[list[PeerStats], list[RankedInstitution]]:
+    """Statistics per peer set in use and every institution ranked within its own set (module doc).
+
+    A set's statistics cover all its eligible members (a 三级甲等 hospital with a set of its own still
+    counts in the 三级 set that its level's smaller neighbours fall back to); its rows are the
+    institutions compared in it. A `none` set carries its count only: no statistic, rank or percentile.
+    """
+    def small(c: str) -> bool:
+        if volumes is None or min_volume is None:
+            return False
+        v = fnum(volumes.get(c))
+        return v is None or v < min_volume
+
+    eligible = {c for c in values if fnum(values[c]) is not None and not small(c)}
+    choices = choose_peer_sets({c: levels.get(c) for c in values}, eligible, min_members)
+    assigned: dict[str, list[str]] = defaultdict(list)
+    for c, choice in choices.items():
+        assigned[choice.label, choice.basis].append(c)
+
+    def members(label: str, basis: str) -> list[str]:
+        if basis == "level":
+            return [c for c in eligible if choices[c].level == label]
+        if basis in ("level_group", "none"):
+            return [c for c in eligible if choices[c].level_group == label]
+        return list(eligible)
+
+    stats_out, ranked = [], []
+    for (label, basis), codes in assigned.items():
+        pool = sorted(set(members(label, basis)) | set(codes))
+        stats, rows = rank_within_groups({c: values[c] for c in pool}, {c: label for c in pool}, volumes=volumes,
+                                         min_volume=min_volume, descending=descending, names=names)
+        compared = sorted({choices[c].level for c in codes}, key=_level_order)
+        group = None if basis == "region" else choices[codes[0]].level_group
+        s = stats[0]
+        if basis == "none":  # too few to show anything about the others
+            s = PeerStats(label, s.n, s.n_small, None, None, None, None, None, None)
+        stats_out.append(PeerStats(s.group, s.n, sum(1 for c in codes if small(c)), s.minimum, s.q1, s.median, s.q3,
+                                   s.maximum, s.mean, basis, compared, group))
+        own = set(codes)
+        for r in rows:
+            if r.fixmedins_code not in own:
+                continue
+            choice = choices[r.fixmedins_code]
+            if basis == "none":
+                r = RankedInstitution(r.fixmedins_code, r.name, label, r.value, r.volume, r.small_volume, None, r.of,
+                                      None, None, None)
+            ranked.append(RankedInstitution(*[getattr(r, f) for f in (
+                "fixmedins_code", "name", "group", "value", "volume", "small_volume", "rank", "of", "percentile",
+                "vs_median", "quartile")], choice.level, choice.level_group, basis))
+    stats_out.sort(key=_set_order)
+    order = {(s.group, s.basis): i for i, s in enumerate(stats_out)}
+    ranked.sort(key=lambda r: (order[r.group, r.basis], r.rank is None, r.rank or 0, r.fixmedins_code))
+    return stats_out, ranked
+
+
+def _level_order(level: str) -> str:
+    from ..schema.codes import HOSP_LV
+
+    return next((code for code, name in HOSP_LV.items() if name == level), "99")
+
+
+def _set_order(s: PeerStats) -> tuple:
+    """三级 sets first (its levels, then the level group), then 二级, 一级及以下; the region last."""
+    group = LEVEL_GROUP_ORDER.get(s.level_group or "", 9)
+    return group, BASIS_ORDER.get(s.basis or "", 3), _level_order(s.group), s.group
 
 
 def peer_group(inst: Institution | None, by_kind: bool) -> str:

@@ -15,7 +15,11 @@ Handbook: "向医疗机构提供该病种的资源消耗中位数、标杆值、
   peers do not beat, reachable because a quarter of them already do. With fewer than 3 such
   institutions in a level, the region-wide 25th percentile of all eligible institutions is used
   (and the benchmark says so).
-- 前十位 / 后十位: eligible institutions ordered by median case cost, the 10 highest / 10 lowest.
+- 前十位 / 后十位: eligible institutions ordered by median case cost, the 10 highest / 10 lowest;
+  with fewer than 20 the two lists split them (the higher half / the lower half), never repeating one.
+- Names: the ADRG and its DRG groups from the grouping catalogue (grp_catalog); a category and its
+  sub-codes (亚目) from the optional code catalogue (code_catalog, 医保版 ICD-10); a code the
+  catalogues do not name is shown bare.
 - Structure: severity subgroups (grp_code, last digit 1/3/5/9) or sub-codes, counts, shares,
   per-case cost, shift against last year, overall and per institution.
 Topic log: `<workdir>/topics.json` records each topic analysed, to track coverage of the 26 MDC
@@ -183,6 +187,7 @@ class TopicAnalysis(Model):
     min_cases: int = MIN_CASES
     selection: str = "指定"
     notes: list[str] = field(default_factory=list)
+    sub_names: dict[str, str] = field(default_factory=dict)  # sub-code / DRG group -> name, where catalogued
 
     def institution(self, code: str) -> InstitutionTopic | None:
         return next((i for i in self.institutions if i.fixmedins_code == code), None)
@@ -244,6 +249,40 @@ def catalogue_name(engine, adrg: str) -> tuple[str | None, str | None]:
     return name, rows[0]["mdc_code"]
 
 
+def catalogue_names(engine, kind: str, code: str) -> tuple[str | None, dict[str, str]]:
+    """(the topic's name, {sub-code: name}) from the catalogues the region loaded; empty when absent."""
+    if kind == "adrg":
+        name = catalogue_name(engine, code)[0]
+        if not engine.has_data("grp_catalog"):
+            return name, {}
+        t = engine.table("grp_catalog")
+        rows = engine.to_pyarrow(t.filter(t.adrg_code == code).select("grp_code", "grp_name")).to_pylist()
+        return name, {r["grp_code"].strip().upper(): r["grp_name"] for r in rows if r["grp_code"] and r["grp_name"]}
+    if not engine.has_data("code_catalog"):
+        return None, {}
+    t = engine.table("code_catalog")
+    norm = t.catalog_code.strip().upper().replace(".", "")
+    t = t.filter((t.code_type == "diag") & norm.startswith(code)).select(code=norm, name=t.code_name)
+    return diagnosis_names({r["code"]: r["name"] for r in engine.to_pyarrow(t).to_pylist()}, code)
+
+
+def diagnosis_names(catalogue: dict[str, str], category: str) -> tuple[str | None, dict[str, str]]:
+    """A category's name and its sub-codes' names from {normalised code: name} (I63300 -> 大脑动脉…).
+
+    A sub-code I63.3 takes the name of I63.3 itself, else of I63.300 (the national list names a
+    亚目 by its .x00 code); the category I63 its own name, else that of I63.900 (unspecified: the
+    category's plain name in the national list, 脑梗死), else of I63.000 (the first code)."""
+    def first(*codes: str) -> str | None:
+        return next((catalogue[c] for c in codes if catalogue.get(c)), None)
+
+    subs = {}
+    for digit in "0123456789":
+        key = f"{category}{digit}"
+        if (name := first(key, f"{key}00")) is not None:
+            subs[f"{category}.{digit}"] = name
+    return first(category, f"{category}900", f"{category}000"), subs
+
+
 # ---- pure analysis ----------------------------------------------------------------------------------
 
 
@@ -280,7 +319,8 @@ def benchmarks(medians: dict[str, float], levels: dict[str, str], quantile_q: fl
 def analyse_cases(kind: str, code: str, period: str, months: list[str], reference_months: list[str],
                   cases: list[dict], last_year: list[dict], insts: dict[str, Institution], *,
                   fees: dict[str, Decimal] | None = None, fees_last_year: dict[str, Decimal] | None = None,
-                  name: str | None = None, min_cases: int = MIN_CASES, selection: str = "指定") -> TopicAnalysis:
+                  name: str | None = None, min_cases: int = MIN_CASES, selection: str = "指定",
+                  sub_names: dict[str, str] | None = None) -> TopicAnalysis:
     """The topic analysis from case rows (period, fixmedins_code, medfee_sumamt, grp_code, diag)."""
     cur, ly = _summary(cases), _summary(last_year)
     by_inst: dict[str, list[Decimal]] = defaultdict(list)
@@ -350,14 +390,23 @@ def analyse_cases(kind: str, code: str, period: str, months: list[str], referenc
     if not fees:
         notes.append("未提供费用构成（setl_fee），不做费用结构分析。")
     if len(eligible) < 2 * TOP_N:
-        notes.append(f"病例数不少于{min_cases}例的机构只有{len(eligible)}家，前十位与后十位可能重叠。")
+        notes.append(f"病例数不少于{min_cases}例的机构只有{len(eligible)}家，前十位与后十位各取其中一半，互不重复。")
     chapter = mdc_of(code) if kind == "adrg" else str(chapter_of(code) or "")
     return TopicAnalysis(
         kind, code, name, chapter, period, list(months), list(reference_months), cur, ly,
         growth(cur.cases, ly.cases), growth(cur.total_cost, ly.total_cost), growth(cur.per_case_cost, ly.per_case_cost),
         cost_structure, subgroups, sub_costs, shifts, rows, [marks[k] for k in sorted(marks)],
-        ordered[:TOP_N], list(reversed(ordered))[:TOP_N], min_cases, selection, notes,
+        *top_and_bottom(ordered), min_cases, selection, notes,
+        {k: v for k, v in (sub_names or {}).items() if k in keys},
     )
+
+
+def top_and_bottom(ordered: list[str], n: int = TOP_N) -> tuple[list[str], list[str]]:
+    """The n highest and the n lowest (lowest first), never the same institution in both: with
+    fewer than 2n, the higher half (the odd one included) and the lower half."""
+    top = ordered[:min(n, (len(ordered) + 1) // 2)]
+    bottom = list(reversed(ordered[len(top):]))[:n]
+    return top, bottom
 
 
 # ---- topic log and coverage --------------------------------------------------------------------------
@@ -537,12 +586,13 @@ def topic_analysis(settings: Settings, period: str, *, adrg: str | None = None, 
         fees = load_fee_structure(eng, settings, region, months, kind, code)
         fees_ly = load_fee_structure(eng, settings, region, reference, kind, code)
         insts = institutions_as_of(eng, period, settings.own_admdvs(region))
-        name = catalogue_name(eng, code)[0] if kind == "adrg" else None
+        name, sub_names = catalogue_names(eng, kind, code)
     if not cases:
         raise AnalysisError(f"{'ADRG' if kind == 'adrg' else '诊断类目'} {code} 在所选期间没有病例",
                             "换一个专题，或检查期间与编码")
     result = analyse_cases(kind, code, period, months, reference, cases, last_year, insts, fees=fees,
-                           fees_last_year=fees_ly, name=name, min_cases=min_cases, selection=selection)
+                           fees_last_year=fees_ly, name=name, min_cases=min_cases, selection=selection,
+                           sub_names=sub_names)
     if record:
         record_topic(Path(settings.workdir), result)
     return result

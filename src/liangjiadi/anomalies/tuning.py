@@ -150,7 +150,7 @@ def _peer_ratio_fn(pattern: str, spec: dict):
         from ..period import shift, span
         from ..indicators.local import _cond, source_rows
         from .detectors._inputs import hospitals_as_of
-        from .detectors._peer_rules import peer_position, rounded
+        from .detectors._peer_rules import own_peer_set, peer_position, rounded
 
         prm = ctx.params(pattern)
         present = ctx.periods_present(spec["table"])
@@ -189,7 +189,8 @@ def _peer_ratio_fn(pattern: str, spec: dict):
                 continue
             word = "高于" if spec["direction"] == "high" else "低于"
             msg = (f"{hosp.loc[code, 'name']}（{level}）近{len(months)}个月{ctx.detector_name(pattern)}：本机构{value:.4g}，"
-                   f"同级中位数{pos.median:.4g}，{word}同级（稳健z {z:.1f}）。")
+                   f"同级中位数{pos.median:.4g}{own_peer_set(pos.n_peers, f'近{len(months)}个月')}，"
+                   f"{word}同级（稳健z {z:.1f}）。")
             ev = {"value": rounded(value), "peer_median": rounded(pos.median), "percentile": rounded(pos.percentile),
                   "statistic": rounded(z), "cases": int(den), "peers": pos.n_peers, "window_months": len(months)}
             out.append(Finding(pattern, ctx.period, "high" if z >= 5 else "medium", msg, ev, code, score=float(z)))

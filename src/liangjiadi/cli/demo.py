@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from ..period import Period
+from ..config import Settings
 from .common import WorkdirOpt, console, friendly_errors, progress, settings_for
 from .synth import SchemeChoice
 
@@ -53,9 +54,10 @@ def demo(
         settings = settings_for(workdir, creates_workdir=True)
         work = Path(settings.workdir)
         cfg = SynthConfig(scale=scale, months=months, seed=seed, region=settings.region_admdvs or "140400",
-                          scheme=scheme.value)
+                          scheme=scheme.value, min_tertiary=DEMO_MIN_PER_LEVEL)
         settings = settings.model_copy(update={"region_admdvs": cfg.region,
-                                               "region_name": settings.region_name or cfg.region_name})
+                                               "region_name": settings.region_name or cfg.region_name,
+                                               "peer_min_volume": demo_min_volume(scale, settings.peer_min_volume)})
         src = work / "demo-input"
         period = cfg.periods[-1]
         last_year = shift(period, -12)
@@ -75,6 +77,10 @@ def demo(
 
                 summary = generate(cfg, src, progress=on_step)
             console.print(f"已生成 {summary.files} 个文件（{sum(summary.rows.values()):,} 行）到 {src}")
+
+        if settings.peer_min_volume < Settings.model_fields["peer_min_volume"].default:
+            console.print(f"[dim]·[/] 演示地区规模小（约 {cfg.insured:,} 名参保人），同级比较的最低出院人次按规模降为 "
+                          f"{settings.peer_min_volume} 人次（真实地区按配置 peer_min_volume，缺省 30）。")
 
         console.rule("[bold]2/9 校验并导入")
         with progress() as bar:
@@ -135,6 +141,17 @@ def _payment_step(settings, cfg, period: str, out_dir: Path) -> Path | None:
     console.print(f"{year} 年可用基金 {s.fund_available:,} 元，{name} {s.point_value:,.4f}，"
                   f"{len(s.institutions)} 家机构清算拨付 {s.total_final:,} 元，基金留存 {s.fund_retained:,} 元")
     return render(to_json(r), out_dir / f"清算_{cfg.region}_{year}.xlsx")
+# Fewest hospitals per level in the demo city: a peer set shows statistics from 6 (five peers and
+# itself), one spare so that a month in which a small hospital discharges nobody still leaves six.
+DEMO_MIN_PER_LEVEL = 7
+# the scale at which a generated hospital's month reaches the real minimum volume (30 discharges)
+FULL_VOLUME_SCALE = 0.5
+
+
+def demo_min_volume(scale: float, configured: int) -> int:
+    """The peer minimum volume for a generated city: the configured one scaled down with the city
+    (a 4,000-insured test city discharges a handful per hospital a month), never below 1."""
+    return max(1, min(configured, round(configured * scale / FULL_VOLUME_SCALE)))
 
 
 def _status_counts(check) -> str:

@@ -122,6 +122,12 @@ def parse_period(kind: str | Kind, period: str, topic: str | None = None) -> Rel
     return ReleasePeriod(key, base.source_period, f"{base.label}专题" + (f"（{name}）" if name else ""))
 
 
+def topic_window_key(key: str) -> str:
+    """The window of a topic release's key: 2025-Q1-糖尿病 -> 2025-Q1."""
+    m = _TOPIC.match(key)
+    return m.group(1).upper() if m else key
+
+
 def release_id_for(admdvs: str, kind: Kind, period_key: str, version: int) -> str:
     return f"{admdvs}-{kind.value}-{period_key}-v{version}"
 

@@ -367,7 +367,7 @@ def create_release(kind: str | Kind, period: str, settings: Settings | None = No
                 f"{region} {rp.label}{KIND_CN[kind]}已存在（{existing.release_id}，{STATE_CN[State(existing.state)]}）。",
                 f"如需更新请修订：liangjiadi release revise {existing.release_id} --reason 理由 --by 姓名")
     sources = newest_sources(settings, region, rp.source_period)
-    topic_data = _topic_analysis(settings, region, rp.source_period, adrg, category) if kind == Kind.TOPIC else None
+    topic_data = _topic_analysis(settings, region, rp, adrg, category) if kind == Kind.TOPIC else None
     release_id = release_id_for(region, kind, rp.key, 1)
     now = utcnow()
     path, manifest = _build_bundle(settings, release_id, region, kind, rp, 1, title, sources, creator, now,
@@ -385,12 +385,16 @@ def create_release(kind: str | Kind, period: str, settings: Settings | None = No
         raise
 
 
-def _topic_analysis(settings: Settings, admdvs: str, period: str, adrg: str | None, category: str | None) -> dict:
+def _topic_analysis(settings: Settings, admdvs: str, rp, adrg: str | None, category: str | None) -> dict:
+    """The topic analysed over the release's own window (2025-Q1 -> January to March)."""
     from ..analysis.topic import topic_analysis
+    from ..period import Window
+    from .model import topic_window_key
 
     region = settings.model_copy(update={"region_admdvs": admdvs})
-    return json.loads(json.dumps(topic_analysis(region, period, adrg=adrg, category=category).to_dict(),
-                                 ensure_ascii=False, default=str))
+    months = Window.parse(topic_window_key(rp.key)).month_keys
+    analysis = topic_analysis(region, rp.source_period, adrg=adrg, category=category, months=months)
+    return json.loads(json.dumps(analysis.to_dict(), ensure_ascii=False, default=str))
 
 
 def _new_row(settings, release_id, admdvs, kind, rp, version, title, path, manifest, sources, now, creator,
@@ -581,8 +585,7 @@ def revise(release_id: str, actor: str, reason: str, settings: Settings | None =
     if parent_topic.exists():  # the same topic, analysed again on the corrected data
         old = json.loads(parent_topic.read_text(encoding="utf-8"))
         code = {"adrg": old["code"]} if old.get("kind") == "adrg" else {"category": old["code"]}
-        topic_data = _topic_analysis(settings, parent.admdvs, parent.source_period, code.get("adrg"),
-                                     code.get("category"))
+        topic_data = _topic_analysis(settings, parent.admdvs, rp, code.get("adrg"), code.get("category"))
     path, manifest = _build_bundle(settings, new_id, parent.admdvs, kind, rp, version, parent.title, sources,
                                    actor, now, parent=parent, reason=reason, topic=topic_data)
     changes = json.loads((path / B.CHANGES).read_text(encoding="utf-8"))

@@ -6,7 +6,8 @@ Files written into the bundle (each listed with its sha256 in the manifest):
     institutions.json    the institution directory as of the period (code, name, type, level)
     history.parquet      stored results (region and institutions) of the 24 months before the period
     series.json          per region indicator: monthly values, monthly flows and 13-month trend directions
-    peers.json           per institution indicator: level-group statistics and ranks (analysis.ranking)
+    peers.json           per institution indicator: peer sets (level → level group → region) with their
+                         statistics, every hospital's rank and percentile (analysis.ranking.rank_with_fallback)
     fund_forecast.json   可支付月数 and the 12-month forecast of the cumulative balance the reports print
     fund_outlook.json    `liangjiadi analyse fund` for the period, warnings included (or why it is absent)
     topics.json          topic analyses recorded in the period's year up to the period
@@ -137,8 +138,11 @@ def _series(history: pa.Table, results: pa.Table, period: str) -> dict:
 # ---- peers -------------------------------------------------------------------------------------
 
 
-def _peers(results: pa.Table, directory: dict[str, Institution]) -> dict:
-    from ..analysis.ranking import DEFAULT_MIN_VOLUME, rank_within_groups
+def _peers(results: pa.Table, directory: dict[str, Institution], settings: Settings) -> dict:
+    """Per indicator: the peer sets in use and every hospital's place in its own (analysis.ranking
+    rank_with_fallback: level → level group → region, each with at least the privacy threshold of
+    other eligible institutions). The documents print these and nothing else about peers."""
+    from ..analysis.ranking import rank_with_fallback
 
     own = set(hospitals(results, directory))
     by_indicator: dict[str, dict[str, float | None]] = {}
@@ -150,16 +154,19 @@ def _peers(results: pa.Table, directory: dict[str, Institution]) -> dict:
         return directory.get(code) or Institution(code, f"机构{code}", None)
 
     volumes = by_indicator.get(VOLUME_INDICATOR) or None
+    min_members = settings.small_count_threshold + 1
     out = {}
     for iid, values in sorted(by_indicator.items()):
         if all(v is None for v in values.values()):
             continue
-        stats, ranked = rank_within_groups(values, {c: inst(c).level_group for c in values}, volumes=volumes,
+        stats, ranked = rank_with_fallback(values, {c: inst(c).hosp_lv for c in values}, min_members=min_members,
+                                           volumes=volumes, min_volume=settings.peer_min_volume,
                                            descending=iid not in ASCENDING_BETTER,
                                            names={c: inst(c).name for c in values})
         out[iid] = {"descending": iid not in ASCENDING_BETTER, "groups": [s.to_dict() for s in stats],
                     "rows": [r.to_dict() for r in ranked]}
-    return {"min_volume": DEFAULT_MIN_VOLUME, "volume_indicator": VOLUME_INDICATOR, "indicators": out}
+    return {"min_volume": settings.peer_min_volume if volumes else None, "volume_indicator": VOLUME_INDICATOR,
+            "min_peers": min_members, "rule": "level>level_group>region", "indicators": out}
 
 
 # ---- the fund ----------------------------------------------------------------------------------
@@ -340,7 +347,7 @@ def freeze_snapshot(settings: Settings, admdvs: str, kind: str, period_key: str,
         pq.write_table(ranked, staging / "window_results.parquet")
         pq.write_table(last_year, staging / "window_last_year.parquet")
         _write_json(staging / "window.json", window_doc)
-    _write_json(staging / "peers.json", _peers(ranked, directory))
+    _write_json(staging / "peers.json", _peers(ranked, directory, settings))
     _write_json(staging / "fund_forecast.json", _fund_forecast(series, period))
     _write_json(staging / "fund_outlook.json", _fund_outlook(settings, admdvs, period))
     _write_json(staging / "topics.json", _topics(workdir, period))

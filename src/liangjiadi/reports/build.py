@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import narrative as N
 from .models import (
-    AnnualNotice, Distribution, Figure, FigureGroup, FindingItem, ForecastPoint, FundOutlookView, GroupStats,
+    ActionItem, AnnualNotice, Distribution, Figure, FigureGroup, FindingItem, ForecastPoint, FundOutlookView, GroupStats,
     InstitutionInfo, InstitutionPush, PatternCount, PeerPosition, QuarterlyReport, RankedRow, RegionMonthlyPush,
     SeriesPoint, TimeSeries, TopicInstitutionRow, TopicReport, WorksheetSummary,
 )
@@ -29,7 +29,8 @@ KEY_IDS = ["40", "45", "41m", "37"]  # handbook 附录3 “机构重点指标”
 GROWTH_IDS = {"41", "41m"}  # rates of change: compared with the median in percentage points, only above
 NAMED_DEVIATION = 0.3  # 点名提示: at least 30% from the group median
 NAMED_PER_INDICATOR = 5
-MIN_PEER_GROUP = 5  # 定向推送: peer statistics only for level groups of at least this many ranked institutions
+RESPONSE_WORKING_DAYS = 15  # 定向推送 and 点名提醒: written answers are due this many working days after receipt
+PUSH_TREND_IDS = ["37"]  # 定向推送: the institution's own 13 months of 次均住院费用 (one chart: 500 pushes render fast)
 SEVERITY_CN = {"high": "高", "medium": "中", "low": "低"}
 LEVEL_ORDER = ["三级", "二级", "一级及以下"]
 
@@ -99,7 +100,8 @@ def time_series(src: ReleaseSource, key: str, indicator_id: str, months: int = 1
 
 
 def distribution(src: ReleaseSource, indicator_id: str, *, named: bool = False) -> Distribution | None:
-    """An indicator's institutions by level group: statistics and ranks frozen in peers.json."""
+    """An indicator's institutions by peer set (level → level group → region, analysis.ranking):
+    statistics and ranks frozen in peers.json."""
     meta = src.indicator(indicator_id)
     frozen = src.peers(indicator_id)
     if meta is None or frozen is None:
@@ -109,16 +111,28 @@ def distribution(src: ReleaseSource, indicator_id: str, *, named: bool = False) 
     rows = [RankedRow(fixmedins_code=r["fixmedins_code"], name=r.get("name") or r["fixmedins_code"],
                       group=r["group"], value=r["value"], text=N.fmt_value(kind, r["value"], unit), rank=r["rank"],
                       of=r["of"], percentile=r["percentile"], vs_median=r["vs_median"],
-                      small_volume=r["small_volume"]) for r in frozen["rows"]]
-    order = {g: i for i, g in enumerate(LEVEL_ORDER)}
-    group_stats = sorted((GroupStats(**{k: g[k] for k in GroupStats.model_fields}) for g in frozen["groups"]),
-                         key=lambda g: order.get(g.group, 9))
+                      small_volume=r["small_volume"], level=r.get("level"),
+                      level_group=r.get("level_group") or r["group"], basis=r.get("basis") or "level_group")
+            for r in frozen["rows"]]
+    min_peers = src.min_peers
+    group_stats = []
+    for g in frozen["groups"]:
+        stats = GroupStats(**{k: g[k] for k in GroupStats.model_fields
+                              if k in g and not (g[k] is None and k in ("n_small", "basis", "compared"))})
+        if "basis" not in g and stats.n < min_peers:  # a bundle frozen before the fallback rule
+            stats = GroupStats(group=stats.group, n=stats.n, minimum=None, q1=None, median=None, q3=None,
+                               maximum=None, mean=None, n_small=stats.n_small, basis="none")
+        group_stats.append(stats)
+    if not any("basis" in g for g in frozen["groups"]):
+        order = {g: i for i, g in enumerate(LEVEL_ORDER)}
+        group_stats.sort(key=lambda g: order.get(g.group, 9))
+    withheld = {g.group for g in group_stats if g.withheld}
     strip: dict[str, list[float]] = {}
     for r in rows:
-        if r.value is not None and not r.small_volume:
+        if r.value is not None and not r.small_volume and r.group not in withheld:
             strip.setdefault(r.group, []).append(r.value)
     dist = Distribution(indicator_id=indicator_id, name=_clean_name(meta.name, indicator_id), kind=kind, unit=unit,
-                        descending=descending, groups=group_stats, rows=rows, strip=strip)
+                        descending=descending, groups=group_stats, rows=rows, strip=strip, min_peers=min_peers)
     if src.min_volume is not None:
         dist.min_volume = src.min_volume
     if named:
@@ -137,37 +151,35 @@ def _named(rows: list[RankedRow], stats: list[GroupStats], indicator_id: str,
             if r.value is not None and med is not None and not r.small_volume and r.value - med >= NAMED_DEVIATION:
                 far.append(r.model_copy(update={"vs_median": r.value - med}))
         far.sort(key=lambda r: -r.vs_median)
-        return far[:NAMED_PER_INDICATOR], (f"增幅高于同级中位数{NAMED_DEVIATION * 100:.0f}个百分点以上的机构，"
+        return far[:NAMED_PER_INDICATOR], (f"增幅高于比较组中位数{NAMED_DEVIATION * 100:.0f}个百分点以上的机构，"
                                            f"按差距取前{NAMED_PER_INDICATOR}家")
     far = [r for r in rows if r.vs_median is not None and not r.small_volume and abs(r.vs_median) >= NAMED_DEVIATION]
     far.sort(key=lambda r: -abs(r.vs_median))
-    return far[:NAMED_PER_INDICATOR], (f"偏离同级中位数{NAMED_DEVIATION * 100:.0f}%以上、出院人次不少于"
+    return far[:NAMED_PER_INDICATOR], (f"偏离比较组中位数{NAMED_DEVIATION * 100:.0f}%以上、出院人次不少于"
                                        f"{min_volume:.0f}人次的机构，按偏离程度取前{NAMED_PER_INDICATOR}家")
 
 
 
 def position(src: ReleaseSource, dist: Distribution, code: str) -> PeerPosition | None:
+    """One institution against its own peer set: the set's quartiles and median, its rank and
+    percentile — nothing of another institution. A set too small even region-wide shows nothing."""
     row = next((r for r in dist.rows if r.fixmedins_code == code), None)
     if row is None:
         return None
     stats = next((g for g in dist.groups if g.group == row.group), None)
     fmt = lambda v: N.fmt_value(dist.kind, v, dist.unit)  # noqa: E731
     region_value = src.value(dist.indicator_id)
-    if stats is None or stats.n < MIN_PEER_GROUP:
-        # with fewer than 5 peers, its own value and the quartiles would give away the others' values
-        return PeerPosition(
-            indicator_id=dist.indicator_id, name=dist.name, kind=dist.kind, unit=dist.unit, value=row.value,
-            text=row.text, group=row.group, rank=None, of=stats.n if stats else 0, percentile=None,
-            small_volume=row.small_volume, min_volume=dist.min_volume, median=None, q1=None, q3=None,
-            median_text="—", q1_text="—", q3_text="—", region_value=region_value, region_text=fmt(region_value),
-            peers_withheld=True, min_peers=MIN_PEER_GROUP)
-    return PeerPosition(
-        indicator_id=dist.indicator_id, name=dist.name, kind=dist.kind, unit=dist.unit, value=row.value, text=row.text,
-        group=row.group, rank=row.rank, of=row.of, percentile=row.percentile, small_volume=row.small_volume,
-        min_volume=dist.min_volume, median=stats.median if stats else None, q1=stats.q1 if stats else None,
-        q3=stats.q3 if stats else None, median_text=fmt(stats.median if stats else None),
-        q1_text=fmt(stats.q1 if stats else None), q3_text=fmt(stats.q3 if stats else None),
-        region_value=region_value, region_text=fmt(region_value))
+    common = dict(indicator_id=dist.indicator_id, name=dist.name, kind=dist.kind, unit=dist.unit, value=row.value,
+                  text=row.text, group=row.group, small_volume=row.small_volume, min_volume=dist.min_volume,
+                  region_value=region_value, region_text=fmt(region_value), min_peers=dist.min_peers,
+                  level=row.level, level_group=row.level_group, n_small=stats.n_small if stats else 0)
+    if stats is None or stats.withheld or stats.n < dist.min_peers:
+        # too few institutions: its own value and the quartiles would give away the others' values
+        return PeerPosition(**common, rank=None, of=stats.n if stats else 0, percentile=None, median=None, q1=None,
+                            q3=None, median_text="—", q1_text="—", q3_text="—", peers_withheld=True, basis="none")
+    return PeerPosition(**common, rank=row.rank, of=row.of, percentile=row.percentile, median=stats.median,
+                        q1=stats.q1, q3=stats.q3, median_text=fmt(stats.median), q1_text=fmt(stats.q1),
+                        q3_text=fmt(stats.q3), basis=stats.basis)
 
 
 def starred_ids(src: ReleaseSource) -> list[str]:
@@ -341,13 +353,55 @@ def institution_push(src: ReleaseSource, code: str, distributions: dict[str, Dis
     positions = [p for d in distributions.values() if (p := position(src, d, code))]
     findings = finding_items(src, code)
     analysis = [N.position_sentence(p) for p in positions if p.indicator_id in ("37", "39", "40", "45", "29", "CMI")]
-    analysis.append(f"本期涉及本院的疑点线索{len(findings)}条。" if findings else "本期未发现涉及本院的疑点线索。")
-    analysis += [line] if (line := src.not_evaluated_line) else []
+    findings_text = [f"本期涉及本院的疑点线索{len(findings)}条。" if findings else "本期未发现涉及本院的疑点线索。"]
+    findings_text += [line] if (line := src.not_evaluated_line) else []
     return InstitutionPush(
         meta=src.meta, institution=InstitutionInfo(code=code, name=inst.name, level_group=inst.level_group,
                                                    level_name=inst.level_name),
         region_groups=groups if groups is not None else region_groups(src), positions=positions,
-        findings=findings, analysis=analysis)
+        findings=findings, analysis=analysis, findings_text=findings_text, trends=institution_trends(src, code),
+        peer_rule=N.peer_rule_sentence(src.min_volume, src.min_peers), actions=push_actions(positions, findings))
+
+
+def institution_trends(src: ReleaseSource, code: str, months: int = 13) -> list[TimeSeries]:
+    """The institution's own months of its key indicators (frozen history), beside the region's."""
+    out = []
+    for iid in PUSH_TREND_IDS:
+        meta = src.indicator(iid)
+        own = src.institution_history(iid, code)
+        if meta is None or all(own.get(p) is None for p in src.periods(months)):
+            continue
+        periods = src.periods(months)
+        name = _clean_name(meta.name, iid)
+        out.append(TimeSeries(key=f"own_{iid}", name=f"本院{name}", kind=N.value_kind(meta),
+                              points=[SeriesPoint(period=p, value=own.get(p)) for p in periods]))
+        if iid != "39":  # a volume of the whole region is not comparable with one hospital's
+            region = src.history(iid)
+            out.append(TimeSeries(key=f"region_{iid}", name=f"统筹地区{name}", kind=N.value_kind(meta),
+                                  points=[SeriesPoint(period=p, value=region.get(p)) for p in periods]))
+    return out
+
+
+def push_actions(positions: list[PeerPosition], findings: list[FindingItem]) -> list[ActionItem]:
+    """What the institution is asked to do and by when: answer each finding about it, explain each
+    key indicator far from its peer set's median (the quarterly 点名提醒 rule), and raise any
+    objection to its figures — all in writing within RESPONSE_WORKING_DAYS working days."""
+    due = f"收到本推送后{RESPONSE_WORKING_DAYS}个工作日内"
+    out = [ActionItem(subject=f.pattern_name, request="核实该疑点线索，书面说明情况；确有问题的，提出整改措施并落实。",
+                      due=due) for f in findings]
+    for p in positions:
+        if p.indicator_id not in KEY_IDS or p.peers_withheld or p.small_volume or p.value is None or p.median is None:
+            continue
+        gap = p.value - p.median if p.indicator_id in GROWTH_IDS else (p.value / p.median - 1 if p.median else None)
+        if gap is None or (abs(gap) < NAMED_DEVIATION if p.indicator_id not in GROWTH_IDS else gap < NAMED_DEVIATION):
+            continue
+        far = (f"高于比较组中位数{gap * 100:.2f}个百分点" if p.indicator_id in GROWTH_IDS
+               else f"{'高于' if gap > 0 else '低于'}比较组中位数{abs(gap) * 100:.2f}%")
+        out.append(ActionItem(subject=f"{p.name}（本院{p.text}，{far}）",
+                              request="分析偏离原因，书面说明；属管理问题的，提出改进措施。", due=due))
+    out.append(ActionItem(subject="本推送所列本院数据", request="核对本院数据；如有异议，通过数据工作组成员书面反馈，注明指标和理由。",
+                          due=due))
+    return out
 
 
 def topic_highlights(src: ReleaseSource) -> list[str]:
@@ -378,8 +432,9 @@ def quarterly_report(src: ReleaseSource) -> QuarterlyReport:
     for d in key:
         key_text += [N.distribution_sentence(d, g) for g in d.groups if g.median is not None]
         for r in d.named:
-            gap = (f"高于同级中位数{r.vs_median * 100:.2f}个百分点" if d.indicator_id in GROWTH_IDS
-                   else f"{'高于' if r.vs_median > 0 else '低于'}同级中位数{abs(r.vs_median) * 100:.2f}%")
+            peers = f"{r.group}医疗机构中位数"  # its own peer set (level, level group or 全地区)
+            gap = (f"高于{peers}{r.vs_median * 100:.2f}个百分点" if d.indicator_id in GROWTH_IDS
+                   else f"{'高于' if r.vs_median > 0 else '低于'}{peers}{abs(r.vs_median) * 100:.2f}%")
             key_text.append(f"{r.name}（{r.group}）{d.name}{r.text}，{gap}，请重点关注。")
     items = finding_items(src)
     by_pattern = pattern_counts(items)
@@ -423,11 +478,20 @@ def annual_notice(src: ReleaseSource) -> AnnualNotice:
                         special_cases=special, findings_by_pattern=by_pattern, text=text)
 
 
+SHIFTS_SHOWN = 10  # 专题分析: the institutions' largest structure shifts
+
+
 def topic_report(src: ReleaseSource, analysis: dict) -> TopicReport:
     """专题分析 from a TopicAnalysis (analysis.topic) as a dict: the aggregate output the topic
-    analysis produced, frozen with the release's files as topic_analysis.json."""
+    analysis produced, frozen with the release's files as topic_analysis.json. Every part it
+    computed is shown: volume and cost, the sub-codes (named where a catalogue names them),
+    their costs, the cost structure, the institutions' shifts, benchmarks, top and bottom ten."""
     cur, last = analysis["current"], analysis["last_year"]
     insts = {i["fixmedins_code"]: i for i in analysis.get("institutions", [])}
+    names = analysis.get("sub_names") or {}
+
+    def label(key: str) -> str:
+        return f"{key} {names[key]}" if names.get(key) else key
 
     def row(code: str) -> TopicInstitutionRow:
         i = insts[code]
@@ -437,21 +501,38 @@ def topic_report(src: ReleaseSource, analysis: dict) -> TopicReport:
                                    percentile=i.get("percentile"), benchmark=i.get("benchmark"),
                                    vs_benchmark=i.get("vs_benchmark"))
 
-    subgroups = [{"key": it["key"], "before_share": it.get("before_share"), "after_share": it.get("after_share"),
-                  "change_pp": it.get("change_pp")} for it in (analysis.get("subgroups") or {}).get("items", [])]
+    costs = {c["key"]: c for c in analysis.get("subgroup_costs") or []}
+    subgroups = []
+    for it in (analysis.get("subgroups") or {}).get("items", []):
+        c = costs.get(it["key"], {})
+        subgroups.append({"key": it["key"], "label": label(it["key"]), "before_share": it.get("before_share"),
+                          "after_share": it.get("after_share"), "change_pp": it.get("change_pp"),
+                          "cases": c.get("cases"), "cases_last_year": c.get("cases_last_year"),
+                          "per_case_cost": c.get("per_case_cost"),
+                          "per_case_cost_last_year": c.get("per_case_cost_last_year")})
+    structure = [{"key": it["key"], "amount": _f(it.get("after")), "before_share": it.get("before_share"),
+                  "after_share": it.get("after_share"), "change_pp": it.get("change_pp")}
+                 for it in (analysis.get("cost_structure") or {}).get("items", [])]
+    moved = [s for s in analysis.get("institution_shifts") or [] if s.get("change_pp") is not None
+             and insts.get(s["fixmedins_code"], {}).get("eligible")]
+    moved.sort(key=lambda s: (-abs(s["change_pp"]), s["fixmedins_code"], s["key"]))
+    shifts = [{"name": insts[s["fixmedins_code"]].get("name") or src.institution(s["fixmedins_code"]).name,
+               "label": label(s["key"]), "share_last_year": s.get("share_last_year"), "share": s.get("share"),
+               "change_pp": s["change_pp"]} for s in moved[:SHIFTS_SHOWN]]
     kind_cn = "ADRG" if analysis["kind"] == "adrg" else "诊断类目"
-    name = analysis.get("name") or analysis["code"]
+    name = analysis.get("name") or ""
     months = analysis.get("months") or [src.period]
-    window = f"{N.period_cn(months[0])}至{N.period_cn(months[-1])}"
     model = TopicReport(
-        meta=src.meta, topic_kind_cn=kind_cn, code=analysis["code"], name=name, window=window,
+        meta=src.meta, topic_kind_cn=kind_cn, code=analysis["code"], name=name, window=window_label(months),
         cases=int(cur["cases"]), cases_last_year=int(last["cases"]), total_cost=float(cur["total_cost"]),
         per_case_cost=cur.get("per_case_cost"), median_case_cost=cur.get("median_case_cost"),
         cases_yoy=analysis.get("cases_yoy"), per_case_cost_yoy=analysis.get("per_case_cost_yoy"),
-        subgroups=subgroups, benchmarks=[dict(b) for b in analysis.get("benchmarks", [])],
+        subgroups=subgroups, cost_structure=structure, shifts=shifts,
+        benchmarks=[dict(b) for b in analysis.get("benchmarks", [])],
         top10=[row(c) for c in analysis.get("top10", []) if c in insts],
         bottom10=[row(c) for c in analysis.get("bottom10", []) if c in insts], notes=list(analysis.get("notes", [])))
-    text = (f"{window}，{kind_cn} {model.code}（{name}）结算{N.count(model.cases, '例')}，总费用{N.money(model.total_cost)}，"
+    topic = f"{kind_cn} {model.code}" + (f"（{name}）" if name else "")
+    text = (f"{model.window}，{topic}结算{N.count(model.cases, '例')}，总费用{N.money(model.total_cost)}，"
             f"次均费用{N.yuan(model.per_case_cost)}，资源消耗中位数{N.yuan(model.median_case_cost)}")
     if model.cases_yoy is not None:
         text += f"；病例数同比{N.fmt_change('count', model.cases_yoy)}"
@@ -461,7 +542,25 @@ def topic_report(src: ReleaseSource, analysis: dict) -> TopicReport:
     for b in model.benchmarks:
         if b.get("value") is not None:
             model.analysis.append(f"{b['level_group']}医疗机构标杆值{N.yuan(b['value'])}。")
+    big = max((s for s in subgroups if s["change_pp"] is not None), key=lambda s: abs(s["change_pp"]), default=None)
+    if big is not None and abs(big["change_pp"]) >= 0.01:
+        model.analysis.append(f"细分结构中{big['label']}占比由{N.pct(big['before_share'])}变为{N.pct(big['after_share'])}"
+                              f"（{big['change_pp']:+.2f}个百分点），变化最大。")
     return model
+
+
+def window_label(months: list[str]) -> str:
+    """The analysed months as the seeds name them: 2025年第一季度, 2025年度, or 2025年1月至2025年5月."""
+    from ..period import Window
+
+    if len(months) == 1:
+        return N.period_cn(months[0])
+    year = months[0][:4]
+    for key in [f"{year}-Q{q}" for q in range(1, 5)] + [f"{year}-H1", f"{year}-H2", year]:
+        window = Window.parse(key)
+        if window.month_keys == list(months):
+            return window.label
+    return f"{N.period_cn(months[0])}至{N.period_cn(months[-1])}"
 
 
 def load_topic_analysis(path: Path) -> dict:

@@ -13,7 +13,10 @@ from .fonts import use_cjk_font
 from .view import ChartSpec
 
 DPI = 200
-PALETTE = ["#1f5fa8", "#d9822b", "#2e8b57", "#b03a48", "#6a5acd", "#808000", "#008b8b"]
+PALETTE = ["#1f5fa8", "#d9822b", "#2e8b57", "#b03a48", "#6a5acd", "#808000", "#008b8b",
+           # beyond seven series (a category's ten sub-codes): still one distinct colour each
+           "#e377c2", "#8c564b", "#17becf", "#bcbd22", "#7f7f7f", "#ff9896", "#98df8a", "#c5b0d5", "#f7b6d2",
+           "#9edae5", "#dbdb8d", "#393b79", "#637939"]
 
 
 def _scale(kind: str) -> tuple[float, str]:

@@ -76,6 +76,13 @@ class GroupStats(BaseModel):
     q3: float | None
     maximum: float | None
     mean: float | None
+    n_small: int = 0  # institutions of this set below the minimum volume: listed, not counted
+    basis: str = "level_group"  # level | level_group | region | none (analysis.ranking.rank_with_fallback)
+    compared: list[str] = Field(default_factory=list)  # the levels whose institutions are compared in this set
+
+    @property
+    def withheld(self) -> bool:
+        return self.basis == "none"
 
 
 class RankedRow(BaseModel):
@@ -89,6 +96,9 @@ class RankedRow(BaseModel):
     percentile: float | None
     vs_median: float | None
     small_volume: bool = False
+    level: str | None = None  # 医院等级 (三级甲等 …)
+    level_group: str | None = None  # 三级 / 二级 / 一级及以下
+    basis: str = "level_group"  # how its peer set was chosen (GroupStats.basis)
 
 
 class Distribution(BaseModel):
@@ -101,6 +111,7 @@ class Distribution(BaseModel):
     unit: str = ""
     descending: bool = True
     min_volume: float = 30.0  # institutions with fewer discharges are listed but not ranked (frozen peers.json)
+    min_peers: int = 5  # a peer set shows statistics from this many eligible institutions (frozen peers.json)
     groups: list[GroupStats] = Field(default_factory=list)
     rows: list[RankedRow] = Field(default_factory=list)  # every institution (appendix tables)
     named: list[RankedRow] = Field(default_factory=list)
@@ -109,7 +120,7 @@ class Distribution(BaseModel):
 
 
 class PeerPosition(BaseModel):
-    """An institution's value against its level group — peer aggregates only."""
+    """An institution's value against its peer set (level, level group or region) — aggregates only."""
 
     indicator_id: str
     name: str
@@ -131,8 +142,12 @@ class PeerPosition(BaseModel):
     q3_text: str
     region_value: float | None = None
     region_text: str = "—"
-    peers_withheld: bool = False  # the level group is too small to show its statistics
+    peers_withheld: bool = False  # even the region has too few institutions to show statistics
     min_peers: int = 5
+    basis: str = "level_group"  # level | level_group | region | none
+    level: str | None = None  # the institution's own level (三级甲等 …)
+    level_group: str | None = None
+    n_small: int = 0  # institutions of the set left out of the statistics (small volume)
 
 
 class FindingItem(BaseModel):
@@ -208,15 +223,28 @@ class RegionMonthlyPush(BaseModel):
     findings_by_pattern: list[PatternCount] = Field(default_factory=list)
 
 
+class ActionItem(BaseModel):
+    """What a push asks its institution to do, and by when."""
+
+    subject: str  # the finding or indicator it is about
+    request: str
+    due: str  # 收到本推送后15个工作日内 …
+
+
 class InstitutionPush(BaseModel):
-    """定向推送: the region's figures, this institution against its peers, findings about it."""
+    """定向推送: the region's figures, this institution against its peers and over time, findings
+    about it, and what it is asked to do by when."""
 
     meta: ReportMeta
     institution: InstitutionInfo
     region_groups: list[FigureGroup]
     positions: list[PeerPosition]
     findings: list[FindingItem]
-    analysis: list[str]
+    analysis: list[str]  # its place among its peers, indicator by indicator
+    findings_text: list[str] = Field(default_factory=list)  # how many findings; what was not examined
+    trends: list[TimeSeries] = Field(default_factory=list)  # the institution's own months (frozen history)
+    peer_rule: str = ""  # the peer definition, as the body states it
+    actions: list[ActionItem] = Field(default_factory=list)
 
 
 class QuarterlyReport(BaseModel):
@@ -268,7 +296,10 @@ class TopicReport(BaseModel):
     median_case_cost: float | None
     cases_yoy: float | None
     per_case_cost_yoy: float | None
-    subgroups: list[dict] = Field(default_factory=list)  # key, before_share, after_share, change_pp
+    subgroups: list[dict] = Field(default_factory=list)  # key, label, before_share, after_share, change_pp,
+    #                                                      cases, cases_last_year, per_case_cost(_last_year)
+    cost_structure: list[dict] = Field(default_factory=list)  # key, amount, before_share, after_share, change_pp
+    shifts: list[dict] = Field(default_factory=list)  # name, label, share_last_year, share, change_pp (largest)
     benchmarks: list[dict] = Field(default_factory=list)  # level_group, value, rule, institutions
     top10: list[TopicInstitutionRow] = Field(default_factory=list)
     bottom10: list[TopicInstitutionRow] = Field(default_factory=list)

@@ -124,20 +124,67 @@ def figures_paragraph(lead: str, figures) -> str:
     return f"{lead}" + "；".join(shown) + "。"
 
 
+BASIS_CN = {"level": "同等级", "level_group": "同级别", "region": "全地区"}
+
+
+def peer_set_phrase(position) -> str:
+    """“三级医疗机构（本院所在三级乙等不足6家，并入三级）” — the set and why it is that one."""
+    if position.basis == "level":
+        return f"{position.group}医疗机构"
+    if position.basis == "level_group":
+        return (f"{position.group}医疗机构（本院所在{position.level}参与统计的机构不足{position.min_peers}家，"
+                f"并入{position.group}比较）") if position.level else f"{position.group}医疗机构"
+    if position.basis == "region":
+        return (f"全地区医疗机构（{position.level_group or '本级别'}参与统计的机构不足{position.min_peers}家，"
+                f"与全地区比较）")
+    return f"{position.group}医疗机构"
+
+
 def position_sentence(position) -> str:
-    """本院<指标><值>，在<同级组>合格机构中居第<名次>位（共<n>家），百分位<p>，同级中位数<中位数>。"""
+    """本院<指标><值>，在<比较组>中居第<名次>位（共<n>家），处于第<p>百分位，比较组中位数<中位数>。"""
     if position.value is None:
         return f"本院{position.name}本期无数据。"
     text = f"本院{position.name}{position.text}"
     if position.peers_withheld:
-        return text + f"（同级医疗机构不足{position.min_peers}家，不作同级比较），统筹地区{position.region_text}。"
+        return text + (f"（全地区参与统计的医疗机构不足{position.min_peers}家，不作同级比较），"
+                       f"统筹地区{position.region_text}。")
+    where = peer_set_phrase(position)
     if position.small_volume:
-        return text + f"（出院人次不足{position.min_volume:.0f}人次，属小样本，不参与排名），同级中位数{position.median_text}。"
+        return text + (f"（出院人次不足{position.min_volume:.0f}人次，属小样本，不参与排名），"
+                       f"{where}中位数{position.median_text}。")
     if position.rank is not None:
-        text += f"，在{position.group}医疗机构中居第{position.rank}位（共{position.of}家）"
+        text += f"，在{where}中居第{position.rank}位（共{position.of}家）"
+        where = "比较组"
     if position.percentile is not None:
-        text += f"，处于同级第{position.percentile:.2f}百分位"
-    return text + f"，同级中位数{position.median_text}。"
+        text += f"，处于{where}第{position.percentile:.2f}百分位"
+        where = "比较组"
+    return text + f"，{where}中位数{position.median_text}。"
+
+
+def peer_rule_sentence(min_volume: float | None, min_peers: int) -> str:
+    """The one peer definition of a document's tables and narrative (analysis.ranking)."""
+    volume = (f"本期出院人次不少于{min_volume:.0f}人次的医疗机构参与同级统计与排名（不足者列出本院值，不计入统计、不排名）；"
+              if min_volume else "")
+    return (f"同级比较口径：{volume}各机构先在本等级（如三级甲等）内比较，本等级参与统计的机构不足{min_peers}家时"
+            f"并入同级别（三级、二级、一级及以下）比较，仍不足时与全地区医疗机构比较，全地区也不足{min_peers}家时不作比较。"
+            "文中所引中位数、名次和百分位均按此口径；疑点线索使用各自检测的比较组，在线索中另行注明。")
+
+
+def fallback_note(dist) -> str:
+    """Which institutions of a distribution were compared in a wider set than their level."""
+    parts = []
+    for g in dist.groups:
+        levels = "、".join(g.compared) or g.group
+        if g.basis == "level_group":
+            parts.append(f"{levels}各自参与统计的机构不足{dist.min_peers}家，并入{g.group}比较")
+        elif g.basis == "region":
+            parts.append(f"{levels}机构所在级别参与统计的机构不足{dist.min_peers}家，与全地区医疗机构比较")
+        elif g.basis == "none":
+            parts.append(f"{g.group}机构连同全地区也不足{dist.min_peers}家，不列统计")
+    small = sum(g.n_small for g in dist.groups)
+    if small:
+        parts.append(f"另有{small}家机构出院人次不足{dist.min_volume:.0f}人次，列出本院值但不计入统计")
+    return "；".join(parts) + ("。" if parts else "")
 
 
 def outlook_sentence(outlook) -> str:
@@ -174,7 +221,8 @@ def _float(value):
 
 
 def distribution_sentence(dist, group) -> str:
-    return (f"{group.group}医疗机构{dist.name}中位数{fmt_value(dist.kind, group.median, dist.unit)}，"
+    label = "全地区" if group.basis == "region" else group.group
+    return (f"{label}医疗机构{dist.name}中位数{fmt_value(dist.kind, group.median, dist.unit)}，"
             f"四分位区间{fmt_value(dist.kind, group.q1, dist.unit)}至{fmt_value(dist.kind, group.q3, dist.unit)}"
             f"（{group.n}家）。")
 

@@ -227,6 +227,27 @@ class ReleaseSource:
         return (self.frozen.peers if self.frozen else {}).get("min_volume")
 
     @property
+    def min_peers(self) -> int:
+        """Eligible institutions a peer set needs to show statistics (frozen; 5 in older bundles)."""
+        return int((self.frozen.peers if self.frozen else {}).get("min_peers") or 5)
+
+    @cached_property
+    def _institution_history(self) -> dict[tuple[str, str], dict[str, float | None]]:
+        out: dict[tuple[str, str], dict[str, float | None]] = {}
+        history = self.frozen.history if self.frozen else None
+        if history is not None and history.num_rows:
+            for r in history.select(["period", "indicator_id", "scope", "fixmedins_code", "value"]).to_pylist():
+                if r["scope"] != "region" and r["fixmedins_code"]:
+                    out.setdefault((r["indicator_id"], r["fixmedins_code"]), {})[r["period"]] = _num(r["value"])
+        return out
+
+    def institution_history(self, indicator_id: str, code: str) -> dict[str, float | None]:
+        """{period: the institution's value} over the frozen history window, the release month included."""
+        values = dict(self._institution_history.get((indicator_id, code), {}))
+        values[self.period] = self.value(indicator_id, code)
+        return values
+
+    @property
     def not_evaluated_line(self) -> str:
         """"本期未检测的项目及原因：……" as frozen with the findings ('' when every detector looked);
         a bundle made before coverage was frozen says so rather than implying a complete check."""

@@ -20,6 +20,7 @@ class Table(BaseModel):
     columns: list[str]
     rows: list[list[str]]
     note: str = ""
+    peers: bool = False  # a peer comparison: the document states its peer rule before the first one
 
 
 class ChartSpec(BaseModel):
@@ -79,13 +80,21 @@ def findings_table(items: list[FindingItem], with_institution: bool = True) -> T
 
 def distribution_table(d: Distribution) -> Table:
     fmt = lambda v: N.fmt_value(d.kind, v, d.unit)  # noqa: E731
-    return Table(title=f"{d.name}：按机构级别分布", columns=["级别", "机构数", "下四分位", "中位数", "上四分位", "最小值", "最大值"],
-                 rows=[[g.group, str(g.n), fmt(g.q1), fmt(g.median), fmt(g.q3), fmt(g.minimum), fmt(g.maximum)]
-                       for g in d.groups])
+
+    def row(g) -> list[str]:
+        levels = "、".join(g.compared) or g.group
+        if g.withheld:
+            return [g.group, levels, str(g.n), "—", f"不足{d.min_peers}家，不列统计", "—", "—", "—"]
+        return [g.group, levels, str(g.n),
+                fmt(g.q1), fmt(g.median), fmt(g.q3), fmt(g.minimum), fmt(g.maximum)]
+
+    return Table(title=f"{d.name}：同级比较", peers=True,
+                 columns=["比较组", "适用机构等级", "参与统计机构数", "下四分位", "中位数", "上四分位", "最小值", "最大值"],
+                 rows=[row(g) for g in d.groups], note=N.fallback_note(d))
 
 
 def named_table(d: Distribution) -> Table:
-    return Table(title=f"{d.name}：点名提示", columns=["机构", "级别", "本期值", "与同级中位数相比"],
+    return Table(title=f"{d.name}：点名提示", columns=["机构", "比较组", "本期值", "与比较组中位数相比"],
                  rows=[[r.name, r.group, r.text, (f"{r.vs_median * 100:+.2f}个百分点" if d.indicator_id in ("41", "41m")
                                                   else f"{r.vs_median * 100:+.2f}%")] for r in d.named],
                  note=d.named_rule)
@@ -183,28 +192,47 @@ def monthly_view(m: RegionMonthlyPush) -> DocumentView:
 def institution_view(p: InstitutionPush) -> DocumentView:
     meta, inst = p.meta, p.institution
     region_rows = [f for g in p.region_groups for f in g.figures]
-    pos_table = Table(title="本院重点指标与同级机构比较",
-                      columns=["指标", "本院", "统筹地区", "同级下四分位", "同级中位数", "同级上四分位", "同级名次", "百分位"],
-                      rows=[[x.name, x.text, x.region_text, x.q1_text, x.median_text, x.q3_text,
-                             ("小样本" if x.small_volume else (f"{x.rank}/{x.of}" if x.rank else "—")),
-                             "—" if x.percentile is None else f"{x.percentile:.2f}"] for x in p.positions],
-                      note=f"同级：{inst.level_group}医疗机构；只列同级汇总值（四分位、中位数），不列其他机构的数据；"
-                           "同级参与排名的机构不足5家时不列同级统计与名次。")
-    # one chart per institution (500 institutions render in minutes, not quarter-hours):
-    # where the institution stands in its level group, indicator by indicator
-    ranked = [x for x in p.positions if x.percentile is not None and not x.small_volume]
-    charts = [ChartSpec(key="percentiles", kind="hbar", title=f"本院各指标在{inst.level_group}医疗机构中的百分位",
+
+    def rank(x) -> str:
+        if x.peers_withheld:
+            return "不作比较"
+        return "小样本" if x.small_volume else (f"{x.rank}/{x.of}" if x.rank else "—")
+
+    pos_table = Table(title="本院重点指标与比较组比较", peers=True,
+                      columns=["指标", "本院", "统筹地区", "比较组", "下四分位", "中位数", "上四分位", "名次", "百分位"],
+                      rows=[[x.name, x.text, x.region_text, "—" if x.peers_withheld else
+                             ("全地区" if x.basis == "region" else x.group), x.q1_text, x.median_text, x.q3_text,
+                             rank(x), "—" if x.percentile is None or x.peers_withheld else f"{x.percentile:.2f}"]
+                            for x in p.positions],
+                      note="只列比较组的汇总值（四分位、中位数），不列其他机构的数据；名次为本院在比较组参与统计机构中的位次，"
+                           "百分位为比较组中低于本院的机构所占比例。")
+    # one chart of positions per institution (500 institutions render in minutes, not quarter-hours)
+    ranked = [x for x in p.positions if x.percentile is not None and not x.small_volume and not x.peers_withheld]
+    charts = [ChartSpec(key="percentiles", kind="hbar", title="本院各指标在比较组中的百分位",
                         value_kind="plain", categories=[x.name for x in ranked],
-                        series=[{"name": "同级百分位", "data": [x.percentile for x in ranked]}])] if ranked else []
+                        series=[{"name": "百分位", "data": [x.percentile for x in ranked]}])] if ranked else []
+    trend_charts = []
+    for key in dict.fromkeys(t.key.split("_", 1)[1] for t in p.trends):
+        series = [t for t in p.trends if t.key.endswith(f"_{key}")]
+        title = f"{series[0].name}：近{len(series[0].points)}个月" + ("（与统筹地区对比）" if len(series) > 1 else "")
+        trend_charts.append(line_chart(f"own_trend_{key}", title, series))
+    actions = Table(title="请贵院办理的事项", columns=["事项", "请办理", "时限"],
+                    rows=[[a.subject, a.request, a.due] for a in p.actions],
+                    note="书面材料请通过数据工作组成员报送医保部门；逾期未反馈的，视为对本推送所列数据无异议。")
     sections = [
         Section(heading="一、统筹地区总体情况", tables=[figures_table(region_rows)]),
-        Section(heading="二、本院重点指标", paragraphs=p.analysis[:-1], tables=[pos_table], charts=charts),
-        Section(heading="三、涉及本院的疑点线索", paragraphs=[p.analysis[-1]],
+        Section(heading="二、本院重点指标", paragraphs=p.analysis + ([p.peer_rule] if p.peer_rule else []),
+                tables=[pos_table], charts=charts),
+        Section(heading="三、本院近期走势", charts=trend_charts,
+                paragraphs=[] if trend_charts else ["发布包中没有本院往期数据，暂不绘制走势。"]),
+        Section(heading="四、涉及本院的疑点线索", paragraphs=p.findings_text,
                 tables=[findings_table(p.findings, with_institution=False)] if p.findings else []),
+        Section(heading="五、请贵院办理的事项", tables=[actions] if p.actions else []),
     ]
     return DocumentView(key="institution_push", title=f"{meta.region_label}{meta.period_label}医保数据定向推送",
                         subtitle=f"致：{inst.name}（{inst.level_name}）",
-                        lead=f"现将{meta.period_label}统筹地区医保数据及贵院重点指标推送如下，请结合实际分析改进。",
+                        lead=f"现将{meta.period_label}统筹地区医保数据及贵院重点指标推送如下，请结合实际分析改进，"
+                             f"并按第五部分所列事项和时限反馈。",
                         sections=sections, footer=_footer(meta) + "本材料仅供收件机构内部使用。")
 
 
@@ -243,31 +271,69 @@ def quarterly_view(q: QuarterlyReport) -> DocumentView:
                         sections=sections, footer=_footer(meta))
 
 
+TOPIC_CHART_SERIES = 12  # a stacked bar of more parts than this lumps the smallest into 其他
+
+
+def _stacked_parts(parts: list[dict]) -> list[dict]:
+    """Series of a structure chart: the largest parts each in their own colour, the rest as 其他."""
+    ranked = sorted(parts, key=lambda p: -max(p.get("before_share") or 0, p.get("after_share") or 0))
+    shown, rest = ranked[:TOPIC_CHART_SERIES - 1], ranked[TOPIC_CHART_SERIES - 1:]
+    if len(rest) == 1:
+        shown, rest = ranked, []
+    series = [{"name": p["label"], "data": [p.get("before_share"), p.get("after_share")]} for p in shown]
+    if rest:
+        series.append({"name": "其他", "data": [sum(p.get("before_share") or 0 for p in rest),
+                                               sum(p.get("after_share") or 0 for p in rest)]})
+    return series
+
+
 def topic_view(t: TopicReport) -> DocumentView:
     meta = t.meta
     rows = lambda items: [[r.name, r.level_group, str(r.cases), N.yuan(r.median_cost),  # noqa: E731
                            str(r.rank or "—"), N.yuan(r.benchmark)] for r in items]
     cols = ["机构", "级别", "病例数", "中位次均费用", "全地区名次", "同级标杆值"]
-    chart = ChartSpec(key="subgroups", kind="stacked", title="细分结构（病例占比）", value_kind="percent",
-                      categories=["上年同期", "本期"],
-                      series=[{"name": s["key"], "data": [s.get("before_share"), s.get("after_share")]}
-                              for s in t.subgroups])
+    sub_word = "细分组" if t.topic_kind_cn == "ADRG" else "诊断亚目"
+    charts = []
+    if t.subgroups:
+        charts.append(ChartSpec(key="subgroups", kind="stacked", title=f"{sub_word}结构（病例占比）", value_kind="percent",
+                                categories=["上年同期", "本期"], series=_stacked_parts(t.subgroups)))
+    if t.cost_structure:
+        charts.append(ChartSpec(key="cost_structure", kind="stacked", title="费用结构（金额占比）", value_kind="percent",
+                                categories=["上年同期", "本期"],
+                                series=_stacked_parts([dict(c, label=c["key"]) for c in t.cost_structure])))
     benchmarks = Table(title="标杆值（同级机构中位次均费用的第25百分位）", columns=["级别", "标杆值", "取值规则"],
                        rows=[[b.get("level_group", ""), N.yuan(b.get("value")), b.get("rule", "")]
                              for b in t.benchmarks])
-    shares = Table(columns=["细分", "上年同期占比", "本期占比", "变化"],
-                   rows=[[s["key"], N.pct(s.get("before_share")), N.pct(s.get("after_share")),
-                          N.number(s.get("change_pp"), 2, "个百分点")] for s in t.subgroups])
-    ranking = [Table(title="前十位（中位次均费用最高）", columns=cols, rows=rows(t.top10)),
-               Table(title="后十位（中位次均费用最低）", columns=cols, rows=rows(t.bottom10))]
+    shares = Table(title=f"{sub_word}病例数、占比与次均费用",
+                   columns=[sub_word, "上年同期病例", "本期病例", "上年同期占比", "本期占比", "占比变化",
+                            "上年同期次均费用", "本期次均费用"],
+                   rows=[[s["label"], N.count(s.get("cases_last_year")), N.count(s.get("cases")),
+                          N.pct(s.get("before_share")), N.pct(s.get("after_share")),
+                          N.number(s.get("change_pp"), 2, "个百分点"), N.yuan(s.get("per_case_cost_last_year")),
+                          N.yuan(s.get("per_case_cost"))] for s in t.subgroups],
+                   note="未提供编码目录时只列编码。" if any(s["label"] == s["key"] for s in t.subgroups) else "")
+    tables = [shares]
+    if t.cost_structure:
+        tables.append(Table(title="费用结构", columns=["费用类别", "本期金额", "上年同期占比", "本期占比", "占比变化"],
+                            rows=[[c["key"], N.money(c.get("amount")), N.pct(c.get("before_share")),
+                                   N.pct(c.get("after_share")), N.number(c.get("change_pp"), 2, "个百分点")]
+                                  for c in t.cost_structure]))
+    if t.shifts:
+        tables.append(Table(title=f"各机构{sub_word}结构变化（变化最大的{len(t.shifts)}项）",
+                            columns=["机构", sub_word, "上年同期占比", "本期占比", "占比变化"],
+                            rows=[[s["name"], s["label"], N.pct(s.get("share_last_year")), N.pct(s.get("share")),
+                                   N.number(s.get("change_pp"), 2, "个百分点")] for s in t.shifts],
+                            note="只列病例数达到排名条件的机构。"))
+    ranking = [Table(title=f"前{len(t.top10)}位（中位次均费用最高）", columns=cols, rows=rows(t.top10)),
+               Table(title=f"后{len(t.bottom10)}位（中位次均费用最低）", columns=cols, rows=rows(t.bottom10))]
     sections = [
         Section(heading="一、总体情况", paragraphs=t.analysis, tables=[benchmarks]),
-        Section(heading="二、细分结构", tables=[shares], charts=[chart] if t.subgroups else []),
+        Section(heading="二、细分结构与费用", tables=tables, charts=charts),
         Section(heading="三、资源消耗前十位与后十位", tables=ranking, paragraphs=t.notes),
     ]
     base_label = meta.period_label.split("专题")[0]  # 2025年第1季度专题（EJ1） -> 2025年第1季度
-    return DocumentView(key="topic_report",
-                        title=f"{meta.region_label}{base_label}专题分析：{t.topic_kind_cn} {t.code} {t.name}",
+    topic = f"{t.name}（{t.topic_kind_cn} {t.code}）" if t.name else f"{t.topic_kind_cn} {t.code}"
+    return DocumentView(key="topic_report", title=f"{meta.region_label}{base_label}专题分析：{topic}",
                         subtitle=f"{meta.region_label}医疗保障局 医保数据工作组", lead=f"分析期间：{t.window}。",
                         sections=sections, footer=_footer(meta))
 
@@ -301,5 +367,29 @@ def view_of(model) -> DocumentView:
     for cls, fn in ((RegionMonthlyPush, monthly_view), (InstitutionPush, institution_view),
                     (QuarterlyReport, quarterly_view), (TopicReport, topic_view), (AnnualNotice, annual_view)):
         if isinstance(model, cls):
-            return fn(model)
+            return _state_peer_rule(fn(model), model)
     raise TypeError(type(model).__name__)
+
+
+def _distributions(value) -> list[Distribution]:
+    if isinstance(value, Distribution):
+        return [value]
+    if isinstance(value, BaseModel):
+        return [d for name in type(value).model_fields for d in _distributions(getattr(value, name))]
+    if isinstance(value, (list, tuple)):
+        return [d for v in value for d in _distributions(v)]
+    return []
+
+
+def _state_peer_rule(view: DocumentView, model) -> DocumentView:
+    """The document's one peer definition, stated in the body before its first peer table."""
+    dists = _distributions(model)
+    if not dists or isinstance(model, InstitutionPush):  # the push states it in its own words
+        return view
+    rule = N.peer_rule_sentence(dists[0].min_volume, dists[0].min_peers)
+    for section in view.sections:
+        if any(t.peers for t in section.tables) or any(c.kind == "box" for c in section.charts):
+            if rule not in section.paragraphs:
+                section.paragraphs.append(rule)
+            break
+    return view

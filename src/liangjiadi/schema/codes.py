@@ -126,6 +126,8 @@ PAY_LEVEL = {"3": "三级", "2": "二级", "1": "一级及以下"}
 INST_KIND = ("综合", "专科", "中医", "妇幼", "基层")
 OWNERSHIP = ("公立", "民营")
 
+CATALOG_CODE_TYPE = {"diag": "诊断（医保版 ICD-10）", "oprn": "手术操作（医保版 ICD-9-CM-3）"}
+
 CODE_TABLES: dict[str, dict[str, str]] = {
     "insutype": INSUTYPE,
     "med_type": MED_TYPE,
@@ -140,6 +142,7 @@ CODE_TABLES: dict[str, dict[str, str]] = {
     "budget_item": BUDGET_ITEM,
     "yigongti_item": YIGONGTI_ITEM,
     "pay_level": PAY_LEVEL,
+    "catalog_code_type": CATALOG_CODE_TYPE,
 }
 
 

@@ -36,7 +36,7 @@ IDENTIFIER_MAX_LEN = 64
 # Text columns that are identifiers or codes (digits that must stay exactly as delivered).
 IDENTIFIER_COLUMNS = frozenset({
     "setl_id", "mdtrt_id", "psn_no", "certno", "fixmedins_code", "yigongti_id", "psn_type",
-    "med_chrgitm_type", "maindiag_code", "main_oprn_code", "grp_code", "adrg_code", "mdc_code",
+    "med_chrgitm_type", "maindiag_code", "main_oprn_code", "grp_code", "adrg_code", "mdc_code", "catalog_code",
 })
 
 
@@ -339,6 +339,23 @@ GRP_CATALOG = Table(
     note="所用分组方案版本的目录；再次导入即整体替换。",
 )
 
+CODE_CATALOG = Table(
+    name="code_catalog",
+    cn="诊断与手术操作编码目录",
+    columns=(
+        Column("code_type", "code", "编码类型（diag 诊断 / oprn 手术操作）", required=True, nullable=False,
+               codes="catalog_code_type"),
+        Column("catalog_code", "str", "编码（如 I63.300、36.0601）", required=True, nullable=False,
+               aliases=("code",)),
+        Column("code_name", "str", "名称", required=True, nullable=False),
+    ),
+    key=("code_type", "catalog_code"),
+    period_source="snapshot",
+    own=True,
+    optional=True,
+    note="本地区所用医保版诊断、手术操作编码及名称；专题分析用它给细分编码（亚目）注名，未提供时只列编码。再次导入即整体替换。",
+)
+
 EXTERNAL = Table(
     name="external",
     cn="其他指标（外部提供）",
@@ -585,11 +602,12 @@ DAY_SURGERY = Table(
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (FIXMEDINS, SETL_D, SETL_LIST, SETL_FEE, SPECIAL_CASE, CLR_RESULT, FUND_REPORT,
-              PSN_COUNT, BUDGET, GRP_CATALOG, EXTERNAL, PAY_COEF, BED_DAY_RATE, DAY_SURGERY, *YIGONGTI_TABLES)
+              PSN_COUNT, BUDGET, GRP_CATALOG, CODE_CATALOG, EXTERNAL, PAY_COEF, BED_DAY_RATE, DAY_SURGERY,
+              *YIGONGTI_TABLES)
 }
 
 # Load order: referenced tables before the ones that reference them.
-LOAD_ORDER = ("fixmedins", "grp_catalog", "setl_d", "setl_list", "setl_fee", "special_case",
+LOAD_ORDER = ("fixmedins", "grp_catalog", "code_catalog", "setl_d", "setl_list", "setl_fee", "special_case",
               "clr_result", "fund_report", "psn_count", "budget", "external", "pay_coef", "bed_day_rate",
               "day_surgery", *(t.name for t in YIGONGTI_TABLES))
 

@@ -34,6 +34,9 @@ class SynthConfig:
     pattern_effects: dict[str, float] = field(default_factory=dict)
     block_rows: int = 250_000  # rows generated and written at a time
     scheme: str = "drg"
+    # fewest tertiary hospitals generated (secondary and primary already have at least 10): the
+    # demo asks for 7, so every hospital's push can be benchmarked against five or more peers
+    min_tertiary: int = 4
 
     def __post_init__(self):
         if not re.fullmatch(r"\d{6}", self.region):

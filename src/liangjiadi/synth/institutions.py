@@ -89,7 +89,7 @@ class ForeignInstitutions:
 
 def build_institutions(cfg: SynthConfig, rng: np.random.Generator) -> Institutions:
     s = cfg.scale
-    n3 = max(4, round(8 * s ** 0.5))
+    n3 = max(cfg.min_tertiary, round(8 * s ** 0.5))
     n2 = max(10, round(26 * s ** 0.5))
     n1 = max(10, round(80 * s ** 0.6))
     n_rx = max(6, round(350 * s))

@@ -44,6 +44,12 @@ def leave_one_out(values: dict[str, float], groups: dict[str, str], code: str) -
     return [v for c, v in values.items() if c != code and groups.get(c) == g]
 
 
+def own_peer_set(n_peers: int, window: str = "近12个月") -> str:
+    """How a finding says that its median is its own peer set's, not the report's peer tables'
+    (those compare one period under the release's rule, docs/reports.md “同级比较口径”)."""
+    return f"（本项检测的比较组：其他{n_peers}家机构{window}数据，与报告同级比较表口径不同）"
+
+
 def normal_upper_p(z: float) -> float:
     return float(sps.norm.sf(z)) if not math.isnan(z) else 1.0
 

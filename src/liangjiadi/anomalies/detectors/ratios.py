@@ -15,7 +15,8 @@ from ..coverage import NotEvaluated, window_text
 from ..model import Finding
 from ..registry import detector
 from ._inputs import hospitals_as_of, note, params, window_totals, windows
-from ._peer_rules import MIN_PEERS, bh_adjusted, bh_keep, normal_upper_p, pct, peer_position, rounded, share_above
+from ._peer_rules import (MIN_PEERS, bh_adjusted, bh_keep, normal_upper_p, own_peer_set, pct, peer_position, rounded,
+                          share_above)
 
 OOL_MIN_SETTLEMENTS = 300  # outpatient + inpatient settlements in the 12 months
 OOL_Z = 3.5
@@ -108,7 +109,7 @@ def detect_out_of_list_share(ctx) -> list[Finding]:
         sev = "high" if times >= 3 or excess >= 0.15 else "medium" if times >= 2 or excess >= 0.10 else "low"
         peer_word = "同级同类" if r["kind_only"] else "同级"
         msg = (f"{hosp.loc[code, 'name']}（{r['level']}）近12个月医保目录外费用占比{pct(r['share'])}，"
-               f"{peer_word}中位数{pct(pos.median)}，高出{excess * 100:.1f}个百分点，高于{peer_word}"
+               f"{peer_word}中位数{pct(pos.median)}{own_peer_set(pos.n_peers)}，高出{excess * 100:.1f}个百分点，高于{peer_word}"
                f"{share_above(pos.percentile)}机构，需排查是否向参保人转嫁负担。")
         ev = {
             "value": rounded(r["share"]), "peer_median": rounded(pos.median), "percentile": rounded(pos.percentile),

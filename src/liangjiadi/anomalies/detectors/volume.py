@@ -16,7 +16,7 @@ from ..coverage import NotEvaluated
 from ..model import Finding
 from ..registry import detector
 from ._inputs import hospitals_as_of, monthly_volumes, note, params, window_totals, windows
-from ._peer_rules import (bh_adjusted, bh_keep, binomial_upper_p, leave_one_out, normal_upper_p, pct,
+from ._peer_rules import (bh_adjusted, bh_keep, binomial_upper_p, leave_one_out, normal_upper_p, own_peer_set, pct,
                           peer_position, peer_sets, poisson_upper_p, rounded, share_below, signed_pct)
 
 MIN_CURRENT_MONTHS = 6  # below half a year of data in the window nothing is judged
@@ -153,7 +153,8 @@ def detect_outpatient_inpatient_ratio(ctx) -> list[Finding]:
             turn_txt = f"，床均出院人次为同级中位数的{r['turnover'] / math.exp(tp.median):.1f}倍"
         peer_word = f"同级{r['kind']}类" if r["same_kind"] else "同级"
         msg = (f"{name}（{r['level']}）近12个月门诊住院人次比为{r['ratio']:.1f}:1（每{r['ratio']:.1f}个门诊人次收治1人住院），"
-               f"{peer_word}中位数{peer_ratio:.1f}:1，低于{peer_word}{share_below(pos.percentile)}机构{turn_txt}，"
+               f"{peer_word}中位数{peer_ratio:.1f}:1{own_peer_set(pos.n_peers)}，低于{peer_word}"
+               f"{share_below(pos.percentile)}机构{turn_txt}，"
                f"提示可能存在“拉人头”住院。")
         ev = {
             "value": rounded(r["ratio"]), "peer_median": rounded(peer_ratio), "percentile": rounded(pos.percentile),
