@@ -1,5 +1,5 @@
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from liangjiadi.errors import ConfigError
 from liangjiadi.period import Period, Window, span
@@ -24,6 +24,7 @@ def test_windows():
     assert span("2024-11", "2025-02") == ["2024-11", "2024-12", "2025-01", "2025-02"]
 
 
+@settings(deadline=None)
 @given(st.integers(1990, 2100), st.integers(1, 12), st.integers(-500, 500))
 def test_shift_round_trip(year, month, n):
     p = Period(year, month)

@@ -50,9 +50,9 @@ def src(stored_region):
     import pyarrow.parquet as pq
 
     from liangjiadi.anomalies.model import findings_table
-    from liangjiadi.anomalies.runner import findings_dir
+    from liangjiadi.runs import run_dir
 
-    out = findings_dir(stored_region.workdir, "140400", PERIOD)
+    out = run_dir(stored_region.workdir, "findings", "140400", PERIOD)
     out.mkdir(parents=True, exist_ok=True)
     pq.write_table(findings_table([], "F0"), out / "F0.parquet")
     release = create_release("monthly", PERIOD, stored_region, creator="测试")
