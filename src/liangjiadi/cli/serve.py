@@ -33,10 +33,15 @@ def serve(
         if workers > 1 and url.startswith("sqlite"):
             raise ConfigError("SQLite 数据库只支持单个工作进程", "多进程部署请配置 database_url 指向 PostgreSQL")
         engine_for(settings)  # migrations applied once, before the workers start
+        from ..portal.notify import deliver_pending
+
+        announced = deliver_pending(settings)  # published releases not yet announced to their institutions
         dispose_engines()
     # the workers build the app from the environment (uvicorn imports the factory in each process)
     os.environ["LJD_WORKDIR"] = str(path.resolve())
     scheme = "https" if settings.portal_cookie_secure else "http"
+    if announced:
+        console.print(f"已向 {announced} 个机构用户发出发布通知")
     console.print(f"发布门户：{scheme}://{host}:{port}/  （API 文档：/api/docs，需登录）")
     if settings.portal_cookie_secure and host in ("127.0.0.1", "localhost"):
         console.print("[yellow]会话 Cookie 设为 Secure：浏览器只经 HTTPS 发送。本机 http 试用请设 LJD_PORTAL_COOKIE_SECURE=false。[/]")

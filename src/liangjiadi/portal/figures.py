@@ -16,6 +16,12 @@ from .catalog import frozen, tables
 
 LEVEL_CN = {"03": "三级", "02": "二级", "01": "一级"}
 DEFAULT_TIER = "percentile"
+UNIT_CN = {"yuan": "元", "ratio": "比率", "count": "个（人次）", "none": "", "per_mille_people": "‰（人口）",
+           "years": "岁", "per_mille": "‰", "index": "指数", "per_100k": "每十万"}
+
+
+def unit_cn(unit: str | None) -> str:
+    return UNIT_CN.get(unit or "none", unit or "")
 
 
 def number(value) -> str | None:
