@@ -114,3 +114,30 @@ def test_a_published_release_is_announced_by_mail_to_its_institutions(sqlite_por
     assert "门户" in body and "H14040000001" not in body
     client = _page_login(sqlite_portal, "inst")
     assert "已发布" in client.get("/releases").text
+
+
+def test_pages_are_never_cached_and_load_scripts_from_the_package_only(sqlite_portal):
+    client = _page_login(sqlite_portal, "inst")
+    page = client.get(f"/releases/{PUB}/institutions/{OWN}")
+    assert page.headers["cache-control"] == "no-store" and page.headers["x-frame-options"] == "DENY"
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert "http" not in "".join(re.findall(r'<script[^>]*src="([^"]+)"', page.text))
+    assert client.get("/static/echarts.min.js").status_code == 200
+    preview = _page_login(sqlite_portal, "officer").get(f"/releases/{PUB}/preview", params={"code": OWN})
+    assert preview.status_code == 200 and "预览" in preview.text
+
+
+def test_the_system_administrator_opens_accounts_in_the_ui(sqlite_portal):
+    from liangjiadi.accounts import authenticate
+
+    admin = _page_login(sqlite_portal, "sysadmin")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', admin.get("/admin").text).group(1)
+    form = {"csrf_token": csrf, "username": "inst3", "role": "institution", "fixmedins": "H14040000003",
+            "admdvs": "140400", "password": PW}
+    assert admin.post("/admin/users", data=form, follow_redirects=False).status_code == 303
+    assert authenticate("inst3", PW, sqlite_portal.settings).fixmedins_code == "H14040000003"
+    bad = admin.post("/admin/users", data={**form, "username": "inst4", "fixmedins": ""})
+    assert "机构编码" in bad.text
+    secadmin = _page_login(sqlite_portal, "secadmin")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', secadmin.get("/admin").text).group(1)
+    assert secadmin.post("/admin/users", data={**form, "csrf_token": csrf, "username": "inst5"}).status_code == 403

@@ -175,13 +175,20 @@ def reset_password(username: str, password: str, settings: Settings | None = Non
 def authenticate(username: str, password: str, settings: Settings, *, ip: str = "", path: str = "/api/login",
                  now: datetime | None = None) -> User:
     """The user, if the password is right and the account usable; else LoginRefused. Either way
-    the attempt is in the access log; the fifth wrong password in a row locks for 15 minutes."""
+    the attempt is in the access log; the fifth wrong password in a row locks for 15 minutes.
+
+    The password is verified outside any transaction: argon2 takes tens of milliseconds by design,
+    and a database connection must not wait on it while other requests queue for the pool."""
     now = now or utcnow()
+    name = username.strip()
     with session_scope(settings) as session:
-        row = session.scalar(select(UserRow).where(UserRow.username == username.strip()))
+        row = session.scalar(select(UserRow).where(UserRow.username == name))
+        stored = row.password_hash if row is not None else None
+    matches = verify_password(stored, password)  # the same cost for an unknown name
+    with session_scope(settings) as session:
+        row = session.scalar(select(UserRow).where(UserRow.username == name).with_for_update())
         reason = None
         if row is None:
-            verify_password(None, password)  # the same cost as a known name
             reason = "unknown_user"
         elif not row.active:
             reason = "disabled"
@@ -189,14 +196,14 @@ def authenticate(username: str, password: str, settings: Settings, *, ip: str = 
             reason = "locked"
         elif row.valid_until and as_utc(row.valid_until) <= now:
             reason = "expired"
-        elif not verify_password(row.password_hash, password):
+        elif not matches or row.password_hash != stored:  # a reset in between: the old password is wrong
             row.failed_logins = (row.failed_logins or 0) + 1
             reason = "wrong_password"
             if row.failed_logins >= MAX_FAILED_LOGINS:
                 row.locked_until, row.failed_logins = now + timedelta(minutes=LOCK_MINUTES), 0
                 reason = "wrong_password_locked"
         if reason:
-            record(session, username.strip()[:64] or "-", "login_failed", status=401, path=path, ip=ip,
+            record(session, name[:64] or "-", "login_failed", status=401, path=path, ip=ip,
                    role=row.role if row else "-", detail={"reason": reason})
         else:
             row.failed_logins, row.locked_until = 0, None

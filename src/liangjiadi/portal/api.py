@@ -11,13 +11,16 @@ from datetime import datetime
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from ..accounts import LoginRefused, authenticate, close_session, first_reads, open_session, query_access
+from ..config import local_time
 from ..releases.model import Release
 from . import figures, rules
-from .access import Denied, may_download, require_institution, require_release, sees_audit, sees_read_tracking
+from .access import (
+    Denied, can_see_release, may_download, require_institution, require_release, sees_audit, sees_read_tracking,
+)
 from .catalog import all_releases, find_release, frozen, institutions
-from .access import can_see_release
 from .web import SESSION_COOKIE, client_ip, log, set_session_cookie, settings_of, user_of
 
 router = APIRouter(prefix="/api", tags=["门户 API"])
@@ -67,8 +70,6 @@ def me(user) -> dict:
 @router.post("/login", summary="登录（表单或 JSON：username、password），返回会话 Cookie")
 async def api_login(request: Request):
     creds = await _credentials(request)
-    from starlette.concurrency import run_in_threadpool
-
     try:
         user, token, csrf = await run_in_threadpool(login_user, request, creds)
     except LoginRefused as exc:
@@ -153,7 +154,8 @@ def api_file(request: Request, release_id: str, path: str):
 def read_status(request: Request, release: Release) -> list[dict]:
     reads = first_reads(settings_of(request), release.release_id)
     return [{"fixmedins_code": code, "name": inst.get("name"), "admdvs": inst.get("admdvs"),
-             "first_read_at": reads[code].isoformat() if code in reads else None}
+             "first_read_at": reads[code].isoformat() if code in reads else None,
+             "first_read_cn": local_time(reads.get(code))}
             for code, inst in sorted(institutions(release).items())]
 
 

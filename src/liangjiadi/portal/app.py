@@ -24,6 +24,8 @@ from .web import SESSION_COOKIE, log
 
 HERE = Path(__file__).resolve().parent
 PUBLIC_PAGES = ("/login", "/static/")
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -56,7 +58,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("Cache-Control", "no-store")
+        # released figures are never cached by a browser or proxy; the package's own scripts may be
+        response.headers.setdefault("Cache-Control", "private, max-age=3600" if path.startswith("/static/") else "no-store")
+        if not is_api:  # pages: scripts only from the package (ECharts vendored), no framing
+            response.headers.setdefault("Content-Security-Policy", CSP)
         return response
 
     @app.exception_handler(Denied)

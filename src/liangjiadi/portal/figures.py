@@ -11,6 +11,7 @@ import string
 from decimal import Decimal
 
 from ..accounts import REGION_STAFF, User
+from ..config import local_time
 from ..releases.model import KIND_CN, STATE_CN, Release, State, parse_period
 from .catalog import frozen, tables
 
@@ -50,6 +51,7 @@ def summary(release: Release) -> dict:
         "period_cn": parse_period(release.kind, release.period).label, "version": release.version,
         "state": release.state.value, "state_cn": STATE_CN[release.state],
         "published_at": release.published_at.isoformat() if release.published_at else None,
+        "published_cn": local_time(release.published_at),
         "superseded_by": release.superseded_by,
         "revised": release.state == State.REVISED,
         "data_hash": frozen(release).data_hash if release.bundle_dir.exists() else None,

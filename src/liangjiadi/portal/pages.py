@@ -163,6 +163,11 @@ def institution_page(request: Request, release_id: str, fixmedins_code: str):
     return _dashboard(request, release_id, fixmedins_code, preview=False)
 
 
+@router.get("/releases/{release_id}/preview")
+def preview_choice(request: Request, release_id: str, code: str = ""):
+    return RedirectResponse(f"/releases/{release_id}/preview/{code}", status_code=303)
+
+
 @router.get("/releases/{release_id}/preview/{fixmedins_code}")
 def preview_page(request: Request, release_id: str, fixmedins_code: str):
     """The release exactly as that institution will see it (the region's staff, before publication too)."""
@@ -324,11 +329,41 @@ def audit_export(request: Request):
 
 
 @router.get("/admin")
-def admin_page(request: Request):
+def admin_page(request: Request, error: str | None = None, done: str | None = None):
     from ..accounts import list_users
 
     user = user_of(request)
     if user.role not in ("sysadmin", "secadmin"):
         raise Denied(403, "admin_not_allowed")
     return templates.TemplateResponse(request, "admin.html", _context(
-        request, "admin", log_view=False, users=list_users(settings_of(request)), roles=ROLE_CN))
+        request, "admin", log_view=False, users=list_users(settings_of(request)), roles=ROLE_CN, error=error,
+        done=done))
+
+
+@router.post("/admin/users")
+async def admin_add_user(request: Request):
+    """三员分立: the system administrator opens accounts (the CLI does the same: user add)."""
+    from ..accounts import AccountError, add_user
+
+    form = await _form(request)
+    user = user_of(request)
+    if user.role != "sysadmin":
+        raise Denied(403, "only_sysadmin_adds_users")
+
+    def field(name):
+        return str(form.get(name, "")).strip() or None
+
+    valid = None
+    if field("valid_until"):
+        try:
+            valid = datetime.strptime(field("valid_until"), "%Y-%m-%d").replace(hour=23, minute=59, tzinfo=DISPLAY_TZ)
+        except ValueError:
+            return RedirectResponse("/admin?error=有效期格式应为 YYYY-MM-DD", status_code=303)
+    try:
+        await run_in_threadpool(lambda: add_user(
+            field("username") or "", field("role") or "", str(form.get("password", "")), settings_of(request),
+            actor=user.username, display_name=field("display_name"), fixmedins=field("fixmedins"),
+            admdvs=field("admdvs"), valid_until=valid, email=field("email")))
+    except AccountError as exc:
+        return RedirectResponse(f"/admin?error={exc.message}", status_code=303)
+    return RedirectResponse(f"/admin?done={field('username')}", status_code=303)

@@ -155,7 +155,8 @@ def _engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         # the portal serves requests from threads; SQLite waits for a writer instead of failing
         return {"connect_args": {"check_same_thread": False, "timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+    # short transactions: a worker's 40 request threads share these; size x workers < max_connections
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
 
 
 def dispose_engines() -> None:
