@@ -46,7 +46,8 @@ def serve(
     if settings.portal_cookie_secure and host in ("127.0.0.1", "localhost"):
         console.print("[yellow]会话 Cookie 设为 Secure：浏览器只经 HTTPS 发送。本机 http 试用请设 LJD_PORTAL_COOKIE_SECURE=false。[/]")
     uvicorn.run("liangjiadi.portal.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", proxy_headers=True)
+                log_level="warning", proxy_headers=True,
+                timeout_worker_healthcheck=30)  # a busy worker is slow, not dead: do not restart it mid-request
 
 
 def register(app: typer.Typer) -> None:

@@ -21,6 +21,7 @@ from .access import (
     Denied, can_see_release, may_download, require_institution, require_release, sees_audit, sees_read_tracking,
 )
 from .catalog import all_releases, find_release, frozen, institutions
+from .catalog import files as catalog_files
 from .web import SESSION_COOKIE, client_ip, log, set_session_cookie, settings_of, user_of
 
 router = APIRouter(prefix="/api", tags=["门户 API"])
@@ -113,7 +114,7 @@ def release_for(request: Request, release_id: str) -> Release:
 def release_detail(request: Request, release: Release) -> dict:
     user = user_of(request)
     tiers = rules.tiers(settings_of(request), release.release_id)
-    files = [f["path"] for f in release.files() if may_download(user, f["path"])]
+    files = [f for f in catalog_files(release) if may_download(user, f)]
     return {"release": figures.summary(release), "region_figures": figures.region_figures(release),
             "benchmarks": figures.region_benchmarks(release, tiers, user), "tiers": tiers, "files": files}
 
@@ -141,8 +142,7 @@ def api_institution(request: Request, release_id: str, fixmedins_code: str):
 def api_file(request: Request, release_id: str, path: str):
     user = user_of(request)
     release = release_for(request, release_id)
-    listed = {f["path"] for f in release.files()}
-    if path not in listed:
+    if path not in catalog_files(release):
         raise Denied(404, "no_such_file")
     if not may_download(user, path):
         raise Denied(403, "file_not_allowed")

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ..config import Settings
+from ..releases.bundle import read_manifest
 from ..releases.frozen import FrozenContent, read_frozen
 from ..releases.model import Kind, Release, State
 from ..releases.store import ReleaseRow, as_utc, session_scope
@@ -77,3 +78,13 @@ def _tables(bundle_dir: str, content_hash: str) -> dict:
 def tables(release: Release) -> dict:
     """The frozen tables as rows, indexed by institution (built once per bundle)."""
     return _tables(str(release.bundle_dir), release.content_hash)
+
+
+@lru_cache(maxsize=64)
+def _files(bundle_dir: str, content_hash: str) -> tuple[str, ...]:
+    return tuple(f["path"] for f in read_manifest(Path(bundle_dir))["files"])
+
+
+def files(release: Release) -> tuple[str, ...]:
+    """The bundle's listed files (its manifest; the content hash changes whenever they do)."""
+    return _files(str(release.bundle_dir), release.content_hash)

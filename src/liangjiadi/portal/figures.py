@@ -8,11 +8,13 @@ Benchmark tiers (rules.py) decide how other institutions appear next to one's ow
 from __future__ import annotations
 
 import string
+from functools import lru_cache
 from decimal import Decimal
 
 from ..accounts import REGION_STAFF, User
 from ..config import local_time
 from ..releases.model import KIND_CN, STATE_CN, Release, State, parse_period
+from .catalog import files as catalog_files
 from .catalog import frozen, tables
 
 LEVEL_CN = {"03": "三级", "02": "二级", "01": "一级"}
@@ -62,6 +64,7 @@ def indicator_names(release: Release) -> dict[str, dict]:
     return {i["id"]: i for i in frozen(release).indicators}
 
 
+@lru_cache(maxsize=64)
 def region_figures(release: Release) -> list[dict]:
     names = indicator_names(release)
     out = []
@@ -141,6 +144,18 @@ def _series_for(release: Release, code: str) -> dict[str, dict[str, str | None]]
 
 
 def institution_detail(release: Release, code: str, tiers: dict[str, str], own: bool) -> dict:
+    """Memoised by release (its content hash), institution, tiers and viewpoint; callers must not
+    change the answer (copy it first)."""
+    return _institution_detail(release, code, tuple(sorted(tiers.items())), own)
+
+
+@lru_cache(maxsize=1024)
+def _institution_detail(release: Release, code: str, tier_items: tuple, own: bool) -> dict:
+    tiers = dict(tier_items)
+    return _build_institution_detail(release, code, tiers, own)
+
+
+def _build_institution_detail(release: Release, code: str, tiers: dict[str, str], own: bool) -> dict:
     """One institution's push: its figures, their course over time next to the region's, its place
     among its peers, its findings and its files."""
     content = frozen(release)
@@ -163,7 +178,7 @@ def institution_detail(release: Release, code: str, tiers: dict[str, str], own: 
     findings = [{"pattern": f["pattern"], "period": f["period"], "severity": f["severity"],
                  "message": f["message"], "patterns": f.get("patterns")}
                 for f in tables(release)["findings"] if f["fixmedins_code"] == code]
-    files = [f["path"] for f in release.files() if f["path"].startswith(f"reports/定向推送/{code}.")]
+    files = [f for f in catalog_files(release) if f.startswith(f"reports/定向推送/{code}.")]
     return {
         "release": summary(release),
         "institution": {"code": code, "name": institution.get("name"), "admdvs": institution.get("admdvs"),

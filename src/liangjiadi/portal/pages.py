@@ -147,7 +147,7 @@ def _dashboard(request: Request, release_id: str, code: str, preview: bool):
     require_institution(user, code, institutions(release))
     tiers = rules.tiers(settings_of(request), release.release_id)
     data = figures.institution_detail(release, code, tiers, own=preview or user.role == "institution")
-    data["files"] = [f for f in data["files"] if preview or may_download(user, f)]
+    data = {**data, "files": [f for f in data["files"] if preview or may_download(user, f)]}
     chart = {"periods": data["series"]["periods"], "institution": data["series"]["institution"],
              "region": data["series"]["region"],
              "names": {f["indicator_id"]: f["name"] for f in data["figures"]}}
