@@ -36,3 +36,81 @@ def demo(tmp_path_factory) -> DemoRun:
     """One demo run for the whole session; tests that read it must not change it (tests that
     change a workdir run their own with `run_demo`)."""
     return run_demo(tmp_path_factory.mktemp("demo") / "work")
+
+
+# ---- a real PostgreSQL, started by the tests (Debian's binaries) --------------------------------
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    socket_dir: Path
+    port: int
+
+    def url(self, database: str) -> str:
+        return f"postgresql+psycopg://postgres@/{database}?host={self.socket_dir}&port={self.port}"
+
+    def create_database(self) -> str:
+        """A new empty database; its SQLAlchemy URL."""
+        import uuid
+
+        import psycopg
+
+        name = f"ljd_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(host=str(self.socket_dir), port=self.port, user="postgres", dbname="postgres",
+                             autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """A PostgreSQL 15 server for the session, on a unix socket in a temporary directory owned by
+    the `postgres` user (initdb refuses to run as root). Skipped, with the reason, where the
+    Debian package is not installed or the tests cannot switch to that user."""
+    import os
+    import pwd
+    import shutil
+    import subprocess
+    import tempfile
+
+    if not (PG_BIN / "initdb").exists():
+        pytest.skip(f"PostgreSQL 15 不可用：{PG_BIN}/initdb 不存在（apt-get install postgresql-15）")
+    try:
+        pg_user = pwd.getpwnam("postgres")
+    except KeyError:
+        pytest.skip("PostgreSQL 不可用：系统中没有 postgres 用户")
+    if os.geteuid() != 0 and os.geteuid() != pg_user.pw_uid:
+        pytest.skip("PostgreSQL 不可用：需以 root 运行测试（用 runuser 切换到 postgres 用户启动数据库）")
+    base = Path(tempfile.mkdtemp(prefix="ljd-pg-"))
+    os.chown(base, pg_user.pw_uid, pg_user.pw_gid)
+    as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    data, port = base / "data", _free_port()
+    subprocess.run([*as_pg, str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+                    "--locale=C", "--no-sync"], check=True, capture_output=True)
+    options = f"-p {port} -k {base} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c max_connections=200"
+    subprocess.run([*as_pg, str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "server.log"),
+                    "-w", "start"], check=True, capture_output=True)
+    try:
+        yield PostgresServer(base, port)
+    finally:
+        subprocess.run([*as_pg, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """The release store's database: a SQLite file, then a fresh database on the test PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ljd.sqlite'}"
+    return request.getfixturevalue("postgres").create_database()

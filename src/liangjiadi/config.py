@@ -141,6 +141,15 @@ class Settings(BaseSettings):
         None, description="脱敏扫描：原始人员编号的正则表达式（如本地编号规则），缺省不检查"
     )
 
+    # ---- portal (门户) ----------------------------------------------------------------------
+    portal_cookie_secure: bool = Field(
+        True, description="会话 Cookie 仅经 HTTPS 发送（Secure）；仅在本机回环地址以 http 测试时设为 false"
+    )
+    portal_session_hours: int = Field(8, ge=1, le=72, description="门户会话有效小时数")
+    smtp_host: str | None = Field(None, description="发布通知邮件的 SMTP 服务器；缺省不发邮件，仅门户内通知")
+    smtp_port: int = Field(25, description="SMTP 端口")
+    mail_from: str = Field("liangjiadi@localhost", description="通知邮件的发件人地址")
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -7,8 +7,8 @@ PKG = Path(__file__).resolve().parents[2] / "src" / "liangjiadi"
 
 # Layer of each top-level module; a module may import only its own layer or lower ones.
 LAYER = {
-    "config": 0, "errors": 0, "period": 0, "safe_output": 0, "overrides": 0, "workdir": 1, "schema": 1, "lake": 2, "runs": 2, "ingest": 3, "engine": 3,
-    "indicators": 4, "checks": 5, "analysis": 5, "anomalies": 5, "releases": 6,
+    "config": 0, "errors": 0, "period": 0, "migrations": 0, "safe_output": 0, "overrides": 0, "workdir": 1, "schema": 1, "lake": 2, "runs": 2,
+    "ingest": 3, "engine": 3, "indicators": 4, "checks": 5, "analysis": 5, "anomalies": 5, "releases": 6, "accounts": 6,
     "payment": 5, "yigongti": 5, "reports": 7, "workgroup": 7, "portal": 8, "cli": 9, "synth": 3,
 }
 
@@ -168,3 +168,26 @@ def test_the_import_scanner_sees_every_form(tmp_path):
         found.append(any(t == "<dynamic import>" or any(t == f or t.startswith(f + ".")
                                                           for f in RENDER_TIME_FORBIDDEN) for t in targets))
     assert found == [True] * len(samples)
+
+
+def test_portal_reads_releases_through_the_readers_only():
+    """The portal is held to the readers' rule: release rows from the store, bundles through
+    releases/frozen.py, bundle.py, model.py; never the engine, the lake, a stored run or the
+    release workflow's service (which opens them)."""
+    files = sorted((PKG / "portal").rglob("*.py"))
+    assert files, "the portal package is missing"
+    bad = _offenders(files, READER_FORBIDDEN)
+    assert not bad, "\n".join(bad)
+
+
+def test_the_portal_rule_sees_a_forbidden_import(tmp_path):
+    pkg = tmp_path / "liangjiadi" / "portal"
+    pkg.mkdir(parents=True)
+    (pkg / "a.py").write_text("from ..releases import service\n", encoding="utf-8")
+    (pkg / "b.py").write_text("from ..releases.frozen import read_frozen\n", encoding="utf-8")
+    found = {}
+    for path in sorted(pkg.glob("*.py")):
+        module = ".".join(path.relative_to(tmp_path).with_suffix("").parts)
+        found[path.name] = any(t == f or t.startswith(f + ".") for t in _all_targets(path, module)
+                               for f in READER_FORBIDDEN)
+    assert found == {"a.py": True, "b.py": False}

@@ -31,6 +31,9 @@ SHARED_COMMANDS = {
     ("export", "results"), ("export", "findings"), ("key", "show-fingerprint"),
     ("release", "list"), ("release", "show"), ("release", "verify"), ("release", "record"),
     ("release", "member", "list"),
+    # the registry of people is in the database, never the DuckDB file: a running portal and
+    # these commands go on side by side
+    ("user", "add"), ("user", "list"), ("user", "disable"), ("user", "reset-password"),
 }
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
 from ..config import Settings
+from ..migrations import upgrade as upgrade_schema
 from .errors import AuditLogError
 
 
@@ -142,11 +143,20 @@ def engine_for(settings: Settings) -> Engine:
     if url not in _engines:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
-        Base.metadata.create_all(engine)  # later: Alembic migrations once the schema evolves
+        engine = create_engine(url, **_engine_options(url))
+        upgrade_schema(engine)  # Alembic revisions (liangjiadi.migrations): the schema's one history
+        Base.metadata.create_all(engine)  # only tables no revision made yet (none, when up to date)
         _engines[url] = engine
         _makers[url] = sessionmaker(engine, expire_on_commit=False)
     return _engines[url]
+
+
+def _engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        # the portal serves requests from threads; SQLite waits for a writer instead of failing
+        return {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    # short transactions: a worker's 40 request threads share these; size x workers < max_connections
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
 
 
 def dispose_engines() -> None:

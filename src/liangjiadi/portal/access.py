@@ -1,0 +1,106 @@
+"""Who may read what (知悉范围: seeds/001 §八(四), 附录1 四(一); seeds/000 第十一条).
+
+Pure functions of a user and a release, so that the authorization matrix test can state every
+case. A release the user may not see is answered as if it did not exist (404); an institution
+of a visible release that the user may not see is refused (403). Every refusal is logged by the
+caller (app.py) as 越权尝试.
+"""
+
+from __future__ import annotations
+
+from ..accounts import ADMIN_ROLES, REGION_STAFF, User
+from ..releases.model import Release, State
+
+# What outsiders of the release workflow may see: published versions and the versions a
+# correction replaced (shown, marked 已被修订), never a draft or one under review.
+OUT_STATES = frozenset({State.PUBLISHED, State.REVISED})
+
+
+class Denied(Exception):
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def region_of(user: User) -> str | None:
+    """The 统筹地区 whose releases the user reads (a county reads its city's releases)."""
+    if user.admdvs is None:
+        return None
+    if user.role == "county":
+        return user.admdvs[:4] + "00"
+    return user.admdvs
+
+
+def reads_releases(user: User) -> bool:
+    return user.role not in ADMIN_ROLES
+
+
+def can_see_release(user: User, release: Release) -> bool:
+    if not reads_releases(user) or user.admdvs is None:
+        return False
+    if user.role == "province":
+        in_region = release.admdvs[:2] == user.admdvs[:2]
+    else:
+        in_region = release.admdvs == region_of(user)
+    if not in_region:
+        return False
+    return user.role in REGION_STAFF or release.state in OUT_STATES
+
+
+def require_release(user: User, release: Release | None) -> Release:
+    if not reads_releases(user):
+        raise Denied(403, "role_without_release_access")
+    if release is None:
+        raise Denied(404, "no_such_release")
+    if not can_see_release(user, release):
+        raise Denied(404, "release_not_visible")
+    return release
+
+
+def sees_institution_detail(user: User, code: str, institution: dict | None) -> bool:
+    """Whether the user may read one institution's push and figures in a release it can see."""
+    if institution is None:
+        return False
+    if user.role in REGION_STAFF:
+        return True
+    if user.role == "institution":
+        return code == user.fixmedins_code
+    if user.role == "county":  # its own county's institutions are named, the others aggregated
+        return (institution.get("admdvs") or "") == user.admdvs
+    return False  # province (region-level only), supervisor (region-level, read-only)
+
+
+def require_institution(user: User, code: str, institutions: dict[str, dict]) -> dict:
+    institution = institutions.get(code)
+    if institution is None:
+        if user.role == "institution" and code != user.fixmedins_code:
+            raise Denied(403, "other_institution")
+        raise Denied(404, "no_such_institution")
+    if not sees_institution_detail(user, code, institution):
+        raise Denied(403, "institution_not_allowed")
+    return institution
+
+
+def may_download(user: User, relative: str) -> bool:
+    """A bundle file: the region's staff any file; others the release's documents and their own
+    定向推送 (never the 数据底稿, which lists every institution, nor another institution's push)."""
+    if user.role in REGION_STAFF:
+        return True
+    parts = relative.split("/")
+    if parts[0] != "reports" or len(parts) < 2:
+        return False
+    if len(parts) == 3 and parts[1] == "定向推送":
+        stem = parts[2].rsplit(".", 1)[0]
+        return user.role == "institution" and stem == user.fixmedins_code
+    if len(parts) == 2:
+        return not parts[1].startswith("数据底稿") and parts[1].rsplit(".", 1)[-1] in ("docx", "html", "pdf")
+    return False
+
+
+def sees_read_tracking(user: User) -> bool:
+    return user.role in REGION_STAFF
+
+
+def sees_audit(user: User) -> bool:
+    return user.role == "auditor"

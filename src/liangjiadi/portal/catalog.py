@@ -1,0 +1,90 @@
+"""The releases the portal can show, read from the release store's table and their bundles.
+
+Only the store's rows and the bundle readers (releases/frozen.py, bundle.py, model.py) are used:
+the portal never opens the engine, the lake or a stored run (tests/core/test_architecture.py).
+A bundle is immutable once submitted, so its frozen content is cached by its content hash.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ..config import Settings
+from ..releases.bundle import read_manifest
+from ..releases.frozen import FrozenContent, read_frozen
+from ..releases.model import Kind, Release, State
+from ..releases.store import ReleaseRow, as_utc, session_scope
+
+
+def _release(settings: Settings, row: ReleaseRow) -> Release:
+    return Release(
+        release_id=row.release_id, admdvs=row.admdvs, kind=Kind(row.kind), period=row.period,
+        source_period=row.source_period, version=row.version, state=State(row.state), title=row.title,
+        bundle_dir=Path(settings.workdir) / row.bundle_dir, content_hash=row.content_hash,
+        results_run_id=row.results_run_id, check_run_id=row.check_run_id, findings_run_id=row.findings_run_id,
+        check_status=row.check_status, created_at=as_utc(row.created_at), creator=row.creator,
+        parent_id=row.parent_id, revision_reason=row.revision_reason, submitted_at=as_utc(row.submitted_at),
+        approved_at=as_utc(row.approved_at), published_at=as_utc(row.published_at), published_by=row.published_by,
+        superseded_by=row.superseded_by)
+
+
+def all_releases(settings: Settings) -> list[Release]:
+    with session_scope(settings) as session:
+        rows = session.scalars(select(ReleaseRow).order_by(ReleaseRow.admdvs, ReleaseRow.period.desc(),
+                                                           ReleaseRow.kind, ReleaseRow.version.desc()))
+        return [_release(settings, r) for r in rows]
+
+
+def find_release(settings: Settings, release_id: str) -> Release | None:
+    with session_scope(settings) as session:
+        row = session.get(ReleaseRow, release_id)
+        return _release(settings, row) if row is not None else None
+
+
+@lru_cache(maxsize=32)
+def _frozen(bundle_dir: str, content_hash: str) -> FrozenContent:
+    return read_frozen(Path(bundle_dir))
+
+
+def frozen(release: Release) -> FrozenContent:
+    return _frozen(str(release.bundle_dir), release.content_hash)
+
+
+def institutions(release: Release) -> dict[str, dict]:
+    """The release's institutions (institutions.json) by code."""
+    return {i["code"]: i for i in frozen(release).institutions}
+
+
+@lru_cache(maxsize=32)
+def _tables(bundle_dir: str, content_hash: str) -> dict:
+    content = _frozen(bundle_dir, content_hash)
+    by_institution: dict[str, list[dict]] = {}
+    series: dict[str, dict[str, dict]] = {}
+    for table in (t for t in (content.history, content.results) if t is not None):
+        for row in table.select(["indicator_id", "scope", "fixmedins_code", "period", "value"]).to_pylist():
+            if row["scope"] == "institution" and row["fixmedins_code"]:
+                series.setdefault(row["fixmedins_code"], {}).setdefault(row["indicator_id"], {})[row["period"]] = row["value"]
+    results = content.results.to_pylist()
+    for row in results:
+        if row["scope"] == "institution" and row["fixmedins_code"]:
+            by_institution.setdefault(row["fixmedins_code"], []).append(row)
+    return {"results": results, "by_institution": by_institution, "series": series,
+            "findings": content.findings.to_pylist()}
+
+
+def tables(release: Release) -> dict:
+    """The frozen tables as rows, indexed by institution (built once per bundle)."""
+    return _tables(str(release.bundle_dir), release.content_hash)
+
+
+@lru_cache(maxsize=64)
+def _files(bundle_dir: str, content_hash: str) -> tuple[str, ...]:
+    return tuple(f["path"] for f in read_manifest(Path(bundle_dir))["files"])
+
+
+def files(release: Release) -> tuple[str, ...]:
+    """The bundle's listed files (its manifest; the content hash changes whenever they do)."""
+    return _files(str(release.bundle_dir), release.content_hash)

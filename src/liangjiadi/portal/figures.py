@@ -1,0 +1,193 @@
+"""The figures a page or an API answer shows, taken from a release's frozen content only.
+
+Benchmark tiers (rules.py) decide how other institutions appear next to one's own figures:
+`percentile` (default) shows the peers' distribution and one's own rank and percentile only;
+`code` shows the peers under anonymous codes (三级医院A); `named` shows them by name.
+"""
+
+from __future__ import annotations
+
+import string
+from functools import lru_cache
+from decimal import Decimal
+
+from ..accounts import REGION_STAFF, User
+from ..config import local_time
+from ..releases.model import KIND_CN, STATE_CN, Release, State, parse_period
+from .catalog import files as catalog_files
+from .catalog import frozen, tables
+
+LEVEL_CN = {"03": "三级", "02": "二级", "01": "一级"}
+DEFAULT_TIER = "percentile"
+UNIT_CN = {"yuan": "元", "ratio": "比率", "count": "个（人次）", "none": "", "per_mille_people": "‰（人口）",
+           "years": "岁", "per_mille": "‰", "index": "指数", "per_100k": "每十万"}
+
+
+def unit_cn(unit: str | None) -> str:
+    return UNIT_CN.get(unit or "none", unit or "")
+
+
+def number(value) -> str | None:
+    """Decimal (money) as exact text; floats to 4 significant decimals; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        text = format(value.quantize(Decimal("0.0001")).normalize(), "f")
+        return "0" if text in ("-0", "") else text
+    if isinstance(value, float):
+        return format(Decimal(repr(value)).quantize(Decimal("0.0001")).normalize(), "f")
+    return str(value)
+
+
+def shown(value) -> str:
+    """For pages: two decimals, thousands separated."""
+    if value is None:
+        return "—"
+    return f"{Decimal(str(value)):,.2f}"
+
+
+def summary(release: Release) -> dict:
+    return {
+        "release_id": release.release_id, "admdvs": release.admdvs, "kind": release.kind.value,
+        "kind_cn": KIND_CN[release.kind], "period": release.period,
+        "period_cn": parse_period(release.kind, release.period).label, "version": release.version,
+        "state": release.state.value, "state_cn": STATE_CN[release.state],
+        "published_at": release.published_at.isoformat() if release.published_at else None,
+        "published_cn": local_time(release.published_at),
+        "superseded_by": release.superseded_by,
+        "revised": release.state == State.REVISED,
+        "data_hash": frozen(release).data_hash if release.bundle_dir.exists() else None,
+    }
+
+
+def indicator_names(release: Release) -> dict[str, dict]:
+    return {i["id"]: i for i in frozen(release).indicators}
+
+
+@lru_cache(maxsize=64)
+def region_figures(release: Release) -> list[dict]:
+    names = indicator_names(release)
+    out = []
+    for row in tables(release)["results"]:
+        if row["scope"] != "region":
+            continue
+        meta = names.get(row["indicator_id"], {})
+        out.append({"indicator_id": row["indicator_id"], "name": meta.get("name", row["indicator_id"]),
+                    "unit": meta.get("unit"), "value": number(row["value"]), "note": row["note"]})
+    return out
+
+
+def _anonymous_codes(rows: list[dict]) -> dict[str, str]:
+    """三级医院A, 三级医院B ... in the order of the peers list, per group."""
+    counters: dict[str, int] = {}
+    codes = {}
+    for row in rows:
+        group = row.get("group") or ""
+        n = counters.get(group, 0)
+        counters[group] = n + 1
+        letters = string.ascii_uppercase
+        suffix = letters[n % 26] + (str(n // 26) if n >= 26 else "")
+        codes[row["fixmedins_code"]] = f"{group}医院{suffix}"
+    return codes
+
+
+def benchmark(release: Release, indicator_id: str, tier: str, own: str | None, named_scope=None) -> dict:
+    """One indicator's peers as the tier allows. `own` is the viewer's institution (always named
+    to itself); `named_scope(code, row)` names further institutions (a county's own)."""
+    entry = frozen(release).peers.get("indicators", {}).get(indicator_id)
+    if not entry:
+        return {}
+    rows = entry.get("rows", [])
+    codes = _anonymous_codes(rows) if tier == "code" else {}
+    peers = []
+    for row in rows:
+        mine = own is not None and row["fixmedins_code"] == own
+        if mine or tier == "named" or (named_scope and named_scope(row["fixmedins_code"])):
+            label = row.get("name") or row["fixmedins_code"]
+        elif tier == "code":
+            label = codes[row["fixmedins_code"]]
+        else:
+            continue  # anonymous percentile: only the distribution below
+        peers.append({"label": label, "own": mine, "group": row.get("group"), "value": number(row.get("value")),
+                      "rank": row.get("rank"), "of": row.get("of"), "percentile": number(row.get("percentile")),
+                      "small_volume": bool(row.get("small_volume"))})
+    groups = [{k: (number(v) if isinstance(v, float | Decimal) else v) for k, v in g.items()}
+              for g in entry.get("groups", [])]
+    return {"tier": tier, "descending": entry.get("descending"), "groups": groups, "peers": peers}
+
+
+def region_benchmarks(release: Release, tiers: dict[str, str], user: User) -> dict:
+    """The peers tables of a release for its region's readers (province and supervisors: none)."""
+    if user.role in ("province", "supervisor"):
+        return {}
+    named = None
+    if user.role in REGION_STAFF:
+        def named(_code):
+            return True
+    elif user.role == "county":
+        counties = {c for c, i in institutions_by_code(release).items() if i.get("admdvs") == user.admdvs}
+
+        def named(code):
+            return code in counties
+    own = user.fixmedins_code if user.role == "institution" else None
+    return {ind: benchmark(release, ind, tiers.get(ind, DEFAULT_TIER), own, named)
+            for ind in frozen(release).peers.get("indicators", {})}
+
+
+def institutions_by_code(release: Release) -> dict[str, dict]:
+    return {i["code"]: i for i in frozen(release).institutions}
+
+
+def _series_for(release: Release, code: str) -> dict[str, dict[str, str | None]]:
+    found = tables(release)["series"].get(code, {})
+    return {ind: {p: number(v) for p, v in sorted(values.items())} for ind, values in found.items()}
+
+
+def institution_detail(release: Release, code: str, tiers: dict[str, str], own: bool) -> dict:
+    """Memoised by release (its content hash), institution, tiers and viewpoint; callers must not
+    change the answer (copy it first)."""
+    return _institution_detail(release, code, tuple(sorted(tiers.items())), own)
+
+
+@lru_cache(maxsize=1024)
+def _institution_detail(release: Release, code: str, tier_items: tuple, own: bool) -> dict:
+    tiers = dict(tier_items)
+    return _build_institution_detail(release, code, tiers, own)
+
+
+def _build_institution_detail(release: Release, code: str, tiers: dict[str, str], own: bool) -> dict:
+    """One institution's push: its figures, their course over time next to the region's, its place
+    among its peers, its findings and its files."""
+    content = frozen(release)
+    names = indicator_names(release)
+    institution = institutions_by_code(release)[code]
+    values = []
+    for row in tables(release)["by_institution"].get(code, []):
+        meta = names.get(row["indicator_id"], {})
+        values.append({"indicator_id": row["indicator_id"], "name": meta.get("name", row["indicator_id"]),
+                       "unit": meta.get("unit"), "value": number(row["value"]), "note": row["note"]})
+    region_series = {ind: {p: number(v) for p, v in (entry.get("values") or {}).items()}
+                     for ind, entry in (content.series.get("indicators") or {}).items()}
+    peers = {}
+    for ind in content.peers.get("indicators", {}):
+        bench = benchmark(release, ind, tiers.get(ind, "percentile"), code)
+        mine = next((p for p in bench.get("peers", []) if p["own"]), None)
+        peers[ind] = {"name": names.get(ind, {}).get("name", ind), "own": mine, "groups": bench.get("groups", []),
+                      "tier": bench.get("tier"), "peers": bench.get("peers", []) if not own else
+                      [p for p in bench.get("peers", []) if p["own"] or bench.get("tier") != "percentile"]}
+    findings = [{"pattern": f["pattern"], "period": f["period"], "severity": f["severity"],
+                 "message": f["message"], "patterns": f.get("patterns")}
+                for f in tables(release)["findings"] if f["fixmedins_code"] == code]
+    files = [f for f in catalog_files(release) if f.startswith(f"reports/定向推送/{code}.")]
+    return {
+        "release": summary(release),
+        "institution": {"code": code, "name": institution.get("name"), "admdvs": institution.get("admdvs"),
+                        "level": LEVEL_CN.get(institution.get("hosp_lv") or "", institution.get("hosp_lv")),
+                        "type": institution.get("fixmedins_type")},
+        "figures": values,
+        "series": {"institution": _series_for(release, code), "region": region_series,
+                   "periods": content.series.get("periods", [])},
+        "peers": peers,
+        "findings": findings,
+        "files": files,
+    }
