@@ -11,6 +11,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from . import contents as C
 from . import narrative as N
 from .models import (
     AnnualNotice, Distribution, Figure, FigureGroup, FindingItem, ForecastPoint, FundOutlookView, GroupStats,
@@ -32,6 +33,7 @@ NAMED_PER_INDICATOR = 5
 MIN_PEER_GROUP = 5  # 定向推送: peer statistics only for level groups of at least this many ranked institutions
 SEVERITY_CN = {"high": "高", "medium": "中", "low": "低"}
 LEVEL_ORDER = ["三级", "二级", "一级及以下"]
+MONTHLY_CONTENTS = ("cases", "monthly_settlement")  # 第十一条（一）上月病例入组、（三）月基金结算
 
 
 # ---- figures -------------------------------------------------------------------------------------
@@ -327,9 +329,11 @@ def monthly_push(src: ReleaseSource) -> RegionMonthlyPush:
             analysis.append(f"近{len(t.points)}个月{t.name}走势{t.direction}。")
     analysis.append(N.findings_sentence(len(items), by_pattern))
     analysis += [line] if (line := src.not_evaluated_line) else []
+    blocks = C.blocks(src)
     return RegionMonthlyPush(meta=src.meta, groups=groups, analysis=analysis, trends=trends, distributions=dists,
                              worksheet=worksheet_summary(src), findings_total=len(items),
-                             findings_by_pattern=by_pattern)
+                             findings_by_pattern=by_pattern,
+                             contents={k: b for k, b in blocks.items() if k in MONTHLY_CONTENTS})
 
 
 def institution_push(src: ReleaseSource, code: str, distributions: dict[str, Distribution] | None = None,
@@ -389,7 +393,11 @@ def quarterly_report(src: ReleaseSource) -> QuarterlyReport:
         feedback_text = [f"上期发布后共收到意见建议{len(feedback.items)}条，{counts}。"]
     else:
         feedback_text = ["上期发布后未收到书面意见建议。"]
+    named = [(r.name, d.name) for d in key for r in d.named]
+    steps = C.next_steps(src, warnings=outlook.warnings, findings=items, named=named,
+                         next_label=_next_label(src))
     return QuarterlyReport(
+        contents=C.blocks(src), next_steps=steps,
         meta=src.meta, fund_figures=fund, fund_trends=trends, outlook=outlook, fund_text=fund_text,
         payment_figures=pay, payment_distributions=pay_dists, topic_highlights=highlights, payment_text=pay_text,
         key_distributions=key, key_text=key_text, findings=items, findings_by_pattern=by_pattern,
@@ -417,9 +425,30 @@ def annual_notice(src: ReleaseSource) -> AnnualNotice:
         "other": [N.findings_sentence(sum(p.count for p in by_pattern), by_pattern)]
                  + ([line] if (line := src.not_evaluated_line) else []),
     }
-    return AnnualNotice(meta=src.meta, fund_figures=fund, budget_figures=budget, listing_figures=listing,
+    items = finding_items(src)
+    steps = C.next_steps(src, warnings=fund_outlook(src).warnings, findings=items, named=[],
+                         next_label=_next_label(src))
+    return AnnualNotice(contents=C.blocks(src), next_steps=steps, meta=src.meta, fund_figures=fund, budget_figures=budget, listing_figures=listing,
                         drg_figures=drg, topic_highlights=topic_highlights(src), efficiency=eff, settlement=settle,
                         special_cases=special, findings_by_pattern=by_pattern, text=text)
+
+
+def _next_label(src: ReleaseSource) -> str:
+    """The next release of the same kind, as the 下一步工作打算 names it (下季度 → 2026年第一季度)."""
+    from ..errors import LjdError
+    from ..period import Window
+
+    kind = src.release.kind.value
+    try:
+        window = Window.parse(src.release.period)
+    except LjdError:  # a topic key: the documents then just say 下期
+        return "下期"
+    after = window.last.shift(1)
+    if kind == "quarterly":
+        return "下季度（" + after.quarter_window().label + "）"
+    if kind == "annual":
+        return f"下一年度（{after.year}年）"
+    return "下月（" + after.label + "）"
 
 
 def topic_report(src: ReleaseSource, analysis: dict) -> TopicReport:

@@ -190,6 +190,25 @@ class InstitutionInfo(BaseModel):
     level_name: str
 
 
+class ContentTable(BaseModel):
+    """A table of the seeds' contents (reports/contents.py): printed text, columns' relative widths."""
+
+    title: str = ""
+    columns: list[str]
+    rows: list[list[str]]
+    note: str = ""
+    widths: list[float] = Field(default_factory=list)
+
+
+class ContentBlock(BaseModel):
+    """One item the seeds name (病例入组、各机构结算、重点病组 …) as paragraphs and tables."""
+
+    key: str
+    title: str
+    paragraphs: list[str] = Field(default_factory=list)
+    tables: list[ContentTable] = Field(default_factory=list)
+
+
 # ---- the documents ------------------------------------------------------------------------------
 
 
@@ -204,6 +223,7 @@ class RegionMonthlyPush(BaseModel):
     worksheet: WorksheetSummary
     findings_total: int = 0
     findings_by_pattern: list[PatternCount] = Field(default_factory=list)
+    contents: dict[str, ContentBlock] = Field(default_factory=dict)  # 入组, 各机构月度基金结算
 
 
 class InstitutionPush(BaseModel):
@@ -237,6 +257,8 @@ class QuarterlyReport(BaseModel):
     feedback: Feedback | None = None
     feedback_counts: dict[str, int] = Field(default_factory=dict)  # 状态中文 -> 条数
     feedback_text: list[str] = Field(default_factory=list)
+    contents: dict[str, ContentBlock] = Field(default_factory=dict)  # reports/contents.py, by key
+    next_steps: list[str] = Field(default_factory=list)  # 下一步工作打算, drafted from the period
 
 
 class TopicInstitutionRow(BaseModel):
@@ -288,3 +310,5 @@ class AnnualNotice(BaseModel):
     special_cases: list[Figure]  # (六) 特例单议
     findings_by_pattern: list[PatternCount]  # (七) 其他
     text: dict[str, list[str]] = Field(default_factory=dict)
+    contents: dict[str, ContentBlock] = Field(default_factory=dict)  # reports/contents.py, by key
+    next_steps: list[str] = Field(default_factory=list)  # 下一步工作打算, drafted from the period
