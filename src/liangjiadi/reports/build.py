@@ -14,7 +14,7 @@ from pathlib import Path
 from . import contents as C
 from . import narrative as N
 from .models import (
-    AnnualNotice, Distribution, Figure, FigureGroup, FindingItem, ForecastPoint, FundOutlookView, GroupStats,
+    AnnualNotice, Distribution, Figure, FigureGroup, FindingItem, FindingRow, ForecastPoint, FundOutlookView, GroupStats,
     InstitutionInfo, InstitutionPush, PatternCount, PeerPosition, QuarterlyReport, RankedRow, RegionMonthlyPush,
     SeriesPoint, TimeSeries, TopicInstitutionRow, TopicReport, WorksheetSummary,
 )
@@ -181,8 +181,9 @@ def starred_ids(src: ReleaseSource) -> list[str]:
 
 
 def finding_items(src: ReleaseSource, code: str | None = None) -> list[FindingItem]:
-    """Findings (all, or about one institution). A message naming another institution is
-    replaced by a neutral sentence, so a push never carries another institution's details."""
+    """Findings (all, or about one institution). For one institution (a push), a message naming
+    another institution is replaced by a neutral sentence, so a push never carries another
+    institution's details; the region's documents keep the messages as found."""
     out = []
     others = {c: src.institution(c).name for c in src.institutions}
     for r in src.findings.to_pylist():
@@ -190,7 +191,9 @@ def finding_items(src: ReleaseSource, code: str | None = None) -> list[FindingIt
         if code is not None and own != code:
             continue
         message = r.get("message") or ""
-        foreign = [c for c, n in others.items() if c != own and (c in message or (n and len(n) > 2 and n in message))]
+        # only a push (one institution's reader) must not see another institution named
+        foreign = code is not None and any(c != own and (c in message or (n and len(n) > 2 and n in message))
+                                           for c, n in others.items())
         if foreign:
             message = f"{src.pattern_name(r['pattern'])}：存在需要核实的数据异常，详见本机构核查通知。"
         inst = src.institution(own) if own else None
@@ -208,6 +211,36 @@ def _patterns(row: dict) -> list[str]:
     raw = row.get("patterns")
     found = json.loads(raw) if isinstance(raw, str) and raw else list(raw or [])
     return found or [row["pattern"]]
+
+
+def finding_rows(src: ReleaseSource, items: list[FindingItem]) -> list[FindingRow]:
+    """The 疑点 table: one row per institution and 线索 (merged patterns stay one 线索; repeated
+    线索 of the same patterns at one institution are one row with their count), each institution
+    with its level; region-level findings (no institution) one row per pattern with their count
+    and the local institutions their messages name."""
+    rank = {"high": 0, "medium": 1, "low": 2}
+    rows: dict[tuple, list[FindingItem]] = {}
+    for f in items:
+        rows.setdefault((f.fixmedins_code, f.pattern_name if f.fixmedins_code else f.pattern), []).append(f)
+    out = []
+    for (code, _), group in rows.items():
+        group.sort(key=lambda f: rank.get(f.severity, 3))
+        lead = group[0]
+        if code:
+            inst = src.institution(code)
+            message = lead.message + (f"（同类线索共{len(group)}条）" if len(group) > 1 else "")
+            out.append(FindingRow(institution=f"{inst.name}（{inst.level_name}）", fixmedins_code=code,
+                                  pattern_name=lead.pattern_name, severity_cn=lead.severity_cn, count=len(group),
+                                  message=message))
+            continue
+        named = [i.name for c, i in sorted(src.institutions.items())
+                 if i.name and len(i.name) > 2 and any(i.name in f.message or c in f.message for f in group)]
+        message = f"共{len(group)}条，按参保人逐条核查" if len(group) > 1 else lead.message
+        if len(group) > 1 and named:
+            message += "；涉及本地机构：" + "、".join(named[:10]) + (f"等{len(named)}家" if len(named) > 10 else "")
+        out.append(FindingRow(institution="统筹地区", pattern_name=lead.pattern_name, severity_cn=lead.severity_cn,
+                              count=len(group), message=message + ("。" if not message.endswith("。") else "")))
+    return out
 
 
 def pattern_counts(items: list[FindingItem]) -> list[PatternCount]:
@@ -401,6 +434,7 @@ def quarterly_report(src: ReleaseSource) -> QuarterlyReport:
         meta=src.meta, fund_figures=fund, fund_trends=trends, outlook=outlook, fund_text=fund_text,
         payment_figures=pay, payment_distributions=pay_dists, topic_highlights=highlights, payment_text=pay_text,
         key_distributions=key, key_text=key_text, findings=items, findings_by_pattern=by_pattern,
+        finding_rows=finding_rows(src, items),
         findings_text=[N.findings_sentence(len(items), by_pattern)] + ([line] if (line := src.not_evaluated_line) else []),
         feedback=feedback, feedback_counts=feedback_counts,
         feedback_text=feedback_text)

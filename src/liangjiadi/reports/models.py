@@ -144,6 +144,18 @@ class FindingItem(BaseModel):
     message: str
 
 
+class FindingRow(BaseModel):
+    """One row of a document's 疑点 table: an institution's 线索 (related patterns merged), or a
+    region-level pattern with its count."""
+
+    institution: str  # name（等级）, or 统筹地区
+    fixmedins_code: str | None = None
+    pattern_name: str
+    severity_cn: str
+    count: int = 1
+    message: str
+
+
 class PatternCount(BaseModel):
     pattern: str
     name: str
@@ -254,6 +266,7 @@ class QuarterlyReport(BaseModel):
     findings: list[FindingItem]
     findings_by_pattern: list[PatternCount]
     findings_text: list[str]
+    finding_rows: list[FindingRow] = Field(default_factory=list)  # the 疑点 table (build.finding_rows)
     feedback: Feedback | None = None
     feedback_counts: dict[str, int] = Field(default_factory=dict)  # 状态中文 -> 条数
     feedback_text: list[str] = Field(default_factory=list)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from . import narrative as N
 from .models import (
-    AnnualNotice, ContentBlock, Distribution, Figure, FindingItem, InstitutionPush, QuarterlyReport, RegionMonthlyPush, TimeSeries,
+    AnnualNotice, ContentBlock, FindingRow, Distribution, Figure, FindingItem, InstitutionPush, QuarterlyReport, RegionMonthlyPush, TimeSeries,
     TopicReport,
 )
 
@@ -86,12 +86,24 @@ def figures_table(figures: list[Figure], title: str = "") -> Table:
                  rows=[[f.name, f.text, N.fmt_value(f.kind, f.previous, f.unit), f.change_text] for f in figures])
 
 
+FINDINGS_NOTE = "疑点线索由数据比对自动发现，仅为提示，须经核实后方能定性。"
+
+
 def findings_table(items: list[FindingItem], with_institution: bool = True) -> Table:
     columns = (["机构"] if with_institution else []) + ["疑点类型", "程度", "说明"]
     rows = [([f.institution_name or "统筹地区"] if with_institution else []) + [f.pattern_name, f.severity_cn, f.message]
             for f in items]
-    return Table(title="疑点线索", columns=columns, rows=rows,
-                 note="疑点线索由数据比对自动发现，仅为提示，须经核实后方能定性。")
+    widths = ([2.2] if with_institution else []) + [2, 0.7, 6]
+    return Table(title="疑点线索", columns=columns, rows=rows, note=FINDINGS_NOTE, widths=widths)
+
+
+def finding_rows_table(rows: list[FindingRow]) -> Table:
+    """The 疑点 table of the quarterly report: one row per institution and 线索, region-level
+    线索 by pattern with their count; widths that fit an A4 page."""
+    return Table(title="疑点线索", columns=["机构（等级）", "疑点类型", "程度", "条数", "说明"],
+                 rows=[[r.institution, r.pattern_name, r.severity_cn, str(r.count), r.message] for r in rows],
+                 note=FINDINGS_NOTE + "统筹地区的线索不针对单一机构，按疑点类型合并计数。",
+                 widths=[2.4, 2, 0.6, 0.6, 5.4])
 
 
 def distribution_table(d: Distribution) -> Table:
@@ -252,7 +264,8 @@ def quarterly_view(q: QuarterlyReport) -> DocumentView:
                 charts=boxes(q.key_distributions) + [c for d in q.key_distributions if (c := ranking_chart(d))],
                 subsections=blocks(q.contents, "institutions", "common_costs")),
         Section(heading="四、聚焦“错”：疑点线索与点名提醒", paragraphs=q.findings_text,
-                tables=[findings_table(q.findings)] if q.findings else []),
+                tables=[finding_rows_table(q.finding_rows) if q.finding_rows else findings_table(q.findings)]
+                if q.findings else []),
         Section(heading="上期意见采纳情况", paragraphs=q.feedback_text,
                 tables=[Table(title="意见建议及采纳情况", columns=["提出方", "事项", "意见建议", "处理情况", "状态"],
                               rows=[[i.source, i.topic, i.content, i.response, i.status_cn] for i in q.feedback.items])]
