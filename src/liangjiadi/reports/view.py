@@ -52,8 +52,10 @@ class DocumentView(BaseModel):
 
 
 def _footer(meta) -> str:
-    text = (f"发布编号 {meta.release_id}（第{meta.version}版），复核结论：{meta.check_status_cn}。"
-            f"本材料数据取自已冻结的发布包，数据哈希 {meta.content_hash[:12]}。")
+    # the release is named in Chinese (its id carries the English kind: 140400-monthly-…); the
+    # data hash, the same as `release show` prints, identifies it
+    text = (f"本材料为{meta.region_label}{meta.kind_cn}（{meta.period_label}，第{meta.version}版），"
+            f"复核结论：{meta.check_status_cn}。数据取自已冻结的发布包，数据哈希 {meta.content_hash[:12]}。")
     return text + missing_history_note(meta)
 
 
