@@ -219,3 +219,22 @@ def test_contract_names_become_chinese():
     text = readable("有效结算（vali_flag 为 1）的 hifp_pay 净额，fix_blng_admdvs = 本地区；基金报表 income_total；DRG 组")
     assert "vali_flag" not in text and "hifp_pay" not in text and "fix_blng_admdvs" not in text
     assert "有效标志" in text and "基金收入合计" in text and "DRG 组" in text
+
+
+def test_no_contract_name_survives_readable():
+    """Whatever Chinese text surrounds them, the contract's field and code names are replaced."""
+    from hypothesis import given, settings as hsettings
+    from hypothesis import strategies as st
+
+    from liangjiadi.reports.wording import contract_names, readable
+
+    snake = sorted(n for n in contract_names() if "_" in n)
+    filler = st.text(alphabet="结算数据基金（）、，。=+ 0123456789", min_size=1, max_size=6)  # names never touch
+
+    @hsettings(max_examples=200, deadline=None)
+    @given(st.lists(st.tuples(filler, st.sampled_from(snake)), min_size=1, max_size=6), filler)
+    def check(parts, tail):
+        text = readable("".join(a + b for a, b in parts) + tail)
+        assert not any(name in text for _, name in parts), text
+
+    check()

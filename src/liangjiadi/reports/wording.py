@@ -14,7 +14,6 @@ from functools import lru_cache
 from ..schema import TABLES
 from ..schema.codes import BUDGET_ITEM, FUND, FUND_ITEM, SETL_PAY_WAY
 
-_WORD = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z][A-Za-z0-9_]*(?![A-Za-z0-9_])")
 _PAREN = re.compile(r"（[^（）]*）|\([^()]*\)")
 # words the contract does not name, or names only inside a longer column title
 EXTRA = {"admdvs": "医保区划", "period": "期间", "employee": "职工医保", "resident": "居民医保",
@@ -48,4 +47,11 @@ def readable(text: str | None) -> str:
     if not text:
         return text or ""
     names = contract_names()
-    return _WORD.sub(lambda m: names.get(m.group(0), m.group(0)), text)
+    return _pattern().sub(lambda m: names[m.group(0)], text)
+
+
+@lru_cache(maxsize=1)
+def _pattern() -> re.Pattern:
+    # the longest name first; a name is a whole word of letters and underscores (digits may touch it)
+    names = sorted(contract_names(), key=len, reverse=True)
+    return re.compile(r"(?<![A-Za-z_])(?:" + "|".join(map(re.escape, names)) + r")(?![A-Za-z_])")
