@@ -20,6 +20,10 @@ EXTRA = {"admdvs": "医保区划", "period": "期间", "employee": "职工医保
          "assistance": "城乡医疗救助", "budget": "预算表", "fixmedins": "定点医药机构表"}
 
 
+# English remarks the catalogue keeps verbatim from the spec (tests hold it to the spec field by field)
+PHRASES = {"(per 险种)": "（分险种）", "见 analysis 的基金分析": "见基金运行分析"}
+
+
 def _short(cn: str) -> str:
     """A contract title without its parenthetical remark: 分组类型（DRG/DIP） -> 分组类型."""
     return _PAREN.sub("", cn).strip() or cn
@@ -47,6 +51,8 @@ def readable(text: str | None) -> str:
     if not text:
         return text or ""
     names = contract_names()
+    for phrase, chinese in PHRASES.items():
+        text = text.replace(phrase, chinese)
     return _pattern().sub(lambda m: names[m.group(0)], text)
 
 

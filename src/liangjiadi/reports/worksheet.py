@@ -183,7 +183,7 @@ def _write_main(book, styles: _Styles, data: WorksheetData, absent: list[Absent]
         star = "*" if meta.per_institution else ""
         ws.write(row, 2, meta.name + star, styles.text(**bold))
         ws.write(row, 3, FREQ_CN.get(meta.freq, meta.freq), styles.text(align="center", **bold))
-        ws.write(row, 5, meta.formula or "-", styles.text(**bold))
+        ws.write(row, 5, readable(meta.formula) or "-", styles.text(**bold))
         ws.write(row, 6, BASIS_CN.get(meta.basis, meta.basis), styles.text(align="center", **bold))
         ws.write(row, 7, readable(chinese_text(meta.note)), styles.text(**bold))
         ws.set_row(row, row_height([(meta.name + star, MAIN_WIDTHS[2]), (meta.formula, MAIN_WIDTHS[5]),
