@@ -22,7 +22,8 @@ def test_manifest_lists_every_file_with_its_sha256_and_the_sources(settings):
     release = create_release("monthly", "2025-03", settings, creator="王敏")
     manifest = release.manifest()
     paths = [f["path"] for f in manifest["files"]]
-    assert paths == ["check_report.csv", "check_report.md", "check_report.parquet", "context.json", "coverage.json",
+    assert paths == ["check_report.csv", "check_report.md", "check_report.parquet", "contents.json", "context.json",
+                     "coverage.json",
                      "findings.parquet", "fund_forecast.json", "fund_outlook.json", "history.parquet",
                      "indicators.json", "institutions.json", "patterns.json", "peers.json", "results.parquet", "series.json",
                      "topics.json"]

@@ -105,6 +105,8 @@ def test_review_record_lists_opinions_and_decisions(settings, tmp_path):
     assert "已同意：2（李主任、张医生）" in text
     assert "| 张医生（m02） | 定点医疗机构代表 | — | 第36项｜请核对 |  |" in text
     assert "审议通过" in text
+    verdict = next(line for line in text.splitlines() if line.startswith("- 复核结论"))
+    assert verdict.split("：")[-1] in ("通过", "提示", "不通过", "检查出错")  # never "warn"
     out = tmp_path / "审议记录.md"
     result = _run(settings, "record", rid, "--out", str(out))
     assert result.exit_code == 0 and out.read_text(encoding="utf-8") == review_record(rid, settings)

@@ -115,3 +115,16 @@ def write_settlement_partition(settings: Settings, period: str) -> None:
     part = settings.workdir / "lake" / "setl_d" / REGION / period
     part.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.table({"setl_id": ["S1"], "admdvs": [REGION], "period": [period]}), part / "part-0.parquet")
+
+
+@pytest.fixture(scope="session")
+def words():
+    """tests/reports/document_text.py: a document's text as a reader sees it, and the words that
+    must not be in it (loaded by path: the tests run in importlib mode)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("document_text", Path(__file__).with_name("document_text.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

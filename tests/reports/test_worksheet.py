@@ -145,7 +145,7 @@ def test_absent_values_are_marked_and_explained(workbook):
     assert ws.cell(row, col45).value == "—"
     notes = "\n".join(str(c.value) for line in workbook["说明"].iter_rows() for c in line if c.value)
     assert "分母为0（本期无结算）" in notes and "H005 城关镇卫生院" in notes
-    assert "复核结论：不通过" in notes and "SUM_MISMATCH" in notes
+    assert "复核结论：不通过" in notes and "分项之和与合计不符" in notes  # the reason, not its code SUM_MISMATCH
     assert "上年同期值取自2024年3月" in notes
     assert "33 特例单议申请病例数量" in notes  # listed as not published this period
 

@@ -81,7 +81,7 @@ def render_checks_markdown() -> str:
     }
     lines += [f"| {s.value}（{STATUS_CN[s]}） | {meaning[s]} |" for s in Status]
     lines += ["", "严重程度：" + "；".join(f"`{k.value}` {v}" for k, v in SEVERITY_CN.items()) + "。",
-              "规则的违例在严重程度为 error 时记为不通过，为 warning 或 info 时记为警告。", "",
+              "规则的违例在严重程度为 error 时记为不通过，为 warning 或 info 时记为提示。", "",
               "建议公开频次：" + "；".join(
                   f"{FREQ_CN[f]}（{f}）在 {'、'.join(str(m) for m in sorted(ms))} 月" if len(ms) < 12 else f"{FREQ_CN[f]}（{f}）每月"
                   for f, ms in PUBLISH_MONTHS.items()) + "公开。", ""]

@@ -20,7 +20,7 @@ class Status(str, Enum):
 
 STATUS_CN = {
     Status.PASS: "通过",
-    Status.WARN: "警告",
+    Status.WARN: "提示",  # the one word for a warning verdict, in reports, worksheets and release list
     Status.FAIL: "不通过",
     Status.NOT_APPLICABLE: "不适用",
     Status.ERROR: "检查出错",

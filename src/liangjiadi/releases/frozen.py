@@ -39,6 +39,7 @@ class FrozenContent:
     indicators: list[dict] = field(default_factory=list)  # indicators.json: the catalogue as frozen
     context: dict = field(default_factory=dict)  # context.json
     coverage: dict = field(default_factory=dict)  # coverage.json: what each detector examined
+    contents: dict = field(default_factory=dict)  # contents.json: 入组, 各机构结算, 重点病组 … (analysis.contents)
     data_hash: str = ""  # the manifest's hash of the frozen data (bundle.data_hash)
     window: dict = field(default_factory=dict)  # window.json (quarterly and annual releases)
     window_results: pa.Table | None = None  # window_results.parquet: the window's values
@@ -85,6 +86,7 @@ def read_frozen(bundle: Path) -> FrozenContent:
         indicators=_json(bundle / "indicators.json", []),
         context=_json(bundle / "context.json", {}),
         coverage=_json(bundle / "coverage.json", {}),
+        contents=_json(bundle / "contents.json", {}),
         data_hash=manifest.get("data_hash") or B.data_hash(manifest["files"]),
         window=_json(bundle / "window.json", {}),
         window_results=table("window_results.parquet"),

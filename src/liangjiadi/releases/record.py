@@ -6,6 +6,7 @@ built from the stored sign-offs, overrides and audit log; a renderer may turn it
 
 from __future__ import annotations
 
+from ..checks.model import STATUS_CN, Status
 from ..config import Settings, get_settings, local_time
 from .members import ROLE_CN
 from .model import ACTION_CN, KIND_CN, STATE_CN
@@ -14,6 +15,14 @@ from .service import audit_log, get_release
 
 def _time(value) -> str:
     return f"{local_time(value)}（北京时间）" if value else "—"
+
+
+def _verdict(status: str | None) -> str:
+    """The 复核 verdict in the words the documents use (提示, not "warn")."""
+    try:
+        return STATUS_CN[Status(status)]
+    except ValueError:
+        return status or "—"
 
 
 def _cell(text: str) -> str:
@@ -32,7 +41,7 @@ def review_record(release_id: str, settings: Settings | None = None) -> str:
         f"- 当前状态：{STATE_CN[r.state]}；内容哈希：`{r.content_hash}`",
         f"- 创建：{r.creator}，{_time(r.created_at)}；提交审议：{_time(r.submitted_at)}；"
         f"审议通过：{_time(r.approved_at)}；发布：{r.published_by or '—'}，{_time(r.published_at)}",
-        f"- 复核结论（冻结的复核批次 {r.check_run_id}）：{r.check_status}",
+        f"- 复核结论（冻结的复核批次 {r.check_run_id}）：{_verdict(r.check_status)}",
         f"- 法定同意人数：{r.approvals_needed}；已同意：{len(r.approvers)}（{'、'.join(r.approvers) or '无'}）",
     ]
     if r.revision_reason:

@@ -21,6 +21,8 @@ Files written into the bundle (each listed with its sha256 in the manifest):
                          window rule, the half of half-year indicators, last year's window
     window_results.parquet    the window's values, region and institutions (indicators/window.py)
     window_last_year.parquet  the same window a year earlier, by the same rules (同比)
+    contents.json        what the seeds ask beyond the catalogue over the release's window (入组, 各机构
+                         结算, 重点病组, 支出流向, 个人负担, 预算执行, 清算, 特例单议): analysis.contents
 
 This is the only part of releases that opens the engine or the lake; the readers (frozen.py)
 open files of the bundle only.
@@ -54,7 +56,7 @@ VOLUME_INDICATOR = "39"  # 出院人次: institutions below the minimum volume a
 SNAPSHOT_FILES = ("institutions.json", "history.parquet", "series.json", "peers.json", "fund_forecast.json",
                   "fund_outlook.json", "topics.json", "topic_analysis.json", "feedback.yaml", "patterns.json",
                   "indicators.json", "context.json", "window.json", "window_results.parquet",
-                  "window_last_year.parquet")
+                  "window_last_year.parquet", "contents.json")
 WINDOW_KINDS = ("quarterly", "annual")
 
 
@@ -371,4 +373,15 @@ def freeze_snapshot(settings: Settings, admdvs: str, kind: str, period_key: str,
         "feedback_about": previous if feedback is not None and feedback.exists() else None,
     }
     _write_json(staging / "context.json", context)
+    if kind != "topic":
+        _write_json(staging / "contents.json", _contents(settings, admdvs, period_key, period))
     return context
+
+
+def _contents(settings: Settings, admdvs: str, period_key: str, period: str) -> dict:
+    """analysis.contents over the release's window (a month, a quarter, a year), up to its month."""
+    from ..analysis.contents import release_contents
+    from ..period import Window
+
+    months = [m for m in Window.parse(period_key).month_keys if m <= period]
+    return release_contents(settings, admdvs, months)

@@ -11,9 +11,10 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from . import contents as C
 from . import narrative as N
 from .models import (
-    ActionItem, AnnualNotice, Distribution, Figure, FigureGroup, FindingItem, ForecastPoint, FundOutlookView, GroupStats,
+    ActionItem, AnnualNotice, Distribution, Figure, FigureGroup, FindingItem, FindingRow, ForecastPoint, FundOutlookView, GroupStats,
     InstitutionInfo, InstitutionPush, PatternCount, PeerPosition, QuarterlyReport, RankedRow, RegionMonthlyPush,
     SeriesPoint, TimeSeries, TopicInstitutionRow, TopicReport, WorksheetSummary,
 )
@@ -33,6 +34,7 @@ RESPONSE_WORKING_DAYS = 15  # 定向推送 and 点名提醒: written answers are
 PUSH_TREND_IDS = ["37"]  # 定向推送: the institution's own 13 months of 次均住院费用 (one chart: 500 pushes render fast)
 SEVERITY_CN = {"high": "高", "medium": "中", "low": "低"}
 LEVEL_ORDER = ["三级", "二级", "一级及以下"]
+MONTHLY_CONTENTS = ("cases", "monthly_settlement")  # 第十一条（一）上月病例入组、（三）月基金结算
 
 
 # ---- figures -------------------------------------------------------------------------------------
@@ -192,8 +194,9 @@ def starred_ids(src: ReleaseSource) -> list[str]:
 
 
 def finding_items(src: ReleaseSource, code: str | None = None) -> list[FindingItem]:
-    """Findings (all, or about one institution). A message naming another institution is
-    replaced by a neutral sentence, so a push never carries another institution's details."""
+    """Findings (all, or about one institution). For one institution (a push), a message naming
+    another institution is replaced by a neutral sentence, so a push never carries another
+    institution's details; the region's documents keep the messages as found."""
     out = []
     others = {c: src.institution(c).name for c in src.institutions}
     for r in src.findings.to_pylist():
@@ -201,7 +204,9 @@ def finding_items(src: ReleaseSource, code: str | None = None) -> list[FindingIt
         if code is not None and own != code:
             continue
         message = r.get("message") or ""
-        foreign = [c for c, n in others.items() if c != own and (c in message or (n and len(n) > 2 and n in message))]
+        # only a push (one institution's reader) must not see another institution named
+        foreign = code is not None and any(c != own and (c in message or (n and len(n) > 2 and n in message))
+                                           for c, n in others.items())
         if foreign:
             message = f"{src.pattern_name(r['pattern'])}：存在需要核实的数据异常，详见本机构核查通知。"
         inst = src.institution(own) if own else None
@@ -219,6 +224,36 @@ def _patterns(row: dict) -> list[str]:
     raw = row.get("patterns")
     found = json.loads(raw) if isinstance(raw, str) and raw else list(raw or [])
     return found or [row["pattern"]]
+
+
+def finding_rows(src: ReleaseSource, items: list[FindingItem]) -> list[FindingRow]:
+    """The 疑点 table: one row per institution and 线索 (merged patterns stay one 线索; repeated
+    线索 of the same patterns at one institution are one row with their count), each institution
+    with its level; region-level findings (no institution) one row per pattern with their count
+    and the local institutions their messages name."""
+    rank = {"high": 0, "medium": 1, "low": 2}
+    rows: dict[tuple, list[FindingItem]] = {}
+    for f in items:
+        rows.setdefault((f.fixmedins_code, f.pattern_name if f.fixmedins_code else f.pattern), []).append(f)
+    out = []
+    for (code, _), group in rows.items():
+        group.sort(key=lambda f: rank.get(f.severity, 3))
+        lead = group[0]
+        if code:
+            inst = src.institution(code)
+            message = lead.message + (f"（同类线索共{len(group)}条）" if len(group) > 1 else "")
+            out.append(FindingRow(institution=f"{inst.name}（{inst.level_name}）", fixmedins_code=code,
+                                  pattern_name=lead.pattern_name, severity_cn=lead.severity_cn, count=len(group),
+                                  message=message))
+            continue
+        named = [i.name for c, i in sorted(src.institutions.items())
+                 if i.name and len(i.name) > 2 and any(i.name in f.message or c in f.message for f in group)]
+        message = f"共{len(group)}条，按参保人逐条核查" if len(group) > 1 else lead.message
+        if len(group) > 1 and named:
+            message += "；涉及本地机构：" + "、".join(named[:10]) + (f"等{len(named)}家" if len(named) > 10 else "")
+        out.append(FindingRow(institution="统筹地区", pattern_name=lead.pattern_name, severity_cn=lead.severity_cn,
+                              count=len(group), message=message + ("。" if not message.endswith("。") else "")))
+    return out
 
 
 def pattern_counts(items: list[FindingItem]) -> list[PatternCount]:
@@ -340,9 +375,11 @@ def monthly_push(src: ReleaseSource) -> RegionMonthlyPush:
             analysis.append(f"近{len(t.points)}个月{t.name}走势{t.direction}。")
     analysis.append(N.findings_sentence(len(items), by_pattern))
     analysis += [line] if (line := src.not_evaluated_line) else []
+    blocks = C.blocks(src)
     return RegionMonthlyPush(meta=src.meta, groups=groups, analysis=analysis, trends=trends, distributions=dists,
                              worksheet=worksheet_summary(src), findings_total=len(items),
-                             findings_by_pattern=by_pattern)
+                             findings_by_pattern=by_pattern,
+                             contents={k: b for k, b in blocks.items() if k in MONTHLY_CONTENTS})
 
 
 def institution_push(src: ReleaseSource, code: str, distributions: dict[str, Distribution] | None = None,
@@ -445,10 +482,15 @@ def quarterly_report(src: ReleaseSource) -> QuarterlyReport:
         feedback_text = [f"上期发布后共收到意见建议{len(feedback.items)}条，{counts}。"]
     else:
         feedback_text = ["上期发布后未收到书面意见建议。"]
+    named = [(r.name, d.name) for d in key for r in d.named]
+    steps = C.next_steps(src, warnings=outlook.warnings, findings=items, named=named,
+                         next_label=_next_label(src))
     return QuarterlyReport(
+        contents=C.blocks(src), next_steps=steps,
         meta=src.meta, fund_figures=fund, fund_trends=trends, outlook=outlook, fund_text=fund_text,
         payment_figures=pay, payment_distributions=pay_dists, topic_highlights=highlights, payment_text=pay_text,
         key_distributions=key, key_text=key_text, findings=items, findings_by_pattern=by_pattern,
+        finding_rows=finding_rows(src, items),
         findings_text=[N.findings_sentence(len(items), by_pattern)] + ([line] if (line := src.not_evaluated_line) else []),
         feedback=feedback, feedback_counts=feedback_counts,
         feedback_text=feedback_text)
@@ -473,12 +515,33 @@ def annual_notice(src: ReleaseSource) -> AnnualNotice:
         "other": [N.findings_sentence(sum(p.count for p in by_pattern), by_pattern)]
                  + ([line] if (line := src.not_evaluated_line) else []),
     }
-    return AnnualNotice(meta=src.meta, fund_figures=fund, budget_figures=budget, listing_figures=listing,
+    items = finding_items(src)
+    steps = C.next_steps(src, warnings=fund_outlook(src).warnings, findings=items, named=[],
+                         next_label=_next_label(src))
+    return AnnualNotice(contents=C.blocks(src), next_steps=steps, meta=src.meta, fund_figures=fund, budget_figures=budget, listing_figures=listing,
                         drg_figures=drg, topic_highlights=topic_highlights(src), efficiency=eff, settlement=settle,
                         special_cases=special, findings_by_pattern=by_pattern, text=text)
 
 
 SHIFTS_SHOWN = 10  # 专题分析: the institutions' largest structure shifts
+
+
+def _next_label(src: ReleaseSource) -> str:
+    """The next release of the same kind, as the 下一步工作打算 names it (下季度 → 2026年第一季度)."""
+    from ..errors import LjdError
+    from ..period import Window
+
+    kind = src.release.kind.value
+    try:
+        window = Window.parse(src.release.period)
+    except LjdError:  # a topic key: the documents then just say 下期
+        return "下期"
+    after = window.last.shift(1)
+    if kind == "quarterly":
+        return "下季度（" + after.quarter_window().label + "）"
+    if kind == "annual":
+        return f"下一年度（{after.year}年）"
+    return "下月（" + after.label + "）"
 
 
 def topic_report(src: ReleaseSource, analysis: dict) -> TopicReport:

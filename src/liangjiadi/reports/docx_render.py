@@ -53,7 +53,7 @@ def _table_xml(table: Table) -> str:
                    f"<w:p>{_run_xml(c, bold=True)}</w:p></w:tc>" for c in table.columns)
     body = "".join("<w:tr>" + "".join(f"<w:tc><w:p>{_run_xml(str(v))}</w:p></w:tc>" for v in row) + "</w:tr>"
                    for row in table.rows)
-    weights = [2] + [1] * (len(table.columns) - 1)  # the first column holds names: twice as wide
+    weights = table.widths if len(table.widths) == len(table.columns) else [2] + [1] * (len(table.columns) - 1)
     grid = "".join(f'<w:gridCol w:w="{int(TABLE_TWIPS * w / sum(weights))}"/>' for w in weights)
     return (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="{TABLE_TWIPS}" w:type="dxa"/><w:jc w:val="center"/>'
             '<w:tblLayout w:type="fixed"/>'
@@ -87,29 +87,35 @@ def _tables_subdoc(tpl, tables: list[Table]):
 
 
 def render_docx(view: DocumentView, out: Path, *, workdir: Path | None = None, png_cache: dict | None = None) -> Path:
-    from docxtpl import DocxTemplate, InlineImage
+    from docxtpl import DocxTemplate
 
     tpl = DocxTemplate(str(template_path(view.key, workdir)))
-    sections = []
-    for sec in view.sections:
-        charts = []
-        for spec in sec.charts:
-            key = spec.model_dump_json() if png_cache is not None else None
-            png = png_cache.get(key) if png_cache is not None else None
-            if png is None:
-                png = to_png(spec)
-                if png_cache is not None:
-                    png_cache[key] = png
-            charts.append({"image": InlineImage(tpl, io.BytesIO(png), width=Cm(CHART_WIDTH_CM)),
-                           "caption": f"图：{spec.title}"})
-        sections.append({"heading": sec.heading, "paragraphs": sec.paragraphs,
-                         "tables": _tables_subdoc(tpl, sec.tables), "charts": charts})
+    sections = [_section(tpl, sec, png_cache) for sec in view.sections]
     context = {"title": view.title, "subtitle": view.subtitle, "lead": view.lead, "sections": sections,
                "footer": view.footer, "meta_line": view.title, "issued": _issued()}
     tpl.render(context, autoescape=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     tpl.save(str(out))
     return out
+
+
+def _section(tpl, sec, png_cache: dict | None) -> dict:
+    """A section as the template's context: heading, paragraphs, a tables sub-document, chart
+    images, and its subsections (Heading 2) the same way."""
+    from docxtpl import InlineImage
+
+    charts = []
+    for spec in sec.charts:
+        key = spec.model_dump_json() if png_cache is not None else None
+        png = png_cache.get(key) if png_cache is not None else None
+        if png is None:
+            png = to_png(spec)
+            if png_cache is not None:
+                png_cache[key] = png
+        charts.append({"image": InlineImage(tpl, io.BytesIO(png), width=Cm(CHART_WIDTH_CM)),
+                       "caption": f"图：{spec.title}"})
+    return {"heading": sec.heading, "paragraphs": sec.paragraphs, "tables": _tables_subdoc(tpl, sec.tables),
+            "charts": charts, "subsections": [_section(tpl, sub, png_cache) for sub in sec.subsections]}
 
 
 def _issued() -> str:

@@ -22,14 +22,6 @@ TEMPLATE = Path(__file__).parent / "templates" / "report.html.j2"
 LETTERHEAD = {"monthly_push": "医保数据工作组 · 月推送", "institution_push": "医保数据工作组 · 定向推送（仅供收件机构使用）",
               "quarterly_report": "医保数据工作组 · 季度发布", "topic_report": "医保数据工作组 · 专题分析",
               "annual_notice": "医保数据工作组 · 年度通报"}
-NEXT_STEPS_HTML = ("<section><h2>五、下一步工作打算</h2>"
-                   "<p>（一）线索核查。对本报告“聚焦‘错’”部分点名提醒的机构，请于收到报告后15个工作日内完成自查，"
-                   "书面说明情况并提交整改措施；医保部门将对疑点线索组织核查。</p>"
-                   "<p>（二）改革动向。持续推进支付方式改革，完善特例单议、协商谈判机制，及时通报政策调整。</p>"
-                   "<p>（三）发布安排。下季度数据发布活动的时间、形式另行通知；欢迎各定点医疗机构通过数据工作组成员反馈意见建议。</p>"
-                   "</section>")
-
-
 @lru_cache(maxsize=2)
 def _template(path: str):
     from jinja2 import Environment, select_autoescape
@@ -58,12 +50,13 @@ def copy_static(out_dir: Path) -> list[Path]:
 
 
 def _next_steps(workdir: Path | None) -> str:
-    """The quarterly report's 下一步工作打算: the user's own text when they keep one."""
+    """Text the user keeps in <workdir>/templates/next_steps.html, appended after the drafted
+    下一步工作打算 (a section of the body, reports/contents.py); none by default."""
     if workdir is not None:
         own = Path(workdir) / "templates" / "next_steps.html"
         if own.exists():
             return own.read_text(encoding="utf-8")
-    return NEXT_STEPS_HTML
+    return ""
 
 
 def render_html(view: DocumentView, out: Path, *, workdir: Path | None = None, echarts_src: str = ECHARTS_SRC) -> Path:
@@ -76,7 +69,7 @@ def render_html(view: DocumentView, out: Path, *, workdir: Path | None = None, e
     page = _template(str(html_template_path(workdir))).render(
         view=view, letterhead=LETTERHEAD.get(view.key, "医保数据工作组"), echarts_src=echarts_src,
         chart_json=chart_json, sec_index=lambda sec: index[id(sec)],
-        extra_sections=[_next_steps(workdir)] if view.key == "quarterly_report" else [])
+        extra_sections=[t for t in [_next_steps(workdir)] if t] if view.key == "quarterly_report" else [])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
     return out

@@ -161,6 +161,18 @@ class FindingItem(BaseModel):
     message: str
 
 
+class FindingRow(BaseModel):
+    """One row of a document's 疑点 table: an institution's 线索 (related patterns merged), or a
+    region-level pattern with its count."""
+
+    institution: str  # name（等级）, or 统筹地区
+    fixmedins_code: str | None = None
+    pattern_name: str
+    severity_cn: str
+    count: int = 1
+    message: str
+
+
 class PatternCount(BaseModel):
     pattern: str
     name: str
@@ -207,6 +219,25 @@ class InstitutionInfo(BaseModel):
     level_name: str
 
 
+class ContentTable(BaseModel):
+    """A table of the seeds' contents (reports/contents.py): printed text, columns' relative widths."""
+
+    title: str = ""
+    columns: list[str]
+    rows: list[list[str]]
+    note: str = ""
+    widths: list[float] = Field(default_factory=list)
+
+
+class ContentBlock(BaseModel):
+    """One item the seeds name (病例入组、各机构结算、重点病组 …) as paragraphs and tables."""
+
+    key: str
+    title: str
+    paragraphs: list[str] = Field(default_factory=list)
+    tables: list[ContentTable] = Field(default_factory=list)
+
+
 # ---- the documents ------------------------------------------------------------------------------
 
 
@@ -221,6 +252,7 @@ class RegionMonthlyPush(BaseModel):
     worksheet: WorksheetSummary
     findings_total: int = 0
     findings_by_pattern: list[PatternCount] = Field(default_factory=list)
+    contents: dict[str, ContentBlock] = Field(default_factory=dict)  # 入组, 各机构月度基金结算
 
 
 class ActionItem(BaseModel):
@@ -264,9 +296,12 @@ class QuarterlyReport(BaseModel):
     findings: list[FindingItem]
     findings_by_pattern: list[PatternCount]
     findings_text: list[str]
+    finding_rows: list[FindingRow] = Field(default_factory=list)  # the 疑点 table (build.finding_rows)
     feedback: Feedback | None = None
     feedback_counts: dict[str, int] = Field(default_factory=dict)  # 状态中文 -> 条数
     feedback_text: list[str] = Field(default_factory=list)
+    contents: dict[str, ContentBlock] = Field(default_factory=dict)  # reports/contents.py, by key
+    next_steps: list[str] = Field(default_factory=list)  # 下一步工作打算, drafted from the period
 
 
 class TopicInstitutionRow(BaseModel):
@@ -321,3 +356,5 @@ class AnnualNotice(BaseModel):
     special_cases: list[Figure]  # (六) 特例单议
     findings_by_pattern: list[PatternCount]  # (七) 其他
     text: dict[str, list[str]] = Field(default_factory=dict)
+    contents: dict[str, ContentBlock] = Field(default_factory=dict)  # reports/contents.py, by key
+    next_steps: list[str] = Field(default_factory=list)  # 下一步工作打算, drafted from the period

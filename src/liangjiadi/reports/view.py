@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from . import narrative as N
 from .models import (
-    AnnualNotice, Distribution, Figure, FindingItem, InstitutionPush, QuarterlyReport, RegionMonthlyPush, TimeSeries,
+    AnnualNotice, ContentBlock, FindingRow, Distribution, Figure, FindingItem, InstitutionPush, QuarterlyReport, RegionMonthlyPush, TimeSeries,
     TopicReport,
 )
 
@@ -21,6 +21,7 @@ class Table(BaseModel):
     rows: list[list[str]]
     note: str = ""
     peers: bool = False  # a peer comparison: the document states its peer rule before the first one
+    widths: list[float] = Field(default_factory=list)  # relative column widths (Word); default: first column ×2
 
 
 class ChartSpec(BaseModel):
@@ -39,6 +40,7 @@ class Section(BaseModel):
     paragraphs: list[str] = Field(default_factory=list)
     tables: list[Table] = Field(default_factory=list)
     charts: list[ChartSpec] = Field(default_factory=list)
+    subsections: list[Section] = Field(default_factory=list)  # titled parts (Heading 2) after the tables
 
 
 class DocumentView(BaseModel):
@@ -51,8 +53,10 @@ class DocumentView(BaseModel):
 
 
 def _footer(meta) -> str:
-    text = (f"发布编号 {meta.release_id}（第{meta.version}版），复核结论：{meta.check_status_cn}。"
-            f"本材料数据取自已冻结的发布包，数据哈希 {meta.content_hash[:12]}。")
+    # the release is named in Chinese (its id carries the English kind: 140400-monthly-…); the
+    # data hash, the same as `release show` prints, identifies it
+    text = (f"本材料为{meta.region_label}{meta.kind_cn}（{meta.period_label}，第{meta.version}版），"
+            f"复核结论：{meta.check_status_cn}。数据取自已冻结的发布包，数据哈希 {meta.content_hash[:12]}。")
     return text + missing_history_note(meta) + "".join(meta.window_notes)
 
 
@@ -65,17 +69,44 @@ def missing_history_note(meta) -> str:
     return f"创建发布时数据湖中缺少{shown}的数据，趋势图、同比与预测未含这些月份。"
 
 
+def block_section(block: ContentBlock) -> Section:
+    """One of the seeds' contents (reports/contents.py) as a titled subsection."""
+    return Section(heading=block.title, paragraphs=block.paragraphs,
+                   tables=[Table(**t.model_dump()) for t in block.tables])
+
+
+def blocks(contents: dict[str, ContentBlock], *keys: str) -> list[Section]:
+    return [block_section(contents[k]) for k in keys if k in contents]
+
+
+def next_steps_section(heading: str, steps: list[str]) -> Section:
+    return Section(heading=heading, paragraphs=steps + [
+        "（以上为依据本期基金运行警示、疑点线索和点名提示起草的工作打算，发出前请结合实际修改。）"] if steps else [])
+
+
 def figures_table(figures: list[Figure], title: str = "") -> Table:
     return Table(title=title, columns=["指标", "本期", "上年同期", "同比"],
                  rows=[[f.name, f.text, N.fmt_value(f.kind, f.previous, f.unit), f.change_text] for f in figures])
+
+
+FINDINGS_NOTE = "疑点线索由数据比对自动发现，仅为提示，须经核实后方能定性。"
 
 
 def findings_table(items: list[FindingItem], with_institution: bool = True) -> Table:
     columns = (["机构"] if with_institution else []) + ["疑点类型", "程度", "说明"]
     rows = [([f.institution_name or "统筹地区"] if with_institution else []) + [f.pattern_name, f.severity_cn, f.message]
             for f in items]
-    return Table(title="疑点线索", columns=columns, rows=rows,
-                 note="疑点线索由数据比对自动发现，仅为提示，须经核实后方能定性。")
+    widths = ([2.2] if with_institution else []) + [2, 0.7, 6]
+    return Table(title="疑点线索", columns=columns, rows=rows, note=FINDINGS_NOTE, widths=widths)
+
+
+def finding_rows_table(rows: list[FindingRow]) -> Table:
+    """The 疑点 table of the quarterly report: one row per institution and 线索, region-level
+    线索 by pattern with their count; widths that fit an A4 page."""
+    return Table(title="疑点线索", columns=["机构（等级）", "疑点类型", "程度", "条数", "说明"],
+                 rows=[[r.institution, r.pattern_name, r.severity_cn, str(r.count), r.message] for r in rows],
+                 note=FINDINGS_NOTE + "统筹地区的线索不针对单一机构，按疑点类型合并计数。",
+                 widths=[2.4, 2, 0.6, 0.6, 5.4])
 
 
 def distribution_table(d: Distribution) -> Table:
@@ -175,6 +206,7 @@ def monthly_view(m: RegionMonthlyPush) -> DocumentView:
     sections[0].charts.append(line_chart("fund_trend", "近13个月基金收入与支出（当月）", m.trends[:2]))
     sections[-1].charts.append(line_chart("per_case_trend", "近13个月次均住院费用", m.trends[2:3]))
     sections[-1].charts += boxes(m.distributions)
+    sections += [block_section(b) for k in ("cases", "monthly_settlement") if (b := m.contents.get(k))]
     ws = m.worksheet
     counts = "，".join(f"{k}{v}项" for k, v in ws.check_counts.items())
     sections.append(Section(heading="数据底稿与复核", paragraphs=[
@@ -252,19 +284,25 @@ def quarterly_view(q: QuarterlyReport) -> DocumentView:
             key_tables.append(named_table(d))
     sections = [
         Section(heading="一、基金收支及结算情况", paragraphs=q.fund_text + outlook_note,
-                tables=[figures_table(q.fund_figures)], charts=fund_charts),
+                tables=[figures_table(q.fund_figures)], charts=fund_charts,
+                subsections=blocks(q.contents, "flow", "budget", "monthly_settlement", "clearing")),
         Section(heading="二、病种付费运行成效", paragraphs=q.payment_text + q.topic_highlights,
                 tables=[figures_table(q.payment_figures)] + [distribution_table(d) for d in q.payment_distributions],
-                charts=boxes(q.payment_distributions)),
+                charts=boxes(q.payment_distributions),
+                subsections=blocks(q.contents, "cases", "key_groups", "special", "burden")),
         Section(heading="三、机构重点指标情况", paragraphs=q.key_text, tables=key_tables,
-                charts=boxes(q.key_distributions) + [c for d in q.key_distributions if (c := ranking_chart(d))]),
+                charts=boxes(q.key_distributions) + [c for d in q.key_distributions if (c := ranking_chart(d))],
+                subsections=blocks(q.contents, "institutions", "common_costs")),
         Section(heading="四、聚焦“错”：疑点线索与点名提醒", paragraphs=q.findings_text,
-                tables=[findings_table(q.findings)] if q.findings else []),
+                tables=[finding_rows_table(q.finding_rows) if q.finding_rows else findings_table(q.findings)]
+                if q.findings else []),
         Section(heading="上期意见采纳情况", paragraphs=q.feedback_text,
                 tables=[Table(title="意见建议及采纳情况", columns=["提出方", "事项", "意见建议", "处理情况", "状态"],
                               rows=[[i.source, i.topic, i.content, i.response, i.status_cn] for i in q.feedback.items])]
                 if q.feedback and q.feedback.items else []),
     ]
+    if q.next_steps:
+        sections.append(next_steps_section("五、下一步工作打算", q.next_steps))
     return DocumentView(key="quarterly_report", title=f"{meta.region_label}{meta.period_label}医保数据发布分析报告",
                         subtitle=f"{meta.region_label}医疗保障局 医保数据工作组",
                         lead="根据数据底稿及日常工作情况，围绕“钱、效、错”三个维度形成本季度分析报告。",
@@ -347,17 +385,24 @@ def annual_view(a: AnnualNotice) -> DocumentView:
                         rows=[[r.name, r.group, r.text] for r in a.settlement.rows])]
     sections = [
         Section(heading="一、年度医保基金收支结余及预结算执行情况", paragraphs=a.text["fund"],
-                tables=[figures_table(a.fund_figures), figures_table(a.budget_figures, "下一年度医保总额")]),
+                tables=[figures_table(a.fund_figures), figures_table(a.budget_figures, "下一年度医保总额")],
+                subsections=blocks(a.contents, "budget", "flow")),
         Section(heading="二、年度结算清单上传和质控情况", paragraphs=a.text["listing"], tables=[figures_table(a.listing_figures)]),
         Section(heading="三、年度DRG结算病例入组情况、重点病组结算情况", paragraphs=a.text["drg"] + a.topic_highlights,
-                tables=[figures_table(a.drg_figures)]),
+                tables=[figures_table(a.drg_figures)], subsections=blocks(a.contents, "cases", "key_groups")),
         Section(heading="四、各定点医疗机构服务效率、资源配置对比分析", paragraphs=a.text["efficiency"], tables=eff_tables,
-                charts=boxes(a.efficiency)),
-        Section(heading="五、各定点医疗机构DRG年度清算、结算情况", tables=settle),
-        Section(heading="六、特例单议受理及结算情况", paragraphs=a.text["special"], tables=[figures_table(a.special_cases)]),
+                charts=boxes(a.efficiency), subsections=blocks(a.contents, "institutions", "common_costs", "burden")),
+        Section(heading="五、各定点医疗机构DRG年度清算、结算情况", tables=settle,
+                paragraphs=["住院统筹基金结算金额取自本年度计算结果（指标11）；清算金额取自清算结果，两者来源不同，分列如下。"]
+                if settle and "clearing" in a.contents else [],
+                subsections=blocks(a.contents, "clearing")),
+        Section(heading="六、特例单议受理及结算情况", paragraphs=a.text["special"], tables=[figures_table(a.special_cases)],
+                subsections=blocks(a.contents, "special")),
         Section(heading="七、其他需要公开的数据信息", paragraphs=a.text["other"],
                 tables=[Table(columns=["疑点类型", "条数"], rows=[[p.name, str(p.count)] for p in a.findings_by_pattern])]),
     ]
+    if a.next_steps:
+        sections.append(next_steps_section("八、下一步工作打算", a.next_steps))
     return DocumentView(key="annual_notice", title=f"{meta.region_label}{meta.period_label}医保数据年度通报",
                         subtitle=f"{meta.region_label}医疗保障局 医保数据工作组",
                         lead="医保基金年度清算工作已完成，现将年度医保数据通报如下。", sections=sections, footer=_footer(meta))

@@ -31,6 +31,7 @@ from ..config import local_time
 from ..schema.codes import LEVEL_GROUPS
 from ..safe_output import cell_text
 from .formats import Display, chinese_text, display_for
+from .wording import readable
 from .worksheet_data import Value, WorksheetData, load_worksheet_data
 
 MAIN_SHEET = "数据底稿"
@@ -185,11 +186,11 @@ def _write_main(book, styles: _Styles, data: WorksheetData, absent: list[Absent]
             star += f"（{data.halves[meta.id]}）"
         ws.write(row, 2, meta.name + star, styles.text(**bold))
         ws.write(row, 3, FREQ_CN.get(meta.freq, meta.freq), styles.text(align="center", **bold))
-        ws.write(row, 5, meta.formula or "-", styles.text(**bold))
+        ws.write(row, 5, readable(meta.formula) or "-", styles.text(**bold))
         ws.write(row, 6, BASIS_CN.get(meta.basis, meta.basis), styles.text(align="center", **bold))
-        ws.write(row, 7, chinese_text(meta.note), styles.text(**bold))
+        ws.write(row, 7, readable(chinese_text(meta.note)), styles.text(**bold))
         ws.set_row(row, row_height([(meta.name + star, MAIN_WIDTHS[2]), (meta.formula, MAIN_WIDTHS[5]),
-                                    (chinese_text(meta.note), MAIN_WIDTHS[7])]))
+                                    (readable(chinese_text(meta.note)), MAIN_WIDTHS[7])]))
         if heading:
             for col in (8, 9, 10):
                 ws.write_blank(row, col, None, styles.text(**bold))
@@ -221,8 +222,8 @@ def _write_region_values(ws, styles: _Styles, data: WorksheetData, meta: Indicat
             absent.append(Absent(meta, None, "计算结果中没有该指标"))
     elif current.value is None:
         ws.write(row, 8, ABSENT_TEXT, styles.muted())
-        ws.write_comment(row, 8, current.note or "无值")
-        absent.append(Absent(meta, None, current.note or "未记录原因"))
+        ws.write_comment(row, 8, readable(current.note) or "无值")
+        absent.append(Absent(meta, None, readable(current.note) or "未记录原因"))
     else:
         ws.write_number(row, 8, _number(current, display), styles.number(display.unit_format, **grey))
     prev_number = _number(previous, display)
@@ -352,11 +353,11 @@ def _write_institution_value(ws, styles, data: WorksheetData, meta: IndicatorMet
         ws.write_blank(row, col, None, styles.text())
     elif value.value is None and value.note and "不适用" in value.note:
         ws.write(row, col, NOT_APPLICABLE_TEXT, styles.muted())  # e.g. 30-35 at a non-DRG/DIP institution
-        ws.write_comment(row, col, value.note)
+        ws.write_comment(row, col, readable(value.note))
     elif value.value is None:
         ws.write(row, col, ABSENT_TEXT, styles.muted())
-        ws.write_comment(row, col, value.note or "无值")
-        absent.append(Absent(meta, code, value.note or "未记录原因"))
+        ws.write_comment(row, col, readable(value.note) or "无值")
+        absent.append(Absent(meta, code, readable(value.note) or "未记录原因"))
     else:
         ws.write_number(row, col, _number(value, display), styles.number(display.plain_format))
 
@@ -424,7 +425,7 @@ class _Notes:
         if methods:
             self.heading("各指标计算口径")
             self.table(("序号", "指标", "建议公开频次", "本项目的计算口径"),
-                       [(m.id, m.short_name, FREQ_CN.get(m.freq, m.freq), m.method) for m in methods])
+                       [(m.id, m.short_name, FREQ_CN.get(m.freq, m.freq), readable(m.method)) for m in methods])
         self.heading("二、复核情况")
         self._check_summary()
         self.heading("三、无值的指标及原因")
@@ -488,10 +489,22 @@ class _Notes:
                       f"{data.results_run_id} 不同，请重新复核。")
         issues = report.rows_with(Status.FAIL, Status.ERROR, Status.WARN)
         if not issues:
-            self.para("没有不通过或警告项。")
+            self.para("没有不通过或提示项。")
             return
-        self.table(("状态", "规则", "原因代码", "说明"),
-                   [(STATUS_CN[Status(i["status"])], i["check_title"], i["reason_code"], i["message"]) for i in issues])
+        reasons = _reason_names()
+        self.table(("状态", "规则", "原因", "说明"),
+                   [(STATUS_CN[Status(i["status"])], i["check_title"],
+                     reasons.get(i["reason_code"], readable(i["reason_code"])), readable(i["message"])) for i in issues])
+
+
+def _reason_names() -> dict[str, str]:
+    """The checks' reason codes (MONTH_OVER_MONTH_JUMP …) -> their Chinese descriptions."""
+    from ..checks.registry import builtin_checks
+
+    names: dict[str, str] = {}
+    for spec in builtin_checks().values():
+        names.update(spec.reason_codes)
+    return names
 
 
 # ---- entry points ------------------------------------------------------------------------

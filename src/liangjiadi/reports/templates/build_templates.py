@@ -4,8 +4,8 @@
 
 Each template is an ordinary Word document with docxtpl (Jinja) tags. Users copy one to
 `<workdir>/templates/<name>.docx` and edit it in Word: the letterhead (页眉), the title lines,
-fonts and heading styles, the fixed wording (e.g. 五、下一步工作打算 of the quarterly report)
-and the closing (落款). Keep the tags `{{ ... }}` / `{%p ... %}` intact; see docs/reports.md.
+fonts and heading styles and the closing (落款). 下一步工作打算 is drafted from each period's
+warnings and findings (reports/contents.py), so it is a section of the body, not fixed text. Keep the tags `{{ ... }}` / `{%p ... %}` intact; see docs/reports.md.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ NEXT_STEPS = [
 KINDS = {
     "monthly_push": {"header": "医保数据工作组 · 月推送", "closing": "医保数据工作组"},
     "institution_push": {"header": "医保数据工作组 · 定向推送（仅供收件机构使用）", "closing": "医保数据工作组"},
-    "quarterly_report": {"header": "医保数据工作组 · 季度发布", "closing": "医保数据工作组", "next_steps": NEXT_STEPS},
+    "quarterly_report": {"header": "医保数据工作组 · 季度发布", "closing": "医保数据工作组"},
     "topic_report": {"header": "医保数据工作组 · 专题分析", "closing": "医保数据工作组"},
     "annual_notice": {"header": "医保数据工作组 · 年度通报", "closing": "医保数据工作组"},
 }
@@ -96,11 +96,14 @@ def build(name: str, spec: dict) -> Path:
     _para(doc, "{{ chart.image }}", align=WD_ALIGN_PARAGRAPH.CENTER)
     _para(doc, "{{ chart.caption }}", "Caption", WD_ALIGN_PARAGRAPH.CENTER)
     _para(doc, "{%p endfor %}")
+    _para(doc, "{%p for sub in sec.subsections %}")
+    _para(doc, "{{ sub.heading }}", "Heading 2")
+    _para(doc, "{%p for text in sub.paragraphs %}")
+    _para(doc, "{{ text }}")
     _para(doc, "{%p endfor %}")
-    if spec.get("next_steps"):
-        _para(doc, "五、下一步工作打算", "Heading 1")
-        for text in spec["next_steps"]:
-            _para(doc, text)
+    _para(doc, "{{p sub.tables }}")
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p endfor %}")
     _para(doc, "{{ footer }}", "Caption")
     _para(doc, spec["closing"], align=WD_ALIGN_PARAGRAPH.RIGHT)
     _para(doc, "{{ issued }}", align=WD_ALIGN_PARAGRAPH.RIGHT)
