@@ -70,8 +70,8 @@ def release_contents(settings: Settings, admdvs: str, months: list[str], *, engi
         if incomplete:
             return {"months": months, "unavailable": "数据湖中" + "、".join(incomplete) + "缺少契约规定的列，未计算。"}
         ctx = Ctx(eng, settings.model_copy(update={"region_admdvs": admdvs}), last, admdvs)
-        levels = {c: r["level_group"] for c, r in ctx.fixmedins.items()}
-        types = {c: r["fixmedins_type"] for c, r in ctx.fixmedins.items()}
+        levels = {c: r.level_group for c, r in ctx.fixmedins.items()}
+        types = {c: r.fixmedins_type for c, r in ctx.fixmedins.items()}
         names = _names(ctx)
         setl = _settlements(ctx, sorted(set(months) | set(ytd)))
         cases = _cases(ctx, sorted(set(months) | set(previous)))
