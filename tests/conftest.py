@@ -24,11 +24,25 @@ def run_demo(workdir: Path) -> DemoRun:
     from liangjiadi.cli.main import app
     from liangjiadi.releases.store import dispose_engines
 
+    from liangjiadi.config import reset_settings_cache
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LJD_PSEUDONYM_KEY", DEMO_KEY)
+        reset_settings_cache()
         result = CliRunner().invoke(app, ["demo", "--workdir", str(workdir), *DEMO_ARGS])
     dispose_engines()
     return DemoRun(workdir, result.output, result.exit_code)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings():
+    """Settings are cached per process (config.get_settings); a test that changes the environment
+    must not leave its settings (its key, its region) to the next test."""
+    from liangjiadi.config import reset_settings_cache
+
+    reset_settings_cache()
+    yield
+    reset_settings_cache()
 
 
 @pytest.fixture(scope="session")
