@@ -79,3 +79,29 @@ def test_refusals_are_403_or_404_and_logged(sqlite_portal):
     officer.post(f"/api/objections/{oid}/accept", json={})
     assert officer.post(f"/api/objections/{oid}/answer", json={"text": " ", "adopted": False}).status_code == 409
     assert client_for(portal, "officer_other").get("/api/objections").json()["objections"] == []
+
+
+def test_the_next_monthly_release_reports_the_adopted_objection(sqlite_portal):
+    import dataclasses
+
+    from liangjiadi.releases.objections import answered_since_previous, frozen_objection
+    from liangjiadi.reports import build as B
+    from liangjiadi.reports.source import load_source
+
+    portal = sqlite_portal
+    inst, officer = client_for(portal, "inst"), client_for(portal, "officer")
+    oid = inst.post(URL, json={"fixmedins_code": OWN, "text": "请说明次均费用是否含异地就医"}).json()["id"]
+    officer.post(f"/api/objections/{oid}/accept", json={})
+    officer.post(f"/api/objections/{oid}/answer", json={"text": "已在附注中说明口径", "adopted": True})
+    # what `release create` of 2026-01 freezes (objections.json): answered since the 2025-12 release
+    frozen = [frozen_objection(o) for o in answered_since_previous(portal.settings, "140400", "monthly", "2026-01")]
+    mine = next(o for o in frozen if o["id"] == oid)
+    assert mine["adopted"] is True and "submitted_by" not in mine and "answered_by" not in mine
+    assert answered_since_previous(portal.settings, "140400", "monthly", "2025-12") == []  # not its own period's
+    assert answered_since_previous(portal.settings, "140400", "quarterly", "2026-Q1") == []  # another kind
+    # the report of a release whose bundle holds them says what was done with each
+    src = load_source(PUB, portal.settings)
+    src = dataclasses.replace(src, frozen=dataclasses.replace(src.frozen, objections=frozen))
+    text = "\n".join(B.monthly_push(src).analysis)
+    assert "上期意见采纳情况" in text and "请说明次均费用是否含异地就医" in text and "已在附注中说明口径（已采纳）" in text
+    assert OWN not in text  # the institution is not named in a report every institution reads
