@@ -99,6 +99,18 @@ def test_the_next_monthly_release_reports_the_adopted_objection(sqlite_portal):
     assert mine["adopted"] is True and "submitted_by" not in mine and "answered_by" not in mine
     assert answered_since_previous(portal.settings, "140400", "monthly", "2025-12") == []  # not its own period's
     assert answered_since_previous(portal.settings, "140400", "quarterly", "2026-Q1") == []  # another kind
+    # `release create` writes them into the bundle, which the readers hand to the report
+    from liangjiadi.releases.snapshot import freeze_objections
+
+    staging = portal.workdir / "staging-2026-01"
+    staging.mkdir()
+    assert freeze_objections(portal.settings, "140400", "monthly", "2026-01", staging) == len(frozen)
+    import json
+    assert json.loads((staging / "objections.json").read_text(encoding="utf-8")) == frozen
+    empty = portal.workdir / "staging-2025-12"
+    empty.mkdir()
+    assert freeze_objections(portal.settings, "140400", "monthly", "2025-12", empty) == 0
+    assert not (empty / "objections.json").exists()
     # the report of a release whose bundle holds them says what was done with each
     src = load_source(PUB, portal.settings)
     src = dataclasses.replace(src, frozen=dataclasses.replace(src.frozen, objections=frozen))
