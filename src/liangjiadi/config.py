@@ -149,6 +149,10 @@ class Settings(BaseSettings):
     smtp_host: str | None = Field(None, description="发布通知邮件的 SMTP 服务器；缺省不发邮件，仅门户内通知")
     smtp_port: int = Field(25, description="SMTP 端口")
     mail_from: str = Field("liangjiadi@localhost", description="通知邮件的发件人地址")
+    objection_answer_days: int = Field(15, ge=1, le=90, description="机构异议的答复期限（工作日）")
+    holidays: list[date] = Field(
+        default_factory=list, description="法定节假日（不计入工作日，如 2026-10-01）；周六、周日总不计入"
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -77,6 +77,7 @@ def cases():
     for user in USERS:
         yield user, "/api/releases", 403 if user in ADMINS else 200
         yield user, "/api/audit", 200 if user == "auditor" else 403
+        yield user, "/api/objections", 200 if user in STAFF | {"inst", "inst2"} else 403
         for rid in (PUB, DRAFT, REVISED, OTHER, "140400-monthly-2099-01-v1"):
             status = release_status(user, rid)
             if rid.endswith("2099-01-v1") and status == 200:

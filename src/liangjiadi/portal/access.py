@@ -104,3 +104,31 @@ def sees_read_tracking(user: User) -> bool:
 
 def sees_audit(user: User) -> bool:
     return user.role == "auditor"
+
+
+# ---- objections (异议: seeds/001 §六(八)) ---------------------------------------------------------
+
+def objection_filter(user: User) -> dict:
+    """Which objections a user lists: an institution its own, the region's staff all of the region."""
+    if user.role == "institution" and user.fixmedins_code:
+        return {"fixmedins_code": user.fixmedins_code}
+    if user.role in REGION_STAFF and user.admdvs:
+        return {"admdvs": region_of(user)}
+    raise Denied(403, "objections_not_allowed")
+
+
+def require_objector(user: User, code: str) -> None:
+    """Only an institution user objects, and only for its own institution."""
+    if user.role != "institution":
+        raise Denied(403, "objection_not_allowed")
+    if code != user.fixmedins_code:
+        raise Denied(403, "other_institution")
+
+
+def require_objection_handler(user: User, objection: dict | None) -> dict:
+    """The region's data officer accepts, answers and closes; another region's objection does not exist."""
+    if user.role != "officer":
+        raise Denied(403, "objection_handling_not_allowed")
+    if objection is None or objection["admdvs"] != region_of(user):
+        raise Denied(404, "no_such_objection")
+    return objection

@@ -15,10 +15,12 @@ from starlette.concurrency import run_in_threadpool
 
 from ..accounts import LoginRefused, authenticate, close_session, first_reads, open_session, query_access
 from ..config import local_time
+from ..releases import objections
 from ..releases.model import Release
 from . import figures, rules
 from .access import (
-    Denied, can_see_release, may_download, require_institution, require_release, sees_audit, sees_read_tracking,
+    Denied, can_see_release, may_download, objection_filter, require_institution, require_objection_handler,
+    require_objector, require_release, sees_audit, sees_read_tracking,
 )
 from .catalog import all_releases, find_release, frozen, institutions
 from .catalog import files as catalog_files
@@ -40,6 +42,18 @@ class TierRequest(BaseModel):
 
 class Decision(BaseModel):
     approve: bool
+
+
+class ObjectionBody(BaseModel):
+    fixmedins_code: str
+    text: str
+    indicator_id: str | None = None  # none: a comment on the release as a whole
+    scope: str | None = None  # which part of the figure (e.g. 当月、年度累计), as the institution words it
+
+
+class AnswerBody(BaseModel):
+    text: str
+    adopted: bool
 
 
 async def _credentials(request: Request) -> Credentials:
@@ -203,3 +217,46 @@ def api_audit(request: Request, username: str | None = None, action: str | None 
                            fixmedins_code=fixmedins_code, watermark_id=watermark_id, since=since, until=until,
                            limit=limit)
     return {"entries": [{**e.__dict__, "at": e.at.isoformat()} for e in entries]}
+
+
+# ---- objections (异议: seeds/001 §六(八)) -------------------------------------------------------------
+
+@router.post("/releases/{release_id}/objections", status_code=201,
+             summary="机构对一次发布的某项指标（或整体）提出异议；公布值取自发布包，不由客户端提供")
+def api_object(request: Request, release_id: str, body: ObjectionBody):
+    user = user_of(request)
+    release = release_for(request, release_id)
+    require_objector(user, body.fixmedins_code)
+    require_institution(user, body.fixmedins_code, institutions(release))
+    made = objections.submit(settings_of(request), release, user.username, body.fixmedins_code, body.text,
+                             indicator_id=body.indicator_id, scope=body.scope)
+    log(request, "objection", release_id=release.release_id, fixmedins_code=body.fixmedins_code,
+        detail={"objection": made["id"]})
+    return JSONResponse(made, status_code=201)
+
+
+@router.get("/objections", summary="异议列表（机构：本机构的；数据专员、成员、召集人：本地区全部）")
+def api_objections(request: Request):
+    return {"objections": objections.list_objections(settings_of(request), **objection_filter(user_of(request)))}
+
+
+def _handled(request: Request, objection_id: int) -> dict:
+    return require_objection_handler(user_of(request), objections.get_objection(settings_of(request), objection_id))
+
+
+@router.post("/objections/{objection_id}/accept", summary="受理异议（本地区数据专员）")
+def api_accept_objection(request: Request, objection_id: int):
+    _handled(request, objection_id)
+    return objections.accept(settings_of(request), objection_id, user_of(request).username)
+
+
+@router.post("/objections/{objection_id}/answer", summary="答复异议：adopted 为是否采纳；不采纳须写明理由（本地区数据专员）")
+def api_answer_objection(request: Request, objection_id: int, body: AnswerBody):
+    _handled(request, objection_id)
+    return objections.answer(settings_of(request), objection_id, user_of(request).username, body.text, body.adopted)
+
+
+@router.post("/objections/{objection_id}/close", summary="关闭已答复的异议（本地区数据专员）")
+def api_close_objection(request: Request, objection_id: int):
+    _handled(request, objection_id)
+    return objections.close(settings_of(request), objection_id, user_of(request).username)

@@ -177,6 +177,8 @@ ACTION_CN = {
     "approve": "审议通过", "override": "复核不通过时强制发布（说明理由）", "publish": "发布",
     "publish_blocked": "发布被拒绝", "revise": "修订", "supersede": "被新版本取代",
     "member_add": "登记成员", "member_deactivate": "成员停用",
+    "objection_submit": "机构提出异议", "objection_accept": "受理异议", "objection_answer": "答复异议",
+    "objection_close": "关闭异议",
 }
 
 

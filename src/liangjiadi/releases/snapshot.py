@@ -46,6 +46,7 @@ from .errors import MissingSourceError
 from ..indicators.institutions import institution_directory
 from .institutions import Institution, hospitals
 from .model import feedback_file
+from .objections import answered_since_previous, frozen_objection
 
 HISTORY_MONTHS = 24
 TREND_MONTHS = 13
@@ -56,7 +57,7 @@ VOLUME_INDICATOR = "39"  # 出院人次: institutions below the minimum volume a
 SNAPSHOT_FILES = ("institutions.json", "history.parquet", "series.json", "peers.json", "fund_forecast.json",
                   "fund_outlook.json", "topics.json", "topic_analysis.json", "feedback.yaml", "patterns.json",
                   "indicators.json", "context.json", "window.json", "window_results.parquet",
-                  "window_last_year.parquet", "contents.json")
+                  "window_last_year.parquet", "contents.json", "objections.json")
 WINDOW_KINDS = ("quarterly", "annual")
 
 
@@ -360,6 +361,8 @@ def freeze_snapshot(settings: Settings, admdvs: str, kind: str, period_key: str,
     feedback = feedback_file(workdir, previous) if previous else None
     if feedback is not None and feedback.exists():
         shutil.copyfile(feedback, staging / "feedback.yaml")
+    if kind != "topic":
+        freeze_objections(settings, admdvs, kind, period_key, staging)
     _write_json(staging / "patterns.json", _patterns())
     _write_json(staging / "indicators.json", _indicators(settings, admdvs))
     # a year-to-date figure of last year is only comparable when all of last year's months to
@@ -376,6 +379,15 @@ def freeze_snapshot(settings: Settings, admdvs: str, kind: str, period_key: str,
     if kind != "topic":
         _write_json(staging / "contents.json", _contents(settings, admdvs, period_key, period))
     return context
+
+
+def freeze_objections(settings: Settings, admdvs: str, kind: str, period_key: str, staging: Path) -> int:
+    """上期意见采纳情况 (seeds/001 §六(八)): the objections answered since the previous release of
+    this kind, as objections.json (written only when there are some); returns how many."""
+    answered = answered_since_previous(settings, admdvs, kind, period_key)
+    if answered:
+        _write_json(staging / "objections.json", [frozen_objection(o) for o in answered])
+    return len(answered)
 
 
 def _contents(settings: Settings, admdvs: str, period_key: str, period: str) -> dict:

@@ -18,6 +18,7 @@ from .models import (
     InstitutionInfo, InstitutionPush, PatternCount, PeerPosition, QuarterlyReport, RankedRow, RegionMonthlyPush,
     SeriesPoint, TimeSeries, TopicInstitutionRow, TopicReport, WorksheetSummary,
 )
+from .feedback import feedback_lines
 from .source import CHECK_STATUS_CN, ReleaseSource
 
 MONEY_IDS = ["1", "8", "15", "48", "49"]
@@ -375,6 +376,8 @@ def monthly_push(src: ReleaseSource) -> RegionMonthlyPush:
             analysis.append(f"近{len(t.points)}个月{t.name}走势{t.direction}。")
     analysis.append(N.findings_sentence(len(items), by_pattern))
     analysis += [line] if (line := src.not_evaluated_line) else []
+    if (feedback := src.previous_feedback()) and feedback.items:  # 上期意见采纳情况 (seeds/001 §六(八))
+        analysis += feedback_lines(feedback)
     blocks = C.blocks(src)
     return RegionMonthlyPush(meta=src.meta, groups=groups, analysis=analysis, trends=trends, distributions=dists,
                              worksheet=worksheet_summary(src), findings_total=len(items),

@@ -26,7 +26,8 @@ from pydantic import BaseModel, Field, ValidationError
 from ..errors import ConfigError
 from ..releases.model import feedback_file
 
-STATUS_CN = {"adopted": "已采纳", "partly": "部分采纳", "explained": "已解释说明", "pending": "研究中"}
+STATUS_CN = {"adopted": "已采纳", "partly": "部分采纳", "explained": "已解释说明", "pending": "研究中",
+             "rejected": "不采纳"}
 
 
 class FeedbackItem(BaseModel):
@@ -73,3 +74,32 @@ def parse_feedback(text: str, period_key: str, where: str) -> Feedback:
     except (yaml.YAMLError, ValidationError, AttributeError) as exc:
         raise ConfigError(f"意见反馈文件格式不正确：{where}（{exc.__class__.__name__}）",
                           "格式见 docs/reports.md“上期意见采纳情况”") from None
+
+
+def objection_items(objections: list[dict], indicator_names: dict[str, str]) -> list[FeedbackItem]:
+    """The objections frozen with the release (objections.json, releases/objections.py) as items of
+    上期意见采纳情况; the institution is not named (the report goes to every institution)."""
+    items = []
+    for o in objections:
+        iid = o.get("indicator_id")
+        if iid:
+            value = o.get("published_value")
+            topic = f"指标{iid}{indicator_names.get(iid, '')}" + (f"（公布值 {value}）" if value is not None else "")
+        else:
+            topic = "发布整体"
+        items.append(FeedbackItem(source="医疗机构（门户异议）", topic=topic, content=o.get("text") or "",
+                                  response=o.get("answer") or "", status="adopted" if o.get("adopted") else "rejected"))
+    return items
+
+
+def feedback_lines(feedback: Feedback | None) -> list[str]:
+    """上期意见采纳情况 as sentences: the counts, then each item and its handling."""
+    if feedback is None or not feedback.items:
+        return ["上期意见采纳情况：上期发布后未收到意见建议。"]
+    counts = "，".join(f"{k}{v}条" for k, v in feedback.counts().items())
+    lines = [f"上期意见采纳情况：上期发布后共收到意见建议{len(feedback.items)}条，{counts}。"]
+    for item in feedback.items:
+        about = f"关于{item.topic}，" if item.topic else ""
+        answer = f"答复：{item.response}" if item.response else "尚未答复"
+        lines.append(f"{item.source}{about}提出：{item.content}。{answer}（{item.status_cn}）。")
+    return lines

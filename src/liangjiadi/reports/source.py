@@ -23,7 +23,7 @@ from ..period import shift
 from ..config import Settings
 from ..releases import KIND_CN, Release, get_release, parse_period
 from ..releases.frozen import FrozenContent, read_frozen
-from .feedback import Feedback, parse_feedback
+from .feedback import Feedback, objection_items, parse_feedback
 from ..releases.institutions import hospitals
 from .institutions import Institution, institutions_from_rows
 from .models import ReportMeta
@@ -262,10 +262,17 @@ class ReleaseSource:
 
     def previous_feedback(self) -> Feedback | None:
         """The feedback about the previous period, as frozen with the release."""
-        if not self.frozen or self.frozen.feedback_yaml is None:
+        if not self.frozen or (self.frozen.feedback_yaml is None and not self.frozen.objections):
             return None
         key = self.frozen.context.get("feedback_about") or ""
-        return parse_feedback(self.frozen.feedback_yaml, key, f"{self.release.release_id}/feedback.yaml")
+        if self.frozen.feedback_yaml is None:
+            feedback = Feedback(period=key)
+        else:
+            feedback = parse_feedback(self.frozen.feedback_yaml, key, f"{self.release.release_id}/feedback.yaml")
+        # the portal's objections (objections.json) beside the hand-written file, an import path
+        names = {i["id"]: i.get("name", "") for i in self.frozen.indicators}
+        feedback.items.extend(objection_items(self.frozen.objections, names))
+        return feedback
 
 
 def _index(table: pa.Table) -> dict[tuple[str, str | None], tuple[float | None, str | None]]:
