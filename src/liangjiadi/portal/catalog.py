@@ -16,19 +16,11 @@ from ..config import Settings
 from ..releases.bundle import read_manifest
 from ..releases.frozen import FrozenContent, read_frozen
 from ..releases.model import Kind, Release, State
-from ..releases.store import ReleaseRow, as_utc, session_scope
+from ..releases.store import ReleaseRow, release_from_row, session_scope
 
 
 def _release(settings: Settings, row: ReleaseRow) -> Release:
-    return Release(
-        release_id=row.release_id, admdvs=row.admdvs, kind=Kind(row.kind), period=row.period,
-        source_period=row.source_period, version=row.version, state=State(row.state), title=row.title,
-        bundle_dir=Path(settings.workdir) / row.bundle_dir, content_hash=row.content_hash,
-        results_run_id=row.results_run_id, check_run_id=row.check_run_id, findings_run_id=row.findings_run_id,
-        check_status=row.check_status, created_at=as_utc(row.created_at), creator=row.creator,
-        parent_id=row.parent_id, revision_reason=row.revision_reason, submitted_at=as_utc(row.submitted_at),
-        approved_at=as_utc(row.approved_at), published_at=as_utc(row.published_at), published_by=row.published_by,
-        superseded_by=row.superseded_by)
+    return release_from_row(settings, row)
 
 
 def all_releases(settings: Settings) -> list[Release]:

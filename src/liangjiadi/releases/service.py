@@ -45,7 +45,7 @@ from .redaction import ScanReport, scan_files
 from .seal import seal_detail, seal_problems
 from .snapshot import freeze_snapshot, require_settlements
 from .store import (
-    AuditRow, OverrideRow, ReleaseRow, SignOffRow, append_audit, as_utc, session_scope, utcnow,
+    AuditRow, OverrideRow, ReleaseRow, SignOffRow, append_audit, as_utc, release_from_row, session_scope, utcnow,
 )
 from .suppression import suppress_findings
 
@@ -185,17 +185,8 @@ def _release(settings: Settings, session: Session, row: ReleaseRow) -> Release:
                              as_utc(s.signed_at)) for s in row.signoffs)
     overrides = tuple(Override(o.actor, o.reason, as_utc(o.at), tuple(o.failing_checks or ()))
                       for o in row.overrides)
-    return Release(
-        release_id=row.release_id, admdvs=row.admdvs, kind=Kind(row.kind), period=row.period,
-        source_period=row.source_period, version=row.version, state=State(row.state), title=row.title,
-        bundle_dir=Path(settings.workdir) / row.bundle_dir, content_hash=row.content_hash,
-        results_run_id=row.results_run_id, check_run_id=row.check_run_id, findings_run_id=row.findings_run_id,
-        check_status=row.check_status, created_at=as_utc(row.created_at), creator=row.creator,
-        parent_id=row.parent_id, revision_reason=row.revision_reason, submitted_at=as_utc(row.submitted_at),
-        approved_at=as_utc(row.approved_at), published_at=as_utc(row.published_at), published_by=row.published_by,
-        superseded_by=row.superseded_by, signoffs=signoffs, overrides=overrides,
-        approvals_needed=approvals_needed(settings, session),
-    )
+    return release_from_row(settings, row, signoffs=signoffs, overrides=overrides,
+                            approvals_needed=approvals_needed(settings, session))
 
 
 def get_release(release_id: str, settings: Settings | None = None) -> Release:

@@ -234,3 +234,19 @@ def verify_audit_chain(session: Session) -> list[int]:
             broken.append(row.seq)
         prev = row.entry_hash
     return broken
+
+
+def release_from_row(settings: Settings, row: "ReleaseRow", **extra):
+    """The Release record of a stored row: the one conversion, for the release service (which adds
+    sign-offs, overrides and the quorum through `extra`) and for the portal's read-only catalogue."""
+    from .model import Kind, Release, State
+
+    return Release(
+        release_id=row.release_id, admdvs=row.admdvs, kind=Kind(row.kind), period=row.period,
+        source_period=row.source_period, version=row.version, state=State(row.state), title=row.title,
+        bundle_dir=Path(settings.workdir) / row.bundle_dir, content_hash=row.content_hash,
+        results_run_id=row.results_run_id, check_run_id=row.check_run_id, findings_run_id=row.findings_run_id,
+        check_status=row.check_status, created_at=as_utc(row.created_at), creator=row.creator,
+        parent_id=row.parent_id, revision_reason=row.revision_reason, submitted_at=as_utc(row.submitted_at),
+        approved_at=as_utc(row.approved_at), published_at=as_utc(row.published_at), published_by=row.published_by,
+        superseded_by=row.superseded_by, **extra)
