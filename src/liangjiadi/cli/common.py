@@ -34,6 +34,9 @@ SHARED_COMMANDS = {
     # the registry of people is in the database, never the DuckDB file: a running portal and
     # these commands go on side by side
     ("user", "add"), ("user", "list"), ("user", "disable"), ("user", "reset-password"),
+    # read the workdir and write only to --out (or the console)
+    ("export", "payment"), ("group", "pool", "list"), ("group", "status"), ("group", "meeting", "list"),
+    ("group", "meeting", "coverage"), ("group", "plan", "status"),
 }
 
 
