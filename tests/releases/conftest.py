@@ -105,7 +105,11 @@ def _close_databases():
 
 @pytest.fixture
 def settings(tmp_path):
-    s = make_settings(tmp_path / "work")
+    return prepared_store(make_settings(tmp_path / "work"))
+
+
+def prepared_store(s):
+    """A workdir with one month's results, 复核, findings, lake tokens and three members."""
     write_results(s, "20250405T000000-aaaaaa", BASE_VALUES)
     write_check(s, "20250405T000000-aaaaaa", "20250405T010000-cccccc")
     write_findings(s, "20250405T020000-ffffff")

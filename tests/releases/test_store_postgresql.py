@@ -6,24 +6,15 @@ from __future__ import annotations
 import pytest
 
 from liangjiadi.migrations import current, head
-from liangjiadi.releases import add_member
 from liangjiadi.releases.store import engine_for
 
 from . import test_workflow as W
-from .conftest import BASE_VALUES, LAKE_TOKEN, make_settings, write_check, write_findings, write_lake_tokens, write_results
+from .conftest import make_settings, prepared_store
 
 
 @pytest.fixture
 def pg_settings(tmp_path, postgres):
-    s = make_settings(tmp_path / "work", database_url=postgres.create_database())
-    write_results(s, "20250405T000000-aaaaaa", BASE_VALUES)
-    write_check(s, "20250405T000000-aaaaaa", "20250405T010000-cccccc")
-    write_findings(s, "20250405T020000-ffffff")
-    write_lake_tokens(s, [LAKE_TOKEN, "0" * 31 + "1"])
-    for member_id, name, role in (("m01", "李主任", "convener"), ("m02", "张医生", "hospital"),
-                                  ("m03", "王科长", "insurer")):
-        add_member(member_id, name, role, s, actor="管理员")
-    return s
+    return prepared_store(make_settings(tmp_path / "work", database_url=postgres.create_database()))
 
 
 def test_the_schema_is_migrated_to_the_newest_revision(pg_settings):
