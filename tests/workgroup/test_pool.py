@@ -51,3 +51,14 @@ def test_changzhi_departments_and_missing_header(tmp_path, pools):
     broken.write_text("姓名,单位编码\n张三,H1\n", encoding="utf-8")
     with pytest.raises(InputFileError, match="表头缺少列：单位名称"):
         import_pool(tmp_path / "w3", broken, load_profile("national"))
+
+
+def test_a_name_a_spreadsheet_would_run_is_refused(tmp_path, pools):
+    """Names go out in result.csv, pool.csv and the 公示: "=HYPERLINK(...)" must never reach them."""
+    good = pools.rich()
+    bad = [("=HYPERLINK(\"http://x\",\"点\")", "H0950", "医院950", "三级", "综合医院", "院长", "否")]
+    f = pools.write(tmp_path / "成员库.csv", good, bad)
+    report = import_pool(tmp_path / "w", f, load_profile("national"))
+    texts = [str(p) for p in report.problems]
+    assert len(texts) == 1 and "第 1 列「姓名」" in texts[0] and "公式" in texts[0], texts
+    assert not any(p.姓名.startswith("=") for p in store.pool_of(store.load(tmp_path / "w")))

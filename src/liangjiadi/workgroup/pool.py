@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import InputFileError
+from ..safe_output import is_formula_like
 from .profiles import LEVELS, Profile, canonical_json
 
 COLUMNS = ("姓名", "单位编码", "单位名称", "单位级别", "单位类别", "岗位", "是否第三方运维")
@@ -136,6 +137,10 @@ def validate(path: Path, rows: list[tuple[int, dict[str, str]]], profile: Profil
         for c in ("姓名", "单位编码", "单位名称", "单位类别", "岗位", "是否第三方运维"):
             if not r[c]:
                 row_problems.append(RowProblem(file, line, _col(c), "不能为空"))
+        for c in ("姓名", "单位编码", "单位名称", "单位类别", "岗位"):
+            # published in result.csv / pool.csv and the 公示: a cell a spreadsheet would run is refused
+            if r[c] and is_formula_like(r[c]):
+                row_problems.append(RowProblem(file, line, _col(c), f"值「{r[c][:20]}」以 = + - @ 等开头，表格软件会当作公式执行"))
         flag = r["是否第三方运维"]
         if flag and flag not in ("是", "否"):
             row_problems.append(RowProblem(file, line, _col("是否第三方运维"), f"值「{flag}」应为“是”或“否”"))
