@@ -26,7 +26,8 @@ app = typer.Typer(
 # Modules that register commands on `app` (each defines `register(app)`).
 COMMAND_MODULES = ["synth", "ingest", "demo", "compute", "check", "export", "release", "detect", "evaluate", "analyse",
                    "report", "key",
-                   "payment", "yigongti", "group", "user", "serve", "province"]
+                   "payment", "yigongti", "group", "user", "serve", "province",
+                   "objection", "letter", "survey", "suggest"]
 
 for _name in COMMAND_MODULES:
     try:

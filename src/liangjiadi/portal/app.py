@@ -7,6 +7,7 @@ POST to the API whose body is not JSON. Refusals raised as `Denied` are logged a
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -23,6 +24,9 @@ from .access import Denied
 from .web import SESSION_COOKIE, log
 
 HERE = Path(__file__).resolve().parent
+# further page/API routers of the portal, each a module of this package defining `router`;
+# a module not built yet is skipped
+ROUTER_MODULES = ["objection_pages", "letter_pages", "survey_pages", "group_pages", "admin_pages", "export_pages"]
 PUBLIC_PAGES = ("/login", "/static/")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -36,6 +40,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.include_router(api.router)
     app.include_router(pages.router)
+    for name in ROUTER_MODULES:
+        try:
+            module = importlib.import_module(f"{__package__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{name}":
+                raise
+            continue
+        app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.middleware("http")
