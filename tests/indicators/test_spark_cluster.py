@@ -126,3 +126,37 @@ def test_standalone_cluster_matches_duckdb(tmp_path, standalone_cluster):
     # the work ran on the cluster: its master lists this application while the session is open
     state = json.load(urllib.request.urlopen(status_url, timeout=5))
     assert any(app.get("name") == "liangjiadi" for app in state.get("activeapps", [])), state.get("activeapps")
+
+
+def _findings(work, **kw):
+    from liangjiadi.anomalies.runner import run_detection
+    from liangjiadi.config import Settings
+
+    run = run_detection("2025-12", Settings(workdir=work, **kw), save=False)
+    rows = sorted((r["pattern"], r["fixmedins_code"] or "", r["subject"] or "", r["severity"], r["message"])
+                  for r in run.findings.to_pylist())
+    return rows, sorted((c.pattern, c.status, c.findings) for c in run.coverage)
+
+
+def _checks(work, **kw):
+    from liangjiadi.checks import run_checks
+    from liangjiadi.config import Settings
+
+    report = run_checks("2025-12", Settings(workdir=work, **kw), save=False)
+    return sorted((r["check_id"], r.get("fixmedins_code") or "", str(r.get("indicator_ids") or ""), r["status"],
+                   str(r.get("observed"))) for r in report.rows)
+
+
+def test_findings_and_checks_on_the_cluster_equal_duckdb(demo, standalone_cluster, monkeypatch):
+    """The demo region (13 months): every detector's findings and coverage, and every check's
+    status, are the same on the standalone cluster as on DuckDB."""
+    monkeypatch.setenv("LJD_PSEUDONYM_KEY", "test-key-padded-to-at-least-32-bytes")  # the demo fixture's
+    master, _ = standalone_cluster
+    cluster = dict(engine="pyspark", spark_master=master, spark_executor_memory="512m", spark_executor_cores=1,
+                   spark_driver_memory="1g")
+    duck_findings, duck_cov = _findings(demo.workdir)
+    assert duck_findings, "the demo region has findings to compare"
+    spark_findings, spark_cov = _findings(demo.workdir, **cluster)
+    assert spark_findings == duck_findings
+    assert spark_cov == duck_cov
+    assert _checks(demo.workdir, **cluster) == _checks(demo.workdir)
