@@ -10,10 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -24,7 +21,8 @@ if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
     pytest.skip("PySpark 需要 Java（JVM），本机未安装，跳过集群测试（CI 的 .ci/run 会安装）",
                 allow_module_level=True)
 
-import pyspark  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from _spark_cluster import standalone_cluster as start_cluster  # noqa: E402
 
 from liangjiadi import engine as engine_module  # noqa: E402
 from liangjiadi.errors import EngineError  # noqa: E402
@@ -34,63 +32,19 @@ from . import golden  # noqa: E402
 from .test_spark_parity import _assert_same  # noqa: E402
 
 pytestmark = pytest.mark.spark
-SPARK_HOME = Path(pyspark.__file__).resolve().parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(predicate, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")
 def standalone_cluster(tmp_path_factory):
     """spark://127.0.0.1:PORT with one worker of 1 core; stopped at the end of the module."""
-    logs = tmp_path_factory.mktemp("spark-cluster")
-    env = dict(os.environ, SPARK_HOME=str(SPARK_HOME), SPARK_LOCAL_IP="127.0.0.1",
-               PYSPARK_PYTHON=sys.executable, SPARK_LOG_DIR=str(logs), SPARK_WORKER_DIR=str(logs / "work"))
-    port, ui = _free_port(), _free_port()
-    spark_class = str(SPARK_HOME / "bin" / "spark-class")
-    procs = [subprocess.Popen([spark_class, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
-                               "--port", str(port), "--webui-port", str(ui)], env=env,
-                              stdout=open(logs / "master.log", "wb"), stderr=subprocess.STDOUT)]
     try:
-        _wait(lambda: socket.create_connection(("127.0.0.1", port), timeout=1).close() or True, 90, "the master")
-        procs.append(subprocess.Popen([spark_class, "org.apache.spark.deploy.worker.Worker", f"spark://127.0.0.1:{port}",
-                                       "--host", "127.0.0.1", "--cores", "1", "--memory", "1g",
-                                       "--webui-port", str(_free_port()), "--work-dir", str(logs / "work")],
-                                      env=env, stdout=open(logs / "worker.log", "wb"), stderr=subprocess.STDOUT))
-
-        def worker_alive():
-            state = json.load(urllib.request.urlopen(f"http://127.0.0.1:{ui}/json/", timeout=2))
-            return any(w.get("state") == "ALIVE" for w in state.get("workers", []))
-
-        _wait(worker_alive, 90, "the worker to register")
-        yield f"spark://127.0.0.1:{port}", f"http://127.0.0.1:{ui}/json/"
+        with start_cluster(tmp_path_factory.mktemp("spark-cluster")) as cluster:
+            yield cluster
     finally:
         if engine_module._spark_session is not None:  # the next module gets a fresh local session
             engine_module._spark_session.stop()
             engine_module._spark_session = None
             engine_module._spark_key = None
-        for proc in reversed(procs):
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
 
 
 def _compare(work, **spark_settings):
