@@ -48,6 +48,19 @@ class Settings(BaseSettings):
         None, description="统筹地区名称（如“长治市”）；报告标题用它，缺省时用区划代码"
     )
     engine: Literal["duckdb", "pyspark"] = Field("duckdb", description="计算引擎")
+    spark_master: str = Field(
+        "local[2]",
+        description="pyspark 引擎连接的 Spark：local[N]（本机 N 核）、spark://主机:端口（独立集群）"
+                    "或 sc://主机:端口（Spark Connect）；环境变量 LJD_SPARK_MASTER（docs/deploy.md）",
+    )
+    spark_driver_memory: str = Field("4g", description="Spark 驱动进程内存（如 4g）")
+    spark_executor_memory: str = Field("2g", description="集群上每个 Spark 执行器的内存（如 2g）")
+    spark_executor_cores: int | None = Field(None, description="集群上每个 Spark 执行器的核数；缺省由集群决定")
+    spark_lake_uri: str | None = Field(
+        None,
+        description="各执行器读取数据湖的地址（如 hdfs://nn/ljd/lake 或 s3a://bucket/lake）；缺省时用工作目录下 lake 的绝对路径，"
+                    "集群各节点须在同一路径挂载共享文件系统",
+    )
     pseudonym_key: SecretStr | None = Field(
         None, description="人员编号假名化 HMAC 密钥；不与数据放在一起"
     )

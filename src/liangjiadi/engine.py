@@ -18,6 +18,7 @@ from .errors import EngineError
 from .schema import TABLES
 
 _spark_session = None
+_spark_key: tuple | None = None
 
 
 def _ibis_schema(table: str) -> ibis.Schema:
@@ -99,8 +100,20 @@ def _duck_type(dt) -> str:
     raise EngineError(f"不支持的列类型：{dt}")
 
 
-def _spark():
-    global _spark_session
+def _spark_wanted(settings: Settings) -> tuple:
+    return (settings.spark_master, settings.spark_driver_memory, settings.spark_executor_memory,
+            settings.spark_executor_cores)
+
+
+def _spark(settings: Settings):
+    """The process's Spark session for the configured master; a different configuration
+    stops the old session first (Spark keeps one per process, and getOrCreate would silently
+    hand back the old master)."""
+    global _spark_session, _spark_key
+    wanted = _spark_wanted(settings)
+    if _spark_session is not None and _spark_key != wanted:
+        _spark_session.stop()
+        _spark_session = None
     if _spark_session is None:
         try:
             from pyspark.sql import SparkSession
@@ -108,24 +121,55 @@ def _spark():
             raise EngineError(
                 "未安装 PySpark，无法使用 pyspark 引擎。", "请执行 pip install -e '.[spark]'"
             ) from exc
-        _spark_session = (
-            SparkSession.builder.master("local[2]")
-            .appName("liangjiadi")
-            .config("spark.sql.shuffle.partitions", "4")
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")  # the CLI draws its own progress bar
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.driver.memory", "4g")
-            .getOrCreate()
-        )
+        master = settings.spark_master.strip()
+        builder = SparkSession.builder.appName("liangjiadi")
+        if master.startswith("sc://"):
+            builder = builder.remote(master)  # Spark Connect: the server holds the cluster settings
+        elif master.startswith(("local", "spark://", "yarn", "k8s://")):
+            builder = (builder.master(master)
+                       .config("spark.ui.enabled", "false")
+                       .config("spark.ui.showConsoleProgress", "false")  # the CLI draws its own progress bar
+                       .config("spark.driver.memory", settings.spark_driver_memory)
+                       .config("spark.executor.memory", settings.spark_executor_memory))
+            if settings.spark_executor_cores:
+                builder = builder.config("spark.executor.cores", str(settings.spark_executor_cores))
+        else:
+            raise EngineError(f"无法识别的 Spark 地址：{master}",
+                              "spark_master 应为 local[N]、spark://主机:端口 或 sc://主机:端口")
+        try:
+            _spark_session = (builder.config("spark.sql.shuffle.partitions", "4")
+                              .config("spark.sql.session.timeZone", "UTC")
+                              .getOrCreate())
+        except Exception as exc:  # noqa: BLE001 - the JVM's own message is English and long
+            raise EngineError(f"无法连接 Spark（{master}）：{type(exc).__name__}",
+                              "检查 spark_master 地址、集群是否启动以及 Java 是否安装") from exc
+        _spark_key = wanted
         # The lake is read through globs; Spark logs a harmless stack trace per glob at WARN.
-        _spark_session.sparkContext.setLogLevel("ERROR")
+        if not master.startswith("sc://"):
+            _spark_session.sparkContext.setLogLevel("ERROR")
     return _spark_session
+
+
+def spark_master_in_use() -> str | None:
+    """The master of the open Spark session (for `--engine pyspark` runs to state where they ran)."""
+    if _spark_session is None:
+        return None
+    try:
+        return _spark_session.sparkContext.master
+    except Exception:  # noqa: BLE001 - Spark Connect sessions have no context
+        return _spark_key[0] if _spark_key else None
+
+
+def _lake_glob(settings: Settings, workdir: Path, name: str) -> str:
+    """Where the executors read a table: the local absolute path, or under spark_lake_uri."""
+    if not settings.spark_lake_uri:
+        return lake.table_glob(workdir, name)
+    return settings.spark_lake_uri.rstrip("/") + f"/{name}/*/*/*.parquet"
 
 
 def _open_pyspark(settings: Settings) -> Engine:
     workdir = Path(settings.workdir)
-    session = _spark()
+    session = _spark(settings)
     con = ibis.pyspark.connect(session)
     engine = Engine("pyspark", workdir, con)
     from pyspark.sql.types import StructType  # noqa: F401 - ensures pyspark is importable
@@ -135,7 +179,7 @@ def _open_pyspark(settings: Settings) -> Engine:
         if lake.has_data(workdir, name):
             # The contract schema, not inference: same types as DuckDB, columns missing from
             # older files come back as nulls, and no footer scan to infer it.
-            df = session.read.schema(_spark_schema(arrow_schema)).parquet(lake.table_glob(workdir, name))
+            df = session.read.schema(_spark_schema(arrow_schema)).parquet(_lake_glob(settings, workdir, name))
         else:
             df = session.createDataFrame([], schema=_spark_schema(arrow_schema))
         df.createOrReplaceTempView(name)

@@ -85,7 +85,7 @@ def release_contents(settings: Settings, admdvs: str, months: list[str], *, engi
             "clearing": _clearing(ctx, months, levels, names),
             "special": _special(ctx, months, levels),
         }
-        catalog = _group_names(ctx)
+        catalog = group_names(ctx)
         out["key_groups"] = _key_groups(cases, months, previous, catalog)
         out["common_costs"] = _common_costs(cases, months, levels, catalog, out["key_groups"]["by_volume"])
     return out
@@ -119,7 +119,7 @@ def _names(ctx) -> dict[str, str]:
     return {c: n for c, (_, n) in best.items()}
 
 
-def _group_names(ctx) -> dict[str, str]:
+def group_names(ctx) -> dict[str, str]:
     t = ctx.engine.table("grp_catalog")
     return {r["grp_code"].strip().upper(): r["grp_name"] for r in ctx.run(t.select("grp_code", "grp_name")).to_pylist()
             if r["grp_code"]}

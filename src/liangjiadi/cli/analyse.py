@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import WorkdirOpt, console, friendly_errors, settings_for
+from .common import EngineOpt, WorkdirOpt, engine_override, console, friendly_errors, settings_for
 
 analyse_app = typer.Typer(help="分析：基金运行与预测（钱）、专题分析、预测回测。", no_args_is_help=True)
 
@@ -29,6 +29,7 @@ def fund(
     budget_fiscal: Annotated[float | None, typer.Option("--budget-fiscal", help="年度财政补助预算（元）")] = None,
     budget_other: Annotated[float | None, typer.Option("--budget-other", help="年度其他收入预算（元）")] = None,
     workdir: WorkdirOpt = None,
+    engine: EngineOpt = None,
 ) -> None:
     """基金运行分析：收入渠道与到位率、支出结构、收支增幅、可支付月数、未来12个月预测。"""
     from ..analysis import fund_outlook
@@ -37,7 +38,7 @@ def fund(
     budget = {k: v for k, v in (("contribution", budget_contribution), ("personal", budget_personal),
                                 ("fiscal", budget_fiscal), ("other", budget_other)) if v is not None}
     with friendly_errors():
-        o = fund_outlook(settings_for(workdir), period, income_budget=budget or None)
+        o = fund_outlook(settings_for(workdir, **engine_override(engine)), period, income_budget=budget or None)
     console.print(f"[bold]{o.region} {period_label(period)} 基金运行分析[/]")
     console.print(f"年初至今基金收入 {_wan(o.income_ytd)}：")
     for c in o.income_channels:
@@ -72,12 +73,13 @@ def topic(
     category: Annotated[str | None, typer.Option("--category", help="ICD-10 诊断类目，如 I63（按病种分值付费地区）")] = None,
     min_cases: Annotated[int, typer.Option("--min-cases", help="参与排名与标杆值的最少病例数")] = 10,
     workdir: WorkdirOpt = None,
+    engine: EngineOpt = None,
 ) -> None:
     """专题分析：病例数、费用、结构、标杆值、前十位与后十位（缺省自动选题）。"""
     from ..analysis import coverage, topic_analysis
     from ..period import period_label
 
-    settings = settings_for(workdir)
+    settings = settings_for(workdir, **engine_override(engine))
     with friendly_errors():
         t = topic_analysis(settings, period, adrg=adrg, category=category, min_cases=min_cases)
     what = "ADRG" if t.kind == "adrg" else "诊断类目"
@@ -100,12 +102,12 @@ def topic(
 
 
 @analyse_app.command("backtest")
-def backtest(period: PeriodOpt, workdir: WorkdirOpt = None) -> None:
+def backtest(period: PeriodOpt, workdir: WorkdirOpt = None, engine: EngineOpt = None) -> None:
     """预测回测：留出截至该月的最后12个月，比较模型与同期朴素法的 MAPE。"""
     from ..analysis import backtest_region
 
     with friendly_errors():
-        bt = backtest_region(settings_for(workdir), period)
+        bt = backtest_region(settings_for(workdir, **engine_override(engine)), period)
     console.print(f"回测：训练 {bt.train_months} 个月，留出 {bt.holdout} 个月（MAPE，越小越好）")
     for s in bt.series:
         console.print(f"  {s.name}：模型 {s.mape_model:.2%}，同期朴素 {s.mape_naive:.2%}，同期朴素×趋势 {s.mape_naive_trend:.2%}")

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from .common import WorkdirOpt, console, err_console, friendly_errors, settings_for
+from .common import EngineOpt, engine_override, WorkdirOpt, console, err_console, friendly_errors, settings_for
 
 _STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "not_applicable": "dim", "error": "magenta"}
 
@@ -26,6 +26,7 @@ def check(
     rules: Annotated[Path | None, typer.Option("--rules", help="本地复核配置 YAML（缺省为 <工作目录>/checks.yaml）")] = None,
     compute_first: Annotated[bool, typer.Option("--compute", help="没有计算结果时先计算本月指标")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="有不通过或出错的规则时退出码为 1")] = False,
+    engine: EngineOpt = None,
 ) -> None:
     """复核一个月的计算结果：其中项与合计、比例范围、来源一致性、环比突变、公开频次等。"""
     from ..checks import NoResultsError, Status, run_checks
@@ -33,7 +34,7 @@ def check(
     from ..runs import run_path
 
     with friendly_errors():
-        settings = settings_for(workdir, region_admdvs=admdvs)
+        settings = settings_for(workdir, region_admdvs=admdvs, **engine_override(engine))
         try:
             report = run_checks(period, settings, admdvs=admdvs, results_run_id=run_id, overrides=rules)
         except NoResultsError as exc:

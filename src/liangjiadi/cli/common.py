@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +23,25 @@ err_console = Console(stderr=True)
 WorkdirOpt = Annotated[
     Path | None, typer.Option("--workdir", "-w", help="工作目录（缺省取配置 LJD_WORKDIR，默认 ./ljd-work）")
 ]
+
+
+
+class EngineChoice(str, Enum):
+    duckdb = "duckdb"
+    pyspark = "pyspark"
+
+
+# every command that reads the lake takes it; the Spark master comes from spark_master
+EngineOpt = Annotated[
+    EngineChoice | None,
+    typer.Option("--engine", "-e", help="计算引擎 duckdb|pyspark（缺省取配置 LJD_ENGINE，默认 duckdb；"
+                                        "pyspark 连接 spark_master 指定的 Spark）"),
+]
+
+
+def engine_override(engine: "EngineChoice | None") -> dict:
+    """The settings override an --engine option asks for (none when not given)."""
+    return {"engine": engine.value} if engine else {}
 
 
 # Commands that only read the work directory (and never open the engine's DuckDB file, which

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from enum import Enum
 from typing import Annotated
 
 import typer
 
-from .common import WorkdirOpt, console, friendly_errors, progress, settings_for
-
-
-class EngineChoice(str, Enum):
-    duckdb = "duckdb"
-    pyspark = "pyspark"
+from .common import EngineOpt, WorkdirOpt, console, engine_override, friendly_errors, progress, settings_for
 
 
 def compute(
     period: Annotated[str, typer.Option("--period", "-p", help="计算月份 YYYY-MM")],
-    engine: Annotated[EngineChoice | None, typer.Option("--engine", "-e", help="计算引擎（缺省取配置，默认 duckdb）")] = None,
+    engine: EngineOpt = None,
     workdir: WorkdirOpt = None,
 ) -> None:
     """计算一个月的数据底稿指标（含各医疗机构），保存为一次计算批次。"""
@@ -29,7 +23,7 @@ def compute(
         from ..period import Period
 
         Period.parse(period)
-        settings = settings_for(workdir, engine=engine.value if engine else None)
+        settings = settings_for(workdir, **engine_override(engine))
         _require_settlements(settings, period)
         with progress() as bar:
             task = bar.add_task("准备计算", total=None)

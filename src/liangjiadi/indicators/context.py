@@ -175,7 +175,7 @@ class Ctx:
             s.fix_blng_admdvs.isin(self.own),
             s.med_type.isin(self.inpatient),
             (s.refd_setl_flag == "0") | s.refd_setl_flag.isnull(),
-        ).select("setl_id", "period", "fixmedins_code", "setl_pay_way", "medfee_sumamt")
+        ).select("setl_id", "period", "fixmedins_code", "setl_pay_way", "medfee_sumamt", "hifp_pay")
         lt = self.table("setl_list")
         code = lt.grp_code.strip().upper()
         lst = lt.select(

@@ -171,3 +171,54 @@ def compare_xlsx(path: Path, quarter: str, subs: list[Submission], due: date) ->
 
 def _cell(value):
     return Decimal(value) if value not in (None, "") else None
+
+
+def write_submission(path: Path, sheets: dict[str, list[dict]]) -> Path:
+    """A region's quarterly submission in the one format `read_submission` reads back (the
+    province's `liangjiadi province compute` writes it for every region of its lake)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from ..safe_output import cell_text
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet, (keys, numbers) in SHEETS.items():
+        ws = wb.create_sheet(sheet)
+        ws.append(list(keys + numbers))
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for rec in sheets.get(sheet, []):
+            ws.append([cell_text(str(rec.get(c) or "")) for c in keys] + [_cell(rec.get(c)) for c in numbers])
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def figures_xlsx(path: Path, label: str, regions: list[tuple[str, str]], figures: list[tuple[str, str]],
+                 values: dict[str, dict[str, object]], ranks: dict[str, dict[str, int | None]]) -> Path:
+    """The province's comparison of its regions' key figures: one row per figure, each region's
+    value and its rank within the province side by side (region level only, no institution)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from ..safe_output import cell_text
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "全省对比"
+    ws.append([f"{label}全省各统筹地区主要指标对比（排名：1 为数值最大；依据 {SOURCE[0]}）"])
+    ws.append(["指标编号", "指标"] + [cell_text(f"{name or code}·{what}") for code, name in regions for what in ("值", "排名")])
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for fid, name in figures:
+        row = [fid, cell_text(name)]
+        for code, _ in regions:
+            value = values.get(code, {}).get(fid)
+            row += [_cell(None if value is None else str(value)), ranks.get(fid, {}).get(code)]
+        ws.append(row)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path

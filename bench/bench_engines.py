@@ -1,0 +1,76 @@
+"""The same month on DuckDB, Spark local and a Spark standalone cluster, side by side.
+
+    python bench/bench_engines.py --scale 1 --months 1
+
+Prepares (not timed): a generated region written as Parquet and ingested. Then, each in its own
+process, `compute` of every indicator of the last month on: DuckDB (default engine), Spark
+local[2], and a standalone cluster on loopback (a master and one worker of 2 cores started from
+pyspark's spark-class). Also checks that the three give the same values.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _measure import machine, measure  # noqa: E402
+from _spark_cluster import standalone_cluster  # noqa: E402
+from bench_indicators import REGION, month_rows, prepare  # noqa: E402
+
+KEY = "bench-key-padded-to-at-least-32-bytes"
+
+
+def run_compute(workdir: str, period: str, engine: str, master: str) -> list:
+    from liangjiadi.config import Settings
+    from liangjiadi.indicators import compute
+
+    t = compute(period, Settings(workdir=Path(workdir), pseudonym_key=KEY, region_admdvs=REGION, engine=engine,
+                                 spark_master=master, spark_executor_memory="2g"), save=False)
+    # to 1e-6: money to the fen and ratios far below any printed digit (the test checks 1e-9)
+    return sorted((r["indicator_id"], r["fixmedins_code"] or "", None if r["value"] is None else round(float(r["value"]), 6))
+                  for r in t.to_pylist())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--months", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--out", default="bench/out-engines")
+    ap.add_argument("--reuse", action="store_true", help="reuse an already prepared work directory")
+    args = ap.parse_args()
+    out = Path(args.out)
+    if not args.reuse:
+        shutil.rmtree(out, ignore_errors=True)
+        period = measure("准备（生成 + 导入）", prepare, out, args.scale, args.months, args.seed).result
+    else:
+        period = sorted(p.name for p in (out / "work" / "lake" / "setl_d" / REGION).iterdir())[-1]
+    work = out / "work"
+    otp, ipt = month_rows(work, period)
+
+    duck = measure("DuckDB", run_compute, str(work), period, "duckdb", "local[2]")
+    local = measure("Spark local[2]", run_compute, str(work), period, "pyspark", "local[2]")
+    with standalone_cluster(out / "cluster", workers=1, cores=2, memory="4g") as (master, _):
+        cluster = measure("Spark 独立集群（1 个 worker，2 核）", run_compute, str(work), period, "pyspark", master)
+
+    print(f"机器：{machine()}")
+    print(f"命令：python bench/bench_engines.py --scale {args.scale} --months {args.months} --seed {args.seed}")
+    print(f"期间 {period}：非住院结算 {otp:,} 行，住院结算 {ipt:,} 行")
+    print()
+    print("| 引擎 | 秒 | 峰值内存 MiB（驱动进程） | 相对 DuckDB |")
+    print("|---|---:|---:|---:|")
+    for r in (duck, local, cluster):
+        print(f"| {r.name} | {r.seconds:.1f} | {r.peak_mib:,.0f} | {r.seconds / duck.seconds:.2f}× |")
+    same = duck.result == local.result == cluster.result
+    print()
+    print(f"三种引擎结果逐项相同：{'是' if same else '否'}（{len(duck.result)} 项）")
+    if not same:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
