@@ -136,7 +136,7 @@ def compute(data: RegionYear, cfg: PaymentConfig, year: int, through: str | None
     cache: dict = {}
     s = settle(cases, data.institutions, standards, cfg, fund_to_date, reimb, cpp, cache)
     assessment, region_values = assess(cases, data.cases.get(year - 1, []), s.cases, data.institutions,
-                                       standards, cfg)
+                                       standards, cfg, data.extras)
     if through is None:
         clear(s, {c: a.grade for c, a in assessment.items() if a.grade}, cfg)
     prepay = _prepay(data, fund, cfg)
