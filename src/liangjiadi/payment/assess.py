@@ -101,15 +101,33 @@ def coding_findings(findings: dict[str, dict[str, dict[str, int]]], codes: list[
     return _div(total, len(codes))
 
 
+def quality_rates(cases: list[Case], flags: tuple[set[str], set[str], bool]) -> dict[str, tuple[Decimal | None, str]]:
+    """15 日内再入院率, 疑似分解住院占比 and 住院死亡率 of `cases` (the assessment's and the
+    monitoring's one definition); `flags` from readmission_flags over the region's cases."""
+    n = len(cases)
+    out: dict[str, tuple[Decimal | None, str]] = {}
+    for key, flagged in (("readmission_15d", flags[0]), ("split_admission", flags[1])):
+        out[key] = ((_div(sum(c.setl_id in flagged for c in cases), n), "") if flags[2] and n
+                    else (None, "缺少人员编号或入出院日期"))
+    ways = [c.dscg_way for c in cases if c.dscg_way]
+    out["death_rate"] = (_div(sum(w == "5" for w in ways), len(ways)), "") if ways else (None, "结算清单缺少离院方式")
+    return out
+
+
+def complication_rate(cases: list[Case]) -> Decimal | None:
+    """Cases with a secondary diagnosis absent on admission ÷ cases whose diagnoses were supplied."""
+    told = [c for c in cases if c.diag_supplied]
+    return _div(sum(c.complication for c in told), len(told)) if told else None
+
+
 def _optional_values(cases: list[Case], extras: AssessInputs, codes: list[str]) -> dict[str, tuple[Decimal | None, str]]:
     """The indicators whose inputs are optional tables (10.1 b 并发症/满意度, c 三四级手术, d 编码)."""
     out: dict[str, tuple[Decimal | None, str]] = {}
     if not extras.diag_supplied:
         out["complication_rate"] = (None, "未提供出院诊断（setl_diag），无法识别并发症")
     else:
-        told = [c for c in cases if c.diag_supplied]
-        out["complication_rate"] = ((_div(sum(c.complication for c in told), len(told)), "") if told
-                                    else (None, "病例没有出院诊断数据"))
+        rate = complication_rate(cases)
+        out["complication_rate"] = (rate, "") if rate is not None else (None, "病例没有出院诊断数据")
     if extras.oprn_grades is None:
         out["grade34_surgery"] = (None, "未提供手术分级目录（oprn_grade）")
     else:
@@ -146,11 +164,7 @@ def _values(cases: list[Case], last_year: list[Case], results: list[CaseResult],
     out["fund_share"] = (_div(sum((c.fund for c in cases), ZERO), cost), "")
     days = [c.days for c in cases if c.days is not None]
     out["mean_los"] = (_div(sum(days), len(days)), "") if days else (None, "结算清单缺少实际住院天数")
-    for key, flagged in (("readmission_15d", flags[0]), ("split_admission", flags[1])):
-        out[key] = ((_div(sum(c.setl_id in flagged for c in cases), n), "") if flags[2]
-                    else (None, "缺少人员编号或入出院日期"))
-    ways = [c.dscg_way for c in cases if c.dscg_way]
-    out["death_rate"] = (_div(sum(w == "5" for w in ways), len(ways)), "") if ways else (None, "结算清单缺少离院方式")
+    out.update(quality_rates(cases, flags))
     grouped = [standards.weights[c.grp_code] for c in cases if standards.weights.get(c.grp_code or "")]
     out["cmi"] = (_div(sum(grouped, ZERO), len(grouped)), "") if grouped else (None, "没有入组病例")
     out["low_admission"] = (_div(sum(r.way == "low" for r in results), len(results)), "") if results else (None, "")

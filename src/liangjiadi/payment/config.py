@@ -75,6 +75,12 @@ class PaymentConfig:
         "cost_index": _d("10")})
     monitor_warn: Decimal = _d("0.05")
     monitor_severe: Decimal = _d("0.10")
+    # behaviour and quality monitoring (11.1): see payment/monitor.py
+    monitor_recent_months: int = 3  # the recent window compared with the months before it
+    monitor_min_cases: int = 20  # fewer recent cases at an institution: no quality signal
+    monitor_quality_rise: Decimal = _d("0.02")  # a quality rate up this much (2 个百分点): 预警; twice: 严重
+    monitor_cmi_drop: Decimal = _d("0.10")  # CMI down this share against the months before: 推诿 预警
+    monitor_behaviour_months: int = 3  # named by a detector this many months running: 严重
 
     def level_coefficient(self, level: str) -> Decimal:
         return self.level_coefficients.get(level, Decimal(1))
@@ -97,12 +103,13 @@ class PaymentConfig:
 
 _DECIMAL = {"fund_available", "reimbursement_ratio", "outlier_low", "outlier_high", "outlier_review",
             "prepay_share", "overspend_reasonable_limit", "deposit_share", "adjustment_threshold",
-            "monitor_warn", "monitor_severe"}
+            "monitor_warn", "monitor_severe", "monitor_quality_rise", "monitor_cmi_drop"}
 _DECIMAL_MAPS = {"level_coefficients", "institution_coefficients", "special_cap", "bed_day_rates",
                  "day_surgery_groups", "retain_share", "overspend_share", "deposit_return",
                  "grade_thresholds", "assessment_weights"}
 _SHARE_MAPS = {"retain_share", "overspend_share", "deposit_return"}
-_SHARES = {"prepay_share", "deposit_share", "reimbursement_ratio", "overspend_reasonable_limit"}
+_SHARES = {"prepay_share", "deposit_share", "reimbursement_ratio", "overspend_reasonable_limit",
+           "monitor_quality_rise", "monitor_cmi_drop"}
 KEYS = {f.name for f in fields(PaymentConfig)}
 
 
@@ -147,7 +154,8 @@ def _coerce(where: str, key: str, value: Any) -> Any:
         if not isinstance(value, (list, tuple)):
             raise PaymentError(f"{where}：basic_groups 应为数组，如 [\"GD19\"]")
         return tuple(str(v).strip().upper() for v in value)
-    if key in ("day_surgery_max_days", "adjustment_min_cases"):
+    if key in ("day_surgery_max_days", "adjustment_min_cases", "monitor_recent_months", "monitor_min_cases",
+               "monitor_behaviour_months"):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise PaymentError(f"{where}：{key} 应为非负整数，实为 {value!r}")
         return value

@@ -39,6 +39,7 @@ class RegionYear:
     day_surgery: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # grp_type -> {code: std}
     list_types: dict[str, int] = field(default_factory=dict)  # grp_type -> grouped cases (the year)
     extras: AssessInputs = field(default_factory=AssessInputs)
+    cmi: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # month -> institution -> CMI (indicator)
 
 
 def _months(first_year: int, last_year: int) -> list[str]:
@@ -114,6 +115,23 @@ def read(engine, settings: Settings, region: str, year: int, first_year: int) ->
         satisfaction=_satisfaction(engine, table, year) if engine.has_data("patient_satisfaction") else None,
         findings=findings_by_institution(settings.workdir, region, _months(year, year)),
     )
+    out.cmi = stored_cmi(settings.workdir, region, _months(year, year))
+    return out
+
+
+def stored_cmi(workdir, region: str, months: list[str]) -> dict[str, dict[str, Decimal]]:
+    """Each institution's CMI of each month as the indicators computed and stored it (the newest run)."""
+    from ..indicators.results import load_results
+
+    out: dict[str, dict[str, Decimal]] = {}
+    for month in months:
+        table = load_results(workdir, region, month)
+        if table is None:
+            continue
+        rows = [r for r in table.to_pylist() if r["indicator_id"] == "CMI" and r["fixmedins_code"]
+                and r["value"] is not None]
+        if rows:
+            out[month] = {r["fixmedins_code"]: _dec(r["value"]) for r in rows}
     return out
 
 
