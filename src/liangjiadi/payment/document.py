@@ -14,6 +14,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..safe_output import cell_text
 from .assess import INDICATORS, MISSING
+from .config import describe
 from .export import ITEM_CN
 from .model import WAY_CN, WAYS
 from .monitor import STATUS_CN
@@ -192,8 +193,10 @@ def render(frozen: dict, out: Path | str) -> Path:
 
     # 配置
     ws = sheet("配置", ["配置项", "取值"], [30, 90])
+    indicator_names = {k: v[1] for k, v in INDICATORS.items()}
     for n, (k, v) in enumerate(sorted(frozen.get("config", {}).items()), start=3):
-        ws.write(n, 0, k, text)
-        ws.write(n, 1, str(v), text)
+        name, shown = describe(k, v, indicator_names if k == "assessment_weights" else None)
+        ws.write(n, 0, name, text)
+        ws.write(n, 1, shown, text)
     book.close()
     return out

@@ -78,11 +78,11 @@ def _inferred(data: RegionYear | None) -> str:
 
 def _fund(cfg: PaymentConfig, data: RegionYear, cases: list[Case]) -> tuple[Decimal, str]:
     if cfg.fund_available is not None:
-        return fen(cfg.fund_available), "配置项 fund_available"
+        return fen(cfg.fund_available), "支付方式配置的可用基金"
     if data.budget is not None:
-        return fen(data.budget), f"预算表 {data.year} 年 drg_dip_pool"
+        return fen(data.budget), f"预算表 {data.year} 年 DRG/DIP 付费统筹基金总额"
     actual = sum((c.fund for c in cases), ZERO)
-    return fen(actual), (f"未提供 {data.year} 年 DRG/DIP 预算（budget 表 drg_dip_pool）与配置项 fund_available，"
+    return fen(actual), (f"未提供 {data.year} 年 DRG/DIP 付费统筹基金预算（预算表）与配置的可用基金，"
                          "按当年 DRG/DIP 病例统筹基金实际支付计")
 
 
