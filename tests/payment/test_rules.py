@@ -4,7 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from liangjiadi.payment.assess import MISSING_WHY, assess, readmission_flags
+from liangjiadi.payment.assess import OPTIONAL_INPUTS, assess, readmission_flags
 from liangjiadi.payment.config import PaymentConfig, load, parse_set
 from liangjiadi.payment.errors import PaymentError
 from liangjiadi.payment.model import Case, Institution
@@ -74,7 +74,7 @@ def test_assessment_says_missing_and_grades():
     s = settle(cases, insts, st, cfg, D("2000"), D("0.7"), cost_per_point=D("1500"))
     result, region = assess(cases, [], s.cases, insts, st, cfg)
     a = result["A"]
-    for key in MISSING_WHY:
+    for key in OPTIONAL_INPUTS:
         assert a.indicators[key].value is None and a.indicators[key].note
     assert a.indicators["cost_growth"].value is None  # no last year: not invented
     assert a.indicators["readmission_15d"].value is None  # no person or dates

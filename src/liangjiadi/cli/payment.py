@@ -158,7 +158,7 @@ def monitor_command(
     workdir: WorkdirOpt = None,
     sets: SetOpt = None,
 ) -> None:
-    """运行监测（规范 11.1）：DRG/DIP 统筹基金支出与按月平均预算的比较及超支预警。"""
+    """运行监测（规范 11.1）：基金支出与按月平均预算的比较及超支预警；医疗行为（异常检测疑点、CMI 下降）与医疗质量（再入院、死亡、并发症）变化预警。"""
     from ..payment.monitor import STATUS_CN
 
     with friendly_errors():
@@ -180,6 +180,16 @@ def monitor_command(
         for x in risky:
             t.add_row(x.code, _money(x.payment), _money(x.fee_for_service), _num(x.ratio), STATUS_CN[x.status])
         console.print(t)
+    if r.signals:
+        t = Table(title="医疗行为与医疗质量预警（规范 11.1）")
+        for col in ("类别", "机构", "监测项目", "状态", "说明"):
+            t.add_column(col)
+        for x in r.signals:
+            colour = "red" if x.status == "severe" else "yellow"
+            t.add_row(x.family, x.code, x.item, f"[{colour}]{STATUS_CN[x.status]}[/]", x.note)
+        console.print(t)
+    else:
+        console.print("医疗行为与医疗质量：未发现预警（行为取自异常检测结果，未做检测的月份不计）。")
     warned = [m for m in r.monitoring if m.status != "ok"]
     if warned:
         console.print(f"[yellow]超支预警[/]：{'、'.join(m.month for m in warned)} 累计支出超过进度预算 "

@@ -53,7 +53,7 @@ def _state(release) -> str:
 
 
 def create(
-    kind: Annotated[str, typer.Option("--kind", "-k", help="monthly 月推送 | quarterly 季发布 | topic 专题分析 | annual 年度通报")],
+    kind: Annotated[str, typer.Option("--kind", "-k", help="monthly 月推送 | quarterly 季发布 | topic 专题分析 | annual 年度通报 | clearing 年度清算（先 payment settle）")],
     period: Annotated[str, typer.Option("--period", "-p", help="月 YYYY-MM；季 YYYY-Qn 或季末月；年 YYYY；专题可加名称，如 2025-Q1-糖尿病")],
     workdir: WorkdirOpt = None,
     admdvs: Annotated[str | None, typer.Option("--admdvs", help="统筹地区区划（工作目录中只有一个时可省略）")] = None,

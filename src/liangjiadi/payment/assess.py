@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal, localcontext
 
 from .config import PaymentConfig
-from .model import Case, Institution
+from .model import AssessInputs, Case, Institution
 from .money import ZERO
 from .settle import CaseResult
 from .standards import Standards
@@ -38,16 +38,15 @@ INDICATORS: dict[str, tuple[str, str, bool, Decimal]] = {
     "grade34_surgery": ("服务能力", "三四级手术占比", True, Decimal("0.01")),
     "low_admission": ("行为规范", "低标入院（费用极低病例）占比", False, Decimal("0.01")),
     "split_admission": ("行为规范", "疑似分解住院（15 日内同组再入院）占比", False, Decimal("0.01")),
-    "coding_findings": ("行为规范", "编码问题疑点数", False, Decimal("0.01")),
+    "coding_findings": ("行为规范", "编码问题疑点数（高套病组、高靠诊断、结构偏移）", False, Decimal("0.01")),
     "cost_index": ("成本控制", "费用与本级支付标准之比（均值）", False, ZERO),
 }
-# Inputs the contract does not carry (yet): said so, never estimated.
-MISSING_WHY = {
-    "complication_rate": "输入契约没有次要诊断，无法识别并发症",
-    "satisfaction": "未提供患者满意度调查数据",
-    "grade34_surgery": "未提供手术分级目录",
-    "coding_findings": "未读取异常检测的编码类疑点",
-}
+# The detectors whose findings are coding problems (编码准确率, 10.1 d): 高套病组, 高靠诊断, 结构偏移.
+CODING_PATTERNS = ("upcoding_severity", "upcoding_diagnosis", "structure_shift")
+GRADE_34 = ("3", "4")
+# Indicators read from optional inputs (the input contract's optional tables, or the detectors).
+OPTIONAL_INPUTS = {"complication_rate": "setl_diag", "grade34_surgery": "oprn_grade",
+                   "satisfaction": "patient_satisfaction", "coding_findings": "异常检测结果"}
 
 
 @dataclass
@@ -94,8 +93,62 @@ def readmission_flags(cases: list[Case]) -> tuple[set[str], set[str], bool]:
     return any_, split, bool(usable)
 
 
+def coding_findings(findings: dict[str, dict[str, dict[str, int]]], codes: list[str]) -> Decimal:
+    """Coding findings per institution of `codes` in the newest examined month of the year (the
+    detectors compare the last 12 months with the year before, so December's run covers the year)."""
+    latest = findings[max(findings)]
+    total = sum(n for code in codes for p, n in latest.get(code, {}).items() if p in CODING_PATTERNS)
+    return _div(total, len(codes))
+
+
+def quality_rates(cases: list[Case], flags: tuple[set[str], set[str], bool]) -> dict[str, tuple[Decimal | None, str]]:
+    """15 日内再入院率, 疑似分解住院占比 and 住院死亡率 of `cases` (the assessment's and the
+    monitoring's one definition); `flags` from readmission_flags over the region's cases."""
+    n = len(cases)
+    out: dict[str, tuple[Decimal | None, str]] = {}
+    for key, flagged in (("readmission_15d", flags[0]), ("split_admission", flags[1])):
+        out[key] = ((_div(sum(c.setl_id in flagged for c in cases), n), "") if flags[2] and n
+                    else (None, "缺少人员编号或入出院日期"))
+    ways = [c.dscg_way for c in cases if c.dscg_way]
+    out["death_rate"] = (_div(sum(w == "5" for w in ways), len(ways)), "") if ways else (None, "结算清单缺少离院方式")
+    return out
+
+
+def complication_rate(cases: list[Case]) -> Decimal | None:
+    """Cases with a secondary diagnosis absent on admission ÷ cases whose diagnoses were supplied."""
+    told = [c for c in cases if c.diag_supplied]
+    return _div(sum(c.complication for c in told), len(told)) if told else None
+
+
+def _optional_values(cases: list[Case], extras: AssessInputs, codes: list[str]) -> dict[str, tuple[Decimal | None, str]]:
+    """The indicators whose inputs are optional tables (10.1 b 并发症/满意度, c 三四级手术, d 编码)."""
+    out: dict[str, tuple[Decimal | None, str]] = {}
+    if not extras.diag_supplied:
+        out["complication_rate"] = (None, "未提供出院诊断（setl_diag），无法识别并发症")
+    else:
+        rate = complication_rate(cases)
+        out["complication_rate"] = (rate, "") if rate is not None else (None, "病例没有出院诊断数据")
+    if extras.oprn_grades is None:
+        out["grade34_surgery"] = (None, "未提供手术分级目录（oprn_grade）")
+    else:
+        graded = [extras.oprn_grades[c.oprn_code] for c in cases if c.oprn_code in extras.oprn_grades]
+        out["grade34_surgery"] = ((_div(sum(g in GRADE_34 for g in graded), len(graded)), "") if graded
+                                  else (None, "没有主手术在分级目录中的病例"))
+    if extras.satisfaction is None:
+        out["satisfaction"] = (None, "未提供住院患者满意度调查（patient_satisfaction）")
+    else:
+        pairs = [extras.satisfaction[c] for c in codes if c in extras.satisfaction]
+        surveyed = sum(p[1] for p in pairs)
+        out["satisfaction"] = ((_div(sum(p[0] for p in pairs), surveyed), "") if surveyed
+                               else (None, "未参加住院患者满意度调查"))
+    out["coding_findings"] = ((coding_findings(extras.findings, codes), "") if extras.findings and codes
+                              else (None, "本年度未做异常检测（liangjiadi detect）"))
+    return out
+
+
 def _values(cases: list[Case], last_year: list[Case], results: list[CaseResult],
-            standards: Standards, flags: tuple[set[str], set[str], bool]) -> dict[str, tuple[Decimal | None, str]]:
+            standards: Standards, flags: tuple[set[str], set[str], bool], extras: AssessInputs,
+            codes: list[str]) -> dict[str, tuple[Decimal | None, str]]:
     n = len(cases)
     cost = sum((c.cost for c in cases), ZERO)
     out: dict[str, tuple[Decimal | None, str]] = {}
@@ -111,18 +164,13 @@ def _values(cases: list[Case], last_year: list[Case], results: list[CaseResult],
     out["fund_share"] = (_div(sum((c.fund for c in cases), ZERO), cost), "")
     days = [c.days for c in cases if c.days is not None]
     out["mean_los"] = (_div(sum(days), len(days)), "") if days else (None, "结算清单缺少实际住院天数")
-    for key, flagged in (("readmission_15d", flags[0]), ("split_admission", flags[1])):
-        out[key] = ((_div(sum(c.setl_id in flagged for c in cases), n), "") if flags[2]
-                    else (None, "缺少人员编号或入出院日期"))
-    ways = [c.dscg_way for c in cases if c.dscg_way]
-    out["death_rate"] = (_div(sum(w == "5" for w in ways), len(ways)), "") if ways else (None, "结算清单缺少离院方式")
+    out.update(quality_rates(cases, flags))
     grouped = [standards.weights[c.grp_code] for c in cases if standards.weights.get(c.grp_code or "")]
     out["cmi"] = (_div(sum(grouped, ZERO), len(grouped)), "") if grouped else (None, "没有入组病例")
     out["low_admission"] = (_div(sum(r.way == "low" for r in results), len(results)), "") if results else (None, "")
     ratios = [r.cost_ratio for r in results if r.cost_ratio is not None]
     out["cost_index"] = (_div(sum(ratios, ZERO), len(ratios)), "") if ratios else (None, "没有可比的入组病例")
-    for key, why in MISSING_WHY.items():
-        out[key] = (None, why)
+    out.update(_optional_values(cases, extras, codes))
     return out
 
 
@@ -137,10 +185,11 @@ def _score(value: Decimal, ref: Decimal, higher: bool, delta: Decimal) -> Decima
 
 def assess(cases: list[Case], last_year: list[Case], results: list[CaseResult],
            institutions: dict[str, Institution], standards: Standards,
-           cfg: PaymentConfig) -> tuple[dict[str, Assessment], dict[str, Decimal | None]]:
+           cfg: PaymentConfig, extras: AssessInputs | None = None) -> tuple[dict[str, Assessment], dict[str, Decimal | None]]:
     """Per institution assessment and the region's values."""
+    extras = extras or AssessInputs()
     flags = readmission_flags(cases)
-    region = _values(cases, last_year, results, standards, flags)
+    region = _values(cases, last_year, results, standards, flags, extras, sorted(institutions))
     by: dict[str, list[Case]] = {code: [] for code in institutions}
     prev_by: dict[str, list[Case]] = {code: [] for code in institutions}
     res_by: dict[str, list[CaseResult]] = {code: [] for code in institutions}
@@ -153,7 +202,7 @@ def assess(cases: list[Case], last_year: list[Case], results: list[CaseResult],
     out: dict[str, Assessment] = {}
     for code in institutions:
         a = Assessment(code)
-        vals = _values(by[code], prev_by[code], res_by[code], standards, flags) if by[code] else {}
+        vals = _values(by[code], prev_by[code], res_by[code], standards, flags, extras, [code]) if by[code] else {}
         total_w, total = ZERO, ZERO
         for key, (_, _, higher, delta) in INDICATORS.items():
             value, note = vals.get(key, (None, "本年度没有病例"))

@@ -75,6 +75,12 @@ class PaymentConfig:
         "cost_index": _d("10")})
     monitor_warn: Decimal = _d("0.05")
     monitor_severe: Decimal = _d("0.10")
+    # behaviour and quality monitoring (11.1): see payment/monitor.py
+    monitor_recent_months: int = 3  # the recent window compared with the months before it
+    monitor_min_cases: int = 20  # fewer recent cases at an institution: no quality signal
+    monitor_quality_rise: Decimal = _d("0.02")  # a quality rate up this much (2 个百分点): 预警; twice: 严重
+    monitor_cmi_drop: Decimal = _d("0.10")  # CMI down this share against the months before: 推诿 预警
+    monitor_behaviour_months: int = 3  # named by a detector this many months running: 严重
 
     def level_coefficient(self, level: str) -> Decimal:
         return self.level_coefficients.get(level, Decimal(1))
@@ -97,13 +103,49 @@ class PaymentConfig:
 
 _DECIMAL = {"fund_available", "reimbursement_ratio", "outlier_low", "outlier_high", "outlier_review",
             "prepay_share", "overspend_reasonable_limit", "deposit_share", "adjustment_threshold",
-            "monitor_warn", "monitor_severe"}
+            "monitor_warn", "monitor_severe", "monitor_quality_rise", "monitor_cmi_drop"}
 _DECIMAL_MAPS = {"level_coefficients", "institution_coefficients", "special_cap", "bed_day_rates",
                  "day_surgery_groups", "retain_share", "overspend_share", "deposit_return",
                  "grade_thresholds", "assessment_weights"}
 _SHARE_MAPS = {"retain_share", "overspend_share", "deposit_return"}
-_SHARES = {"prepay_share", "deposit_share", "reimbursement_ratio", "overspend_reasonable_limit"}
+_SHARES = {"prepay_share", "deposit_share", "reimbursement_ratio", "overspend_reasonable_limit",
+           "monitor_quality_rise", "monitor_cmi_drop"}
 KEYS = {f.name for f in fields(PaymentConfig)}
+
+# What each key is called in a document (the 清算 workbook's 配置 sheet): no field name reaches a reader.
+KEY_CN = {
+    "scheme": "付费方式", "standards_source": "分值/权重来源", "reference_weights": "参考年度权重（由旧到新）",
+    "fund_available": "可用基金（元）", "reimbursement_ratio": "实际报销比例",
+    "level_coefficients": "等级系数", "institution_coefficients": "机构调节系数", "basic_level": "基层病种支付级别",
+    "basic_groups": "追加的基层病种", "outlier_low": "费用极低病例阈值（倍）", "outlier_high": "费用极高病例阈值（倍）",
+    "outlier_review": "专家评审阈值（倍）", "special_cap": "特例单议上限", "bed_day_rates": "床日付费标准（元）",
+    "day_surgery_groups": "日间手术病种定额（元）", "day_surgery_max_days": "日间手术最长住院天数",
+    "prepay_share": "预付款比例", "retain_share": "结余留用比例", "overspend_share": "合理超支分担比例",
+    "overspend_reasonable_limit": "合理超支上限（占按项目支付）", "deposit_share": "质量保证金比例",
+    "deposit_return": "质量保证金返还比例", "adjustment_threshold": "动态调整阈值",
+    "adjustment_min_cases": "动态调整最少病例数", "default_grade": "无考核数据时的等级",
+    "grade_thresholds": "考核等级分数线", "assessment_weights": "考核指标权重",
+    "monitor_warn": "基金超支预警阈值", "monitor_severe": "基金超支严重阈值",
+    "monitor_recent_months": "行为与质量监测近期月数", "monitor_min_cases": "质量监测最少近期病例数",
+    "monitor_quality_rise": "质量指标上升预警阈值", "monitor_cmi_drop": "CMI 下降预警阈值",
+    "monitor_behaviour_months": "连续检出为严重的月数",
+}
+SCHEME_SOURCE_CN = {"history": "历史数据", "catalog": "分组目录"}
+
+
+def describe(key: str, value: Any, names: dict[str, str] | None = None) -> tuple[str, str]:
+    """(Chinese name, value as a reader sees it) of a frozen configuration entry; map keys are
+    named through `names` (e.g. the assessment indicators) when given."""
+    names = names or {}
+    if isinstance(value, dict):
+        text = "、".join(f"{names.get(k, k)} {v}" for k, v in value.items()) or "无"
+    elif isinstance(value, (list, tuple)):
+        text = "、".join(str(v) for v in value) or "无"
+    elif value is None:
+        text = "按数据计算"
+    else:
+        text = SCHEME_SOURCE_CN.get(str(value), str(value))
+    return KEY_CN.get(key, key), text
 
 
 def _decimal(where: str, key: str, value: Any) -> Decimal:
@@ -147,7 +189,8 @@ def _coerce(where: str, key: str, value: Any) -> Any:
         if not isinstance(value, (list, tuple)):
             raise PaymentError(f"{where}：basic_groups 应为数组，如 [\"GD19\"]")
         return tuple(str(v).strip().upper() for v in value)
-    if key in ("day_surgery_max_days", "adjustment_min_cases"):
+    if key in ("day_surgery_max_days", "adjustment_min_cases", "monitor_recent_months", "monitor_min_cases",
+               "monitor_behaviour_months"):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise PaymentError(f"{where}：{key} 应为非负整数，实为 {value!r}")
         return value

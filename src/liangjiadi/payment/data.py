@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from ..config import Settings
 from ..schema import SNAPSHOT_PERIOD, level_group
-from .model import Case, Institution
+from .model import AssessInputs, Case, Institution
 
 LEVEL_OF_PAY_LEVEL = {"3": "三级", "2": "二级", "1": "一级及以下"}
 
@@ -38,6 +38,8 @@ class RegionYear:
     bed_day_rates: dict[str, Decimal] = field(default_factory=dict)
     day_surgery: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # grp_type -> {code: std}
     list_types: dict[str, int] = field(default_factory=dict)  # grp_type -> grouped cases (the year)
+    extras: AssessInputs = field(default_factory=AssessInputs)
+    cmi: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # month -> institution -> CMI (indicator)
 
 
 def _months(first_year: int, last_year: int) -> list[str]:
@@ -64,13 +66,18 @@ def read(engine, settings: Settings, region: str, year: int, first_year: int) ->
     lt = table("setl_list")
     code = lt.grp_code.strip().upper()
     lst = lt.select(l_setl_id=lt.setl_id, grp_code=code, grp_type=lt.grp_type,
-                    days=lt.act_ipt_days, dscg_way=lt.dscg_way)
+                    days=lt.act_ipt_days, dscg_way=lt.dscg_way, oprn_code=lt.main_oprn_code.strip().upper())
     st = table("special_case")
     sc = st.filter(st.audit_result == "1").select(c_setl_id=st.setl_id)
-    j = s.left_join(lst, s.setl_id == lst.l_setl_id).left_join(sc, s.setl_id == sc.c_setl_id)
+    dt = table("setl_diag")
+    dt = dt.filter(dt.period.isin(_months(year, year)))
+    arose = ((dt.maindiag_flag == "0") & (dt.adm_cond_type == "4")).ifelse(1, 0)
+    dg = dt.group_by(d_setl_id=dt.setl_id).aggregate(diag_n=dt.count(), comp_n=arose.sum())
+    j = (s.left_join(lst, s.setl_id == lst.l_setl_id).left_join(sc, s.setl_id == sc.c_setl_id)
+         .left_join(dg, s.setl_id == dg.d_setl_id))
     j = j.select("setl_id", "period", "fixmedins_code", "medfee_sumamt", "hifp_pay", "setl_pay_way",
-                 "psn_no", "begndate", "enddate", "grp_code", "grp_type", "days", "dscg_way",
-                 special=j.c_setl_id.notnull())
+                 "psn_no", "begndate", "enddate", "grp_code", "grp_type", "days", "dscg_way", "oprn_code",
+                 "diag_n", "comp_n", special=j.c_setl_id.notnull())
     rows = engine.to_pyarrow(j.order_by(["period", "setl_id"])).to_pylist()
     cases: dict[int, list[Case]] = {y: [] for y in range(first_year, year + 1)}
     list_types: dict[str, int] = {}
@@ -86,6 +93,7 @@ def read(engine, settings: Settings, region: str, year: int, first_year: int) ->
             days=r["days"], pay_way=r["setl_pay_way"] or "drg_std", special_ok=bool(r["special"]),
             psn=r["psn_no"], admitted=str(r["begndate"]) if r["begndate"] else None,
             discharged=str(r["enddate"]) if r["enddate"] else None, dscg_way=r["dscg_way"],
+            oprn_code=r["oprn_code"] or None, diag_supplied=bool(r["diag_n"]), complication=bool(r["comp_n"]),
         ))
     catalog: dict[str, dict[str, Decimal]] = {}
     basic: dict[str, set[str]] = {}
@@ -101,7 +109,65 @@ def read(engine, settings: Settings, region: str, year: int, first_year: int) ->
     budget = sum((_dec(r["amount"]) for r in budget_rows), Decimal(0)) if budget_rows else None
     out = RegionYear(region, year, inst, cases, catalog, basic, budget, list_types=list_types)
     _optional_inputs(engine, table, year, out)
+    out.extras = AssessInputs(
+        diag_supplied=engine.has_data("setl_diag"),
+        oprn_grades=_oprn_grades(engine) if engine.has_data("oprn_grade") else None,
+        satisfaction=_satisfaction(engine, table, year) if engine.has_data("patient_satisfaction") else None,
+        findings=findings_by_institution(settings.workdir, region, _months(year, year)),
+    )
+    out.cmi = stored_cmi(settings.workdir, region, _months(year, year))
     return out
+
+
+def stored_cmi(workdir, region: str, months: list[str]) -> dict[str, dict[str, Decimal]]:
+    """Each institution's CMI of each month as the indicators computed and stored it (the newest run)."""
+    from ..indicators.results import load_results
+
+    out: dict[str, dict[str, Decimal]] = {}
+    for month in months:
+        table = load_results(workdir, region, month)
+        if table is None:
+            continue
+        rows = [r for r in table.to_pylist() if r["indicator_id"] == "CMI" and r["fixmedins_code"]
+                and r["value"] is not None]
+        if rows:
+            out[month] = {r["fixmedins_code"]: _dec(r["value"]) for r in rows}
+    return out
+
+
+def _oprn_grades(engine) -> dict[str, str]:
+    rows = engine.to_pyarrow(engine.table("oprn_grade").select("oprn_code", "oprn_grade")).to_pylist()
+    return {(r["oprn_code"] or "").strip().upper(): r["oprn_grade"] for r in rows}
+
+
+def _satisfaction(engine, table, year: int) -> dict[str, tuple[int, int]]:
+    """fixmedins_code -> (满意患者数, 接受调查患者数) of the year."""
+    t = table("patient_satisfaction")
+    rows = engine.to_pyarrow(t.filter(t.year == year).select("fixmedins_code", "satisfied_cnt", "surveyed_cnt"))
+    return {r["fixmedins_code"]: (int(r["satisfied_cnt"]), int(r["surveyed_cnt"])) for r in rows.to_pylist()}
+
+
+def findings_by_institution(workdir, region: str, months: list[str]) -> dict[str, dict[str, dict[str, int]]] | None:
+    """The detectors' findings of the year, as stored (the newest detection run of each month):
+    month -> institution -> pattern -> number of findings. A merged 线索 counts once for each of
+    its patterns. None when no month of the year was examined (the indicators say 缺少数据)."""
+    from ..anomalies.model import row_patterns
+    from ..anomalies.runner import load_findings
+
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for month in months:
+        table = load_findings(workdir, region, month)
+        if table is None:
+            continue
+        mine = out.setdefault(month, {})
+        for row in table.to_pylist():
+            code = row.get("fixmedins_code")
+            if not code:
+                continue
+            for pattern in row_patterns(row):
+                per = mine.setdefault(code, {})
+                per[pattern] = per.get(pattern, 0) + 1
+    return out or None
 
 
 def _institutions(engine, table, year: int) -> dict[str, Institution]:

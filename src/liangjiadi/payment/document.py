@@ -2,7 +2,7 @@
 output only (payment/<region>/<year>/*.json), so the document never disagrees with the tool.
 
 Sheets: 清算汇总, 机构清算, 病例支付方式, 月度结算, 考核评价, 基金超支风险 (the 11.1 report),
-动态调整, 配置. Text from data goes through safe_output.cell_text (never a formula)."""
+行为与质量监测 (11.1), 动态调整, 配置. Text from data goes through safe_output.cell_text (never a formula)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..safe_output import cell_text
 from .assess import INDICATORS, MISSING
+from .config import describe
 from .export import ITEM_CN
 from .model import WAY_CN, WAYS
 from .monitor import STATUS_CN
@@ -165,6 +166,22 @@ def render(frozen: dict, out: Path | str) -> Path:
         ws.write(n, 5, _num(x["ratio"]), dec4)
         ws.write(n, 6, STATUS_CN[x["status"]], warn if x["status"] != "ok" else text)
 
+    # 行为与质量监测 (11.1): the detectors' findings, CMI and the quality rates (payment/monitor.py)
+    ws = sheet("行为与质量监测", ["类别", "机构编码", "机构名称", "监测项目", "近期值", "此前值", "状态", "说明"],
+               [10, 14, 24, 30, 10, 10, 8, 60])
+    signals = frozen.get("signals", [])
+    if not signals:
+        ws.write(3, 0, "未发现医疗行为或医疗质量预警" if "signals" in frozen else "该结算结果生成时尚无此项监测", text)
+    for n, x in enumerate(signals, start=3):
+        ws.write(n, 0, x["family"], text)
+        ws.write(n, 1, x["code"], text)
+        ws.write(n, 2, frozen["institutions"].get(x["code"], {}).get("name", ""), text)
+        ws.write(n, 3, x["item"], text)
+        ws.write(n, 4, _num(x["recent"]), dec4)
+        ws.write(n, 5, _num(x["before"]), dec4)
+        ws.write(n, 6, STATUS_CN[x["status"]], warn)
+        ws.write(n, 7, x["note"], text)
+
     # 动态调整 (6.3.3)
     ws = sheet("动态调整", ["病组/病种", "现行分值/权重", "建议分值/权重", "变化", "病例数"], [28, 14, 14, 10, 8])
     for n, a in enumerate(frozen["adjustments"], start=3):
@@ -176,8 +193,10 @@ def render(frozen: dict, out: Path | str) -> Path:
 
     # 配置
     ws = sheet("配置", ["配置项", "取值"], [30, 90])
+    indicator_names = {k: v[1] for k, v in INDICATORS.items()}
     for n, (k, v) in enumerate(sorted(frozen.get("config", {}).items()), start=3):
-        ws.write(n, 0, k, text)
-        ws.write(n, 1, str(v), text)
+        name, shown = describe(k, v, indicator_names if k == "assessment_weights" else None)
+        ws.write(n, 0, name, text)
+        ws.write(n, 1, shown, text)
     book.close()
     return out

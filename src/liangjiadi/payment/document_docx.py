@@ -12,8 +12,13 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from ..safe_output import cell_text
+from .config import describe
 
 FONT = "Noto Sans CJK SC"  # the reports' CJK family: Chinese never falls back to a font without glyphs
+
+
+def _map(cfg: dict, key: str) -> str:
+    return describe(key, cfg.get(key))[1]
 
 
 def _money(v) -> str:
@@ -56,15 +61,15 @@ def render_docx(frozen: dict, out: Path | str) -> Path:
         f"目标与范围：统筹地区 DRG/DIP 付费机构的住院病例，可用基金 {_money(frozen['fund_available'])} 元"
         f"（{frozen['fund_source']}）。",
         f"支付标准：病种分值/权重取{'历史数据' if cfg.get('standards_source') == 'history' else '分组目录'}，"
-        f"参考年度权重 {weights}；等级系数 {cfg.get('level_coefficients')}；基层病种按 {cfg.get('basic_level')} 系数同病同付。",
+        f"参考年度权重 {weights}；等级系数 {_map(cfg, 'level_coefficients')}；基层病种按 {cfg.get('basic_level')} 系数同病同付。",
         f"极值病例：低于本级标准 {cfg.get('outlier_low')} 倍按项目，高于 {cfg.get('outlier_high')} 倍按倍率调整，"
         f"高于 {cfg.get('outlier_review')} 倍专家评审；特例单议上限 {cfg.get('special_cap', {}).get(scheme)}。",
         f"考核：按规范 10.1 五类指标加权评分，A ≥ {cfg.get('grade_thresholds', {}).get('A')}、"
         f"B ≥ {cfg.get('grade_thresholds', {}).get('B')}、C ≥ {cfg.get('grade_thresholds', {}).get('C')}。",
         f"结算办法：预付款 {cfg.get('prepay_share')} × 可用基金；月度按进度预算浮动结算；年度清算。",
-        f"风险分担：结余留用比例 {cfg.get('retain_share')}；合理超支（不超过按项目支付的 "
-        f"{cfg.get('overspend_reasonable_limit')}）分担比例 {cfg.get('overspend_share')}；质量保证金 "
-        f"{cfg.get('deposit_share')}，返还比例 {cfg.get('deposit_return')}。",
+        f"风险分担：结余留用比例 {_map(cfg, 'retain_share')}；合理超支（不超过按项目支付的 "
+        f"{cfg.get('overspend_reasonable_limit')}）分担比例 {_map(cfg, 'overspend_share')}；质量保证金 "
+        f"{cfg.get('deposit_share')}，返还比例 {_map(cfg, 'deposit_return')}。",
     ):
         doc.add_paragraph(line)
 

@@ -23,6 +23,9 @@ class Case:
     admitted: str | None = None  # begndate (ISO), readmission
     discharged: str | None = None  # enddate (ISO)
     dscg_way: str | None = None  # 离院方式 (5 = 死亡)
+    oprn_code: str | None = None  # 主手术操作编码 (三四级手术占比 with the oprn_grade catalogue)
+    diag_supplied: bool = False  # the case's discharge diagnoses are in setl_diag
+    complication: bool = False  # a secondary diagnosis absent on admission (入院病情 4)
 
 
 @dataclass(frozen=True)
@@ -38,3 +41,15 @@ WAY_CN = {
     "low": "费用极低病例（按项目）", "special": "特例单议（按项目）", "itemised": "按项目（未入组/复杂病例）",
     "bed_day": "按床日", "day_surgery": "日间手术",
 }
+
+
+@dataclass(frozen=True)
+class AssessInputs:
+    """What the assessment reads besides the cases; None = not supplied (the indicator then says
+    缺少数据, never a guess)."""
+
+    diag_supplied: bool = False  # setl_diag has rows (complications can be told)
+    oprn_grades: dict[str, str] | None = None  # oprn_grade: 手术操作编码 -> 级别 1-4
+    satisfaction: dict[str, tuple[int, int]] | None = None  # patient_satisfaction: code -> (满意, 调查)
+    # detection findings of the year: month -> institution -> pattern -> count (None: never examined)
+    findings: dict[str, dict[str, dict[str, int]]] | None = None

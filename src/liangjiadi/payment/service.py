@@ -19,7 +19,9 @@ from .data import RegionYear, read
 from .errors import PaymentError
 from .model import Case
 from .money import ZERO, allocate, fen, ratio
-from .monitor import InstitutionRisk, MonthRow, institution_risk, monthly
+from .monitor import (
+    InstitutionRisk, MonthRow, Signal, behaviour_signals, institution_risk, monthly, quality_signals, shirking_signals,
+)
 from .settle import Settlement, clear, own_cost_per_point, running_payments, settle
 from .standards import Adjustment, Standards, adjustments, build, reference_weights
 
@@ -42,6 +44,7 @@ class PaymentRun:
     notes: list[str] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
     risks: list[InstitutionRisk] = field(default_factory=list)
+    signals: list[Signal] = field(default_factory=list)  # behaviour and quality warnings (11.1)
 
     @property
     def final(self) -> bool:
@@ -75,11 +78,11 @@ def _inferred(data: RegionYear | None) -> str:
 
 def _fund(cfg: PaymentConfig, data: RegionYear, cases: list[Case]) -> tuple[Decimal, str]:
     if cfg.fund_available is not None:
-        return fen(cfg.fund_available), "配置项 fund_available"
+        return fen(cfg.fund_available), "支付方式配置的可用基金"
     if data.budget is not None:
-        return fen(data.budget), f"预算表 {data.year} 年 drg_dip_pool"
+        return fen(data.budget), f"预算表 {data.year} 年 DRG/DIP 付费统筹基金总额"
     actual = sum((c.fund for c in cases), ZERO)
-    return fen(actual), (f"未提供 {data.year} 年 DRG/DIP 预算（budget 表 drg_dip_pool）与配置项 fund_available，"
+    return fen(actual), (f"未提供 {data.year} 年 DRG/DIP 付费统筹基金预算（预算表）与配置的可用基金，"
                          "按当年 DRG/DIP 病例统筹基金实际支付计")
 
 
@@ -135,16 +138,22 @@ def compute(data: RegionYear, cfg: PaymentConfig, year: int, through: str | None
     cpp = standards.cost_per_point or own_cost_per_point(cases, standards)
     cache: dict = {}
     s = settle(cases, data.institutions, standards, cfg, fund_to_date, reimb, cpp, cache)
+    extras = data.extras
+    if through is not None and extras.findings:  # what was known by the month settled
+        extras = replace(extras, findings={m: v for m, v in extras.findings.items() if m <= through} or None)
     assessment, region_values = assess(cases, data.cases.get(year - 1, []), s.cases, data.institutions,
-                                       standards, cfg)
+                                       standards, cfg, extras)
     if through is None:
         clear(s, {c: a.grade for c, a in assessment.items() if a.grade}, cfg)
     prepay = _prepay(data, fund, cfg)
     provisional = _provisional(year_cases, months, data, standards, cfg, fund, cpp, cache)
+    months_with_cases = sorted({c.month for c in cases})
+    signals = (behaviour_signals(extras.findings, months, cfg) + shirking_signals(data.cmi, months, cfg)
+               + quality_signals(cases, months_with_cases, cfg))
     return PaymentRun(data.region, year, through, cfg, fund_source, standards, s,
                       adjustments(standards, cases, cfg), assessment, region_values, prepay, provisional,
                       monthly(year_cases, year, fund, cfg, through), notes + s.notes,
-                      {c: i.name for c, i in data.institutions.items()}, institution_risk(s, cfg))
+                      {c: i.name for c, i in data.institutions.items()}, institution_risk(s, cfg), signals)
 
 
 def _prepay(data: RegionYear, fund: Decimal, cfg: PaymentConfig) -> dict[str, Decimal]:
@@ -222,6 +231,7 @@ def to_json(r: PaymentRun) -> dict:
         "adjustments": [{k: _plain(v) for k, v in a.__dict__.items()} for a in r.adjustments],
         "monitoring": [{k: _plain(v) for k, v in m.__dict__.items()} for m in r.monitoring],
         "institution_risks": [{k: _plain(v) for k, v in m.__dict__.items()} for m in r.risks],
+        "signals": [{k: _plain(v) for k, v in m.__dict__.items()} for m in r.signals],
         "region_values": {k: _plain(v) for k, v in r.region_values.items()},
         "notes": r.notes,
         "config": _config_json(r.cfg),

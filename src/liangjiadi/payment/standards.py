@@ -84,7 +84,7 @@ def build(history: dict[int, list[Case]], year_weights: dict[int, Decimal], cata
                 weights[g] = w4(mean_g / overall)
                 source[g] = "history"
     elif cfg.standards_source == "history":
-        notes.append("参考年度没有入组病例，病种分值/权重取分组目录（grp_catalog）")
+        notes.append("参考年度没有入组病例，病种分值/权重取分组目录")
     for g, w in catalog.items():
         if g not in weights:
             weights[g] = w4(Decimal(w))

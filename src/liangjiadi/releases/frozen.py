@@ -45,6 +45,8 @@ class FrozenContent:
     window: dict = field(default_factory=dict)  # window.json (quarterly and annual releases)
     window_results: pa.Table | None = None  # window_results.parquet: the window's values
     window_last_year: pa.Table | None = None  # window_last_year.parquet: the same window a year earlier
+    clearing: dict | None = None  # clearing.json: the year-end 清算 (clearing releases; annual ones when published)
+    clearing_release: dict | None = None  # clearing_release.json: which clearing release an annual one froze
 
     @property
     def history_missing(self) -> list[str]:
@@ -93,4 +95,6 @@ def read_frozen(bundle: Path) -> FrozenContent:
         window=_json(bundle / "window.json", {}),
         window_results=table("window_results.parquet"),
         window_last_year=table("window_last_year.parquet"),
+        clearing=_json(bundle / "clearing.json", None),
+        clearing_release=_json(bundle / "clearing_release.json", None),
     )

@@ -6,6 +6,8 @@ Periods name the data a release shows, not the day it goes out:
              -> freezes the quarter's last month's runs, and the quarter's values (releases/snapshot.py)
 - annual:    `YYYY` (or `YYYY-12`)          -> freezes December's runs, and the year's values
 - topic:     any of the above, plus an optional short topic name (`2025-Q1-糖尿病`)
+- clearing:  `YYYY` (or `YYYY-12`)          -> freezes the year-end 清算 of DRG/DIP payment
+             (payment/<region>/<year>/settlement.json, releases/clearing.py) and December's runs
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ class Kind(str, Enum):
     QUARTERLY = "quarterly"
     TOPIC = "topic"
     ANNUAL = "annual"
+    CLEARING = "clearing"  # 年度清算 (seeds/004 9.2.2): the year-end settlement, frozen and signed
 
 
-KIND_CN = {Kind.MONTHLY: "月推送", Kind.QUARTERLY: "季发布", Kind.TOPIC: "专题分析", Kind.ANNUAL: "年度通报"}
+KIND_CN = {Kind.MONTHLY: "月推送", Kind.QUARTERLY: "季发布", Kind.TOPIC: "专题分析", Kind.ANNUAL: "年度通报",
+           Kind.CLEARING: "年度清算"}
 
 
 class State(str, Enum):
@@ -69,7 +73,8 @@ def parse_kind(kind: str | Kind) -> Kind:
         return Kind(str(kind.value if isinstance(kind, Kind) else kind).lower())
     except ValueError:
         raise ConfigError(f"未知的发布类型：{kind}",
-                          "发布类型应为 monthly（月推送）、quarterly（季发布）、topic（专题分析）或 annual（年度通报）") from None
+                          "发布类型应为 monthly（月推送）、quarterly（季发布）、topic（专题分析）、annual（年度通报）"
+                          "或 clearing（年度清算）") from None
 
 
 def _window(text: str, kinds: tuple[str, ...]) -> Window | None:
@@ -103,11 +108,11 @@ def parse_period(kind: str | Kind, period: str, topic: str | None = None) -> Rel
         if not (window := _window(text, ("quarter",))):
             raise bad(f"季发布的期间格式不正确：{period}", "应为 YYYY-Qn（如 2025-Q1）或季末月份（如 2025-03）")
         return _release_period(window)
-    if kind == Kind.ANNUAL:
+    if kind in (Kind.ANNUAL, Kind.CLEARING):
         if (month := _window(text, ("month",))) and month.last.month == 12:
             text = str(month.last.year)
         if not (window := _window(text, ("year",))):
-            raise bad(f"年度通报的期间格式不正确：{period}", "应为 YYYY（如 2025）")
+            raise bad(f"{KIND_CN[kind]}的期间格式不正确：{period}", "应为 YYYY（如 2025）")
         return _release_period(window)
     # topic: a month, quarter or year, optionally followed by a short topic name
     m = _TOPIC.match(text)

@@ -31,6 +31,7 @@ from ..indicators.registry import load_indicators
 from ..period import period_label
 from ..runs import list_runs, read_run, run_path
 from . import bundle as B
+from .clearing import freeze_clearing, freeze_published_clearing
 from .frozen import FrozenContent, read_frozen
 from .errors import (
     BundleIntegrityError, IllegalTransitionError, MissingSourceError, PublishBlockedError, ReleaseError,
@@ -114,8 +115,14 @@ def _freeze(settings: Settings, sources: Sources, staging: Path, kind: Kind, rp:
     findings, suppressed = suppress_findings(findings, settings)
     pq.write_table(findings, staging / "findings.parquet")
     _freeze_coverage(workdir, sources, staging)
+    year = int(rp.key[:4])
+    if kind == Kind.CLEARING:  # its documents show the year-end 清算 only (releases/clearing.py)
+        freeze_clearing(settings, sources.admdvs, year, staging)
+        return suppressed
     freeze_snapshot(settings, sources.admdvs, kind.value, rp.key, sources.period,
                     pq.read_table(staging / "results.parquet"), staging, topic=topic)
+    if kind == Kind.ANNUAL:  # §五 reads the published 清算 as its own release froze it
+        freeze_published_clearing(settings, sources.admdvs, year, staging)
     return suppressed
 
 

@@ -18,6 +18,7 @@ from .models import (
     InstitutionInfo, InstitutionPush, PatternCount, PeerPosition, QuarterlyReport, RankedRow, RegionMonthlyPush,
     SeriesPoint, TimeSeries, TopicInstitutionRow, TopicReport, WorksheetSummary,
 )
+from .clearing import payment_clearing
 from .feedback import feedback_lines
 from .source import CHECK_STATUS_CN, ReleaseSource
 
@@ -523,7 +524,7 @@ def annual_notice(src: ReleaseSource) -> AnnualNotice:
                          next_label=_next_label(src))
     return AnnualNotice(contents=C.blocks(src), next_steps=steps, meta=src.meta, fund_figures=fund, budget_figures=budget, listing_figures=listing,
                         drg_figures=drg, topic_highlights=topic_highlights(src), efficiency=eff, settlement=settle,
-                        special_cases=special, findings_by_pattern=by_pattern, text=text)
+                        payment_clearing=payment_clearing(src), special_cases=special, findings_by_pattern=by_pattern, text=text)
 
 
 SHIFTS_SHOWN = 10  # 专题分析: the institutions' largest structure shifts

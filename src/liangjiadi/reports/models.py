@@ -342,6 +342,16 @@ class TopicReport(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
+class PaymentClearing(BaseModel):
+    """(五) 各机构 DRG/DIP 年度清算: from the published clearing release (reports/clearing.py)."""
+
+    published: bool
+    release_id: str = ""
+    paragraphs: list[str] = Field(default_factory=list)
+    columns: list[str] = Field(default_factory=list)
+    rows: list[list[str]] = Field(default_factory=list)
+
+
 class AnnualNotice(BaseModel):
     """年度通报 (长治市规则第十三条，七项)."""
 
@@ -353,6 +363,7 @@ class AnnualNotice(BaseModel):
     topic_highlights: list[str]
     efficiency: list[Distribution]  # (四) 服务效率、资源配置对比
     settlement: Distribution | None  # (五) 各机构 DRG 年度清算、结算
+    payment_clearing: PaymentClearing | None = None  # (五) the published 年度清算, when frozen
     special_cases: list[Figure]  # (六) 特例单议
     findings_by_pattern: list[PatternCount]  # (七) 其他
     text: dict[str, list[str]] = Field(default_factory=dict)

@@ -6,6 +6,7 @@ monthly:   月推送 docx + html, 数据底稿 xlsx, 定向推送 docx + html fo
 quarterly: 季度分析报告 docx + html, 附表 xlsx, 数据底稿 xlsx, 定向推送 for every institution
 topic:     专题分析 docx + html (+ the topic analysis it was built from, as JSON)
 annual:    年度通报 docx + html, 附表 xlsx, 数据底稿 xlsx
+clearing:  年度清算 xlsx (every sheet) + docx (支付方案要点与清算结果), from the frozen clearing.json only
 Per-institution pushes are spread over `workers` processes (each renders a share of them).
 """
 
@@ -164,6 +165,20 @@ def institution_pushes(src: ReleaseSource, out_dir: Path, workers: int = 1) -> l
     return files
 
 
+def _clearing_files(src: ReleaseSource, out_dir: Path) -> list[Path]:
+    """The 清算 documents of a clearing release, from its frozen figures (payment/document*.py)."""
+    from ..errors import ConfigError
+    from ..payment.document import render as render_xlsx
+    from ..payment.document_docx import render_docx as render_word
+
+    clearing = src.frozen.clearing if src.frozen else None
+    if clearing is None:
+        raise ConfigError(f"发布 {src.release.release_id} 的发布包中没有冻结的年度清算结果，无法生成清算文件",
+                          "年度清算在创建发布时冻结：liangjiadi release create --kind clearing --period YYYY")
+    stem = _stem(src, "年度清算")
+    return [render_xlsx(clearing, _out(out_dir, stem, ".xlsx")), render_word(clearing, _out(out_dir, stem, ".docx"))]
+
+
 # ---- the release ------------------------------------------------------------------------------------
 
 
@@ -210,6 +225,8 @@ def render_release(release_id: str, out_dir: Path, settings: Settings, *, region
                              encoding="utf-8")
         result.files += _both(B.topic_report(src, topic_analysis), out_dir, _stem(src, "专题分析"), workdir, cache)
         result.files.append(data_file)
+    elif kind == "clearing":
+        result.files += _clearing_files(src, out_dir)
     if institutions and kind in ("monthly", "quarterly"):
         result.institution_files = institution_pushes(src, out_dir / INSTITUTION_DIR, workers)
     static = copy_static(out_dir)

@@ -383,6 +383,10 @@ def annual_view(a: AnnualNotice) -> DocumentView:
     if a.settlement:
         settle = [Table(title="各定点医疗机构住院统筹基金结算", columns=["机构", "级别", "结算金额"],
                         rows=[[r.name, r.group, r.text] for r in a.settlement.rows])]
+    pc = a.payment_clearing
+    clearing_text = pc.paragraphs if pc else []
+    clearing = [Table(title="各定点医疗机构年度清算结果（已发布的年度清算）", columns=pc.columns, rows=pc.rows)] \
+        if pc and pc.published else []
     sections = [
         Section(heading="一、年度医保基金收支结余及预结算执行情况", paragraphs=a.text["fund"],
                 tables=[figures_table(a.fund_figures), figures_table(a.budget_figures, "下一年度医保总额")],
@@ -392,9 +396,9 @@ def annual_view(a: AnnualNotice) -> DocumentView:
                 tables=[figures_table(a.drg_figures)], subsections=blocks(a.contents, "cases", "key_groups")),
         Section(heading="四、各定点医疗机构服务效率、资源配置对比分析", paragraphs=a.text["efficiency"], tables=eff_tables,
                 charts=boxes(a.efficiency), subsections=blocks(a.contents, "institutions", "common_costs", "burden")),
-        Section(heading="五、各定点医疗机构DRG年度清算、结算情况", tables=settle,
-                paragraphs=["住院统筹基金结算金额取自本年度计算结果（指标11）；清算金额取自清算结果，两者来源不同，分列如下。"]
-                if settle and "clearing" in a.contents else [],
+        Section(heading="五、各定点医疗机构DRG年度清算、结算情况", tables=clearing + settle,
+                paragraphs=clearing_text + (["住院统筹基金结算金额取自本年度计算结果（指标11）；清算金额取自清算结果，两者来源不同，分列如下。"]
+                                            if settle and "clearing" in a.contents else []),
                 subsections=blocks(a.contents, "clearing")),
         Section(heading="六、特例单议受理及结算情况", paragraphs=a.text["special"], tables=[figures_table(a.special_cases)],
                 subsections=blocks(a.contents, "special")),

@@ -123,6 +123,12 @@ YIGONGTI_ITEM = {
 # 支付级别 of the payment inputs (bed_day_rate): schema.level_group's three peer groups.
 PAY_LEVEL = {"3": "三级", "2": "二级", "1": "一级及以下"}
 
+# 入院病情 of a discharge diagnosis (住院病案首页数据填写质量规范, 2016): 4 = the condition was absent
+# on admission, so a secondary diagnosis coded 4 arose in hospital (payment.assess: 并发症).
+ADM_COND = {"1": "有", "2": "临床未确定", "3": "情况不明", "4": "无"}
+# 手术分级 (医疗机构手术分级管理办法, 国卫办医政发〔2022〕18号): 一级 to 四级.
+OPRN_GRADE = {"1": "一级手术", "2": "二级手术", "3": "三级手术", "4": "四级手术"}
+
 INST_KIND = ("综合", "专科", "中医", "妇幼", "基层")
 OWNERSHIP = ("公立", "民营")
 
@@ -143,6 +149,8 @@ CODE_TABLES: dict[str, dict[str, str]] = {
     "yigongti_item": YIGONGTI_ITEM,
     "pay_level": PAY_LEVEL,
     "catalog_code_type": CATALOG_CODE_TYPE,
+    "adm_cond": ADM_COND,
+    "oprn_grade": OPRN_GRADE,
 }
 
 

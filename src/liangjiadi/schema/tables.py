@@ -599,17 +599,75 @@ DAY_SURGERY = Table(
     note="可选；列入的病组/病种住院天数不超过 day_surgery_max_days（默认 1 天）时按日间手术支付。",
 )
 
+# ---- optional assessment inputs (考核评价, seeds/004 10.1 b, c) ---------------------------------
+
+SETL_DIAG = Table(
+    name="setl_diag",
+    cn="出院诊断（含次要诊断）",
+    columns=(
+        Column("setl_id", "str", "结算ID", required=True, nullable=False),
+        Column("diag_code", "str", "诊断编码（医保版 ICD-10）", required=True, nullable=False),
+        Column("maindiag_flag", "code", "主诊断标志（1 主诊断 / 0 其他诊断）", required=True, nullable=False,
+               codes="flag01"),
+        Column("adm_cond_type", "code", "入院病情（1 有 / 2 临床未确定 / 3 情况不明 / 4 无）", codes="adm_cond"),
+    ),
+    key=("setl_id", "diag_code"),
+    period_source="link",
+    link_setl_id=True,
+    own=True,
+    optional=True,
+    note="可选；一次住院结算的每个出院诊断一行（结算清单或病案首页）。支付方式考核的并发症发生率 = "
+         "有入院病情为“无”（4）的其他诊断的病例 ÷ 提供了诊断的病例；未提供时该指标为“缺少数据”。",
+)
+
+OPRN_GRADE = Table(
+    name="oprn_grade",
+    cn="手术分级目录",
+    columns=(
+        Column("oprn_code", "str", "手术操作编码（医保版 ICD-9-CM-3）", required=True, nullable=False),
+        Column("oprn_grade", "code", "手术级别（1 至 4 级）", required=True, nullable=False, codes="oprn_grade"),
+        Column("oprn_name", "str", "手术操作名称"),
+    ),
+    key=("oprn_code",),
+    period_source="snapshot",
+    own=True,
+    optional=True,
+    note="可选；本地区执行的手术分级目录。支付方式考核的三四级手术占比 = 主手术为三、四级的病例 ÷ "
+         "主手术在目录中的病例；未提供时该指标为“缺少数据”。再次导入即整体替换。",
+)
+
+PATIENT_SATISFACTION = Table(
+    name="patient_satisfaction",
+    cn="住院患者满意度调查",
+    columns=(
+        Column("admdvs", "admdvs", "统筹地区区划", required=True, nullable=False),
+        Column("year", "int", "年度", required=True, nullable=False),
+        Column("fixmedins_code", "str", "定点医疗机构编号", required=True, nullable=False),
+        Column("surveyed_cnt", "int", "接受调查患者数", required=True, nullable=False),
+        Column("satisfied_cnt", "int", "满意患者数", required=True, nullable=False),
+    ),
+    key=("admdvs", "year", "fixmedins_code"),
+    period_source="year",
+    period_column="year",
+    parts=(("satisfied_cnt", "surveyed_cnt"),),
+    admdvs_from_row=True,
+    own=True,
+    optional=True,
+    note="可选；医保部门或第三方对各定点医疗机构住院患者的满意度调查（不是附录4对医保部门的问卷）。"
+         "支付方式考核的患者满意度 = 满意患者数 ÷ 接受调查患者数；未提供时该指标为“缺少数据”。",
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (FIXMEDINS, SETL_D, SETL_LIST, SETL_FEE, SPECIAL_CASE, CLR_RESULT, FUND_REPORT,
               PSN_COUNT, BUDGET, GRP_CATALOG, CODE_CATALOG, EXTERNAL, PAY_COEF, BED_DAY_RATE, DAY_SURGERY,
-              *YIGONGTI_TABLES)
+              SETL_DIAG, OPRN_GRADE, PATIENT_SATISFACTION, *YIGONGTI_TABLES)
 }
 
 # Load order: referenced tables before the ones that reference them.
 LOAD_ORDER = ("fixmedins", "grp_catalog", "code_catalog", "setl_d", "setl_list", "setl_fee", "special_case",
               "clr_result", "fund_report", "psn_count", "budget", "external", "pay_coef", "bed_day_rate",
-              "day_surgery", *(t.name for t in YIGONGTI_TABLES))
+              "day_surgery", "setl_diag", "oprn_grade", "patient_satisfaction", *(t.name for t in YIGONGTI_TABLES))
 
 # Columns that identify a person: dropped on ingest (noted in the load report), never stored.
 PERSONAL_COLUMNS = frozenset({
