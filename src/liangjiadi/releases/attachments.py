@@ -75,6 +75,17 @@ def checked_type(name: str, data: bytes, settings: Settings) -> str:
     return ext
 
 
+def check(settings: Settings, name: str, data: bytes) -> tuple[str, str]:
+    """(name to show, extension) of a file that may be kept; a Chinese error naming the file otherwise."""
+    shown = safe_name(name)
+    if not data:
+        raise AttachmentError(f"文件「{shown}」是空的")
+    if len(data) > settings.attachment_max_bytes:
+        raise AttachmentError(f"文件「{shown}」有 {len(data):,} 字节，超过上限 {settings.attachment_max_bytes:,} 字节",
+                              "请压缩或拆分后上传（配置项 attachment_max_bytes）")
+    return shown, checked_type(shown, data, settings)
+
+
 def directory(settings: Settings, owner: str, owner_id: int) -> Path:
     return Path(settings.workdir) / "attachments" / owner / str(int(owner_id))
 
@@ -84,13 +95,7 @@ def store(settings: Settings, owner: str, owner_id: int, name: str, data: bytes,
     """Check and keep one uploaded file; returns its record."""
     if owner not in OWNERS or purpose not in PURPOSE_CN:
         raise AttachmentError(f"未知的附件归属：{owner}/{purpose}")
-    shown = safe_name(name)
-    if not data:
-        raise AttachmentError(f"文件「{shown}」是空的")
-    if len(data) > settings.attachment_max_bytes:
-        raise AttachmentError(f"文件「{shown}」有 {len(data):,} 字节，超过上限 {settings.attachment_max_bytes:,} 字节",
-                              "请压缩或拆分后上传（配置项 attachment_max_bytes）")
-    ext = checked_type(shown, data, settings)
+    shown, ext = check(settings, name, data)
     stored = f"{uuid.uuid4().hex}.{ext}"
     folder = directory(settings, owner, owner_id)
     folder.mkdir(parents=True, exist_ok=True)
