@@ -124,13 +124,7 @@ async def act(request: Request, letter_id: int, act: str):
         if act == "sign":
             return letters.sign_receipt(settings, letter_id, user.username)
         if act == "report":
-            for name, data in files:  # refuse a bad file before anything is recorded
-                attachments.check(settings, name, data)
-            if not files:
-                raise letters.LetterError("请上传自查报告文件", "可上传 PDF、Word 或图片")
-            ids = [attachments.store(settings, "letter", letter_id, name, data, user.username, purpose="selfcheck",
-                                     release_id=letter["release_id"])["id"] for name, data in files]
-            return letters.report(settings, letter_id, user.username, str(form.get("text", "")), ids)
+            return letters.report_with_files(settings, letter_id, user.username, str(form.get("text", "")), files)
         if act == "route":
             return letters.route(settings, letter_id, user.username, str(form.get("to", "")),
                                  str(form.get("note", "")))

@@ -226,6 +226,27 @@ def report(settings: Settings, letter_id: int, actor: str, text: str, attachment
     return _transition(settings, letter_id, actor, "report", apply, {"attachments": list(attachment_ids)})
 
 
+def report_with_files(settings: Settings, letter_id: int, actor: str, text: str,
+                      files: list[tuple[str, bytes]]) -> dict:
+    """The 自查报告 as uploaded: the letter must await it and every file must pass
+    (releases/attachments.py) before anything is kept."""
+    from . import attachments
+
+    letter = get_letter(settings, letter_id)
+    if letter is None:
+        raise LetterError(f"没有编号为 {letter_id} 的提醒函")
+    if letter["state"] not in FROM["report"]:
+        raise LetterError(f"提醒函 {letter_id} 当前为「{STATE_CN[letter['state']]}」，不能{ACT_CN['report']}",
+                          "请先签署回执")
+    if not files:
+        raise LetterError("请上传自查报告文件", "可上传 PDF、Word 或图片")
+    for name, data in files:
+        attachments.check(settings, name, data)
+    ids = [attachments.store(settings, "letter", letter_id, name, data, actor, purpose="selfcheck",
+                             release_id=letter["release_id"])["id"] for name, data in files]
+    return report(settings, letter_id, actor, text, ids)
+
+
 def route(settings: Settings, letter_id: int, actor: str, to: str, note: str = "") -> dict:
     """Send what the self-check did not settle to 经办 or 基金监管 for 核查."""
     key = {"经办": "jingban", "基金监管": "jijin"}.get(to, to)
