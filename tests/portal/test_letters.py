@@ -154,3 +154,31 @@ def test_the_next_release_freezes_and_prints_every_open_letter(issued, tmp_path)
     assert "issued_by" not in mine and "closed_by" not in mine and mine["patterns"]
     lines = letter_lines(frozen)
     assert lines[0].startswith("点名提醒办理情况：共") and any(f"第{letter['id']}号提醒函" in x for x in lines)
+
+
+def test_the_letter_and_objection_commands(sqlite_portal):
+    from typer.testing import CliRunner
+
+    from liangjiadi.cli.main import app
+
+    portal = sqlite_portal
+    release = get_release(PUB, portal.settings)
+    runner = CliRunner()
+    env = {"COLUMNS": "200", "LJD_USER": "数据专员"}
+    wd = ["--workdir", str(portal.workdir)]
+    issued = runner.invoke(app, ["letter", "issue", PUB, "-i", OWN, *wd], env=env)
+    assert issued.exit_code == 2 and "没有涉及" in issued.output and "Traceback" not in issued.output
+    listed = runner.invoke(app, ["letter", "list", *wd], env=env)
+    assert listed.exit_code == 0 and "提醒函" in listed.output
+    L.issue(portal.settings, release, "officer")  # every institution named in the release not yet sent one
+    lid = next(x["id"] for x in L.list_letters(portal.settings) if x["state"] == "issued")
+    early = runner.invoke(app, ["letter", "route", str(lid), "--to", "基金监管", *wd], env=env)
+    assert early.exit_code == 2 and "不能移交核查" in early.output
+    wrong = runner.invoke(app, ["letter", "close", str(lid), "--outcome", " ", *wd], env=env)
+    assert wrong.exit_code == 2 and "办结须写明结论" in wrong.output
+    escalated = runner.invoke(app, ["letter", "list", "--open", "--escalate", *wd], env=env)
+    assert escalated.exit_code == 0 and "本次督办逾期提醒函 0 份" in escalated.output
+    objections = runner.invoke(app, ["objection", "list", *wd], env=env)
+    assert objections.exit_code == 0 and "异议" in objections.output
+    missing = runner.invoke(app, ["objection", "answer", "999999", "--text", "x", "--adopted", *wd], env=env)
+    assert missing.exit_code == 2 and "没有编号为 999999 的异议" in missing.output
