@@ -130,11 +130,16 @@ def get_letter(settings: Settings, letter_id: int) -> dict | None:
 def release_findings(release: Release) -> dict[str, list[dict]]:
     """{institution code: its findings as frozen in the release} (region-level findings have no addressee)."""
     patterns = _json(release, "patterns.json", {})
+    names = {i.get("code"): i.get("name") or "" for i in _json(release, "institutions.json", [])}
     out: dict[str, list[dict]] = {}
     for r in pq.read_table(release.path_of("findings.parquet")).to_pylist():
         code = r.get("fixmedins_code")
         if not code:
             continue
+        message = r.get("message") or ""
+        # a letter goes to one institution: a message naming another one is replaced, as in its push
+        if any(c != code and (c in message or (len(n) > 2 and n in message)) for c, n in names.items()):
+            message = f"{patterns.get(r['pattern'], r['pattern'])}：存在需要核实的数据异常，依据见下。"
         try:
             evidence = json.loads(r.get("evidence") or "{}")
         except ValueError:
@@ -142,7 +147,7 @@ def release_findings(release: Release) -> dict[str, list[dict]]:
         out.setdefault(code, []).append({
             "pattern": r["pattern"], "pattern_name": patterns.get(r["pattern"], r["pattern"]),
             "severity": r.get("severity") or "", "period": r.get("period") or release.source_period,
-            "message": r.get("message") or "", "evidence": evidence})
+            "message": message, "evidence": evidence})
     return out
 
 

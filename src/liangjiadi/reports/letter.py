@@ -17,9 +17,9 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from ..config import Settings
-from ..period import period_label
 from ..releases import get_release
 from ..releases import letters as L
+from ..releases.model import KIND_CN, Kind
 from .fonts import CJK_FAMILY
 
 SEVERITY_CN = {"high": "高", "medium": "中", "low": "低"}
@@ -52,11 +52,10 @@ def render_letter(letter: dict, region_name: str, days: int, path: Path) -> Path
     doc = _document()
     title = doc.add_heading("医保数据工作组点名提醒函", level=0)
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    no = doc.add_paragraph(f"（{period_label(letter['period']) if len(letter['period']) == 7 else letter['period']}"
-                           f" 第{letter['id']}号）")
+    no = doc.add_paragraph(f"（第{letter['id']}号）")
     no.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph(f"{letter['institution_name'] or letter['fixmedins_code']}（机构编码 {letter['fixmedins_code']}）：")
-    doc.add_paragraph(f"根据{region_name}医保数据工作组发布（{letter['release_id']}）的疑点线索，贵单位有以下"
+    doc.add_paragraph(f"根据{region_name}医保数据工作组{_release_label(letter)}的疑点线索，贵单位有以下"
                       f"{len(letter['findings'])}条线索需要核实。按照数据工作组工作规则，现予点名提醒。")
     doc.add_heading("一、疑点线索及依据", level=1)
     table = doc.add_table(rows=1, cols=4)
@@ -84,6 +83,14 @@ def render_letter(letter: dict, region_name: str, days: int, path: Path) -> Path
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(path)
     return path
+
+
+def _release_label(letter: dict) -> str:
+    """"2025年12月月度发布（第1版）": the release in words (its id is not for a letter)."""
+    from ..period import Window
+
+    version = letter["release_id"].rsplit("-v", 1)[-1]
+    return f"{Window.parse(letter['period']).label}{KIND_CN.get(Kind(letter['kind']), '')}（第{version}版）"
 
 
 def letter_path(settings: Settings, letter: dict) -> Path:
