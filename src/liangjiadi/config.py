@@ -163,6 +163,12 @@ class Settings(BaseSettings):
     smtp_port: int = Field(25, description="SMTP 端口")
     mail_from: str = Field("liangjiadi@localhost", description="通知邮件的发件人地址")
     objection_answer_days: int = Field(15, ge=1, le=90, description="机构异议的答复期限（工作日）")
+    letter_selfcheck_days: int = Field(15, ge=1, le=90, description="提醒函要求机构自查并报送自查报告的期限（工作日）")
+    attachment_max_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="异议附件、自查报告单个文件的大小上限（字节）")
+    attachment_types: list[str] = Field(
+        default_factory=lambda: ["pdf", "docx", "doc", "xlsx", "xls", "jpg", "jpeg", "png"],
+        description="异议附件、自查报告允许的文件类型（扩展名，按文件头核对）",
+    )
     holidays: list[date] = Field(
         default_factory=list, description="法定节假日（不计入工作日，如 2026-10-01）；周六、周日总不计入"
     )

@@ -11,13 +11,14 @@ from liangjiadi.releases import add_member, list_members
 from liangjiadi.releases.store import dispose_engines, engine_for
 
 TABLES = {"ljd_releases", "ljd_members", "ljd_signoffs", "ljd_overrides", "ljd_audit_log", "ljd_users",
-          "ljd_sessions", "ljd_access_log", "ljd_tier_requests", "ljd_notifications", "ljd_objections"}
+          "ljd_sessions", "ljd_access_log", "ljd_tier_requests", "ljd_notifications", "ljd_objections",
+          "ljd_letters", "ljd_attachments"}
 
 
 def test_a_new_database_is_at_the_newest_revision(tmp_path):
     settings = Settings(workdir=tmp_path)
     engine = engine_for(settings)
-    assert current(engine) == head() == "0003"
+    assert current(engine) == head() == "0005"
     assert TABLES <= set(sa.inspect(engine).get_table_names())
     dispose_engines()
 

@@ -16,7 +16,8 @@ ACTION_CN = {
     "login": "登录", "login_failed": "登录失败", "logout": "退出", "denied": "越权尝试（拒绝）",
     "view": "查看", "download": "下载", "export": "导出", "user_add": "新增用户", "user_disable": "停用用户",
     "user_reset_password": "重置密码", "tier_request": "申请对标方式", "tier_decide": "审批对标方式",
-    "notify": "发布通知", "remind": "催阅提醒",
+    "notify": "发布通知", "remind": "催阅提醒", "objection": "提出异议", "letter": "发出提醒函",
+    "letter_sign": "签署回执", "letter_report": "报送自查报告", "letter_route": "移交核查", "letter_close": "提醒函办结",
 }
 
 

@@ -132,3 +132,45 @@ def require_objection_handler(user: User, objection: dict | None) -> dict:
     if objection is None or objection["admdvs"] != region_of(user):
         raise Denied(404, "no_such_objection")
     return objection
+
+
+# ---- 提醒函 and attachments (seeds/001 §六(七)) -------------------------------------------------------
+
+def reads_record(user: User, record: dict | None) -> bool:
+    """An objection, a letter or their attachments: the institution concerned and the region's staff."""
+    if record is None:
+        return False
+    if user.role == "institution":
+        return record["fixmedins_code"] == user.fixmedins_code
+    return user.role in REGION_STAFF and record["admdvs"] == region_of(user)
+
+
+def require_letter_reader(user: User, letter: dict | None) -> dict:
+    """The addressed institution and the region's staff read a letter; for anyone else it does not exist."""
+    if not reads_record(user, letter):
+        raise Denied(404, "no_such_letter")
+    return letter
+
+
+def require_letter_addressee(user: User, letter: dict | None) -> dict:
+    """Only the addressed institution signs the 回执 and reports its self-check."""
+    letter = require_letter_reader(user, letter)
+    if user.role != "institution":
+        raise Denied(403, "letter_answer_not_allowed")
+    return letter
+
+
+def require_letter_handler(user: User, letter: dict | None) -> dict:
+    """The region's data officer routes and closes letters."""
+    if user.role != "officer":
+        raise Denied(403, "letter_handling_not_allowed")
+    if letter is None or letter["admdvs"] != region_of(user):
+        raise Denied(404, "no_such_letter")
+    return letter
+
+
+def require_attachment_reader(user: User, owner: dict | None) -> dict:
+    """An attachment is read by whoever reads its objection or letter."""
+    if not reads_record(user, owner):
+        raise Denied(404, "no_such_attachment")
+    return owner

@@ -44,7 +44,7 @@ CHANGES = "changes.json"
 ROLE_CN = {"results": "计算结果", "check_report": "复核报告", "findings": "疑点线索", "report": "发布材料",
            "changes": "修订说明", "institutions": "机构目录", "history": "历史结果（24个月）", "series": "趋势序列",
            "peers": "同级比较", "fund_forecast": "基金预测", "fund_outlook": "基金运行分析", "topics": "专题记录",
-           "topic_analysis": "专题分析", "feedback": "上期意见", "objections": "上期异议及答复", "patterns": "疑点类型", "indicators": "指标目录", "context": "冻结说明",
+           "topic_analysis": "专题分析", "feedback": "上期意见", "objections": "上期异议及答复", "letters": "提醒函办理情况", "patterns": "疑点类型", "indicators": "指标目录", "context": "冻结说明",
            "coverage": "检测范围", "window": "窗口说明", "window_results": "窗口结果（季度/年度）",
            "window_last_year": "上年同期窗口结果"}
 NOT_DATA_ROLES = {"report", "changes"}

@@ -36,6 +36,7 @@ class FrozenContent:
     topic_analysis: dict | None = None  # topic_analysis.json (topic releases)
     feedback_yaml: str | None = None  # feedback.yaml, as frozen
     objections: list[dict] = field(default_factory=list)  # objections.json: answered since the previous release
+    letters: list[dict] = field(default_factory=list)  # letters.json: 提醒函 open, or closed since the previous release
     patterns: dict[str, str] = field(default_factory=dict)  # patterns.json
     indicators: list[dict] = field(default_factory=list)  # indicators.json: the catalogue as frozen
     context: dict = field(default_factory=dict)  # context.json
@@ -86,6 +87,7 @@ def read_frozen(bundle: Path) -> FrozenContent:
         topic_analysis=_json(bundle / "topic_analysis.json", None),
         feedback_yaml=feedback.read_text(encoding="utf-8") if feedback.exists() else None,
         objections=_json(bundle / "objections.json", []),
+        letters=_json(bundle / "letters.json", []),
         patterns=_json(bundle / "patterns.json", {}),
         indicators=_json(bundle / "indicators.json", []),
         context=_json(bundle / "context.json", {}),

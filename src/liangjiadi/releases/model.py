@@ -183,7 +183,10 @@ ACTION_CN = {
     "publish_blocked": "发布被拒绝", "revise": "修订", "supersede": "被新版本取代",
     "member_add": "登记成员", "member_deactivate": "成员停用",
     "objection_submit": "机构提出异议", "objection_accept": "受理异议", "objection_answer": "答复异议",
-    "objection_close": "关闭异议",
+    "objection_close": "关闭异议", "objection_correct": "据异议更正发布", "objection_escalate": "异议逾期督办",
+    "attachment_upload": "上传附件", "letter_issue": "发出提醒函", "letter_sign": "签署回执",
+    "letter_report": "报送自查报告", "letter_route": "移交核查", "letter_close": "提醒函办结",
+    "letter_escalate": "提醒函逾期督办",
 }
 
 

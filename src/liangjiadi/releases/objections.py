@@ -59,6 +59,8 @@ class ObjectionRow(Base):
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_by: Mapped[str | None] = mapped_column(String(64))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    correction_release_id: Mapped[str | None] = mapped_column(String(200))  # the corrected release it started
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # 已督办: marked once when overdue
 
 
 # ---- working days --------------------------------------------------------------------------
@@ -99,7 +101,8 @@ def as_dict(row: ObjectionRow, today: date | None = None) -> dict:
             "submitted_by": row.submitted_by, "submitted_at": _iso(row.submitted_at),
             "due_on": row.due_on.isoformat(), "overdue": is_overdue(row, today),
             "accepted_at": _iso(row.accepted_at), "answer": row.answer, "adopted": row.adopted,
-            "answered_by": row.answered_by, "answered_at": _iso(row.answered_at), "closed_at": _iso(row.closed_at)}
+            "answered_by": row.answered_by, "answered_at": _iso(row.answered_at), "closed_at": _iso(row.closed_at),
+            "correction_release_id": row.correction_release_id, "escalated": row.escalated_at is not None}
 
 
 def list_objections(settings: Settings, *, admdvs: str | None = None, fixmedins_code: str | None = None) -> list[dict]:
@@ -167,7 +170,7 @@ def _transition(settings: Settings, objection_id: int, actor: str, act: str, app
         return as_dict(row)
 
 
-ACT_CN = {"accept": "受理", "answer": "答复", "close": "关闭"}
+ACT_CN = {"accept": "受理", "answer": "答复", "close": "关闭", "correct": "据以更正发布"}
 
 
 def accept(settings: Settings, objection_id: int, actor: str) -> dict:
@@ -192,10 +195,57 @@ def close(settings: Settings, objection_id: int, actor: str) -> dict:
     return _transition(settings, objection_id, actor, "close", apply)
 
 
-def _audit(session, actor: str, action: str, row: ObjectionRow) -> None:
+def _audit(session, actor: str, action: str, row: ObjectionRow, detail: dict | None = None) -> None:
     append_audit(session, actor, action, row.release_id,
                  {"objection": row.id, "state": row.state, "fixmedins_code": row.fixmedins_code,
-                  "indicator_id": row.indicator_id, "adopted": row.adopted})
+                  "indicator_id": row.indicator_id, "adopted": row.adopted, **(detail or {})})
+
+
+def correction_reason(objection: dict) -> str:
+    """The revision reason of the corrected release an adopted objection starts: it names the objection."""
+    value = objection["published_value"]
+    return (f"采纳机构异议第{objection['id']}号（机构 {objection['fixmedins_code']}，指标{objection['indicator_id']}"
+            + (f"，原公布值 {value}" if value is not None else "") + f"）：{objection['answer']}")
+
+
+def start_correction(settings: Settings, objection_id: int, actor: str) -> Release:
+    """An adopted objection on a figure starts a corrected release: a revision (service.revise) of
+    the newest version of the objected release, from the period's newest runs (correct the data,
+    compute and 复核 first), its reason naming the objection; the objection records the new version."""
+    from .service import list_releases, revise
+
+    objection = get_objection(settings, objection_id)
+    if objection is None:
+        raise ObjectionError(f"没有编号为 {objection_id} 的异议")
+    if objection["adopted"] is not True or not objection["indicator_id"]:
+        raise ObjectionError(f"异议 {objection_id} 不是已采纳的、针对具体指标的异议，不能据以更正发布")
+    if objection["correction_release_id"]:
+        raise ObjectionError(f"异议 {objection_id} 已据以更正发布：{objection['correction_release_id']}")
+    versions = list_releases(settings, admdvs=objection["admdvs"], kind=objection["kind"], period=objection["period"])
+    revised = revise(versions[-1].release_id, actor, correction_reason(objection), settings)
+    with session_scope(settings) as session:
+        row = session.get(ObjectionRow, objection_id)
+        row.correction_release_id = revised.release_id
+        _audit(session, actor, "objection_correct", row, {"correction_release_id": revised.release_id})
+    return revised
+
+
+def escalate_overdue(settings: Settings, admdvs: str | None = None, today: date | None = None,
+                     actor: str = "系统") -> list[dict]:
+    """Mark every objection not answered by its deadline 已督办 once (audited); returns those marked now."""
+    today = today or local_date(utcnow())
+    marked = []
+    with session_scope(settings) as session:
+        query = select(ObjectionRow).where(ObjectionRow.state.in_(("submitted", "accepted")),
+                                           ObjectionRow.escalated_at.is_(None))
+        if admdvs is not None:
+            query = query.where(ObjectionRow.admdvs == admdvs)
+        for row in session.scalars(query.order_by(ObjectionRow.id)):
+            if is_overdue(row, today):
+                row.escalated_at = utcnow()
+                _audit(session, actor, "objection_escalate", row, {"due_on": row.due_on.isoformat()})
+                marked.append(as_dict(row, today))
+    return marked
 
 
 # ---- what the next release freezes ------------------------------------------------------------

@@ -46,6 +46,7 @@ from .errors import MissingSourceError
 from ..indicators.institutions import institution_directory
 from .institutions import Institution, hospitals
 from .model import feedback_file
+from .letters import frozen_letter, status_for_next
 from .objections import answered_since_previous, frozen_objection
 
 HISTORY_MONTHS = 24
@@ -57,7 +58,7 @@ VOLUME_INDICATOR = "39"  # 出院人次: institutions below the minimum volume a
 SNAPSHOT_FILES = ("institutions.json", "history.parquet", "series.json", "peers.json", "fund_forecast.json",
                   "fund_outlook.json", "topics.json", "topic_analysis.json", "feedback.yaml", "patterns.json",
                   "indicators.json", "context.json", "window.json", "window_results.parquet",
-                  "window_last_year.parquet", "contents.json", "objections.json")
+                  "window_last_year.parquet", "contents.json", "objections.json", "letters.json")
 WINDOW_KINDS = ("quarterly", "annual")
 
 
@@ -363,6 +364,7 @@ def freeze_snapshot(settings: Settings, admdvs: str, kind: str, period_key: str,
         shutil.copyfile(feedback, staging / "feedback.yaml")
     if kind != "topic":
         freeze_objections(settings, admdvs, kind, period_key, staging)
+        freeze_letters(settings, admdvs, kind, period_key, staging)
     _write_json(staging / "patterns.json", _patterns())
     _write_json(staging / "indicators.json", _indicators(settings, admdvs))
     # a year-to-date figure of last year is only comparable when all of last year's months to
@@ -388,6 +390,15 @@ def freeze_objections(settings: Settings, admdvs: str, kind: str, period_key: st
     if answered:
         _write_json(staging / "objections.json", [frozen_objection(o) for o in answered])
     return len(answered)
+
+
+def freeze_letters(settings: Settings, admdvs: str, kind: str, period_key: str, staging: Path) -> int:
+    """点名提醒办理情况 (seeds/001 §六(七)): every open letter of the region and those closed since the
+    previous release of this kind, as letters.json (written only when there are some); returns how many."""
+    letters = status_for_next(settings, admdvs, kind, period_key)
+    if letters:
+        _write_json(staging / "letters.json", [frozen_letter(x) for x in letters])
+    return len(letters)
 
 
 def _contents(settings: Settings, admdvs: str, period_key: str, period: str) -> dict:

@@ -375,14 +375,16 @@ def monthly_push(src: ReleaseSource) -> RegionMonthlyPush:
     for t in trends:
         if t.direction != "数据不足":
             analysis.append(f"近{len(t.points)}个月{t.name}走势{t.direction}。")
-    analysis.append(N.findings_sentence(len(items), by_pattern))
-    analysis += [line] if (line := src.not_evaluated_line) else []
+    findings_text = [N.findings_sentence(len(items), by_pattern)] + ([line] if (line := src.not_evaluated_line) else [])
+    conversation = []
     if (feedback := src.previous_feedback()) and feedback.items:  # 上期意见采纳情况 (seeds/001 §六(八))
-        analysis += feedback_lines(feedback)
+        conversation += feedback_lines(feedback)
+    conversation += src.letter_lines  # 点名提醒办理情况 (seeds/001 §六(七))
+    analysis += findings_text + conversation
     blocks = C.blocks(src)
     return RegionMonthlyPush(meta=src.meta, groups=groups, analysis=analysis, trends=trends, distributions=dists,
                              worksheet=worksheet_summary(src), findings_total=len(items),
-                             findings_by_pattern=by_pattern,
+                             findings_by_pattern=by_pattern, findings_text=findings_text, conversation=conversation,
                              contents={k: b for k, b in blocks.items() if k in MONTHLY_CONTENTS})
 
 
@@ -495,7 +497,8 @@ def quarterly_report(src: ReleaseSource) -> QuarterlyReport:
         payment_figures=pay, payment_distributions=pay_dists, topic_highlights=highlights, payment_text=pay_text,
         key_distributions=key, key_text=key_text, findings=items, findings_by_pattern=by_pattern,
         finding_rows=finding_rows(src, items),
-        findings_text=[N.findings_sentence(len(items), by_pattern)] + ([line] if (line := src.not_evaluated_line) else []),
+        findings_text=[N.findings_sentence(len(items), by_pattern)] + ([line] if (line := src.not_evaluated_line) else [])
+        + src.letter_lines,
         feedback=feedback, feedback_counts=feedback_counts,
         feedback_text=feedback_text)
 

@@ -103,3 +103,24 @@ def feedback_lines(feedback: Feedback | None) -> list[str]:
         answer = f"答复：{item.response}" if item.response else "尚未答复"
         lines.append(f"{item.source}{about}提出：{item.content}。{answer}（{item.status_cn}）。")
     return lines
+
+
+def letter_lines(letters: list[dict]) -> list[str]:
+    """点名提醒办理情况 (seeds/001 §六(七), 附录3) from the letters frozen with the release
+    (letters.json, releases/letters.py): the counts, then each letter and where it stands."""
+    if not letters:
+        return []
+    closed = sum(1 for x in letters if x["state"] == "closed")
+    routed = sum(1 for x in letters if x["state"] == "routed")
+    pending = len(letters) - closed - routed
+    overdue = sum(1 for x in letters if x.get("overdue"))
+    head = (f"点名提醒办理情况：共{len(letters)}份提醒函，已办结{closed}份，移交核查{routed}份，"
+            f"机构自查或报送中{pending}份" + (f"（其中逾期未报送{overdue}份，已督办）" if overdue else "") + "。")
+    lines = [head]
+    for x in letters:
+        who = x.get("institution_name") or x["fixmedins_code"]
+        about = "、".join(x.get("patterns") or []) or "疑点线索"
+        state = x["state_cn"] + ("，逾期" if x.get("overdue") else "")
+        outcome = f"，结论：{x['outcome']}" if x.get("outcome") else ""
+        lines.append(f"{who}（第{x['id']}号提醒函，{about}，自查期限{x['due_on']}）：{state}{outcome}。")
+    return lines

@@ -253,6 +253,9 @@ class RegionMonthlyPush(BaseModel):
     findings_total: int = 0
     findings_by_pattern: list[PatternCount] = Field(default_factory=list)
     contents: dict[str, ContentBlock] = Field(default_factory=dict)  # 入组, 各机构月度基金结算
+    findings_text: list[str] = Field(default_factory=list)  # the findings sentence and what was not examined
+    # 上期意见采纳情况 (§六(八)) and 点名提醒办理情况 (§六(七)): the conversation with the institutions
+    conversation: list[str] = Field(default_factory=list)
 
 
 class ActionItem(BaseModel):

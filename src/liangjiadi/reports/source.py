@@ -23,7 +23,7 @@ from ..period import shift
 from ..config import Settings
 from ..releases import KIND_CN, Release, get_release, parse_period
 from ..releases.frozen import FrozenContent, read_frozen
-from .feedback import Feedback, objection_items, parse_feedback
+from .feedback import Feedback, letter_lines, objection_items, parse_feedback
 from ..releases.institutions import hospitals
 from .institutions import Institution, institutions_from_rows
 from .models import ReportMeta
@@ -259,6 +259,11 @@ class ReleaseSource:
         return (self.frozen.patterns if self.frozen else {}).get(pattern, pattern)
 
     # ---- feedback ------------------------------------------------------------------------------
+
+    @property
+    def letter_lines(self) -> list[str]:
+        """点名提醒办理情况 as frozen with the release (letters.json); [] when no letter was issued."""
+        return letter_lines(self.frozen.letters) if self.frozen else []
 
     def previous_feedback(self) -> Feedback | None:
         """The feedback about the previous period, as frozen with the release."""

@@ -212,9 +212,11 @@ def monthly_view(m: RegionMonthlyPush) -> DocumentView:
     sections.append(Section(heading="数据底稿与复核", paragraphs=[
         f"本期数据底稿公开统筹地区指标{ws.indicators_published}项、医疗机构指标{ws.institution_indicators}项，"
         f"涉及医疗机构{ws.institutions}家；复核结论为{meta.check_status_cn}（{counts}）。数据底稿见所附 Excel 文件。"]))
-    sections.append(Section(heading="疑点线索提示", paragraphs=[m.analysis[-1]],
+    sections.append(Section(heading="疑点线索提示", paragraphs=m.findings_text or [m.analysis[-1]],
                             tables=[Table(title="疑点线索按类型", columns=["疑点类型", "条数"],
                                           rows=[[p.name, str(p.count)] for p in m.findings_by_pattern])]))
+    if m.conversation:
+        sections.append(Section(heading="上期意见采纳情况与点名提醒", paragraphs=m.conversation))
     return DocumentView(key="monthly_push", title=f"{meta.region_label}{meta.period_label}医保数据月推送",
                         subtitle=f"{meta.region_label}医疗保障局 医保数据工作组",
                         lead=f"现将{meta.period_label}医保基金运行、支付方式改革运行和医疗服务情况推送如下。",
