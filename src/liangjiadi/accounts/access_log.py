@@ -18,6 +18,9 @@ ACTION_CN = {
     "user_reset_password": "重置密码", "tier_request": "申请对标方式", "tier_decide": "审批对标方式",
     "notify": "发布通知", "remind": "催阅提醒",
 }
+# the questionnaire and suggestions (survey/); the answer route itself is never logged
+ACTION_CN.update({"survey_open": "开放问卷", "survey_close": "结束问卷", "survey_codes": "发放答卷码",
+                  "suggestion": "提交建议"})
 
 
 def record(session: Session, username: str, action: str, *, status: int = 200, method: str = "CLI",
