@@ -244,6 +244,17 @@ def test_a_pharmacy_user_reads_its_push_objects_and_sees_its_objection(portal, a
     push = pharmacy.get(f"/api/releases/{PUB}/institutions/{PHARMACY}")
     assert push.status_code == 200, push.text
     assert push.json()["institution"]["code"] == PHARMACY
+    block = push.json()["pharmacy"]  # its push: 47 of the region, its own 医保结算, the pharmacies' medians
+    assert "47" in [f["indicator_id"] for f in block["figures"]] and block["own"]["visits"] > 0
+    assert block["enough"] and block["median_per_visit"] is not None
+    own_push = f"reports/定向推送/{PHARMACY}.docx"
+    assert own_push in push.json()["files"]
+    assert pharmacy.get(f"/api/releases/{PUB}/files/{own_push}").status_code == 200
+    assert pharmacy.get(f"/api/releases/{PUB}/files/reports/定向推送/{OWN}.docx").status_code == 403
+    page = pharmacy.get(f"/releases/{PUB}/institutions/{PHARMACY}")
+    assert page.status_code == 200 and 'id="pharmacy-own"' in page.text
+    hospital = answered["clients"]["inst"].get(f"/api/releases/{PUB}/institutions/{OWN}").json()
+    assert hospital["pharmacy"] is None
     assert pharmacy.get(f"/api/releases/{PUB}/institutions/{OWN}").status_code == 403
     r = pharmacy.post(f"/api/releases/{PUB}/objections", json={"fixmedins_code": PHARMACY, "text": "本店结算数据有出入"})
     assert r.status_code == 201, r.text
