@@ -212,6 +212,9 @@ def test_the_answer_page_has_no_watermark_and_its_form_is_taken(portal, answered
     assert done.status_code == 200 and "答卷已提交" in done.text
     again = client.post(f"/surveys/{survey}/answer", data=form)
     assert again.status_code == 403 and "答卷码无效或已使用" in again.text
+    # what was filled in is kept on the refused form (nothing good is lost)
+    assert 'name="q1" value="A" checked' in again.text and 'name="q2" value="E" checked' in again.text
+    assert 'value="药店结算"' in again.text and f'value="{code}"' in again.text
     results = answered["officer"].get(f"/survey/{survey}/results")  # a wrong path: the pages are under /surveys
     assert results.status_code == 404
     page = answered["officer"].get(f"/surveys/{survey}/results")

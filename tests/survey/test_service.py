@@ -86,6 +86,8 @@ def test_opening_needs_a_meeting_or_a_release_and_a_region(settings):
         service.open_survey(settings, "140400", "数据专员")
     with pytest.raises(SurveyError, match="统筹地区代码"):
         service.open_survey(settings, "14", "数据专员", meeting="会")
+    with pytest.raises(SurveyError, match="不存在或不属于统筹地区 140400"):
+        service.open_survey(settings, "140400", "数据专员", release_id="140400-monthly-2099-01-v1")
     with pytest.raises(SurveyError, match="1 至 5000"):
         service.issue_codes(settings, _open(settings), 0)
 

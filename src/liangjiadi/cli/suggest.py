@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from .common import WorkdirOpt, console, friendly_errors, settings_for
 
@@ -25,13 +24,12 @@ def suggest_list(workdir: WorkdirOpt = None, admdvs: AdmdvsOpt = None, province:
 
     with friendly_errors():
         rows = list_suggestions(settings_for(workdir), admdvs=admdvs, province=province, category=category)
-    table = Table(title=f"建议（{len(rows)} 条）")
-    for col in ("编号", "地区", "类别", "单位类别", "机构", "提交日期", "内容"):
-        table.add_column(col)
+    # one block per suggestion: the text is long and a table would cut it to the terminal's width
+    console.print(f"建议（{len(rows)} 条）")
     for s in rows:
-        table.add_row(str(s["id"]), s["admdvs"], s["category_cn"], s["unit_kind"] or "—", s["fixmedins_code"] or "—",
-                      s["submitted_at"][:10], escape(s["text"]))
-    console.print(table)
+        console.print(f"[bold]{s['id']}[/] · {s['admdvs']} · {s['category_cn']} · {s['unit_kind'] or '—'} · "
+                      f"{s['fixmedins_code'] or '—'} · {s['submitted_at'][:10]}", soft_wrap=True)
+        console.print(f"  {escape(s['text'])}", soft_wrap=True)
 
 
 def suggest_export(out: Annotated[Path, typer.Option("--out", "-o", help="输出 xlsx")], workdir: WorkdirOpt = None,

@@ -21,7 +21,7 @@ import uuid
 from sqlalchemy import func, select, update
 
 from ..config import Settings
-from ..releases.store import as_utc, session_scope, utcnow
+from ..releases.store import ReleaseRow, as_utc, session_scope, utcnow
 from .errors import CodeRefused, SurveyError
 from .questionnaire import check_sheet, load
 from .store import SurveyCodeRow, SurveyResponseRow, SurveyRow
@@ -74,6 +74,10 @@ def open_survey(settings: Settings, admdvs: str, actor: str, *, release_id: str 
         raise SurveyError("开放问卷须注明对应的发布活动（会议）或发布", "例如 --meeting 2026年第一季度数据发布会 或 --release 发布编号")
     title = (title or "").strip() or f"{load().title}（{meeting or release_id}）"
     with session_scope(settings) as session:
+        if release_id is not None:
+            release = session.get(ReleaseRow, release_id)
+            if release is None or release.admdvs != admdvs:
+                raise SurveyError(f"发布 {release_id} 不存在或不属于统筹地区 {admdvs}", "liangjiadi release list 列出发布")
         row = SurveyRow(admdvs=admdvs, title=title[:200], release_id=release_id, meeting=meeting and meeting[:200],
                         state="open", opened_by=actor, opened_at=utcnow())
         session.add(row)
