@@ -196,6 +196,9 @@ def test_who_may_open_answer_and_read(portal, answered):
     book = load_workbook(io.BytesIO(r.content))
     texts = [row[4] for row in book["填空与意见"].iter_rows(min_row=2, values_only=True)]
     assert "'=HYPERLINK(\"http://x\")" in texts and "=HYPERLINK(\"http://x\")" not in texts
+    everything = load_workbook(io.BytesIO(province.get("/api/survey-results.xlsx").content))
+    assert survey in [row[0] for row in everything["说明"].iter_rows(min_row=2, max_col=1, values_only=True)]
+    assert inst.get("/api/survey-results.xlsx").status_code == 403
 
 
 def test_the_answer_page_has_no_watermark_and_its_form_is_taken(portal, answered):

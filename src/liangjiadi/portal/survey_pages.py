@@ -104,11 +104,11 @@ def _results(request: Request, survey: dict) -> dict:
     return aggregate(load(), service.sheets(settings_of(request), [survey["id"]]))
 
 
-def _xlsx_response(request: Request, survey: dict) -> FileResponse:
-    out = Path(tempfile.mkdtemp(prefix="ljd-survey-")) / f"survey-{survey['id']}.xlsx"
-    write_results(out, load(), [survey], {survey["id"]: _results(request, survey)})
-    log(request, "export", detail={"what": "survey_results", "survey": survey["id"]})
-    return FileResponse(out, media_type=XLSX, filename=f"问卷结果-{survey['id']}.xlsx",
+def _xlsx_response(request: Request, surveys: list[dict], name: str) -> FileResponse:
+    out = Path(tempfile.mkdtemp(prefix="ljd-survey-")) / "survey.xlsx"
+    write_results(out, load(), surveys, {s["id"]: _results(request, s) for s in surveys})
+    log(request, "export", detail={"what": "survey_results", "surveys": [s["id"] for s in surveys]})
+    return FileResponse(out, media_type=XLSX, filename=name,
                         background=BackgroundTask(lambda: (out.unlink(missing_ok=True), out.parent.rmdir())))
 
 
@@ -197,7 +197,16 @@ def api_results(request: Request, survey_id: int):
 
 @router.get("/api/surveys/{survey_id}/results.xlsx", summary="问卷结果 xlsx（供省级医保部门汇总分析）")
 def api_results_xlsx(request: Request, survey_id: int):
-    return _xlsx_response(request, _staff_survey(request, survey_id))
+    return _xlsx_response(request, [_staff_survey(request, survey_id)], f"问卷结果-{survey_id}.xlsx")
+
+
+@router.get("/api/survey-results.xlsx", summary="全部可见问卷的结果 xlsx（省级：本省各统筹地区；数据专员：本地区）")
+def api_all_results_xlsx(request: Request):
+    user = user_of(request)
+    if user.role not in ("officer", "province"):
+        raise Denied(403, "survey_export_not_allowed")
+    surveys = list(reversed(_visible_surveys(request)))
+    return _xlsx_response(request, surveys, "问卷结果汇总.xlsx")
 
 
 # ---- API: suggestions ------------------------------------------------------------------------------------
@@ -352,7 +361,7 @@ def results_page(request: Request, survey_id: int, error: str | None = None):
 
 @router.get("/surveys/{survey_id}/results.xlsx", include_in_schema=False)
 def results_xlsx_page(request: Request, survey_id: int):
-    return _xlsx_response(request, _staff_survey(request, survey_id))
+    return _xlsx_response(request, [_staff_survey(request, survey_id)], f"问卷结果-{survey_id}.xlsx")
 
 
 @router.get("/suggestions", include_in_schema=False)
