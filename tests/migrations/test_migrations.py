@@ -18,7 +18,7 @@ TABLES = {"ljd_releases", "ljd_members", "ljd_signoffs", "ljd_overrides", "ljd_a
 def test_a_new_database_is_at_the_newest_revision(tmp_path):
     settings = Settings(workdir=tmp_path)
     engine = engine_for(settings)
-    assert current(engine) == head() == "0005"
+    assert current(engine) == head() == "0006"
     assert TABLES <= set(sa.inspect(engine).get_table_names())
     dispose_engines()
 
@@ -40,4 +40,15 @@ def test_a_database_made_before_migrations_is_adopted(tmp_path):
     assert [m.member_id for m in list_members(settings)] == ["m01"]
     add_member("m02", "张医生", "hospital", settings, actor="管理员")
     assert len(list_members(settings)) == 2
+    dispose_engines()
+
+
+def test_the_survey_revision_makes_the_questionnaire_tables_without_who_or_when(tmp_path):
+    """0006: the response and code tables have no column for a user, an institution or a time."""
+    settings = Settings(workdir=tmp_path)
+    inspector = sa.inspect(engine_for(settings))
+    assert {"ljd_surveys", "ljd_survey_codes", "ljd_survey_responses", "ljd_suggestions"} <= set(inspector.get_table_names())
+    assert {c["name"] for c in inspector.get_columns("ljd_survey_responses")} == {
+        "id", "survey_id", "unit_type", "level", "answers", "blanks"}
+    assert {c["name"] for c in inspector.get_columns("ljd_survey_codes")} == {"code_hash", "survey_id", "used"}
     dispose_engines()

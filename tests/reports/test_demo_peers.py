@@ -31,7 +31,8 @@ def test_a_tertiary_hospitals_push_shows_its_percentile_among_at_least_five_peer
     directory = _directory(demo)
     out = demo.workdir / "outputs" / "发布材料"
     for release in PUSHES:
-        pushes = {p.stem: p for p in (out / release / "定向推送").glob("*.docx")}
+        pushes = {p.stem: p for p in (out / release / "定向推送").glob("*.docx")
+                  if directory[p.stem].get("fixmedins_type") != "2"}  # pharmacies: test_pharmacy_push.py
         by_group: dict[str, list[str]] = {}
         for code in pushes:
             by_group.setdefault(level_group(directory[code].get("hosp_lv")), []).append(code)
@@ -54,8 +55,13 @@ def test_a_tertiary_hospitals_push_shows_its_percentile_among_at_least_five_peer
 
 def test_every_push_shows_its_trend_and_what_it_is_asked_to_do_by_when(demo):
     out = demo.workdir / "outputs" / "发布材料" / "quarterly-2025-Q4-v1" / "定向推送"
+    directory = _directory(demo)
     for html in sorted(out.glob("*.html")):
         page = html.read_text(encoding="utf-8")
+        if directory[html.stem].get("fixmedins_type") == "2":  # a pharmacy's push: its own months, 贵店
+            text = _docx_text(html.with_suffix(".docx"))
+            assert "本店医保基金支付：逐月" in page and "五、请贵店办理的事项" in text, html.name
+            continue
         assert "chart-" in page and "本院次均住院费用：近13个月" in page, html.name
         text = _docx_text(html.with_suffix(".docx"))
         assert "五、请贵院办理的事项" in text and "收到本推送后15个工作日内" in text, html.name

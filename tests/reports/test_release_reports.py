@@ -73,7 +73,7 @@ def test_monthly_release_renders_every_file_and_attaches(region, tmp_path):
     names = {p.name for p in result.files}
     assert {"月推送_140400_2025-03.docx", "月推送_140400_2025-03.html", "数据底稿_140400_2025-03.xlsx"} <= names
     codes = {p.stem for p in result.institution_files}
-    assert codes == {"H001", "H002", "H003", "H004", "H005"}
+    assert codes == {"H001", "H002", "H003", "H004", "H005", "P001"}  # the pharmacy gets its push too
     assert result.attached
     attached = {f["path"] for f in get_release(release.release_id, region).files()}
     assert "reports/月推送_140400_2025-03.docx" in attached

@@ -19,6 +19,9 @@ ACTION_CN = {
     "notify": "发布通知", "remind": "催阅提醒", "objection": "提出异议", "letter": "发出提醒函",
     "letter_sign": "签署回执", "letter_report": "报送自查报告", "letter_route": "移交核查", "letter_close": "提醒函办结",
 }
+# the questionnaire and suggestions (survey/); the answer route itself is never logged
+ACTION_CN.update({"survey_open": "开放问卷", "survey_close": "结束问卷", "survey_codes": "发放答卷码",
+                  "suggestion": "提交建议"})
 
 
 def record(session: Session, username: str, action: str, *, status: int = 200, method: str = "CLI",

@@ -15,6 +15,9 @@
     clearing       清算: per institution declared, deducted, paid (清算结果表) and 到位率
     special        特例单议受理及结算: applications, approved, rejected, pending and the approved
                    cases' cost and fund use, by level group
+    pharmacies     定点零售药店 (their own push, issue 12 item 5): per local pharmacy the window's
+                   结算人次, 医疗费用, 基金支付 (统筹、个人账户), 次均费用 and monthly 基金支付, with
+                   the pharmacies' medians (their peer set) when there are enough of them
 
 Everything is an aggregate over institutions or groups, computed through the engine (Ibis) over
 the lake; no person-level row and no person count leaves this module (人均 divides by a count of
@@ -84,6 +87,7 @@ def release_contents(settings: Settings, admdvs: str, months: list[str], *, engi
             "budget": _budget(ctx, setl, ytd, int(last[:4])),
             "clearing": _clearing(ctx, months, levels, names),
             "special": _special(ctx, months, levels),
+            "pharmacies": _pharmacies(setl, months, types, names),
         }
         catalog = group_names(ctx)
         out["key_groups"] = _key_groups(cases, months, previous, catalog)
@@ -204,6 +208,47 @@ def _settlement(setl: list[dict], months: list[str], levels, types, names) -> di
                       "fund": _money(sum((d["fund"] for d in rows), ZERO)),
                       "hifp": _money(sum((d["hifp"] for d in rows), ZERO)),
                       "discharges": sum(d["discharges"] for d in rows), "visits": sum(d["visits"] for d in rows)}}
+
+
+# ---- 定点零售药店 ---------------------------------------------------------------------------
+
+PHARMACY_MIN_PEERS = 6  # the medians of the pharmacies are shown only among this many (the one peer rule)
+
+
+def _pharmacies(setl: list[dict], months: list[str], types, names) -> dict:
+    """Local 定点零售药店: what each one's push shows of itself, and the medians of all of them."""
+    per: dict[str, dict] = {}
+    for r in setl:
+        code = r["fixmedins_code"]
+        if r["linst"] != "1" or r["period"] not in months or types.get(code) != "2":
+            continue
+        d = per.setdefault(code, {"code": code, "name": names.get(code) or f"药店{code}", "visits": 0,
+                                  "medfee": ZERO, "fund": ZERO, "hifp": ZERO, "acct": ZERO, "monthly": {}})
+        m = d["monthly"].setdefault(r["period"], {"visits": 0, "fund": ZERO})
+        m["visits"] += r["n"]
+        m["fund"] += _dec(r["fund"])
+        d["visits"] += r["n"]
+        for key in ("medfee", "fund", "hifp", "acct"):
+            d[key] += _dec(r[key])
+    rows = []
+    for d in per.values():
+        d["monthly"] = [{"period": p, "visits": d["monthly"].get(p, {}).get("visits", 0),
+                         "fund": _money(d["monthly"].get(p, {}).get("fund", ZERO))} for p in months]
+        d.update({k: _money(d[k]) for k in ("medfee", "fund", "hifp", "acct")})
+        d["per_visit"] = _money(d["medfee"] / d["visits"]) if d["visits"] else None
+        d["fund_per_visit"] = _money(d["fund"] / d["visits"]) if d["visits"] else None
+        rows.append(d)
+    rows.sort(key=lambda d: d["code"])
+    enough = len(rows) >= PHARMACY_MIN_PEERS
+
+    def mid(key):
+        value = median([d[key] for d in rows if d[key] is not None]) if enough else None
+        return None if value is None else _money(Decimal(str(value)))
+
+    return {"rows": rows, "months": months, "peers": len(rows), "min_peers": PHARMACY_MIN_PEERS,
+            "median_per_visit": mid("per_visit"), "median_fund_per_visit": mid("fund_per_visit"),
+            "total": {"visits": sum(d["visits"] for d in rows), "medfee": _money(sum((d["medfee"] for d in rows), ZERO)),
+                      "fund": _money(sum((d["fund"] for d in rows), ZERO))}}
 
 
 # ---- 基金支出流向 -----------------------------------------------------------------------------

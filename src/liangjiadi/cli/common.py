@@ -57,6 +57,9 @@ SHARED_COMMANDS = {
     # read the workdir and write only to --out (or the console)
     ("export", "payment"), ("group", "pool", "list"), ("group", "status"), ("group", "meeting", "list"),
     ("group", "meeting", "coverage"), ("group", "plan", "status"),
+    # the questionnaire and suggestions live in the database only, like the registry of people
+    ("survey", "open"), ("survey", "list"), ("survey", "codes"), ("survey", "close"), ("survey", "results"),
+    ("survey", "export"), ("suggest", "list"), ("suggest", "export"),
 }
 
 

@@ -106,6 +106,47 @@ def sees_audit(user: User) -> bool:
     return user.role == "auditor"
 
 
+# ---- the questionnaire (附录4) and suggestions (附录1 三) -------------------------------------------
+
+def in_region(user: User, admdvs: str) -> bool:
+    """The user belongs to that 统筹地区 (a county's people and institutions to their city)."""
+    own = user.admdvs or ""
+    return bool(own) and (own == admdvs or own[:4] + "00" == admdvs)
+
+
+def may_answer_survey(user: User, survey: dict) -> bool:
+    """定点医药机构代表 (hospitals and pharmacies alike) of the survey's region, while it is open."""
+    return user.role == "institution" and survey["state"] == "open" and in_region(user, survey["admdvs"])
+
+
+def may_run_survey(user: User, admdvs: str) -> bool:
+    """The region's data officer opens and closes surveys and hands out codes."""
+    return user.role == "officer" and region_of(user) == admdvs
+
+
+def may_read_survey_results(user: User, admdvs: str) -> bool:
+    """The region's staff, and the province (§六(六): 由省级医保部门对问卷进行收集、分析)."""
+    if user.role in REGION_STAFF:
+        return region_of(user) == admdvs
+    return user.role == "province" and bool(user.admdvs) and admdvs[:2] == user.admdvs[:2]
+
+
+def may_suggest(user: User) -> bool:
+    return user.role in ("institution", "member") and bool(user.admdvs)
+
+
+def suggestion_filter(user: User) -> dict:
+    """An institution lists its own suggestions, the region's staff all of the region, the province
+    all of the province (without names: see survey/suggestions.py)."""
+    if user.role == "institution" and user.fixmedins_code:
+        return {"fixmedins_code": user.fixmedins_code}
+    if user.role in REGION_STAFF and user.admdvs:
+        return {"admdvs": region_of(user)}
+    if user.role == "province" and user.admdvs:
+        return {"province": user.admdvs[:2]}
+    raise Denied(403, "suggestions_not_allowed")
+
+
 # ---- objections (异议: seeds/001 §六(八)) ---------------------------------------------------------
 
 def objection_filter(user: User) -> dict:

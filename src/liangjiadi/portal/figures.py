@@ -190,4 +190,25 @@ def _build_institution_detail(release: Release, code: str, tiers: dict[str, str]
         "peers": peers,
         "findings": findings,
         "files": files,
+        "pharmacy": pharmacy_detail(release, code) if institution.get("fixmedins_type") == "2" else None,
     }
+
+
+PHARMACY_IDS = ("47", "57")
+
+
+def pharmacy_detail(release: Release, code: str) -> dict:
+    """A pharmacy's push in the portal: 47 and 57 of the region, its own 57 when supplied, its own
+    医保结算 over the release's window and the pharmacies' medians (contents.json, 药店)."""
+    names = indicator_names(release)
+    rows = [r for r in tables(release)["results"] if r["indicator_id"] in PHARMACY_IDS
+            and (r["scope"] == "region" or r["fixmedins_code"] == code)]
+    shown = [{"indicator_id": r["indicator_id"], "name": ("本店" if r["scope"] != "region" else "")
+              + names.get(r["indicator_id"], {}).get("name", r["indicator_id"]),
+              "unit": names.get(r["indicator_id"], {}).get("unit"), "value": number(r["value"])} for r in rows]
+    block = (frozen(release).contents or {}).get("pharmacies") or {}
+    own = next((r for r in block.get("rows", []) if r["code"] == code), None)
+    enough = block.get("peers", 0) >= block.get("min_peers", 6)
+    return {"figures": shown, "own": own, "peers": block.get("peers", 0), "enough": enough,
+            "median_per_visit": block.get("median_per_visit") if enough else None,
+            "median_fund_per_visit": block.get("median_fund_per_visit") if enough else None}

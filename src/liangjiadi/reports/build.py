@@ -15,7 +15,7 @@ from . import contents as C
 from . import narrative as N
 from .models import (
     ActionItem, AnnualNotice, Distribution, Figure, FigureGroup, FindingItem, FindingRow, ForecastPoint, FundOutlookView, GroupStats,
-    InstitutionInfo, InstitutionPush, PatternCount, PeerPosition, QuarterlyReport, RankedRow, RegionMonthlyPush,
+    InstitutionInfo, InstitutionPush, PatternCount, PharmacyPush, PeerPosition, QuarterlyReport, RankedRow, RegionMonthlyPush,
     SeriesPoint, TimeSeries, TopicInstitutionRow, TopicReport, WorksheetSummary,
 )
 from .clearing import payment_clearing
@@ -404,6 +404,65 @@ def institution_push(src: ReleaseSource, code: str, distributions: dict[str, Dis
         region_groups=groups if groups is not None else region_groups(src), positions=positions,
         findings=findings, analysis=analysis, findings_text=findings_text, trends=institution_trends(src, code),
         peer_rule=N.peer_rule_sentence(src.min_volume, src.min_peers), actions=push_actions(positions, findings))
+
+
+PHARMACY_IDS = ["47", "57"]  # 千人口定点零售药店数 (region), 定点药店医保药品量价比较指数 (region and own)
+
+
+def pharmacies(src: ReleaseSource) -> list[str]:
+    """The directory's 定点零售药店 (fixmedins_type 2) of the release: each gets its own push."""
+    return sorted(c for c, i in src.institutions.items() if i.fixmedins_type == "2")
+
+
+def _dec_or_none(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def pharmacy_push(src: ReleaseSource, code: str, groups: list[FigureGroup] | None = None) -> PharmacyPush:
+    inst = src.institution(code)
+    own_figures = figures(src, PHARMACY_IDS)
+    if src.indicator("57") is not None and src.publishable("57") and src.value("57", code) is not None:
+        f = figure(src, "57", code, with_history=False)
+        own_figures.append(f.model_copy(update={"name": "本店" + _clean_name(f.name)}))
+    block = ((src.frozen.contents if src.frozen else {}) or {}).get("pharmacies") or {}
+    row = next((r for r in block.get("rows", []) if r["code"] == code), None)
+    enough = block.get("peers", 0) >= block.get("min_peers", 6)
+    own_rows, own_text, monthly = [], [], []
+    if row is None:
+        own_text.append("本期发布包中没有本店的医保结算记录（或发布包早于药店推送）。")
+    else:
+        median_per_visit = N.yuan(_dec_or_none(block.get("median_per_visit"))) if enough else "比较组不足，不列"
+        median_fund = N.yuan(_dec_or_none(block.get("median_fund_per_visit"))) if enough else "比较组不足，不列"
+        own_rows = [["医保结算人次", N.count(row["visits"], "人次"), "—"],
+                    ["医疗费用总额", N.money(_dec_or_none(row["medfee"])), "—"],
+                    ["医保基金支付", N.money(_dec_or_none(row["fund"])), "—"],
+                    ["其中：统筹基金支付", N.money(_dec_or_none(row["hifp"])), "—"],
+                    ["个人账户支付", N.money(_dec_or_none(row["acct"])), "—"],
+                    ["次均费用", N.yuan(_dec_or_none(row["per_visit"])), median_per_visit],
+                    ["次均医保基金支付", N.yuan(_dec_or_none(row["fund_per_visit"])), median_fund]]
+        own_text.append(f"{src.meta.period_label}本店医保结算{N.count(row['visits'], '人次')}，医疗费用"
+                        f"{N.money(_dec_or_none(row['medfee']))}，医保基金支付{N.money(_dec_or_none(row['fund']))}。")
+        if enough:
+            own_text.append(f"比较组为本统筹地区全部{block['peers']}家定点零售药店，只列中位数，不列其他药店的数值。")
+        else:
+            own_text.append(f"本统筹地区定点零售药店不足{block.get('min_peers', 6)}家，不列比较组中位数。")
+        if len(row["monthly"]) > 1:
+            monthly.append(TimeSeries(key="own_fund", name="本店医保基金支付（当月）", kind="money",
+                                      points=[SeriesPoint(period=m["period"], value=_dec_or_none(m["fund"]))
+                                              for m in row["monthly"]]))
+    findings = finding_items(src, code)
+    # (the detectors' 未检测 line is about hospitals' patterns: not repeated to a pharmacy)
+    findings_text = [f"本期涉及本店的疑点线索{len(findings)}条。" if findings else "本期未发现涉及本店的疑点线索。"]
+    due = f"收到本推送后{RESPONSE_WORKING_DAYS}个工作日内"
+    actions = [ActionItem(subject=f.pattern_name, request="核实该疑点线索，书面说明情况；确有问题的，提出整改措施并落实。",
+                          due=due) for f in findings]
+    actions.append(ActionItem(subject="本推送所列本店数据", request="核对本店数据；如有异议，通过门户“异议”或数据工作组成员书面反馈，注明指标和理由。",
+                              due=due))
+    return PharmacyPush(meta=src.meta, institution=InstitutionInfo(code=code, name=inst.name or f"药店{code}",
+                                                                  level_group="定点零售药店", level_name="定点零售药店"),
+                        region_groups=groups if groups is not None else region_groups(src),
+                        pharmacy_figures=own_figures, own_rows=own_rows, own_text=own_text, monthly=monthly,
+                        findings=findings, findings_text=findings_text, actions=actions)
 
 
 def institution_trends(src: ReleaseSource, code: str, months: int = 13) -> list[TimeSeries]:

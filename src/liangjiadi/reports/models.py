@@ -282,6 +282,24 @@ class InstitutionPush(BaseModel):
     actions: list[ActionItem] = Field(default_factory=list)
 
 
+class PharmacyPush(BaseModel):
+    """定向推送 of a 定点零售药店 (pharmacies are institutions too): the region's figures, the
+    pharmacies' indicators (47 千人口定点零售药店数, 57 药品量价比较指数: the region's and its own
+    when supplied), its own 医保结算 over the window beside the pharmacies' medians (contents.json),
+    findings about it, and what it is asked to do by when."""
+
+    meta: ReportMeta
+    institution: InstitutionInfo
+    region_groups: list[FigureGroup]
+    pharmacy_figures: list[Figure]  # 47, 57 of the region, and 57 of this pharmacy
+    own_rows: list[list[str]]  # 项目, 本店, 全地区定点零售药店中位数
+    own_text: list[str]
+    monthly: list[TimeSeries] = Field(default_factory=list)
+    findings: list[FindingItem] = Field(default_factory=list)
+    findings_text: list[str] = Field(default_factory=list)
+    actions: list[ActionItem] = Field(default_factory=list)
+
+
 class QuarterlyReport(BaseModel):
     """季发布 (handbook 附录3): 钱, 效, 机构重点指标, 错, 上期意见采纳, 下一步工作打算."""
 

@@ -126,8 +126,9 @@ def _institution_files(src: ReleaseSource, codes: list[tuple[str, str]], out_dir
     groups = B.region_groups(src)
     workdir = Path(src.settings.workdir)
     files = []
+    pharmacies = set(B.pharmacies(src))
     for code, stem in codes:
-        push = B.institution_push(src, code, dists, groups)
+        push = B.pharmacy_push(src, code, groups) if code in pharmacies else B.institution_push(src, code, dists, groups)
         files += _both(push, out_dir, stem, workdir)
     return files
 
@@ -149,7 +150,7 @@ def file_stems(codes: list[str]) -> list[tuple[str, str]]:
 
 
 def institution_pushes(src: ReleaseSource, out_dir: Path, workers: int = 1) -> list[Path]:
-    codes = file_stems(src.hospitals)
+    codes = file_stems(src.hospitals + [c for c in B.pharmacies(src) if c not in set(src.hospitals)])
     out_dir.mkdir(parents=True, exist_ok=True)
     if workers <= 1 or len(codes) < 20:
         return _institution_files(src, codes, out_dir)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from . import narrative as N
 from .models import (
-    AnnualNotice, ContentBlock, FindingRow, Distribution, Figure, FindingItem, InstitutionPush, QuarterlyReport, RegionMonthlyPush, TimeSeries,
+    AnnualNotice, ContentBlock, FindingRow, Distribution, Figure, FindingItem, InstitutionPush, PharmacyPush, QuarterlyReport, RegionMonthlyPush, TimeSeries,
     TopicReport,
 )
 
@@ -270,6 +270,31 @@ def institution_view(p: InstitutionPush) -> DocumentView:
                         sections=sections, footer=_footer(meta) + "本材料仅供收件机构内部使用。")
 
 
+def pharmacy_view(p: PharmacyPush) -> DocumentView:
+    meta, inst = p.meta, p.institution
+    region_rows = [f for g in p.region_groups for f in g.figures]
+    own = Table(title="本店医保结算", columns=["项目", "本店", "全地区定点零售药店中位数"], rows=p.own_rows) if p.own_rows else None
+    charts = [line_chart("own_trend_fund", "本店医保基金支付：逐月", p.monthly)] if p.monthly else []
+    actions = Table(title="请贵店办理的事项", columns=["事项", "请办理", "时限"],
+                    rows=[[a.subject, a.request, a.due] for a in p.actions],
+                    note="书面材料请通过门户或数据工作组成员报送医保部门；逾期未反馈的，视为对本推送所列数据无异议。")
+    sections = [
+        Section(heading="一、统筹地区总体情况", tables=[figures_table(region_rows)]),
+        Section(heading="二、定点零售药店相关指标",
+                paragraphs=[] if p.pharmacy_figures else ["本期发布包中没有千人口定点零售药店数与药品量价比较指数（按年或按提供情况公布）。"],
+                tables=[figures_table(p.pharmacy_figures)] if p.pharmacy_figures else []),
+        Section(heading="三、本店医保结算情况", paragraphs=p.own_text, tables=[own] if own else [], charts=charts),
+        Section(heading="四、涉及本店的疑点线索", paragraphs=p.findings_text,
+                tables=[findings_table(p.findings, with_institution=False)] if p.findings else []),
+        Section(heading="五、请贵店办理的事项", tables=[actions]),
+    ]
+    return DocumentView(key="institution_push", title=f"{meta.region_label}{meta.period_label}医保数据定向推送",
+                        subtitle=f"致：{inst.name}（定点零售药店）",
+                        lead=f"现将{meta.period_label}统筹地区医保数据及贵店医保结算情况推送如下，请结合实际分析改进，"
+                             f"并按第五部分所列事项和时限反馈。",
+                        sections=sections, footer=_footer(meta) + "本材料仅供收件机构内部使用。")
+
+
 def quarterly_view(q: QuarterlyReport) -> DocumentView:
     meta = q.meta
     fund_charts = [line_chart("fund_trend", "近13个月基金收入与支出（当月）", q.fund_trends)]
@@ -415,7 +440,7 @@ def annual_view(a: AnnualNotice) -> DocumentView:
 
 
 def view_of(model) -> DocumentView:
-    for cls, fn in ((RegionMonthlyPush, monthly_view), (InstitutionPush, institution_view),
+    for cls, fn in ((RegionMonthlyPush, monthly_view), (InstitutionPush, institution_view), (PharmacyPush, pharmacy_view),
                     (QuarterlyReport, quarterly_view), (TopicReport, topic_view), (AnnualNotice, annual_view)):
         if isinstance(model, cls):
             return _state_peer_rule(fn(model), model)
