@@ -78,3 +78,30 @@ def test_the_officer_follows_the_plan_and_the_coverage(group_portal):
     cov = officer.get("/group/coverage?as_of=2026-06-30")
     assert cov.status_code == 200 and "定点医疗机构" in cov.text
     assert client_for(group_portal, "inst").get("/group/plan").status_code == 403
+
+
+def test_the_officer_imports_and_removes_nominees_in_the_portal(group_portal, tmp_path):
+    from .group_setup import write_pool
+
+    officer = client_for(group_portal, "officer")
+    path = write_pool(tmp_path / "推荐.csv")
+    body = path.read_text(encoding="utf-8") + "赵六,H0900,医院900,三级,综合医院,医保办,是\n"
+    r = officer.post("/group/pool/import", data={"csrf_token": officer.csrf, "profile": "liaoning"},
+                     files={"file": ("推荐.csv", body.encode("utf-8"), "text/csv")})
+    assert r.status_code == 200
+    assert "推荐.csv 第 39 行 第 7 列「是否第三方运维」" in r.text and "第三方运维单位人员不能进入成员库" in r.text
+    page = officer.get("/group/pool").text
+    assert "赵六" not in page and "代表0-1" in page
+    data = store.load(group_portal.workdir)
+    serving = {t["key"] for t in data["terms"] if t["status"] == "在任"}
+    free = [k for k in (f"{p['单位编码']}/{p['姓名']}" for p in data["pool"]) if k not in serving and k.startswith("H")]
+    if serving:  # a serving representative leaves by a replacement draw, not by deletion
+        r = officer.post("/group/pool/remove", data={"csrf_token": officer.csrf, "key": sorted(serving)[0]})
+        assert "在任代表" in r.text
+    r = officer.post("/group/pool/remove", data={"csrf_token": officer.csrf, "key": free[0]})
+    assert "已从成员库删除" in r.text
+    assert free[0] not in {f"{p['单位编码']}/{p['姓名']}" for p in store.load(group_portal.workdir)["pool"]}
+    member = client_for(group_portal, "member")
+    assert member.post("/group/pool/remove", data={"csrf_token": member.csrf, "key": free[1]}).status_code == 403
+    assert officer.post("/group/pool/remove", data={"csrf_token": "x", "key": free[1]}).status_code == 403
+    assert free[1] in {f"{p['单位编码']}/{p['姓名']}" for p in store.load(group_portal.workdir)["pool"]}

@@ -267,3 +267,80 @@ def province_page(request: Request, quarter: str | None = None):
     return templates.TemplateResponse(request, "province.html", _context(
         request, "province", quarter=quarter, due=due, subs=subs, sides=sides,
         compared={s.region: len(s.sheets.get("机构比较", [])) for s in subs}))
+
+
+# ---- 成员库 in the portal: import a spreadsheet, remove a nominee --------------------------------
+
+POOL_EDITORS = ("officer", "convener")
+
+
+@router.get("/group/pool")
+def pool_page(request: Request, message: str | None = None):
+    user = _require(request, GROUP_PAGES_ROLES, "group_not_allowed")
+    data = store.load(_workdir(request))
+    serving_keys = {t["key"] for t in data["terms"] if t["status"] == "在任"}
+    return templates.TemplateResponse(request, "group_pool.html", _context(
+        request, "group_pool", pool=store.pool_of(data), serving=serving_keys, message=message,
+        editor=user.role in POOL_EDITORS, profiles=[(p, PROFILE_CN[p]) for p in BUILT_IN]))
+
+
+@router.post("/group/pool/import")
+async def pool_import(request: Request):
+    """A spreadsheet of nominations (the same 7 columns as `group pool import`), checked row by row."""
+    from ..workgroup import import_pool
+
+    _require(request, POOL_EDITORS, "pool_edit_not_allowed")
+    form = await _form(request)
+    upload = form.get("file")
+    profile_name = str(form.get("profile", ""))
+    if profile_name not in BUILT_IN:
+        raise Denied(403, "unknown_profile")
+    name = Path(getattr(upload, "filename", "") or "").name
+    if not name or Path(name).suffix.lower() not in (".xlsx", ".csv"):
+        return RedirectResponse("/group/pool?message=请选择 .xlsx 或 .csv 文件", status_code=303)
+    content = await upload.read()
+    workdir = _workdir(request)
+
+    def work():
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp, _WRITING:
+            path = Path(tmp) / name  # the file's own name, so every problem names it
+            path.write_bytes(content)
+            return import_pool(workdir, path, load_profile(profile_name))
+
+    try:
+        report = await run_in_threadpool(work)
+    except LjdError as exc:
+        return RedirectResponse(f"/group/pool?message={exc.message}", status_code=303)
+    await run_in_threadpool(log, request, "group_pool_import", detail={"file": name, "added": report.added,
+                                                                       "updated": report.updated,
+                                                                       "refused": len(report.problems)})
+    text = f"{name}：新增 {report.added} 人，更新 {report.updated} 人，成员库共 {report.total} 人"
+    if report.problems:
+        text += "；未入库：" + "；".join(str(p) for p in report.problems[:20])
+    return RedirectResponse(f"/group/pool?message={text}", status_code=303)
+
+
+@router.post("/group/pool/remove")
+async def pool_remove(request: Request):
+    _require(request, POOL_EDITORS, "pool_edit_not_allowed")
+    form = await _form(request)
+    key = str(form.get("key", ""))
+    workdir = _workdir(request)
+
+    def work() -> str:
+        with _WRITING:
+            data = store.load(workdir)
+            if any(t["key"] == key and t["status"] == "在任" for t in data["terms"]):
+                return f"{key} 是在任代表，不能从成员库删除；退出或解除请用补充抽选（group replace）"
+            kept = [p for p in data["pool"] if f"{p['单位编码']}/{p['姓名']}" != key]
+            if len(kept) == len(data["pool"]):
+                return f"成员库中没有 {key}"
+            data["pool"] = kept  # term records and past draws keep their own copy of the person
+            store.save(workdir, data)
+            return f"已从成员库删除 {key}"
+
+    text = await run_in_threadpool(work)
+    await run_in_threadpool(log, request, "group_pool_remove", detail={"key": key, "result": text})
+    return RedirectResponse(f"/group/pool?message={text}", status_code=303)
