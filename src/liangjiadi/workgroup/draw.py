@@ -148,9 +148,10 @@ class _Search:
     `need.n` from candidates[start:] meeting `need`? Counts by level are searched exhaustively (a
     handful of levels); the categories still missing are placed on institutions that can host them."""
 
-    def __init__(self, candidates: list[Person]):
+    def __init__(self, candidates: list[Person], fixed: list[Person] = ()):
         self.candidates = candidates
-        self.level_names = tuple(dict.fromkeys(list(LEVELS) + sorted({p.单位级别 for p in candidates} - set(LEVELS))))
+        found = {p.单位级别 for p in list(candidates) + list(fixed)}
+        self.level_names = tuple(dict.fromkeys(list(LEVELS) + sorted(found - set(LEVELS))))
         self.level_index = {name: i for i, name in enumerate(self.level_names)}
 
     def feasible(self, need: _Need, chosen: list[Person], start: int) -> bool:
@@ -307,7 +308,7 @@ def draw(profile: Profile, pool: list[Person], seed: str, *, fixed: list[Person]
     tickets = {p.key: ticket(seed, p) for p in candidates}
     _check_one_level_per_institution(candidates + fixed)
     cap = profile.max_per_institution
-    search = _Search(candidates)
+    search = _Search(candidates, fixed)
     size = max([target, len(fixed)] + [int(r.value) for r in profile.draw if r.kind == "min_reps"]
                + [int(r.value) - bureau_count for r in profile.draw if r.kind == "min_members"])
     per_unit = Counter(p.单位编码 for p in candidates)
