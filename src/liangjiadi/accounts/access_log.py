@@ -17,6 +17,8 @@ ACTION_CN = {
     "view": "查看", "download": "下载", "export": "导出", "user_add": "新增用户", "user_disable": "停用用户",
     "user_reset_password": "重置密码", "tier_request": "申请对标方式", "tier_decide": "审批对标方式",
     "notify": "发布通知", "remind": "催阅提醒",
+    "group_draw": "工作组抽选", "group_publish": "发布抽选结果公示", "group_pool_import": "导入成员库",
+    "group_pool_remove": "删除成员库人选",
 }
 
 
