@@ -62,3 +62,40 @@ def test_a_name_a_spreadsheet_would_run_is_refused(tmp_path, pools):
     texts = [str(p) for p in report.problems]
     assert len(texts) == 1 and "第 1 列「姓名」" in texts[0] and "公式" in texts[0], texts
     assert not any(p.姓名.startswith("=") for p in store.pool_of(store.load(tmp_path / "w")))
+
+
+def test_the_published_files_carry_no_phone_or_id_number(tmp_path, pools):
+    """Only the seven columns are read: a spreadsheet's 手机号 and 身份证号 columns never reach the
+    store, pool.csv, result.csv, the log or the 公示; a number typed into a published cell is refused."""
+    import csv
+    import zipfile
+
+    from liangjiadi.workgroup import import_pool, load_profile, run_draw
+    from liangjiadi.workgroup.pool import COLUMNS
+
+    phones = [f"139{n:08d}" for n in range(40)]
+    ids = [f"14040219800101{n:04d}" for n in range(40)]
+    path = tmp_path / "pool.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(list(COLUMNS) + ["手机号", "身份证号"])
+        for i, person in enumerate(pools.rich()):
+            writer.writerow(person.row() + [phones[i], ids[i]])
+        writer.writerow(["王五", "H0999", "医院999", "三级", "综合医院", "医保办 13812345678", "否", "", ""])
+    work = tmp_path / "w"
+    report = import_pool(work, path, load_profile("liaoning"))
+    assert len(report.problems) == 1 and "第 6 列「岗位」" in str(report.problems[0])
+    assert "13812345678" not in str(report.problems[0])
+    _, out = run_draw(work, load_profile("liaoning"), "s", tmp_path / "d", year=2026)
+    texts = [(work / "workgroup" / "store.json").read_text(encoding="utf-8")]
+    for f in out.iterdir():
+        if f.suffix == ".docx":
+            with zipfile.ZipFile(f) as z:
+                texts.append(z.read("word/document.xml").decode("utf-8"))
+        else:
+            texts.append(f.read_text(encoding="utf-8"))
+    with open(out / "result.csv", encoding="utf-8") as fh:
+        assert next(csv.reader(fh)) == list(COLUMNS)
+    joined = "\n".join(texts)
+    assert not any(n in joined for n in phones + ids + ["13812345678"])
+    assert "手机号" not in joined and "身份证号" not in joined

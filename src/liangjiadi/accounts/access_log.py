@@ -18,6 +18,8 @@ ACTION_CN = {
     "user_reset_password": "重置密码", "tier_request": "申请对标方式", "tier_decide": "审批对标方式",
     "notify": "发布通知", "remind": "催阅提醒", "objection": "提出异议", "letter": "发出提醒函",
     "letter_sign": "签署回执", "letter_report": "报送自查报告", "letter_route": "移交核查", "letter_close": "提醒函办结",
+    "group_draw": "工作组抽选", "group_publish": "发布抽选结果公示", "group_pool_import": "导入成员库",
+    "group_pool_remove": "删除成员库人选",
 }
 # the questionnaire and suggestions (survey/); the answer route itself is never logged
 ACTION_CN.update({"survey_open": "开放问卷", "survey_close": "结束问卷", "survey_codes": "发放答卷码",

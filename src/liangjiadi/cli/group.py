@@ -25,6 +25,26 @@ ProfileOpt = Annotated[str, typer.Option("--profile", "-p",
 YearOpt = Annotated[int | None, typer.Option("--year", help="工作组年度（缺省为今年）")]
 
 
+ByOpt = Annotated[str | None, typer.Option("--by", help="操作人姓名（成员名册的变动记入审计日志；缺省取 LJD_USER 或系统用户名）")]
+
+
+def _registry_sync(settings, year: int, by: str | None) -> None:
+    """The group's people are the release members and portal users (one registry): synced after
+    every change; when the registry cannot be reached the group's record stands and this says so."""
+    from ..errors import LjdError
+    from ..workgroup.people import sync_registry
+    from .release import _by
+
+    try:
+        people = sync_registry(Path(settings.workdir), year, settings, _by(by))
+    except LjdError as exc:
+        err_console.print(f"[yellow]工作组记录已保存，但成员名册未同步[/]：{escape(exc.message)}", soft_wrap=True)
+        err_console.print("提示：排除原因后运行 liangjiadi group sync --year 年度")
+        return
+    active = sum(p["active"] for p in people)
+    console.print(f"成员名册已同步：{active} 人可签署发布（审核签名），{len(people) - active} 人已停用。")
+
+
 def _year(year: int | None) -> int:
     from ..config import DISPLAY_TZ
 
@@ -99,6 +119,7 @@ def draw_cmd(
     out: Annotated[Path, typer.Option("--out", help="抽选目录：result.csv、draw_log.json、抽选结果公示.docx 等")],
     year: YearOpt = None,
     workdir: WorkdirOpt = None,
+    by: ByOpt = None,
 ) -> None:
     """年度抽选：从成员库随机抽取定点医疗机构代表，写出结果、抽选日志与公示。"""
     from ..workgroup import DrawFailed, load_profile, run_draw
@@ -111,6 +132,7 @@ def draw_cmd(
                                     region=settings.region_name or "")
         except DrawFailed as exc:
             _unmet_exit(exc)
+        _registry_sync(settings, _year(year), by)
     _print_result(result, path)
 
 
@@ -150,6 +172,7 @@ def replace(
     dismiss: Annotated[bool, typer.Option("--dismiss", help="解除任职（违反纪律），缺省为本人退出")] = False,
     year: YearOpt = None,
     workdir: WorkdirOpt = None,
+    by: ByOpt = None,
 ) -> None:
     """代表退出或被解除：记录原因并立即补充抽选，保持原人数与全部规则。"""
     from ..workgroup import DrawFailed, load_profile, person_key, replace_member
@@ -163,6 +186,7 @@ def replace(
                                           reason=why, seed=seed, out=out, region=settings.region_name or "")
         except DrawFailed as exc:
             _unmet_exit(exc)
+        _registry_sync(settings, _year(year), by)
     _print_result(result, path)
 
 
@@ -173,6 +197,7 @@ def appoint_cmd(
     profile: ProfileOpt,
     year: YearOpt = None,
     workdir: WorkdirOpt = None,
+    by: ByOpt = None,
 ) -> None:
     """登记职务（组长、副组长、召集人），并列出规则要求中尚未满足的。"""
     from ..workgroup import appoint, load_profile, person_key
@@ -181,9 +206,36 @@ def appoint_cmd(
         settings = settings_for(workdir)
         problems = appoint(Path(settings.workdir), load_profile(profile), year=_year(year), role=role,
                            key=person_key(member))
+        _registry_sync(settings, _year(year), by)
     console.print(f"已登记：{role} {member}")
     for problem in problems:
         console.print(f"[yellow]尚未满足[/]：{escape(problem)}", soft_wrap=True)
+
+
+@group_app.command("sync")
+def sync_cmd(year: YearOpt = None, workdir: WorkdirOpt = None, by: ByOpt = None) -> None:
+    """成员名册同步：在任代表与医保部门成员登记为可签署发布的成员，离任者停用（账户一并停用）。"""
+    with friendly_errors():
+        _registry_sync(settings_for(workdir), _year(year), by)
+
+
+@group_app.command("link")
+def link_cmd(
+    member: Annotated[str, typer.Argument(help="成员库中的人：单位编码/姓名")],
+    username: Annotated[str, typer.Argument(help="门户用户名（角色为 member 或 convener）")],
+    year: YearOpt = None,
+    workdir: WorkdirOpt = None,
+    by: ByOpt = None,
+) -> None:
+    """把成员库中的人关联到门户账户：同一个人在成员名册、审核签名与门户中是同一条记录。"""
+    from ..workgroup import person_key
+    from ..workgroup.people import link_user
+    from .release import _by
+
+    with friendly_errors():
+        settings = settings_for(workdir)
+        linked = link_user(Path(settings.workdir), person_key(member), username, settings, _by(by), _year(year))
+    console.print(f"已关联：{escape(linked['key'])} ↔ 门户用户 {escape(linked['username'])}（成员编号 {escape(linked['member_id'])}）")
 
 
 @group_app.command("status")

@@ -120,3 +120,22 @@ def approvals_needed(settings: Settings, session: Session) -> int:
         return max(MIN_APPROVALS, math.ceil(quorum))
     active = session.scalar(select(func.count()).select_from(MemberRow).where(MemberRow.active.is_(True))) or 0
     return max(MIN_APPROVALS, math.ceil(quorum * active - 1e-9))
+
+
+def ensure_member(member_id: str, name: str, role: str, settings: Settings | None = None, actor: str = "") -> Member:
+    """Register the member, or bring an existing one up to date (name, role, active): the working
+    group's draw and appointments keep this registry (workgroup/people.py), so it stays one list."""
+    settings = settings or get_settings()
+    role = parse_role(role)
+    actor = _registrar(actor)
+    with session_scope(settings) as session:
+        row = session.get(MemberRow, member_id)
+        if row is not None and (row.name, row.role, row.active) == (name, role, True):
+            return _member(row)
+        if row is None:
+            row = MemberRow(member_id=member_id, name=name, role=role, active=True, added_at=utcnow())
+            session.add(row)
+        else:
+            row.name, row.role, row.active = name, role, True
+        append_audit(session, actor, "member_add", None, {"member_id": member_id, "name": name, "role": role, "by": actor})
+        return _member(row)

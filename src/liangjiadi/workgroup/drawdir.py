@@ -25,7 +25,9 @@ from .pool import COLUMNS, Person, pool_digest, read_rows, write_csv
 from .profiles import Profile, canonical_json, profile_from_frozen
 from .word import add_table, new_document, save
 
-LOG_FORMAT = "liangjiadi-group-draw/1"
+# /2: the draw is the exact search in ticket order (draw.py); /1 was a greedy draw that could fail on a
+# pool able to satisfy the rules
+LOG_FORMAT = "liangjiadi-group-draw/2"
 NOTICE = "抽选结果公示.docx"
 KIND_CN = {"initial": "年度抽选", "replacement": "补充抽选"}
 
@@ -57,7 +59,8 @@ def write_draw_dir(out: Path, profile: Profile, pool: list[Person], seed: str, r
         "year": year,
         "region": region,
         "seed": seed,
-        "ticket_rule": "抽签号 = SHA-256(种子|单位编码|姓名) 的十六进制，按从小到大依次取",
+        "ticket_rule": "抽签号 = SHA-256(种子|单位编码|姓名) 的十六进制；按从小到大逐一考察，取此人后仍能从其后的人选中"
+                       "补足一个满足全部规则的工作组则取，否则跳过",
         "profile": profile.name,
         "profile_sha256": _sha(out / "profile.json"),
         "pool_sha256": pool_digest(pool),
@@ -71,6 +74,8 @@ def write_draw_dir(out: Path, profile: Profile, pool: list[Person], seed: str, r
         "note": note,
         "steps": [{"序号": i, **{c: getattr(s.person, c) for c in COLUMNS[:5]}, "抽签号": s.ticket, "依据": s.reason}
                   for i, s in enumerate(result.steps, 1)],
+        "skipped": [{**{c: getattr(s.person, c) for c in COLUMNS[:2]}, "抽签号": s.ticket, "原因": s.reason}
+                    for s in result.skipped],
         "outcomes": [{"id": o.rule.id, "规则": o.rule.label, "要求": o.required, "实际": o.actual, "满足": o.ok,
                       "出处": o.rule.source} for o in result.outcomes],
         "result_sha256": _sha(out / "result.csv"),
@@ -95,9 +100,10 @@ def write_notice(path: Path, profile: Profile, pool: list[Person], result: DrawR
         doc.add_paragraph(f"说明：{log['note']}")
     doc.add_paragraph(f"成员库：{log['pool_size']} 人（其中医保部门人员 {log['bureau_count']} 人），"
                       f"成员库摘要 SHA-256：{log['pool_sha256']}；因任期规则不参加本次抽选 {len(log['excluded'])} 人。")
-    doc.add_paragraph("抽签号 = SHA-256(“种子|单位编码|姓名”)，按抽签号从小到大依次抽取，先满足各级别最低人数，"
-                      "再补足工作组人数；同一机构的代表不超过规则规定人数。任何人可用成员库、种子与规则文件复核"
-                      "（liangjiadi group verify）。")
+    doc.add_paragraph("抽签号 = SHA-256(“种子|单位编码|姓名”)。工作组人数取规则允许且成员库能够满足的最小人数；"
+                      "按抽签号从小到大逐一考察推荐人选，取此人后仍能从抽签号更大的人选中补足满足全部规则的工作组则取，"
+                      "否则跳过（跳过的人与原因记入抽选日志）；同一机构的代表不超过规则规定人数。"
+                      "任何人可用成员库、种子与规则文件复核（liangjiadi group verify）。")
     doc.add_heading("二、抽选结果", level=1)
     add_table(doc, ["序号", "姓名", "单位名称", "单位级别", "单位类别", "岗位", "抽签号（前 12 位）", "说明"],
               [[i, p.姓名, p.单位名称, p.单位级别, p.单位类别, p.岗位, result.tickets.get(p.key, "")[:12],
@@ -143,7 +149,7 @@ def verify_dir(directory: Path) -> list[str]:
     except (ValueError, KeyError, TypeError) as exc:
         return [f"抽选日志或规则文件无法读取（{type(exc).__name__}）"]
     if log.get("format") != LOG_FORMAT:
-        return [f"抽选日志格式不是 {LOG_FORMAT}"]
+        return [f"抽选日志格式是 {log.get('format')}，不是 {LOG_FORMAT}（/1 为旧版逐条规则抽取的结果，本版本按新的抽选方法复核，不能复现）"]
     if _sha(d / "profile.json") != log.get("profile_sha256"):
         problems.append("profile.json 与抽选日志记录的规则摘要不一致（规则文件被改动）")
     try:

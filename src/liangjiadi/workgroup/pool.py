@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,6 +19,9 @@ from ..safe_output import is_formula_like
 from .profiles import LEVELS, Profile, canonical_json
 
 COLUMNS = ("姓名", "单位编码", "单位名称", "单位级别", "单位类别", "岗位", "是否第三方运维")
+# What the 公示 must not carry (a name is public in it, a phone or ID number never): an 11-digit mobile
+# number, an 18- or 15-digit resident ID. Other columns of the spreadsheet are never read at all.
+PERSONAL_NUMBER = re.compile(r"(?<!\d)(1[3-9]\d{9}|\d{17}[\dXx]|\d{15})(?!\d)")
 # 单位类别 values that mark the bureau's own staff (appointed, never drawn).
 BUREAU_CATEGORIES = ("医保部门", "医保局", "医疗保障局", "医保经办机构")
 
@@ -141,6 +145,10 @@ def validate(path: Path, rows: list[tuple[int, dict[str, str]]], profile: Profil
             # published in result.csv / pool.csv and the 公示: a cell a spreadsheet would run is refused
             if r[c] and is_formula_like(r[c]):
                 row_problems.append(RowProblem(file, line, _col(c), f"值「{r[c][:20]}」以 = + - @ 等开头，表格软件会当作公式执行"))
+        for c in ("姓名", "单位名称", "单位类别", "岗位"):
+            if PERSONAL_NUMBER.search(r[c]):  # the value itself is not echoed: it is the number to keep out
+                row_problems.append(RowProblem(file, line, _col(c), "含手机号或身份证号；成员库与抽选结果会公示，只写姓名、单位与岗位",
+                                               "docs/workgroup.md 第 3 节：公示只含姓名、单位与岗位"))
         flag = r["是否第三方运维"]
         if flag and flag not in ("是", "否"):
             row_problems.append(RowProblem(file, line, _col("是否第三方运维"), f"值「{flag}」应为“是”或“否”"))

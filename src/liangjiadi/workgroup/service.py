@@ -43,8 +43,16 @@ def _fresh(out: Path) -> None:
         raise WorkgroupError(f"抽选目录 {out} 已存在且不为空", "每次抽选写入一个新目录（已公示的抽选目录不要覆盖）")
 
 
+def _sync(workdir: Path, year: int, registry, actor: str) -> None:
+    """The one registry of people follows the group (workgroup/people.py); skipped without a registry."""
+    if registry is not None:
+        from .people import sync_registry
+
+        sync_registry(workdir, year, registry, actor)
+
+
 def run_draw(workdir: Path, profile: Profile, seed: str, out: Path, *, year: int, region: str = "",
-             note: str = "") -> tuple[DrawResult, Path]:
+             note: str = "", registry=None, actor: str = "") -> tuple[DrawResult, Path]:
     _fresh(out)
     data = store.load(workdir)
     if not data["pool"]:
@@ -61,11 +69,12 @@ def run_draw(workdir: Path, profile: Profile, seed: str, out: Path, *, year: int
     record_draw(data, year=year, kind="initial", directory=str(Path(out).resolve()), seed=seed, profile=profile.name,
                 seated=result.chosen)
     store.save(workdir, data)
+    _sync(workdir, year, registry, actor)
     return result, Path(out)
 
 
 def replace_member(workdir: Path, profile: Profile, *, year: int, key: str, status: str, reason: str, seed: str,
-                   out: Path, region: str = "") -> tuple[DrawResult, Path]:
+                   out: Path, region: str = "", registry=None, actor: str = "") -> tuple[DrawResult, Path]:
     """Record a withdrawal or dismissal and draw the replacement at once, keeping every rule."""
     _fresh(out)
     data = store.load(workdir)
@@ -92,10 +101,12 @@ def replace_member(workdir: Path, profile: Profile, *, year: int, key: str, stat
         if term["key"] == key and term["year"] == year and term["status"] == status:
             term["replaced_by"] = [p.key for p in new]
     store.save(workdir, data)
+    _sync(workdir, year, registry, actor)
     return result, Path(out)
 
 
-def appoint(workdir: Path, profile: Profile, *, year: int, role: str, key: str) -> list[str]:
+def appoint(workdir: Path, profile: Profile, *, year: int, role: str, key: str, registry=None,
+            actor: str = "") -> list[str]:
     """Record a role holder (组长, 副组长, 召集人); returns the role rules still unmet."""
     data = store.load(workdir)
     known = {p.key for p in store.pool_of(data)}
@@ -106,6 +117,7 @@ def appoint(workdir: Path, profile: Profile, *, year: int, role: str, key: str) 
         raise WorkgroupError(f"规则「{profile.title}」没有「{role}」这一职务", f"可设的职务：{roles}")
     data["roles"].append({"year": year, "role": role, "key": key})
     store.save(workdir, data)
+    _sync(workdir, year, registry, actor)
     return check_roles(profile, data, year)
 
 

@@ -1,4 +1,4 @@
-"""The working group's one store: `<workdir>/workgroup/store.json` (pool, terms, draws, roles, meetings).
+"""The working group's one store: `<workdir>/workgroup/store.json` (pool, terms, draws, roles, meetings, people).
 
 A small JSON document written whole (temporary file, then rename), so an interrupted command
 leaves the previous version. The CLI holds the work directory's lock while it writes.
@@ -16,7 +16,8 @@ from .errors import WorkgroupError
 from .pool import Person
 
 STORE_FORMAT = "liangjiadi-workgroup/1"
-EMPTY = {"format": STORE_FORMAT, "pool": [], "terms": [], "draws": [], "roles": [], "meetings": []}
+# people: 单位编码/姓名 -> the member id in the one registry of people (workgroup/people.py)
+EMPTY = {"format": STORE_FORMAT, "pool": [], "terms": [], "draws": [], "roles": [], "meetings": [], "people": {}}
 
 
 def store_path(workdir: Path) -> Path:
