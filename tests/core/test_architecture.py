@@ -74,7 +74,8 @@ def test_only_engine_names_a_backend():
 # What reports/ must never reach, however it is imported: the live data and the computations
 # that belong to `release create` (releases/snapshot.py freezes their results into the bundle).
 RENDER_TIME_FORBIDDEN = ("liangjiadi.engine", "liangjiadi.lake", "liangjiadi.runs", "liangjiadi.indicators",
-                         "liangjiadi.analysis", "liangjiadi.anomalies", "liangjiadi.releases.snapshot")
+                         "liangjiadi.analysis", "liangjiadi.anomalies", "liangjiadi.releases.snapshot",
+                         "liangjiadi.yigongti")  # the county report reads the frozen yigongti.json
 # The readers of releases/ (what reports and the portal call to read a bundle): no engine or lake.
 RELEASE_READERS = ("frozen", "bundle", "model", "errors")
 READER_FORBIDDEN = ("liangjiadi.engine", "liangjiadi.lake", "liangjiadi.runs", "liangjiadi.indicators",

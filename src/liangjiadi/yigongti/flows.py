@@ -65,7 +65,7 @@ def year_months(year: int) -> list[str]:
 
 
 def read_flows(engine, settings, region: str, units: list[Unit], institutions: dict[str, Institution],
-               years: list[int]) -> Flows:
+               years: list[int], through: str | None = None) -> Flows:
     own = settings.own_admdvs(region)
     flows = Flows()
     by_county: dict[str, Unit] = {}
@@ -75,7 +75,7 @@ def read_flows(engine, settings, region: str, units: list[Unit], institutions: d
                                f"按县归属的参保人员计入 {by_county[u.county].yigongti_id}。")
             continue
         by_county[u.county] = u
-    periods = [p for y in years for p in year_months(y)]
+    periods = [p for y in years for p in year_months(y) if through is None or p <= through]
     s = engine.table("setl_d")
     s = s.filter(s.admdvs == region, s.period.isin(periods), (s.vali_flag == "1") | s.vali_flag.isnull())
     if engine.has_data("yigongti_person"):

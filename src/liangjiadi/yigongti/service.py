@@ -43,7 +43,9 @@ class YearData:
         return [u for u in self.units if u.tight_in(self.year)]
 
 
-def load_year(settings: Settings, year: int, engine=None) -> YearData:
+def load_year(settings: Settings, year: int, engine=None, through: str | None = None) -> YearData:
+    """One year of the region's 医共体; `through` (YYYY-MM) cuts the year at that month, as a release
+    of that month sees it (months after it are left out even when the lake has them)."""
     from ..engine import open_engine
 
     if not 2000 <= year <= 2100:
@@ -55,7 +57,7 @@ def load_year(settings: Settings, year: int, engine=None) -> YearData:
     try:
         units = read_units(engine, region)
         insts = read_institutions(engine, settings.own_admdvs(region), f"{year:04d}-12")
-        flows = read_flows(engine, settings, region, units, insts, [year - 1, year])
+        flows = read_flows(engine, settings, region, units, insts, [year - 1, year], through=through)
         extras = read_extras(engine, region, [year - 1, year])
         served = served_counts(engine, region, units, year)
         served_last = served_counts(engine, region, units, year - 1)
@@ -66,7 +68,7 @@ def load_year(settings: Settings, year: int, engine=None) -> YearData:
         if own_engine:
             engine.close()
     parts = {p for a, p in lake.partitions(Path(settings.workdir), "setl_d") if a == region}
-    present = sorted(p for p in parts if p[:4] == f"{year:04d}")
+    present = sorted(p for p in parts if p[:4] == f"{year:04d}" and (through is None or p <= through))
     last_year = [p for p in parts if p[:4] == f"{year - 1:04d}"]
     data = YearData(settings, region, year, rules, units, flows, extras, served, served_last, bureau, fees, income,
                     present, list(flows.notes))
