@@ -14,7 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .assess import ANNEX_SOURCE
-from .budget import ZERO
+from .budget import ZERO, fen
 from .flows import OUTSIDE_YGT
 from .service import YearData, assessments, budget, disbursements, monitoring, settle
 from .units import YigongtiError
@@ -42,14 +42,14 @@ def county_figures(data: YearData) -> dict:
     if rb and f"{data.year:04d}-12" in data.months_present:
         clearing = {c.yigongti_id: c for c in settle(data, rb, grades)}
     mon = monitoring(data, rb)
-    periods = [p for p in data.months_present]
+    periods = list(data.months_present)
     units = []
     for u in data.units:
         g = u.yigongti_id
         b = next((x for x in rb.budgets if x.yigongti_id == g), None) if rb else None
         ms = months.get(g, [])
-        inside = data.flows.total(g, periods=periods, places=("member",)).hifp
-        outside = data.flows.total(g, periods=periods, places=OUTSIDE_YGT).hifp
+        inside = fen(data.flows.total(g, periods=periods, places=("member",)).hifp)
+        outside = fen(data.flows.total(g, periods=periods, places=OUTSIDE_YGT).hifp)
         c, a, m = clearing.get(g), grades[g], mon[g]
         units.append({
             "yigongti_id": g, "name": u.name, "county": u.county, "lead": u.lead, "members": sorted(u.members),
