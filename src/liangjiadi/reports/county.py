@@ -105,6 +105,16 @@ def level_rows(u: dict) -> list[list[str]]:
     return [[lv["level"], str(lv["n"]), yuan(lv["medfee"]), yuan(lv["fund"]), pct(lv["ratio"])] for lv in u["levels"]]
 
 
+def referral_line(u: dict) -> str:
+    r = u.get("referrals")
+    if r is None:
+        return f"{u['name']}：数据中没有转诊住院标记，连续计算起付线占比缺少数据。"
+    if not r["referred"]:
+        return f"{u['name']}：服务参保人员住院 {r['inpatients']} 人次，其中无转诊住院。"
+    return (f"{u['name']}：服务参保人员住院 {r['inpatients']} 人次，其中转诊住院 {r['referred']} 人次"
+            f"（{pct(r['referred_share'])}），连续计算起付线 {r['continued']} 人次，占转诊住院的 {pct(r['continued_share'])}。")
+
+
 def signal_rows(fig: dict, names: dict[str, str], code: str | None = None) -> list[list[str]]:
     return [[u["name"], _name(names, s["member"]), period_label(s["period"]) if s["period"] else "—", s["kind"], s["text"]]
             for u in fig["units"] for s in u["monitoring"]["signals"] if code is None or s["member"] == code]
@@ -159,8 +169,9 @@ def county_view(fig: dict, names: dict[str, str], *, region_label: str, footer: 
         "输入缺失的指标显示“缺少数据”且不计分。"], subsections=assess))
     levels = [Table(title=u["name"], columns=["就医机构等级", "住院人次", "住院医疗总费用（元）", "基金支付（元）", "实际报销比"],
                     rows=level_rows(u)) for u in fig["units"] if u["levels"]]
-    sections.append(Section(heading="四、差别化支付", tables=levels, paragraphs=[
-        "服务参保人员按就医机构等级的住院实际报销比（对不同层级医疗机构实行差别化支付政策）。"]))
+    sections.append(Section(heading="四、差别化支付与转诊连续计算起付线", tables=levels, paragraphs=[
+        "继续对不同层级医疗机构实行差别化支付政策，对符合规定的转诊住院患者连续计算起付线。下表为服务参保人员"
+        "按就医机构等级的住院实际报销比。"] + [referral_line(u) for u in fig["units"]]))
     warnings = [f"{u['name']}：{w}" for u in fig["units"] for w in u["monitoring"]["warnings"]]
     signals = signal_rows(fig, names)
     sections.append(Section(

@@ -8,7 +8,8 @@ Run after the region is written, so the default output stays byte for byte what 
     their 医共体, their county and the region;
   - psn_count gains a row per county (the city's own rows are unchanged);
   - the tables the platform does not hold are written: yigongti, 应参保人数, 财政补助, 村卫生室,
-    集采 purchases, 满意度, 家庭医生签约, 预付金 and an over-spend reason.
+    集采 purchases, 满意度, 家庭医生签约, 预付金 and an over-spend reason, and referral marks
+    (连续计算起付线) on a tenth of the county insured's inpatient stays outside their 医共体.
 Lines that are not plain rows (the injected faults) are left exactly as they are.
 """
 
@@ -79,10 +80,13 @@ def add_yigongti(cfg: SynthConfig, out: Path) -> dict:
 
     county_list = [counties[g] for g in ygts]
     persons_by_county: dict[str, set[str]] = defaultdict(set)
+    referrals: list[list[str]] = []
+    pick = np.random.Generator(np.random.PCG64(np.random.SeedSequence([cfg.seed, 3004])))
     for path in sorted(out.glob("setl_d_*.csv")):
         header, lines = _read(path, enc)
         width = len(header)
         pi, fi, ii, bi = (header.index(c) for c in ("psn_no", "fixmedins_code", "insu_admdvs", "fix_blng_admdvs"))
+        si, mi, ri = (header.index(c) for c in ("setl_id", "med_type", "refd_setl_flag"))
         text = [",".join(header)]
         for line in lines:
             parts = line.split(",")
@@ -96,6 +100,11 @@ def add_yigongti(cfg: SynthConfig, out: Path) -> dict:
                 if k is not None:
                     parts[ii] = county_list[k]
                     persons_by_county[county_list[k]].add(parts[pi])
+                    # a tenth of a county's inpatients at a hospital outside its 医共体 were referred
+                    # there; most had their 起付线 counted continuously (seeds/003 三)
+                    if parts[mi].startswith("2") and parts[ri] != "1" and parts[fi] not in member_county \
+                            and pick.random() < 0.1:
+                        referrals.append([parts[si], "", "1" if pick.random() < 0.85 else "0"])
             text.append(",".join(parts))
         path.write_text("\n".join(text) + "\n", encoding=enc)
 
@@ -153,6 +162,7 @@ def add_yigongti(cfg: SynthConfig, out: Path) -> dict:
         "yigongti_satisfaction": (["yigongti_id", "year", "surveyed_cnt", "satisfied_cnt"], sat),
         "yigongti_family_doctor": (["yigongti_id", "year", "signed_paid_cnt", "fee_per_person"], fdoc),
         "yigongti_bureau": (["yigongti_id", "year", "item", "amount", "note"], bureau),
+        "yigongti_referral": (["setl_id", "refl_out_fixmedins_code", "cont_dedc_flag"], referrals),
     }
     for name, (cols, rows_) in tables.items():
         _write(out / f"{name}.csv", cols, rows_, enc)

@@ -77,6 +77,7 @@ def county_figures(data: YearData) -> dict:
                         "ratio": _s((f.fund / f.medfee).quantize(Decimal("0.000001"))) if f.medfee else None}
                        for (gg, y, level), f in sorted(data.flows.ipt_by_level.items())
                        if gg == g and y == data.year],
+            "referrals": _referrals(data, g),
             "monitoring": {
                 "months": [{"period": r.period, "inside": _s(r.inside), "outside": _s(r.outside),
                             "cumulative": _s(r.cumulative), "execution": _s(r.execution), "elapsed": _s(r.elapsed),
@@ -97,3 +98,14 @@ def county_figures(data: YearData) -> dict:
     return {"region": data.region, "year": data.year, "through": through, "cleared": bool(clearing),
             "budget": region, "units": units, "notes": notes, "source": SOURCE_NOTE}
 
+
+def _referrals(data: YearData, g: str) -> dict | None:
+    """转诊住院 and 连续计算起付线 as a share (seeds/003 三), where the data carry referral marks."""
+    if data.flows.referrals is None:
+        return None
+    referred, continued = data.flows.referrals.get((g, data.year), (0, 0))
+    inpatients = data.flows.total(g, periods=data.months_present, kinds=("ipt",)).n
+    q = Decimal("0.000001")
+    return {"inpatients": inpatients, "referred": referred, "continued": continued,
+            "referred_share": _s((Decimal(referred) / inpatients).quantize(q)) if inpatients else None,
+            "continued_share": _s((Decimal(continued) / referred).quantize(q)) if referred else None}

@@ -219,7 +219,15 @@ def export_rows(data: YearData) -> list[dict]:
     for (g, y, level), f in sorted(data.flows.ipt_by_level.items()):
         if y == data.year and f.medfee:
             add(f"差别化支付 {level} 住院实际报销比", g, (f.fund / f.medfee).quantize(Decimal("0.000001")),
-                f"基金支付 {f.fund} / 住院医疗总费用 {f.medfee}，{f.n} 人次（转诊连续计算起付线：数据中无转诊标记，未计）")
+                f"基金支付 {f.fund} / 住院医疗总费用 {f.medfee}，{f.n} 人次")
+    for u in data.units:
+        ref = (data.flows.referrals or {}).get((u.yigongti_id, data.year), (0, 0))
+        if data.flows.referrals is None:
+            add("转诊住院连续计算起付线占比", u.yigongti_id, None, "缺少数据：没有转诊住院表（yigongti_referral）")
+        else:
+            add("转诊住院连续计算起付线占比", u.yigongti_id,
+                (Decimal(ref[1]) / ref[0]).quantize(Decimal("0.000001")) if ref[0] else None,
+                f"转诊住院 {ref[0]} 人次，其中连续计算起付线 {ref[1]} 人次")
     for g, mon in monitoring(data, rb).items():
         for w in mon.warnings:
             add("预警", g, None, w)
