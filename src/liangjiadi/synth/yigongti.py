@@ -3,9 +3,9 @@
 Run after the region is written, so the default output stays byte for byte what it was. Each
 医共体 the generator already tags in fixmedins.yigongti_id becomes a county of its own:
   - its members carry the county's code (fixmedins.admdvs and the settlements' fix_blng_admdvs);
-  - most of the region's insured are insured in a county (insu_admdvs), the rest under the city's
-    code; they keep going wherever the generator sent them, so served persons also go outside
-    their 医共体, their county and the region;
+  - a person treated at a 医共体's members is insured in its county (insu_admdvs); the others are
+    spread over the counties and the city's own code; everyone keeps going wherever the generator
+    sent them, so served persons also go outside their 医共体, their county and the region;
   - psn_count gains a row per county (the city's own rows are unchanged);
   - the tables the platform does not hold are written: yigongti, 应参保人数, 财政补助, 村卫生室,
     集采 purchases, 满意度, 家庭医生签约, 预付金 and an over-spend reason, and referral marks
@@ -44,6 +44,20 @@ def _county_of_person(psn_no: str, n: int) -> int | None:
     return k if k < n else None
 
 
+def _home_counties(out: Path, encoding: str, member_county: dict[str, str]) -> dict[str, str]:
+    """A person treated at members of a 医共体 lives in its county (the county they go to most):
+    most of a county's care then stays in its 医共体, and its insured still go elsewhere too."""
+    visits: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for path in sorted(out.glob("setl_d_*.csv")):
+        header, lines = _read(path, encoding)
+        pi, fi = header.index("psn_no"), header.index("fixmedins_code")
+        for line in lines:
+            parts = line.split(",")
+            if '"' not in line and len(parts) == len(header) and parts[fi] in member_county:
+                visits[parts[pi]][member_county[parts[fi]]] += 1
+    return {p: max(sorted(c), key=lambda k: c[k]) for p, c in visits.items()}
+
+
 def _read(path: Path, encoding: str) -> tuple[list[str], list[str]]:
     lines = path.read_text(encoding=encoding).splitlines()
     return lines[0].split(","), lines[1:]
@@ -79,6 +93,7 @@ def add_yigongti(cfg: SynthConfig, out: Path) -> dict:
     _write(out / "fixmedins.csv", header, rows, enc)
 
     county_list = [counties[g] for g in ygts]
+    home = _home_counties(out, enc, member_county)
     persons_by_county: dict[str, set[str]] = defaultdict(set)
     referrals: list[list[str]] = []
     pick = np.random.Generator(np.random.PCG64(np.random.SeedSequence([cfg.seed, 3004])))
@@ -97,9 +112,10 @@ def add_yigongti(cfg: SynthConfig, out: Path) -> dict:
                 parts[bi] = member_county[parts[fi]]
             if parts[ii] == cfg.region:
                 k = _county_of_person(parts[pi], len(county_list))
-                if k is not None:
-                    parts[ii] = county_list[k]
-                    persons_by_county[county_list[k]].add(parts[pi])
+                county = home.get(parts[pi]) or (county_list[k] if k is not None else None)
+                if county is not None:
+                    parts[ii] = county
+                    persons_by_county[county].add(parts[pi])
                     # a tenth of a county's inpatients at a hospital outside its 医共体 were referred
                     # there; most had their 起付线 counted continuously (seeds/003 三)
                     if parts[mi].startswith("2") and parts[ri] != "1" and parts[fi] not in member_county \
