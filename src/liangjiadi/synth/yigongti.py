@@ -45,17 +45,26 @@ def _county_of_person(psn_no: str, n: int) -> int | None:
 
 
 def _home_counties(out: Path, encoding: str, member_county: dict[str, str]) -> dict[str, str]:
-    """A person treated at members of a 医共体 lives in its county (the county they go to most):
-    most of a county's care then stays in its 医共体, and its insured still go elsewhere too."""
+    """A person who gets at least half of their care at the members of one 医共体 lives in its
+    county: most of a county's care then stays in its 医共体, and its insured still go elsewhere."""
     visits: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    total: dict[str, int] = defaultdict(int)
     for path in sorted(out.glob("setl_d_*.csv")):
         header, lines = _read(path, encoding)
         pi, fi = header.index("psn_no"), header.index("fixmedins_code")
         for line in lines:
             parts = line.split(",")
-            if '"' not in line and len(parts) == len(header) and parts[fi] in member_county:
+            if '"' in line or len(parts) != len(header):
+                continue
+            total[parts[pi]] += 1
+            if parts[fi] in member_county:
                 visits[parts[pi]][member_county[parts[fi]]] += 1
-    return {p: max(sorted(c), key=lambda k: c[k]) for p, c in visits.items()}
+    home = {}
+    for p, c in visits.items():
+        county = max(sorted(c), key=lambda k: c[k])
+        if 2 * c[county] >= total[p]:
+            home[p] = county
+    return home
 
 
 def _read(path: Path, encoding: str) -> tuple[list[str], list[str]]:
