@@ -127,3 +127,12 @@ def test_reader_text_drops_field_names():
     assert reader_text("缺少 2024 年 12 月的基金报表收入（fund_report income_total），无法编制。") == \
         "缺少 2024 年 12 月的基金报表收入，无法编制。"
     assert reader_text("未判定为紧密型（yigongti.tight_since）") == "未判定为紧密型"
+
+
+def test_a_year_that_could_not_be_computed_is_said_in_the_report(tmp_path, words):
+    fig = {"available": False, "reason": "数据湖中没有县域医共体表（yigongti）。", "year": 2025, "through": "2025-03"}
+    text = words.docx_text(render_docx(county_view(fig, {}, region_label="示例市", footer="页脚"), tmp_path / "x.docx"))
+    assert "截至2025年3月" in text and "数据湖中没有县域医共体表" in text
+    assert list(words.forbidden_words(text)) == []
+    assert member_block(fig, "L1", {}) is None
+    assert write_county_workbook(fig, {}, tmp_path / "x.xlsx").exists()
