@@ -76,7 +76,8 @@ def test_only_engine_names_a_backend():
 RENDER_TIME_FORBIDDEN = ("liangjiadi.engine", "liangjiadi.lake", "liangjiadi.runs", "liangjiadi.indicators",
                          "liangjiadi.analysis", "liangjiadi.anomalies", "liangjiadi.releases.snapshot",
                          # the live payment output: a 清算 is read from the clearing.json a release froze
-                         "liangjiadi.payment.service", "liangjiadi.releases.clearing")
+                         "liangjiadi.payment.service", "liangjiadi.releases.clearing",
+                         "liangjiadi.yigongti")  # the county report reads the frozen yigongti.json
 # The readers of releases/ (what reports and the portal call to read a bundle): no engine or lake.
 RELEASE_READERS = ("frozen", "bundle", "model", "errors")
 READER_FORBIDDEN = ("liangjiadi.engine", "liangjiadi.lake", "liangjiadi.runs", "liangjiadi.indicators",

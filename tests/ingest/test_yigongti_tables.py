@@ -70,3 +70,23 @@ def test_unknown_fixmedins_checks_the_regions_counties(fixmedins_loaded, tmp_pat
     assert res.rows_accepted == 1 and res.rule_counts.get("unknown_fixmedins") == 1
     res = _one(ingest_paths([path], fixmedins_loaded))
     assert res.rows_accepted == 2
+
+
+def test_referral_marks_need_their_settlement_and_a_flag(settings, tmp_path):
+    """yigongti_referral (连续计算起付线): a mark on a settlement the lake does not hold, or with a
+    flag other than 0/1, is quarantined; the good mark takes its settlement's month."""
+    from liangjiadi.lake import write_rows
+
+    write_rows(settings.workdir, "setl_d", [{
+        "setl_id": "S1", "mdtrt_id": "M1", "psn_no": "tok", "insutype": "390", "med_type": "21",
+        "fixmedins_code": "H001", "fix_blng_admdvs": REGION, "insu_admdvs": "140421",
+        "setl_time": "2025-03-15 10:00:00", "medfee_sumamt": 100, "fulamt_ownpay_amt": 0, "inscp_scp_amt": 0,
+        "hifp_pay": 50, "fund_pay_sumamt": 50, "refd_setl_flag": "0", "vali_flag": "1"}], REGION)
+    rows = [{"setl_id": "S1", "refl_out_fixmedins_code": "H002", "cont_dedc_flag": "1"},
+            {"setl_id": "S404", "refl_out_fixmedins_code": "", "cont_dedc_flag": "1"},
+            {"setl_id": "S1x", "refl_out_fixmedins_code": "", "cont_dedc_flag": "是"}]
+    path = write_csv(tmp_path / "in" / "yigongti_referral.csv", rows)
+    res = _one(ingest_paths([path], settings))
+    assert res.rows_accepted == 1 and res.rows_quarantined == 2
+    got = lake_rows(settings.workdir, "yigongti_referral")
+    assert [(r["setl_id"], r["period"]) for r in got] == [("S1", "2025-03")]

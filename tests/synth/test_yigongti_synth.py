@@ -45,6 +45,7 @@ def test_counties_members_and_insured(region):
     members = {r["fixmedins_code"] for r in fix if r["yigongti_id"]}
     served_elsewhere = [r for r in setl if r["insu_admdvs"] in counties and r["fixmedins_code"] not in members]
     assert served_elsewhere  # served persons also go outside their 医共体
+    assert added["tables"]["yigongti_referral"] > 0  # referral marks (连续计算起付线)
 
 
 def test_faults_left_as_generated(region):
@@ -63,6 +64,8 @@ def test_new_tables_pass_the_contract(region, tmp_path):
                         region_county_admdvs=list(added["counties"].values()), pseudonym_key_file=tmp_path / "none")
     paths = [out / f"{t.name}.csv" for t in YIGONGTI_TABLES if (out / f"{t.name}.csv").exists()]
     assert len(paths) == len(YIGONGTI_TABLES) - 1  # all but the person table (attribution by county)
+    # the referral marks point at settlements: those go in first (their injected faults may be quarantined)
+    ingest_paths([out / "fixmedins.csv", *sorted(out.glob("setl_d_*.csv"))], settings)
     rep = ingest_paths(paths, settings)
     assert rep.ok and rep.rows_quarantined == 0
 

@@ -94,6 +94,7 @@ def test_export_county_word_report(work, env, tmp_path):
     assert r.exit_code == 0, r.output
     doc = Document(out)
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert "140400 2025 年县域医共体报告" in text and "绩效考核" in text
+    assert "统筹地区140400 2025年县域医共体医保基金运行与考核报告" in text and "绩效考核" in text
+    assert "截至2025年12月" in text and "年终清算" in text
     cells = {c.text for t in doc.tables for row in t.rows for c in row.cells}
     assert "29,659.31" in cells and "-9,770.29" in cells

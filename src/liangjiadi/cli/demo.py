@@ -38,6 +38,9 @@ def demo(
     seed: Annotated[int, typer.Option("--seed", help="随机种子（相同种子结果相同）")] = 20251,
     keep_input: Annotated[bool, typer.Option("--keep-input/--fresh", help="保留已生成的模拟数据，不重新生成")] = False,
     scheme: Annotated[SchemeChoice, typer.Option("--scheme", help="模拟地区的付费方式：drg（默认）/ dip")] = SchemeChoice.drg,
+    yigongti: Annotated[bool, typer.Option(
+        "--yigongti", help="各医共体生成为县：演示县域医共体总额预算 → 按月拨付 → 域外扣减 → 年终清算，发布县域医共体报告"
+                           "（须 24 个月以上且截至 12 月）")] = False,
 ) -> None:
     """演示：生成模拟统筹地区 → 校验导入 → 计算指标 → 复核 → 导出数据底稿。"""
     from ..checks import run_checks
@@ -65,7 +68,9 @@ def demo(
         out_dir.mkdir(parents=True, exist_ok=True)
 
         console.rule("[bold]1/9 生成模拟统筹地区")
-        if keep_input and _generated_scheme(src) == cfg.scheme.upper():
+        if yigongti:
+            _require_two_years(cfg)
+        if keep_input and _generated_scheme(src) == cfg.scheme.upper() and _has_counties(src) == yigongti:
             console.print(f"沿用已生成的模拟数据：{src}")
         else:
             shutil.rmtree(src, ignore_errors=True)
@@ -76,7 +81,17 @@ def demo(
                     bar.update(task, description=message, completed=done, total=total)
 
                 summary = generate(cfg, src, progress=on_step)
+                if yigongti:
+                    from ..synth.yigongti import add_yigongti
+
+                    bar.update(task, description="生成县与县域医共体")
+                    add_yigongti(cfg, src)
             console.print(f"已生成 {summary.files} 个文件（{sum(summary.rows.values()):,} 行）到 {src}")
+        if yigongti:
+            counties = _counties(src)
+            settings = settings.model_copy(update={"region_county_admdvs": counties})
+            console.print(f"县域医共体：{len(counties)} 个县（{'、'.join(counties)}），本地区代码集合 = 地区代码 + 所辖县"
+                          f"（设置 region_county_admdvs）")
 
         if settings.peer_min_volume < Settings.model_fields["peer_min_volume"].default:
             console.print(f"[dim]·[/] 演示地区规模小（约 {cfg.insured:,} 名参保人），同级比较的最低出院人次按规模降为 "
@@ -110,6 +125,8 @@ def demo(
         data = load_worksheet_data(period, settings, region_name=cfg.region_name)
         xlsx = write_worksheet(data, out_dir / f"数据底稿_{cfg.region}_{period}.xlsx")
         payment_doc = _payment_step(settings, cfg, period, out_dir)
+        if yigongti:
+            _yigongti_step(settings, int(period[:4]))
 
     console.rule("[bold green]数据底稿完成")
     console.print(f"工作目录：{work}")
@@ -141,6 +158,44 @@ def _payment_step(settings, cfg, period: str, out_dir: Path) -> Path | None:
     console.print(f"{year} 年可用基金 {s.fund_available:,} 元，{name} {s.point_value:,.4f}，"
                   f"{len(s.institutions)} 家机构清算拨付 {s.total_final:,} 元，基金留存 {s.fund_retained:,} 元")
     return render(to_json(r), out_dir / f"清算_{cfg.region}_{year}.xlsx")
+def _require_two_years(cfg) -> None:
+    from ..errors import ConfigError
+
+    year = int(cfg.periods[-1][:4])
+    if cfg.periods[-1][5:] != "12" or f"{year - 1}-01" not in cfg.periods:
+        raise ConfigError("演示县域医共体须生成截至 12 月的两个完整年度：上年全年为预算依据，本年全年做年终清算。",
+                          "请用 --months 24（或更多）")
+
+
+def _has_counties(src: Path) -> bool:
+    return (src / "yigongti.csv").exists()
+
+
+def _counties(src: Path) -> list[str]:
+    import csv
+
+    with (src / "yigongti.csv").open(encoding="utf-8-sig", newline="") as fh:
+        return sorted({r["county_admdvs"] for r in csv.DictReader(fh)})
+
+
+def _yigongti_step(settings, year: int) -> None:
+    """The generated year of 县域医共体 (seeds/003): budget → monthly disbursement → 域外 deductions →
+    year-end clearing; the releases below freeze the same figures and publish the county report."""
+    from ..yigongti import service
+
+    console.rule(f"[bold]县域医共体 {year} 年：总额预算 → 按月拨付 → 域外扣减 → 年终清算")
+    data = service.load_year(settings, year)
+    rb = service.budget(data)
+    months = service.disbursements(data, rb)
+    clearing = {c.yigongti_id: c for c in service.settle(data, rb, service.assessments(data))}
+    console.print(f"预计统筹基金收入 {rb.income:,} 元，先留风险调节金 {rb.reserve:,} 元，可用于预算 {rb.available:,} 元")
+    for b in rb.budgets:
+        ms, c = months[b.yigongti_id], clearing[b.yigongti_id]
+        console.print(f"{b.yigongti_id}：总额预算 {b.total:,} 元；12 个月拨付牵头医院 {sum(m.disbursed for m in ms):,} 元，"
+                      f"域外扣减 {sum(m.deducted for m in ms):,} 元；结余（负为超支）{c.balance:,} 元，考核等级 {c.grade}，"
+                      f"结余留用 {c.retained:,} 元，合理超支分担 {c.shared:,} 元，清算拨付 {c.settlement:,} 元")
+
+
 # Fewest hospitals per level in the demo city: a peer set shows statistics from 6 (five peers and
 # itself), one spare so that a month in which a small hospital discharges nobody still leaves six.
 DEMO_MIN_PER_LEVEL = 7
@@ -224,6 +279,8 @@ def _publish_steps(settings, cfg, period: str, computed: dict, out_dir: Path) ->
         console.print(f"{release.label}（{release.release_id}）已发布")
         console.print(f"  发布包：{release.bundle_dir}")
         console.print(f"  发布材料：{target}（定向推送在其中的“定向推送”目录）")
+        for county in sorted(target.glob("县域医共体报告_*")):
+            console.print(f"  县域医共体报告：{county}")
 
 
 def _missing_history(release) -> list[str]:

@@ -25,11 +25,9 @@ def export_yigongti(
     from ..yigongti.service import export_rows, load_year
 
     if out.suffix.lower() in (".xlsx", ".docx"):
-        from ..yigongti.workbook import write_workbook
-
         with friendly_errors():
-            write_workbook(load_year(settings_for(workdir), year), out)
-        console.print(f"已写出县域医共体报告 {out}")
+            _county_report(load_year(settings_for(workdir), year), out)
+        console.print(f"已写出县域医共体报告 {out}（直接读取工作目录，未经发布包审议与封签）")
         return
     with friendly_errors():
         rows = export_rows(load_year(settings_for(workdir), year))
@@ -48,3 +46,23 @@ except ImportError:  # pragma: no cover
     _export_app = None
 if _export_app is not None:
     _export_app.command("yigongti")(export_yigongti)
+
+
+def _county_report(data, out: Path) -> Path:
+    """The county report of the figures computed now (the same renderer as a release's)."""
+    from ..indicators.institutions import institution_directory
+    from ..reports.county import county_view, write_county_workbook
+    from ..reports.docx_render import render_docx
+    from ..yigongti.figures import county_figures
+
+    fig = county_figures(data)
+    directory = institution_directory(data.settings.model_copy(update={"region_admdvs": data.region}),
+                                      f"{data.year:04d}-12")
+    names = {c: (directory[c].name if c in directory and directory[c].name else c)
+             for u in fig["units"] for c in u["members"]}
+    if out.suffix.lower() == ".xlsx":
+        return write_county_workbook(fig, names, out)
+    label = data.settings.region_name or f"统筹地区{data.region}"
+    footer = "本材料由 liangjiadi export yigongti 直接读取工作目录生成，未经发布包的审议与封签，仅供内部核对。"
+    return render_docx(county_view(fig, names, region_label=label, footer=footer), out,
+                       workdir=Path(data.settings.workdir))

@@ -48,6 +48,7 @@ class FrozenContent:
     window_last_year: pa.Table | None = None  # window_last_year.parquet: the same window a year earlier
     clearing: dict | None = None  # clearing.json: the year-end 清算 (clearing releases; annual ones when published)
     clearing_release: dict | None = None  # clearing_release.json: which clearing release an annual one froze
+    yigongti: dict = field(default_factory=dict)  # yigongti.json: the 县域医共体 figures ({} for a region without)
 
     @property
     def history_missing(self) -> list[str]:
@@ -99,4 +100,5 @@ def read_frozen(bundle: Path) -> FrozenContent:
         window_last_year=table("window_last_year.parquet"),
         clearing=_json(bundle / "clearing.json", None),
         clearing_release=_json(bundle / "clearing_release.json", None),
+        yigongti=_json(bundle / "yigongti.json", {}),
     )

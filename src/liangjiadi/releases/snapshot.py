@@ -23,6 +23,10 @@ Files written into the bundle (each listed with its sha256 in the manifest):
     window_last_year.parquet  the same window a year earlier, by the same rules (同比)
     contents.json        what the seeds ask beyond the catalogue over the release's window (入组, 各机构
                          结算, 重点病组, 支出流向, 个人负担, 预算执行, 清算, 特例单议): analysis.contents
+    yigongti.json        regions with 县域医共体 (seeds/003): the year's budget, disbursements, 域外
+                         deductions, balance, assessment, monitoring and, with December, the clearing,
+                         up to the release's month (yigongti.figures); written only when the lake holds
+                         the region's 医共体 table
 
 This is the only part of releases that opens the engine or the lake; the readers (frozen.py)
 open files of the bundle only.
@@ -58,7 +62,8 @@ VOLUME_INDICATOR = "39"  # 出院人次: institutions below the minimum volume a
 SNAPSHOT_FILES = ("institutions.json", "history.parquet", "series.json", "peers.json", "fund_forecast.json",
                   "fund_outlook.json", "topics.json", "topic_analysis.json", "feedback.yaml", "patterns.json",
                   "indicators.json", "context.json", "window.json", "window_results.parquet",
-                  "window_last_year.parquet", "contents.json", "objections.json", "letters.json")
+                  "window_last_year.parquet", "contents.json", "objections.json", "letters.json",
+                  "yigongti.json")
 WINDOW_KINDS = ("quarterly", "annual")
 
 
@@ -380,7 +385,25 @@ def freeze_snapshot(settings: Settings, admdvs: str, kind: str, period_key: str,
     _write_json(staging / "context.json", context)
     if kind != "topic":
         _write_json(staging / "contents.json", _contents(settings, admdvs, period_key, period))
+        ygt = _yigongti(settings, admdvs, period)
+        if ygt is not None:
+            _write_json(staging / "yigongti.json", ygt)
     return context
+
+
+def _yigongti(settings: Settings, admdvs: str, period: str) -> dict | None:
+    """The 县域医共体 figures of the period's year up to the period (None for a region without a
+    医共体 table); a year that cannot be computed says why (the county report prints it)."""
+    from ..yigongti.figures import county_figures
+    from ..yigongti.service import load_year
+
+    if not any(a == admdvs for a, _ in lake.partitions(Path(settings.workdir), "yigongti")):
+        return None
+    try:
+        data = load_year(settings.model_copy(update={"region_admdvs": admdvs}), int(period[:4]), through=period)
+        return {"available": True, **county_figures(data)}
+    except LjdError as exc:
+        return {"available": False, "reason": exc.message, "year": int(period[:4]), "through": period}
 
 
 def freeze_objections(settings: Settings, admdvs: str, kind: str, period_key: str, staging: Path) -> int:

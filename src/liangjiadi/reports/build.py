@@ -403,7 +403,19 @@ def institution_push(src: ReleaseSource, code: str, distributions: dict[str, Dis
                                                    level_name=inst.level_name),
         region_groups=groups if groups is not None else region_groups(src), positions=positions,
         findings=findings, analysis=analysis, findings_text=findings_text, trends=institution_trends(src, code),
-        peer_rule=N.peer_rule_sentence(src.min_volume, src.min_peers), actions=push_actions(positions, findings))
+        peer_rule=N.peer_rule_sentence(src.min_volume, src.min_peers), actions=push_actions(positions, findings),
+        yigongti=_member_yigongti(src, code))
+
+
+def _member_yigongti(src: ReleaseSource, code: str):
+    """The 医共体 view of a member's push, from the frozen 医共体 figures (none for a non-member)."""
+    from .county import member_block
+
+    fig = src.frozen.yigongti if src.frozen else {}
+    if not fig or not fig.get("units"):
+        return None
+    names = {c: src.institution(c).name for u in fig["units"] for c in u["members"]}
+    return member_block(fig, code, names)
 
 
 PHARMACY_IDS = ["47", "57"]  # 千人口定点零售药店数 (region), 定点药店医保药品量价比较指数 (region and own)

@@ -21,7 +21,7 @@ ECHARTS_SRC = f"static/{ECHARTS_FILE}"  # relative to the page
 TEMPLATE = Path(__file__).parent / "templates" / "report.html.j2"
 LETTERHEAD = {"monthly_push": "医保数据工作组 · 月推送", "institution_push": "医保数据工作组 · 定向推送（仅供收件机构使用）",
               "quarterly_report": "医保数据工作组 · 季度发布", "topic_report": "医保数据工作组 · 专题分析",
-              "annual_notice": "医保数据工作组 · 年度通报"}
+              "annual_notice": "医保数据工作组 · 年度通报", "county_report": "医保数据工作组 · 县域医共体报告"}
 @lru_cache(maxsize=2)
 def _template(path: str):
     from jinja2 import Environment, select_autoescape

@@ -280,6 +280,7 @@ class InstitutionPush(BaseModel):
     trends: list[TimeSeries] = Field(default_factory=list)  # the institution's own months (frozen history)
     peer_rule: str = ""  # the peer definition, as the body states it
     actions: list[ActionItem] = Field(default_factory=list)
+    yigongti: ContentBlock | None = None  # the 县域医共体 it belongs to (reports/county.member_block)
 
 
 class PharmacyPush(BaseModel):

@@ -7,6 +7,8 @@ quarterly: 季度分析报告 docx + html, 附表 xlsx, 数据底稿 xlsx, 定�
 topic:     专题分析 docx + html (+ the topic analysis it was built from, as JSON)
 annual:    年度通报 docx + html, 附表 xlsx, 数据底稿 xlsx
 clearing:  年度清算 xlsx (every sheet) + docx (支付方案要点与清算结果), from the frozen clearing.json only
+and, for a region whose bundle froze 县域医共体 figures (yigongti.json), the 县域医共体报告 docx + html +
+xlsx of the year up to the release's month (reports/county.py); members' pushes show their 医共体.
 Per-institution pushes are spread over `workers` processes (each renders a share of them).
 """
 
@@ -105,6 +107,21 @@ def _worksheet(src: ReleaseSource, out: Path) -> Path:
         period_label=src.meta.period_label if src.windowed else None, notes=src.meta.window_notes,
         last_year_label=(src.window.get("last_year") or {}).get("label"), halves=dict(src.window.get("halves") or {}))
     return write_worksheet(data, out)
+
+
+def county_files(src: ReleaseSource, out_dir: Path, cache: dict | None = None) -> list[Path]:
+    """The county report of the frozen 医共体 figures: Word, web page and Excel."""
+    from .county import county_view, write_county_workbook
+    from .view import _footer
+
+    fig = src.frozen.yigongti
+    names = {code: src.institution(code).name for u in fig.get("units", []) for code in u["members"]}
+    stem = _stem(src, "县域医共体报告")
+    view = county_view(fig, names, region_label=src.meta.region_label, footer=_footer(src.meta))
+    workdir = Path(src.settings.workdir)
+    return [render_docx(view, _out(out_dir, stem, ".docx"), workdir=workdir, png_cache=cache),
+            render_html(view, _out(out_dir, stem, ".html"), workdir=workdir, echarts_src=_echarts_src(out_dir)),
+            write_county_workbook(fig, names, _out(out_dir, stem, ".xlsx"))]
 
 
 # ---- per-institution pushes, in worker processes --------------------------------------------------
@@ -228,6 +245,8 @@ def render_release(release_id: str, out_dir: Path, settings: Settings, *, region
         result.files.append(data_file)
     elif kind == "clearing":
         result.files += _clearing_files(src, out_dir)
+    if kind != "topic" and src.frozen and src.frozen.yigongti:
+        result.files += county_files(src, out_dir, cache)
     if institutions and kind in ("monthly", "quarterly"):
         result.institution_files = institution_pushes(src, out_dir / INSTITUTION_DIR, workers)
     static = copy_static(out_dir)

@@ -261,12 +261,16 @@ def institution_view(p: InstitutionPush) -> DocumentView:
                 paragraphs=[] if trend_charts else ["发布包中没有本院往期数据，暂不绘制走势。"]),
         Section(heading="四、涉及本院的疑点线索", paragraphs=p.findings_text,
                 tables=[findings_table(p.findings, with_institution=False)] if p.findings else []),
-        Section(heading="五、请贵院办理的事项", tables=[actions] if p.actions else []),
     ]
+    if p.yigongti is not None:  # a member of a 县域医共体: its budget, deductions and assessment
+        sections.append(Section(heading=f"五、{p.yigongti.title}", paragraphs=p.yigongti.paragraphs,
+                                tables=[Table(**t.model_dump()) for t in p.yigongti.tables]))
+    sections.append(Section(heading=f"{'六' if p.yigongti is not None else '五'}、请贵院办理的事项",
+                            tables=[actions] if p.actions else []))
     return DocumentView(key="institution_push", title=f"{meta.region_label}{meta.period_label}医保数据定向推送",
                         subtitle=f"致：{inst.name}（{inst.level_name}）",
                         lead=f"现将{meta.period_label}统筹地区医保数据及贵院重点指标推送如下，请结合实际分析改进，"
-                             f"并按第五部分所列事项和时限反馈。",
+                             f"并按第{'六' if p.yigongti is not None else '五'}部分所列事项和时限反馈。",
                         sections=sections, footer=_footer(meta) + "本材料仅供收件机构内部使用。")
 
 

@@ -538,8 +538,26 @@ YIGONGTI_BUREAU = Table(
     note="预付金（自愿申请、经批准）与年终清算时经共同分析认定的超支原因及金额。",
 )
 
+YIGONGTI_REFERRAL = Table(
+    name="yigongti_referral",
+    cn="转诊住院与连续计算起付线",
+    columns=(
+        Column("setl_id", "str", "结算ID（转诊住院的那次结算）", required=True, nullable=False),
+        Column("refl_out_fixmedins_code", "str", "转出机构定点编号"),
+        Column("cont_dedc_flag", "code", "是否连续计算起付线（1 是，0 否）", required=True, nullable=False,
+               codes="flag01"),
+    ),
+    key=("setl_id",),
+    period_source="link",
+    link_setl_id=True,
+    own=True,
+    optional=True,
+    note="符合规定的转诊住院每次结算一行（seeds/003 三：对符合规定的转诊住院患者连续计算起付线）；期间随其结算。"
+         "没有转诊标记的地区不提供，连续计算起付线占比显示“缺少数据”。",
+)
+
 YIGONGTI_TABLES = (YIGONGTI, YIGONGTI_PERSON, YIGONGTI_INSURED_DUE, YIGONGTI_SUBSIDY, YIGONGTI_VILLAGE_CLINIC,
-                   YIGONGTI_VBP, YIGONGTI_SATISFACTION, YIGONGTI_FAMILY_DOCTOR, YIGONGTI_BUREAU)
+                   YIGONGTI_VBP, YIGONGTI_SATISFACTION, YIGONGTI_FAMILY_DOCTOR, YIGONGTI_BUREAU, YIGONGTI_REFERRAL)
 
 # ---- optional payment inputs (支付方式管理, seeds/004 5.1.4 / 6.2.2 / 6.2.3) --------------------
 

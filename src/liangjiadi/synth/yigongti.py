@@ -3,12 +3,13 @@
 Run after the region is written, so the default output stays byte for byte what it was. Each
 医共体 the generator already tags in fixmedins.yigongti_id becomes a county of its own:
   - its members carry the county's code (fixmedins.admdvs and the settlements' fix_blng_admdvs);
-  - most of the region's insured are insured in a county (insu_admdvs), the rest under the city's
-    code; they keep going wherever the generator sent them, so served persons also go outside
-    their 医共体, their county and the region;
+  - a person treated at a 医共体's members is insured in its county (insu_admdvs); the others are
+    spread over the counties and the city's own code; everyone keeps going wherever the generator
+    sent them, so served persons also go outside their 医共体, their county and the region;
   - psn_count gains a row per county (the city's own rows are unchanged);
   - the tables the platform does not hold are written: yigongti, 应参保人数, 财政补助, 村卫生室,
-    集采 purchases, 满意度, 家庭医生签约, 预付金 and an over-spend reason.
+    集采 purchases, 满意度, 家庭医生签约, 预付金 and an over-spend reason, and referral marks
+    (连续计算起付线) on a tenth of the county insured's inpatient stays outside their 医共体.
 Lines that are not plain rows (the injected faults) are left exactly as they are.
 """
 
@@ -41,6 +42,29 @@ def _county_of_person(psn_no: str, n: int) -> int | None:
     digits = "".join(c for c in psn_no[-6:] if c.isdigit())
     k = int(digits or 0) % (n + 1)
     return k if k < n else None
+
+
+def _home_counties(out: Path, encoding: str, member_county: dict[str, str]) -> dict[str, str]:
+    """A person who gets at least half of their care at the members of one 医共体 lives in its
+    county: most of a county's care then stays in its 医共体, and its insured still go elsewhere."""
+    visits: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    total: dict[str, int] = defaultdict(int)
+    for path in sorted(out.glob("setl_d_*.csv")):
+        header, lines = _read(path, encoding)
+        pi, fi = header.index("psn_no"), header.index("fixmedins_code")
+        for line in lines:
+            parts = line.split(",")
+            if '"' in line or len(parts) != len(header):
+                continue
+            total[parts[pi]] += 1
+            if parts[fi] in member_county:
+                visits[parts[pi]][member_county[parts[fi]]] += 1
+    home = {}
+    for p, c in visits.items():
+        county = max(sorted(c), key=lambda k: c[k])
+        if 2 * c[county] >= total[p]:
+            home[p] = county
+    return home
 
 
 def _read(path: Path, encoding: str) -> tuple[list[str], list[str]]:
@@ -78,11 +102,15 @@ def add_yigongti(cfg: SynthConfig, out: Path) -> dict:
     _write(out / "fixmedins.csv", header, rows, enc)
 
     county_list = [counties[g] for g in ygts]
+    home = _home_counties(out, enc, member_county)
     persons_by_county: dict[str, set[str]] = defaultdict(set)
+    referrals: list[list[str]] = []
+    pick = np.random.Generator(np.random.PCG64(np.random.SeedSequence([cfg.seed, 3004])))
     for path in sorted(out.glob("setl_d_*.csv")):
         header, lines = _read(path, enc)
         width = len(header)
         pi, fi, ii, bi = (header.index(c) for c in ("psn_no", "fixmedins_code", "insu_admdvs", "fix_blng_admdvs"))
+        si, mi, ri = (header.index(c) for c in ("setl_id", "med_type", "refd_setl_flag"))
         text = [",".join(header)]
         for line in lines:
             parts = line.split(",")
@@ -93,9 +121,15 @@ def add_yigongti(cfg: SynthConfig, out: Path) -> dict:
                 parts[bi] = member_county[parts[fi]]
             if parts[ii] == cfg.region:
                 k = _county_of_person(parts[pi], len(county_list))
-                if k is not None:
-                    parts[ii] = county_list[k]
-                    persons_by_county[county_list[k]].add(parts[pi])
+                county = home.get(parts[pi]) or (county_list[k] if k is not None else None)
+                if county is not None:
+                    parts[ii] = county
+                    persons_by_county[county].add(parts[pi])
+                    # a tenth of a county's inpatients at a hospital outside its 医共体 were referred
+                    # there; most had their 起付线 counted continuously (seeds/003 三)
+                    if parts[mi].startswith("2") and parts[ri] != "1" and parts[fi] not in member_county \
+                            and pick.random() < 0.1:
+                        referrals.append([parts[si], "", "1" if pick.random() < 0.85 else "0"])
             text.append(",".join(parts))
         path.write_text("\n".join(text) + "\n", encoding=enc)
 
@@ -153,6 +187,7 @@ def add_yigongti(cfg: SynthConfig, out: Path) -> dict:
         "yigongti_satisfaction": (["yigongti_id", "year", "surveyed_cnt", "satisfied_cnt"], sat),
         "yigongti_family_doctor": (["yigongti_id", "year", "signed_paid_cnt", "fee_per_person"], fdoc),
         "yigongti_bureau": (["yigongti_id", "year", "item", "amount", "note"], bureau),
+        "yigongti_referral": (["setl_id", "refl_out_fixmedins_code", "cont_dedc_flag"], referrals),
     }
     for name, (cols, rows_) in tables.items():
         _write(out / f"{name}.csv", cols, rows_, enc)

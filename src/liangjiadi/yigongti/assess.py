@@ -33,6 +33,13 @@ FORMULA = {
     "3-2": "中选药品采购数量 / 该药品同通用名同剂型所有药品数量 × 100%；村卫生室配备集采药品数量不少于 30 个",
     "4-1": "满意患者数 / 接受调查患者数 × 100%",
 }
+# 【数据来源】 as the annex states it, for the published county report
+ANNEX_SOURCE = {
+    "1-1": "各市医保部门、省分配指标", "1-2": "各市医保部门", "2-1": "各市医保信息系统", "2-2": "各市医保信息系统",
+    "2-3": "各市医保信息系统", "2-4": "各市医保信息系统", "2-5": "各市医保信息系统", "2-6": "各市医保信息系统",
+    "2-7": "各市医保信息系统", "2-8": "各市医保信息系统", "3-1": "各市医保经办部门、各市卫生健康部门",
+    "3-2": "省药品和医用耗材招采管理系统", "4-1": "各市医保部门",
+}
 SOURCE = {
     "1-1": "应参保人数表（yigongti_insured_due）；已参保人数取该表或参保人数表（psn_count）该县 12 月数",
     "1-2": "城乡居民医保财政补助到位表（yigongti_subsidy）",
@@ -263,5 +270,5 @@ def _vbp(rows: list[dict]) -> dict:
     return result
 
 
-__all__ = ["Assessment", "Extras", "FORMULA", "MISSING", "PLACES", "SOURCE", "Score", "assess", "read_extras",
+__all__ = ["ANNEX_SOURCE", "Assessment", "Extras", "FORMULA", "MISSING", "PLACES", "SOURCE", "Score", "assess", "read_extras",
            "raw_values", "score_of"]

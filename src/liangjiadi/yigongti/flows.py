@@ -48,6 +48,8 @@ class Flows:
     member_discharges: dict[tuple[str, str], int] = field(default_factory=dict)  # (member, period) -> 出院人次
     # (ygt, year, level) -> inpatient Flow by the institution's level (三级/二级/一级及以下/异地): 差别化支付
     ipt_by_level: dict[tuple[str, int, str], Flow] = field(default_factory=dict)
+    # (ygt, year) -> (转诊住院人次, 其中连续计算起付线): None when the region hands in no referral marks
+    referrals: dict[tuple[str, int], tuple[int, int]] | None = None
     notes: list[str] = field(default_factory=list)
 
     def total(self, ygt: str, *, periods=None, places=PLACES, kinds=("ipt", "otp", "pharm"),
@@ -65,7 +67,7 @@ def year_months(year: int) -> list[str]:
 
 
 def read_flows(engine, settings, region: str, units: list[Unit], institutions: dict[str, Institution],
-               years: list[int]) -> Flows:
+               years: list[int], through: str | None = None) -> Flows:
     own = settings.own_admdvs(region)
     flows = Flows()
     by_county: dict[str, Unit] = {}
@@ -75,7 +77,7 @@ def read_flows(engine, settings, region: str, units: list[Unit], institutions: d
                                f"按县归属的参保人员计入 {by_county[u.county].yigongti_id}。")
             continue
         by_county[u.county] = u
-    periods = [p for y in years for p in year_months(y)]
+    periods = [p for y in years for p in year_months(y) if through is None or p <= through]
     s = engine.table("setl_d")
     s = s.filter(s.admdvs == region, s.period.isin(periods), (s.vali_flag == "1") | s.vali_flag.isnull())
     if engine.has_data("yigongti_person"):
@@ -128,7 +130,25 @@ def read_flows(engine, settings, region: str, units: list[Unit], institutions: d
         u = by_county[r["county"]]
         key = (u.yigongti_id, int(r["yr"]))
         flows.ipt_persons[key] = flows.ipt_persons.get(key, 0) + int(r["n"])
+    if engine.has_data("yigongti_referral"):
+        flows.referrals = _referrals(engine, region, ipt, by_county)
     return flows
+
+
+def _referrals(engine, region: str, ipt, by_county: dict[str, Unit]) -> dict[tuple[str, int], tuple[int, int]]:
+    """连续计算起付线 (seeds/003 三: 对符合规定的转诊住院患者连续计算起付线): the served insured's
+    inpatient settlements marked as referrals, and those whose 起付线 was counted continuously."""
+    rt = engine.table("yigongti_referral")
+    rt = rt.filter(rt.admdvs == region).select(r_setl=rt.setl_id, cont=rt.cont_dedc_flag)
+    j = ipt.inner_join(rt, ipt.setl_id == rt.r_setl)
+    agg = j.group_by(["county", j.period.substr(0, 4).name("yr")]).aggregate(
+        n=j.count(), cont=(j.cont == "1").ifelse(1, 0).sum())
+    out: dict[tuple[str, int], tuple[int, int]] = {}
+    for r in engine.to_pyarrow(agg).to_pylist():
+        key = (by_county[r["county"]].yigongti_id, int(r["yr"]))
+        n, c = out.get(key, (0, 0))
+        out[key] = (n + int(r["n"]), c + int(r["cont"] or 0))
+    return out
 
 
 def _d(x) -> Decimal:

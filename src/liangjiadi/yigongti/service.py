@@ -43,7 +43,9 @@ class YearData:
         return [u for u in self.units if u.tight_in(self.year)]
 
 
-def load_year(settings: Settings, year: int, engine=None) -> YearData:
+def load_year(settings: Settings, year: int, engine=None, through: str | None = None) -> YearData:
+    """One year of the region's 医共体; `through` (YYYY-MM) cuts the year at that month, as a release
+    of that month sees it (months after it are left out even when the lake has them)."""
     from ..engine import open_engine
 
     if not 2000 <= year <= 2100:
@@ -55,7 +57,7 @@ def load_year(settings: Settings, year: int, engine=None) -> YearData:
     try:
         units = read_units(engine, region)
         insts = read_institutions(engine, settings.own_admdvs(region), f"{year:04d}-12")
-        flows = read_flows(engine, settings, region, units, insts, [year - 1, year])
+        flows = read_flows(engine, settings, region, units, insts, [year - 1, year], through=through)
         extras = read_extras(engine, region, [year - 1, year])
         served = served_counts(engine, region, units, year)
         served_last = served_counts(engine, region, units, year - 1)
@@ -66,7 +68,7 @@ def load_year(settings: Settings, year: int, engine=None) -> YearData:
         if own_engine:
             engine.close()
     parts = {p for a, p in lake.partitions(Path(settings.workdir), "setl_d") if a == region}
-    present = sorted(p for p in parts if p[:4] == f"{year:04d}")
+    present = sorted(p for p in parts if p[:4] == f"{year:04d}" and (through is None or p <= through))
     last_year = [p for p in parts if p[:4] == f"{year - 1:04d}"]
     data = YearData(settings, region, year, rules, units, flows, extras, served, served_last, bureau, fees, income,
                     present, list(flows.notes))
@@ -217,7 +219,15 @@ def export_rows(data: YearData) -> list[dict]:
     for (g, y, level), f in sorted(data.flows.ipt_by_level.items()):
         if y == data.year and f.medfee:
             add(f"差别化支付 {level} 住院实际报销比", g, (f.fund / f.medfee).quantize(Decimal("0.000001")),
-                f"基金支付 {f.fund} / 住院医疗总费用 {f.medfee}，{f.n} 人次（转诊连续计算起付线：数据中无转诊标记，未计）")
+                f"基金支付 {f.fund} / 住院医疗总费用 {f.medfee}，{f.n} 人次")
+    for u in data.units:
+        ref = (data.flows.referrals or {}).get((u.yigongti_id, data.year), (0, 0))
+        if data.flows.referrals is None:
+            add("转诊住院连续计算起付线占比", u.yigongti_id, None, "缺少数据：没有转诊住院表（yigongti_referral）")
+        else:
+            add("转诊住院连续计算起付线占比", u.yigongti_id,
+                (Decimal(ref[1]) / ref[0]).quantize(Decimal("0.000001")) if ref[0] else None,
+                f"转诊住院 {ref[0]} 人次，其中连续计算起付线 {ref[1]} 人次")
     for g, mon in monitoring(data, rb).items():
         for w in mon.warnings:
             add("预警", g, None, w)

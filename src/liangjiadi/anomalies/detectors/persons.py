@@ -308,14 +308,18 @@ def _consecutive_far_settlements(ctx, max_minutes: float = TRAVEL_MAX_MINUTES) -
                  (s.refd_setl_flag == "0") | s.refd_setl_flag.isnull(), s.psn_no.notnull(),
                  s.setl_time.notnull())
     s = s.select("setl_id", "psn_no", "fixmedins_code", "fix_blng_admdvs", "setl_time")
+    # the region's code and its counties are one 医保区划 here (Settings.own_admdvs): a move between
+    # two counties of the region is not a move between regions
+    s = s.mutate(place=ibis.ifelse(s.fix_blng_admdvs.isin(ctx.own), ctx.region, s.fix_blng_admdvs))
     win = ibis.window(group_by=s.psn_no, order_by=[s.setl_time, s.setl_id])
     s = s.mutate(next_setl_id=s.setl_id.lead().over(win), next_code=s.fixmedins_code.lead().over(win),
-                 next_admdvs=s.fix_blng_admdvs.lead().over(win), next_time=s.setl_time.lead().over(win))
+                 next_admdvs=s.fix_blng_admdvs.lead().over(win), next_place=s.place.lead().over(win),
+                 next_time=s.setl_time.lead().over(win))
     gap = s.next_time.epoch_seconds() - s.setl_time.epoch_seconds()
     s = s.mutate(gap_seconds=gap)
-    s = s.filter(s.next_time.notnull(), s.next_admdvs != s.fix_blng_admdvs,
+    s = s.filter(s.next_time.notnull(), s.next_place != s.place,
                  s.gap_seconds <= max_minutes * 60)
-    return ctx.run(s).to_pandas()
+    return ctx.run(s.drop("place", "next_place")).to_pandas()
 
 
 def _known_places(ctx) -> dict[str, tuple[float, float]]:

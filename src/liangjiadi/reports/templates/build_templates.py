@@ -34,6 +34,7 @@ KINDS = {
     "quarterly_report": {"header": "医保数据工作组 · 季度发布", "closing": "医保数据工作组"},
     "topic_report": {"header": "医保数据工作组 · 专题分析", "closing": "医保数据工作组"},
     "annual_notice": {"header": "医保数据工作组 · 年度通报", "closing": "医保数据工作组"},
+    "county_report": {"header": "医保数据工作组 · 县域医共体报告", "closing": "医保数据工作组"},
 }
 
 
