@@ -8,7 +8,7 @@ import smtplib
 from datetime import datetime
 from email.message import EmailMessage
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..accounts import User, record
@@ -94,8 +94,9 @@ def unread(settings: Settings, user: User) -> list[dict]:
 
 
 def mark_read(settings: Settings, user: User, release_id: str) -> None:
+    """One UPDATE (no rows loaded): on every release page view, and usually there is nothing to mark."""
     with session_scope(settings) as session:
-        for row in session.scalars(select(NotificationRow).where(NotificationRow.user_id == user.user_id,
-                                                                 NotificationRow.release_id == release_id,
-                                                                 NotificationRow.read_at.is_(None))):
-            row.read_at = utcnow()
+        session.execute(update(NotificationRow).where(NotificationRow.user_id == user.user_id,
+                                                      NotificationRow.release_id == release_id,
+                                                      NotificationRow.read_at.is_(None))
+                        .values(read_at=utcnow()).execution_options(synchronize_session=False))
