@@ -28,7 +28,7 @@ ACTION_CN = {
     "login": "登录", "login_failed": "登录失败", "logout": "退出", "denied": "越权尝试（拒绝）",
     "view": "查看", "download": "下载", "export": "导出", "user_add": "新增用户", "user_disable": "停用用户",
     "user_reset_password": "重置密码", "tier_request": "申请对标方式", "tier_decide": "审批对标方式",
-    "notify": "发布通知", "remind": "催阅提醒",
+    "notify": "发布通知", "remind": "催阅提醒", "notify_withdraw": "撤回通知", "print": "打印（PDF）",
 }
 
 
