@@ -50,9 +50,9 @@ def status_mark(release: Release) -> tuple[str, str] | None:
     """How a version no longer in force is marked wherever it is shown: (sentence, short form).
     撤回 (withdrawn: not to be relied on) and 已被更正 (a corrected version replaced it) differ."""
     if release.state == State.WITHDRAWN:
-        when = local_time(release.withdrawn_at, "%Y-%m-%d %H:%M")
+        when = f"（{local_time(release.withdrawn_at, '%Y-%m-%d %H:%M')} 北京时间）" if release.withdrawn_at else ""
         then = f"更正版本为 {release.superseded_by}。" if release.superseded_by else ""
-        return (f"本版本已于 {when}（北京时间）撤回，理由：{release.withdrawal_reason or '—'}。保留供查阅，请勿再引用。{then}",
+        return (f"本版本已撤回{when}，理由：{release.withdrawal_reason or '—'}。保留供查阅，请勿再引用。{then}",
                 f"已撤回：{release.withdrawal_reason or '—'}" + (f"；已由 {release.superseded_by} 更正" if then else ""))
     if release.state == State.REVISED:
         return (f"本版本已被更正版本 {release.superseded_by} 取代，保留供查阅。",

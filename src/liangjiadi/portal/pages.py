@@ -185,6 +185,26 @@ def institution_page(request: Request, release_id: str, fixmedins_code: str):
     return _dashboard(request, release_id, fixmedins_code, preview=False)
 
 
+@router.get("/releases/{release_id}/institutions/{fixmedins_code}/print.pdf")
+def institution_pdf(request: Request, release_id: str, fixmedins_code: str):
+    """The dashboard printed on the server (printing.py): every page carries this reader's watermark,
+    and the access log records the print with its watermark id."""
+    from .printing import dashboard_pdf
+
+    user = user_of(request)
+    release = release_for(request, release_id)
+    require_institution(user, fixmedins_code, institutions(release))
+    data = figures.institution_detail(release, fixmedins_code, rules.tiers_for(settings_of(request), release),
+                                      own=user.role == "institution")
+    watermark, wm_id = _watermark(request, "print", release_id=release.release_id, fixmedins_code=fixmedins_code,
+                                  log_view=False)
+    body = dashboard_pdf(data, watermark, wm_id)
+    log(request, "print", release_id=release.release_id, fixmedins_code=fixmedins_code, watermark_id=wm_id,
+        detail={"page": "institution", "format": "pdf", "bytes": len(body)})
+    return Response(body, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{fixmedins_code}-{wm_id}.pdf"'})
+
+
 @router.get("/releases/{release_id}/preview")
 def preview_choice(request: Request, release_id: str, code: str = ""):
     return RedirectResponse(f"/releases/{release_id}/preview/{code}", status_code=303)
