@@ -7,6 +7,11 @@ workers on PostgreSQL. Prints p50/p95/p99 latency and the error count.
 
 --postgres starts a throwaway PostgreSQL 15 (Debian binaries, as user postgres, unix socket) the
 way the tests do. Traffic goes to 127.0.0.1 only; the loops stop by themselves after --duration.
+
+Besides latency (which on a shared machine measures the other tasks too) it prints the CPU time
+the server's processes (uvicorn and its workers) and PostgreSQL's spent per page request over the
+timed phase (which starts once every user has logged in), read from /proc: a figure that
+contention changes little.
 """
 
 from __future__ import annotations
@@ -26,6 +31,38 @@ import time
 from pathlib import Path
 
 PW = "bench-password-2026"
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(root: int) -> float:
+    """Seconds of CPU (user + system) of a process and its living descendants."""
+    children: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / TICK
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += cpu.get(pid, 0.0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def postmaster_pid(url: str) -> int | None:
+    """The PostgreSQL server started by --postgres (its data directory's postmaster.pid)."""
+    if "host=" not in url:
+        return None
+    base = Path(url.split("host=")[1].split("&")[0])
+    pidfile = base / "data" / "postmaster.pid"
+    return int(pidfile.read_text().split()[0]) if pidfile.exists() else None
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
@@ -59,7 +96,7 @@ def start_postgres() -> tuple[str, callable]:
 
 def prepare(workdir: Path, url: str, users: int) -> tuple[list[tuple[str, str]], str]:
     """Copy the demo's release rows into the database; create the institution users."""
-    from sqlalchemy import create_engine, insert, select
+    from sqlalchemy import create_engine, insert, inspect, select
 
     from liangjiadi.accounts import add_user, list_users
     from liangjiadi.config import Settings
@@ -67,8 +104,9 @@ def prepare(workdir: Path, url: str, users: int) -> tuple[list[tuple[str, str]],
 
     settings = Settings(workdir=workdir, database_url=url)
     source = create_engine(f"sqlite:///{workdir / 'ljd.sqlite'}")
+    have = {c["name"] for c in inspect(source).get_columns("ljd_releases")}  # a workdir of an older schema too
     with source.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(select(ReleaseRow.__table__))]
+        rows = [dict(r._mapping) for r in conn.execute(select(*[c for c in ReleaseRow.__table__.c if c.name in have]))]
     with engine_for(settings).begin() as conn:
         if not conn.execute(select(ReleaseRow.release_id).limit(1)).first():
             conn.execute(insert(ReleaseRow.__table__), rows)
@@ -88,22 +126,28 @@ def prepare(workdir: Path, url: str, users: int) -> tuple[list[tuple[str, str]],
     return people, release["release_id"]
 
 
-async def user_loop(base: str, name: str, code: str, release_id: str, until: float, out: list, errors: list):
+async def user_loop(base: str, name: str, code: str, release_id: str, phase: dict, out: list, errors: list):
     import httpx
 
     async with httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(30, read=300)) as client:
-        # logins (argon2, 64 MiB each) spread over the first 20 s; only page requests are timed
+        # logins (argon2, 64 MiB each) spread over the first 20 s; only page requests are timed,
+        # and only once every user has logged in (the timed phase ends at phase["until"])
         await asyncio.sleep(random.uniform(0, 20))
         try:
             r = await client.post("/api/login", json={"username": name, "password": PW})
         except httpx.HTTPError as exc:
-            errors.append(f"login {type(exc).__name__}")
-            return
-        if r.status_code != 200:
-            errors.append(f"login {r.status_code}")
+            r = type(exc).__name__
+        phase["logged_in"] += 1
+        if phase["logged_in"] == phase["users"]:
+            phase["start"].set()
+        if getattr(r, "status_code", None) != 200:
+            errors.append(f"login {getattr(r, 'status_code', r)}")
             return
         pages = [f"/releases/{release_id}/institutions/{code}", f"/releases/{release_id}",
                  f"/api/releases/{release_id}/institutions/{code}"]
+        await phase["start"].wait()
+        await asyncio.sleep(0)  # the meter sets phase["until"] first
+        until = phase["until"]
         while time.monotonic() < until:
             await asyncio.sleep(random.uniform(1, 2))
             path = random.choice(pages)
@@ -118,11 +162,22 @@ async def user_loop(base: str, name: str, code: str, release_id: str, until: flo
                 errors.append(f"{path} {getattr(r, 'status_code', r)}")
 
 
-async def load(base: str, people, release_id: str, duration: float):
-    until = time.monotonic() + duration + 20
+async def load(base: str, people, release_id: str, duration: float, pids: list[int]):
     latencies, errors = [], []
-    await asyncio.gather(*(user_loop(base, n, c, release_id, until, latencies, errors) for n, c in people))
-    return latencies, errors
+    cpu = {}
+    phase = {"users": len(people), "logged_in": 0, "start": asyncio.Event(), "until": time.monotonic() + duration}
+    t0 = time.perf_counter()
+
+    async def meter():
+        await phase["start"].wait()  # the logins are over; from here on only page requests
+        phase["until"] = time.monotonic() + duration
+        cpu["login_s"] = time.perf_counter() - t0
+        cpu["start"] = ([tree_cpu(p) for p in pids], len(latencies))
+        await asyncio.sleep(duration)
+        cpu["end"] = ([tree_cpu(p) for p in pids], len(latencies))
+
+    await asyncio.gather(meter(), *(user_loop(base, n, c, release_id, phase, latencies, errors) for n, c in people))
+    return latencies, errors, cpu
 
 
 def main() -> int:
@@ -156,9 +211,9 @@ def main() -> int:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        t0 = time.perf_counter()
-        latencies, errors = asyncio.run(load(base, people, release_id, args.duration))
-        wall = time.perf_counter() - t0
+        pids = [server.pid] + [p for p in [postmaster_pid(url)] if p]
+        latencies, errors, cpu = asyncio.run(load(base, people, release_id, args.duration, pids))
+        wall = args.duration
     finally:
         if server is not None:
             server.terminate()
@@ -174,9 +229,21 @@ def main() -> int:
         return 1
     latencies.sort()
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
+    if "login_s" in cpu:
+        print(f"logins of all {args.users} users took {cpu['login_s']:.1f} s (not timed)")
     print(f"users={args.users} workers={args.workers} duration={args.duration:.0f}s requests={len(latencies)} "
           f"rate={len(latencies) / wall:.1f}/s p50={q[49] * 1000:.0f}ms p95={q[94] * 1000:.0f}ms "
           f"p99={q[98] * 1000:.0f}ms max={latencies[-1] * 1000:.0f}ms errors={len(errors)}")
+    if "start" in cpu and "end" in cpu and cpu["end"][1] > cpu["start"][1]:
+        n = cpu["end"][1] - cpu["start"][1]
+        spent = [(b - a) * 1000 / n for a, b in zip(cpu["start"][0], cpu["end"][0], strict=True)]
+        names = ["server (uvicorn + workers)", "PostgreSQL"]
+        print("CPU per page request over the timed phase (" + f"{n} requests): " +
+              ", ".join(f"{names[i]} {ms:.1f} ms" for i, ms in enumerate(spent)) + f", total {sum(spent):.1f} ms")
+    try:
+        print(f"load average at the end: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+    except OSError:
+        pass
     return 0 if not errors else 1
 
 

@@ -2,7 +2,7 @@
 
 The demo's release rows are copied into a fresh database, with three more rows that point at
 the demo's monthly bundle: a draft (140400, 2025-11), a version a correction replaced (2025-10,
-已被修订) and another region's published release (140500). The demo work directory itself is
+已被修订), a withdrawn version (2025-09, 已撤回) and another region's published release (140500). The demo work directory itself is
 never written: the portal only reads bundles, and the copies of the rows live in the new database.
 """
 
@@ -25,6 +25,8 @@ PUB = "140400-monthly-2025-12-v1"
 QUARTER = "140400-quarterly-2025-Q4-v1"
 DRAFT = "140400-monthly-2025-11-v1"
 REVISED = "140400-monthly-2025-10-v1"
+WITHDRAWN = "140400-monthly-2025-09-v1"
+WITHDRAWAL_REASON = "2025年9月出院人次口径有误"
 OTHER = "140500-monthly-2025-12-v1"
 OWN, PEER, FOREIGN = "H14040000001", "H14040000002", "H14050000001"
 
@@ -72,6 +74,8 @@ def _copy_rows(demo_db: Path, settings: Settings) -> None:
              published_by=None, submitted_at=None, approved_at=None),
         dict(monthly, release_id=REVISED, period="2025-10", source_period="2025-10", state="revised",
              superseded_by="140400-monthly-2025-10-v2", published_at=now - timedelta(days=40)),
+        dict(monthly, release_id=WITHDRAWN, period="2025-09", source_period="2025-09", state="withdrawn",
+             withdrawn_at=now - timedelta(days=3), withdrawn_by="王敏", withdrawal_reason=WITHDRAWAL_REASON),
         dict(monthly, release_id=OTHER, admdvs="140500"),
     ]
     with engine_for(settings).begin() as conn:

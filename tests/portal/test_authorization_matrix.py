@@ -1,5 +1,5 @@
-"""Every API route × every role, with another region's and another institution's ids, a draft and
-a corrected (已被修订) release; every refusal is 403/404 and is in the access log.
+"""Every API route × every role, with another region's and another institution's ids, a draft, a
+corrected (已被修订) and a withdrawn (已撤回) release; every refusal is 403/404 and is in the access log.
 
 The expectations are written out here, not derived from portal/access.py, so that a change to
 the rules shows up as a failing cell.
@@ -13,7 +13,9 @@ import pytest
 
 from liangjiadi.accounts import query_access
 
-from .conftest import DRAFT, FOREIGN, OTHER, OWN, PEER, PUB, QUARTER, REVISED, USERS, client_for
+from .conftest import (
+    DRAFT, FOREIGN, OTHER, OWN, PEER, PUB, QUARTER, REVISED, USERS, WITHDRAWAL_REASON, WITHDRAWN, client_for,
+)
 
 ADMINS = {"sysadmin", "secadmin", "auditor"}
 STAFF = {"officer", "member", "convener", "officer_other"}  # the region's staff (officer_other: of 140500)
@@ -25,10 +27,10 @@ WORKSHEET = "reports/数据底稿_140400_2025-12.xlsx"
 # which releases each user sees
 VISIBLE = {u: set() for u in USERS}
 for u in ("officer", "member", "convener"):
-    VISIBLE[u] = {PUB, QUARTER, DRAFT, REVISED}
+    VISIBLE[u] = {PUB, QUARTER, DRAFT, REVISED, WITHDRAWN}
 for u in OUTSIDE:
-    VISIBLE[u] = {PUB, QUARTER, REVISED}
-VISIBLE["province"] = {PUB, QUARTER, REVISED, OTHER}  # every region of its province, region-level only
+    VISIBLE[u] = {PUB, QUARTER, REVISED, WITHDRAWN}
+VISIBLE["province"] = {PUB, QUARTER, REVISED, WITHDRAWN, OTHER}  # every region of its province, region-level only
 VISIBLE["officer_other"] = {OTHER}
 
 
@@ -78,12 +80,12 @@ def cases():
         yield user, "/api/releases", 403 if user in ADMINS else 200
         yield user, "/api/audit", 200 if user == "auditor" else 403
         yield user, "/api/objections", 200 if user in STAFF | {"inst", "inst2"} else 403
-        for rid in (PUB, DRAFT, REVISED, OTHER, "140400-monthly-2099-01-v1"):
+        for rid in (PUB, DRAFT, REVISED, WITHDRAWN, OTHER, "140400-monthly-2099-01-v1"):
             status = release_status(user, rid)
             if rid.endswith("2099-01-v1") and status == 200:
                 status = 404
             yield user, f"/api/releases/{rid}", 404 if rid.endswith("2099-01-v1") and user not in ADMINS else status
-        for rid in (PUB, DRAFT, OTHER):
+        for rid in (PUB, DRAFT, WITHDRAWN, OTHER):
             for code in (OWN, PEER, FOREIGN):
                 yield user, f"/api/releases/{rid}/institutions/{code}", institution_status(user, rid, code)
             for path in (OWN_PUSH, REPORT, WORKSHEET, "reports/nope.docx"):
@@ -126,9 +128,16 @@ def test_every_route_for_every_role(portal):
 def test_an_institution_sees_its_region_published_and_the_corrected_version_marked(portal):
     client = client_for(portal, "inst")
     listed = {r["release_id"]: r for r in client.get("/api/releases").json()["releases"]}
-    assert set(listed) == {PUB, QUARTER, REVISED}
+    assert set(listed) == {PUB, QUARTER, REVISED, WITHDRAWN}
     assert listed[REVISED]["revised"] and listed[REVISED]["state_cn"] == "已被修订"
-    assert not listed[PUB]["revised"]
+    assert not listed[PUB]["revised"] and not listed[PUB]["withdrawn"] and listed[PUB]["mark"] is None
+    # a withdrawal is not a correction: its own state, its reason, its own mark
+    gone = listed[WITHDRAWN]
+    assert gone["state"] == "withdrawn" and gone["state_cn"] == "已撤回" and not gone["revised"]
+    assert gone["withdrawn"] and gone["withdrawal_reason"] == WITHDRAWAL_REASON and gone["withdrawn_at"]
+    assert "撤回" in gone["mark"] and WITHDRAWAL_REASON in gone["mark"] and "更正版本" not in gone["mark"]
+    assert "更正" in listed[REVISED]["mark"] and "撤回" not in listed[REVISED]["mark"]
+    assert client.get(f"/api/releases/{WITHDRAWN}").json()["release"]["state"] == "withdrawn"
     detail = client.get(f"/api/releases/{PUB}").json()
     assert not any(f.startswith("reports/定向推送/") and OWN not in f for f in detail["files"])
     assert not any("数据底稿" in f for f in detail["files"])

@@ -15,7 +15,7 @@ from liangjiadi.portal.rules import RuleError, decide, request_tier
 from liangjiadi.accounts import get_user
 from liangjiadi.portal.catalog import find_release
 
-from .conftest import DRAFT, OWN, PUB, PW, client_for
+from .conftest import DRAFT, OWN, PUB, PW, WITHDRAWN, client_for
 
 
 def _page_login(portal, username):
@@ -106,8 +106,12 @@ def test_a_published_release_is_announced_by_mail_to_its_institutions(sqlite_por
     finally:
         controller.stop()
     recipients = sorted(r for m in inbox.messages for r in m.rcpt_tos)
-    assert sent == 4 and recipients == ["inst2@example.test", "inst2@example.test", "inst@example.test",
-                                        "inst@example.test"]  # two published releases of 140400
+    # two published releases of 140400, and its withdrawn one (announced as withdrawn)
+    assert sent == 6 and recipients == ["inst2@example.test"] * 3 + ["inst@example.test"] * 3
+    from liangjiadi.portal.notify import unread
+
+    notes = {n["release_id"]: n["message"] for n in unread(settings, get_user("inst", settings))}
+    assert "已撤回" in notes[WITHDRAWN] and "已发布" in notes[PUB]
     from email import message_from_bytes, policy
 
     body = message_from_bytes(inbox.messages[0].content, policy=policy.default).get_body().get_content()

@@ -27,7 +27,7 @@ ReleaseArg = Annotated[str, typer.Argument(help="发布编号，如 140400-month
 ByOpt = Annotated[str | None, typer.Option("--by", help="操作人姓名（记入审计日志；缺省取 LJD_USER 或系统用户名）")]
 
 _STATE_STYLE = {"draft": "dim", "in_review": "yellow", "approved": "cyan", "published": "bold green",
-                "revised": "magenta"}
+                "revised": "magenta", "withdrawn": "bold red"}
 
 
 def _by(name: str | None) -> str:
@@ -162,11 +162,27 @@ def revise(
     _print_changes(changes)
 
 
+def withdraw(
+    release_id: ReleaseArg,
+    reason: Annotated[str, typer.Option("--reason", help="撤回理由（必填，记入审计日志并在门户上显示）")],
+    by: Annotated[str, typer.Option("--by", help="撤回人姓名（必填）")],
+    workdir: WorkdirOpt = None,
+) -> None:
+    """撤回已发布的版本（与修订不同：不生成新版本）：原版本保持可读、不变，在门户上标明“已撤回”及理由。"""
+    from ..releases import withdraw as withdraw_release
+
+    with friendly_errors():
+        release = withdraw_release(release_id, by, reason, settings_for(workdir))
+    console.print(f"[bold red]已撤回[/] {release.release_id}（{release.label}）；理由：{escape(reason.strip())}")
+    console.print("该版本在门户上保留供查阅并标明已撤回；如需更正后重新发布：liangjiadi release revise "
+                  f"{release.release_id} --reason 理由 --by 姓名")
+
+
 def list_(
     workdir: WorkdirOpt = None,
     kind: Annotated[str | None, typer.Option("--kind", "-k", help="只看某类发布")] = None,
     period: Annotated[str | None, typer.Option("--period", "-p", help="只看某期（须同时给 --kind）")] = None,
-    state: Annotated[str | None, typer.Option("--state", help="draft | in_review | approved | published | revised")] = None,
+    state: Annotated[str | None, typer.Option("--state", help="draft | in_review | approved | published | revised | withdrawn")] = None,
     admdvs: Annotated[str | None, typer.Option("--admdvs", help="统筹地区区划")] = None,
 ) -> None:
     """列出发布及其状态。"""
@@ -209,6 +225,9 @@ def show(release_id: ReleaseArg, workdir: WorkdirOpt = None,
     console.print(f"数据哈希（不含发布材料，各报告页脚所印）：{release.manifest().get('data_hash', '—')}")
     console.print(f"创建：{release.creator} {_fmt_time(release.created_at)}；提交审议：{_fmt_time(release.submitted_at)}；"
                   f"审议通过：{_fmt_time(release.approved_at)}；发布：{release.published_by or '—'} {_fmt_time(release.published_at)}")
+    if release.withdrawn_at:
+        console.print(f"[bold red]已撤回[/]：{escape(release.withdrawn_by or '')} {_fmt_time(release.withdrawn_at)}；"
+                      f"理由：{escape(release.withdrawal_reason or '')}")
     if release.superseded_by:
         console.print(f"[magenta]已被 {release.superseded_by} 取代[/]")
     _print_sources(release)
@@ -436,7 +455,7 @@ _DETAIL_CN = {"reason": "理由", "comment": "意见", "superseded_by": "取代�
 
 
 for _name, _func in (("create", create), ("submit", submit), ("sign", sign), ("publish", publish),
-                     ("revise", revise), ("list", list_), ("show", show), ("attach", attach), ("scan", scan),
+                     ("revise", revise), ("withdraw", withdraw), ("list", list_), ("show", show), ("attach", attach), ("scan", scan),
                      ("verify", verify), ("record", record)):
     release_app.command(_name)(_func)
 for _name, _func in (("add", member_add), ("list", member_list), ("remove", member_remove)):

@@ -47,7 +47,10 @@ def serve(
         console.print("[yellow]会话 Cookie 设为 Secure：浏览器只经 HTTPS 发送。本机 http 试用请设 LJD_PORTAL_COOKIE_SECURE=false。[/]")
     uvicorn.run("liangjiadi.portal.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="warning", proxy_headers=True,
-                timeout_worker_healthcheck=30)  # a busy worker is slow, not dead: do not restart it mid-request
+                timeout_worker_healthcheck=30,  # a busy worker is slow, not dead: do not restart it mid-request
+                # keep a reader's (or the proxy's) connection open between page views: with uvicorn's 5 s a
+                # worker that got no CPU for a moment closed connections a request was already on its way over
+                timeout_keep_alive=75)
 
 
 def register(app: typer.Typer) -> None:

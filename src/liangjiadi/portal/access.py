@@ -11,9 +11,10 @@ from __future__ import annotations
 from ..accounts import ADMIN_ROLES, REGION_STAFF, User
 from ..releases.model import Release, State
 
-# What outsiders of the release workflow may see: published versions and the versions a
-# correction replaced (shown, marked 已被修订), never a draft or one under review.
-OUT_STATES = frozenset({State.PUBLISHED, State.REVISED})
+# What outsiders of the release workflow may see: published versions, the versions a correction
+# replaced (shown, marked 已被修订) and withdrawn ones (shown, marked 已撤回 with the reason), never a
+# draft or one under review.
+OUT_STATES = frozenset({State.PUBLISHED, State.REVISED, State.WITHDRAWN})
 
 
 class Denied(Exception):

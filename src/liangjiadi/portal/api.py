@@ -17,7 +17,7 @@ from ..accounts import LoginRefused, authenticate, close_session, first_reads, o
 from ..config import local_time
 from ..releases import objections
 from ..releases.model import Release
-from . import figures, rules
+from . import figures, pagecache, rules
 from .access import (
     Denied, can_see_release, may_download, objection_filter, require_institution, require_objection_handler,
     require_objector, require_release, sees_audit, sees_read_tracking,
@@ -127,7 +127,7 @@ def release_for(request: Request, release_id: str) -> Release:
 
 def release_detail(request: Request, release: Release) -> dict:
     user = user_of(request)
-    tiers = rules.tiers(settings_of(request), release.release_id)
+    tiers = rules.tiers_for(settings_of(request), release)
     files = [f for f in catalog_files(release) if may_download(user, f)]
     return {"release": figures.summary(release), "region_figures": figures.region_figures(release),
             "benchmarks": figures.region_benchmarks(release, tiers, user), "tiers": tiers, "files": files}
@@ -139,7 +139,9 @@ def api_release(request: Request, release_id: str):
     release = release_for(request, release_id)
     log(request, "view", release_id=release.release_id,
         fixmedins_code=user.fixmedins_code if user.role == "institution" else None)
-    return release_detail(request, release)
+    tiers = rules.tiers_for(settings_of(request), release)
+    return pagecache.cached_json(("release", release, tuple(sorted(tiers.items())), pagecache.viewpoint(user)),
+                                 lambda: release_detail(request, release))
 
 
 @router.get("/releases/{release_id}/institutions/{fixmedins_code}", summary="一家机构的定向推送与指标")
@@ -148,8 +150,10 @@ def api_institution(request: Request, release_id: str, fixmedins_code: str):
     release = release_for(request, release_id)
     require_institution(user, fixmedins_code, institutions(release))
     log(request, "view", release_id=release.release_id, fixmedins_code=fixmedins_code)
-    return figures.institution_detail(release, fixmedins_code, rules.tiers(settings_of(request), release.release_id),
-                                      own=user.role == "institution")
+    tiers = rules.tiers_for(settings_of(request), release)
+    own = user.role == "institution"
+    return pagecache.cached_json(("institution", release, fixmedins_code, tuple(sorted(tiers.items())), own),
+                                 lambda: figures.institution_detail(release, fixmedins_code, tiers, own=own))
 
 
 @router.get("/releases/{release_id}/files/{path:path}", summary="下载发布包中的文件（原样，记入访问日志）")

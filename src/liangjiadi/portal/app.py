@@ -8,6 +8,7 @@ POST to the API whose body is not JSON. Refusals raised as `Denied` are logged a
 from __future__ import annotations
 
 import importlib
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -15,7 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from ..accounts import session_user
+from ..accounts import flush_access_log, session_user
 from ..config import Settings, get_settings
 from ..errors import LjdError
 from ..releases.store import engine_for
@@ -39,11 +40,17 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
+@asynccontextmanager
+async def _lifespan(_app: FastAPI):
+    yield
+    flush_access_log()  # this worker's queued views and downloads, before it stops
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine_for(settings)  # applies the migrations before the first request
     app = FastAPI(title="亮家底 医保数据发布门户", version="1", openapi_url="/api/openapi.json",
-                  docs_url="/api/docs", redoc_url=None)
+                  docs_url="/api/docs", redoc_url=None, lifespan=_lifespan)
     app.state.settings = settings
     app.include_router(api.router)
     app.include_router(pages.router)

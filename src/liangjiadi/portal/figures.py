@@ -46,7 +46,22 @@ def shown(value) -> str:
     return f"{Decimal(str(value)):,.2f}"
 
 
+def status_mark(release: Release) -> tuple[str, str] | None:
+    """How a version no longer in force is marked wherever it is shown: (sentence, short form).
+    撤回 (withdrawn: not to be relied on) and 已被更正 (a corrected version replaced it) differ."""
+    if release.state == State.WITHDRAWN:
+        when = f"（{local_time(release.withdrawn_at, '%Y-%m-%d %H:%M')} 北京时间）" if release.withdrawn_at else ""
+        then = f"更正版本为 {release.superseded_by}。" if release.superseded_by else ""
+        return (f"本版本已撤回{when}，理由：{release.withdrawal_reason or '—'}。保留供查阅，请勿再引用。{then}",
+                f"已撤回：{release.withdrawal_reason or '—'}" + (f"；已由 {release.superseded_by} 更正" if then else ""))
+    if release.state == State.REVISED:
+        return (f"本版本已被更正版本 {release.superseded_by} 取代，保留供查阅。",
+                f"已由 {release.superseded_by} 更正，仅供查阅")
+    return None
+
+
 def summary(release: Release) -> dict:
+    mark = status_mark(release)
     return {
         "release_id": release.release_id, "admdvs": release.admdvs, "kind": release.kind.value,
         "kind_cn": KIND_CN[release.kind], "period": release.period,
@@ -56,6 +71,10 @@ def summary(release: Release) -> dict:
         "published_cn": local_time(release.published_at),
         "superseded_by": release.superseded_by,
         "revised": release.state == State.REVISED,
+        "withdrawn": release.state == State.WITHDRAWN,
+        "withdrawn_at": release.withdrawn_at.isoformat() if release.withdrawn_at else None,
+        "withdrawal_reason": release.withdrawal_reason,
+        "mark": mark[0] if mark else None, "mark_short": mark[1] if mark else None,
         "data_hash": frozen(release).data_hash if release.bundle_dir.exists() else None,
     }
 

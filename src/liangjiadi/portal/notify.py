@@ -8,7 +8,7 @@ import smtplib
 from datetime import datetime
 from email.message import EmailMessage
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..accounts import User, record
@@ -70,14 +70,24 @@ def _send(settings: Settings, release: Release, codes: set[str], text: str, acto
     return sent
 
 
+# what is announced, by the state a release is in: (the access log's action, the subject's words)
+ANNOUNCED = {State.PUBLISHED: ("notify", "已发布"), State.WITHDRAWN: ("notify_withdraw", "已撤回，请勿再引用")}
+
+
 def deliver_pending(settings: Settings) -> int:
-    """Announce every published release not yet announced (run when the portal starts)."""
+    """Announce every published and every withdrawn release not yet announced as such (run when the
+    portal starts)."""
+    actions = [action for action, _ in ANNOUNCED.values()]
     with session_scope(settings) as session:
-        done = set(session.scalars(select(AccessLogRow.release_id).where(AccessLogRow.action == "notify")))
+        done = set(session.execute(select(AccessLogRow.action, AccessLogRow.release_id)
+                                   .where(AccessLogRow.action.in_(actions))).tuples())
     count = 0
     for release in all_releases(settings):
-        if release.state == State.PUBLISHED and release.release_id not in done and release.bundle_dir.exists():
-            count += _send(settings, release, set(institutions(release)), "已发布", "门户", "notify")
+        if release.state not in ANNOUNCED or not release.bundle_dir.exists():
+            continue
+        action, words = ANNOUNCED[release.state]
+        if (action, release.release_id) not in done:
+            count += _send(settings, release, set(institutions(release)), words, "门户", action)
     return count
 
 
@@ -94,8 +104,9 @@ def unread(settings: Settings, user: User) -> list[dict]:
 
 
 def mark_read(settings: Settings, user: User, release_id: str) -> None:
+    """One UPDATE (no rows loaded): on every release page view, and usually there is nothing to mark."""
     with session_scope(settings) as session:
-        for row in session.scalars(select(NotificationRow).where(NotificationRow.user_id == user.user_id,
-                                                                 NotificationRow.release_id == release_id,
-                                                                 NotificationRow.read_at.is_(None))):
-            row.read_at = utcnow()
+        session.execute(update(NotificationRow).where(NotificationRow.user_id == user.user_id,
+                                                      NotificationRow.release_id == release_id,
+                                                      NotificationRow.read_at.is_(None))
+                        .values(read_at=utcnow()).execution_options(synchronize_session=False))

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..accounts import ACTION_CN, LoginRefused, ROLE_CN, close_session, query_access
 from ..config import DISPLAY_TZ, local_time
-from . import figures, notify, rules
+from . import figures, notify, pagecache, rules
 from .access import Denied, may_download, require_institution, sees_audit, sees_read_tracking
 from .api import Credentials, login_user, read_status, release_detail, release_for, visible_releases
 from .catalog import frozen, institutions
@@ -32,9 +32,10 @@ router = APIRouter(include_in_schema=False)
 LOGIN_CSRF = "ljd_login_csrf"
 
 
-def _context(request: Request, page: str, *, release_id: str | None = None, fixmedins_code: str | None = None,
-             log_view: bool = True, **extra) -> dict:
-    """The page's context with a fresh watermark; the view is logged with the watermark id."""
+def _watermark(request: Request, page: str, *, release_id: str | None = None, fixmedins_code: str | None = None,
+               log_view: bool = True) -> tuple[str, str]:
+    """(watermark text, watermark id) of one view: the reader, their institution, the time and an id
+    that the access log records with the view."""
     user = user_of(request)
     wm_id = new_watermark_id()
     now = datetime.now(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M")
@@ -43,8 +44,24 @@ def _context(request: Request, page: str, *, release_id: str | None = None, fixm
         log(request, "view", release_id=release_id, watermark_id=wm_id, detail={"page": page},
             fixmedins_code=fixmedins_code if fixmedins_code is not None else
             (user.fixmedins_code if user.role == "institution" and release_id else None))
-    return {"request": request, "user": user, "csrf": request.state.csrf, "page": page,
-            "watermark": f"{user.display_name} · {org} · {now} · {wm_id}", "watermark_id": wm_id, **extra}
+    return f"{user.display_name} · {org} · {now} · {wm_id}", wm_id
+
+
+def _context(request: Request, page: str, *, release_id: str | None = None, fixmedins_code: str | None = None,
+             log_view: bool = True, **extra) -> dict:
+    """The page's context with a fresh watermark; the view is logged with the watermark id."""
+    watermark, wm_id = _watermark(request, page, release_id=release_id, fixmedins_code=fixmedins_code,
+                                  log_view=log_view)
+    return {"request": request, "user": user_of(request), "csrf": request.state.csrf, "page": page,
+            "watermark": watermark, "watermark_id": wm_id, **extra}
+
+
+def _cached_page(request: Request, name: str, page: str, key, build, *, release_id: str | None = None,
+                 fixmedins_code: str | None = None):
+    """A page rendered once per `key` and reader's viewpoint (pagecache.py), with this view's watermark."""
+    watermark, wm_id = _watermark(request, page, release_id=release_id, fixmedins_code=fixmedins_code)
+    return pagecache.render(request, templates, name, (page, key), lambda: {"request": request, "page": page, **build()},
+                            watermark=watermark, watermark_id=wm_id, csrf=request.state.csrf, user=user_of(request))
 
 
 def error_page(request: Request, status: int, message: str, hint: str = "") -> HTMLResponse:
@@ -131,12 +148,15 @@ def releases_page(request: Request):
 def release_page(request: Request, release_id: str):
     user = user_of(request)
     release = release_for(request, release_id)
-    detail = release_detail(request, release)
     notify.mark_read(settings_of(request), user, release.release_id)
-    insts = sorted(institutions(release).values(), key=lambda i: i["code"]) if sees_read_tracking(user) else []
-    return templates.TemplateResponse(request, "release.html", _context(
-        request, "release", release_id=release.release_id, detail=detail, institutions=insts,
-        staff=sees_read_tracking(user)))
+    staff = sees_read_tracking(user)
+    tiers = rules.tiers_for(settings_of(request), release)
+
+    def build():
+        insts = sorted(institutions(release).values(), key=lambda i: i["code"]) if staff else []
+        return {"detail": release_detail(request, release), "institutions": insts, "staff": staff}
+    return _cached_page(request, "release.html", "release", (release, tuple(sorted(tiers.items())), staff), build,
+                        release_id=release.release_id)
 
 
 def _dashboard(request: Request, release_id: str, code: str, preview: bool):
@@ -145,22 +165,44 @@ def _dashboard(request: Request, release_id: str, code: str, preview: bool):
     if preview and not sees_read_tracking(user):
         raise Denied(403, "preview_not_allowed")
     require_institution(user, code, institutions(release))
-    tiers = rules.tiers(settings_of(request), release.release_id)
-    data = figures.institution_detail(release, code, tiers, own=preview or user.role == "institution")
-    data = {**data, "files": [f for f in data["files"] if preview or may_download(user, f)]}
-    chart = {"periods": data["series"]["periods"], "institution": data["series"]["institution"],
-             "region": data["series"]["region"],
-             "names": {f["indicator_id"]: f["name"] for f in data["figures"]}}
-    context = _context(request, "preview" if preview else "institution", release_id=release.release_id,
-                       fixmedins_code=None if preview else code, data=data, preview=preview,
-                       tier_cn=rules.TIER_CN)
-    context["chart_json"] = json.dumps({**chart, "watermark": context["watermark"]}, ensure_ascii=False)
-    return templates.TemplateResponse(request, "institution.html", context)
+    tiers = rules.tiers_for(settings_of(request), release)
+
+    def build():
+        data = figures.institution_detail(release, code, tiers, own=preview or user.role == "institution")
+        data = {**data, "files": [f for f in data["files"] if preview or may_download(user, f)]}
+        chart = {"periods": data["series"]["periods"], "institution": data["series"]["institution"],
+                 "region": data["series"]["region"],
+                 "names": {f["indicator_id"]: f["name"] for f in data["figures"]}}
+        return {"data": data, "preview": preview, "tier_cn": rules.TIER_CN,
+                "chart_json": pagecache.json_text({**chart, "watermark": pagecache.WATERMARK_JSON})}
+    return _cached_page(request, "institution.html", "preview" if preview else "institution",
+                        (release, code, tuple(sorted(tiers.items()))), build, release_id=release.release_id,
+                        fixmedins_code=None if preview else code)
 
 
 @router.get("/releases/{release_id}/institutions/{fixmedins_code}")
 def institution_page(request: Request, release_id: str, fixmedins_code: str):
     return _dashboard(request, release_id, fixmedins_code, preview=False)
+
+
+@router.get("/releases/{release_id}/institutions/{fixmedins_code}/print.pdf")
+def institution_pdf(request: Request, release_id: str, fixmedins_code: str):
+    """The dashboard printed on the server (printing.py): every page carries this reader's watermark,
+    and the access log records the print with its watermark id."""
+    from .printing import dashboard_pdf
+
+    user = user_of(request)
+    release = release_for(request, release_id)
+    require_institution(user, fixmedins_code, institutions(release))
+    data = figures.institution_detail(release, fixmedins_code, rules.tiers_for(settings_of(request), release),
+                                      own=user.role == "institution")
+    watermark, wm_id = _watermark(request, "print", release_id=release.release_id, fixmedins_code=fixmedins_code,
+                                  log_view=False)
+    body = dashboard_pdf(data, watermark, wm_id)
+    log(request, "print", release_id=release.release_id, fixmedins_code=fixmedins_code, watermark_id=wm_id,
+        detail={"page": "institution", "format": "pdf", "bytes": len(body)})
+    return Response(body, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{fixmedins_code}-{wm_id}.pdf"'})
 
 
 @router.get("/releases/{release_id}/preview")
@@ -178,17 +220,19 @@ def preview_page(request: Request, release_id: str, fixmedins_code: str):
 def region_page(request: Request, release_id: str):
     user = user_of(request)
     release = release_for(request, release_id)
-    tiers = rules.tiers(settings_of(request), release.release_id)
-    content = frozen(release)
-    names = figures.indicator_names(release)
-    series = {ind: entry.get("values") for ind, entry in (content.series.get("indicators") or {}).items()}
-    context = _context(request, "region", release_id=release.release_id,
-                       summary=figures.summary(release), region=figures.region_figures(release),
-                       benchmarks=figures.region_benchmarks(release, tiers, user), names=names, tier_cn=rules.TIER_CN)
-    context["chart_json"] = json.dumps({"periods": content.series.get("periods", []), "region": series,
-                                        "names": {k: v.get("name", k) for k, v in names.items()},
-                                        "watermark": context["watermark"]}, ensure_ascii=False, default=str)
-    return templates.TemplateResponse(request, "region.html", context)
+    tiers = rules.tiers_for(settings_of(request), release)
+
+    def build():
+        content = frozen(release)
+        names = figures.indicator_names(release)
+        series = {ind: entry.get("values") for ind, entry in (content.series.get("indicators") or {}).items()}
+        chart = {"periods": content.series.get("periods", []), "region": series,
+                 "names": {k: v.get("name", k) for k, v in names.items()}, "watermark": pagecache.WATERMARK_JSON}
+        return {"summary": figures.summary(release), "region": figures.region_figures(release),
+                "benchmarks": figures.region_benchmarks(release, tiers, user), "names": names,
+                "tier_cn": rules.TIER_CN, "chart_json": pagecache.json_text(chart)}
+    return _cached_page(request, "region.html", "region", (release, tuple(sorted(tiers.items()))), build,
+                        release_id=release.release_id)
 
 
 @router.get("/m")
@@ -199,7 +243,7 @@ def mobile_page(request: Request):
     latest = next((r for r in listed if r.state.value == "published"), None)
     own = None
     if latest is not None and user.role == "institution" and user.fixmedins_code in institutions(latest):
-        tiers = rules.tiers(settings_of(request), latest.release_id)
+        tiers = rules.tiers_for(settings_of(request), latest)
         own = figures.institution_detail(latest, user.fixmedins_code, tiers, own=True)
     region = figures.region_figures(latest)[:8] if latest is not None else []
     return templates.TemplateResponse(request, "mobile.html", _context(

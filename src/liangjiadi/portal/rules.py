@@ -60,6 +60,21 @@ def tiers(settings: Settings, release_id: str) -> dict[str, str]:
         return {r.indicator_id: r.tier for r in rows}
 
 
+_settled: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def tiers_for(settings: Settings, release: Release) -> dict[str, str]:
+    """The tiers a page shows. Once a release is out of the open states no request can change
+    them (`_open`), so they are read once per process; an open release is read every time."""
+    if release.state in OPEN_STATES:
+        return tiers(settings, release.release_id)
+    key = (settings.resolve_database_url(), release.release_id)
+    found = _settled.get(key)
+    if found is None:
+        found = _settled[key] = tiers(settings, release.release_id)
+    return dict(found)
+
+
 def requests(settings: Settings, release_id: str) -> list[dict]:
     with session_scope(settings) as session:
         rows = session.scalars(select(TierRequestRow).where(TierRequestRow.release_id == release_id)

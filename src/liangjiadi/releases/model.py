@@ -41,10 +41,11 @@ class State(str, Enum):
     APPROVED = "approved"
     PUBLISHED = "published"
     REVISED = "revised"  # superseded by a newer version; stays readable, never changes
+    WITHDRAWN = "withdrawn"  # taken back (撤回) with a reason, no replacement needed; stays readable, marked
 
 
 STATE_CN = {State.DRAFT: "草稿", State.IN_REVIEW: "审议中", State.APPROVED: "审议通过",
-            State.PUBLISHED: "已发布", State.REVISED: "已被修订"}
+            State.PUBLISHED: "已发布", State.REVISED: "已被修订", State.WITHDRAWN: "已撤回"}
 
 # ---- periods ---------------------------------------------------------------------------
 
@@ -180,7 +181,7 @@ class AuditEntry:
 ACTION_CN = {
     "create": "创建", "attach": "附加文件", "submit": "提交审议", "sign": "签署同意", "comment": "审议意见",
     "approve": "审议通过", "override": "复核不通过时强制发布（说明理由）", "publish": "发布",
-    "publish_blocked": "发布被拒绝", "revise": "修订", "supersede": "被新版本取代",
+    "publish_blocked": "发布被拒绝", "revise": "修订", "supersede": "被新版本取代", "withdraw": "撤回",
     "member_add": "登记成员", "member_deactivate": "成员停用",
     "objection_submit": "机构提出异议", "objection_accept": "受理异议", "objection_answer": "答复异议",
     "objection_close": "关闭异议", "objection_correct": "据异议更正发布", "objection_escalate": "异议逾期督办",
@@ -217,6 +218,9 @@ class Release:
     published_at: datetime | None = None
     published_by: str | None = None
     superseded_by: str | None = None
+    withdrawn_at: datetime | None = None
+    withdrawn_by: str | None = None
+    withdrawal_reason: str | None = None
     signoffs: tuple[SignOff, ...] = ()
     overrides: tuple[Override, ...] = ()
     approvals_needed: int = 0

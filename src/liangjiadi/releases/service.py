@@ -296,12 +296,13 @@ def failing_checks(release: Release) -> list[dict]:
 
 # ---- acts ---------------------------------------------------------------------------------------
 
-_ACT_CN = {"submit": "提交审议", "sign": "签署", "publish": "发布", "attach": "附加文件", "revise": "修订"}
+_ACT_CN = {"submit": "提交审议", "sign": "签署", "publish": "发布", "attach": "附加文件", "revise": "修订", "withdraw": "撤回"}
 _ALLOWED = {
     "submit": {State.DRAFT},
     "sign": {State.IN_REVIEW, State.APPROVED},
     "publish": {State.APPROVED},
     "attach": {State.DRAFT},
+    "withdraw": {State.PUBLISHED},
 }
 _HINT = {
     ("submit", State.IN_REVIEW): "已在审议中，请成员签署：liangjiadi release sign {id} --member 成员 --approve",
@@ -311,6 +312,8 @@ _HINT = {
     ("sign", State.DRAFT): "草稿尚未提交审议：liangjiadi release submit {id}",
     ("sign", State.PUBLISHED): "已发布的版本不再签署；如有意见请修订该发布",
     ("attach", State.IN_REVIEW): "提交审议后发布包已冻结；如需替换文件请修订：liangjiadi release revise {id} --reason 理由",
+    ("withdraw", State.WITHDRAWN): "该版本已撤回",
+    ("publish", State.WITHDRAWN): "已撤回的版本不能再次发布；如需重新发布请修订：liangjiadi release revise {id} --reason 理由",
 }
 
 
@@ -322,6 +325,8 @@ def _require(row: ReleaseRow, act: str, **fmt) -> None:
     if not hint:
         if state == State.REVISED:
             hint = f"该版本已被 {row.superseded_by} 取代，请对新版本操作"
+        elif act == "withdraw":
+            hint = "只有已发布的版本可以撤回；尚未发布的版本不会发给机构，无需撤回"
         elif act == "attach":
             hint = "只有草稿可以附加文件；如需替换文件请修订该发布"
         else:
@@ -538,8 +543,12 @@ def publish(release_id: str, actor: str, override_reason: str | None = None,
                          at=now)
         for old in session.scalars(select(ReleaseRow).where(
                 ReleaseRow.admdvs == row.admdvs, ReleaseRow.kind == row.kind, ReleaseRow.period == row.period,
-                ReleaseRow.state == State.PUBLISHED.value)):
-            old.state, old.superseded_by = State.REVISED.value, release_id
+                ReleaseRow.state.in_([State.PUBLISHED.value, State.WITHDRAWN.value]),
+                ReleaseRow.superseded_by.is_(None))):
+            if old.state == State.PUBLISHED.value:
+                old.state = State.REVISED.value
+            # a withdrawn version stays marked 已撤回; it now also names the version that replaced it
+            old.superseded_by = release_id
             append_audit(session, actor, "supersede", old.release_id, {"superseded_by": release_id}, at=now)
         row.state, row.published_at, row.published_by = State.PUBLISHED.value, now, actor
         append_audit(session, actor, "publish", release_id,
@@ -593,7 +602,7 @@ def revise(release_id: str, actor: str, reason: str, settings: Settings | None =
                            sources, now, actor, parent_id=release_id, revision_reason=reason)
             session.add(new)
             old = _row(session, release_id)
-            if old.state != State.PUBLISHED.value:
+            if old.state not in (State.PUBLISHED.value, State.WITHDRAWN.value):
                 old.state, old.superseded_by = State.REVISED.value, new_id
                 append_audit(session, actor, "supersede", release_id, {"superseded_by": new_id}, at=now)
             append_audit(session, actor, "revise", new_id, {
@@ -605,6 +614,29 @@ def revise(release_id: str, actor: str, reason: str, settings: Settings | None =
     except BaseException:
         shutil.rmtree(path, ignore_errors=True)
         raise
+
+
+def withdraw(release_id: str, actor: str, reason: str, settings: Settings | None = None) -> Release:
+    """撤回: take a published version back, with a reason, without (or before) a corrected version.
+
+    Unlike a revision (修订: a corrected version replaces this one, which is marked 已被修订), a
+    withdrawal says the version must no longer be relied on. The version stays readable and
+    unchanged, marked 已撤回 with its reason wherever it is shown; its bundle is not touched. A
+    correction can still follow (`revise`); once published it names the withdrawn version's successor.
+    """
+    settings = settings or get_settings()
+    actor = _actor(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReleaseError("撤回须说明理由（--reason）", "理由记入审计日志，并在门户上与该版本一同显示")
+    with session_scope(settings) as session:
+        row = _row(session, release_id)
+        _require(row, "withdraw")
+        now = utcnow()
+        row.state, row.withdrawn_at, row.withdrawn_by, row.withdrawal_reason = State.WITHDRAWN.value, now, actor, reason
+        append_audit(session, actor, "withdraw", release_id, {"reason": reason}, at=now)
+        session.flush()
+        return _release(settings, session, row)
 
 
 def verify_audit(settings: Settings | None = None) -> list[int]:

@@ -74,6 +74,9 @@ class ReleaseRow(Base):
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     published_by: Mapped[str | None] = mapped_column(String(100))
     superseded_by: Mapped[str | None] = mapped_column(String(200))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # migrations/0004a
+    withdrawn_by: Mapped[str | None] = mapped_column(String(100))
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
 
     signoffs: Mapped[list[SignOffRow]] = relationship(back_populates="release", order_by="SignOffRow.id")
     overrides: Mapped[list[OverrideRow]] = relationship(back_populates="release", order_by="OverrideRow.id")
@@ -249,4 +252,5 @@ def release_from_row(settings: Settings, row: "ReleaseRow", **extra):
         check_status=row.check_status, created_at=as_utc(row.created_at), creator=row.creator,
         parent_id=row.parent_id, revision_reason=row.revision_reason, submitted_at=as_utc(row.submitted_at),
         approved_at=as_utc(row.approved_at), published_at=as_utc(row.published_at), published_by=row.published_by,
-        superseded_by=row.superseded_by, **extra)
+        superseded_by=row.superseded_by, withdrawn_at=as_utc(row.withdrawn_at), withdrawn_by=row.withdrawn_by,
+        withdrawal_reason=row.withdrawal_reason, **extra)
