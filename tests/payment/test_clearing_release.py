@@ -40,33 +40,27 @@ def _publish(release_id: str, settings: Settings):
 def test_clearing_release_is_frozen_signed_and_read_by_the_annual_notice(work, tmp_path):
     import docx
 
-    from liangjiadi.releases import list_releases, revise
     from liangjiadi.reports.render import render_release
 
     settings = work
     live = settings.workdir / "payment" / "140400" / "2025" / "settlement.json"
-    # the demo publishes its 年度清算 (v1) beside the monthly and quarterly releases
-    first = list_releases(settings, kind="clearing", period="2025-12")  # the year's last month names the year
-    assert [(r.period, r.state.value) for r in first] == [("2025", "published")]
-    assert first[0].label.endswith("年度清算 第1版")
-    assert (first[0].bundle_dir / "clearing.json").read_bytes() == live.read_bytes()
-    assert not (first[0].bundle_dir / "history.parquet").exists()  # the 清算 only, not a notice's snapshot
 
     # no year-end settlement: refused in Chinese, naming the command that makes it
     live.rename(live.with_suffix(".bak"))
     with pytest.raises(MissingSourceError, match="年度清算") as err:
-        revise(first[0].release_id, "王敏", "重新清算", settings)
+        create_release("clearing", "2025", settings, creator="王敏")
     assert "payment settle --year 2025" in err.value.hint
     live.with_suffix(".bak").rename(live)
 
-    release = revise(first[0].release_id, "王敏", "更正清算", settings)  # v2: frozen, signed and published again
+    release = create_release("clearing", "2025-12", settings, creator="王敏")  # the year's last month names the year
+    assert release.period == "2025" and release.label.endswith("年度清算 第1版")
     assert (release.bundle_dir / "clearing.json").read_bytes() == live.read_bytes()
+    assert not (release.bundle_dir / "history.parquet").exists()  # the 清算 only, not a notice's snapshot
     result = render_release(release.release_id, tmp_path / "out", settings, actor="王敏", workers=1)
     names = sorted(p.name for p in result.files)
     assert names == ["年度清算_140400_2025.docx", "年度清算_140400_2025.xlsx"]
     published = _publish(release.release_id, settings)
     assert published.state.value == "published" and len(published.approvers) >= published.approvals_needed
-    assert get_release(first[0].release_id, settings).state.value == "revised"
     assert verify_release(release.release_id, settings) == []
     files = {f["path"] for f in published.files()}
     assert {"clearing.json", "reports/年度清算_140400_2025.xlsx", "reports/年度清算_140400_2025.docx"} <= files
@@ -86,7 +80,7 @@ def test_clearing_release_is_frozen_signed_and_read_by_the_annual_notice(work, t
     doc = docx.Document(str(notice))
     text = "\n".join(p.text for p in doc.paragraphs)
     five = text[text.index("五、各定点医疗机构DRG年度清算"):text.index("六、特例单议")]
-    assert "工作组审议发布的2025年度清算第2版" in five and published.content_hash[:12] in five
+    assert "工作组审议发布的2025年度清算第1版" in five and published.content_hash[:12] in five
     table = next(t for t in doc.tables if t.rows[0].cells[0].text == "机构" and t.rows[0].cells[-1].text == "考核等级")
     rows = [[c.text for c in r.cells] for r in table.rows[1:]]
     assert len(rows) == len(frozen["institutions"])

@@ -16,9 +16,7 @@ def test_demo_publishes_monthly_and_quarterly_releases(demo):
         published = {r.kind.value: r for r in list_releases(settings, state="published")}
     finally:
         dispose_engines()
-    assert set(published) == {"monthly", "quarterly", "clearing"}  # 年度清算: docs/payment.md 第 13 节
-    clearing = published.pop("clearing")
-    assert {"reports/年度清算_140400_2025.xlsx", "reports/年度清算_140400_2025.docx"} <= {f["path"] for f in clearing.files()}
+    assert set(published) == {"monthly", "quarterly"}
     for kind, release in published.items():
         files = {f["path"] for f in release.files()}
         assert any(p.endswith(".docx") and "定向推送" not in p for p in files), kind

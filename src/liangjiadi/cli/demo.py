@@ -238,10 +238,7 @@ def _publish_steps(settings, cfg, period: str, computed: dict, out_dir: Path) ->
     console.rule("[bold]8/9 生成发布材料（只读发布包）")
     quarter = Period.parse(period).quarter_window().key
     releases = []
-    kinds = [("monthly", period), ("quarterly", quarter)]
-    if _year_end_settled(settings, period):  # the 年度清算, published as a release of its own kind
-        kinds.append(("clearing", period[:4]))
-    for kind, key in kinds:
+    for kind, key in (("monthly", period), ("quarterly", quarter)):
         if kind == "quarterly" and Period.parse(period).month % 3:
             console.print(f"{period} 不是季末月份，跳过季发布")
             continue
@@ -287,13 +284,6 @@ def _missing_history(release) -> list[str]:
     from ..releases.frozen import read_frozen
 
     return read_frozen(release.bundle_dir).history_missing
-
-
-def _year_end_settled(settings, period: str) -> bool:
-    from ..payment.service import load
-
-    return period.endswith("-12") and bool((load(settings.workdir, settings.region_admdvs, int(period[:4])) or {})
-                                           .get("final"))
 
 
 def _fresh_release(kind: str, key: str, settings):
