@@ -175,3 +175,33 @@ def test_a_regions_own_detector_runs_like_a_built_in(region18):
                         overrides={"rules": [rule], "detectors": {p: {"enabled": False} for p in DETECTORS}
                                    | {"local_inpatient_share": {"params": {"min_z": 100}}}})
     assert [c.pattern for c in off.coverage] == ["local_inpatient_share"] and off.findings.num_rows == 0
+
+
+def test_an_institution_without_last_year_is_listed_as_not_examined(tmp_path):
+    """A hospital that opened this year (no last-year discharges) or is too small is not judged
+    by the year-over-year detectors: the coverage names it with the reason instead of counting it
+    among the examined (a per-institution "历史不足", never a silent clean)."""
+    r = VolumeRegion(tmp_path / "w")
+    for code, ipt in PEERS_18.items():
+        r.hospital(code)
+        for m in MONTHS_2024 + MONTHS_2025:
+            r.month_volume(code, m, ipt=ipt, otp=ipt * 10)
+    r.hospital("NEW", name="新开医院")
+    for m in MONTHS_2025:  # opened 2025-01, doubling nothing it had
+        r.month_volume("NEW", m, ipt=25, otp=100)
+    r.hospital("TINY", name="小医院")
+    for m in MONTHS_2024 + MONTHS_2025:
+        r.month_volume("TINY", m, ipt=1, otp=30)
+    r.write()
+    run = run_detection(P18, r.settings(), patterns=["admission_surge", "beds_turnover"], save=False)
+    cov = _cov(run)
+    surge = cov["admission_surge"]
+    assert surge.status == EVALUATED and surge.institutions == 5
+    assert surge.skipped["NEW"] == "历史不足：上年同期6个月中只有0个月有出院记录"
+    assert surge.skipped["TINY"].startswith("2025-01至2025-06出院人次不足")
+    assert "未检测机构2家" in surge.scope() and "历史不足" in surge.scope()
+    assert set(cov["beds_turnover"].skipped) == {"TINY"}
+    # stored and exported beside the findings
+    saved = run_detection(P18, r.settings(), patterns=["admission_surge"])
+    stored = {c.pattern: c for c in load_coverage(r.workdir, R, P18, saved.run_id)}
+    assert stored["admission_surge"].skipped == surge.skipped

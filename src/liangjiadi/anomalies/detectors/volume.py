@@ -127,6 +127,8 @@ def detect_outpatient_inpatient_ratio(ctx) -> list[Finding]:
     note(ctx, institutions=len(set(tested) | set(drop_rows)), peers=min(peer_counts),
          window=f"近12个月（{cur[0]}至{cur[-1]}）" + (f"；骤降对比{drops['cmp'].label}与上年同期" if drops else ""),
          window_months=len(cur))
+    note_skipped(ctx, hospitals_as_of(ctx, ctx.period), set(tested) | set(drop_rows), cur, None,
+                 prm["min_discharges"] * len(cur) / 12)
     p = {c: normal_upper_p(r["composite"]) for c, r in tested.items()}
     keep, q = bh_keep(p, prm["alpha"]), bh_adjusted(p)
     hosp = hospitals_as_of(ctx, ctx.period)
@@ -262,6 +264,37 @@ def _no_peers(ctx, what: str, min_cases) -> NotEvaluated:
     return NotEvaluated(f"同级比较对象不足：没有机构在{what}达到最少病例数（{min_cases}）且有至少4家同级机构可比")
 
 
+def note_skipped(ctx, hosp, examined, current: list[str], base: list[str] | None, min_now: float,
+                 min_base: float | None = None, what: str = "出院人次") -> None:
+    """Record every hospital the detector did not judge, with why (the run's coverage): an
+    institution left out must not read as examined and clean. `base` is the last-year window
+    for the year-over-year detectors (None for a detector that compares peers only)."""
+    monthly = monthly_volumes(ctx)
+    ipt = monthly.groupby(["fixmedins_code", "period"]).ipt.sum()
+    label = f"{current[0]}至{current[-1]}" if len(current) > 1 else current[0]
+    skipped = {}
+    for code in hosp.index:
+        if code in examined:
+            continue
+        own = ipt.get(code)
+        got = {} if own is None else own.to_dict()
+        now = sum(got.get(m, 0) for m in current)
+        before = sum(got.get(m, 0) for m in base) if base else 0
+        months_before = sum(1 for m in base or [] if got.get(m, 0) > 0)
+        if now == 0 and before == 0:
+            why = "本期及上年同期均无出院记录" if base else "本期无出院记录"
+        elif base and min_base is not None and before < min_base and months_before < len(base):
+            why = f"历史不足：上年同期{len(base)}个月中只有{months_before}个月有出院记录"
+        elif now < min_now:
+            why = f"{label}{what}不足{min_now:.0f}"
+        elif base and min_base is not None and before < min_base:
+            why = f"上年同期{what}不足{min_base:.0f}"
+        else:
+            why = "同级可比机构不足"
+        skipped[code] = why
+    note(ctx, skipped=skipped)
+
+
 def _surge_rows(hosp, now: dict, before: dict, scale: float, min_now: float, min_base: float) -> dict[str, dict]:
     """Growth of discharges per institution with the handbook's 混合增长率 (growth × weight,
     weight = min(1, own base volume / mean base volume of the level)) and its peer position."""
@@ -346,6 +379,7 @@ def detect_admission_surge(ctx) -> list[Finding]:
         raise _no_peers(ctx, cmp.label, prm["min_discharges"])
     note(ctx, institutions=len({c for _, c in p}),
          peers=min(r["pos"].n_peers for rows in routes.values() for r in rows.values()))
+    note_skipped(ctx, hosp, {c for _, c in p}, cur, base, prm["min_discharges"] * share, prm["min_base"] * share)
     keep, q = bh_keep(p, prm["alpha"]), bh_adjusted(p)
     monthly = monthly_volumes(ctx)
     named: dict[str, tuple[int, dict]] = {}
@@ -465,6 +499,8 @@ def detect_beds_turnover(ctx) -> list[Finding]:
                       "peer_change": peer_change, "expected": expected, "p": p,
                       "occupancy": bed_days / (b_now * 365 / year_now)}
     note(ctx, institutions=len(turn_now))
+    note(ctx, skipped={c: "未报送床位数" for c, h in hosp.iterrows() if not (h.beds and h.beds > 0)})
+    note_skipped(ctx, hosp, set(turn_now), cur, None, prm["min_discharges"] * len(cur) / 12)
     if len(turn_now) <= MIN_PEERS_CHANGE:
         raise _no_peers(ctx, cmp.label, prm["min_discharges"])
     p_all = {c: r["p"] for c, r in cand.items()}
