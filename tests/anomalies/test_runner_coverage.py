@@ -205,3 +205,27 @@ def test_an_institution_without_last_year_is_listed_as_not_examined(tmp_path):
     saved = run_detection(P18, r.settings(), patterns=["admission_surge"])
     stored = {c.pattern: c for c in load_coverage(r.workdir, R, P18, saved.run_id)}
     assert stored["admission_surge"].skipped == surge.skipped
+
+
+def test_case_mix_detectors_count_only_the_institutions_they_judged():
+    """The case-mix detectors test an institution only with enough cases in both windows; the
+    others are listed as not examined (no last-year cases = history) and not counted."""
+    import pandas as pd
+
+    from liangjiadi.anomalies.coverage import Coverage
+    from liangjiadi.anomalies.detectors.case_mix import _judged
+
+    class Ctx:
+        coverage = Coverage("structure_shift", "结构偏移")
+
+        def note(self, **facts):
+            self.coverage.note(**facts)
+
+    mom = pd.DataFrame({"fixmedins_code": ["BIG", "BIG", "NEW", "SMALL"], "all": ["a", "b", "a", "a"],
+                        "n_cur": [80, 5, 60, 12], "n_last": [70, 4, 0, 10]})
+    ctx = Ctx()
+    kept = _judged(ctx, mom, 30)
+    assert list(kept.fixmedins_code) == ["BIG"]
+    assert ctx.coverage.institutions == 1
+    assert ctx.coverage.skipped == {"NEW": "历史不足：上年同期无可比病例",
+                                    "SMALL": "病例数不足（本期与上年同期各需至少30例）"}

@@ -89,8 +89,8 @@ def _judged(ctx, mom: pd.DataFrame, min_cases: int) -> pd.DataFrame:
             skipped[code] = "历史不足：上年同期无可比病例"
         else:
             skipped[code] = f"病例数不足（本期与上年同期各需至少{min_cases:.0f}例）"
-    if hasattr(ctx, "note"):
-        ctx.note(skipped=skipped)
+    if hasattr(ctx, "note"):  # the institutions judged, not every one with cases in the window
+        ctx.note(skipped=skipped, institutions=len(examined))
     return mom[ok]
 
 
