@@ -176,6 +176,23 @@ def detect_outpatient_inpatient_ratio(ctx) -> list[Finding]:
     return out
 
 
+def _ratio_falls_every_month(ctx, code: str, months: list[str], log_change: float) -> bool:
+    """Every month's 门诊住院人次比 below its month a year before by at least half the window's
+    fall (on the log scale)."""
+    df = monthly_volumes(ctx)
+    own = df[df.fixmedins_code == code].set_index("period")
+    for m in months:
+        b = shift(m, -12)
+        if m not in own.index or b not in own.index:
+            return False
+        n, o = own.loc[m], own.loc[b]
+        if min(n.ipt, n.otp, o.ipt, o.otp) <= 0:
+            return False
+        if math.log((n.otp / n.ipt) / (o.otp / o.ipt)) > 0.5 * log_change:
+            return False
+    return True
+
+
 def _sudden_drops(ctx, w, prm) -> dict | None:
     """门诊住院人次比 against the institution's own last year, beyond its peers' change: outpatients
     gone while discharges stay (or discharges up while outpatients stay) is admitting more per
@@ -217,6 +234,8 @@ def _sudden_drops(ctx, w, prm) -> dict | None:
         relative = math.exp(r["log_change"]) / r["peer_factor"]  # own change over the peers'
         if code not in keep or -pos.z < prm["drop_z"] or relative > 1 - prm["drop_min_fall"]:
             continue
+        if not cmp.full and not _ratio_falls_every_month(ctx, code, cmp.current, r["log_change"]):
+            continue  # a short window: a drop must show in every month, not in one or two
         sev = "high" if relative <= 0.5 else "medium"
         peer_word = f"同级{r['kind']}类" if r["same_kind"] else "同级"
         msg = (f"{hosp.loc[code, 'name']}（{r['level']}）{cmp.label}门诊住院人次比由上年同期的{r['base_ratio']:.1f}:1"
@@ -391,7 +410,11 @@ def detect_admission_surge(ctx) -> list[Finding]:
             continue
         if pos.median > 0 and gm < prm["min_times"] * pos.median:
             continue
+        # a short window (the recent route, or the main one when the history has no full year)
+        # holds few cases: a surge must show in every month, not in a lucky one or two
         if n != n_main and not _months_keep_up(monthly, code, recent, r["growth"]):
+            continue
+        if n == n_main and not cmp.full and not _months_keep_up(monthly, code, cur, r["growth"]):
             continue
         named[code] = (n, r)
     out = []
