@@ -77,6 +77,8 @@ class Coverage:
     def scope(self) -> str:
         """What an evaluated detector examined: '检测机构7家，同级比较对象至少6家，窗口……'."""
         parts = []
+        if self.facts.get("subject"):
+            parts.append(f"检测对象{self.facts['subject']}")
         if self.institutions is not None:
             parts.append(f"检测机构{self.institutions}家")
         if self.peers is not None:
