@@ -229,3 +229,25 @@ def test_case_mix_detectors_count_only_the_institutions_they_judged():
     assert ctx.coverage.institutions == 1
     assert ctx.coverage.skipped == {"NEW": "历史不足：上年同期无可比病例",
                                     "SMALL": "病例数不足（本期与上年同期各需至少30例）"}
+
+
+def test_a_short_window_surge_must_show_in_every_month(tmp_path):
+    """18 months of history: the 6-month window doubles only through its last two months (a
+    jump a later run will judge through the 3-month route, or a data error for 复核); the steady
+    2.2x surge of the same window is still named."""
+    r = VolumeRegion(tmp_path / "w")
+    for code, ipt in PEERS_18.items():
+        r.hospital(code)
+        for m in MONTHS_2024 + MONTHS_2025:
+            r.month_volume(code, m, ipt=ipt, otp=ipt * 10)
+    r.hospital("JUMP")
+    r.hospital("SURGE")
+    for m in MONTHS_2024:
+        r.month_volume("JUMP", m, ipt=10, otp=100)
+        r.month_volume("SURGE", m, ipt=10, otp=100)
+    for m, n in zip(MONTHS_2025, [10, 10, 10, 10, 40, 40]):
+        r.month_volume("JUMP", m, ipt=n, otp=100)
+        r.month_volume("SURGE", m, ipt=22, otp=220)
+    r.write()
+    run = run_detection(P18, r.settings(), patterns=["admission_surge"], save=False, merge=False)
+    assert [x["fixmedins_code"] for x in run.findings.to_pylist()] == ["SURGE"]
