@@ -81,7 +81,7 @@ def measure_region(d: Path) -> dict:
         from liangjiadi.anomalies.context import DetectContext
 
         hospitals = sum(1 for r in DetectContext(engine, settings, gt["end_month"], REGION).institutions.values()
-                        if r["fixmedins_type"] == "1")
+                        if r.fixmedins_type == "1")
         run = run_detection(gt["end_month"], settings, engine=engine, save=True)
     finally:
         engine.close()

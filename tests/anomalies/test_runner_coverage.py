@@ -175,3 +175,79 @@ def test_a_regions_own_detector_runs_like_a_built_in(region18):
                         overrides={"rules": [rule], "detectors": {p: {"enabled": False} for p in DETECTORS}
                                    | {"local_inpatient_share": {"params": {"min_z": 100}}}})
     assert [c.pattern for c in off.coverage] == ["local_inpatient_share"] and off.findings.num_rows == 0
+
+
+def test_an_institution_without_last_year_is_listed_as_not_examined(tmp_path):
+    """A hospital that opened this year (no last-year discharges) or is too small is not judged
+    by the year-over-year detectors: the coverage names it with the reason instead of counting it
+    among the examined (a per-institution "历史不足", never a silent clean)."""
+    r = VolumeRegion(tmp_path / "w")
+    for code, ipt in PEERS_18.items():
+        r.hospital(code)
+        for m in MONTHS_2024 + MONTHS_2025:
+            r.month_volume(code, m, ipt=ipt, otp=ipt * 10)
+    r.hospital("NEW", name="新开医院")
+    for m in MONTHS_2025:  # opened 2025-01, doubling nothing it had
+        r.month_volume("NEW", m, ipt=25, otp=100)
+    r.hospital("TINY", name="小医院")
+    for m in MONTHS_2024 + MONTHS_2025:
+        r.month_volume("TINY", m, ipt=1, otp=30)
+    r.write()
+    run = run_detection(P18, r.settings(), patterns=["admission_surge", "beds_turnover"], save=False)
+    cov = _cov(run)
+    surge = cov["admission_surge"]
+    assert surge.status == EVALUATED and surge.institutions == 5
+    assert surge.skipped["NEW"] == "历史不足：上年同期6个月中只有0个月有出院记录"
+    assert surge.skipped["TINY"].startswith("2025-01至2025-06出院人次不足")
+    assert "未检测机构2家" in surge.scope() and "历史不足" in surge.scope()
+    assert set(cov["beds_turnover"].skipped) == {"TINY"}
+    # stored and exported beside the findings
+    saved = run_detection(P18, r.settings(), patterns=["admission_surge"])
+    stored = {c.pattern: c for c in load_coverage(r.workdir, R, P18, saved.run_id)}
+    assert stored["admission_surge"].skipped == surge.skipped
+
+
+def test_case_mix_detectors_count_only_the_institutions_they_judged():
+    """The case-mix detectors test an institution only with enough cases in both windows; the
+    others are listed as not examined (no last-year cases = history) and not counted."""
+    import pandas as pd
+
+    from liangjiadi.anomalies.coverage import Coverage
+    from liangjiadi.anomalies.detectors.case_mix import _judged
+
+    class Ctx:
+        coverage = Coverage("structure_shift", "结构偏移")
+
+        def note(self, **facts):
+            self.coverage.note(**facts)
+
+    mom = pd.DataFrame({"fixmedins_code": ["BIG", "BIG", "NEW", "SMALL"], "all": ["a", "b", "a", "a"],
+                        "n_cur": [80, 5, 60, 12], "n_last": [70, 4, 0, 10]})
+    ctx = Ctx()
+    kept = _judged(ctx, mom, 30)
+    assert list(kept.fixmedins_code) == ["BIG"]
+    assert ctx.coverage.institutions == 1
+    assert ctx.coverage.skipped == {"NEW": "历史不足：上年同期无可比病例",
+                                    "SMALL": "病例数不足（本期与上年同期各需至少30例）"}
+
+
+def test_a_short_window_surge_must_show_in_every_month(tmp_path):
+    """18 months of history: the 6-month window doubles only through its last two months (a
+    jump a later run will judge through the 3-month route, or a data error for 复核); the steady
+    2.2x surge of the same window is still named."""
+    r = VolumeRegion(tmp_path / "w")
+    for code, ipt in PEERS_18.items():
+        r.hospital(code)
+        for m in MONTHS_2024 + MONTHS_2025:
+            r.month_volume(code, m, ipt=ipt, otp=ipt * 10)
+    r.hospital("JUMP")
+    r.hospital("SURGE")
+    for m in MONTHS_2024:
+        r.month_volume("JUMP", m, ipt=10, otp=100)
+        r.month_volume("SURGE", m, ipt=10, otp=100)
+    for m, n in zip(MONTHS_2025, [10, 10, 10, 10, 40, 40]):
+        r.month_volume("JUMP", m, ipt=n, otp=100)
+        r.month_volume("SURGE", m, ipt=22, otp=220)
+    r.write()
+    run = run_detection(P18, r.settings(), patterns=["admission_surge"], save=False, merge=False)
+    assert [x["fixmedins_code"] for x in run.findings.to_pylist()] == ["SURGE"]

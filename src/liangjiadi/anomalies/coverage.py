@@ -40,6 +40,9 @@ class Coverage:
     window_months: int | None = None
     findings: int = 0  # findings of this detector before merging into 线索
     facts: dict = field(default_factory=dict)  # anything else a detector noted (numbers, short texts)
+    # institutions the detector could not judge, and why (code -> reason, e.g. "历史不足：上年同期无
+    # 出院记录"): an institution left out is never counted as examined and clean
+    skipped: dict = field(default_factory=dict)
 
     @property
     def evaluated(self) -> bool:
@@ -65,19 +68,39 @@ class Coverage:
                 setattr(self, k, v)
             elif k == "window":
                 self.window = str(v)
+            elif k == "skipped":
+                for code, why in dict(v).items():
+                    self.skipped.setdefault(str(code), str(why))
             else:
                 self.facts[k] = v
 
     def scope(self) -> str:
         """What an evaluated detector examined: '检测机构7家，同级比较对象至少6家，窗口……'."""
         parts = []
+        if self.facts.get("subject"):
+            parts.append(f"检测对象{self.facts['subject']}")
         if self.institutions is not None:
             parts.append(f"检测机构{self.institutions}家")
         if self.peers is not None:
             parts.append(f"同级比较对象至少{self.peers}家")
         if self.window:
             parts.append(f"窗口{self.window}")
+        if self.skipped:
+            parts.append(self.skipped_text())
         return "，".join(parts)
+
+    def skipped_text(self, show: int = 3) -> str:
+        """'未检测机构5家（历史不足：上年同期无出院记录3家；近6个月出院人次不足50 2家）'."""
+        if not self.skipped:
+            return ""
+        counts: dict[str, int] = {}
+        for why in self.skipped.values():
+            counts[why] = counts.get(why, 0) + 1
+        ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+        text = "；".join(f"{why} {n}家" for why, n in ranked[:show])
+        if len(ranked) > show:
+            text += f"；其他原因 {sum(n for _, n in ranked[show:])}家"
+        return f"未检测机构{len(self.skipped)}家（{text}）"
 
     def summary(self) -> str:
         """One Chinese phrase: what was examined, or why not."""

@@ -16,7 +16,7 @@ from .common import WorkdirOpt, console, friendly_errors, settings_for
 
 FINDING_COLUMNS = ["pattern", "fixmedins_code", "period", "severity", "evidence", "message", "patterns"]
 COVERAGE_COLUMNS = ["pattern", "name", "status", "status_cn", "reason", "institutions", "peers", "window",
-                    "window_months", "findings"]
+                    "window_months", "findings", "skipped"]  # skipped: 机构编码：原因；… (not judged)
 
 
 def coverage_csv_path(out: Path) -> Path:
@@ -66,7 +66,8 @@ def export_findings(
                     w.writerow(csv_row([c.pattern, c.name, c.status, STATUS_CN[c.status], c.reason,
                                 "" if c.institutions is None else c.institutions, "" if c.peers is None else c.peers,
                                 c.window, "" if c.window_months is None else c.window_months,
-                                c.findings if c.evaluated else ""]))
+                                c.findings if c.evaluated else "",
+                                "；".join(f"{code}：{why}" for code, why in sorted(c.skipped.items()))]))
     console.print(f"已导出 {len(rows):,} 条异常发现到 {out}")
     if coverage is None:
         console.print("[yellow]该批次未记录检测范围（旧版本的检测结果），请重新运行 liangjiadi detect。[/]")

@@ -49,7 +49,10 @@ SIZE_UNIT = {
 # Default effect parameters at effect = 1 (the seed examples where there is one).
 DEFAULTS = {
     "upcoding_severity": {"adrg": "EJ1", "baseline_shares": {"1": 0.20, "3": 0.30, "5": 0.50},
-                          "severe_cc_change": 0.39, "no_cc_change": -0.24, "min_cases_per_month": 10},
+                          "severe_cc_change": 0.39, "no_cc_change": -0.24,
+                          # a tertiary hospital of realistic volume: ~500 EJ1 cases a year (the handbook's
+                          # example has 500), whatever the scale; 10 a month left effect 1 at z ≈ 1.9
+                          "min_cases_per_month": 40},
     "upcoding_diagnosis": {"category": "I63", "adrg": "BR2", "baseline_shares": I63_BASE_SHARES,
                            "target_shares": I63_TARGET_SHARES, "min_cases_per_month": 10},
     "readmission_15d": {"share_of_discharges": 0.08, "max_gap_days": 14},

@@ -76,6 +76,24 @@ def _with_peers(own: pd.DataFrame, key: str, ctx) -> pd.DataFrame:
     return own
 
 
+def _judged(ctx, mom: pd.DataFrame, min_cases: int) -> pd.DataFrame:
+    """The rows with enough cases in both windows; every institution with cases but no such row
+    is noted in the run's coverage as not examined, with why (no last-year cases = history)."""
+    ok = (mom.n_cur >= min_cases) & (mom.n_last >= min_cases)
+    examined = set(mom.loc[ok, "fixmedins_code"])
+    skipped = {}
+    for code, g in mom[~ok].groupby("fixmedins_code"):
+        if code in examined:
+            continue
+        if float(g.n_last.sum()) == 0:
+            skipped[code] = "历史不足：上年同期无可比病例"
+        else:
+            skipped[code] = f"病例数不足（本期与上年同期各需至少{min_cases:.0f}例）"
+    if hasattr(ctx, "note"):  # the institutions judged, not every one with cases in the window
+        ctx.note(skipped=skipped, institutions=len(examined))
+    return mom[ok]
+
+
 def _peer_shift(row, min_cases: int) -> tuple[MeanShift | None, str]:
     """The peers' change over the same months: the same-level peers when they have enough
     cases to give a stable change (3 × the minimum), else every other institution of the
@@ -149,7 +167,7 @@ def upcoding_severity(ctx) -> list[Finding]:
     d["score"] = d.sev.map(SEVERITY_SCORE)
     d["with_cc"] = d.sev.isin(["1", "3"]).astype(float)
     mom = _with_peers(_moments(d, ["fixmedins_code", "adrg"], "score"), "adrg", ctx)
-    mom = mom[(mom.n_cur >= prm["min_cases"]) & (mom.n_last >= prm["min_cases"])]
+    mom = _judged(ctx, mom, prm["min_cases"])
     tests = _tests(mom, prm["min_cases"])
     names = adrg_names(ctx)
     out = []
@@ -268,7 +286,7 @@ def upcoding_diagnosis(ctx) -> list[Finding]:
     d["high"] = d.subcode.map(flags).astype(float)
     d["sub_cost"] = d.subcode.map(sub_cost)
     mom = _with_peers(_moments(d, ["fixmedins_code", "category"], "high"), "category", ctx)
-    mom = mom[(mom.n_cur >= prm["min_cases"]) & (mom.n_last >= prm["min_cases"])]
+    mom = _judged(ctx, mom, prm["min_cases"])
     tests = _tests(mom, prm["min_cases"])
     out = []
     for t in tests:
@@ -365,7 +383,7 @@ def structure_shift(ctx) -> list[Finding]:
     d["uplift"] = d.rw / d.adrg.map(base)
     d["all"] = "*"
     mom = _with_peers(_moments(d, ["fixmedins_code", "all"], "uplift"), "all", ctx)
-    mom = mom[(mom.n_cur >= prm["min_cases"]) & (mom.n_last >= prm["min_cases"])]
+    mom = _judged(ctx, mom, prm["min_cases"])
     tests = _tests(mom, prm["min_cases"])
     # every institution's own relative change, for the peer median of changes
     rel = {t["row"]["fixmedins_code"]: t["own"].delta / t["own"].m0 for t in tests if t["own"].m0}

@@ -85,7 +85,7 @@ def detect_hospitalization_rate(ctx) -> list[Finding]:
     if cur is None or base is None:
         raise NotEvaluated("缺少参保人数（psn_count）或本地参保人员的住院结算，无法计算住院率")
     cmp.note(ctx)
-    note(ctx, institutions=0)
+    note(ctx, subject="统筹地区整体")  # a region-level rate: no institution is judged
     if cur[0] < prm["min_discharges"] * cmp.months / 12 or base[0] <= 0:
         raise NotEvaluated(f"{cmp.label}本地参保人员出院人次{cur[0]}，不足{prm['min_discharges']}（12个月口径）")
     c1, e1, r1 = cur

@@ -87,7 +87,7 @@ def _oir_table(hosp, totals, months: int, min_discharges: float = OIR_MIN_DISCHA
         "上年同期有半年以上数据时，上年合并z也须 ≥ 2，且人次比相对同级中位数较上年下降不超过三分之一（持续偏低）。"
         "骤降：人次比与本机构上年同期（同比窗口同“诱导住院”）相比的对数变化，与同级机构的变化比较（稳健z，离散度下限15%），"
         "稳健z ≤ −3.5、较上年的降幅比同级中位变化多出至少40%，且按“住院占门诊加住院人次的比例随同级变化”的二项检验经"
-        "Benjamini-Hochberg校正（α=0.01）显著：门诊人次骤减而出院不变，或出院骤增而门诊不变（住院率类的相对门诊骤升），都在此发现。"
+        "Benjamini-Hochberg校正（α=0.01）显著；窗口不足12个月时每个月的人次比都须较上年同月下降至少窗口降幅（对数）的一半。门诊人次骤减而出院不变，或出院骤增而门诊不变（住院率类的相对门诊骤升），都在此发现。"
     ),
     min_cases=OIR_MIN_DISCHARGES,
     peers="同级别（三级/二级/一级及以下）近12个月出院人次不少于100的其他医疗机构，至少4家；同级同类（综合/中医/专科/妇幼）不少于5家时只比同类",
@@ -127,6 +127,8 @@ def detect_outpatient_inpatient_ratio(ctx) -> list[Finding]:
     note(ctx, institutions=len(set(tested) | set(drop_rows)), peers=min(peer_counts),
          window=f"近12个月（{cur[0]}至{cur[-1]}）" + (f"；骤降对比{drops['cmp'].label}与上年同期" if drops else ""),
          window_months=len(cur))
+    note_skipped(ctx, hospitals_as_of(ctx, ctx.period), set(tested) | set(drop_rows), cur, None,
+                 prm["min_discharges"] * len(cur) / 12)
     p = {c: normal_upper_p(r["composite"]) for c, r in tested.items()}
     keep, q = bh_keep(p, prm["alpha"]), bh_adjusted(p)
     hosp = hospitals_as_of(ctx, ctx.period)
@@ -174,6 +176,23 @@ def detect_outpatient_inpatient_ratio(ctx) -> list[Finding]:
     return out
 
 
+def _ratio_falls_every_month(ctx, code: str, months: list[str], log_change: float) -> bool:
+    """Every month's 门诊住院人次比 below its month a year before by at least half the window's
+    fall (on the log scale)."""
+    df = monthly_volumes(ctx)
+    own = df[df.fixmedins_code == code].set_index("period")
+    for m in months:
+        b = shift(m, -12)
+        if m not in own.index or b not in own.index:
+            return False
+        n, o = own.loc[m], own.loc[b]
+        if min(n.ipt, n.otp, o.ipt, o.otp) <= 0:
+            return False
+        if math.log((n.otp / n.ipt) / (o.otp / o.ipt)) > 0.5 * log_change:
+            return False
+    return True
+
+
 def _sudden_drops(ctx, w, prm) -> dict | None:
     """门诊住院人次比 against the institution's own last year, beyond its peers' change: outpatients
     gone while discharges stay (or discharges up while outpatients stay) is admitting more per
@@ -215,6 +234,8 @@ def _sudden_drops(ctx, w, prm) -> dict | None:
         relative = math.exp(r["log_change"]) / r["peer_factor"]  # own change over the peers'
         if code not in keep or -pos.z < prm["drop_z"] or relative > 1 - prm["drop_min_fall"]:
             continue
+        if not cmp.full and not _ratio_falls_every_month(ctx, code, cmp.current, r["log_change"]):
+            continue  # a short window: a drop must show in every month, not in one or two
         sev = "high" if relative <= 0.5 else "medium"
         peer_word = f"同级{r['kind']}类" if r["same_kind"] else "同级"
         msg = (f"{hosp.loc[code, 'name']}（{r['level']}）{cmp.label}门诊住院人次比由上年同期的{r['base_ratio']:.1f}:1"
@@ -262,6 +283,37 @@ def _no_peers(ctx, what: str, min_cases) -> NotEvaluated:
     return NotEvaluated(f"同级比较对象不足：没有机构在{what}达到最少病例数（{min_cases}）且有至少4家同级机构可比")
 
 
+def note_skipped(ctx, hosp, examined, current: list[str], base: list[str] | None, min_now: float,
+                 min_base: float | None = None, what: str = "出院人次") -> None:
+    """Record every hospital the detector did not judge, with why (the run's coverage): an
+    institution left out must not read as examined and clean. `base` is the last-year window
+    for the year-over-year detectors (None for a detector that compares peers only)."""
+    monthly = monthly_volumes(ctx)
+    ipt = monthly.groupby(["fixmedins_code", "period"]).ipt.sum()
+    label = f"{current[0]}至{current[-1]}" if len(current) > 1 else current[0]
+    skipped = {}
+    for code in hosp.index:
+        if code in examined:
+            continue
+        own = ipt.get(code)
+        got = {} if own is None else own.to_dict()
+        now = sum(got.get(m, 0) for m in current)
+        before = sum(got.get(m, 0) for m in base) if base else 0
+        months_before = sum(1 for m in base or [] if got.get(m, 0) > 0)
+        if now == 0 and before == 0:
+            why = "本期及上年同期均无出院记录" if base else "本期无出院记录"
+        elif base and min_base is not None and before < min_base and months_before < len(base):
+            why = f"历史不足：上年同期{len(base)}个月中只有{months_before}个月有出院记录"
+        elif now < min_now:
+            why = f"{label}{what}不足{min_now:.0f}"
+        elif base and min_base is not None and before < min_base:
+            why = f"上年同期{what}不足{min_base:.0f}"
+        else:
+            why = "同级可比机构不足"
+        skipped[code] = why
+    note(ctx, skipped=skipped)
+
+
 def _surge_rows(hosp, now: dict, before: dict, scale: float, min_now: float, min_base: float) -> dict[str, dict]:
     """Growth of discharges per institution with the handbook's 混合增长率 (growth × weight,
     weight = min(1, own base volume / mean base volume of the level)) and its peer position."""
@@ -307,7 +359,7 @@ def _months_keep_up(monthly, code: str, months_now: list[str], growth: float) ->
     "admission_surge",
     name="诱导住院（出院人次增幅数倍于同级）",
     description=(
-        "出院人次同比增长率，两个窗口：近12个月对上年同期（上年同期不全时为截至检测月份、本年与上年同月都有数据的最长连续窗口，至少3个月，病例数下限按月数折算）；近3个月对上年同月（新近开始的激增，且3个月每月都须达到该窗口增幅的"
+        "出院人次同比增长率，两个窗口：近12个月对上年同期（上年同期不全时为截至检测月份、本年与上年同月都有数据的最长连续窗口，至少3个月，病例数下限按月数折算，且窗口不足12个月时每个月都须达到窗口增幅的一半）；近3个月对上年同月（新近开始的激增，且3个月每月都须达到该窗口增幅的"
         "一半，单月突增属数据复核问题）。小机构按手册“增长率×权重”用混合增长率（权重 = min(1, 本机构上年出院人次 / "
         "同级机构上年出院人次平均数)）。与同级别其他机构的增长率比较（稳健z）；同时满足：混合增长率高出同级中位数至少30个"
         "百分点（近3个月窗口50个百分点）且（同级中位数为正时）至少为其2倍、稳健z ≥ 3.5、按同级增长率的二项检验经"
@@ -346,6 +398,7 @@ def detect_admission_surge(ctx) -> list[Finding]:
         raise _no_peers(ctx, cmp.label, prm["min_discharges"])
     note(ctx, institutions=len({c for _, c in p}),
          peers=min(r["pos"].n_peers for rows in routes.values() for r in rows.values()))
+    note_skipped(ctx, hosp, {c for _, c in p}, cur, base, prm["min_discharges"] * share, prm["min_base"] * share)
     keep, q = bh_keep(p, prm["alpha"]), bh_adjusted(p)
     monthly = monthly_volumes(ctx)
     named: dict[str, tuple[int, dict]] = {}
@@ -357,7 +410,11 @@ def detect_admission_surge(ctx) -> list[Finding]:
             continue
         if pos.median > 0 and gm < prm["min_times"] * pos.median:
             continue
+        # a short window (the recent route, or the main one when the history has no full year)
+        # holds few cases: a surge must show in every month, not in a lucky one or two
         if n != n_main and not _months_keep_up(monthly, code, recent, r["growth"]):
+            continue
+        if n == n_main and not cmp.full and not _months_keep_up(monthly, code, cur, r["growth"]):
             continue
         named[code] = (n, r)
     out = []
@@ -465,6 +522,8 @@ def detect_beds_turnover(ctx) -> list[Finding]:
                       "peer_change": peer_change, "expected": expected, "p": p,
                       "occupancy": bed_days / (b_now * 365 / year_now)}
     note(ctx, institutions=len(turn_now))
+    note(ctx, skipped={c: "未报送床位数" for c, h in hosp.iterrows() if not (h.beds and h.beds > 0)})
+    note_skipped(ctx, hosp, set(turn_now), cur, None, prm["min_discharges"] * len(cur) / 12)
     if len(turn_now) <= MIN_PEERS_CHANGE:
         raise _no_peers(ctx, cmp.label, prm["min_discharges"])
     p_all = {c: r["p"] for c, r in cand.items()}
