@@ -45,6 +45,7 @@ class FrozenContent:
     window: dict = field(default_factory=dict)  # window.json (quarterly and annual releases)
     window_results: pa.Table | None = None  # window_results.parquet: the window's values
     window_last_year: pa.Table | None = None  # window_last_year.parquet: the same window a year earlier
+    publication: dict = field(default_factory=dict)  # publication.json: audience, internal dropped, threshold
 
     @property
     def history_missing(self) -> list[str]:
@@ -93,4 +94,5 @@ def read_frozen(bundle: Path) -> FrozenContent:
         window=_json(bundle / "window.json", {}),
         window_results=table("window_results.parquet"),
         window_last_year=table("window_last_year.parquet"),
+        publication=_json(bundle / "publication.json", {}),
     )
