@@ -16,7 +16,8 @@ ACTION_CN = {
     "login": "登录", "login_failed": "登录失败", "logout": "退出", "denied": "越权尝试（拒绝）",
     "view": "查看", "download": "下载", "export": "导出", "user_add": "新增用户", "user_disable": "停用用户",
     "user_reset_password": "重置密码", "tier_request": "申请对标方式", "tier_decide": "审批对标方式",
-    "notify": "发布通知", "remind": "催阅提醒",
+    "notify": "发布通知", "remind": "催阅提醒", "preview": "以机构视角预览", "notify_user": "补发发布通知",
+    "export_request": "申请导出明细", "export_decide": "审批导出明细", "export_download": "下载导出明细",
 }
 
 
