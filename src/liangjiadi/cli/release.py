@@ -229,6 +229,7 @@ def show(release_id: ReleaseArg, workdir: WorkdirOpt = None,
     if release.superseded_by:
         console.print(f"[magenta]已被 {release.superseded_by} 取代[/]")
     _print_sources(release)
+    _print_publication(release)
     console.print(f"发布包：{release.bundle_dir}")
 
     vt = Table(title=f"各版本（{KIND_CN[release.kind]} {release.period}）")
