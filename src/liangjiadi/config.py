@@ -136,6 +136,10 @@ class Settings(BaseSettings):
     small_count_threshold: int = Field(
         5, ge=1, description="小数抑制阈值：1 至阈值减 1 的人数在发布件中显示为“<阈值”"
     )
+    internal_indicators: list[str] = Field(
+        default_factory=list, description="仅内部使用的指标编号（如 [\"45\", \"L01\"]）：不进入任何发布，"
+                                          "release create 将其剔除并列出；门户从不显示"
+    )
     peer_min_volume: int = Field(
         30, ge=1, description="同级比较：本期出院人次低于此数的机构列出本院值，但不参与同级统计与排名"
                               "（病例过少时一例即可明显改变均值）"

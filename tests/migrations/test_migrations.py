@@ -12,7 +12,7 @@ from liangjiadi.releases.store import dispose_engines, engine_for
 
 TABLES = {"ljd_releases", "ljd_members", "ljd_signoffs", "ljd_overrides", "ljd_audit_log", "ljd_users",
           "ljd_sessions", "ljd_access_log", "ljd_tier_requests", "ljd_notifications", "ljd_objections",
-          "ljd_letters", "ljd_attachments"}
+          "ljd_letters", "ljd_attachments", "ljd_export_requests"}
 
 
 def test_a_new_database_is_at_the_newest_revision(tmp_path):
@@ -20,6 +20,15 @@ def test_a_new_database_is_at_the_newest_revision(tmp_path):
     engine = engine_for(settings)
     assert current(engine) == head() == "0006"
     assert TABLES <= set(sa.inspect(engine).get_table_names())
+    dispose_engines()
+
+
+def test_the_export_requests_revision_makes_the_models_columns(tmp_path):
+    from liangjiadi.portal.exports import ExportRequestRow
+
+    engine = engine_for(Settings(workdir=tmp_path))
+    made = {c["name"] for c in sa.inspect(engine).get_columns("ljd_export_requests")}
+    assert made == {c.name for c in ExportRequestRow.__table__.columns}
     dispose_engines()
 
 

@@ -126,3 +126,42 @@ def client_for(portal: Portal, username: str | None = None):
         assert r.status_code == 200, r.text
         client.csrf = r.json()["csrf_token"]
     return client
+
+
+# ---- releases with counties and an audience (publication.json) ---------------------------------
+
+AUD = "140400-monthly-2025-12-v7"  # addressed to county 140402 only
+COUNTIES = "140400-monthly-2025-12-v8"  # the whole region, its institutions in counties
+COUNTY_OF = {"H14040000001": "140402", "H14040000002": "140402", "H14040000003": "140402",
+             "H14040000004": "140403", "H14040000005": "140403"}
+
+
+def add_county_release(portal: Portal, demo, release_id: str, version: int, audience: dict | None) -> None:
+    """A copy of the demo's monthly bundle whose institutions lie in two counties (the demo city has
+    none) and whose publication.json addresses `audience`; its row is published."""
+    import json
+    import shutil
+
+    from liangjiadi.releases import bundle as B
+    from liangjiadi.releases.publication import audience_codes, write_publication
+    from liangjiadi.releases.store import session_scope
+
+    source = Path(demo.workdir) / "releases" / "140400" / "monthly" / "2025-12" / "v1"
+    target = portal.workdir / "county-bundles" / f"v{version}"
+    shutil.copytree(source, target)
+    for path in target.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)  # published bundles are read-only
+    directory = json.loads((target / "institutions.json").read_text(encoding="utf-8"))
+    for inst in directory:
+        inst["admdvs"] = COUNTY_OF.get(inst["code"], inst.get("admdvs"))
+    (target / "institutions.json").write_text(json.dumps(directory, ensure_ascii=False), encoding="utf-8")
+    write_publication(target, audience=audience, codes=audience_codes(audience, directory), dropped=[], threshold=5)
+    header = {k: v for k, v in B.read_manifest(target).items() if k not in ("files", "content_hash", "data_hash")}
+    manifest = B.write_manifest(target, {**header, "release_id": release_id, "version": version})
+    with session_scope(portal.settings) as session:
+        row = session.get(ReleaseRow, PUB)
+        values = {c.name: getattr(row, c.name) for c in ReleaseRow.__table__.columns}
+    values.update(release_id=release_id, version=version, bundle_dir=target.relative_to(portal.workdir).as_posix(),
+                  content_hash=manifest["content_hash"])
+    with engine_for(portal.settings).begin() as conn:
+        conn.execute(insert(ReleaseRow.__table__), [values])

@@ -75,11 +75,23 @@ def staff_status(user: str, release_id: str) -> int:
     return first if first != 200 else (200 if user in STAFF else 403)
 
 
+def preview_status(user: str, release_id: str, code: str) -> int:
+    """The officer and the convener of the release's region preview it as one of its institutions."""
+    first = release_status(user, release_id)
+    if first != 200:
+        return first
+    if user not in ("officer", "convener", "officer_other"):
+        return 403
+    return 404 if code == FOREIGN else 200
+
+
 def cases():
     for user in USERS:
         yield user, "/api/releases", 403 if user in ADMINS else 200
         yield user, "/api/audit", 200 if user == "auditor" else 403
         yield user, "/api/objections", 200 if user in STAFF | {"inst", "inst2"} else 403
+        yield user, "/api/exports", 403 if user in ADMINS else 200
+        yield user, "/api/exports/999999/download", 403 if user in ADMINS else 404
         for rid in (PUB, DRAFT, REVISED, WITHDRAWN, OTHER, "140400-monthly-2099-01-v1"):
             status = release_status(user, rid)
             if rid.endswith("2099-01-v1") and status == 200:
@@ -92,6 +104,8 @@ def cases():
                 yield user, f"/api/releases/{rid}/files/{quote(path)}", file_status(user, rid, path)
             yield user, f"/api/releases/{rid}/reads", staff_status(user, rid)
             yield user, f"/api/releases/{rid}/tier-requests", staff_status(user, rid)
+            for code in (OWN, FOREIGN):
+                yield user, f"/api/releases/{rid}/preview/{code}", preview_status(user, rid, code)
 
 
 CASES = list(cases())
@@ -175,12 +189,20 @@ def test_session_cookie_is_httponly_samesite_strict_and_secure_by_default(portal
 def test_the_figures_are_the_releases(portal, user):
     import pyarrow.parquet as pq
 
+    import json
+
     from liangjiadi.portal.figures import number
+    from liangjiadi.releases.suppression import small_figure
 
     client = client_for(portal, user)
     body = client.get(f"/api/releases/{PUB}/institutions/{OWN}").json()
     bundle = portal.workdir / "releases" / "140400" / "monthly" / "2025-12" / "v1"
-    frozen = {r["indicator_id"]: number(r["value"]) for r in pq.read_table(bundle / "results.parquet").to_pylist()
+    units = {i["id"]: i["unit"] for i in json.loads((bundle / "indicators.json").read_text(encoding="utf-8"))}
+
+    def shown(r):  # the release's small-count rule withholds a figure from fewer than 5 cases
+        small = small_figure(units.get(r["indicator_id"]), r["value"], r["denominator"], 5)
+        return (small if small.startswith("<") else None) if small else number(r["value"])
+    frozen = {r["indicator_id"]: shown(r) for r in pq.read_table(bundle / "results.parquet").to_pylist()
               if r["fixmedins_code"] == OWN}
     assert {f["indicator_id"]: f["value"] for f in body["figures"]} == frozen
     assert body["files"] and all(OWN in f for f in body["files"])

@@ -4,6 +4,7 @@ the officer sees who has not read. Screenshots are kept in the test's tmp direct
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -15,6 +16,7 @@ import pytest
 from liangjiadi.accounts import query_access
 from liangjiadi.portal import create_app
 from liangjiadi.portal.figures import number
+from liangjiadi.releases.suppression import small_figure
 
 from .conftest import DRAFT, OWN, PEER, PUB, PW
 
@@ -80,7 +82,12 @@ def test_an_institution_reads_its_dashboard_and_downloads_its_push(live, browser
     assert page.locator(".watermark span").first.inner_text().startswith("inst姓名 · H14040000001")
 
     bundle = portal.workdir / "releases" / "140400" / "monthly" / "2025-12" / "v1"
-    frozen = {r["indicator_id"]: number(r["value"]) for r in pq.read_table(bundle / "results.parquet").to_pylist()
+    units = {i["id"]: i["unit"] for i in json.loads((bundle / "indicators.json").read_text(encoding="utf-8"))}
+
+    def as_shown(r):  # the release's small-count rule: a count of 1-4 shows "<5", a rate over 1-4 cases nothing
+        small = small_figure(units.get(r["indicator_id"]), r["value"], r["denominator"], 5)
+        return (small if small.startswith("<") else "None") if small else number(r["value"])
+    frozen = {r["indicator_id"]: as_shown(r) for r in pq.read_table(bundle / "results.parquet").to_pylist()
               if r["fixmedins_code"] == OWN}
     shown = dict(zip(page.locator("#figures tr[data-indicator]").evaluate_all("rs => rs.map(r => r.dataset.indicator)"),
                      page.locator("#figures td[data-value]").evaluate_all("ts => ts.map(t => t.dataset.value)")))

@@ -25,8 +25,8 @@ def test_manifest_lists_every_file_with_its_sha256_and_the_sources(settings):
     assert paths == ["check_report.csv", "check_report.md", "check_report.parquet", "contents.json", "context.json",
                      "coverage.json",
                      "findings.parquet", "fund_forecast.json", "fund_outlook.json", "history.parquet",
-                     "indicators.json", "institutions.json", "patterns.json", "peers.json", "results.parquet", "series.json",
-                     "topics.json"]
+                     "indicators.json", "institutions.json", "patterns.json", "peers.json", "publication.json",
+                     "results.parquet", "series.json", "topics.json"]
     for f in manifest["files"]:
         assert f["sha256"] == hashlib.sha256((release.bundle_dir / f["path"]).read_bytes()).hexdigest()
     assert manifest["sources"] == {"results_run_id": "20250405T000000-aaaaaa",

@@ -32,6 +32,8 @@ ACTION_CN = {
     "letter_sign": "签署回执", "letter_report": "报送自查报告", "letter_route": "移交核查", "letter_close": "提醒函办结",
     "group_draw": "工作组抽选", "group_publish": "发布抽选结果公示", "group_pool_import": "导入成员库",
     "group_pool_remove": "删除成员库人选",
+    "preview": "以机构视角预览", "notify_user": "补发发布通知",
+    "export_request": "申请导出明细", "export_decide": "审批导出明细", "export_download": "下载导出明细",
 }
 # the questionnaire and suggestions (survey/); the answer route itself is never logged
 ACTION_CN.update({"survey_open": "开放问卷", "survey_close": "结束问卷", "survey_codes": "发放答卷码",

@@ -61,6 +61,7 @@ def create(
     title: Annotated[str | None, typer.Option("--title", help="标题（可选）")] = None,
     adrg: Annotated[str | None, typer.Option("--adrg", help="专题分析：ADRG 编码，如 EJ1")] = None,
     category: Annotated[str | None, typer.Option("--category", help="专题分析：诊断类目，如 I63")] = None,
+    audience: Annotated[str | None, typer.Option("--audience", help="受众（可选，缺省为本地区全部机构）：字段=值[,值]，分号分隔；字段 level 等级、kind 类别、county 县区、yigongti 医共体，如 \"level=三级;county=140402\"")] = None,
     by: ByOpt = None,
 ) -> None:
     """冻结本期最新的计算结果、复核报告与疑点线索，以及报告要展示的一切（机构目录、24个月历史、同级比较、基金预测、专题分析、上期意见），生成第 1 版发布草稿。"""
@@ -70,14 +71,28 @@ def create(
         settings = settings_for(workdir, region_admdvs=admdvs)
         with console.status("正在冻结发布数据（缺算的历史月份会先补算）……"):
             release = create_release(kind, period, settings, creator=_by(by), admdvs=admdvs, topic=topic,
-                                     title=title, adrg=adrg, category=category)
+                                     title=title, adrg=adrg, category=category, audience=audience)
     console.print(f"已创建发布草稿 [bold]{release.release_id}[/]（{release.label}）")
+    _print_publication(release)
     _print_sources(release)
     console.print(f"发布包：{release.bundle_dir}")
     console.print(f"内容哈希：{release.content_hash}")
     if release.check_status in ("fail", "error"):
         console.print("[bold red]注意：冻结的复核报告有不通过项[/]，发布时须改正后修订，或说明理由强制发布。")
     console.print(f"下一步：附加发布材料后提交审议 —— liangjiadi release submit {release.release_id}")
+
+
+def _print_publication(release) -> None:
+    """The publication rules frozen with the release: its audience and the internal-only indicators left out."""
+    from ..releases.publication import read_publication
+
+    rules = read_publication(release.bundle_dir)
+    if not rules:
+        return
+    codes = rules.get("audience_codes")
+    console.print(f"受众：{rules['audience_text']}" + (f"（{len(codes)} 家机构）" if codes is not None else ""))
+    if rules.get("internal_dropped"):
+        console.print(f"[yellow]以下指标为仅内部使用，未进入本发布：{'、'.join(rules['internal_dropped'])}[/]")
 
 
 def submit(release_id: ReleaseArg, workdir: WorkdirOpt = None, by: ByOpt = None) -> None:
@@ -149,6 +164,7 @@ def revise(
     reason: Annotated[str, typer.Option("--reason", help="修订理由（必填）")],
     by: Annotated[str, typer.Option("--by", help="修订人姓名（必填）")],
     workdir: WorkdirOpt = None,
+    audience: Annotated[str | None, typer.Option("--audience", help="受众（可选，缺省沿用被修订版本的受众）：字段=值[,值]，分号分隔；字段 level 等级、kind 类别、county 县区、yigongti 医共体，如 \"level=三级;county=140402\"")] = None,
 ) -> None:
     """修订：以本期最新的计算、复核与检测结果生成新版本草稿，记录变化与理由；原版本保持可读、不变。"""
     from ..releases import release_changes
@@ -156,9 +172,10 @@ def revise(
 
     with friendly_errors():
         settings = settings_for(workdir)
-        release = revise_release(release_id, by, reason, settings)
+        release = revise_release(release_id, by, reason, settings, audience=audience)
         changes = release_changes(release.release_id, settings)
     console.print(f"已生成修订版草稿 [bold]{release.release_id}[/]（修订自 {release_id}）")
+    _print_publication(release)
     _print_changes(changes)
 
 
@@ -231,6 +248,7 @@ def show(release_id: ReleaseArg, workdir: WorkdirOpt = None,
     if release.superseded_by:
         console.print(f"[magenta]已被 {release.superseded_by} 取代[/]")
     _print_sources(release)
+    _print_publication(release)
     console.print(f"发布包：{release.bundle_dir}")
 
     vt = Table(title=f"各版本（{KIND_CN[release.kind]} {release.period}）")

@@ -37,7 +37,22 @@ def reads_releases(user: User) -> bool:
     return user.role not in ADMIN_ROLES
 
 
-def can_see_release(user: User, release: Release) -> bool:
+def in_audience(user: User, rules: dict | None) -> bool:
+    """Whether a release's audience (publication.json, resolved at create) reaches the user: an
+    institution user when its institution is addressed, a county viewer when one of its county's
+    institutions is. The region's staff, the province and supervisors read every release."""
+    codes = (rules or {}).get("audience_codes")
+    if codes is None:
+        return True
+    if user.role == "institution":
+        return user.fixmedins_code in codes
+    if user.role == "county":
+        return user.admdvs in ((rules or {}).get("counties") or ())
+    return True
+
+
+def can_see_release(user: User, release: Release, rules: dict | None = None) -> bool:
+    """`rules`: the release's publication rules (portal/catalog.publication), for its audience."""
     if not reads_releases(user) or user.admdvs is None:
         return False
     if user.role == "province":
@@ -46,17 +61,29 @@ def can_see_release(user: User, release: Release) -> bool:
         in_region = release.admdvs == region_of(user)
     if not in_region:
         return False
-    return user.role in REGION_STAFF or release.state in OUT_STATES
+    if user.role in REGION_STAFF:
+        return True
+    return release.state in OUT_STATES and in_audience(user, rules)
 
 
-def require_release(user: User, release: Release | None) -> Release:
+def require_release(user: User, release: Release | None, rules: dict | None = None) -> Release:
     if not reads_releases(user):
         raise Denied(403, "role_without_release_access")
     if release is None:
         raise Denied(404, "no_such_release")
-    if not can_see_release(user, release):
-        raise Denied(404, "release_not_visible")
+    if not can_see_release(user, release, rules):
+        raise Denied(404, "release_not_in_audience" if can_see_release(user, release) else "release_not_visible")
     return release
+
+
+def as_institution(release: Release, code: str) -> User:
+    """The reader a preview stands in for: an institution user of that institution."""
+    return User(0, f"preview:{code}", "预览", "institution", code, release.admdvs, None, True)
+
+
+def previews(user: User) -> bool:
+    """The data officer and the convener preview a release as a chosen institution will see it."""
+    return user.role in ("officer", "convener")
 
 
 def sees_institution_detail(user: User, code: str, institution: dict | None) -> bool:

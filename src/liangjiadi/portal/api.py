@@ -17,12 +17,12 @@ from ..accounts import LoginRefused, authenticate, close_session, first_reads, o
 from ..config import local_time
 from ..releases import objections
 from ..releases.model import Release
-from . import figures, pagecache, rules
+from . import figures, notify, pagecache, rules
 from .access import (
-    Denied, can_see_release, may_download, objection_filter, require_institution, require_objection_handler,
+    Denied, as_institution, can_see_release, in_audience, may_download, previews, objection_filter, require_institution, require_objection_handler,
     require_objector, require_release, sees_audit, sees_read_tracking,
 )
-from .catalog import all_releases, find_release, frozen, institutions
+from .catalog import all_releases, find_release, frozen, institutions, publication
 from .catalog import files as catalog_files
 from .web import SESSION_COOKIE, client_ip, log, set_session_cookie, settings_of, user_of
 
@@ -74,6 +74,7 @@ def login_user(request: Request, creds: Credentials):
     settings = settings_of(request)
     user = authenticate(creds.username, creds.password, settings, ip=client_ip(request), path=str(request.url.path))
     token, csrf = open_session(user, settings)
+    notify.catch_up(settings, user)  # releases published before the user was added
     return user, token, csrf
 
 
@@ -108,9 +109,14 @@ def api_me(request: Request):
     return me(user_of(request))
 
 
+def _rules(user, release: Release | None) -> dict | None:
+    """The audience matters to institution users and county viewers only (others skip the read)."""
+    return publication(release) if release is not None and user.role in ("institution", "county") else None
+
+
 def visible_releases(request: Request) -> list[Release]:
     user = user_of(request)
-    return [r for r in all_releases(settings_of(request)) if can_see_release(user, r)]
+    return [r for r in all_releases(settings_of(request)) if can_see_release(user, r, _rules(user, r))]
 
 
 @router.get("/releases", summary="本人可见的发布（机构用户：本地区已发布的版本）")
@@ -122,15 +128,26 @@ def api_releases(request: Request):
 
 
 def release_for(request: Request, release_id: str) -> Release:
-    return require_release(user_of(request), find_release(settings_of(request), release_id))
-
-
-def release_detail(request: Request, release: Release) -> dict:
     user = user_of(request)
+    release = find_release(settings_of(request), release_id)
+    return require_release(user, release, _rules(user, release))
+
+
+def hidden(request: Request, release: Release) -> frozenset[str]:
+    return figures.hidden_indicators(settings_of(request), release)
+
+
+def release_detail(request: Request, release: Release, as_user=None) -> dict:
+    """The release page's content for the reader (or, in a preview, for `as_user`)."""
+    user = as_user or user_of(request)
     tiers = rules.tiers_for(settings_of(request), release)
     files = [f for f in catalog_files(release) if may_download(user, f)]
-    return {"release": figures.summary(release), "region_figures": figures.region_figures(release),
-            "benchmarks": figures.region_benchmarks(release, tiers, user), "tiers": tiers, "files": files}
+    gone = hidden(request, release)
+    rules_ = publication(release)
+    return {"release": figures.summary(release), "region_figures": figures.region_figures(release, gone),
+            "benchmarks": figures.region_benchmarks(release, tiers, user, gone), "tiers": tiers, "files": files,
+            "audience": rules_.get("audience_text") or "本地区全部定点医药机构",
+            "small_count_threshold": rules_.get("small_count_threshold")}
 
 
 @router.get("/releases/{release_id}", summary="一次发布：地区指标、对标、可下载文件")
@@ -140,6 +157,7 @@ def api_release(request: Request, release_id: str):
     log(request, "view", release_id=release.release_id,
         fixmedins_code=user.fixmedins_code if user.role == "institution" else None)
     tiers = rules.tiers_for(settings_of(request), release)
+    # hidden indicators come from the process's settings, constant for the cache's life
     return pagecache.cached_json(("release", release, tuple(sorted(tiers.items())), pagecache.viewpoint(user)),
                                  lambda: release_detail(request, release))
 
@@ -153,7 +171,28 @@ def api_institution(request: Request, release_id: str, fixmedins_code: str):
     tiers = rules.tiers_for(settings_of(request), release)
     own = user.role == "institution"
     return pagecache.cached_json(("institution", release, fixmedins_code, tuple(sorted(tiers.items())), own),
-                                 lambda: figures.institution_detail(release, fixmedins_code, tiers, own=own))
+                                 lambda: figures.institution_detail(release, fixmedins_code, tiers, own=own,
+                                                                    hidden=hidden(request, release)))
+
+
+@router.get("/releases/{release_id}/preview/{fixmedins_code}",
+            summary="以一家机构的视角预览发布（数据专员、召集人）：该机构是否看得到、看到什么")
+def api_preview(request: Request, release_id: str, fixmedins_code: str):
+    user = user_of(request)
+    release = release_for(request, release_id)
+    if not previews(user):
+        raise Denied(403, "preview_not_allowed")
+    require_institution(user, fixmedins_code, institutions(release))
+    reader = as_institution(release, fixmedins_code)
+    rules_ = publication(release)
+    log(request, "preview", release_id=release.release_id, detail={"as": fixmedins_code})
+    if not in_audience(reader, rules_):  # a draft too: the preview is made before publication
+        return {"visible": False, "audience": rules_.get("audience_text"), "status": 404}
+    return {"visible": True, "audience": rules_.get("audience_text"),
+            "release": release_detail(request, release, as_user=reader),
+            "institution": figures.institution_detail(release, fixmedins_code,
+                                                      rules.tiers(settings_of(request), release.release_id),
+                                                      own=True, hidden=hidden(request, release))}
 
 
 @router.get("/releases/{release_id}/files/{path:path}", summary="下载发布包中的文件（原样，记入访问日志）")

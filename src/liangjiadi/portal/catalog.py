@@ -7,6 +7,7 @@ A bundle is immutable once submitted, so its frozen content is cached by its con
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from ..config import Settings
 from ..releases.bundle import read_manifest
 from ..releases.frozen import FrozenContent, read_frozen
 from ..releases.model import Kind, Release, State
+from ..releases.publication import read_publication
+from ..releases.suppression import small_figure
 from ..releases.store import ReleaseRow, release_from_row, session_scope
 
 
@@ -50,21 +53,62 @@ def institutions(release: Release) -> dict[str, dict]:
     return {i["code"]: i for i in frozen(release).institutions}
 
 
+@lru_cache(maxsize=64)
+def _publication(bundle_dir: str, content_hash: str) -> dict:
+    """publication.json and the manifest's threshold, read alone (no table): cheap enough for
+    every list of releases. Adds `counties`: the counties of the audience's institutions."""
+    bundle = Path(bundle_dir)
+    rules = read_publication(bundle)
+    if "small_count_threshold" not in rules:  # bundles frozen before publication.json
+        suppression = read_manifest(bundle).get("small_count_suppression") or {}
+        rules = {**rules, "small_count_threshold": suppression.get("threshold", 5)}
+    codes = rules.get("audience_codes")
+    counties = None
+    if codes is not None:
+        directory = json.loads((bundle / "institutions.json").read_text(encoding="utf-8"))
+        counties = sorted({i.get("admdvs") for i in directory if i["code"] in set(codes) and i.get("admdvs")})
+    return {**rules, "counties": counties}
+
+
+def publication(release: Release) -> dict:
+    """The release's publication rules (releases/publication.py): audience codes, internal-only
+    indicators left out, small-count threshold."""
+    if not release.bundle_dir.exists():
+        return {"audience_codes": None, "counties": None, "internal_dropped": [], "small_count_threshold": 5}
+    return _publication(str(release.bundle_dir), release.content_hash)
+
+
+def threshold(release: Release) -> int:
+    return int(publication(release).get("small_count_threshold") or 5)
+
+
 @lru_cache(maxsize=32)
 def _tables(bundle_dir: str, content_hash: str) -> dict:
     content = _frozen(bundle_dir, content_hash)
+    limit = int(_publication(bundle_dir, content_hash).get("small_count_threshold") or 5)
+    units = {i["id"]: i.get("unit") for i in content.indicators}
     by_institution: dict[str, list[dict]] = {}
     series: dict[str, dict[str, dict]] = {}
     for table in (t for t in (content.history, content.results) if t is not None):
-        for row in table.select(["indicator_id", "scope", "fixmedins_code", "period", "value"]).to_pylist():
+        for row in table.select(["indicator_id", "scope", "fixmedins_code", "period", "value", "denominator"]).to_pylist():
             if row["scope"] == "institution" and row["fixmedins_code"]:
-                series.setdefault(row["fixmedins_code"], {}).setdefault(row["indicator_id"], {})[row["period"]] = row["value"]
+                small = small_figure(units.get(row["indicator_id"]), row["value"], row["denominator"], limit)
+                series.setdefault(row["fixmedins_code"], {}).setdefault(row["indicator_id"], {})[row["period"]] = (
+                    None if small else row["value"])  # a month from too few cases is a gap in the chart
     results = content.results.to_pylist()
     for row in results:
         if row["scope"] == "institution" and row["fixmedins_code"]:
             by_institution.setdefault(row["fixmedins_code"], []).append(row)
-    return {"results": results, "by_institution": by_institution, "series": series,
-            "findings": content.findings.to_pylist()}
+    # the figures the peers tables rank (the window's for quarterly and annual releases)
+    ranked = content.window_results if content.window_results is not None else content.results
+    small_peers = {}
+    for row in ranked.select(["indicator_id", "scope", "fixmedins_code", "value", "denominator"]).to_pylist():
+        if row["scope"] == "institution" and row["fixmedins_code"]:
+            small = small_figure(units.get(row["indicator_id"]), row["value"], row["denominator"], limit)
+            if small:
+                small_peers[(row["indicator_id"], row["fixmedins_code"])] = small
+    return {"results": results, "by_institution": by_institution, "series": series, "units": units,
+            "small_peers": small_peers, "threshold": limit, "findings": content.findings.to_pylist()}
 
 
 def tables(release: Release) -> dict:

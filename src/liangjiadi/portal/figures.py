@@ -14,8 +14,9 @@ from decimal import Decimal
 from ..accounts import REGION_STAFF, User
 from ..config import local_time
 from ..releases.model import KIND_CN, STATE_CN, Release, State, parse_period
+from ..releases.suppression import small_figure
 from .catalog import files as catalog_files
-from .catalog import frozen, tables
+from .catalog import frozen, publication, tables
 
 LEVEL_CN = {"03": "三级", "02": "二级", "01": "一级"}
 DEFAULT_TIER = "percentile"
@@ -43,6 +44,8 @@ def shown(value) -> str:
     """For pages: two decimals, thousands separated."""
     if value is None:
         return "—"
+    if isinstance(value, str) and value.startswith("<"):  # a withheld small count (小数抑制)
+        return value
     return f"{Decimal(str(value)):,.2f}"
 
 
@@ -79,21 +82,33 @@ def summary(release: Release) -> dict:
     }
 
 
-def indicator_names(release: Release) -> dict[str, dict]:
-    return {i["id"]: i for i in frozen(release).indicators}
+def hidden_indicators(settings, release: Release | None = None) -> frozenset[str]:
+    """Indicators the portal never shows: the configured internal-only ones (a bundle frozen
+    before they were declared may still hold them) and those the release says it left out."""
+    dropped = publication(release).get("internal_dropped") or [] if release is not None else []
+    return frozenset(settings.internal_indicators) | frozenset(dropped)
+
+
+def indicator_names(release: Release, hidden: frozenset[str] = frozenset()) -> dict[str, dict]:
+    return {i["id"]: i for i in frozen(release).indicators if i["id"] not in hidden}
+
+
+def figure(row: dict, meta: dict, threshold: int) -> dict:
+    """One indicator value as the portal shows it: a figure from fewer cases than the release's
+    small-count threshold is withheld (releases/suppression.py, the documents' rule)."""
+    small = small_figure(meta.get("unit"), row["value"], row.get("denominator"), threshold)
+    return {"indicator_id": row["indicator_id"], "name": meta.get("name", row["indicator_id"]),
+            "unit": meta.get("unit"), "value": small if small and small.startswith("<") else
+            (None if small else number(row["value"])),
+            "note": f"{small}，不予显示（小数抑制）" if small else row["note"], "suppressed": bool(small)}
 
 
 @lru_cache(maxsize=64)
-def region_figures(release: Release) -> list[dict]:
+def region_figures(release: Release, hidden: frozenset[str] = frozenset()) -> list[dict]:
     names = indicator_names(release)
-    out = []
-    for row in tables(release)["results"]:
-        if row["scope"] != "region":
-            continue
-        meta = names.get(row["indicator_id"], {})
-        out.append({"indicator_id": row["indicator_id"], "name": meta.get("name", row["indicator_id"]),
-                    "unit": meta.get("unit"), "value": number(row["value"]), "note": row["note"]})
-    return out
+    limit = tables(release)["threshold"]
+    return [figure(row, names.get(row["indicator_id"], {}), limit) for row in tables(release)["results"]
+            if row["scope"] == "region" and row["indicator_id"] not in hidden]
 
 
 def _anonymous_codes(rows: list[dict]) -> dict[str, str]:
@@ -118,6 +133,7 @@ def benchmark(release: Release, indicator_id: str, tier: str, own: str | None, n
         return {}
     rows = entry.get("rows", [])
     codes = _anonymous_codes(rows) if tier == "code" else {}
+    small = tables(release)["small_peers"]
     peers = []
     for row in rows:
         mine = own is not None and row["fixmedins_code"] == own
@@ -127,7 +143,10 @@ def benchmark(release: Release, indicator_id: str, tier: str, own: str | None, n
             label = codes[row["fixmedins_code"]]
         else:
             continue  # anonymous percentile: only the distribution below
-        peers.append({"label": label, "own": mine, "group": row.get("group"), "value": number(row.get("value")),
+        withheld = small.get((indicator_id, row["fixmedins_code"]))
+        value = (withheld if withheld.startswith("<") else None) if withheld else number(row.get("value"))
+        peers.append({"label": label, "own": mine, "group": row.get("group"), "value": value,
+                      "suppressed": bool(withheld),
                       "rank": row.get("rank"), "of": row.get("of"), "percentile": number(row.get("percentile")),
                       "small_volume": bool(row.get("small_volume"))})
     groups = [{k: (number(v) if isinstance(v, float | Decimal) else v) for k, v in g.items()}
@@ -135,7 +154,7 @@ def benchmark(release: Release, indicator_id: str, tier: str, own: str | None, n
     return {"tier": tier, "descending": entry.get("descending"), "groups": groups, "peers": peers}
 
 
-def region_benchmarks(release: Release, tiers: dict[str, str], user: User) -> dict:
+def region_benchmarks(release: Release, tiers: dict[str, str], user: User, hidden: frozenset[str] = frozenset()) -> dict:
     """The peers tables of a release for its region's readers (province and supervisors: none)."""
     if user.role in ("province", "supervisor"):
         return {}
@@ -150,7 +169,7 @@ def region_benchmarks(release: Release, tiers: dict[str, str], user: User) -> di
             return code in counties
     own = user.fixmedins_code if user.role == "institution" else None
     return {ind: benchmark(release, ind, tiers.get(ind, DEFAULT_TIER), own, named)
-            for ind in frozen(release).peers.get("indicators", {})}
+            for ind in frozen(release).peers.get("indicators", {}) if ind not in hidden}
 
 
 def institutions_by_code(release: Release) -> dict[str, dict]:
@@ -162,33 +181,33 @@ def _series_for(release: Release, code: str) -> dict[str, dict[str, str | None]]
     return {ind: {p: number(v) for p, v in sorted(values.items())} for ind, values in found.items()}
 
 
-def institution_detail(release: Release, code: str, tiers: dict[str, str], own: bool) -> dict:
-    """Memoised by release (its content hash), institution, tiers and viewpoint; callers must not
-    change the answer (copy it first)."""
-    return _institution_detail(release, code, tuple(sorted(tiers.items())), own)
+def institution_detail(release: Release, code: str, tiers: dict[str, str], own: bool,
+                       hidden: frozenset[str] = frozenset()) -> dict:
+    """Memoised by release (its content hash), institution, tiers, viewpoint and hidden indicators;
+    callers must not change the answer (copy it first)."""
+    return _institution_detail(release, code, tuple(sorted(tiers.items())), own, hidden)
 
 
 @lru_cache(maxsize=1024)
-def _institution_detail(release: Release, code: str, tier_items: tuple, own: bool) -> dict:
+def _institution_detail(release: Release, code: str, tier_items: tuple, own: bool, hidden: frozenset[str]) -> dict:
     tiers = dict(tier_items)
-    return _build_institution_detail(release, code, tiers, own)
+    return _build_institution_detail(release, code, tiers, own, hidden)
 
 
-def _build_institution_detail(release: Release, code: str, tiers: dict[str, str], own: bool) -> dict:
+def _build_institution_detail(release: Release, code: str, tiers: dict[str, str], own: bool,
+                              hidden: frozenset[str] = frozenset()) -> dict:
     """One institution's push: its figures, their course over time next to the region's, its place
     among its peers, its findings and its files."""
     content = frozen(release)
     names = indicator_names(release)
     institution = institutions_by_code(release)[code]
-    values = []
-    for row in tables(release)["by_institution"].get(code, []):
-        meta = names.get(row["indicator_id"], {})
-        values.append({"indicator_id": row["indicator_id"], "name": meta.get("name", row["indicator_id"]),
-                       "unit": meta.get("unit"), "value": number(row["value"]), "note": row["note"]})
+    limit = tables(release)["threshold"]
+    values = [figure(row, names.get(row["indicator_id"], {}), limit)
+              for row in tables(release)["by_institution"].get(code, []) if row["indicator_id"] not in hidden]
     region_series = {ind: {p: number(v) for p, v in (entry.get("values") or {}).items()}
-                     for ind, entry in (content.series.get("indicators") or {}).items()}
+                     for ind, entry in (content.series.get("indicators") or {}).items() if ind not in hidden}
     peers = {}
-    for ind in content.peers.get("indicators", {}):
+    for ind in (i for i in content.peers.get("indicators", {}) if i not in hidden):
         bench = benchmark(release, ind, tiers.get(ind, "percentile"), code)
         mine = next((p for p in bench.get("peers", []) if p["own"]), None)
         peers[ind] = {"name": names.get(ind, {}).get("name", ind), "own": mine, "groups": bench.get("groups", []),
@@ -204,7 +223,8 @@ def _build_institution_detail(release: Release, code: str, tiers: dict[str, str]
                         "level": LEVEL_CN.get(institution.get("hosp_lv") or "", institution.get("hosp_lv")),
                         "type": institution.get("fixmedins_type")},
         "figures": values,
-        "series": {"institution": _series_for(release, code), "region": region_series,
+        "series": {"institution": {k: v for k, v in _series_for(release, code).items() if k not in hidden},
+                   "region": region_series,
                    "periods": content.series.get("periods", [])},
         "peers": peers,
         "findings": findings,

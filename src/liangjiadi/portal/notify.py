@@ -1,6 +1,10 @@
 """Delivery (seeds/001 §六(七)): a published release is announced to each targeted institution's
 users on the portal and, where SMTP is configured, by mail; the region's staff can remind the
-institutions that have not opened it. Mails name the release and the portal, never figures."""
+institutions that have not opened it. Mails name the release and the portal, never figures.
+
+Targeted: the release's institutions within its audience (publication.json). A user added after
+a release was published is told of it when added in the portal and, whatever added them (the
+CLI too), at their first login after it (`catch_up`)."""
 
 from __future__ import annotations
 
@@ -16,7 +20,8 @@ from ..accounts.store import AccessLogRow, UserRow
 from ..config import Settings
 from ..releases.model import Release, State
 from ..releases.store import Base, session_scope, utcnow
-from .catalog import all_releases, institutions
+from ..releases.publication import in_audience
+from .catalog import all_releases, institutions, publication
 from .figures import summary
 
 
@@ -46,11 +51,22 @@ def _mail(settings: Settings, to: str, subject: str, body: str) -> bool:
         return False  # the portal notice stands; the access log says no mail went out
 
 
-def _send(settings: Settings, release: Release, codes: set[str], text: str, actor: str, action: str) -> int:
+def targeted(release: Release) -> set[str]:
+    """The institutions a release is for: its institutions within its audience."""
+    rules = publication(release)
+    return {code for code in institutions(release) if in_audience(rules, code)}
+
+
+def _message(release: Release, text: str) -> tuple[str, str]:
     label = summary(release)
     subject = f"亮家底：{label['period_cn']}{label['kind_cn']}（第{release.version}版）{text}"
     body = (f"{subject}。\n请登录医保数据发布门户查看本机构的定向推送与指标。\n"
             "本通知不含任何数据；发布内容仅限本地区、知悉范围内使用。")
+    return subject, body
+
+
+def _send(settings: Settings, release: Release, codes: set[str], text: str, actor: str, action: str) -> int:
+    subject, body = _message(release, text)
     sent = 0
     with session_scope(settings) as session:
         users = session.scalars(select(UserRow).where(UserRow.role == "institution", UserRow.active.is_(True),
@@ -87,8 +103,30 @@ def deliver_pending(settings: Settings) -> int:
             continue
         action, words = ANNOUNCED[release.state]
         if (action, release.release_id) not in done:
-            count += _send(settings, release, set(institutions(release)), words, "门户", action)
+            count += _send(settings, release, targeted(release), words, "门户", action)
     return count
+
+
+def catch_up(settings: Settings, user: User) -> int:
+    """Notices of the published releases an institution user is targeted by and was never told of
+    (added after publication); returns how many. Called when the user is added and at login."""
+    if user.role != "institution" or not user.fixmedins_code or not user.active:
+        return 0
+    with session_scope(settings) as session:
+        told = set(session.scalars(select(NotificationRow.release_id).where(NotificationRow.user_id == user.user_id)))
+        announced = set(session.scalars(select(AccessLogRow.release_id).where(AccessLogRow.action == "notify")))
+    due = [r for r in all_releases(settings)
+           if r.state == State.PUBLISHED and user.admdvs in (None, r.admdvs) and r.release_id not in told
+           and r.release_id in announced and r.bundle_dir.exists() and user.fixmedins_code in targeted(r)]
+    for release in due:
+        subject, body = _message(release, "已发布")
+        ok = bool(user.email) and _mail(settings, user.email, subject, body)
+        with session_scope(settings) as session:
+            session.add(NotificationRow(user_id=user.user_id, release_id=release.release_id, message=subject,
+                                        created_at=utcnow(), read_at=None, mailed_at=utcnow() if ok else None))
+            record(session, "门户", "notify_user", release_id=release.release_id, fixmedins_code=user.fixmedins_code,
+                   detail={"username": user.username, "mailed": ok})
+    return len(due)
 
 
 def remind(settings: Settings, actor: User, release: Release, codes: list[str]) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import secrets
+from urllib.parse import quote
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -18,9 +19,11 @@ from starlette.concurrency import run_in_threadpool
 from ..accounts import ACTION_CN, LoginRefused, ROLE_CN, close_session, query_access
 from ..config import DISPLAY_TZ, local_time
 from . import figures, notify, pagecache, rules
-from .access import Denied, may_download, require_institution, sees_audit, sees_read_tracking
-from .api import Credentials, login_user, read_status, release_detail, release_for, visible_releases
-from .catalog import frozen, institutions
+from .access import (
+    Denied, as_institution, in_audience, may_download, previews, require_institution, sees_audit, sees_read_tracking,
+)
+from .api import Credentials, hidden, login_user, read_status, release_detail, release_for, visible_releases
+from .catalog import frozen, institutions, publication
 from .web import SESSION_COOKIE, log, new_watermark_id, set_session_cookie, settings_of, user_of
 
 HERE = Path(__file__).resolve().parent
@@ -154,7 +157,8 @@ def release_page(request: Request, release_id: str):
 
     def build():
         insts = sorted(institutions(release).values(), key=lambda i: i["code"]) if staff else []
-        return {"detail": release_detail(request, release), "institutions": insts, "staff": staff}
+        return {"detail": release_detail(request, release), "institutions": insts, "staff": staff,
+                "can_preview": previews(user)}
     return _cached_page(request, "release.html", "release", (release, tuple(sorted(tiers.items())), staff), build,
                         release_id=release.release_id)
 
@@ -162,13 +166,18 @@ def release_page(request: Request, release_id: str):
 def _dashboard(request: Request, release_id: str, code: str, preview: bool):
     user = user_of(request)
     release = release_for(request, release_id)
-    if preview and not sees_read_tracking(user):
+    if preview and not previews(user):
         raise Denied(403, "preview_not_allowed")
     require_institution(user, code, institutions(release))
+    if preview and not in_audience(as_institution(release, code), publication(release)):
+        return templates.TemplateResponse(request, "preview_outside.html", _context(
+            request, "preview", release_id=release.release_id, summary=figures.summary(release),
+            code=code, name=institutions(release)[code].get("name"), audience=publication(release)["audience_text"]))
     tiers = rules.tiers_for(settings_of(request), release)
 
     def build():
-        data = figures.institution_detail(release, code, tiers, own=preview or user.role == "institution")
+        data = figures.institution_detail(release, code, tiers, own=preview or user.role == "institution",
+                                          hidden=hidden(request, release))
         data = {**data, "files": [f for f in data["files"] if preview or may_download(user, f)]}
         chart = {"periods": data["series"]["periods"], "institution": data["series"]["institution"],
                  "region": data["series"]["region"],
@@ -195,7 +204,7 @@ def institution_pdf(request: Request, release_id: str, fixmedins_code: str):
     release = release_for(request, release_id)
     require_institution(user, fixmedins_code, institutions(release))
     data = figures.institution_detail(release, fixmedins_code, rules.tiers_for(settings_of(request), release),
-                                      own=user.role == "institution")
+                                      own=user.role == "institution", hidden=hidden(request, release))
     watermark, wm_id = _watermark(request, "print", release_id=release.release_id, fixmedins_code=fixmedins_code,
                                   log_view=False)
     body = dashboard_pdf(data, watermark, wm_id)
@@ -224,12 +233,14 @@ def region_page(request: Request, release_id: str):
 
     def build():
         content = frozen(release)
-        names = figures.indicator_names(release)
-        series = {ind: entry.get("values") for ind, entry in (content.series.get("indicators") or {}).items()}
+        gone = hidden(request, release)
+        names = figures.indicator_names(release, gone)
+        series = {ind: entry.get("values") for ind, entry in (content.series.get("indicators") or {}).items()
+                  if ind not in gone}
         chart = {"periods": content.series.get("periods", []), "region": series,
                  "names": {k: v.get("name", k) for k, v in names.items()}, "watermark": pagecache.WATERMARK_JSON}
-        return {"summary": figures.summary(release), "region": figures.region_figures(release),
-                "benchmarks": figures.region_benchmarks(release, tiers, user), "names": names,
+        return {"summary": figures.summary(release), "region": figures.region_figures(release, gone),
+                "benchmarks": figures.region_benchmarks(release, tiers, user, gone), "names": names,
                 "tier_cn": rules.TIER_CN, "chart_json": pagecache.json_text(chart)}
     return _cached_page(request, "region.html", "region", (release, tuple(sorted(tiers.items()))), build,
                         release_id=release.release_id)
@@ -244,8 +255,8 @@ def mobile_page(request: Request):
     own = None
     if latest is not None and user.role == "institution" and user.fixmedins_code in institutions(latest):
         tiers = rules.tiers_for(settings_of(request), latest)
-        own = figures.institution_detail(latest, user.fixmedins_code, tiers, own=True)
-    region = figures.region_figures(latest)[:8] if latest is not None else []
+        own = figures.institution_detail(latest, user.fixmedins_code, tiers, own=True, hidden=hidden(request, latest))
+    region = figures.region_figures(latest, hidden(request, latest))[:8] if latest is not None else []
     return templates.TemplateResponse(request, "mobile.html", _context(
         request, "mobile", release_id=latest.release_id if latest else None,
         latest=figures.summary(latest) if latest else None, own=own, region=region))
@@ -404,10 +415,12 @@ async def admin_add_user(request: Request):
         except ValueError:
             return RedirectResponse("/admin?error=有效期格式应为 YYYY-MM-DD", status_code=303)
     try:
-        await run_in_threadpool(lambda: add_user(
+        added = await run_in_threadpool(lambda: add_user(
             field("username") or "", field("role") or "", str(form.get("password", "")), settings_of(request),
             actor=user.username, display_name=field("display_name"), fixmedins=field("fixmedins"),
             admdvs=field("admdvs"), valid_until=valid, email=field("email")))
     except AccountError as exc:
-        return RedirectResponse(f"/admin?error={exc.message}", status_code=303)
-    return RedirectResponse(f"/admin?done={field('username')}", status_code=303)
+        return RedirectResponse(f"/admin?error={quote(exc.message)}", status_code=303)
+    # a user added after a release was published is told of it too (seeds/001 §六(七))
+    await run_in_threadpool(notify.catch_up, settings_of(request), added)
+    return RedirectResponse(f"/admin?done={quote('已新增用户 ' + added.username)}", status_code=303)

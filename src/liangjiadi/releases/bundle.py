@@ -9,6 +9,7 @@ Layout (`<workdir>/releases/<admdvs>/<kind>/<period>/v<N>/`):
     institutions.json, history.parquet, series.json, peers.json, fund_forecast.json, fund_outlook.json,
     topics.json, topic_analysis.json, feedback.yaml, patterns.json, indicators.json, context.json,
     window.json, window_results.parquet, window_last_year.parquet (quarterly and annual)
+    publication.json       the publication rules: audience, internal-only indicators left out, threshold
                            everything else the documents show, computed at `release create`
                            (releases/snapshot.py)
     reports/...            rendered files attached later (docx, xlsx, html ...)
@@ -46,7 +47,7 @@ ROLE_CN = {"results": "计算结果", "check_report": "复核报告", "findings"
            "peers": "同级比较", "fund_forecast": "基金预测", "fund_outlook": "基金运行分析", "topics": "专题记录",
            "topic_analysis": "专题分析", "feedback": "上期意见", "objections": "上期异议及答复", "letters": "提醒函办理情况", "patterns": "疑点类型", "indicators": "指标目录", "context": "冻结说明",
            "coverage": "检测范围", "window": "窗口说明", "window_results": "窗口结果（季度/年度）",
-           "window_last_year": "上年同期窗口结果"}
+           "window_last_year": "上年同期窗口结果", "publication": "发布规则（受众、内部指标、小数抑制）"}
 NOT_DATA_ROLES = {"report", "changes"}
 
 

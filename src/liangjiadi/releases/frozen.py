@@ -49,6 +49,7 @@ class FrozenContent:
     clearing: dict | None = None  # clearing.json: the year-end 清算 (clearing releases; annual ones when published)
     clearing_release: dict | None = None  # clearing_release.json: which clearing release an annual one froze
     yigongti: dict = field(default_factory=dict)  # yigongti.json: the 县域医共体 figures ({} for a region without)
+    publication: dict = field(default_factory=dict)  # publication.json: audience, internal dropped, threshold
 
     @property
     def history_missing(self) -> list[str]:
@@ -101,4 +102,5 @@ def read_frozen(bundle: Path) -> FrozenContent:
         clearing=_json(bundle / "clearing.json", None),
         clearing_release=_json(bundle / "clearing_release.json", None),
         yigongti=_json(bundle / "yigongti.json", {}),
+        publication=_json(bundle / "publication.json", {}),
     )

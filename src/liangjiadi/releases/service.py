@@ -42,6 +42,7 @@ from .model import (
     KIND_CN, STATE_CN, AuditEntry, Kind, Override, Release, ReleasePeriod, SignOff, State, parse_kind,
     parse_period, release_id_for,
 )
+from .publication import AudienceError, audience_codes, drop_internal, parse_audience, read_publication, write_publication
 from .redaction import ScanReport, scan_files
 from .seal import seal_detail, seal_problems
 from .snapshot import freeze_snapshot, require_settlements
@@ -105,12 +106,17 @@ def newest_sources(settings: Settings, admdvs: str, period: str) -> Sources:
 
 
 def _freeze(settings: Settings, sources: Sources, staging: Path, kind: Kind, rp: ReleasePeriod,
-            topic: dict | None) -> int:
+            topic: dict | None, audience: dict | None = None) -> tuple[int, dict]:
     """Copy the sources into `staging` and compute the snapshot the documents show
-    (releases/snapshot.py); returns how many person counts were suppressed."""
+    (releases/snapshot.py); returns how many person counts were suppressed and the publication
+    rules (publication.py: audience, internal-only indicators dropped, small-count threshold)."""
     workdir = Path(settings.workdir)
     for target, source in sources.files(workdir).items():
         B.copy_frozen(source, staging / target)
+    internal = set(settings.internal_indicators)
+    results, dropped = drop_internal(pq.read_table(staging / "results.parquet"), internal)
+    if dropped:  # 仅内部使用 indicators never enter a release
+        pq.write_table(results, staging / "results.parquet")
     findings = read_run(workdir, "findings", sources.admdvs, sources.period, sources.findings_run_id)
     findings, suppressed = suppress_findings(findings, settings)
     pq.write_table(findings, staging / "findings.parquet")
@@ -118,12 +124,18 @@ def _freeze(settings: Settings, sources: Sources, staging: Path, kind: Kind, rp:
     year = int(rp.key[:4])
     if kind == Kind.CLEARING:  # its documents show the year-end 清算 only (releases/clearing.py)
         freeze_clearing(settings, sources.admdvs, year, staging)
-        return suppressed
+        if audience:
+            raise AudienceError("年度清算发布面向全地区，不能指定受众", "去掉 --audience 后重新创建")
+        return suppressed, write_publication(staging, audience=None, codes=None, dropped=dropped,
+                                             threshold=settings.small_count_threshold)
     freeze_snapshot(settings, sources.admdvs, kind.value, rp.key, sources.period,
-                    pq.read_table(staging / "results.parquet"), staging, topic=topic)
+                    pq.read_table(staging / "results.parquet"), staging, topic=topic, internal=internal)
     if kind == Kind.ANNUAL:  # §五 reads the published 清算 as its own release froze it
         freeze_published_clearing(settings, sources.admdvs, year, staging)
-    return suppressed
+    institutions = json.loads((staging / "institutions.json").read_text(encoding="utf-8"))
+    publication = write_publication(staging, audience=audience, codes=audience_codes(audience, institutions),
+                                    dropped=dropped, threshold=settings.small_count_threshold)
+    return suppressed, publication
 
 
 def _freeze_coverage(workdir: Path, sources: Sources, staging: Path) -> None:
@@ -139,7 +151,7 @@ def _freeze_coverage(workdir: Path, sources: Sources, staging: Path) -> None:
 
 def _header(release_id: str, admdvs: str, kind: Kind, rp: ReleasePeriod, version: int, title: str | None,
             sources: Sources, created_at: datetime, creator: str, parent: dict | None, suppressed: int,
-            settings: Settings) -> dict:
+            settings: Settings, publication: dict | None = None) -> dict:
     return {
         "release_id": release_id, "admdvs": admdvs, "kind": kind.value, "kind_cn": KIND_CN[kind],
         "period": rp.key, "period_label": rp.label, "source_period": sources.period, "version": version,
@@ -150,26 +162,27 @@ def _header(release_id: str, admdvs: str, kind: Kind, rp: ReleasePeriod, version
         "small_count_suppression": {"threshold": settings.small_count_threshold,
                                     "person_count_keys": list(settings.person_count_keys),
                                     "suppressed_in_findings": suppressed},
+        "publication": {k: (publication or {}).get(k) for k in ("audience_text", "internal_dropped")},
     }
 
 
 def _build_bundle(settings: Settings, release_id: str, admdvs: str, kind: Kind, rp: ReleasePeriod, version: int,
                   title: str | None, sources: Sources, creator: str, now: datetime,
                   parent: ReleaseRow | None = None, reason: str | None = None,
-                  topic: dict | None = None) -> tuple[Path, dict]:
+                  topic: dict | None = None, audience: dict | None = None) -> tuple[Path, dict]:
     """Write the bundle in a staging directory, then move it into place in one step."""
     workdir = Path(settings.workdir)
     final = B.bundle_path(workdir, admdvs, kind.value, rp.key, version)
     staging = final.parent / f".staging-v{version}-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
     try:
-        suppressed = _freeze(settings, sources, staging, kind, rp, topic)
+        suppressed, publication = _freeze(settings, sources, staging, kind, rp, topic, audience)
         parent_info = None
         if parent is not None:
             B.write_changes(staging, workdir / parent.bundle_dir, parent.release_id, reason or "", creator, now)
             parent_info = {"release_id": parent.release_id, "content_hash": parent.content_hash}
         manifest = B.write_manifest(staging, _header(release_id, admdvs, kind, rp, version, title, sources, now,
-                                                     creator, parent_info, suppressed, settings))
+                                                     creator, parent_info, suppressed, settings, publication))
         B.install_bundle(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -351,13 +364,16 @@ def _actor(actor: str | None) -> str:
 
 def create_release(kind: str | Kind, period: str, settings: Settings | None = None, creator: str = "", *,
                    admdvs: str | None = None, topic: str | None = None, title: str | None = None,
-                   adrg: str | None = None, category: str | None = None) -> Release:
+                   adrg: str | None = None, category: str | None = None,
+                   audience: str | dict | None = None) -> Release:
     """Freeze the newest results, check report and findings of the period, and everything its
     documents show (releases/snapshot.py), into a v1 draft. A topic release analyses the ADRG
-    `adrg` or the diagnosis category `category` (or the best suggested topic) now, and freezes it."""
+    `adrg` or the diagnosis category `category` (or the best suggested topic) now, and freezes it.
+    `audience` (publication.py) addresses part of the region's institutions."""
     settings = settings or get_settings()
     creator = _actor(creator)
     kind = parse_kind(kind)
+    audience = parse_audience(audience)
     rp = parse_period(kind, period, topic)
     load_indicators(settings)  # a broken local indicator file fails here, before anything is frozen
     region = resolve_region(settings, rp.source_period, admdvs, purpose="发布")
@@ -374,13 +390,14 @@ def create_release(kind: str | Kind, period: str, settings: Settings | None = No
     release_id = release_id_for(region, kind, rp.key, 1)
     now = utcnow()
     path, manifest = _build_bundle(settings, release_id, region, kind, rp, 1, title, sources, creator, now,
-                                   topic=topic_data)
+                                   topic=topic_data, audience=audience)
     try:
         with session_scope(settings) as session:
             row = _new_row(settings, release_id, region, kind, rp, 1, title, path, manifest, sources, now, creator)
             session.add(row)
             append_audit(session, creator, "create", release_id,
-                         {"content_hash": manifest["content_hash"], "sources": manifest["sources"]}, at=now)
+                         {"content_hash": manifest["content_hash"], "sources": manifest["sources"],
+                          "publication": manifest["publication"]}, at=now)
             session.flush()
             return _release(settings, session, row)
     except BaseException:
@@ -559,11 +576,13 @@ def publish(release_id: str, actor: str, override_reason: str | None = None,
         return _release(settings, session, row)
 
 
-def revise(release_id: str, actor: str, reason: str, settings: Settings | None = None) -> Release:
+def revise(release_id: str, actor: str, reason: str, settings: Settings | None = None, *,
+           audience: str | dict | None = None) -> Release:
     """A new version v<N+1> (a draft) from the period's newest runs, recording what changed and why.
 
     The revised version stays readable and unchanged. A published version stays the published one
-    until its revision is published; an unpublished version is superseded at once.
+    until its revision is published; an unpublished version is superseded at once. The audience
+    (publication.py) is the parent's unless `audience` gives another.
     """
     settings = settings or get_settings()
     actor = _actor(actor)
@@ -593,8 +612,10 @@ def revise(release_id: str, actor: str, reason: str, settings: Settings | None =
         old = json.loads(parent_topic.read_text(encoding="utf-8"))
         code = {"adrg": old["code"]} if old.get("kind") == "adrg" else {"category": old["code"]}
         topic_data = _topic_analysis(settings, parent.admdvs, rp, code.get("adrg"), code.get("category"))
+    # the corrected version keeps the audience of the one it corrects unless a new one is given
+    audience = parse_audience(audience) or read_publication(Path(settings.workdir) / parent.bundle_dir).get("audience")
     path, manifest = _build_bundle(settings, new_id, parent.admdvs, kind, rp, version, parent.title, sources,
-                                   actor, now, parent=parent, reason=reason, topic=topic_data)
+                                   actor, now, parent=parent, reason=reason, topic=topic_data, audience=audience)
     changes = json.loads((path / B.CHANGES).read_text(encoding="utf-8"))
     try:
         with session_scope(settings) as session:

@@ -338,8 +338,13 @@ def _window(settings: Settings, admdvs: str, window: Window, results: pa.Table, 
 
 
 def freeze_snapshot(settings: Settings, admdvs: str, kind: str, period_key: str, period: str, results: pa.Table,
-                    staging: Path, *, topic: dict | None = None) -> dict:
-    """Write every snapshot file into `staging`; returns the context recorded in context.json."""
+                    staging: Path, *, topic: dict | None = None, internal: set[str] | None = None) -> dict:
+    """Write every snapshot file into `staging`; returns the context recorded in context.json.
+    Rows of `internal` (仅内部使用) indicators are left out of every frozen table."""
+    from .publication import drop_internal
+
+    internal = set(internal or ())
+    results, _ = drop_internal(results, internal)
     workdir = Path(settings.workdir)
     window = release_window(kind, period_key)
     if window is not None:
@@ -347,12 +352,16 @@ def freeze_snapshot(settings: Settings, admdvs: str, kind: str, period_key: str,
     directory = institution_directory(settings.model_copy(update={"region_admdvs": admdvs}), period)
     _write_json(staging / "institutions.json", [i.to_dict() for _, i in sorted(directory.items())])
     history, missing, computed = _history(settings, admdvs, period)
+    history, _ = drop_internal(history, internal)
     pq.write_table(history, staging / "history.parquet")
     series = _series(history, results, period)
     _write_json(staging / "series.json", series)
     ranked = results  # distributions and rankings cover what the documents show: the window
     if window is not None:
         ranked, last_year, window_doc = _window(settings, admdvs, window, results, history, directory, period)
+        ranked, _ = drop_internal(ranked, internal)
+        last_year, _ = drop_internal(last_year, internal)
+        window_doc["rules"] = {k: v for k, v in window_doc["rules"].items() if k not in internal}
         pq.write_table(ranked, staging / "window_results.parquet")
         pq.write_table(last_year, staging / "window_last_year.parquet")
         _write_json(staging / "window.json", window_doc)
@@ -371,7 +380,7 @@ def freeze_snapshot(settings: Settings, admdvs: str, kind: str, period_key: str,
         freeze_objections(settings, admdvs, kind, period_key, staging)
         freeze_letters(settings, admdvs, kind, period_key, staging)
     _write_json(staging / "patterns.json", _patterns())
-    _write_json(staging / "indicators.json", _indicators(settings, admdvs))
+    _write_json(staging / "indicators.json", [i for i in _indicators(settings, admdvs) if i["id"] not in internal])
     # a year-to-date figure of last year is only comparable when all of last year's months to
     # the same month are in the lake (a lake that starts in December holds one month of "year")
     last_ytd = span(f"{int(period[:4]) - 1}-01", Period.parse(period).shift(-12))

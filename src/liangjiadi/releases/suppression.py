@@ -23,11 +23,27 @@ def suppressed_label(threshold: int) -> str:
     return f"<{threshold}"
 
 
+def is_small_count(value, threshold: int = 5) -> bool:
+    """The one small-count rule: a number from 1 to threshold-1 (zero identifies nobody)."""
+    if isinstance(value, bool) or not isinstance(value, Number) or value != value:  # NaN stays
+        return False
+    return 0 < value < threshold
+
+
 def suppress_count(value, threshold: int = 5):
     """The value itself, or "<threshold" when it is a count from 1 to threshold-1."""
-    if isinstance(value, bool) or not isinstance(value, Number) or value != value:  # NaN stays
-        return value
-    return suppressed_label(threshold) if 0 < value < threshold else value
+    return suppressed_label(threshold) if is_small_count(value, threshold) else value
+
+
+def small_figure(unit: str | None, value, denominator, threshold: int = 5) -> str | None:
+    """Why an indicator figure is not shown, or None: a count of 1..threshold-1 (shown "<threshold")
+    or a rate, average or index computed over 1..threshold-1 cases (its denominator) — the same
+    rule as `suppress_count`, applied to the cases a figure comes from."""
+    if unit == "count" and is_small_count(value, threshold):
+        return suppressed_label(threshold)
+    if unit != "count" and is_small_count(denominator, threshold):
+        return f"不足{threshold}例"
+    return None
 
 
 def is_person_count_key(key: str, person_keys: Iterable[str]) -> bool:
