@@ -105,3 +105,19 @@ def test_the_officer_imports_and_removes_nominees_in_the_portal(group_portal, tm
     assert member.post("/group/pool/remove", data={"csrf_token": member.csrf, "key": free[1]}).status_code == 403
     assert officer.post("/group/pool/remove", data={"csrf_token": "x", "key": free[1]}).status_code == 403
     assert free[1] in {f"{p['单位编码']}/{p['姓名']}" for p in store.load(group_portal.workdir)["pool"]}
+
+
+def test_the_province_sees_the_pooled_questionnaire(group_portal, tmp_path):
+    from liangjiadi.survey.export import write_results
+    from liangjiadi.survey.questionnaire import load
+    from liangjiadi.survey.results import aggregate
+    from liangjiadi.workgroup.province_summary import import_survey
+
+    sheets = [{"unit_type": "公立医疗机构", "level": "三级", "answers": {"8": "D"}, "blanks": {}},
+              {"unit_type": "零售药店", "level": None, "answers": {"8": "A"}, "blanks": {}}]
+    surveys = [{"id": 1, "admdvs": "140400", "title": "问卷", "meeting": "会", "release_id": None, "state_cn": "已结束"}]
+    path = write_results(tmp_path / "s.xlsx", load(), surveys, {1: aggregate(load(), sheets)})
+    import_survey(group_portal.workdir, path, region="140400", quarter="2026-Q1")
+    page = client_for(group_portal, "province").get("/province?quarter=2026-Q1").text
+    assert "调查问卷（附录4）全省汇总" in page and "汇总 1 个地区（140400）" in page
+    assert "D.否，部分申报款项还未结算" in page and "50.0" in page

@@ -65,3 +65,25 @@ def test_designated_institutions_come_from_the_newest_published_release(demo):
     assert len(directory) >= 3
     assert {i.level for i in directory.values()} <= {"三级", "二级", "基层"}
     assert all(i.name for i in directory.values())
+
+
+def test_the_summary_counts_the_year_s_feedback_from_its_records(tmp_path):
+    """Section 四 is counted from the release database: no objection or letter says so; the
+    questionnaire's sheets and its 拖欠 answers are counted, never left as a gap."""
+    from datetime import date as _date
+
+    from liangjiadi.config import Settings
+    from liangjiadi.survey import service
+    from liangjiadi.workgroup.profiles import load_profile
+    from liangjiadi.workgroup.summary import write_summary
+
+    settings = Settings(workdir=tmp_path, region_admdvs="140400")
+    survey = service.open_survey(settings, "140400", "数据专员", meeting="年中发布会")
+    year = int(survey["opened_at"][:4])
+    codes = service.issue_codes(settings, survey["id"], 3)
+    service.submit(settings, survey["id"], codes[0], "公立医疗机构", "三级", {"1": "A", "8": "D"})
+    service.submit(settings, survey["id"], codes[1], "零售药店", None, {"1": "B", "8": "A"})
+    out = write_summary(settings, load_profile("national"), year, tmp_path / "总结.docx", as_of=_date(year, 12, 20))
+    text = "\n".join(p.text for p in docx.Document(out).paragraphs)
+    assert "定点医药机构异议：本年度没有登记的异议。" in text and "点名提醒函：本年度没有发出提醒函。" in text
+    assert "调查问卷（附录4）开放 1 次，收回无记名答卷 2 份" in text and "第8题“否，部分申报款项还未结算”1/2" in text

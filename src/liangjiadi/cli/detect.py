@@ -14,7 +14,7 @@ import typer
 from rich.table import Table as RichTable
 
 from ..period import period_label
-from .common import WorkdirOpt, console, friendly_errors, progress, settings_for
+from .common import console, engine_override, EngineOpt, friendly_errors, progress, settings_for, WorkdirOpt
 
 SHOW_MESSAGES = 30  # findings printed under the summary (the export has them all)
 
@@ -25,13 +25,14 @@ def detect_command(
     pattern: Annotated[list[str] | None, typer.Option("--pattern", help="只运行指定检测器（可多次指定）")] = None,
     config: Annotated[Path | None, typer.Option(
         "--config", help="检测配置 YAML：调整阈值、停用检测器、地区自定义检测器（缺省为 <工作目录>/detectors.yaml）")] = None,
+    engine: EngineOpt = None,
 ) -> None:
     """发现“错”：对一个月份运行全部异常检测器，保存发现与各检测器的检测范围，并按模式汇总。"""
     from ..anomalies import run_detection
     from ..anomalies.tuning import load_detectors
 
     with friendly_errors():
-        settings = settings_for(workdir)
+        settings = settings_for(workdir, **engine_override(engine))
         dets = load_detectors(settings, config)
         unknown = [p for p in pattern or [] if p not in dets]
         if unknown:

@@ -482,5 +482,46 @@ def province_compare(
         console.print(f"已导出：{path.resolve()}")
 
 
+
+@province_app.command("survey-import")
+def province_survey_import(
+    file: Annotated[Path, typer.Argument(help="地区的问卷汇总 Excel（liangjiadi survey export 导出，含“按题汇总”工作表）")],
+    region: Annotated[str, typer.Option("--region", help="报送地区的 6 位区划代码")],
+    quarter: Annotated[str, typer.Option("--quarter", help="季度 YYYY-Qn")],
+    workdir: WorkdirOpt = None,
+) -> None:
+    """导入一个地区的附录4问卷汇总（同一地区同一季度再次导入即替换），供全省汇总。"""
+    from ..workgroup.province_summary import import_survey
+
+    with friendly_errors():
+        settings = settings_for(workdir)
+        path = import_survey(Path(settings.workdir), file, region=region.strip(), quarter=quarter)
+    console.print(f"已导入问卷汇总：{region} {quarter} → {path}")
+
+
+@province_app.command("summary")
+def province_summary(
+    quarter: Annotated[str, typer.Option("--quarter", help="季度 YYYY-Qn")],
+    out: Annotated[Path, typer.Option("--out", help="全省汇总 Word 初稿（.docx）")],
+    survey_out: Annotated[Path | None, typer.Option("--survey-out", help="另导出全省问卷汇总 Excel")] = None,
+    due: Annotated[str | None, typer.Option("--due", help="应报送日期 YYYY-MM-DD（缺省为季度结束后次月末）")] = None,
+    expect: Annotated[list[str] | None, typer.Option("--expect", help="应报送的地区区划（可重复；未报送的列出）")] = None,
+    workdir: WorkdirOpt = None,
+) -> None:
+    """省级季度汇总初稿（报国家）：各地区报送与逾期、共同的重点病组、全省问卷汇总与拖欠线索（只到地区层面）。"""
+    from ..workgroup.province import due_date, submissions
+    from ..workgroup.province_summary import pooled_survey, pooled_xlsx, summary_docx
+
+    with friendly_errors():
+        settings = settings_for(workdir)
+        deadline = _date(due, "应报送日期") if due else due_date(quarter)
+        subs = submissions(Path(settings.workdir), quarter, due=deadline, expect=expect or [])
+        regions, options = pooled_survey(Path(settings.workdir), quarter)
+        path = summary_docx(out, quarter, subs, deadline, regions, options)
+        sheet = pooled_xlsx(survey_out, quarter, regions, options) if survey_out else None
+    console.print(f"已生成全省汇总初稿：{path.resolve()}（{len(subs)} 个地区报送，{len(regions)} 个地区的问卷）")
+    if sheet:
+        console.print(f"全省问卷汇总：{sheet.resolve()}")
+
 def register(app: typer.Typer) -> None:
     app.add_typer(group_app, name="group")

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from .common import WorkdirOpt, console, friendly_errors, settings_for
+from .common import console, engine_override, EngineOpt, friendly_errors, settings_for, WorkdirOpt
 
 payment_app = typer.Typer(help="DRG/DIP 支付方式管理：点值/费率、月度结算与年度清算、考核、监测、模拟测算。",
                           no_args_is_help=True)
@@ -36,11 +36,11 @@ def _num(x, places: int = 4) -> str:
     return f"{Decimal(x):,.{places}f}"
 
 
-def _run(workdir, year: int, through: str | None, sets: list[str] | None):
+def _run(workdir, year: int, through: str | None, sets: list[str] | None, engine=None):
     from ..payment.config import parse_set
     from ..payment.service import run
 
-    settings = settings_for(workdir)
+    settings = settings_for(workdir, **engine_override(engine))
     return settings, run(settings, year, through, parse_set(sets or []))
 
 
@@ -71,6 +71,7 @@ def settle_command(
     year: YearOpt,
     through: Annotated[str | None, typer.Option("--through", help="月度结算截至月份 YYYY-MM（缺省为全年年度清算）")] = None,
     workdir: WorkdirOpt = None,
+    engine: EngineOpt = None,
     sets: SetOpt = None,
 ) -> None:
     """结算：全年为年度清算（结余留用、合理超支分担、质量保证金），--through 为截至某月的月度结算。"""
@@ -78,7 +79,7 @@ def settle_command(
     from ..payment.service import write
 
     with friendly_errors():
-        settings, r = _run(workdir, year, through, sets)
+        settings, r = _run(workdir, year, through, sets, engine)
         path = write(r, settings.workdir)
     console.print(_summary(r))
     ways = Table(title="病例按支付方式")
@@ -109,6 +110,7 @@ def assess_command(
     year: YearOpt,
     institution: Annotated[str | None, typer.Option("--institution", "-i", help="只看一个机构的各项指标")] = None,
     workdir: WorkdirOpt = None,
+    engine: EngineOpt = None,
     sets: SetOpt = None,
 ) -> None:
     """考核评价（规范 10.1 a–e）：各机构得分与等级；没有输入的指标显示“缺少数据”。"""
@@ -116,7 +118,7 @@ def assess_command(
     from ..payment.errors import PaymentError
 
     with friendly_errors():
-        _, r = _run(workdir, year, None, sets)
+        _, r = _run(workdir, year, None, sets, engine)
         if institution and institution not in r.assessment:
             raise PaymentError(f"{institution} 不是 {r.region} {year} 年的 DRG/DIP 机构")
     families = list(dict.fromkeys(f for f, *_ in INDICATORS.values()))
@@ -156,13 +158,14 @@ def monitor_command(
     year: YearOpt,
     through: Annotated[str | None, typer.Option("--through", help="截至月份 YYYY-MM")] = None,
     workdir: WorkdirOpt = None,
+    engine: EngineOpt = None,
     sets: SetOpt = None,
 ) -> None:
     """运行监测（规范 11.1）：基金支出与按月平均预算的比较及超支预警；医疗行为（异常检测疑点、CMI 下降）与医疗质量（再入院、死亡、并发症）变化预警。"""
     from ..payment.monitor import STATUS_CN
 
     with friendly_errors():
-        _, r = _run(workdir, year, through, sets)
+        _, r = _run(workdir, year, through, sets, engine)
     t = Table(title=f"{r.region} {r.year} 年基金超支风险监测（可用基金 {_money(r.settlement.fund_available)} 元）")
     for col in ("月份", "病例", "当月统筹支出", "累计统筹支出", "累计预算进度", "支出/预算", "状态"):
         t.add_column(col, justify="left" if col in ("月份", "状态") else "right")

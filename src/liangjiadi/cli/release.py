@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .common import WorkdirOpt, console, err_console, friendly_errors, settings_for
+from .common import console, engine_override, EngineOpt, err_console, friendly_errors, settings_for, WorkdirOpt
 
 release_app = typer.Typer(help="发布：冻结发布包、成员审议签署、发布与修订（月推送、季发布、专题分析、年度通报）。",
                           no_args_is_help=True)
@@ -63,12 +63,13 @@ def create(
     category: Annotated[str | None, typer.Option("--category", help="专题分析：诊断类目，如 I63")] = None,
     audience: Annotated[str | None, typer.Option("--audience", help="受众（可选，缺省为本地区全部机构）：字段=值[,值]，分号分隔；字段 level 等级、kind 类别、county 县区、yigongti 医共体，如 \"level=三级;county=140402\"")] = None,
     by: ByOpt = None,
+    engine: EngineOpt = None,
 ) -> None:
     """冻结本期最新的计算结果、复核报告与疑点线索，以及报告要展示的一切（机构目录、24个月历史、同级比较、基金预测、专题分析、上期意见），生成第 1 版发布草稿。"""
     from ..releases import create_release
 
     with friendly_errors():
-        settings = settings_for(workdir, region_admdvs=admdvs)
+        settings = settings_for(workdir, region_admdvs=admdvs, **engine_override(engine))
         with console.status("正在冻结发布数据（缺算的历史月份会先补算）……"):
             release = create_release(kind, period, settings, creator=_by(by), admdvs=admdvs, topic=topic,
                                      title=title, adrg=adrg, category=category, audience=audience)

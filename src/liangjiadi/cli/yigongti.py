@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from .common import WorkdirOpt, console, friendly_errors, settings_for
+from .common import console, engine_override, EngineOpt, friendly_errors, settings_for, WorkdirOpt
 
 yigongti_app = typer.Typer(help="县域医共体：总额预算、按月拨付与域外扣减、绩效考核、年终清算（docs/yigongti.md）。",
                            no_args_is_help=True)
@@ -33,12 +33,12 @@ def _notes(data) -> None:
 
 
 @yigongti_app.command("budget")
-def budget_cmd(year: YearOpt, workdir: WorkdirOpt = None) -> None:
+def budget_cmd(year: YearOpt, workdir: WorkdirOpt = None, engine: EngineOpt = None) -> None:
     """编制总额预算（以收定支、先留风险调节金、不编赤字）并显示按月拨付与域外扣减。"""
     from ..yigongti import service
 
     with friendly_errors():
-        data = service.load_year(settings_for(workdir), year)
+        data = service.load_year(settings_for(workdir, **engine_override(engine)), year)
         rb = service.budget(data)
         months = service.disbursements(data, rb)
         mon = service.monitoring(data, rb)
@@ -63,12 +63,12 @@ def budget_cmd(year: YearOpt, workdir: WorkdirOpt = None) -> None:
 
 
 @yigongti_app.command("assess")
-def assess_cmd(year: YearOpt, workdir: WorkdirOpt = None) -> None:
+def assess_cmd(year: YearOpt, workdir: WorkdirOpt = None, engine: EngineOpt = None) -> None:
     """按附件参考指标（1-1 至 4-1）考核各医共体：公式、数据来源、值与得分；缺少输入的指标显示“缺少数据”。"""
     from ..yigongti import service
 
     with friendly_errors():
-        data = service.load_year(settings_for(workdir), year)
+        data = service.load_year(settings_for(workdir, **engine_override(engine)), year)
         results = service.assessments(data)
     for g, a in results.items():
         console.print(f"[bold]{g} {year} 年绩效考核：总分 {a.total if a.total is not None else '—'}（按有数据指标折算为百分制），"
@@ -83,12 +83,12 @@ def assess_cmd(year: YearOpt, workdir: WorkdirOpt = None) -> None:
 
 
 @yigongti_app.command("settle")
-def settle_cmd(year: YearOpt, workdir: WorkdirOpt = None) -> None:
+def settle_cmd(year: YearOpt, workdir: WorkdirOpt = None, engine: EngineOpt = None) -> None:
     """年终清算：结余留用、合理超支分担（按考核等级与医保部门录入的超支原因），预付金收回。"""
     from ..yigongti import service
 
     with friendly_errors():
-        data = service.load_year(settings_for(workdir), year)
+        data = service.load_year(settings_for(workdir, **engine_override(engine)), year)
         rb = service.budget(data)
         grades = service.assessments(data)
         clearing = service.settle(data, rb, grades)

@@ -264,9 +264,13 @@ def province_page(request: Request, quarter: str | None = None):
         sides[sheet] = {"keys": keys, "values": values,
                         "rows": [(key, [[rows[key].get(s.region, {}).get(c) for c in values] for s in subs])
                                  for key in sorted(rows)]}
+    from ..workgroup.province_summary import pooled_survey
+
+    surveyed, options = pooled_survey(_workdir(request), quarter, province=user.admdvs or "")
     return templates.TemplateResponse(request, "province.html", _context(
         request, "province", quarter=quarter, due=due, subs=subs, sides=sides,
-        compared={s.region: len(s.sheets.get("机构比较", [])) for s in subs}))
+        compared={s.region: len(s.sheets.get("机构比较", [])) for s in subs},
+        surveyed=surveyed, arrears=[o for o in options if o.arrears and o.signal]))
 
 
 # ---- 成员库 in the portal: import a spreadsheet, remove a nominee --------------------------------

@@ -1,6 +1,7 @@
 """年度工作总结 (001 §六(八) 年度末全面梳理, §七(五) 开展工作总结): a Word draft from what the tool records.
 
-What the tool does not record yet (objections answered, letters closed, questionnaire results) is
+Objections answered, 提醒函 closed and the questionnaire come from their records in the release
+database (releases/objections.py, releases/letters.py, survey/); what the tool does not record is
 left as a marked gap for the group to write, never invented.
 """
 
@@ -73,8 +74,8 @@ def write_summary(settings, profile: Profile, year: int, out: Path, *, as_of: da
         doc.add_paragraph("机构覆盖：" + GAP + "（用 liangjiadi group meeting coverage 计算）")
 
     doc.add_heading("四、意见收集与反馈", level=1)
-    doc.add_paragraph("定点医疗机构异议的答复、函件办结情况：" + GAP)
-    doc.add_paragraph("现场调查问卷结果（001 §六(六)，由省级医保部门收集分析）：" + GAP)
+    for line in _feedback(settings, year):
+        doc.add_paragraph(line)
 
     doc.add_heading("五、存在问题与不足", level=1)
     for text in warnings(items) or ["（按登记的记录，未发现逾期事项）"]:
@@ -83,3 +84,52 @@ def write_summary(settings, profile: Profile, year: int, out: Path, *, as_of: da
     doc.add_heading("六、下一年度重点工作", level=1)
     doc.add_paragraph(f"{year + 1} 年度数据发布计划（001 §三(一)：每年 12 月底前确定并报送省级医保部门）：" + GAP)
     return save(doc, out)
+
+
+def _in_year(stamp: str | None, year: int) -> bool:
+    return bool(stamp) and stamp[:4] == str(year)
+
+
+def _feedback(settings, year: int) -> list[str]:
+    """Objections, 提醒函 and the questionnaire of the year, counted from their records (001 §六(七)(八), 附录4)."""
+    from ..errors import LjdError
+    from ..releases.letters import list_letters
+    from ..releases.objections import list_objections
+    from ..survey.questionnaire import load
+    from ..survey.results import aggregate
+    from ..survey.service import list_surveys, sheets
+
+    region = settings.region_admdvs
+    try:
+        objections = [o for o in list_objections(settings, admdvs=region) if _in_year(o["submitted_at"], year)]
+        letters = [x for x in list_letters(settings, admdvs=region) if _in_year(x["issued_at"], year)]
+        surveys = [v for v in list_surveys(settings, admdvs=region) if _in_year(v["opened_at"], year)]
+        answers = sheets(settings, [v["id"] for v in surveys]) if surveys else []
+    except LjdError as exc:
+        return [f"异议、提醒函与问卷的记录无法读取（{exc.message}）：" + GAP]
+    lines = []
+    if objections:
+        answered = [o for o in objections if o["answered_at"]]
+        lines.append(f"定点医药机构异议 {len(objections)} 件，已答复 {len(answered)} 件（采纳 "
+                     f"{sum(o['adopted'] is True for o in answered)} 件，不采纳 {sum(o['adopted'] is False for o in answered)} 件），"
+                     f"据以更正发布 {sum(bool(o['correction_release_id']) for o in objections)} 次，"
+                     f"逾期未答复 {sum(o['overdue'] for o in objections)} 件（001 §六(八)）。")
+    else:
+        lines.append("定点医药机构异议：本年度没有登记的异议。")
+    if letters:
+        lines.append(f"点名提醒函 {len(letters)} 件，已签收回执 {sum(bool(x['signed_at']) for x in letters)} 件，"
+                     f"已报送自查报告 {sum(bool(x['reported_at']) for x in letters)} 件，移交核查 "
+                     f"{sum(bool(x['route_to']) for x in letters)} 件，已办结 {sum(bool(x['closed_at']) for x in letters)} 件，"
+                     f"逾期 {sum(x['overdue'] for x in letters)} 件（001 §六(七)、附录3）。")
+    else:
+        lines.append("点名提醒函：本年度没有发出提醒函。")
+    if surveys:
+        result = aggregate(load(), answers)
+        signals = [a for a in result["arrears"] if a["count"]]
+        lines.append(f"调查问卷（附录4）开放 {len(surveys)} 次，收回无记名答卷 {result['n']} 份"
+                     + ("；指向拖欠的选项：" + "；".join(f"第{a['no']}题“{a['option']}”{a['count']}/{a['answered']}"
+                                                     for a in signals) if signals else "；没有答卷选择指向拖欠的选项")
+                     + "。问卷结果由省级医保部门汇总分析（001 §六(六)）。")
+    else:
+        lines.append("调查问卷（附录4）：本年度没有开放问卷。")
+    return lines
