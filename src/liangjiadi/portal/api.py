@@ -157,8 +157,8 @@ def api_release(request: Request, release_id: str):
     log(request, "view", release_id=release.release_id,
         fixmedins_code=user.fixmedins_code if user.role == "institution" else None)
     tiers = rules.tiers_for(settings_of(request), release)
-    # hidden indicators come from the process's settings, constant for the cache's life
-    return pagecache.cached_json(("release", release, tuple(sorted(tiers.items())), pagecache.viewpoint(user)),
+    gone = tuple(sorted(hidden(request, release)))  # internal-only indicators (settings) change the answer
+    return pagecache.cached_json(("release", release, tuple(sorted(tiers.items())), gone, pagecache.viewpoint(user)),
                                  lambda: release_detail(request, release))
 
 
@@ -170,7 +170,8 @@ def api_institution(request: Request, release_id: str, fixmedins_code: str):
     log(request, "view", release_id=release.release_id, fixmedins_code=fixmedins_code)
     tiers = rules.tiers_for(settings_of(request), release)
     own = user.role == "institution"
-    return pagecache.cached_json(("institution", release, fixmedins_code, tuple(sorted(tiers.items())), own),
+    gone = tuple(sorted(hidden(request, release)))
+    return pagecache.cached_json(("institution", release, fixmedins_code, tuple(sorted(tiers.items())), gone, own),
                                  lambda: figures.institution_detail(release, fixmedins_code, tiers, own=own,
                                                                     hidden=hidden(request, release)))
 

@@ -159,7 +159,8 @@ def release_page(request: Request, release_id: str):
         insts = sorted(institutions(release).values(), key=lambda i: i["code"]) if staff else []
         return {"detail": release_detail(request, release), "institutions": insts, "staff": staff,
                 "can_preview": previews(user)}
-    return _cached_page(request, "release.html", "release", (release, tuple(sorted(tiers.items())), staff), build,
+    gone = tuple(sorted(hidden(request, release)))
+    return _cached_page(request, "release.html", "release", (release, tuple(sorted(tiers.items())), gone, staff), build,
                         release_id=release.release_id)
 
 
@@ -185,7 +186,8 @@ def _dashboard(request: Request, release_id: str, code: str, preview: bool):
         return {"data": data, "preview": preview, "tier_cn": rules.TIER_CN,
                 "chart_json": pagecache.json_text({**chart, "watermark": pagecache.WATERMARK_JSON})}
     return _cached_page(request, "institution.html", "preview" if preview else "institution",
-                        (release, code, tuple(sorted(tiers.items()))), build, release_id=release.release_id,
+                        (release, code, tuple(sorted(tiers.items())), tuple(sorted(hidden(request, release)))), build,
+                        release_id=release.release_id,
                         fixmedins_code=None if preview else code)
 
 
@@ -242,7 +244,8 @@ def region_page(request: Request, release_id: str):
         return {"summary": figures.summary(release), "region": figures.region_figures(release, gone),
                 "benchmarks": figures.region_benchmarks(release, tiers, user, gone), "names": names,
                 "tier_cn": rules.TIER_CN, "chart_json": pagecache.json_text(chart)}
-    return _cached_page(request, "region.html", "region", (release, tuple(sorted(tiers.items()))), build,
+    return _cached_page(request, "region.html", "region",
+                        (release, tuple(sorted(tiers.items())), tuple(sorted(hidden(request, release)))), build,
                         release_id=release.release_id)
 
 
