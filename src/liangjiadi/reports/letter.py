@@ -11,35 +11,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Pt
 
 from ..config import Settings
 from ..releases import get_release
 from ..releases import letters as L
 from ..releases.model import KIND_CN, Kind
-from .fonts import CJK_FAMILY
+from .fonts import cjk_document
 
 SEVERITY_CN = {"high": "高", "medium": "中", "low": "低"}
 EVIDENCE_CN = {"cases": "涉及人次", "persons": "涉及人数", "screened_persons": "筛查人数", "joint_admissions": "同日入院次数",
                "p_value": "偶然出现的概率", "expected_by_chance": "偶然出现的期望次数", "distance_km": "两地距离（公里）",
                "minutes": "间隔（分钟）", "speed_kmh": "折合时速（公里/小时）", "threshold_kmh": "判定阈值（公里/小时）"}
-
-
-def _document():
-    doc = Document()
-    for style in ("Normal", "Title", "Heading 1", "Heading 2"):
-        rpr = doc.styles[style].element.get_or_add_rPr()
-        fonts = rpr.find(qn("w:rFonts"))
-        if fonts is None:
-            fonts = rpr.makeelement(qn("w:rFonts"), {})
-            rpr.insert(0, fonts)
-        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia"):
-            fonts.set(qn(attr), CJK_FAMILY)
-    doc.styles["Normal"].font.size = Pt(12)
-    return doc
 
 
 def _evidence(evidence: dict) -> str:
@@ -49,7 +32,7 @@ def _evidence(evidence: dict) -> str:
 
 def render_letter(letter: dict, region_name: str, days: int, path: Path) -> Path:
     """One letter as a Word document at `path`."""
-    doc = _document()
+    doc = cjk_document()
     title = doc.add_heading("医保数据工作组点名提醒函", level=0)
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     no = doc.add_paragraph(f"（第{letter['id']}号）")

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Pt
 
-from ..reports.fonts import CJK_FAMILY
+from ..reports.fonts import cjk_document
 
 
 def new_document(title: str):
-    doc = Document()
-    for style in ("Normal", "Title", "Heading 1", "Heading 2"):
-        rpr = doc.styles[style].element.get_or_add_rPr()
-        fonts = rpr.find(qn("w:rFonts"))
-        if fonts is None:
-            fonts = rpr.makeelement(qn("w:rFonts"), {})
-            rpr.insert(0, fonts)
-        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia"):
-            fonts.set(qn(attr), CJK_FAMILY)
-    doc.styles["Normal"].font.size = Pt(12)
+    doc = cjk_document()
     heading = doc.add_heading(title, level=0)
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     return doc
