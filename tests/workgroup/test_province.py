@@ -71,3 +71,17 @@ def test_bad_submissions_are_named(tmp_path):
         read_submission(_submission(tmp_path / "x.xlsx", [], drop_sheet="职工门诊统筹"))
     with pytest.raises(InputFileError, match="工作表「重点病组」第 2 行「次均费用」列：值「abc」不是数字"):
         read_submission(_submission(tmp_path / "y.xlsx", [("EJ1", "呼吸系统感染", 1, 1)], bad_number=True))
+
+
+def test_names_from_the_regions_files_are_shown_never_run(tmp_path):
+    a = _submission(tmp_path / "a.xlsx", [("EJ1", '+HYPERLINK("http://x","点我")', 300, 8000)])
+    import_submission(tmp_path, a, region="140400", region_name="@SUM(1,1)", quarter="2026-Q1", received=date(2026, 4, 20))
+    out = tmp_path / "比较.xlsx"
+    from liangjiadi.workgroup.province import compare_xlsx
+
+    compare_xlsx(out, "2026-Q1", submissions(tmp_path, "2026-Q1"), date(2026, 4, 30))
+    cells = [c for ws in load_workbook(out) for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not any(c.data_type == "f" for c in cells)
+    texts = {c.value for c in cells}
+    assert "'@SUM(1,1)" in texts and '\'+HYPERLINK("http://x","点我")' in texts
+    assert "'@SUM(1,1)·病例数" in texts

@@ -139,6 +139,11 @@ def compare_xlsx(path: Path, quarter: str, subs: list[Submission], due: date) ->
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
+    from ..safe_output import cell_text
+
+    def text(value):  # names and codes come from the regions' files: shown, never run
+        return cell_text(value) if isinstance(value, str) else value
+
     wb = Workbook()
     ws = wb.active
     ws.title = "报送情况"
@@ -146,7 +151,7 @@ def compare_xlsx(path: Path, quarter: str, subs: list[Submission], due: date) ->
     ws.append(["区划", "地区", "收到日期", "状态", "重点病组数", "比较的机构数", "职工门诊统筹指标数"])
     red = PatternFill("solid", fgColor="F8CBAD")
     for s in subs:
-        ws.append([s.region, s.region_name, s.received.isoformat() if s.received else "", s.status,
+        ws.append([text(s.region), text(s.region_name), s.received.isoformat() if s.received else "", s.status,
                    len(s.sheets.get("重点病组", [])), len(s.sheets.get("机构比较", [])), len(s.sheets.get("职工门诊统筹", []))])
         if s.status != "按时":
             for cell in ws[ws.max_row]:
@@ -154,7 +159,7 @@ def compare_xlsx(path: Path, quarter: str, subs: list[Submission], due: date) ->
     for sheet, value_cols in (("重点病组", SHEETS["重点病组"][1]), ("职工门诊统筹", SHEETS["职工门诊统筹"][1])):
         keys = SHEETS[sheet][0]
         side = wb.create_sheet(sheet)
-        side.append(list(keys) + [f"{s.region_name or s.region}·{c}" for s in subs for c in value_cols])
+        side.append(list(keys) + [text(f"{s.region_name or s.region}·{c}") for s in subs for c in value_cols])
         for cell in side[1]:
             cell.font = Font(bold=True)
         rows: dict[tuple, dict] = {}
@@ -162,7 +167,7 @@ def compare_xlsx(path: Path, quarter: str, subs: list[Submission], due: date) ->
             for rec in s.sheets.get(sheet, []):
                 rows.setdefault(tuple(rec[k] for k in keys), {})[s.region] = rec
         for key in sorted(rows):
-            side.append(list(key) + [_cell(rows[key].get(s.region, {}).get(c)) for s in subs for c in value_cols])
+            side.append([text(k) for k in key] + [_cell(rows[key].get(s.region, {}).get(c)) for s in subs for c in value_cols])
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
