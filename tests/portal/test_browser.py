@@ -5,9 +5,6 @@ the officer sees who has not read. Screenshots are kept in the test's tmp direct
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -18,58 +15,26 @@ from liangjiadi.portal import create_app
 from liangjiadi.portal.figures import number
 from liangjiadi.releases.suppression import small_figure
 
+from .browser_kit import chromium, expect, login, needs_chromium, served
 from .conftest import DRAFT, OWN, PEER, PUB, PW
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium 不可用（apt-get install chromium）")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def live(sqlite_portal):
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(sqlite_portal.settings), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", sqlite_portal
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(sqlite_portal.settings)) as base:
+        yield base, sqlite_portal
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    with chromium() as b:
         yield b
-        b.close()
-
-
-def expect(locator):
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(locator)
 
 
 def _login(browser, base: str, username: str):
-    context = browser.new_context(accept_downloads=True, locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PW)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/releases")
-    return context, page
+    return login(browser, base, username, PW)
 
 
 def test_an_institution_reads_its_dashboard_and_downloads_its_push(live, browser, tmp_path):

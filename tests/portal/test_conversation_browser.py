@@ -18,9 +18,6 @@ the next quarterly release is 2025-Q4, made again after it.
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -34,10 +31,10 @@ from liangjiadi.config import Settings
 from liangjiadi.releases.store import dispose_engines
 
 from ..conftest import DEMO_KEY
+from .browser_kit import chromium, expect, login, needs_chromium, served
 from .conftest import OWN, PW
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium 不可用（apt-get install chromium）")
+pytestmark = needs_chromium
 M11, M12, Q4 = "140400-monthly-2025-11-v1", "140400-monthly-2025-12-v1", "140400-quarterly-2025-Q4-v1"
 PDF = b"%PDF-1.4\n% self-check\n"
 ACTOR = "演示操作员"
@@ -96,52 +93,21 @@ def conversation(demo, tmp_path_factory, _cheap_hasher):
 
 @pytest.fixture(scope="module")
 def live(conversation):
-    import uvicorn
-
     from liangjiadi.portal import create_app
 
     settings, tmp, named = conversation
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", settings, tmp, named
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(settings)) as base:
+        yield base, settings, tmp, named
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    with chromium() as b:
         yield b
-        b.close()
-
-
-def expect(locator):
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(locator)
 
 
 def _login(browser, base: str, username: str):
-    context = browser.new_context(accept_downloads=True, locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PW)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/releases")
-    return context, page
+    return login(browser, base, username, PW)
 
 
 def _figure(settings: Settings, release_id: str) -> tuple[str, Decimal]:

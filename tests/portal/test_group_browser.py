@@ -12,9 +12,10 @@ from liangjiadi.workgroup import store
 from liangjiadi.workgroup.people import link_user
 
 from .group_setup import INSTITUTION_NAME, prepare
-from .test_browser import CHROMIUM, _login, browser, expect, live  # noqa: F401 - fixtures
+from .browser_kit import expect, needs_chromium
+from .test_browser import _login, browser, live  # noqa: F401 - fixtures
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium 不可用（apt-get install chromium）")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")

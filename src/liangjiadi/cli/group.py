@@ -25,6 +25,9 @@ ProfileOpt = Annotated[str, typer.Option("--profile", "-p",
 YearOpt = Annotated[int | None, typer.Option("--year", help="工作组年度（缺省为今年）")]
 
 
+QuarterOpt = Annotated[str, typer.Option("--quarter", help="季度 YYYY-Qn")]
+DueOpt = Annotated[str | None, typer.Option("--due", help="应报送日期 YYYY-MM-DD（缺省为季度结束后次月末）")]
+ExpectOpt = Annotated[list[str] | None, typer.Option("--expect", help="应报送的地区区划（可重复；未报送的列出）")]
 ByOpt = Annotated[str | None, typer.Option("--by", help="操作人姓名（成员名册的变动记入审计日志；缺省取 LJD_USER 或系统用户名）")]
 
 
@@ -439,7 +442,7 @@ group_app.add_typer(province_app, name="province")
 def province_import(
     file: Annotated[Path, typer.Argument(help="地区季度报送 Excel（工作表：重点病组、机构比较、职工门诊统筹）")],
     region: Annotated[str, typer.Option("--region", help="报送地区的 6 位区划代码")],
-    quarter: Annotated[str, typer.Option("--quarter", help="季度 YYYY-Qn")],
+    quarter: QuarterOpt,
     region_name: Annotated[str, typer.Option("--region-name", help="地区名称")] = "",
     received: Annotated[str | None, typer.Option("--received", help="收到日期 YYYY-MM-DD（缺省为今天）")] = None,
     workdir: WorkdirOpt = None,
@@ -454,21 +457,28 @@ def province_import(
     console.print(f"已导入：{region} {escape(region_name)} {quarter} → {path}")
 
 
+def _quarter_submissions(settings, quarter: str, due: str | None, expect: list[str] | None):
+    """The quarter's deadline (given, or the default one) and every region's submission against it."""
+    from ..workgroup.province import due_date, submissions
+
+    deadline = _date(due, "应报送日期") if due else due_date(quarter)
+    return deadline, submissions(Path(settings.workdir), quarter, due=deadline, expect=expect or [])
+
+
 @province_app.command("compare")
 def province_compare(
-    quarter: Annotated[str, typer.Option("--quarter", help="季度 YYYY-Qn")],
+    quarter: QuarterOpt,
     out: Annotated[Path | None, typer.Option("--out", help="导出并列比较的 Excel")] = None,
-    due: Annotated[str | None, typer.Option("--due", help="应报送日期 YYYY-MM-DD（缺省为季度结束后次月末）")] = None,
-    expect: Annotated[list[str] | None, typer.Option("--expect", help="应报送的地区区划（可重复；未报送的列出）")] = None,
+    due: DueOpt = None,
+    expect: ExpectOpt = None,
     workdir: WorkdirOpt = None,
 ) -> None:
     """各地区季度报送并列比较：报送日期与逾期、重点病组与职工门诊统筹（只到地区层面，不含机构明细）。"""
-    from ..workgroup.province import compare_xlsx, due_date, submissions
+    from ..workgroup.province import compare_xlsx
 
     with friendly_errors():
         settings = settings_for(workdir)
-        deadline = _date(due, "应报送日期") if due else due_date(quarter)
-        subs = submissions(Path(settings.workdir), quarter, due=deadline, expect=expect or [])
+        deadline, subs = _quarter_submissions(settings, quarter, due, expect)
         path = compare_xlsx(out, quarter, subs, deadline) if out else None
     table = Table(title=f"{quarter} 各地区报送（应报送日期 {deadline}）")
     for column in ("区划", "地区", "收到日期", "状态", "重点病组", "比较机构数"):
@@ -487,7 +497,7 @@ def province_compare(
 def province_survey_import(
     file: Annotated[Path, typer.Argument(help="地区的问卷汇总 Excel（liangjiadi survey export 导出，含“按题汇总”工作表）")],
     region: Annotated[str, typer.Option("--region", help="报送地区的 6 位区划代码")],
-    quarter: Annotated[str, typer.Option("--quarter", help="季度 YYYY-Qn")],
+    quarter: QuarterOpt,
     workdir: WorkdirOpt = None,
 ) -> None:
     """导入一个地区的附录4问卷汇总（同一地区同一季度再次导入即替换），供全省汇总。"""
@@ -501,27 +511,26 @@ def province_survey_import(
 
 @province_app.command("summary")
 def province_summary(
-    quarter: Annotated[str, typer.Option("--quarter", help="季度 YYYY-Qn")],
+    quarter: QuarterOpt,
     out: Annotated[Path, typer.Option("--out", help="全省汇总 Word 初稿（.docx）")],
     survey_out: Annotated[Path | None, typer.Option("--survey-out", help="另导出全省问卷汇总 Excel")] = None,
-    due: Annotated[str | None, typer.Option("--due", help="应报送日期 YYYY-MM-DD（缺省为季度结束后次月末）")] = None,
-    expect: Annotated[list[str] | None, typer.Option("--expect", help="应报送的地区区划（可重复；未报送的列出）")] = None,
+    due: DueOpt = None,
+    expect: ExpectOpt = None,
     workdir: WorkdirOpt = None,
 ) -> None:
     """省级季度汇总初稿（报国家）：各地区报送与逾期、共同的重点病组、全省问卷汇总与拖欠线索（只到地区层面）。"""
-    from ..workgroup.province import due_date, submissions
     from ..workgroup.province_summary import pooled_survey, pooled_xlsx, summary_docx
 
     with friendly_errors():
         settings = settings_for(workdir)
-        deadline = _date(due, "应报送日期") if due else due_date(quarter)
-        subs = submissions(Path(settings.workdir), quarter, due=deadline, expect=expect or [])
+        deadline, subs = _quarter_submissions(settings, quarter, due, expect)
         regions, options = pooled_survey(Path(settings.workdir), quarter)
         path = summary_docx(out, quarter, subs, deadline, regions, options)
         sheet = pooled_xlsx(survey_out, quarter, regions, options) if survey_out else None
     console.print(f"已生成全省汇总初稿：{path.resolve()}（{len(subs)} 个地区报送，{len(regions)} 个地区的问卷）")
     if sheet:
         console.print(f"全省问卷汇总：{sheet.resolve()}")
+
 
 def register(app: typer.Typer) -> None:
     app.add_typer(group_app, name="group")
