@@ -18,14 +18,14 @@ import json
 from datetime import date, datetime
 
 import pyarrow.parquet as pq
-from sqlalchemy import JSON, Date, DateTime, Integer, String, Text, select
+from sqlalchemy import JSON, Date, DateTime, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..config import Settings
 from .errors import ReleaseError
 from .model import Release, State
 from .objections import add_working_days, local_date
-from .store import Base, ReleaseRow, append_audit, as_utc, session_scope, utcnow
+from .store import AboutAnInstitutionsRelease, Base, ReleaseRow, append_audit, as_utc, session_scope, utcnow
 
 STATE_CN = {"issued": "已发出", "signed": "已签收", "reported": "已报送自查报告", "routed": "已移交核查",
             "closed": "已办结"}
@@ -41,15 +41,9 @@ class LetterError(ReleaseError):
     code = "LJD-LETTER"
 
 
-class LetterRow(Base):
+class LetterRow(AboutAnInstitutionsRelease, Base):
     __tablename__ = "ljd_letters"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    release_id: Mapped[str] = mapped_column(String(200), index=True)
-    admdvs: Mapped[str] = mapped_column(String(12), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    period: Mapped[str] = mapped_column(String(100))
-    fixmedins_code: Mapped[str] = mapped_column(String(30), index=True)
     institution_name: Mapped[str | None] = mapped_column(String(200))
     findings: Mapped[list] = mapped_column(JSON)  # the findings as frozen in the release: pattern, message, evidence
     selfcheck: Mapped[str] = mapped_column(Text)

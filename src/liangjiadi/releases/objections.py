@@ -17,13 +17,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pyarrow.parquet as pq
-from sqlalchemy import Boolean, Date, DateTime, Integer, String, Text, select
+from sqlalchemy import Boolean, Date, DateTime, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..config import DISPLAY_TZ, Settings
 from .errors import ReleaseError
 from .model import Release, State
-from .store import Base, ReleaseRow, append_audit, as_utc, session_scope, utcnow
+from .store import AboutAnInstitutionsRelease, Base, ReleaseRow, append_audit, as_utc, session_scope, utcnow
 
 STATE_CN = {"submitted": "已提交", "accepted": "已受理", "answered": "已答复", "closed": "已关闭"}
 OBJECTABLE = frozenset({State.PUBLISHED, State.REVISED})
@@ -34,15 +34,9 @@ class ObjectionError(ReleaseError):
     code = "LJD-OBJECTION"
 
 
-class ObjectionRow(Base):
+class ObjectionRow(AboutAnInstitutionsRelease, Base):
     __tablename__ = "ljd_objections"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    release_id: Mapped[str] = mapped_column(String(200), index=True)
-    admdvs: Mapped[str] = mapped_column(String(12), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    period: Mapped[str] = mapped_column(String(100))
-    fixmedins_code: Mapped[str] = mapped_column(String(30), index=True)
     indicator_id: Mapped[str | None] = mapped_column(String(32))  # None: a general comment
     scope: Mapped[str | None] = mapped_column(String(200))
     published_value: Mapped[str | None] = mapped_column(String(64))  # from the bundle, as text

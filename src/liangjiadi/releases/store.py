@@ -34,6 +34,18 @@ class Base(DeclarativeBase):
     pass
 
 
+class AboutAnInstitutionsRelease:
+    """The columns every record of a conversation with one institution about one release carries
+    (objections, 提醒函): which release, region, kind and period, and which institution."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    release_id: Mapped[str] = mapped_column(String(200), index=True)
+    admdvs: Mapped[str] = mapped_column(String(12), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    period: Mapped[str] = mapped_column(String(100))
+    fixmedins_code: Mapped[str] = mapped_column(String(30), index=True)
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
