@@ -89,9 +89,11 @@ class ForeignInstitutions:
 
 # With K injections per pattern (SynthConfig.injections_per_pattern > 1), at least this many
 # hospitals per copy in the peer group: 3 tertiary patterns + 2 clean tertiary hospitals, and
-# 8 patterns at secondary hospitals + 6 clean ones, so that one pattern's K injected
-# institutions stay a small share (1/5, 1/14) of the peers its detector compares them with.
-TERTIARY_PER_COPY, SECONDARY_PER_COPY = 5, 14
+# 8 patterns at secondary hospitals + 4 clean ones, so that one pattern's K injected
+# institutions stay a small share (1/5, 1/12) of the peers its detector compares them with.
+# (A hospital's volume is the scale's beds shared among the group: scale 0.024·K keeps that of
+# the single-injection regions of scale 0.02.)
+TERTIARY_PER_COPY, SECONDARY_PER_COPY = 5, 12
 
 
 def build_institutions(cfg: SynthConfig, rng: np.random.Generator) -> Institutions:
