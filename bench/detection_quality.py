@@ -3,15 +3,25 @@ clean regions, ingested, detected and scored; writes the measured section of doc
 
     python bench/detection_quality.py --root /tmp/ljd-detect --seeds 5 --effects 0.5,1,1.5,2 \
         --scale 0.02 --out docs/detection.md
-    python bench/detection_quality.py --scheme drg,dip --months 13,18,24,36 ...   (every cell)
+    python bench/detection_quality.py --scheme drg,dip --months 36,18,24,13 ...   (every cell)
+    python bench/detection_quality.py --injections-per-pattern 5 --scale 0.12 --seeds 4 \
+        --clean-seeds 1 --effects 1 --ingest-chunk 6 ...   (20 injections per pattern and cell)
 
 Each payment scheme (--scheme drg / dip / drg,dip) and history length (--months, one or a
-list) is measured as its own cell, with its own clean regions, and reported in its own section.
+list, measured in the order given) is a cell with its own clean regions, reported in its own
+section; a first table puts the cells side by side at effect 1 with the goal marked.
 
-Regions are prepared once (generate + ingest, about a minute each at scale 0.02; `--jobs 2`
-prepares two at a time) under --root and reused: a later run (e.g. after new detectors were
-added) only detects and scores again, which takes seconds per region.
-`--prepare-only` builds the regions without measuring.
+--injections-per-pattern K generates each region with every institution-level pattern at K
+distinct institutions (synth/replicas.py; the peer groups grow with K, so the scale should
+grow too: 0.024·K keeps a hospital's volume that of a K = 1 region of scale 0.02), so
+--seeds N regions give N·K injections per pattern and cell (hospitalization_rate, a
+region-level pattern, stays one per region: N).
+
+Regions are prepared once (generate + ingest; `--jobs 2` prepares two at a time) under --root
+and reused: a later run (e.g. after the detectors changed) only detects and scores again.
+`--prepare-only` builds the regions without measuring; `--measure-as-prepared` measures each
+as soon as it is ready; `--ready-only` reports the regions prepared so far and names the cells
+not measured yet; `--cached` reuses each region's last measurement (measure.json).
 """
 
 from __future__ import annotations
@@ -102,6 +112,31 @@ def prepare(root: Path, seed: int, effect: float | None, scale: float, months: i
     return d
 
 
+def volumes(d: Path, gt: dict) -> dict:
+    """Discharges in the last month per hospital (median), of the injected hospitals and by
+    level: how large the hospitals the injections sit in are."""
+    import statistics
+
+    import pyarrow.parquet as pq
+
+    lists = d / "data" / f"setl_list_{gt['end_month']}.parquet"
+    fix = d / "data" / "fixmedins.parquet"
+    if not lists.exists() or not fix.exists():
+        return {}
+    counts: dict[str, int] = defaultdict(int)
+    for code in pq.read_table(lists, columns=["fixmedins_code"]).column(0).to_pylist():
+        counts[code] += 1
+    level = {r["fixmedins_code"]: r["hosp_lv"] for r in pq.read_table(fix, columns=["fixmedins_code", "hosp_lv"]).to_pylist()}
+
+    def med(codes):
+        return statistics.median([counts.get(c, 0) for c in codes]) if codes else None
+
+    injected = {a["fixmedins_code"] for a in gt.get("anomalies", []) if a.get("fixmedins_code")}
+    return {"injected": med(sorted(injected)),
+            "tertiary": med([c for c, lv in level.items() if lv in ("01", "02", "03", "04")]),
+            "secondary": med([c for c, lv in level.items() if lv in ("05", "06", "07")])}
+
+
 def measure_region(d: Path, cached: bool = False) -> dict:
     """Detect for the generated months the ground truth names (its last month) and score.
 
@@ -126,7 +161,7 @@ def measure_region(d: Path, cached: bool = False) -> dict:
         engine.close()
     findings = run.findings
     scores = evaluate(gt, findings, patterns=[x.pattern for x in all_detectors()])
-    r = {"scores": scores, "hospitals": hospitals, "seconds": time.perf_counter() - t0,
+    r = {"scores": scores, "hospitals": hospitals, "seconds": time.perf_counter() - t0, "volumes": volumes(d, gt),
          "findings": findings.num_rows, "detector_version": synth_version("src/liangjiadi/anomalies"),
          "load_average": [round(x, 2) for x in os.getloadavg()],
          # detectors that could not look (short history, few peers, a failure): never a "0 findings"
@@ -194,13 +229,17 @@ def report(results: list[dict], effects: list[float], seeds: list[int], scale: f
     lines += ["", "括号内为 检出/注入、正确/标记对象数；“达标的最小效应”为自该效应倍数起（含更大的效应）召回率均 ≥ 0.95 且精确率均 ≥ 0.9 的最小效应倍数。"]
     if missing:
         lines.append(f"尚无检测器的模式（只有注入、无法检出）：{'、'.join(missing)}。")
-    lines += ["", "### 每个地区", "", "| 地区 | 效应 | 医疗机构 | 发现条数 | 检测耗时（秒） | 未检测的检测器 |",
-              "|---|---:|---:|---:|---:|---|"]
+    lines += ["", "### 每个地区", "",
+              "| 地区 | 效应 | 医院 | 末月出院人次中位数：注入机构 / 三级 / 二级 | 发现条数 | 检测耗时（秒） | 负载 | 未检测的检测器 |",
+              "|---|---:|---:|---|---:|---:|---:|---|"]
     for r in sorted(results, key=lambda r: (r["effect"] is None, r["effect"] or 0, r["seed"])):
         effect = "无注入" if r["effect"] is None else f"{r['effect']:g}"
         missing = "、".join(f"`{p}`（{why}）" for p, why in sorted(r.get("not_evaluated", {}).items())) or "无"
-        lines.append(f"| s{r['seed']} | {effect} | {r['hospitals']} | "
-                     f"{r['findings']} | {r['seconds']:.1f} | {missing} |")
+        v = r.get("volumes") or {}
+        vol = " / ".join("—" if v.get(x) is None else f"{v[x]:g}" for x in ("injected", "tertiary", "secondary"))
+        load = f"{r['load_average'][0]:.1f}" if r.get("load_average") else "—"
+        lines.append(f"| s{r['seed']} | {effect} | {r['hospitals']} | {vol} | "
+                     f"{r['findings']} | {r['seconds']:.1f} | {load} | {missing} |")
     return "\n".join(lines)
 
 
