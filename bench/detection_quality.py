@@ -305,6 +305,8 @@ def main() -> None:
     ap.add_argument("--cached", action="store_true", help="reuse each region's measure.json instead of detecting again")
     ap.add_argument("--jobs", type=int, default=1, help="regions prepared at once (each in its own process)")
     ap.add_argument("--json", type=Path, help="also write the raw per-region scores as JSON")
+    ap.add_argument("--preface", type=Path, help="a Markdown file put at the head of the measured section "
+                    "(machine, load, what is still missing)")
     args = ap.parse_args()
     effects = [float(x) for x in args.effects.split(",")]
     seeds = list(range(1, args.seeds + 1))
@@ -366,7 +368,8 @@ def main() -> None:
     head = side_by_side({c: rs for c, rs in by_cell.items() if rs}, first)
     if missing:
         head += "\n\n未测量（地区尚未生成与导入）：" + "、".join(missing) + "。"
-    md = "\n\n".join([head] + sections)
+    preface = [args.preface.read_text(encoding="utf-8").strip()] if args.preface else []
+    md = "\n\n".join(preface + [head] + sections)
     write_detection_doc(args.out, md)
     if args.json:
         args.json.write_text(json.dumps([{k_: (v if k_ != "scores" else {p: vars(x) for p, x in v.items()})

@@ -62,6 +62,18 @@ def test_each_copy_counted_on_its_own(multi):
     assert all(sum(a["evidence"]["affected_counts"].values()) > 0 for a in upcoded)
 
 
+def test_each_upcoding_copy_has_its_own_adrg(multi):
+    """The detector pools the same-level peers' cases of the hospital's ADRG: K upcoded hospitals
+    sharing one ADRG would be most of each other's peers, so each copy upcodes its own."""
+    gt = _gt(multi)
+    up = sorted((a for a in gt["anomalies"] if a["pattern"] == "upcoding_severity"), key=lambda a: a["copy"])
+    adrgs = [a["parameters"]["adrg"] for a in up]
+    assert adrgs[0] == "EJ1" and len(set(adrgs)) == K
+    for a in up:  # the injected cases (and the ground truth's evidence) are in the copy's own ADRG
+        counts = a["evidence"]["affected_counts"]
+        assert sum(counts.values()) > 0 and all(c.startswith(a["parameters"]["adrg"]) for c in counts)
+
+
 def test_same_seed_same_bytes(multi, tmp_path):
     generate(CFG, tmp_path / "again")
 

@@ -106,6 +106,22 @@ class Injection:
 ONCE_PER_REGION = ("hospitalization_rate",)
 
 
+def severity_adrg(cat, k: int) -> str:
+    """The ADRG the k-th further copy of upcoding_severity acts on: the k-th most frequent
+    medical ADRG with all three severities, not a 基层病组 (basic_groups_in_tertiary would
+    flag it), other than the first copy's (EJ1) and
+    upcoding_diagnosis's (BR2). One ADRG per copy: the detector compares a hospital's ADRG with
+    the same-level peers' pooled cases of it, and a small region's other tertiary hospitals
+    have few cases of any one ADRG, so K upcoded hospitals sharing one ADRG would make up most
+    of each other's peers."""
+    taken = {DEFAULTS["upcoding_severity"]["adrg"], DEFAULTS["upcoding_diagnosis"]["adrg"]}
+    idx = np.arange(len(cat.adrgs))
+    ok = ~cat.surgical & ~cat.basic_adrg & cat.has_severity(idx, 1) & cat.has_severity(idx, 3) & cat.has_severity(idx, 5)
+    cands = [cat.adrgs[i].code for i in sorted(np.flatnonzero(ok), key=lambda i: (-cat.freq[i], i))
+             if cat.adrgs[i].code not in taken]
+    return cands[(k - 1) % len(cands)]
+
+
 class AnomalyPlan:
     """One injection of every pattern. `replica` > 0 is a further copy (replicas.py) with its own
     random stream, placed at institutions no earlier copy uses (`used` is shared); `strict`
@@ -202,9 +218,11 @@ class AnomalyPlan:
         size = max(2, int(round(DEFAULTS["co_admission_cluster"]["group_size"] * cluster.effect)))
         cluster.params["group_size"] = size
         cluster.persons = [pop.n_employee_pool + start + k for k in range(size)]
+        if self.replica:  # each further copy upcodes its own ADRG (replicas.py: clean pooled peers)
+            self.injections["upcoding_severity"].params["adrg"] = severity_adrg(w.cat, self.replica)
         if w.dip is not None:  # DIP: the upcoding acts on the 病种 of one diagnosis
-            a = w.cat.index[DEFAULTS["upcoding_severity"]["adrg"]]
             inj = self.injections["upcoding_severity"]
+            a = w.cat.index[inj.params["adrg"]]
             inj.params["diag"] = str(w.cat.diag_codes[w.cat.diag_offsets[a]])
             inj.params["dip_diagnosis"] = inj.params["diag"][:5] + "::"
         # top ADRGs by regional frequency, for cost_deviation

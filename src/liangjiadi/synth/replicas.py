@@ -6,6 +6,9 @@ per pattern replaces K regions. Copy k of the plan (anomalies.AnomalyPlan, repli
 every pattern at institutions no earlier copy uses, from its own random stream; the hooks of
 the copies run one after another, and the rows a copy touches carry the tag
 TAG[pattern] + k * REPLICA_TAG_STEP, so the ground truth counts each injection on its own.
+Each further copy of upcoding_severity acts on an ADRG of its own (anomalies.severity_adrg):
+the detector pools the same-level peers' cases of the hospital's ADRG, and K upcoded hospitals
+of one ADRG would otherwise be most of each other's peers.
 With K = 1 this is the one plan, called exactly as before: the output is unchanged.
 """
 
