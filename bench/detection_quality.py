@@ -353,7 +353,8 @@ def main() -> None:
         cell_results = []
         for s, e in ready:
             d = where(sc, m, s, e)
-            r = measure_region(d, cached=args.cached)
+            # a region measured as it was prepared, by this very run, is not detected twice
+            r = measure_region(d, cached=args.cached or args.measure_as_prepared)
             version = d / "synth_version"
             r.update(seed=s, effect=e, scheme=sc, months=m,
                      synth_version=version.read_text(encoding="utf-8").strip() if version.exists() else "未记录")
