@@ -147,6 +147,18 @@ def test_hospitalization_rate_ordinary_growth_is_not_named(tmp_path):
     assert r.detect(detect_hospitalization_rate) == []
 
 
+def test_hospitalization_rate_a_rise_within_noise_of_the_usual_growth_is_not_named(tmp_path):
+    # +11% on 2400 discharges: significant against "unchanged" (p ≈ 0.0001, named by the old
+    # test at 0.001) but not against the usual growth of 5% a year a region shows by itself
+    r = VolumeRegion(tmp_path)
+    r.hospital("H1")
+    r.volume("H1", "2024", ipt=2400, otp=0)
+    r.volume("H1", "2025", ipt=2664, otp=0)
+    r.insured(10000, months("2024") + months("2025"))
+    r.write()
+    assert r.detect(detect_hospitalization_rate) == []
+
+
 def test_the_eight_detectors_state_their_rules():
     from liangjiadi.anomalies import all_detectors
 
