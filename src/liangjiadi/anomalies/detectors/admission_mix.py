@@ -44,8 +44,13 @@ def _share_findings(ctx, d: pd.DataFrame, flag: str, codes: list[str], *, min_ex
     own_share = (by.x / by.n).to_dict()
     kinds = peer_kinds(ctx)
     rows = []
+    skipped: dict[str, str] = {}  # institutions not judged, and why (the run's coverage)
     for code in codes:
-        if code not in by.index or by.n[code] < MIN_INSTITUTION_CASES:
+        if code not in by.index:
+            skipped[code] = "近12个月无已分组的住院病例"
+            continue
+        if by.n[code] < MIN_INSTITUTION_CASES:
+            skipped[code] = f"病例数不足：近12个月已分组病例{int(by.n[code])}例，至少需要{MIN_INSTITUTION_CASES}例"
             continue
         n, x = int(by.n[code]), int(by.x[code])
         same_level = [c for c in by.index if c != code and ctx.level_of(c) == ctx.level_of(code)]
@@ -53,6 +58,7 @@ def _share_findings(ctx, d: pd.DataFrame, flag: str, codes: list[str], *, min_ex
         pn, px = int(by.n[peers].sum()) if peers else 0, int(by.x[peers].sum()) if peers else 0
         peer_vals = [own_share[c] for c in peers if by.n[c] >= MIN_INSTITUTION_CASES // 2]
         base = dict(code=code, n=n, x=x, own=x / n, peers=peer_vals)
+        routes = len(rows)
         if pn >= MIN_PEER_CASES:
             z, p = proportion_test(x, n, px, pn)
             rows.append(dict(base, route="peers", pn=pn, px=px, peer=px / pn, z=z, p=p))
@@ -63,6 +69,11 @@ def _share_findings(ctx, d: pd.DataFrame, flag: str, codes: list[str], *, min_ex
             level_share = by.x[same_level].sum() / level_n if level_n else 0.0
             rows.append(dict(base, route="last_year", pn=ln, px=lx, peer=lx / ln, z=z, p=p,
                              level_share=float(level_share)))
+        if len(rows) == routes:
+            skipped[code] = (f"同级同类机构病例合计不足{MIN_PEER_CASES}例" +
+                             (f"，且上年同期病例不足{MIN_INSTITUTION_CASES // 2}例" if last_year_route else ""))
+    if hasattr(ctx, "note"):
+        ctx.note(skipped=skipped, institutions=len({r["code"] for r in rows}))
     for r, q in zip(rows, bh_adjust([r["p"] for r in rows])):
         r["q"] = q
     passed: dict[str, dict] = {}
