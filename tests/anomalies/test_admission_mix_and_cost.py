@@ -163,3 +163,34 @@ def test_common_groups_hold_a_share_of_the_cases_not_just_ten_families():
     dip = pd.Series([f"D{k:02d}" for k in range(30) for _ in range(4)])  # 30 families of 4 cases
     top = common_groups(dip, 10, 0.45)
     assert len(top) == 14 and 4 * len(top) / 120 >= 0.45
+
+
+def _months_cases(region: Region, inst: str, months: list[str], per_month: int, low_per_month: int) -> None:
+    """Cases in the given months only (an 18-month history), `low_per_month` of them low-weight."""
+    from .builder import CATALOGUE
+
+    for m in months:
+        for k in range(per_month):
+            grp = LOW[k % 2] if k < low_per_month else "CB39" if inst == "EYE" else NORMAL[k % len(NORMAL)]
+            region.cases.append((inst, m, grp, CATALOGUE[grp][0], "J18.900", CATALOGUE[grp][0] * 10_000, 2))
+
+
+def test_low_standard_admission_short_history_compares_the_same_months_of_both_years(tmp_path):
+    """18 months (2024-07..2025-12): the specialist's low-weight share is 10% in 2024-07..12 and
+    2025-01..06, 30% in 2025-07..12. Against last year's same months the jump is 10% -> 30%; the
+    old route took the whole 12-month window (20%, half of it months without a last-year
+    counterpart) and the jump drowned."""
+    r = Region(tmp_path)
+    r.institution("EYE", "05", kind="专科")
+    for code in ("B", "C"):
+        r.institution(code, "05")
+    first = [f"2024-{m:02d}" for m in range(7, 13)] + [f"2025-{m:02d}" for m in range(1, 7)]
+    later = [f"2025-{m:02d}" for m in range(7, 13)]
+    _months_cases(r, "EYE", first, 10, 1)
+    _months_cases(r, "EYE", later, 10, 3)
+    for peer in ("B", "C"):
+        _months_cases(r, peer, first + later, 10, 1)
+    found = by_inst(r.run(low_standard_admission))
+    assert set(found) == {"EYE"}
+    ev = found["EYE"][0].evidence
+    assert ev["compared_with"] == 1 and ev["own"] == pytest.approx(0.30) and ev["compared_share"] == pytest.approx(0.10)

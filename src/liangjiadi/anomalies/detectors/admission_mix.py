@@ -41,6 +41,10 @@ def _share_findings(ctx, d: pd.DataFrame, flag: str, codes: list[str], *, min_ex
     cur = d[d.cur]
     by = cur.groupby("fixmedins_code")[flag].agg(n="size", x="sum")
     last_by = d[d["last"]].groupby("fixmedins_code")[flag].agg(n="size", x="sum")
+    # the own-last-year route compares the same months of both years (the whole current window
+    # when the history has a full last year; in a shorter history a window's months without a
+    # last-year counterpart would only dilute the jump and mix in seasons)
+    yoy_by = d[d.cur_yoy].groupby("fixmedins_code")[flag].agg(n="size", x="sum") if "cur_yoy" in d else by
     own_share = (by.x / by.n).to_dict()
     kinds = peer_kinds(ctx)
     rows = []
@@ -62,13 +66,15 @@ def _share_findings(ctx, d: pd.DataFrame, flag: str, codes: list[str], *, min_ex
         if pn >= MIN_PEER_CASES:
             z, p = proportion_test(x, n, px, pn)
             rows.append(dict(base, route="peers", pn=pn, px=px, peer=px / pn, z=z, p=p))
-        if last_year_route and code in last_by.index and last_by.n[code] >= MIN_INSTITUTION_CASES // 2:
+        if (last_year_route and code in last_by.index and code in yoy_by.index
+                and min(last_by.n[code], yoy_by.n[code]) >= MIN_INSTITUTION_CASES // 2):
             ln, lx = int(last_by.n[code]), int(last_by.x[code])
-            z, p = proportion_test(x, n, lx, ln)
+            yn, yx = int(yoy_by.n[code]), int(yoy_by.x[code])
+            z, p = proportion_test(yx, yn, lx, ln)
             level_n = int(by.n[same_level].sum()) if same_level else 0
             level_share = by.x[same_level].sum() / level_n if level_n else 0.0
-            rows.append(dict(base, route="last_year", pn=ln, px=lx, peer=lx / ln, z=z, p=p,
-                             level_share=float(level_share)))
+            rows.append(dict(base, n=yn, x=yx, own=yx / yn, route="last_year", pn=ln, px=lx, peer=lx / ln, z=z,
+                             p=p, level_share=float(level_share)))
         if len(rows) == routes:
             skipped[code] = (f"同级同类机构病例合计不足{MIN_PEER_CASES}例" +
                              (f"，且上年同期病例不足{MIN_INSTITUTION_CASES // 2}例" if last_year_route else ""))
@@ -190,7 +196,10 @@ def low_standard_admission(ctx) -> list[Finding]:
             peer_txt = f"同级医院{'中位数' if median is not None else '汇总'} {pct(ref)}"
         else:
             peer_txt = f"同级医院汇总 {pct(r['level_share'])}"
-        msg = (f"{ctx.name_of(code)} 近 12 个月低权重（RW ≤ {low_rw}）病例 {r['x']} 例，占出院病例的 {pct(r['own'])}"
+        w = year_windows(ctx)
+        span_txt = ("近 12 个月" if r["route"] == "peers" or len(w.yoy_current) == len(w.current)
+                    else f"近 {len(w.yoy_current)} 个月（与上年同期相同月份比较）")
+        msg = (f"{ctx.name_of(code)} {span_txt}低权重（RW ≤ {low_rw}）病例 {r['x']} 例，占出院病例的 {pct(r['own'])}"
                f"{trend}，{peer_txt}，其中住院不超过 3 天的 {short} 例，提示可能存在低标准入院。")
         ev = _evidence(r, last, median, pctl)
         ev["short_stay_cases"] = short
