@@ -211,3 +211,22 @@ def test_structure_shift_sees_a_small_hospital_coding_up_by_its_share_above_the_
     assert ev["own_last_year"] == pytest.approx(0.3) and ev["own"] == pytest.approx(0.6)
     assert ev["relative_weight_change"] == pytest.approx(0.079, abs=0.002) and ev["q_value"] < 0.01
     assert "伴并发症或合并症病例占比由上年同期的 30.00% 升至 60.00%" in found["SMALL"][0].message
+
+
+def test_structure_shift_weighs_the_change_within_families_not_across_them():
+    """DIP families differ several-fold in their weight ratios: the pooled mean can fall while
+    every family's cases move up. The within-family change is what says 'paid more'."""
+    import pandas as pd
+
+    from liangjiadi.anomalies.detectors.case_mix import _within_family_change
+
+    # family A: ratios 1 / 1.5; family B: ratios 1 / 5. Last year many B cases, this year few,
+    # but inside each family the share above the lowest group rose from 20% to 60%.
+    def cases(a_n, b_n, up):
+        rows = [("A", 1.5 if k < up * a_n else 1.0) for k in range(a_n)]
+        rows += [("B", 5.0 if k < up * b_n else 1.0) for k in range(b_n)]
+        return pd.DataFrame(rows, columns=["adrg", "uplift"])
+
+    last, cur = cases(50, 50, 0.2), cases(90, 10, 0.6)
+    assert cur.uplift.mean() < last.uplift.mean()  # the pooled mean falls (the mix moved to A)
+    assert _within_family_change(cur, last) > 0.3

@@ -355,6 +355,20 @@ def _base_weights(ctx, frame: pd.DataFrame) -> dict[str, float]:
     return {a: float(r["min"]) for a, r in g.iterrows() if r["min"] > 0 and r["max"] > r["min"]}
 
 
+def _within_family_change(cur: pd.DataFrame, last: pd.DataFrame) -> float:
+    """Relative change of the mean relative weight within the same families (each family's
+    change weighted by n1·n0/(n1+n0), over the families with cases in both windows): a shift of
+    the mix between families, whose weight ratios differ several-fold in DIP, does not count."""
+    a = cur.groupby("adrg").uplift.agg(["size", "mean"])
+    b = last.groupby("adrg").uplift.agg(["size", "mean"])
+    both = a.join(b, lsuffix="1", rsuffix="0", how="inner")
+    if both.empty:
+        return 0.0
+    w = both.size1 * both.size0 / (both.size1 + both.size0)
+    base = float((w * both.mean0).sum() / w.sum())
+    return float((w * (both.mean1 - both.mean0)).sum() / w.sum()) / base if base else 0.0
+
+
 @detector(
     "structure_shift",
     name="结构偏移",
@@ -362,7 +376,8 @@ def _base_weights(ctx, frame: pd.DataFrame) -> dict[str, float]:
                  "的病组族的病例，检验量为入最低组以外各组（DRG：伴并发症或合并症组；DIP：较高分值治疗方式）的病例占比，"
                  "比较机构近 12 个月与上年同期（同月份；历史不足 12 个月时用本年与上年都有数据的月份）的占比（单侧两比例检验），"
                  f"各机构检验按 Benjamini-Hochberg 校正（FDR {STRUCTURE_FDR:.0%}，小机构多、偶然波动多，故从严）；占比升幅扣除同级医院同期升幅后须至少 "
-                 f"{MIN_STRUCTURE_SHIFT * 100:.0f} 个百分点，且族内平均相对权重（所入组权重 ÷ 该族最低组权重）同期上升。"
+                 f"{MIN_STRUCTURE_SHIFT * 100:.0f} 个百分点，且同一病组族内的平均相对权重（所入组权重 ÷ 该族最低组权重，按族加权比较两期）同期上升"
+                 "（只因收治的病组族构成变化而上升的占比不算）。"
                  "占比比平均相对权重更稳定（各族权重级差不同，后者方差大），小医院的漂移也能检出。"),
     min_cases=MIN_STRUCTURE_CASES,
     peers="同级医院（病例汇总）；同级病例不足时用全市其他机构",
@@ -403,17 +418,17 @@ def structure_shift(ctx) -> list[Finding]:
         mine = d[(d.fixmedins_code == code)]
         cur, last = mine[mine.cur_yoy], mine[mine.last]
         rw1, rw0 = float(cur.uplift.mean()), float(last.uplift.mean())
-        if not rw1 > rw0:  # the cases moved up must be paid more, or it is no drift toward money
-            continue
-        rw_change = rw1 / rw0 - 1 if rw0 else 0.0
+        rw_change = _within_family_change(cur, last)
+        if not rw_change > 0:  # within the same families the cases must be paid more: a share that
+            continue  # rose only because the mix moved to families coded higher anyway is no drift
         peer_changes = [rel[c] for c in rel if c != code and ctx.level_of(c) == row["level"]]
         peer_median, pctl = peer_position(own.delta, peer_changes)
         sev = "high" if q < 0.001 and own.delta >= 0.20 else "medium"
         ref = peer_median if peer_median is not None else peer_delta
         wd = scheme_words(bool(mine.dip.mean() > 0.5))
         msg = (f"{ctx.name_of(code)} 病例在同一{wd['family']}内向高{wd['weight']}{wd['unit']}漂移：{wd['heavier']}病例占比由上年同期的 "
-               f"{pct(own.m0)} 升至 {pct(own.m1)}（同级医院同期变化中位数 {signed_pct(ref)}），{wd['family']}内平均相对{wd['weight']}"
-               f"由 {rw0:.3f} 升至 {rw1:.3f}（{signed_pct(rw_change)}），提示病例结构向高付费{wd['unit']}偏移。")
+               f"{pct(own.m0)} 升至 {pct(own.m1)}（同级医院同期变化中位数 {signed_pct(ref)}），同一{wd['family']}内平均相对{wd['weight']}"
+               f"上升 {signed_pct(rw_change)}，提示病例结构向高付费{wd['unit']}偏移。")
         out.append(Finding(
             pattern="structure_shift", period=ctx.period, severity=sev, message=msg, fixmedins_code=code,
             score=float(z) if not np.isnan(z) else 0.0,
