@@ -227,6 +227,6 @@ def test_structure_shift_weighs_the_change_within_families_not_across_them():
         rows += [("B", 5.0 if k < up * b_n else 1.0) for k in range(b_n)]
         return pd.DataFrame(rows, columns=["adrg", "uplift"])
 
-    last, cur = cases(50, 50, 0.2), cases(90, 10, 0.6)
+    last, cur = cases(50, 50, 0.2), cases(95, 5, 0.6)
     assert cur.uplift.mean() < last.uplift.mean()  # the pooled mean falls (the mix moved to A)
-    assert _within_family_change(cur, last) > 0.3
+    assert _within_family_change(cur, last) > 0.25
