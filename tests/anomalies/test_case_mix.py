@@ -213,20 +213,21 @@ def test_structure_shift_sees_a_small_hospital_coding_up_by_its_share_above_the_
     assert "伴并发症或合并症病例占比由上年同期的 30.00% 升至 60.00%" in found["SMALL"][0].message
 
 
-def test_structure_shift_weighs_the_change_within_families_not_across_them():
-    """DIP families differ several-fold in their weight ratios: the pooled mean can fall while
-    every family's cases move up. The within-family change is what says 'paid more'."""
+def test_structure_shift_counts_the_rise_within_families_not_a_move_between_them():
+    """A hospital whose mix moves to a family coded above its lowest group anyway (B: 80% above)
+    raises its pooled share with no family coding higher: not a drift. The same pooled rise
+    with each family's share up is one."""
     import pandas as pd
 
     from liangjiadi.anomalies.detectors.case_mix import _within_family_change
 
-    # family A: ratios 1 / 1.5; family B: ratios 1 / 5. Last year many B cases, this year few,
-    # but inside each family the share above the lowest group rose from 20% to 60%.
-    def cases(a_n, b_n, up):
-        rows = [("A", 1.5 if k < up * a_n else 1.0) for k in range(a_n)]
-        rows += [("B", 5.0 if k < up * b_n else 1.0) for k in range(b_n)]
-        return pd.DataFrame(rows, columns=["adrg", "uplift"])
+    def cases(a_n, a_up, b_n, b_up):
+        rows = [("A", float(k < a_up * a_n)) for k in range(a_n)] + [("B", float(k < b_up * b_n)) for k in range(b_n)]
+        return pd.DataFrame(rows, columns=["adrg", "above"])
 
-    last, cur = cases(50, 50, 0.2), cases(95, 5, 0.6)
-    assert cur.uplift.mean() < last.uplift.mean()  # the pooled mean falls (the mix moved to A)
-    assert _within_family_change(cur, last) > 0.25
+    last = cases(80, 0.2, 20, 0.8)  # pooled 32%
+    moved = cases(30, 0.2, 70, 0.8)  # pooled 62%, every family as before
+    assert moved.above.mean() - last.above.mean() > 0.25
+    assert _within_family_change(moved, last) == pytest.approx(0.0)
+    coded_up = cases(80, 0.5, 20, 0.9)
+    assert _within_family_change(coded_up, last) == pytest.approx((40 * 0.3 + 10 * 0.1) / 50)  # weights n1·n0/(n1+n0)

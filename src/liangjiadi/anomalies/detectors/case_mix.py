@@ -355,18 +355,18 @@ def _base_weights(ctx, frame: pd.DataFrame) -> dict[str, float]:
     return {a: float(r["min"]) for a, r in g.iterrows() if r["min"] > 0 and r["max"] > r["min"]}
 
 
-def _within_family_change(cur: pd.DataFrame, last: pd.DataFrame) -> float:
-    """Relative change of the mean relative weight within the same families (each family's
-    change weighted by n1·n0/(n1+n0), over the families with cases in both windows): a shift of
-    the mix between families, whose weight ratios differ several-fold in DIP, does not count."""
-    a = cur.groupby("adrg").uplift.agg(["size", "mean"])
-    b = last.groupby("adrg").uplift.agg(["size", "mean"])
-    both = a.join(b, lsuffix="1", rsuffix="0", how="inner")
+def _within_family_change(cur: pd.DataFrame, last: pd.DataFrame, value: str = "above") -> float:
+    """Change of `value` (the share above the family's lowest group) within the same families:
+    each family's change weighted by n1·n0/(n1+n0), over the families with cases in both
+    windows (a Mantel-Haenszel style difference), so a move of the mix toward families that are
+    coded above their lowest group anyway does not count as a drift."""
+    a = cur.groupby("adrg")[value].agg(["size", "mean"])
+    b = last.groupby("adrg")[value].agg(["size", "mean"])
+    both = a.join(b, how="inner", lsuffix="1", rsuffix="0")
     if both.empty:
         return 0.0
     w = both.size1 * both.size0 / (both.size1 + both.size0)
-    base = float((w * both.mean0).sum() / w.sum())
-    return float((w * (both.mean1 - both.mean0)).sum() / w.sum()) / base if base else 0.0
+    return float((w * (both.mean1 - both.mean0)).sum() / w.sum())
 
 
 @detector(
@@ -376,8 +376,8 @@ def _within_family_change(cur: pd.DataFrame, last: pd.DataFrame) -> float:
                  "的病组族的病例，检验量为入最低组以外各组（DRG：伴并发症或合并症组；DIP：较高分值治疗方式）的病例占比，"
                  "比较机构近 12 个月与上年同期（同月份；历史不足 12 个月时用本年与上年都有数据的月份）的占比（单侧两比例检验），"
                  f"各机构检验按 Benjamini-Hochberg 校正（FDR {STRUCTURE_FDR:.0%}，小机构多、偶然波动多，故从严）；占比升幅扣除同级医院同期升幅后须至少 "
-                 f"{MIN_STRUCTURE_SHIFT * 100:.0f} 个百分点，且同一病组族内的平均相对权重（所入组权重 ÷ 该族最低组权重，按族加权比较两期）同期上升"
-                 "（只因收治的病组族构成变化而上升的占比不算）。"
+                 f"{MIN_STRUCTURE_SHIFT * 100:.0f} 个百分点，且在同一病组族内比较两期（按族加权）时占比也上升"
+                 "（只因收治的病组族构成变化而上升的占比不算）。证据附族内平均相对权重（所入组权重 ÷ 该族最低组权重）的变化。"
                  "占比比平均相对权重更稳定（各族权重级差不同，后者方差大），小医院的漂移也能检出。"),
     min_cases=MIN_STRUCTURE_CASES,
     peers="同级医院（病例汇总）；同级病例不足时用全市其他机构",
@@ -418,17 +418,18 @@ def structure_shift(ctx) -> list[Finding]:
         mine = d[(d.fixmedins_code == code)]
         cur, last = mine[mine.cur_yoy], mine[mine.last]
         rw1, rw0 = float(cur.uplift.mean()), float(last.uplift.mean())
-        rw_change = _within_family_change(cur, last)
-        if not rw_change > 0:  # within the same families the cases must be paid more: a share that
-            continue  # rose only because the mix moved to families coded higher anyway is no drift
+        rw_change = rw1 / rw0 - 1 if rw0 else 0.0
+        within = _within_family_change(cur, last)
+        if not within > 0:  # the share must rise inside the same families: one that rose only because
+            continue  # the mix moved to families coded above their lowest group anyway is no drift
         peer_changes = [rel[c] for c in rel if c != code and ctx.level_of(c) == row["level"]]
         peer_median, pctl = peer_position(own.delta, peer_changes)
         sev = "high" if q < 0.001 and own.delta >= 0.20 else "medium"
         ref = peer_median if peer_median is not None else peer_delta
         wd = scheme_words(bool(mine.dip.mean() > 0.5))
         msg = (f"{ctx.name_of(code)} 病例在同一{wd['family']}内向高{wd['weight']}{wd['unit']}漂移：{wd['heavier']}病例占比由上年同期的 "
-               f"{pct(own.m0)} 升至 {pct(own.m1)}（同级医院同期变化中位数 {signed_pct(ref)}），同一{wd['family']}内平均相对{wd['weight']}"
-               f"上升 {signed_pct(rw_change)}，提示病例结构向高付费{wd['unit']}偏移。")
+               f"{pct(own.m0)} 升至 {pct(own.m1)}（同级医院同期变化中位数 {signed_pct(ref)}），{wd['family']}内平均相对{wd['weight']}"
+               f"由 {rw0:.3f} 变为 {rw1:.3f}（{signed_pct(rw_change)}），提示病例结构向高付费{wd['unit']}偏移。")
         out.append(Finding(
             pattern="structure_shift", period=ctx.period, severity=sev, message=msg, fixmedins_code=code,
             score=float(z) if not np.isnan(z) else 0.0,
@@ -438,6 +439,7 @@ def structure_shift(ctx) -> list[Finding]:
                 "peer_basis": peer_label, "did_statistic": num(t["did_z"]),
                 "with_cc_share": num(own.m1), "with_cc_share_last_year": num(own.m0),
                 "relative_weight": num(rw1), "relative_weight_last_year": num(rw0), "relative_weight_change": num(rw_change),
+                "within_family_shift": num(within),
                 "cases": int(own.n1), "cases_last_year": int(own.n0),
                 "statistic": num(z), "p_value": num(p, 8), "q_value": num(q, 8), "tests": len(tests),
             },
