@@ -3,21 +3,32 @@ clean regions, ingested, detected and scored; writes the measured section of doc
 
     python bench/detection_quality.py --root /tmp/ljd-detect --seeds 5 --effects 0.5,1,1.5,2 \
         --scale 0.02 --out docs/detection.md
-    python bench/detection_quality.py --scheme drg,dip --months 13,18,24,36 ...   (every cell)
+    python bench/detection_quality.py --scheme drg,dip --months 36,18,24,13 ...   (every cell)
+    python bench/detection_quality.py --injections-per-pattern 5 --scale 0.12 --seeds 4 \
+        --clean-seeds 1 --effects 1 --ingest-chunk 6 ...   (20 injections per pattern and cell)
 
 Each payment scheme (--scheme drg / dip / drg,dip) and history length (--months, one or a
-list) is measured as its own cell, with its own clean regions, and reported in its own section.
+list, measured in the order given) is a cell with its own clean regions, reported in its own
+section; a first table puts the cells side by side at effect 1 with the goal marked.
 
-Regions are prepared once (generate + ingest, about a minute each at scale 0.02; `--jobs 2`
-prepares two at a time) under --root and reused: a later run (e.g. after new detectors were
-added) only detects and scores again, which takes seconds per region.
-`--prepare-only` builds the regions without measuring.
+--injections-per-pattern K generates each region with every institution-level pattern at K
+distinct institutions (synth/replicas.py; the peer groups grow with K, so the scale should
+grow too: 0.024·K keeps a hospital's volume that of a K = 1 region of scale 0.02), so
+--seeds N regions give N·K injections per pattern and cell (hospitalization_rate, a
+region-level pattern, stays one per region: N).
+
+Regions are prepared once (generate + ingest; `--jobs 2` prepares two at a time) under --root
+and reused: a later run (e.g. after the detectors changed) only detects and scores again.
+`--prepare-only` builds the regions without measuring; `--measure-as-prepared` measures each
+as soon as it is ready; `--ready-only` reports the regions prepared so far and names the cells
+not measured yet; `--cached` reuses each region's last measurement (measure.json).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -33,47 +44,110 @@ REGION = "140400"
 RECALL_GOAL, PRECISION_GOAL, FALSE_PER_100_GOAL = 0.95, 0.9, 1.0
 
 
-def synth_version() -> str:
-    """The last commit of the generator, so a reader knows which injections were measured."""
+def synth_version(area: str = "src/liangjiadi/synth") -> str:
+    """The last commit of the generator (or of `area`), so a reader knows what was measured;
+    "+改动" when the working tree differs from it."""
     import subprocess
 
+    root = Path(__file__).resolve().parents[1]
     try:
-        out = subprocess.run(["git", "log", "-1", "--format=%h %ad", "--date=format:%Y-%m-%d %H:%M", "--",
-                              "src/liangjiadi/synth"], capture_output=True, text=True, check=True,
-                             cwd=Path(__file__).resolve().parents[1])
-        return out.stdout.strip() or "未知"
+        out = subprocess.run(["git", "log", "-1", "--format=%h %ad", "--date=format:%Y-%m-%d %H:%M", "--", area],
+                             capture_output=True, text=True, check=True, cwd=root)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", area], capture_output=True, text=True,
+                               check=True, cwd=root).stdout.strip()
+        return (out.stdout.strip() or "未知") + ("+改动" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "未知"
 
 
-def region_dir(root: Path, seed: int, effect: float | None, months: int = 24, scheme: str = "drg") -> Path:
+def region_dir(root: Path, seed: int, effect: float | None, months: int = 24, scheme: str = "drg",
+               k: int = 1, scale: float | None = None) -> Path:
     name = f"s{seed}-clean" if effect is None else f"s{seed}-e{effect:g}"
-    if (scheme, months) != ("drg", 24):  # the default cell keeps the names of earlier runs
+    if k > 1:  # several injections per pattern: a larger region of its own scale
+        name = f"{scheme}-m{months}-k{k}x{scale:g}-{name}"
+    elif (scheme, months) != ("drg", 24):  # the default cell keeps the names of earlier runs
         name = f"{scheme}-m{months}-{name}"
     return root / name
 
 
-def prepare(root: Path, seed: int, effect: float | None, scale: float, months: int, scheme: str = "drg") -> Path:
-    """Generate and ingest one region unless it is there already."""
+def _ingest_in_chunks(data: Path, settings, chunk: int) -> None:
+    """Load the tables without a month first, then the monthly files `chunk` months at a time
+    (as a region delivers them): one load of many months re-reads them once per partition."""
+    import re
+
     from liangjiadi.ingest import ingest_paths
+
+    if chunk <= 0:
+        ingest_paths([data], settings)
+        return
+    files = sorted(p for p in data.iterdir() if p.suffix in (".parquet", ".csv"))
+    month = {p: m.group(1) for p in files if (m := re.search(r"_(\d{4}-\d{2})\.[a-z]+$", p.name))}
+    ingest_paths([p for p in files if p not in month], settings)
+    periods = sorted(set(month.values()))
+    for i in range(0, len(periods), chunk):
+        these = set(periods[i:i + chunk])
+        ingest_paths([p for p in files if month.get(p) in these], settings)
+
+
+def prepare(root: Path, seed: int, effect: float | None, scale: float, months: int, scheme: str = "drg",
+            k: int = 1, chunk: int = 0) -> Path:
+    """Generate and ingest one region unless it is there already."""
     from liangjiadi.synth import SynthConfig, generate
 
-    d = region_dir(root, seed, effect, months, scheme)
+    d = region_dir(root, seed, effect, months, scheme, k, scale)
     if (d / "ready").exists():
         return d
     t0 = time.perf_counter()
     cfg = SynthConfig(region=REGION, scale=scale, months=months, seed=seed, fmt="parquet", faults=False,
-                      anomalies=effect is not None, effect=effect if effect is not None else 1.0, scheme=scheme)
+                      anomalies=effect is not None, effect=effect if effect is not None else 1.0, scheme=scheme,
+                      injections_per_pattern=k)
     generate(cfg, str(d / "data"))
+    t1 = time.perf_counter()
     (d / "synth_version").write_text(synth_version() + "\n", encoding="utf-8")
-    ingest_paths([d / "data"], get_settings(workdir=d / "work", region_admdvs=REGION))
+    _ingest_in_chunks(d / "data", get_settings(workdir=d / "work", region_admdvs=REGION), chunk)
     (d / "ready").write_text(f"{time.perf_counter() - t0:.1f}\n")
+    (d / "prepare.json").write_text(json.dumps({"generate_seconds": round(t1 - t0, 1),
+                                                "ingest_seconds": round(time.perf_counter() - t1, 1),
+                                                "load_average": [round(x, 2) for x in os.getloadavg()]}) + "\n")
     return d
 
 
-def measure_region(d: Path) -> dict:
-    """Detect for the generated months the ground truth names (its last month) and score."""
+def volumes(d: Path, gt: dict) -> dict:
+    """Discharges in the last month per hospital (median), of the injected hospitals and by
+    level: how large the hospitals the injections sit in are."""
+    import statistics
+
+    import pyarrow.parquet as pq
+
+    lists = d / "data" / f"setl_list_{gt['end_month']}.parquet"
+    fix = d / "data" / "fixmedins.parquet"
+    if not lists.exists() or not fix.exists():
+        return {}
+    counts: dict[str, int] = defaultdict(int)
+    for code in pq.read_table(lists, columns=["fixmedins_code"]).column(0).to_pylist():
+        counts[code] += 1
+    level = {r["fixmedins_code"]: r["hosp_lv"] for r in pq.read_table(fix, columns=["fixmedins_code", "hosp_lv"]).to_pylist()}
+
+    def med(codes):
+        return statistics.median([counts.get(c, 0) for c in codes]) if codes else None
+
+    injected = {a["fixmedins_code"] for a in gt.get("anomalies", []) if a.get("fixmedins_code")}
+    return {"injected": med(sorted(injected)),
+            "tertiary": med([c for c, lv in level.items() if lv in ("01", "02", "03", "04")]),
+            "secondary": med([c for c, lv in level.items() if lv in ("05", "06", "07")])}
+
+
+def measure_region(d: Path, cached: bool = False) -> dict:
+    """Detect for the generated months the ground truth names (its last month) and score.
+
+    The result is kept in the region's measure.json; `cached` reuses it instead of detecting
+    again (only for a report of a run that measured each region as it was prepared)."""
+    keep = d / "measure.json"
     gt = load_ground_truth(d / "data" / "ground_truth.json")
+    if cached and keep.exists():
+        r = json.loads(keep.read_text(encoding="utf-8"))
+        r["scores"] = {p: PatternScore(**sc) for p, sc in r["scores"].items()}
+        return dict(r, gt=gt)
     settings = get_settings(workdir=d / "work", region_admdvs=REGION)
     t0 = time.perf_counter()
     engine = open_engine(settings)
@@ -87,10 +161,14 @@ def measure_region(d: Path) -> dict:
         engine.close()
     findings = run.findings
     scores = evaluate(gt, findings, patterns=[x.pattern for x in all_detectors()])
-    return {"gt": gt, "scores": scores, "hospitals": hospitals, "seconds": time.perf_counter() - t0,
-            "findings": findings.num_rows,
-            # detectors that could not look (short history, few peers, a failure): never a "0 findings"
-            "not_evaluated": {c.pattern: c.reason for c in run.coverage if not c.evaluated}}
+    r = {"scores": scores, "hospitals": hospitals, "seconds": time.perf_counter() - t0, "volumes": volumes(d, gt),
+         "findings": findings.num_rows, "detector_version": synth_version("src/liangjiadi/anomalies"),
+         "load_average": [round(x, 2) for x in os.getloadavg()],
+         # detectors that could not look (short history, few peers, a failure): never a "0 findings"
+         "not_evaluated": {c.pattern: c.reason for c in run.coverage if not c.evaluated}}
+    keep.write_text(json.dumps(dict(r, scores={p: vars(sc) for p, sc in scores.items()}), ensure_ascii=False),
+                    encoding="utf-8")
+    return dict(r, gt=gt)
 
 
 def _f(x: float | None) -> str:
@@ -98,7 +176,7 @@ def _f(x: float | None) -> str:
 
 
 def report(results: list[dict], effects: list[float], seeds: list[int], scale: float, months: int,
-           prepare_seconds: float, measure_seconds: float, command: str, scheme: str = "drg") -> str:
+           prepare_seconds: float, measure_seconds: float, command: str, scheme: str = "drg", k: int = 1) -> str:
     dets = {d.pattern: d for d in all_detectors()}
     versions = "、".join(sorted({r.get("synth_version", "未记录") for r in results})) or "未记录"
     by_effect: dict[float | None, list[dict]] = defaultdict(list)
@@ -110,12 +188,18 @@ def report(results: list[dict], effects: list[float], seeds: list[int], scale: f
     clean_scores = combine([r["scores"] for r in clean]) if clean else {}
     patterns = sorted(set(dets) | {p for c in combined.values() for p in c})
 
-    lines = ["## 检测质量（实测）" if (scheme, months) == ("drg", 24) else f"## 检测质量（实测：{scheme.upper()}，{months} 个月）", "",
-             f"合成统筹地区（{scheme.upper()} 付费）：规模 {scale}（每个地区约 {results[0]['hospitals'] if results else '—'} 家医疗机构）、{months} 个月、"
-             f"种子 {', '.join(map(str, seeds))}；效应倍数 {', '.join(f'{e:g}' for e in effects)}（每个模式每个地区注入一处），"
-             f"另有同种子的无注入地区。每个地区对最后一个月运行全部已注册检测器（{len(dets)} 个），"
+    injected = sorted({r["seed"] for r in results if r["effect"] is not None})
+    clean_seeds = sorted({r["seed"] for r in clean})
+    per_region = ("每个模式每个地区注入一处" if k == 1 else
+                  f"每个模式每个地区注入 {k} 家机构（一家机构只注入一个模式；住院率为统筹地区层面模式，每个地区一处）")
+    loads = [r["load_average"][0] for r in results if r.get("load_average")]
+    lines = ["## 检测质量（实测）" if (scheme, months, k) == ("drg", 24, 1) else f"## 检测质量（实测：{scheme.upper()}，{months} 个月）", "",
+             f"合成统筹地区（{scheme.upper()} 付费）：规模 {scale}（每个地区约 {results[0]['hospitals'] if results else '—'} 家医院）、{months} 个月、"
+             f"有注入的地区种子 {', '.join(map(str, injected)) or '无'}，无注入地区种子 {', '.join(map(str, clean_seeds)) or '无'}；"
+             f"效应倍数 {', '.join(f'{e:g}' for e in effects)}（{per_region}）。每个地区对最后一个月运行全部已注册检测器（{len(dets)} 个），"
              f"与 ground_truth.json 比对（规则见 anomalies/evaluate.py）。首次运行时生成与导入各地区用时合计 {prepare_seconds / 60:.1f} 分钟"
-             f"（--jobs 2 并行时墙钟约减半），检测与评分 {measure_seconds / 60:.1f} 分钟（2 核共享机器）。",
+             f"（--jobs 2 并行时墙钟约减半），检测与评分 {measure_seconds / 60:.1f} 分钟（2 核共享机器"
+             + (f"，检测时 1 分钟负载 {min(loads):.1f}–{max(loads):.1f}" if loads else "") + "）。",
              "", f"命令：`{command}`（生成器版本：{versions}）", "",
              f"目标：在写明的最小效应下召回率 ≥ {RECALL_GOAL}、精确率 ≥ {PRECISION_GOAL}；无注入地区每 100 家机构每个模式误报 ≤ {FALSE_PER_100_GOAL}。",
              "", "### 各模式召回率 / 精确率（按效应倍数，汇总各种子）", "",
@@ -145,69 +229,152 @@ def report(results: list[dict], effects: list[float], seeds: list[int], scale: f
     lines += ["", "括号内为 检出/注入、正确/标记对象数；“达标的最小效应”为自该效应倍数起（含更大的效应）召回率均 ≥ 0.95 且精确率均 ≥ 0.9 的最小效应倍数。"]
     if missing:
         lines.append(f"尚无检测器的模式（只有注入、无法检出）：{'、'.join(missing)}。")
-    lines += ["", "### 每个地区", "", "| 地区 | 效应 | 医疗机构 | 发现条数 | 检测耗时（秒） | 未检测的检测器 |",
-              "|---|---:|---:|---:|---:|---|"]
+    lines += ["", "### 每个地区", "",
+              "| 地区 | 效应 | 医院 | 末月出院人次中位数：注入机构 / 三级 / 二级 | 发现条数 | 检测耗时（秒） | 负载 | 未检测的检测器 |",
+              "|---|---:|---:|---|---:|---:|---:|---|"]
     for r in sorted(results, key=lambda r: (r["effect"] is None, r["effect"] or 0, r["seed"])):
         effect = "无注入" if r["effect"] is None else f"{r['effect']:g}"
         missing = "、".join(f"`{p}`（{why}）" for p, why in sorted(r.get("not_evaluated", {}).items())) or "无"
-        lines.append(f"| s{r['seed']} | {effect} | {r['hospitals']} | "
-                     f"{r['findings']} | {r['seconds']:.1f} | {missing} |")
+        v = r.get("volumes") or {}
+        vol = " / ".join("—" if v.get(x) is None else f"{v[x]:g}" for x in ("injected", "tertiary", "secondary"))
+        load = f"{r['load_average'][0]:.1f}" if r.get("load_average") else "—"
+        lines.append(f"| s{r['seed']} | {effect} | {r['hospitals']} | {vol} | "
+                     f"{r['findings']} | {r['seconds']:.1f} | {load} | {missing} |")
+    return "\n".join(lines)
+
+
+CELL_GOAL_INJECTIONS = 20  # injections per pattern and cell the goal asks for
+GOAL_MONTHS = 18  # the goal holds from this history length on
+
+
+def side_by_side(cells: dict[tuple[str, int], list[dict]], effect: float) -> str:
+    """One table: every pattern against every cell (scheme × history), at one effect."""
+    dets = {d.pattern: d for d in all_detectors()}
+    keys = list(cells)
+    lines = [f"## 检测质量（实测）：各格并列（效应 {effect:g}）", "",
+             f"每格：召回 检出/注入、精确 正确/标记、无注入地区误报数；目标（历史 ≥ {GOAL_MONTHS} 个月）：每格每个模式至少 "
+             f"{CELL_GOAL_INJECTIONS} 处注入，召回率 ≥ {RECALL_GOAL} 且精确率 ≥ {PRECISION_GOAL}，无注入地区 0 条发现。"
+             "“未检测”：该格全部地区中该检测器都记为未检测（原因见各格“每个地区”表），不是“0 发现”。", "",
+             "| 模式 | " + " | ".join(f"{sc.upper()} {m} 个月" for sc, m in keys) + " |",
+             "|---|" + "---|" * len(keys)]
+    met: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for p in sorted(dets):
+        row = []
+        for key in keys:
+            rs = cells[key]
+            at = [r for r in rs if r["effect"] == effect]
+            clean = [r for r in rs if r["effect"] is None]
+            if rs and all(p in r.get("not_evaluated", {}) for r in rs):
+                row.append("未检测")
+                continue
+            sc = combine([r["scores"] for r in at]).get(p, PatternScore(p)) if at else PatternScore(p)
+            cl = combine([r["scores"] for r in clean]).get(p, PatternScore(p)) if clean else None
+            text = f"{sc.detected}/{sc.injected} · {sc.true}/{sc.flagged}" + (f" · 无注入 {cl.false}" if cl else " · 无注入未测")
+            if key[1] >= GOAL_MONTHS and at:
+                ok = (sc.injected >= CELL_GOAL_INJECTIONS and sc.recall is not None and sc.recall >= RECALL_GOAL
+                      and (sc.precision is None or sc.precision >= PRECISION_GOAL) and (cl is not None and cl.false == 0))
+                text += " ✓" if ok else (" ✗" if sc.injected >= CELL_GOAL_INJECTIONS else f" （注入 {sc.injected} < {CELL_GOAL_INJECTIONS}）")
+                if not ok:
+                    met[key].append(p)
+            row.append(text)
+        lines.append(f"| `{p}` | " + " | ".join(row) + " |")
+    lines += ["", "每格的地区：" + "；".join(
+        f"{sc.upper()} {m} 个月 有注入 {sum(r['effect'] == effect for r in cells[(sc, m)])} 个、无注入 "
+        f"{sum(r['effect'] is None for r in cells[(sc, m)])} 个" for sc, m in keys) + "。"]
     return "\n".join(lines)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--root", type=Path, default=Path("/tmp/ljd-detect"))
-    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--seeds", type=int, default=5, help="regions with injections per cell and effect")
+    ap.add_argument("--clean-seeds", type=int, help="regions without injections per cell (default: --seeds)")
     ap.add_argument("--effects", default="0.5,1,1.5,2")
     ap.add_argument("--scale", type=float, default=0.02)
-    ap.add_argument("--months", default="24", help="history lengths, e.g. 13,18,24,36 (one cell each)")
+    ap.add_argument("--injections-per-pattern", type=int, default=1,
+                    help="institutions injected with each pattern in one region (K > 1: more hospitals per region)")
+    ap.add_argument("--months", default="24", help="history lengths, e.g. 36,18,24,13 (one cell each, in this order)")
     ap.add_argument("--scheme", default="drg", help="payment schemes: drg, dip or drg,dip (one cell each)")
+    ap.add_argument("--ingest-chunk", type=int, default=0, help="load the monthly files this many months at a time (0: all at once)")
     ap.add_argument("--out", type=Path, default=Path("docs/detection.md"))
     ap.add_argument("--prepare-only", action="store_true")
+    ap.add_argument("--measure-as-prepared", action="store_true",
+                    help="detect and score each region as soon as it is ready (kept in its measure.json)")
+    ap.add_argument("--ready-only", action="store_true",
+                    help="prepare nothing: measure and report the regions already prepared, the rest as not measured")
+    ap.add_argument("--cached", action="store_true", help="reuse each region's measure.json instead of detecting again")
     ap.add_argument("--jobs", type=int, default=1, help="regions prepared at once (each in its own process)")
     ap.add_argument("--json", type=Path, help="also write the raw per-region scores as JSON")
+    ap.add_argument("--preface", type=Path, help="a Markdown file put at the head of the measured section "
+                    "(machine, load, what is still missing)")
     args = ap.parse_args()
     effects = [float(x) for x in args.effects.split(",")]
     seeds = list(range(1, args.seeds + 1))
+    clean_seeds = list(range(1, (args.seeds if args.clean_seeds is None else args.clean_seeds) + 1))
     months_list = [int(x) for x in str(args.months).split(",")]
     schemes = [x.strip().lower() for x in args.scheme.split(",")]
-    cells = [(sc, m) for sc in schemes for m in months_list]
+    k, scale = args.injections_per_pattern, args.scale
+    cells = [(sc, m) for m in months_list for sc in schemes]  # the longest (slowest) first if listed first
+    plan = {(sc, m): [(s, e) for e in effects for s in seeds] + [(s, None) for s in clean_seeds] for sc, m in cells}
+
+    def where(sc, m, s, e):
+        return region_dir(args.root, s, e, m, sc, k, scale)
+
     t0 = time.perf_counter()
-    plan = [(sc, m, s, e) for sc, m in cells for s in seeds for e in [*effects, None]]
-    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = {pool.submit(prepare, args.root, s, e, args.scale, m, sc): (sc, m, s, e) for sc, m, s, e in plan}
-        for k, fut in enumerate(as_completed(futures), 1):
-            sc, m, s, e = futures[fut]
-            fut.result()
-            print(f"[{k}/{len(plan)}] 地区 {sc} {m} 个月 s{s} 效应 {e if e is not None else '无注入'} 就绪"
-                  f"（累计 {time.perf_counter() - t0:.0f} 秒）", flush=True)
+    if not args.ready_only:
+        todo = [(sc, m, s, e) for (sc, m), rs in plan.items() for s, e in rs]
+        with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            futures = {pool.submit(prepare, args.root, s, e, scale, m, sc, k, args.ingest_chunk): (sc, m, s, e)
+                       for sc, m, s, e in todo}
+            for n, fut in enumerate(as_completed(futures), 1):
+                sc, m, s, e = futures[fut]
+                d = fut.result()
+                line = (f"[{n}/{len(todo)}] 地区 {sc} {m} 个月 s{s} 效应 {e if e is not None else '无注入'} 就绪"
+                        f"（累计 {time.perf_counter() - t0:.0f} 秒，负载 {os.getloadavg()[0]:.1f}）")
+                if args.measure_as_prepared and not args.prepare_only:
+                    r = measure_region(d)
+                    line += f"；{r['findings']} 条发现，检测 {r['seconds']:.0f} 秒"
+                print(line, flush=True)
     if args.prepare_only:
         return
-    command = (f"python bench/detection_quality.py --root {args.root} --seeds {args.seeds} --effects {args.effects} "
-               f"--scale {args.scale} --months {args.months} --scheme {args.scheme} --jobs {args.jobs} --out {args.out}")
+    command = (f"python bench/detection_quality.py --root {args.root} --seeds {args.seeds} "
+               + (f"--clean-seeds {args.clean_seeds} " if args.clean_seeds is not None else "")
+               + f"--effects {args.effects} --scale {scale} --injections-per-pattern {k} --months {args.months} "
+               f"--scheme {args.scheme} --ingest-chunk {args.ingest_chunk} --jobs {args.jobs} --out {args.out}")
     sections, results = [], []
+    by_cell: dict[tuple[str, int], list[dict]] = {}
     for sc, m in cells:
-        cell = [(s, e) for s in seeds for e in [*effects, None]]
-        prepare_seconds = sum(float((region_dir(args.root, s, e, m, sc) / "ready").read_text() or 0) for s, e in cell)
+        ready = [(s, e) for s, e in plan[(sc, m)] if (where(sc, m, s, e) / "ready").exists()]
+        if not ready:
+            by_cell[(sc, m)] = []
+            continue
+        prepare_seconds = sum(float((where(sc, m, s, e) / "ready").read_text() or 0) for s, e in ready)
         t1 = time.perf_counter()
         cell_results = []
-        for s, e in cell:
-            d = region_dir(args.root, s, e, m, sc)
-            r = measure_region(d)
+        for s, e in ready:
+            d = where(sc, m, s, e)
+            # a region measured as it was prepared, by this very run, is not detected twice
+            r = measure_region(d, cached=args.cached or args.measure_as_prepared)
             version = d / "synth_version"
             r.update(seed=s, effect=e, scheme=sc, months=m,
                      synth_version=version.read_text(encoding="utf-8").strip() if version.exists() else "未记录")
             cell_results.append(r)
             print(f"测量 {sc} {m} 个月 s{s} 效应 {e if e is not None else '无注入'}：{r['findings']} 条发现", flush=True)
-        sections.append(report(cell_results, effects, seeds, args.scale, m, prepare_seconds,
-                               time.perf_counter() - t1, command, sc))
+        by_cell[(sc, m)] = cell_results
+        sections.append(report(cell_results, effects, seeds, scale, m, prepare_seconds,
+                               time.perf_counter() - t1, command, sc, k))
         results += cell_results
-    md = "\n\n".join(sections)
+    first = 1.0 if 1.0 in effects else effects[0]
+    missing = [f"{sc.upper()} {m} 个月" for (sc, m), rs in by_cell.items() if not rs]
+    head = side_by_side({c: rs for c, rs in by_cell.items() if rs}, first)
+    if missing:
+        head += "\n\n未测量（地区尚未生成与导入）：" + "、".join(missing) + "。"
+    preface = [args.preface.read_text(encoding="utf-8").strip()] if args.preface else []
+    md = "\n\n".join(preface + [head] + sections)
     write_detection_doc(args.out, md)
     if args.json:
-        args.json.write_text(json.dumps([{k: (v if k != "scores" else {p: vars(sc) for p, sc in v.items()})
-                                          for k, v in r.items() if k != "gt"} for r in results],
+        args.json.write_text(json.dumps([{k_: (v if k_ != "scores" else {p: vars(x) for p, x in v.items()})
+                                          for k_, v in r.items() if k_ != "gt"} for r in results],
                                         ensure_ascii=False, indent=1), encoding="utf-8")
     print(md)
 

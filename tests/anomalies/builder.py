@@ -111,6 +111,21 @@ class Region:
             engine.close()
 
 
+def run_covered(region, fn, period: str = P):
+    """Run one detector function with a Coverage attached (as the runner does); returns
+    (findings, coverage) so a test can read which institutions were skipped and why."""
+    from liangjiadi.anomalies.coverage import Coverage
+
+    settings = region.settings()
+    engine = open_engine(settings)
+    try:
+        ctx = DetectContext(engine, settings, period, R)
+        ctx.coverage = Coverage(fn.__name__, fn.__name__)
+        return fn(ctx), ctx.coverage
+    finally:
+        engine.close()
+
+
 def by_inst(findings) -> dict[str, list]:
     out: dict[str, list] = {}
     for f in findings:

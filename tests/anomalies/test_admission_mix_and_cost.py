@@ -9,7 +9,7 @@ from liangjiadi.anomalies.detectors.admission_mix import (MIN_INSTITUTION_CASES,
                                                            low_standard_admission)
 from liangjiadi.anomalies.detectors.cost import cost_deviation
 
-from .builder import LAST_YEAR, THIS_YEAR, Region, by_inst
+from .builder import LAST_YEAR, THIS_YEAR, Region, by_inst, run_covered
 
 COMPLEX = ("GB15", "FM19", "IC29", "RE15", "EJ15")  # not basic, RW > 0.5
 BASIC = ("ES35", "FR45", "IU29", "KS15")  # basic groups
@@ -35,6 +35,11 @@ def test_basic_groups_in_tertiary_names_the_tertiary_hospital_with_many_basic_ca
     _mix(r, "Z1", THIS_YEAR, 400, 0.70)
     found = by_inst(r.run(basic_groups_in_tertiary))
     assert set(found) == {"T1"}
+    # the small tertiary hospital is named in the coverage as not judged, with why; the
+    # secondary one is outside the detector's scope
+    _, cov = run_covered(r, basic_groups_in_tertiary)
+    assert cov.skipped == {"S1": f"病例数不足：近12个月已分组病例{MIN_INSTITUTION_CASES - 20}例，至少需要{MIN_INSTITUTION_CASES}例"}
+    assert cov.institutions == 4
     f = found["T1"][0]
     ev = f.evidence
     assert ev["own"] == pytest.approx(0.45) and ev["flagged_cases"] == 180 and ev["cases"] == 400
@@ -83,6 +88,8 @@ def test_low_standard_admission_names_the_concentrated_institution(tmp_path):
     _low_mix(r, "S", THIS_YEAR, 40, 0.40)  # same share, few cases
     found = by_inst(r.run(low_standard_admission))
     assert set(found) == {"A"}
+    _, cov = run_covered(r, low_standard_admission)
+    assert cov.skipped == {"S": f"病例数不足：近12个月已分组病例40例，至少需要{MIN_INSTITUTION_CASES}例"}
     f = found["A"][0]
     ev = f.evidence
     assert ev["own"] == pytest.approx(0.40) and ev["own_last_year"] == pytest.approx(0.10)
@@ -132,6 +139,9 @@ def test_cost_deviation_names_the_dear_and_praises_the_economical(tmp_path):
     _costs(r, "S", 2, 1.5)  # 20 cases: below the minimum of 30
     found = by_inst(r.run(cost_deviation))
     assert set(found) == {"A", "E"}
+    _, cov = run_covered(r, cost_deviation)
+    assert cov.skipped == {"S": "病例数不足：全市常见病组中可与同级比价的病例20例，至少需要30例"}
+    assert cov.institutions == 5
     a, e = found["A"][0], found["E"][0]
     assert a.severity == "high" and a.evidence["direction"] == 1
     assert a.evidence["cases"] == 60 and a.evidence["index"] > 1.3 and a.evidence["index"] == pytest.approx(1.5, rel=0.15)
@@ -139,3 +149,48 @@ def test_cost_deviation_names_the_dear_and_praises_the_economical(tmp_path):
     assert a.evidence["pay_std_ratio"] is not None
     assert "费用明显偏高" in a.message and "60 例" in a.message
     assert e.severity == "low" and e.evidence["direction"] == -1 and "费用控制较好" in e.message
+
+
+def test_common_groups_hold_a_share_of_the_cases_not_just_ten_families():
+    """DIP families (one diagnosis each) are finer than ADRGs: the ten largest hold fewer cases,
+    so the common groups grow until they hold the configured share (a DRG region's ten)."""
+    import pandas as pd
+
+    from liangjiadi.anomalies.detectors.cost import common_groups
+
+    drg = pd.Series([f"A{k:02d}" for k in range(10) for _ in range(10)] + [f"B{k:02d}" for k in range(20)])
+    assert len(common_groups(drg, 10, 0.45)) == 10  # the ten largest hold 100 of 120 cases
+    dip = pd.Series([f"D{k:02d}" for k in range(30) for _ in range(4)])  # 30 families of 4 cases
+    top = common_groups(dip, 10, 0.45)
+    assert len(top) == 14 and 4 * len(top) / 120 >= 0.45
+
+
+def _months_cases(region: Region, inst: str, months: list[str], per_month: int, low_per_month: int) -> None:
+    """Cases in the given months only (an 18-month history), `low_per_month` of them low-weight."""
+    from .builder import CATALOGUE
+
+    for m in months:
+        for k in range(per_month):
+            grp = LOW[k % 2] if k < low_per_month else "CB39" if inst == "EYE" else NORMAL[k % len(NORMAL)]
+            region.cases.append((inst, m, grp, CATALOGUE[grp][0], "J18.900", CATALOGUE[grp][0] * 10_000, 2))
+
+
+def test_low_standard_admission_short_history_compares_the_same_months_of_both_years(tmp_path):
+    """18 months (2024-07..2025-12): the specialist's low-weight share is 10% in 2024-07..12 and
+    2025-01..06, 30% in 2025-07..12. Against last year's same months the jump is 10% -> 30%; the
+    old route took the whole 12-month window (20%, half of it months without a last-year
+    counterpart) and the jump drowned."""
+    r = Region(tmp_path)
+    r.institution("EYE", "05", kind="专科")
+    for code in ("B", "C"):
+        r.institution(code, "05")
+    first = [f"2024-{m:02d}" for m in range(7, 13)] + [f"2025-{m:02d}" for m in range(1, 7)]
+    later = [f"2025-{m:02d}" for m in range(7, 13)]
+    _months_cases(r, "EYE", first, 10, 1)
+    _months_cases(r, "EYE", later, 10, 3)
+    for peer in ("B", "C"):
+        _months_cases(r, peer, first + later, 10, 1)
+    found = by_inst(r.run(low_standard_admission))
+    assert set(found) == {"EYE"}
+    ev = found["EYE"][0].evidence
+    assert ev["compared_with"] == 1 and ev["own"] == pytest.approx(0.30) and ev["compared_share"] == pytest.approx(0.10)

@@ -185,3 +185,49 @@ def test_without_last_year_in_the_lake_the_year_over_year_detectors_stay_silent(
         with pytest.raises(NotEvaluated, match="历史数据不足"):
             r.run(fn)
     assert not r.run(year_windows).has_yoy and len(r.run(year_windows).current) == 12
+
+
+def test_structure_shift_sees_a_small_hospital_coding_up_by_its_share_above_the_lowest_group(tmp_path):
+    """60 cases a year: the share above the lowest group 30% -> 60%. The mean relative weight
+    (the old test statistic) rises 8% with a wide spread (z ≈ 2, missed at FDR 1%); the share is
+    a steadier statistic (z ≈ 3.3) and names it."""
+    r = Region(tmp_path)
+    for code in ("SMALL", "B", "C", "D"):
+        r.institution(code, "05")
+    r.add("SMALL", LAST_YEAR, 6, "ES31")
+    r.add("SMALL", LAST_YEAR, 12, "ES33")
+    r.add("SMALL", LAST_YEAR, 42, "ES35")
+    r.add("SMALL", THIS_YEAR, 6, "ES31")
+    r.add("SMALL", THIS_YEAR, 30, "ES33")
+    r.add("SMALL", THIS_YEAR, 24, "ES35")
+    for peer in ("B", "C", "D"):
+        for year in (LAST_YEAR, THIS_YEAR):
+            r.add(peer, year, 10, "ES31")
+            r.add(peer, year, 20, "ES33")
+            r.add(peer, year, 70, "ES35")
+    found = by_inst(r.run(structure_shift))
+    assert set(found) == {"SMALL"}
+    ev = found["SMALL"][0].evidence
+    assert ev["own_last_year"] == pytest.approx(0.3) and ev["own"] == pytest.approx(0.6)
+    assert ev["relative_weight_change"] == pytest.approx(0.079, abs=0.002) and ev["q_value"] < 0.01
+    assert "伴并发症或合并症病例占比由上年同期的 30.00% 升至 60.00%" in found["SMALL"][0].message
+
+
+def test_structure_shift_counts_the_rise_within_families_not_a_move_between_them():
+    """A hospital whose mix moves to a family coded above its lowest group anyway (B: 80% above)
+    raises its pooled share with no family coding higher: not a drift. The same pooled rise
+    with each family's share up is one."""
+    import pandas as pd
+
+    from liangjiadi.anomalies.detectors.case_mix import _within_family_change
+
+    def cases(a_n, a_up, b_n, b_up):
+        rows = [("A", float(k < a_up * a_n)) for k in range(a_n)] + [("B", float(k < b_up * b_n)) for k in range(b_n)]
+        return pd.DataFrame(rows, columns=["adrg", "above"])
+
+    last = cases(80, 0.2, 20, 0.8)  # pooled 32%
+    moved = cases(30, 0.2, 70, 0.8)  # pooled 62%, every family as before
+    assert moved.above.mean() - last.above.mean() > 0.25
+    assert _within_family_change(moved, last) == pytest.approx(0.0)
+    coded_up = cases(80, 0.5, 20, 0.9)
+    assert _within_family_change(coded_up, last) == pytest.approx((40 * 0.3 + 10 * 0.1) / 50)  # weights n1·n0/(n1+n0)

@@ -88,6 +88,13 @@ def test_readmission_names_the_institution_with_counts_only(region):
     _no_tokens(findings, region)
 
 
+def test_readmission_lists_the_hospitals_it_did_not_judge(region):
+    """READSMALL (the same habit on 40 discharges) is not judged: the coverage says why."""
+    _, cov = region.detect_covered(detect_readmission_15d)
+    assert cov.skipped["READSMALL"] == "近12个月出院人次不足100（40人次）"
+    assert "READ" not in cov.skipped and cov.institutions == len(PEERS) + 1
+
+
 def test_readmission_at_another_hospital_counts_for_the_discharging_one(tmp_path):
     r = VolumeRegion(tmp_path)
     for code in PEERS:
@@ -122,3 +129,20 @@ def test_impossible_travel_flags_minutes_across_thousands_of_km(region):
     assert 1500 < f.evidence["distance_km"] < 1900 and f.evidence["speed_kmh"] > 7000
     assert "B1医院" in f.message and "海南省" in f.message
     _no_tokens(findings, region)
+
+
+def test_readmission_a_clear_excess_at_a_small_hospital_survives_the_correction(tmp_path):
+    """12 readmissions in ~190 discharges (6%) against peers' 2.4%, robust z far above 3 and 2.5×
+    the peers: named. At the old false-discovery rate of 0.01 the nine hospitals' correction
+    (q ≈ 0.03) hid exactly the excess a small hospital's injected 分解住院 makes."""
+    r = VolumeRegion(tmp_path)
+    for k in range(8):
+        r.hospital(f"P{k}")
+        _stays(r, f"P{k}", 120, 3)
+    r.hospital("SMALL")
+    _stays(r, "SMALL", 180, 12)
+    r.write()
+    found = by_inst(r.detect(detect_readmission_15d))
+    assert set(found) == {"SMALL"}, found
+    ev = found["SMALL"][0].evidence
+    assert ev["cases"] == 12 and 0.01 < ev["q_value"] < 0.05

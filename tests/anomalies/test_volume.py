@@ -123,6 +123,15 @@ def test_out_of_list_share_names_the_high_share_not_the_small_or_the_private_spe
     assert f"（本项检测的比较组：其他{ev['peers']}家机构近12个月数据，与报告同级比较表口径不同）" in found["OOL"][0].message
 
 
+def test_out_of_list_share_lists_the_hospitals_it_did_not_judge(region):
+    """The small twins are not judged (too few settlements): the coverage names them with why,
+    never counting them as examined and clean."""
+    _, cov = region.detect_covered(detect_out_of_list_share)
+    assert cov.skipped["OOLSMALL"] == "近12个月门诊与住院结算不足300笔（170笔）"
+    assert cov.skipped["SURGESMALL"].startswith("近12个月门诊与住院结算不足300笔")
+    assert set(cov.skipped) == {"LOWSMALL", "OOLSMALL", "SURGESMALL"} and cov.institutions == len(PEERS) + 5
+
+
 def test_hospitalization_rate_compares_the_region_with_its_last_year(tmp_path):
     r = VolumeRegion(tmp_path)
     r.hospital("H1")
@@ -143,6 +152,18 @@ def test_hospitalization_rate_ordinary_growth_is_not_named(tmp_path):
     r.volume("H1", "2024", ipt=1100, otp=0)
     r.volume("H1", "2025", ipt=1150, otp=0)
     r.insured(5000, months("2024") + months("2025"))
+    r.write()
+    assert r.detect(detect_hospitalization_rate) == []
+
+
+def test_hospitalization_rate_a_rise_within_noise_of_the_usual_growth_is_not_named(tmp_path):
+    # +11% on 2400 discharges: significant against "unchanged" (p ≈ 0.0001, named by the old
+    # test at 0.001) but not against the usual growth of 5% a year a region shows by itself
+    r = VolumeRegion(tmp_path)
+    r.hospital("H1")
+    r.volume("H1", "2024", ipt=2400, otp=0)
+    r.volume("H1", "2025", ipt=2664, otp=0)
+    r.insured(10000, months("2024") + months("2025"))
     r.write()
     assert r.detect(detect_hospitalization_rate) == []
 

@@ -115,6 +115,21 @@ class VolumeRegion:
             engine.close()
 
 
+    def detect_covered(self, fn, period: str = P):
+        """Run one detector function with a Coverage attached (as the runner does); returns
+        (findings, coverage)."""
+        from liangjiadi.anomalies.coverage import Coverage
+
+        settings = self.settings()
+        engine = open_engine(settings)
+        try:
+            ctx = DetectContext(engine, settings, period, R)
+            ctx.coverage = Coverage(fn.__name__, fn.__name__)
+            return fn(ctx), ctx.coverage
+        finally:
+            engine.close()
+
+
 def months(year: str) -> list[str]:
     return [f"{year}-{m:02d}" for m in range(1, 13)]
 

@@ -101,14 +101,42 @@ class Injection:
     notes: str = ""
 
 
+# Patterns injected once per region whatever --injections-per-pattern asks (they act on the
+# whole region, so a second copy would only make the one injection larger).
+ONCE_PER_REGION = ("hospitalization_rate",)
+
+
+def severity_adrg(cat, k: int) -> str:
+    """The ADRG the k-th further copy of upcoding_severity acts on: the k-th most frequent
+    medical ADRG with all three severities, not a 基层病组 (basic_groups_in_tertiary would
+    flag it), other than the first copy's (EJ1) and
+    upcoding_diagnosis's (BR2). One ADRG per copy: the detector compares a hospital's ADRG with
+    the same-level peers' pooled cases of it, and a small region's other tertiary hospitals
+    have few cases of any one ADRG, so K upcoded hospitals sharing one ADRG would make up most
+    of each other's peers."""
+    taken = {DEFAULTS["upcoding_severity"]["adrg"], DEFAULTS["upcoding_diagnosis"]["adrg"]}
+    idx = np.arange(len(cat.adrgs))
+    ok = ~cat.surgical & ~cat.basic_adrg & cat.has_severity(idx, 1) & cat.has_severity(idx, 3) & cat.has_severity(idx, 5)
+    cands = [cat.adrgs[i].code for i in sorted(np.flatnonzero(ok), key=lambda i: (-cat.freq[i], i))
+             if cat.adrgs[i].code not in taken]
+    return cands[(k - 1) % len(cands)]
+
+
 class AnomalyPlan:
-    def __init__(self, world: World, enabled: bool):
+    """One injection of every pattern. `replica` > 0 is a further copy (replicas.py) with its own
+    random stream, placed at institutions no earlier copy uses (`used` is shared); `strict`
+    refuses to reuse an institution rather than fall back to one already injected."""
+
+    def __init__(self, world: World, enabled: bool, replica: int = 0, used: set[int] | None = None,
+                 strict: bool = False):
         self.world = world
         cfg = world.cfg
         self.enabled = enabled
-        self.rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([cfg.seed, 7001])))
+        self.replica, self.strict = replica, strict
+        key = [cfg.seed, 7001] + ([replica] if replica else [])
+        self.rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(key)))
         self.injections: dict[str, Injection] = {}
-        self.used: set[int] = set()
+        self.used: set[int] = set() if used is None else used
         self._alloc_state: dict = {}
         self._quota_state: dict[str, tuple[float, int]] = {}
         self.size: dict[str, float] = defaultdict(float)  # injected_size per pattern
@@ -116,9 +144,21 @@ class AnomalyPlan:
 
     # ---- choosing institutions ----------------------------------------------------------
 
-    def _pick(self, candidates: list[int]) -> int:
-        """A seeded pick among the larger half of the candidates, avoiding reuse if possible."""
+    def _pick(self, *choices: list[int]) -> int:
+        """A seeded pick among the larger half of the candidates, avoiding reuse if possible.
+
+        `choices` are candidate lists in order of preference: the first non-empty one is used,
+        or, when `strict`, the first with an institution not yet injected."""
         insts = self.world.insts
+        if self.strict:
+            candidates = next((c for c in choices if any(i not in self.used for i in c)), None)
+            if candidates is None:
+                from ..errors import ConfigError
+
+                raise ConfigError(f"模拟地区的医疗机构不足以每个模式注入 {self.world.cfg.injections_per_pattern} 家"
+                                  "（一家机构只注入一个模式）", "请增大 --scale 或减小 --injections-per-pattern")
+        else:
+            candidates = next((c for c in choices if c), choices[-1])
         cands = sorted(candidates, key=lambda i: -insts.ipt_rate[i])
         top = cands[: max(1, (len(cands) + 1) // 2)] if len(cands) > 2 else cands
         free = [i for i in top if i not in self.used] or [i for i in cands if i not in self.used] or cands
@@ -136,18 +176,20 @@ class AnomalyPlan:
         s_gen = [i for i in hosp if lvl[i] == 1 and ins.kind[i] in ("综合", "中医") and ins.drg[i]]
         s_any = [i for i in hosp if lvl[i] == 1 and ins.drg[i]]
         sp = [i for i in hosp if lvl[i] <= 1 and ins.kind[i] not in ("妇幼",) and ins.drg[i]]
-        private_spec = [i for i in hosp if ins.ownership[i] == "民营" and ins.kind[i] == "专科"] or \
-            [i for i in hosp if ins.ownership[i] == "民营" and lvl[i] <= 1] or sp
+        private_spec = ([i for i in hosp if ins.ownership[i] == "民营" and ins.kind[i] == "专科"],
+                        [i for i in hosp if ins.ownership[i] == "民营" and lvl[i] <= 1], sp)
         base_p, aff_p = cfg.baseline_periods, cfg.affected_periods
         allp = cfg.periods
 
         def add(pattern, inst, scope, periods, baseline, notes=""):
+            if self.replica and pattern in ONCE_PER_REGION:
+                return
             params = dict(DEFAULTS[pattern])
             self.injections[pattern] = Injection(pattern, inst, scope, list(periods), list(baseline),
                                                  params, cfg.pattern_effect(pattern), notes=notes)
 
-        add("upcoding_severity", self._pick(t_gen or t_any), "institution", aff_p, base_p)
-        add("upcoding_diagnosis", self._pick(t_gen or t_any), "institution", aff_p, base_p)
+        add("upcoding_severity", self._pick(t_gen, t_any), "institution", aff_p, base_p)
+        add("upcoding_diagnosis", self._pick(t_gen, t_any), "institution", aff_p, base_p)
         add("basic_groups_in_tertiary", self._pick(t_any), "institution", allp, [],
             "全期：三级医院收治大量基层病组病例（与同级比较）")
         # picked once the tertiary patterns are placed but before the many secondary-level ones
@@ -156,17 +198,17 @@ class AnomalyPlan:
         add("structure_shift", self._pick(sp), "institution", aff_p, base_p)
         # cost_deviation prices the common groups case by case: it too needs a hospital of
         # realistic volume, so it chooses before the other secondary-level patterns
-        add("cost_deviation", self._pick(s_gen or sp), "institution", allp, [],
+        add("cost_deviation", self._pick(s_gen, sp), "institution", allp, [],
             "全期：常见病组例均费用高于同级")
-        add("out_of_list_share", self._pick(private_spec), "institution", allp, [],
+        add("out_of_list_share", self._pick(*private_spec), "institution", allp, [],
             "全期：医保目录外费用占比高于同级")
-        add("readmission_15d", self._pick(s_gen or s_any), "institution", aff_p, base_p)
-        add("outpatient_inpatient_ratio", self._pick(s_gen or s_any), "institution", allp, [],
+        add("readmission_15d", self._pick(s_gen, s_any), "institution", aff_p, base_p)
+        add("outpatient_inpatient_ratio", self._pick(s_gen, s_any), "institution", allp, [],
             "全期：门诊住院人次比远低于同级")
-        add("admission_surge", self._pick(s_gen or s_any), "institution", aff_p, base_p)
-        add("low_standard_admission", self._pick(s_any or sp), "institution", aff_p, base_p)
-        add("beds_turnover", self._pick(s_any or sp), "institution", aff_p, base_p)
-        add("co_admission_cluster", self._pick(s_any or sp), "institution", aff_p, [])
+        add("admission_surge", self._pick(s_gen, s_any), "institution", aff_p, base_p)
+        add("low_standard_admission", self._pick(s_any, sp), "institution", aff_p, base_p)
+        add("beds_turnover", self._pick(s_any, sp), "institution", aff_p, base_p)
+        add("co_admission_cluster", self._pick(s_any, sp), "institution", aff_p, [])
         add("impossible_travel", None, "person", aff_p, [])
         add("hospitalization_rate", None, "region", aff_p, base_p)
         # fixed persons for the cluster: a few residents of the same (synthetic) family block
@@ -176,9 +218,11 @@ class AnomalyPlan:
         size = max(2, int(round(DEFAULTS["co_admission_cluster"]["group_size"] * cluster.effect)))
         cluster.params["group_size"] = size
         cluster.persons = [pop.n_employee_pool + start + k for k in range(size)]
+        if self.replica:  # each further copy upcodes its own ADRG (replicas.py: clean pooled peers)
+            self.injections["upcoding_severity"].params["adrg"] = severity_adrg(w.cat, self.replica)
         if w.dip is not None:  # DIP: the upcoding acts on the 病种 of one diagnosis
-            a = w.cat.index[DEFAULTS["upcoding_severity"]["adrg"]]
             inj = self.injections["upcoding_severity"]
+            a = w.cat.index[inj.params["adrg"]]
             inj.params["diag"] = str(w.cat.diag_codes[w.cat.diag_offsets[a]])
             inj.params["dip_diagnosis"] = inj.params["diag"][:5] + "::"
         # top ADRGs by regional frequency, for cost_deviation
@@ -216,7 +260,8 @@ class AnomalyPlan:
         return self.injections[pattern].inst
 
     def active(self, pattern: str, period: str) -> bool:
-        return self.enabled and period in self.injections[pattern].periods
+        inj = self.injections.get(pattern)  # a replica has no copy of a once-per-region pattern
+        return self.enabled and inj is not None and period in inj.periods
 
     def eff(self, pattern: str) -> float:
         return self.injections[pattern].effect

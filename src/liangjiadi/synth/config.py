@@ -37,6 +37,10 @@ class SynthConfig:
     # fewest tertiary hospitals generated (secondary and primary already have at least 10): the
     # demo asks for 7, so every hospital's push can be benchmarked against five or more peers
     min_tertiary: int = 4
+    # institutions injected with each institution-level pattern (one institution, one pattern):
+    # a measurement grid gets K injections per pattern from one region; the region-level
+    # pattern (hospitalization_rate) stays one per region. 1 = the demo's single injection.
+    injections_per_pattern: int = 1
 
     def __post_init__(self):
         if not re.fullmatch(r"\d{6}", self.region):
@@ -58,6 +62,8 @@ class SynthConfig:
             raise ConfigError(f"付费方式须为 {'/'.join(SCHEMES)}：{self.scheme}")
         if self.effect < 0:
             raise ConfigError("效应倍数不能为负")
+        if not (1 <= self.injections_per_pattern <= 50):
+            raise ConfigError(f"每个模式注入的机构数须在 1-50 之间：{self.injections_per_pattern}")
 
     # ---- calendar -------------------------------------------------------------------
 

@@ -73,7 +73,8 @@ def plan_faults(world: World, used: set[int], enabled: bool, fmt: str) -> FaultP
             continue  # a typed Parquet column cannot hold text; recorded as not applicable
         plan.row_faults[kind] = periods[int(rng.integers(0, len(periods)))]
     ins = world.insts
-    hosp = [int(i) for i in ins.hospitals if int(i) not in used]
+    # (with many injected institutions none may be free: the faults then share one)
+    hosp = [int(i) for i in ins.hospitals if int(i) not in used] or [int(i) for i in ins.hospitals]
     second = [i for i in hosp if ins.level[i] == 1] or hosp
     others = [i for i in hosp if ins.level[i] <= 1 and ins.drg[i]] or hosp
     picks: set[int] = set()

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from .amounts import KIND_IPT, KIND_OTP, KIND_RX, MONEY_COLUMNS
-from .anomalies import PATTERNS, TAG, AnomalyPlan
+from .replicas import AnomalyPlans, pattern_of
 from .catalogue import Catalogue
 from .config import SynthConfig
 from .dip import DipCatalogue
@@ -64,7 +64,7 @@ class Generator:
         self.out.mkdir(parents=True, exist_ok=True)
         self.progress = progress or (lambda msg, done, total: None)
         self.world = build_world(cfg)
-        self.plan = AnomalyPlan(self.world, cfg.anomalies)
+        self.plan = AnomalyPlans(self.world, cfg.anomalies, cfg.injections_per_pattern)
         self.faults: FaultPlan = plan_faults(self.world, set(self.plan.used), cfg.faults, cfg.fmt)
         w = self.world
         self.codes_all = pa.array(list(w.insts.code) + list(w.foreign.code), pa.string())
@@ -72,8 +72,9 @@ class Generator:
         self.monthly: dict[str, dict[str, int]] = {}
         self.rows: dict[str, int] = defaultdict(int)
         self.calib: dict[str, int] = defaultdict(int)
-        self.tag_counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        self.evidence: dict[str, dict] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+        # per (pattern, copy of the injection): cases by period, and evidence counts by period
+        self.tag_counts: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.evidence: dict[tuple[str, int], dict] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
         self.fault_records: list[dict] = []
         self.files = 0
         self.ipt_local_insured: dict[str, int] = {}
@@ -191,9 +192,9 @@ class Generator:
             f = inpatient_skeleton(w, month, irng, inst)
             extras = []
             arng = self.plan.rng
-            for pattern, xi in (self.plan.extra_inpatient(month, exp["ipt"]) if self.plan.enabled else []):
+            for pattern, tag, xi in (self.plan.extra_inpatient(month, exp["ipt"]) if self.plan.enabled else []):
                 x = inpatient_skeleton(w, month, arng, xi)
-                x["tag"][:] = TAG[pattern]
+                x["tag"][:] = tag
                 if pattern == "hospitalization_rate":
                     x["visitor"][:] = False
                     x["person"] = w.pop.sample(arng, month.index, np.full(len(xi), 0.3))
@@ -328,16 +329,17 @@ class Generator:
     def _collect_evidence(self, p, f, li, codes) -> None:
         ev = self.evidence
         valid = f["vali"][li] == 1
-        inj = self.plan.injections["upcoding_severity"]
-        family = inj.params.get("dip_diagnosis", inj.params["adrg"])  # DIP: the diagnosis's 病种
-        at = (f["inst"][li] == inj.inst) & valid & (np.char.startswith(codes, family))
-        for c in codes[at]:
-            ev["upcoding_severity"][p][str(c)] += 1
-        inj = self.plan.injections["upcoding_diagnosis"]
         diag = self.world.cat.diag_codes[f["diag"][li]]
-        at = (f["inst"][li] == inj.inst) & valid & np.char.startswith(diag, inj.params["category"])
-        for d in diag[at]:
-            ev["upcoding_diagnosis"][p][str(d)] += 1
+        for k, inj in self.plan.injections():
+            if inj.pattern == "upcoding_severity":
+                family = inj.params.get("dip_diagnosis", inj.params["adrg"])  # DIP: the diagnosis's 病种
+                at = (f["inst"][li] == inj.inst) & valid & (np.char.startswith(codes, family))
+                for c in codes[at]:
+                    ev[(inj.pattern, k)][p][str(c)] += 1
+            elif inj.pattern == "upcoding_diagnosis":
+                at = (f["inst"][li] == inj.inst) & valid & np.char.startswith(diag, inj.params["category"])
+                for d in diag[at]:
+                    ev[(inj.pattern, k)][p][str(d)] += 1
 
     def _accumulate(self, month, f) -> None:
         p = month.period
@@ -392,7 +394,7 @@ class Generator:
         tags = f["tag"][f["refd"] == 0]
         if tags.any():
             for t, k in zip(*np.unique(tags[tags > 0], return_counts=True)):
-                self.tag_counts[PATTERNS[int(t) - 1]][p] += int(k)
+                self.tag_counts[pattern_of(t)][p] += int(k)
 
     # ---- faults ------------------------------------------------------------------------------
 

@@ -50,8 +50,9 @@ def build_ground_truth(gen: Generator) -> dict:
     ins = w.insts
     anomalies = []
     if plan.enabled:
-        for pattern, inj in plan.injections.items():
-            counts = dict(sorted(gen.tag_counts.get(pattern, {}).items()))
+        for k, inj in plan.injections():
+            pattern = inj.pattern
+            counts = dict(sorted(gen.tag_counts.get((pattern, k), {}).items()))
             entry = {
                 "pattern": pattern,
                 "name": PATTERN_CN[pattern],
@@ -66,14 +67,16 @@ def build_ground_truth(gen: Generator) -> dict:
                 "parameters": _jsonable(inj.params),
                 "cases_by_period": counts,
                 "cases_total": int(sum(counts.values())),
-                "injected_size": round(float(plan.size.get(pattern, 0.0)), 2),
+                "injected_size": round(plan.size(k, pattern), 2),
                 "injected_size_unit": SIZE_UNIT[pattern],
                 "notes": inj.notes,
             }
             if inj.persons:
                 persons = sorted(set(inj.persons))
                 entry["psn_no"] = psn_no(np.full(len(persons), cfg.region), np.array(persons)).to_pylist()
-            ev = gen.evidence.get(pattern)
+            if cfg.injections_per_pattern > 1:  # which copy of the pattern (0 = the first)
+                entry["copy"] = k
+            ev = gen.evidence.get((pattern, k))
             if ev:
                 entry["evidence"] = _evidence_by_window(ev, inj.baseline, inj.periods)
             if pattern == "hospitalization_rate":
@@ -103,6 +106,7 @@ def build_ground_truth(gen: Generator) -> dict:
         "faults_enabled": cfg.faults,
         "effect": cfg.effect,
         "pattern_effects": dict(sorted(cfg.pattern_effects.items())),
+        **({"injections_per_pattern": cfg.injections_per_pattern} if cfg.injections_per_pattern > 1 else {}),
         "baseline_periods": cfg.baseline_periods,
         "affected_periods": cfg.affected_periods,
         "hosp_lv_names": HOSP_LV,

@@ -87,10 +87,20 @@ class ForeignInstitutions:
     lat: np.ndarray
 
 
+# With K injections per pattern (SynthConfig.injections_per_pattern > 1), at least this many
+# hospitals per copy in the peer group: 3 tertiary patterns + 2 clean tertiary hospitals, and
+# 8 patterns at secondary hospitals + 4 clean ones, so that one pattern's K injected
+# institutions stay a small share (1/5, 1/12) of the peers its detector compares them with.
+# (A hospital's volume is the scale's beds shared among the group: scale 0.024·K keeps that of
+# the single-injection regions of scale 0.02.)
+TERTIARY_PER_COPY, SECONDARY_PER_COPY = 5, 12
+
+
 def build_institutions(cfg: SynthConfig, rng: np.random.Generator) -> Institutions:
     s = cfg.scale
-    n3 = max(cfg.min_tertiary, round(8 * s ** 0.5))
-    n2 = max(10, round(26 * s ** 0.5))
+    k = cfg.injections_per_pattern
+    n3 = max(cfg.min_tertiary, round(8 * s ** 0.5), TERTIARY_PER_COPY * k if k > 1 else 0)
+    n2 = max(10, round(26 * s ** 0.5), SECONDARY_PER_COPY * k if k > 1 else 0)
     n1 = max(10, round(80 * s ** 0.6))
     n_rx = max(6, round(350 * s))
     city = cfg.region_name

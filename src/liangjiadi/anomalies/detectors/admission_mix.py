@@ -41,11 +41,20 @@ def _share_findings(ctx, d: pd.DataFrame, flag: str, codes: list[str], *, min_ex
     cur = d[d.cur]
     by = cur.groupby("fixmedins_code")[flag].agg(n="size", x="sum")
     last_by = d[d["last"]].groupby("fixmedins_code")[flag].agg(n="size", x="sum")
+    # the own-last-year route compares the same months of both years (the whole current window
+    # when the history has a full last year; in a shorter history a window's months without a
+    # last-year counterpart would only dilute the jump and mix in seasons)
+    yoy_by = d[d.cur_yoy].groupby("fixmedins_code")[flag].agg(n="size", x="sum") if "cur_yoy" in d else by
     own_share = (by.x / by.n).to_dict()
     kinds = peer_kinds(ctx)
     rows = []
+    skipped: dict[str, str] = {}  # institutions not judged, and why (the run's coverage)
     for code in codes:
-        if code not in by.index or by.n[code] < MIN_INSTITUTION_CASES:
+        if code not in by.index:
+            skipped[code] = "近12个月无已分组的住院病例"
+            continue
+        if by.n[code] < MIN_INSTITUTION_CASES:
+            skipped[code] = f"病例数不足：近12个月已分组病例{int(by.n[code])}例，至少需要{MIN_INSTITUTION_CASES}例"
             continue
         n, x = int(by.n[code]), int(by.x[code])
         same_level = [c for c in by.index if c != code and ctx.level_of(c) == ctx.level_of(code)]
@@ -53,16 +62,24 @@ def _share_findings(ctx, d: pd.DataFrame, flag: str, codes: list[str], *, min_ex
         pn, px = int(by.n[peers].sum()) if peers else 0, int(by.x[peers].sum()) if peers else 0
         peer_vals = [own_share[c] for c in peers if by.n[c] >= MIN_INSTITUTION_CASES // 2]
         base = dict(code=code, n=n, x=x, own=x / n, peers=peer_vals)
+        routes = len(rows)
         if pn >= MIN_PEER_CASES:
             z, p = proportion_test(x, n, px, pn)
             rows.append(dict(base, route="peers", pn=pn, px=px, peer=px / pn, z=z, p=p))
-        if last_year_route and code in last_by.index and last_by.n[code] >= MIN_INSTITUTION_CASES // 2:
+        if (last_year_route and code in last_by.index and code in yoy_by.index
+                and min(last_by.n[code], yoy_by.n[code]) >= MIN_INSTITUTION_CASES // 2):
             ln, lx = int(last_by.n[code]), int(last_by.x[code])
-            z, p = proportion_test(x, n, lx, ln)
+            yn, yx = int(yoy_by.n[code]), int(yoy_by.x[code])
+            z, p = proportion_test(yx, yn, lx, ln)
             level_n = int(by.n[same_level].sum()) if same_level else 0
             level_share = by.x[same_level].sum() / level_n if level_n else 0.0
-            rows.append(dict(base, route="last_year", pn=ln, px=lx, peer=lx / ln, z=z, p=p,
-                             level_share=float(level_share)))
+            rows.append(dict(base, n=yn, x=yx, own=yx / yn, route="last_year", pn=ln, px=lx, peer=lx / ln, z=z,
+                             p=p, level_share=float(level_share)))
+        if len(rows) == routes:
+            skipped[code] = (f"同级同类机构病例合计不足{MIN_PEER_CASES}例" +
+                             (f"，且上年同期病例不足{MIN_INSTITUTION_CASES // 2}例" if last_year_route else ""))
+    if hasattr(ctx, "note"):
+        ctx.note(skipped=skipped, institutions=len({r["code"] for r in rows}))
     for r, q in zip(rows, bh_adjust([r["p"] for r in rows])):
         r["q"] = q
     passed: dict[str, dict] = {}
@@ -144,7 +161,8 @@ def basic_groups_in_tertiary(ctx) -> list[Finding]:
     description=(f"低权重病例（所入 DRG 组权重 RW ≤ {LOW_RW}，多为可在门诊治疗的轻症）在机构近 12 个月出院病例中的占比，"
                  "与同级同类机构汇总占比比较（单侧两比例 z 检验，各机构 Benjamini-Hochberg 校正，"
                  f"FDR {FDR:.0%}）；须高出至少 {LOW_MIN_EXCESS * 100:.0f} 个百分点且为同级的 {LOW_MIN_RATIO} 倍以上。"
-                 "无同类同级机构可比或占比骤升时，另与本机构上年同期比较（同样的幅度条件，且须不低于同级全部机构的汇总占比）；"
+                 "无同类同级机构可比或占比骤升时，另与本机构上年同期比较（同月份：历史不足 24 个月时只取本年与上年都有数据的月份；"
+                 "同样的幅度条件，且须不低于同级全部机构的汇总占比）；"
                  "两类检验一并校正。证据中附上年同期占比与其中住院不超过 3 天的病例数。"),
     min_cases=MIN_INSTITUTION_CASES,
     peers="同级（三级/二级/一级及以下）医疗机构，综合、中医等一组，妇幼只与妇幼、专科只与主要 MDC 相同的专科比较；病例汇总不少于 100 例",
@@ -179,7 +197,10 @@ def low_standard_admission(ctx) -> list[Finding]:
             peer_txt = f"同级医院{'中位数' if median is not None else '汇总'} {pct(ref)}"
         else:
             peer_txt = f"同级医院汇总 {pct(r['level_share'])}"
-        msg = (f"{ctx.name_of(code)} 近 12 个月低权重（RW ≤ {low_rw}）病例 {r['x']} 例，占出院病例的 {pct(r['own'])}"
+        w = year_windows(ctx)
+        span_txt = ("近 12 个月" if r["route"] == "peers" or len(w.yoy_current) == len(w.current)
+                    else f"近 {len(w.yoy_current)} 个月（与上年同期相同月份比较）")
+        msg = (f"{ctx.name_of(code)} {span_txt}低权重（RW ≤ {low_rw}）病例 {r['x']} 例，占出院病例的 {pct(r['own'])}"
                f"{trend}，{peer_txt}，其中住院不超过 3 天的 {short} 例，提示可能存在低标准入院。")
         ev = _evidence(r, last, median, pctl)
         ev["short_stay_cases"] = short

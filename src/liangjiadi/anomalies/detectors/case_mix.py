@@ -30,9 +30,10 @@ MIN_GROUP_CASES = 30
 MIN_SHARE_SHIFT = 0.05
 # structure_shift: cases (of ADRGs split by severity) per window at least
 MIN_STRUCTURE_CASES = 30
-MIN_RELATIVE_UPLIFT = 0.05  # +5% mean relative weight within ADRGs, beyond the peers
-# structure_shift tests every hospital, most of them small (30-100 cases a year), where a
-# 3-sigma drift happens by chance now and then: a stricter false-discovery rate
+# smallest rise of the share of cases above their family's lowest group, beyond the peers'
+MIN_STRUCTURE_SHIFT = 0.10
+# structure_shift tests every hospital, most of them small (30-100 such cases a year), where a
+# 2.5-sigma rise happens by chance in one of twenty: a stricter false-discovery rate
 STRUCTURE_FDR = 0.01
 SEVERITY_SCORE = {"1": 2.0, "3": 1.0, "5": 0.0}
 
@@ -354,20 +355,37 @@ def _base_weights(ctx, frame: pd.DataFrame) -> dict[str, float]:
     return {a: float(r["min"]) for a, r in g.iterrows() if r["min"] > 0 and r["max"] > r["min"]}
 
 
+def _within_family_change(cur: pd.DataFrame, last: pd.DataFrame, value: str = "above") -> float:
+    """Change of `value` (the share above the family's lowest group) within the same families:
+    each family's change weighted by n1·n0/(n1+n0), over the families with cases in both
+    windows (a Mantel-Haenszel style difference), so a move of the mix toward families that are
+    coded above their lowest group anyway does not count as a drift."""
+    a = cur.groupby("adrg")[value].agg(["size", "mean"])
+    b = last.groupby("adrg")[value].agg(["size", "mean"])
+    both = a.join(b, how="inner", lsuffix="1", rsuffix="0")
+    if both.empty:
+        return 0.0
+    w = both.size1 * both.size0 / (both.size1 + both.size0)
+    return float((w * (both.mean1 - both.mean0)).sum() / w.sum())
+
+
 @detector(
     "structure_shift",
     name="结构偏移",
-    description=("病例在同一病组族（ADRG）内向付费更高的组漂移：每例的相对权重 = 所入 DRG 组权重 ÷ 该 ADRG 最低组权重，"
-                 "比较机构近 12 个月与上年同期的平均相对权重（单侧均值差检验），各机构检验按 "
-                 f"Benjamini-Hochberg 校正（FDR {STRUCTURE_FDR:.0%}，小机构多、偶然波动多，故从严）；平均相对权重的升幅扣除同级医院同期升幅后须至少 {MIN_RELATIVE_UPLIFT:.0%}。"
-                 "只计有严重程度分组的 ADRG 的病例。"),
+    description=("病例在同一病组族（DRG：ADRG；DIP：同一诊断的各病种）内向付费更高的组漂移：只计有严重程度分组（DIP：有多种治疗方式分值）"
+                 "的病组族的病例，检验量为入最低组以外各组（DRG：伴并发症或合并症组；DIP：较高分值治疗方式）的病例占比，"
+                 "比较机构近 12 个月与上年同期（同月份；历史不足 12 个月时用本年与上年都有数据的月份）的占比（单侧两比例检验），"
+                 f"各机构检验按 Benjamini-Hochberg 校正（FDR {STRUCTURE_FDR:.0%}，小机构多、偶然波动多，故从严）；占比升幅扣除同级医院同期升幅后须至少 "
+                 f"{MIN_STRUCTURE_SHIFT * 100:.0f} 个百分点，且在同一病组族内比较两期（按族加权）时占比也上升"
+                 "（只因收治的病组族构成变化而上升的占比不算）。证据附族内平均相对权重（所入组权重 ÷ 该族最低组权重）的变化。"
+                 "占比比平均相对权重更稳定（各族权重级差不同，后者方差大），小医院的漂移也能检出。"),
     min_cases=MIN_STRUCTURE_CASES,
     peers="同级医院（病例汇总）；同级病例不足时用全市其他机构",
     compares=("last_year", "peers"),
-    severity_rule="高：校正后 p < 0.001 且平均相对权重上升 ≥ 10%；中：其余达到检出标准的。",
+    severity_rule="高：校正后 p < 0.001 且最低组以外病例占比上升 ≥ 20 个百分点；中：其余达到检出标准的。",
     params={
-        "min_cases": Param(MIN_STRUCTURE_CASES, "机构在本期与上年同期各至少的病例数（有严重程度分组的 ADRG）", "例"),
-        "min_uplift": Param(MIN_RELATIVE_UPLIFT, "平均相对权重扣除同级升幅后至少上升（比例）"),
+        "min_cases": Param(MIN_STRUCTURE_CASES, "机构在本期与上年同期各至少的病例数（有严重程度分组的病组族）", "例"),
+        "min_share_shift": Param(MIN_STRUCTURE_SHIFT, "最低组以外病例占比扣除同级升幅后至少上升（比例，0.10 = 10 个百分点）"),
         "fdr": Param(STRUCTURE_FDR, "Benjamini-Hochberg 校正的错误发现率（从严）"),
     },
 )
@@ -377,44 +395,51 @@ def structure_shift(ctx) -> list[Finding]:
     frame = case_frame(ctx)
     require_case_windows(ctx, w, frame)
     base = _base_weights(ctx, frame)
-    d = frame[frame.adrg.isin(list(base)) & frame.rw.notna() & (frame.cur_yoy | frame.last)].copy()
+    split = _split_adrgs(ctx, frame) & set(base)
+    d = frame[frame.adrg.isin(list(split)) & frame.sev.isin(list(SEVERITY_SCORE)) & frame.rw.notna() &
+              (frame.cur_yoy | frame.last)].copy()
     if d.empty:
         return []
     d["uplift"] = d.rw / d.adrg.map(base)
+    d["above"] = (d.sev != "5").astype(float)  # coded above the family's lowest group
     d["all"] = "*"
-    mom = _with_peers(_moments(d, ["fixmedins_code", "all"], "uplift"), "all", ctx)
+    mom = _with_peers(_moments(d, ["fixmedins_code", "all"], "above"), "all", ctx)
     mom = _judged(ctx, mom, prm["min_cases"])
     tests = _tests(mom, prm["min_cases"])
-    # every institution's own relative change, for the peer median of changes
-    rel = {t["row"]["fixmedins_code"]: t["own"].delta / t["own"].m0 for t in tests if t["own"].m0}
+    # every institution's own change of the share, for the peer median of changes
+    rel = {t["row"]["fixmedins_code"]: t["own"].delta for t in tests}
     out = []
     for t in tests:
-        row, own, peer, peer_label, peer_delta, z, p, q = (t["row"], t["own"], t["peer"], t["basis"],
-                                                           t["peer_delta"], t["z"], t["p"], t["q"])
-        change = own.delta / own.m0 if own.m0 else 0.0
-        peer_change = peer_delta / peer.m0 if peer is not None and peer.m0 else 0.0
-        if q > prm["fdr"] or change - max(peer_change, 0.0) < prm["min_uplift"]:
+        row, own, peer_label, peer_delta, z, p, q = (t["row"], t["own"], t["basis"], t["peer_delta"], t["z"],
+                                                     t["p"], t["q"])
+        if q > prm["fdr"] or own.delta - max(peer_delta, 0.0) < prm["min_share_shift"]:
             continue
         code = row["fixmedins_code"]
-        peer_changes = [rel[c] for c in rel if c != code and ctx.level_of(c) == row["level"]]
-        peer_median, pctl = peer_position(change, peer_changes)
         mine = d[(d.fixmedins_code == code)]
         cur, last = mine[mine.cur_yoy], mine[mine.last]
-        share_hi1 = float(cur.sev.isin(["1", "3"]).mean())
-        share_hi0 = float(last.sev.isin(["1", "3"]).mean())
-        sev = "high" if q < 0.001 and change >= 0.10 else "medium"
-        ref = peer_median if peer_median is not None else peer_change
+        rw1, rw0 = float(cur.uplift.mean()), float(last.uplift.mean())
+        rw_change = rw1 / rw0 - 1 if rw0 else 0.0
+        within = _within_family_change(cur, last)
+        if not within > 0:  # the share must rise inside the same families: one that rose only because
+            continue  # the mix moved to families coded above their lowest group anyway is no drift
+        peer_changes = [rel[c] for c in rel if c != code and ctx.level_of(c) == row["level"]]
+        peer_median, pctl = peer_position(own.delta, peer_changes)
+        sev = "high" if q < 0.001 and own.delta >= 0.20 else "medium"
+        ref = peer_median if peer_median is not None else peer_delta
         wd = scheme_words(bool(mine.dip.mean() > 0.5))
-        msg = (f"{ctx.name_of(code)} 病例在同一{wd['family']}内向高{wd['weight']}{wd['unit']}漂移：{wd['family']}内平均相对{wd['weight']}"
-               f"由上年同期的 {own.m0:.3f} 升至 {own.m1:.3f}（{signed_pct(change)}），{wd['heavier']}病例占比由 {pct(share_hi0)} "
-               f"升至 {pct(share_hi1)}，同级医院同期变化中位数 {signed_pct(ref)}，提示病例结构向高付费{wd['unit']}偏移。")
+        msg = (f"{ctx.name_of(code)} 病例在同一{wd['family']}内向高{wd['weight']}{wd['unit']}漂移：{wd['heavier']}病例占比由上年同期的 "
+               f"{pct(own.m0)} 升至 {pct(own.m1)}（同级医院同期变化中位数 {signed_pct(ref)}），{wd['family']}内平均相对{wd['weight']}"
+               f"由 {rw0:.3f} 变为 {rw1:.3f}（{signed_pct(rw_change)}），提示病例结构向高付费{wd['unit']}偏移。")
         out.append(Finding(
             pattern="structure_shift", period=ctx.period, severity=sev, message=msg, fixmedins_code=code,
             score=float(z) if not np.isnan(z) else 0.0,
             evidence={
-                "own": num(own.m1), "own_last_year": num(own.m0), "shift": num(change),
-                "peer_median": num(peer_median), "peer_shift": num(peer_change), "percentile": num(pctl),
-                "peer_basis": peer_label, "did_statistic": num(t["did_z"]), "with_cc_share": num(share_hi1), "with_cc_share_last_year": num(share_hi0),
+                "own": num(own.m1), "own_last_year": num(own.m0), "shift": num(own.delta),
+                "peer_median": num(peer_median), "peer_shift": num(peer_delta), "percentile": num(pctl),
+                "peer_basis": peer_label, "did_statistic": num(t["did_z"]),
+                "with_cc_share": num(own.m1), "with_cc_share_last_year": num(own.m0),
+                "relative_weight": num(rw1), "relative_weight_last_year": num(rw0), "relative_weight_change": num(rw_change),
+                "within_family_shift": num(within),
                 "cases": int(own.n1), "cases_last_year": int(own.n0),
                 "statistic": num(z), "p_value": num(p, 8), "q_value": num(q, 8), "tests": len(tests),
             },

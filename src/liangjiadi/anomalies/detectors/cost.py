@@ -23,10 +23,20 @@ from ..registry import detector
 from ._inputs import params
 
 TOP_GROUPS = 10
+TOP_SHARE = 0.45  # ... and more until the common groups hold 45% of the region's cases
 MIN_CASES = 30  # cases of the top groups in the current window
 MIN_PEER_GROUP_CASES = 5  # other same-level cases of a group needed to price it
 HIGH_INDEX = 1.2  # named when cost is at least 20% above the peer median
 LOW_INDEX = 0.83  # praised when at least 17% below (the same distance on the log scale)
+
+
+def common_groups(families, least: int, share: float) -> list:
+    """The region's most common groups: the `least` largest, and more until together they hold
+    `share` of the cases. A DIP region's families (one diagnosis each) are finer than DRG's ADRGs,
+    so its ten largest hold fewer of the cases; a share keeps "常见病组" the same size in both."""
+    vc = families.value_counts(normalize=True)
+    k = max(least, int((vc.cumsum() < share - 1e-12).sum()) + 1)
+    return vc.head(k).index.tolist()
 
 
 def _peer_log_cost(ctx, d) -> tuple[np.ndarray, np.ndarray]:
@@ -47,7 +57,8 @@ def _peer_log_cost(ctx, d) -> tuple[np.ndarray, np.ndarray]:
 @detector(
     "cost_deviation",
     name="常见病组费用差异",
-    description=(f"取全市近 12 个月出院例数最多的 {TOP_GROUPS} 个病组（ADRG，含其各严重程度 DRG 组）；机构每个病例的费用除以同级其他机构该组病例的几何平均费用"
+    description=(f"取全市近 12 个月出院例数最多的病组（DRG：ADRG，含其各严重程度 DRG 组；DIP：同一诊断的各病种）：至少 {TOP_GROUPS} 个，"
+                 f"不足时依次增加至合计占全市病例的 {TOP_SHARE:.0%}（DIP 按诊断分组更细，前 {TOP_GROUPS} 个覆盖的病例较少）；机构每个病例的费用除以同级其他机构该组病例的几何平均费用"
                  "（不含本机构），取对数平均（已剔除病组结构差异），再除以同级各机构该值的中位数，得到费用指数（同级中位机构 = 1）；"
                  "z 检验（双侧，方差计入同级均值本身的抽样误差）后各机构按 Benjamini-Hochberg 校正"
                  f"（FDR {FDR:.0%}）。指数 ≥ {HIGH_INDEX} 点名提示，≤ {LOW_INDEX} 予以表扬（低严重度）。证据附例均费用与付费标准之比。"),
@@ -57,6 +68,7 @@ def _peer_log_cost(ctx, d) -> tuple[np.ndarray, np.ndarray]:
     severity_rule=f"高：费用指数 ≥ 1.3；中：{HIGH_INDEX} ≤ 指数 < 1.3；低：指数 ≤ {LOW_INDEX}（费用控制较好，表扬）。",
     params={
         "min_cases": Param(MIN_CASES, "常见病组病例数下限（参与比较的机构）", "例"),
+        "top_share": Param(TOP_SHARE, "常见病组合计至少占全市病例的比例（不少于前 10 个病组）"),
         "high_index": Param(HIGH_INDEX, "费用指数达到此值点名提示"),
         "low_index": Param(LOW_INDEX, "费用指数不超过此值予以表扬"),
     },
@@ -68,7 +80,7 @@ def cost_deviation(ctx) -> list[Finding]:
     d = frame[frame.cur & frame.grp.notna() & (frame.cost > 0)].copy()
     # common disease groups: the ADRGs with most cases (every severity group of them), priced
     # group by group below; counting whole ADRGs keeps enough cases per hospital
-    top = d.adrg.value_counts().head(TOP_GROUPS).index.tolist()
+    top = common_groups(d.adrg, TOP_GROUPS, prm["top_share"])
     d = d[d.adrg.isin(top)]
     if d.empty:
         raise NotEvaluated("窗口内没有带 DRG 分组结果且费用为正的住院病例")
@@ -84,6 +96,17 @@ def cost_deviation(ctx) -> list[Finding]:
 
     # raw index: geometric mean of cost / peer cost over the institution's top-group cases
     raw = {code: (g, float(g.log_ratio.mean())) for code, g in d.groupby("fixmedins_code") if len(g) >= prm["min_cases"]}
+    # institutions with inpatient cases that were not judged, and why (the run's coverage)
+    priced = d.groupby("fixmedins_code").size()
+    skipped = {}
+    for code in frame.loc[frame.cur, "fixmedins_code"].unique():
+        if code in raw:
+            continue
+        n = int(priced.get(code, 0))
+        skipped[code] = (f"病例数不足：全市常见病组中可与同级比价的病例{n}例，至少需要{prm['min_cases']}例" if n else
+                         "无可与同级比价的常见病组病例（不收治这些病组，或同级其他机构同组病例不足5例）")
+    if hasattr(ctx, "note"):
+        ctx.note(skipped=skipped, institutions=len(raw))
     stats = []
     for code, (g, mean) in raw.items():
         # judged against the median institution of the level, not the mean case: one dear
@@ -117,11 +140,11 @@ def cost_deviation(ctx) -> list[Finding]:
         ex = "、".join(f"{grp} 例均 {yuan(r.own)}（同级 {yuan(r.peer)}）" for grp, r in worst.iterrows())
         if high:
             sev = "high" if s["index"] >= 1.3 else "medium"
-            msg = (f"{ctx.name_of(code)} 全市前 {TOP_GROUPS} 位常见病组 {s['n']} 例的例均费用为同级中位水平的 {s['index']:.2f} 倍"
+            msg = (f"{ctx.name_of(code)} 全市前 {len(top)} 位常见病组 {s['n']} 例的例均费用为同级中位水平的 {s['index']:.2f} 倍"
                    f"（如 {ex}），费用明显偏高，请对照同级机构查找诊疗路径与费用管理差异。")
         else:
             sev = "low"
-            msg = (f"{ctx.name_of(code)} 全市前 {TOP_GROUPS} 位常见病组 {s['n']} 例的例均费用仅为同级中位水平的 {s['index']:.2f} 倍"
+            msg = (f"{ctx.name_of(code)} 全市前 {len(top)} 位常见病组 {s['n']} 例的例均费用仅为同级中位水平的 {s['index']:.2f} 倍"
                    f"（如 {ex}），费用控制较好，值得同级机构借鉴。")
         out.append(Finding(
             pattern="cost_deviation", period=ctx.period, severity=sev, message=msg, fixmedins_code=code,
@@ -132,7 +155,7 @@ def cost_deviation(ctx) -> list[Finding]:
                 "peer_median": num(median),
                 "percentile": num(pctl), "shift": num(s["index"] - 1), "cases": int(s["n"]),
                 "own_mean_cost": num(own_cost, 2), "peer_mean_cost": num(exp_cost, 2),
-                "pay_std_ratio": num(std_ratio), "adrgs": sorted(g.adrg.unique().tolist()),
+                "pay_std_ratio": num(std_ratio), "common_groups": len(top), "adrgs": sorted(g.adrg.unique().tolist()),
                 "statistic": num(s["t"]), "p_value": num(s["p"], 8),
                 "q_value": num(q, 8), "tests": len(stats),
             },

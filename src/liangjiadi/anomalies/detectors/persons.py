@@ -67,7 +67,7 @@ READMIT_MIN_DISCHARGES = 100
 READMIT_MIN_COUNT = 10  # readmissions attributed to the institution in the 12 months
 READMIT_MIN_TIMES = 2.0  # at least twice the pooled peer rate
 READMIT_Z = 3.0  # robust z among peers' rates: guards against heterogeneous institutions
-READMIT_ALPHA = 0.01
+READMIT_ALPHA = 0.05  # the FDR of the case-mix detectors; the robust z, 2x and 10-case guards keep it strict
 
 
 def readmissions(cases: pd.DataFrame) -> pd.DataFrame:
@@ -96,7 +96,7 @@ def readmissions(cases: pd.DataFrame) -> pd.DataFrame:
     description=(
         "同一参保人（假名化编号）出院后0-15天内再次入院（本院或他院；出院当天转入他院视为转院，不计），计入出院机构；同院且主诊断类目（无清单时为ADRG）相同者"
         "计为疑似分解住院。近12个月各机构15天再入院率与同级其他机构的合并再入院率比较：再入院不少于10人次、再入院率 ≥ 同级合并率"
-        "的2倍、在同级各机构再入院率中的稳健z ≥ 3，且按同级合并率的二项检验经Benjamini-Hochberg校正（α=0.01）显著。"
+        f"的2倍、在同级各机构再入院率中的稳健z ≥ 3，且按同级合并率的二项检验经Benjamini-Hochberg校正（α={READMIT_ALPHA}）显著。"
         "发现中只有人次与比率，不含任何人员编号。"
     ),
     min_cases=READMIT_MIN_COUNT,
@@ -122,6 +122,10 @@ def detect_readmission_15d(ctx) -> list[Finding]:
                                          split=("split", "sum"), b2b=("back_to_back", "sum"),
                                          gap=("gap", "median"))
     hosp = hospitals_as_of(ctx, ctx.period)
+    # hospitals not judged, and why (the run's coverage): never counted as examined and clean
+    skipped = {c: "近12个月无住院结算" for c in hosp.index if c not in by.index}
+    skipped.update({c: f"近12个月出院人次不足{prm['min_discharges']}（{int(by.n[c])}人次）"
+                    for c in by.index if c in hosp.index and by.n[c] < prm["min_discharges"]})
     by = by[by.index.isin(hosp.index) & (by.n >= prm["min_discharges"])]
     level = {c: hosp.level_group[c] for c in by.index}
     peer_codes = peer_sets({c: (level[c], hosp.kind[c]) for c in by.index})
@@ -130,6 +134,7 @@ def detect_readmission_15d(ctx) -> list[Finding]:
     for code in by.index:
         peers, same_kind = peer_codes[code]
         if len(peers) < MIN_PEERS:
+            skipped[code] = f"同级可比机构不足{MIN_PEERS}家（出院人次达到{prm['min_discharges']}的同级机构{len(peers)}家）"
             continue
         pn, px = int(by.n[peers].sum()), int(by.x[peers].sum())
         pooled = max(px, 0.5) / pn  # half a case when peers had none, so the ratio stays finite
@@ -137,7 +142,9 @@ def detect_readmission_15d(ctx) -> list[Finding]:
         tested[code] = {"pooled": pooled, "pos": pos, "same_kind": same_kind,
                         "p": binomial_upper_p(int(by.x[code]), int(by.n[code]), pooled)}
     if not tested:
-        raise NotEvaluated(f"同级比较对象不足：没有机构出院人次达到{prm['min_discharges']}且有至少{MIN_PEERS}家同级机构可比")
+        raise NotEvaluated(f"同级比较对象不足：没有机构出院人次达到{prm['min_discharges']}且有至少{MIN_PEERS}家同级机构可比",
+                           skipped=skipped)
+    note(ctx, skipped=skipped)
     note(ctx, institutions=len(tested), peers=min(len(peer_codes[c][0]) for c in tested),
          window=window_text(cur), window_months=len(cur))
     p = {c: t["p"] for c, t in tested.items()}

@@ -68,12 +68,18 @@ def detect_out_of_list_share(ctx) -> list[Finding]:
     hosp = hospitals_as_of(ctx, ctx.period)
     tot = window_totals(ctx, cur)
     rows: dict[str, dict] = {}
+    skipped: dict[str, str] = {}  # hospitals not judged, and why (the run's coverage)
     for code, h in hosp.iterrows():
         if code not in tot.index:
+            skipped[code] = "本期无门诊、住院结算记录"
             continue
         t = tot.loc[code]
         n = int(t.ipt + t.otp)
-        if n < prm["min_settlements"] or t.medfee <= 0:
+        if n < prm["min_settlements"]:
+            skipped[code] = f"近12个月门诊与住院结算不足{prm['min_settlements']}笔（{n}笔）"
+            continue
+        if t.medfee <= 0:
+            skipped[code] = "医疗费总额为零，无法计算医保外费用占比"
             continue
         rows[code] = {"level": h.level_group, "n": n, "share": float(t.ownpay / t.medfee),
                       "higher": naturally_higher(h["name"], h.kind, h.ownership), "medfee": float(t.medfee)}
@@ -85,15 +91,19 @@ def detect_out_of_list_share(ctx) -> list[Finding]:
             peers, mixed = same_kind, False
         else:
             peers, mixed = [x["share"] for x in same_level.values()], r["higher"]
-        if not peers:
+        if len(peers) < MIN_PEERS:
+            skipped[code] = f"同级可比机构不足{MIN_PEERS}家（{len(peers)}家）"
             continue
         med = float(np.median(peers))
         pos = peer_position(r["share"], peers, max(RELATIVE_SPREAD_FLOOR * abs(med), ABSOLUTE_SPREAD_FLOOR))
         if pos is None:
+            skipped[code] = f"同级可比机构不足{MIN_PEERS}家"
             continue
         tested[code] = {**r, "pos": pos, "mixed": mixed, "kind_only": not mixed and r["higher"]}
     if not tested:
-        raise NotEvaluated(f"同级比较对象不足：没有机构近12个月结算达到{prm['min_settlements']}笔且有至少{MIN_PEERS}家同级机构可比")
+        raise NotEvaluated(f"同级比较对象不足：没有机构近12个月结算达到{prm['min_settlements']}笔且有至少{MIN_PEERS}家同级机构可比",
+                           skipped=skipped)
+    note(ctx, skipped=skipped)
     note(ctx, institutions=len(tested), peers=min(r["pos"].n_peers for r in tested.values()),
          window=window_text(cur), window_months=len(cur))
     p = {c: normal_upper_p(r["pos"].z) for c, r in tested.items()}

@@ -22,7 +22,11 @@ from ._peer_rules import binomial_upper_p, pct, rounded, signed_pct
 
 RATE_MIN_DISCHARGES = 1000  # local insured's discharges in the 12 months
 RATE_MIN_GROWTH = 0.10  # annual 住院率 up at least 10% on the year before
-RATE_ALPHA = 0.001  # one test per region: a strict level instead of a correction
+# A region's admissions grow by themselves (ageing, new services: a few % a year), so the test's
+# null hypothesis is "grew by the usual growth", not "unchanged": against "unchanged" a clean
+# region's ordinary growth plus half a year's noise was significant at 0.001.
+RATE_USUAL_GROWTH = 0.05
+RATE_ALPHA = 0.01  # one test per region (against the usual growth, so no stricter level needed)
 REFERENCE_RATE = 0.21  # national 住院率 (calibration.md)
 REFERENCE_HIGH = 0.25  # upper end of the usual band; above it with growth = high severity
 
@@ -62,7 +66,8 @@ def _annual_rate(n: dict[str, int], insured: dict[str, int], periods: list[str])
     description=(
         "统筹地区本地参保人员近12个月出院人次（含异地就医）/月末参保人数（310、380/390/391）平均数，年化；与上年同期比较，"
         "并给出全国参考值（约21%/年，calibration.md）。同时满足：近12个月出院人次不少于1000、住院率同比上升至少10%、"
-        "按参保人年暴露的二项检验（H0：住院率不变）p < 0.001。各机构不在此判定（见门诊住院人次比、诱导住院、15天再入院）。"
+        "按参保人年暴露的单侧二项检验显著（p < 0.01；H0：住院率只按通常的自然增长（每年5%）上升，"
+        "人口老龄化等带来的逐年增长不算异常）。各机构不在此判定（见门诊住院人次比、诱导住院、15天再入院）。"
     ),
     min_cases=RATE_MIN_DISCHARGES,
     peers="本统筹地区上年同期；全国参考住院率约21%/年（职工21.4%、居民20.8%）",
@@ -71,6 +76,7 @@ def _annual_rate(n: dict[str, int], insured: dict[str, int], periods: list[str])
     params={
         "min_discharges": Param(RATE_MIN_DISCHARGES, "本地参保人员出院人次下限（12个月口径，窗口较短时按月数折算）", "人次"),
         "min_growth": Param(RATE_MIN_GROWTH, "年化住院率同比上升幅度下限"),
+        "usual_growth": Param(RATE_USUAL_GROWTH, "住院率通常的自然年增长（检验的原假设：同比上升不超过此值）"),
         "alpha": Param(RATE_ALPHA, "二项检验的显著性水平（每个统筹地区一次检验）"),
     },
 )
@@ -91,8 +97,10 @@ def detect_hospitalization_rate(ctx) -> list[Finding]:
     c1, e1, r1 = cur
     c0, e0, r0 = base
     growth = r1 / r0 - 1
-    # Given c1 + c0 discharges and unchanged rates, c1 is binomial with p = e1 / (e1 + e0).
-    p = binomial_upper_p(c1, c1 + c0, e1 / (e1 + e0))
+    # Given c1 + c0 discharges and a rate grown by the usual growth g, c1 is binomial with
+    # p = e1(1+g) / (e1(1+g) + e0).
+    g = 1 + max(0.0, float(prm["usual_growth"]))
+    p = binomial_upper_p(c1, c1 + c0, e1 * g / (e1 * g + e0))
     if growth < prm["min_growth"] or p >= prm["alpha"]:
         return []
     sev = "high" if growth >= 0.20 or r1 > REFERENCE_HIGH else "medium" if growth >= 0.15 else "low"
@@ -102,7 +110,7 @@ def detect_hospitalization_rate(ctx) -> list[Finding]:
     ev = {
         "value": rounded(r1), "base_value": rounded(r0), "shift": rounded(growth), "reference": REFERENCE_RATE,
         "cases": c1, "base_cases": c0, "insured": round(e1), "insured_last_year": round(e0),
-        "p_value": rounded(p, 12), "months": len([x for x in cmp.current if x in n and insured.get(x)]),
+        "p_value": rounded(p, 12), "usual_growth": rounded(g - 1), "months": len([x for x in cmp.current if x in n and insured.get(x)]),
         **cmp.evidence(),
     }
     return [Finding("hospitalization_rate", ctx.period, sev, msg, ev, None, subject="region", score=float(growth))]
