@@ -37,7 +37,7 @@ from .report import FileResult, LoadReport
 from .rules import RULES
 from .validate import StagedFile, TablePlan, lit, q
 from ..safe_output import safe_file_name
-from .writer import QUARANTINE_DIR, quarantine_sql, write_partition, write_quarantine
+from .writer import QUARANTINE_DIR, quarantine_sql, write_partitions, write_quarantine
 
 
 def ingest_paths(paths, settings: Settings | None = None, table: str | None = None,
@@ -183,10 +183,11 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress, scr
         by_index[idx].rows_accepted += n
     for res in by_index.values():
         res.rows_read = res.rows_accepted + res.rows_quarantined
-    con.execute(f"CREATE OR REPLACE TABLE q_fail AS {plan.failures_sql()}", _params(plan.failures_sql(), pads))
-    for idx, rule, n in con.execute(
-            "SELECT _file, _f.rule, count(DISTINCT _line) FROM q_fail GROUP BY ALL ORDER BY ALL").fetchall():
-        by_index[idx].rule_counts[rule] = n
+    if any(res.rows_quarantined for res in by_index.values()):  # the failure list is only for bad rows
+        con.execute(f"CREATE OR REPLACE TABLE q_fail AS {plan.failures_sql()}", _params(plan.failures_sql(), pads))
+        for idx, rule, n in con.execute(
+                "SELECT _file, _f.rule, count(DISTINCT _line) FROM q_fail GROUP BY ALL ORDER BY ALL").fetchall():
+            by_index[idx].rule_counts[rule] = n
     progress.advance(key, 2)
     progress.done(key)
 
@@ -194,11 +195,8 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress, scr
     targets = sorted({(a, p) for _, a, p, _ in parts} - set(refused))
     wkey = f"write:{tname}"
     progress.start(wkey, f"写入 {tname} 分区", len(targets))
-    sql = plan.lake_select()
-    params = _params(sql, pads)
-    for admdvs, period in targets:
-        write_partition(con, plan, admdvs, period, params, scratch)
-        progress.advance(wkey)
+    write_partitions(con, plan, targets, _params(plan.lake_select(targets), pads), scratch,
+                     on_installed=lambda: progress.advance(wkey))
     progress.done(wkey)
     for idx, a, p, _ in parts:
         by_index[idx].partitions.append(f"{a}/{p}")

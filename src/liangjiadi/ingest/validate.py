@@ -414,8 +414,9 @@ class TablePlan:
             return token_sql(q("psn_no"))
         return ch.value
 
-    def lake_select(self) -> str:
-        """Typed lake columns of the good rows of one partition ($adm, $per)."""
+    def lake_select(self, targets: list[tuple[str, str]]) -> str:
+        """Typed lake columns of the good rows of the given partitions (admdvs, period), with
+        `_part`, the partition's index in `targets`, to write them all in one pass."""
         t = self.table
         cols = []
         for f in lake.lake_schema(t):
@@ -427,9 +428,12 @@ class TablePlan:
                 c = t.column(f.name)
                 expr = token_sql(q(c.name)) if c.pseudonymise else typed_sql(c.dtype, q(c.name))
                 cols.append(f"{expr} AS {q(c.name)}")
+        part = " ".join(f"WHEN _admdvs = {lit(a)} AND _period = {lit(p)} THEN {i}"
+                        for i, (a, p) in enumerate(targets))
         # No ORDER BY: sorting a whole month costs more than the rest of the write, and
         # nothing downstream depends on the row order inside a partition.
-        return f"SELECT {', '.join(cols)} FROM good WHERE _admdvs = $adm AND _period = $per"
+        return (f"SELECT * FROM (SELECT {', '.join(cols)}, CASE {part} END AS _part FROM good) "
+                f"WHERE _part IS NOT NULL")
 
     def uses_pads(self) -> bool:
         return any(c.pseudonymise for c in self.table.columns)
