@@ -45,10 +45,28 @@ def run_generate(out: str, scale: float, months: int, seed: int) -> dict:
     return {"last": cfg.periods[-1]}
 
 
+class StageLog:
+    """Prints each ingest stage as it starts and ends (a long run can be followed in its log)."""
+
+    def __init__(self):
+        self.t0 = {}
+
+    def start(self, key, description, total=None):
+        self.t0[key] = time.perf_counter()
+        print(f"[{time.strftime('%H:%M:%S')}]   {description}", flush=True)
+
+    def advance(self, key, amount=1):
+        pass
+
+    def done(self, key):
+        print(f"[{time.strftime('%H:%M:%S')}]   完成 {key}（{time.perf_counter() - self.t0.pop(key, 0):.0f} 秒，"
+              f"平均负载 {load()}）", flush=True)
+
+
 def run_ingest(src: str, workdir: str, memory_limit: str, spill: str) -> dict:
     from liangjiadi.ingest import ingest_paths
 
-    report = ingest_paths([Path(src)], _settings(workdir, memory_limit, spill))
+    report = ingest_paths([Path(src)], _settings(workdir, memory_limit, spill), progress=StageLog())
     return {"accepted": sum(f.rows_accepted for f in report.files),
             "quarantined": sum(f.rows_quarantined for f in report.files)}
 
