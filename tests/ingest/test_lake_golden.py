@@ -1,7 +1,7 @@
 """The lake an ingest writes, pinned: the same input gives the same partitions, schema and values.
 
-The digest was taken with the per-partition writer (one COPY per month, before the single
-partitioned COPY of issue 16); any change to the typed values, the pseudonyms, the Parquet
+The digest was taken before issue 16 changed the writer (each month's COPY now reads only the
+staged files holding that month; here one file spans three months); any change to the typed values, the pseudonyms, the Parquet
 schema or which rows reach which partition changes it. Row order inside a partition is not
 part of the contract (nothing downstream depends on it), so rows are sorted first.
 """

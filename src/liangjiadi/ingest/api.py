@@ -37,7 +37,7 @@ from .report import FileResult, LoadReport
 from .rules import RULES
 from .validate import StagedFile, TablePlan, lit, q
 from ..safe_output import safe_file_name
-from .writer import QUARANTINE_DIR, quarantine_sql, write_partitions, write_quarantine
+from .writer import QUARANTINE_DIR, quarantine_sql, write_partition, write_quarantine
 
 
 def ingest_paths(paths, settings: Settings | None = None, table: str | None = None,
@@ -195,8 +195,11 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress, scr
     targets = sorted({(a, p) for _, a, p, _ in parts} - set(refused))
     wkey = f"write:{tname}"
     progress.start(wkey, f"写入 {tname} 分区", len(targets))
-    write_partitions(con, plan, targets, _params(plan.lake_select(targets), pads), scratch,
-                     on_installed=lambda: progress.advance(wkey))
+    params = _params(plan.lake_select([0]), pads)
+    for admdvs, period in targets:
+        files = [idx for idx, a, p, _ in parts if (a, p) == (admdvs, period)]
+        write_partition(con, plan, admdvs, period, files, params, scratch)
+        progress.advance(wkey)
     progress.done(wkey)
     for idx, a, p, _ in parts:
         by_index[idx].partitions.append(f"{a}/{p}")

@@ -414,9 +414,9 @@ class TablePlan:
             return token_sql(q("psn_no"))
         return ch.value
 
-    def lake_select(self, targets: list[tuple[str, str]]) -> str:
-        """Typed lake columns of the good rows of the given partitions (admdvs, period), with
-        `_part`, the partition's index in `targets`, to write them all in one pass."""
+    def lake_select(self, files: list[int]) -> str:
+        """Typed lake columns of the good rows of one partition ($adm, $per), read only from
+        the staged files that hold rows of it (a month's file is not re-read for the others)."""
         t = self.table
         cols = []
         for f in lake.lake_schema(t):
@@ -428,12 +428,10 @@ class TablePlan:
                 c = t.column(f.name)
                 expr = token_sql(q(c.name)) if c.pseudonymise else typed_sql(c.dtype, q(c.name))
                 cols.append(f"{expr} AS {q(c.name)}")
-        part = " ".join(f"WHEN _admdvs = {lit(a)} AND _period = {lit(p)} THEN {i}"
-                        for i, (a, p) in enumerate(targets))
         # No ORDER BY: sorting a whole month costs more than the rest of the write, and
         # nothing downstream depends on the row order inside a partition.
-        return (f"SELECT * FROM (SELECT {', '.join(cols)}, CASE {part} END AS _part FROM good) "
-                f"WHERE _part IS NOT NULL")
+        where = f"_file IN ({', '.join(str(i) for i in sorted(files))})"
+        return f"SELECT {', '.join(cols)} FROM good WHERE {where} AND _admdvs = $adm AND _period = $per"
 
     def uses_pads(self) -> bool:
         return any(c.pseudonymise for c in self.table.columns)

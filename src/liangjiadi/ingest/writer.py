@@ -8,7 +8,6 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .. import lake
-from ..errors import LakeError
 from ..safe_output import confined_path, neutralise_arrow
 from .validate import TablePlan, lit, q, rule_names_sql
 from .pseudonym import token_sql
@@ -18,28 +17,21 @@ QUARANTINE_DIR = "quarantine"
 Q_META = ["来源文件", "行号", "规则代码", "规则名称", "列名", "原始值", "说明"]
 
 
-def write_partitions(con, plan: TablePlan, targets: list[tuple[str, str]], params: dict | None,
-                     scratch: Path, on_installed=lambda: None) -> None:
-    """Replace the lake partitions `targets` (admdvs, period) with the good rows of this load.
+def write_partition(con, plan: TablePlan, admdvs: str, period: str, files: list[int],
+                    params: dict | None, scratch: Path) -> None:
+    """Replace one lake partition with the good rows of this load.
 
-    One pass over the staged rows: DuckDB writes every partition's Parquet file in the same
-    COPY (in parallel, typed exactly as the lake schema; one COPY per partition re-read and
-    re-checked the whole delivery once per month). Then lake.install_partition swaps each
-    partition in atomically, one after the other, as replace_partition does.
+    DuckDB writes the Parquet file itself (in parallel, typed exactly as the lake schema),
+    then lake.install_partition swaps it in atomically, as replace_partition does. Only the
+    staged files holding rows of the partition are read (`files`): with one file a month,
+    each month is read once, not once per month of the delivery. (One partitioned COPY for
+    all months was tried: DuckDB buffers every open partition and ran out of a 2 GB limit.)
     """
-    if not targets:
-        return
-    out = scratch / f"out-{plan.table.name}"
-    con.execute(f"COPY ({plan.lake_select(targets)}) TO {lit(str(out))} "
-                f"(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 122880, "
-                f"PARTITION_BY (_part), WRITE_PARTITION_COLUMNS false, OVERWRITE_OR_IGNORE true)",
-                params)
-    for i, (admdvs, period) in enumerate(targets):
-        files = sorted((out / f"_part={i}").glob("*.parquet"))
-        if not files:  # never swap in an empty partition for rows that were counted as good
-            raise LakeError(f"写入 {plan.table.name} 分区 {admdvs}/{period} 时没有生成文件，已停止替换该表的其余分区。")
-        lake.install_partition(plan.workdir, plan.table.name, admdvs, period, files)
-        on_installed()
+    out = scratch / f"out-{plan.table.name}-{admdvs}-{period}.parquet"
+    con.execute(f"COPY ({plan.lake_select(files)}) TO {lit(str(out))} "
+                f"(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 122880)",
+                {**(params or {}), "adm": admdvs, "per": period})
+    lake.install_partition(plan.workdir, plan.table.name, admdvs, period, [out])
 
 
 def quarantine_sql(plan: TablePlan, file_index: int, source: str, shown_name: str) -> str:
