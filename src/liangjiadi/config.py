@@ -105,7 +105,14 @@ class Settings(BaseSettings):
     ingest_date_days_ahead: int = Field(
         1, ge=0, description="导入时日期最多晚于今天的天数；晚于当前月份的期间一律隔离"
     )
-    duckdb_memory_limit: str = Field("8GB", description="DuckDB 内存上限")
+    duckdb_memory_limit: str = Field(
+        "8GB", description="DuckDB 内存上限（如 2GB）；超出时 DuckDB 把中间结果写到 duckdb_temp_directory 落盘，"
+                           "环境变量 LJD_DUCKDB_MEMORY_LIMIT（docs/deploy.md）",
+    )
+    duckdb_temp_directory: Path | None = Field(
+        None, description="DuckDB 超出内存上限时落盘的目录；缺省时计算用工作目录下的 ljd.duckdb.tmp，"
+                          "导入用本次导入的临时目录；环境变量 LJD_DUCKDB_TEMP_DIRECTORY",
+    )
     duckdb_threads: int = Field(2, description="DuckDB 线程数")
     # ---- replacement safety (导入替换保护) -------------------------------------------------
     replace_min_ratio: float = Field(

@@ -60,10 +60,12 @@ class Engine:
 def _open_duckdb(settings: Settings) -> Engine:
     workdir = Path(settings.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
+    spill = {"temp_directory": str(settings.duckdb_temp_directory)} if settings.duckdb_temp_directory else {}
     con = ibis.duckdb.connect(
         str(workdir / "ljd.duckdb"),
         memory_limit=settings.duckdb_memory_limit,
         threads=settings.duckdb_threads,
+        **spill,  # unset: DuckDB spills next to the database file (ljd.duckdb.tmp)
     )
     con.raw_sql("SET enable_progress_bar = false")  # the CLI draws its own progress
     engine = Engine("duckdb", workdir, con)
@@ -223,7 +225,9 @@ def local_sql(settings: Settings | None = None, database: Path | str | None = No
         "threads": max(1, int(settings.duckdb_threads)),
         "preserve_insertion_order": False,
     }
-    if spill_dir is not None:
+    if settings.duckdb_temp_directory is not None:  # the configured place wins over the caller's default
+        config["temp_directory"] = str(settings.duckdb_temp_directory)
+    elif spill_dir is not None:
         config["temp_directory"] = str(spill_dir)
     con = duckdb.connect(str(database) if database else ":memory:", config=config)
     con.execute("SET enable_progress_bar = false")  # a session setting, not a connect option

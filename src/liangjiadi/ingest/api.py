@@ -183,10 +183,11 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress, scr
         by_index[idx].rows_accepted += n
     for res in by_index.values():
         res.rows_read = res.rows_accepted + res.rows_quarantined
-    con.execute(f"CREATE OR REPLACE TABLE q_fail AS {plan.failures_sql()}", _params(plan.failures_sql(), pads))
-    for idx, rule, n in con.execute(
-            "SELECT _file, _f.rule, count(DISTINCT _line) FROM q_fail GROUP BY ALL ORDER BY ALL").fetchall():
-        by_index[idx].rule_counts[rule] = n
+    if any(res.rows_quarantined for res in by_index.values()):  # the failure list is only for bad rows
+        con.execute(f"CREATE OR REPLACE TABLE q_fail AS {plan.failures_sql()}", _params(plan.failures_sql(), pads))
+        for idx, rule, n in con.execute(
+                "SELECT _file, _f.rule, count(DISTINCT _line) FROM q_fail GROUP BY ALL ORDER BY ALL").fetchall():
+            by_index[idx].rule_counts[rule] = n
     progress.advance(key, 2)
     progress.done(key)
 
@@ -194,10 +195,10 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress, scr
     targets = sorted({(a, p) for _, a, p, _ in parts} - set(refused))
     wkey = f"write:{tname}"
     progress.start(wkey, f"写入 {tname} 分区", len(targets))
-    sql = plan.lake_select()
-    params = _params(sql, pads)
+    params = _params(plan.lake_select([0]), pads)
     for admdvs, period in targets:
-        write_partition(con, plan, admdvs, period, params, scratch)
+        files = [idx for idx, a, p, _ in parts if (a, p) == (admdvs, period)]
+        write_partition(con, plan, admdvs, period, files, params, scratch)
         progress.advance(wkey)
     progress.done(wkey)
     for idx, a, p, _ in parts:

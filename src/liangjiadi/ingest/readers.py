@@ -444,7 +444,9 @@ class SourceReader:
                 continue
             bad = pc.greater(pc.utf8_length(arr), col.limit)
             rule, what = "value_too_long", None
-            if col.identifier:
+            # Scientific notation needs an "e": the substring test is cheap, the regular
+            # expression runs only on the (rare) columns that have one.
+            if col.identifier and pc.any(pc.match_substring(arr, "e", ignore_case=True)).as_py():
                 sci = pc.match_substring_regex(arr, SCI_RE)
                 if pc.any(sci).as_py():
                     for j in np.flatnonzero(pc.fill_null(sci, False).to_numpy(zero_copy_only=False)):
@@ -735,6 +737,8 @@ def _to_text(arr: pa.Array) -> pa.Array:
         return arr.cast(pa.string())
     if pa.types.is_timestamp(t):
         secs = pc.cast(arr, pa.timestamp("s", t.tz), safe=False)
+        if t.tz is None:  # Arrow's own cast writes "YYYY-MM-DD HH:MM:SS", ~30x cheaper than strftime
+            return secs.cast(pa.string())
         return pc.strftime(secs, format="%Y-%m-%d %H:%M:%S").cast(pa.string())
     if pa.types.is_boolean(t):
         return pc.if_else(arr, "1", "0")

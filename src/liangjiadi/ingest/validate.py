@@ -414,8 +414,9 @@ class TablePlan:
             return token_sql(q("psn_no"))
         return ch.value
 
-    def lake_select(self) -> str:
-        """Typed lake columns of the good rows of one partition ($adm, $per)."""
+    def lake_select(self, files: list[int]) -> str:
+        """Typed lake columns of the good rows of one partition ($adm, $per), read only from
+        the staged files that hold rows of it (a month's file is not re-read for the others)."""
         t = self.table
         cols = []
         for f in lake.lake_schema(t):
@@ -429,7 +430,8 @@ class TablePlan:
                 cols.append(f"{expr} AS {q(c.name)}")
         # No ORDER BY: sorting a whole month costs more than the rest of the write, and
         # nothing downstream depends on the row order inside a partition.
-        return f"SELECT {', '.join(cols)} FROM good WHERE _admdvs = $adm AND _period = $per"
+        where = f"_file IN ({', '.join(str(i) for i in sorted(files))})"
+        return f"SELECT {', '.join(cols)} FROM good WHERE {where} AND _admdvs = $adm AND _period = $per"
 
     def uses_pads(self) -> bool:
         return any(c.pseudonymise for c in self.table.columns)

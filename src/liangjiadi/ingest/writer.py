@@ -17,15 +17,18 @@ QUARANTINE_DIR = "quarantine"
 Q_META = ["来源文件", "行号", "规则代码", "规则名称", "列名", "原始值", "说明"]
 
 
-def write_partition(con, plan: TablePlan, admdvs: str, period: str, params: dict | None,
-                    scratch: Path) -> None:
+def write_partition(con, plan: TablePlan, admdvs: str, period: str, files: list[int],
+                    params: dict | None, scratch: Path) -> None:
     """Replace one lake partition with the good rows of this load.
 
     DuckDB writes the Parquet file itself (in parallel, typed exactly as the lake schema),
-    then lake.install_partition swaps it in atomically, as replace_partition does.
+    then lake.install_partition swaps it in atomically, as replace_partition does. Only the
+    staged files holding rows of the partition are read (`files`): with one file a month,
+    each month is read once, not once per month of the delivery. (One partitioned COPY for
+    all months was tried: DuckDB buffers every open partition and ran out of a 2 GB limit.)
     """
     out = scratch / f"out-{plan.table.name}-{admdvs}-{period}.parquet"
-    con.execute(f"COPY ({plan.lake_select()}) TO {lit(str(out))} "
+    con.execute(f"COPY ({plan.lake_select(files)}) TO {lit(str(out))} "
                 f"(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 122880)",
                 {**(params or {}), "adm": admdvs, "per": period})
     lake.install_partition(plan.workdir, plan.table.name, admdvs, period, [out])
