@@ -6,10 +6,12 @@ with `engine = "pyspark"`. Nothing else in the project names either backend.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 from . import lake
@@ -28,16 +30,21 @@ def _ibis_schema(table: str) -> ibis.Schema:
 
 @dataclass
 class Engine:
-    """An open backend with every lake table registered under its contract name."""
+    """An open backend; each lake table is registered under its contract name the first time
+    it is asked for (a command reads a handful of the 28 tables, and each registration costs a
+    view, and on Spark a file listing)."""
 
     kind: str
     workdir: Path
     con: object
+    register: Callable[[str], ir.Table] = field(repr=False, default=None)
     _tables: dict[str, ir.Table] = field(default_factory=dict)
 
     def table(self, name: str) -> ir.Table:
         if name not in TABLES:
             raise EngineError(f"未知的数据表：{name}")
+        if name not in self._tables:
+            self._tables[name] = self.register(name)
         return self._tables[name]
 
     def has_data(self, name: str) -> bool:
@@ -57,17 +64,28 @@ class Engine:
                 pass
 
 
+def _contract_table(con, name: str) -> ir.Table:
+    """The registered view as an Ibis table typed by the contract, not by asking the backend:
+    the lake is written with these types, and asking would read every file's footer once per
+    table (DuckDB) or run a catalog lookup (Spark) before any real query."""
+    return ops.DatabaseTable(name, schema=_ibis_schema(name), source=con,
+                             namespace=ops.Namespace(catalog=None, database=None)).to_expr()
+
+
 def _open_duckdb(settings: Settings) -> Engine:
     workdir = Path(settings.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
+    # In memory: the database holds only views over the lake, and an in-memory catalog needs
+    # no file, lock or fsync per view. Spilling goes where the file database spilled before.
     con = ibis.duckdb.connect(
-        str(workdir / "ljd.duckdb"),
+        ":memory:",
         memory_limit=settings.duckdb_memory_limit,
         threads=settings.duckdb_threads,
+        temp_directory=str(workdir / "ljd.duckdb.tmp"),
     )
     con.raw_sql("SET enable_progress_bar = false")  # the CLI draws its own progress
-    engine = Engine("duckdb", workdir, con)
-    for name in TABLES:
+
+    def register(name: str) -> ir.Table:
         if lake.has_data(workdir, name):
             glob = lake.table_glob(workdir, name).replace("'", "''")
             con.raw_sql(
@@ -80,8 +98,9 @@ def _open_duckdb(settings: Settings) -> Engine:
                 for col, dt in _ibis_schema(name).items()
             )
             con.raw_sql(f"CREATE OR REPLACE VIEW {name} AS SELECT {cols} WHERE false")
-        engine._tables[name] = con.table(name)
-    return engine
+        return _contract_table(con, name)
+
+    return Engine("duckdb", workdir, con, register)
 
 
 def _duck_type(dt) -> str:
@@ -171,10 +190,8 @@ def _open_pyspark(settings: Settings) -> Engine:
     workdir = Path(settings.workdir)
     session = _spark(settings)
     con = ibis.pyspark.connect(session)
-    engine = Engine("pyspark", workdir, con)
-    from pyspark.sql.types import StructType  # noqa: F401 - ensures pyspark is importable
 
-    for name in TABLES:
+    def register(name: str) -> ir.Table:
         arrow_schema = lake.lake_schema(name)
         if lake.has_data(workdir, name):
             # The contract schema, not inference: same types as DuckDB, columns missing from
@@ -183,8 +200,9 @@ def _open_pyspark(settings: Settings) -> Engine:
         else:
             df = session.createDataFrame([], schema=_spark_schema(arrow_schema))
         df.createOrReplaceTempView(name)
-        engine._tables[name] = con.table(name)
-    return engine
+        return _contract_table(con, name)
+
+    return Engine("pyspark", workdir, con, register)
 
 
 def _spark_schema(arrow_schema):

@@ -205,22 +205,18 @@ class Ctx:
         )
 
     @cached_property
-    def base_cases(self) -> pa.Table:
-        """Non-refund valid inpatient settlements at local institutions, months of the
-        half-year window and P, by institution x 结算方式 x list/质控/入组/特例单议 flags."""
-        j = self._cases_joined(sorted(set(self.half) | {self.period}))
+    def base_inpatient(self) -> pa.Table:
+        """ONE joined aggregate behind `base_cases` and `base_groups` (each would otherwise scan
+        setl_d and join the lists again): months of the half-year window, P and the index months,
+        by institution x 结算方式 x list/质控/入组/特例单议 flags, and for the grouped cases of the
+        index months also by DRG/DIP group (g_code is null on every other row)."""
+        j = self._cases_joined(sorted(set(self.half) | {self.period} | set(self.months)))
+        marked = (j.grouped == 1) & j.period.isin(self.months)
         agg = j.group_by(
-            ["period", "fixmedins_code", "pay_way", "has_list", "qc", "grouped", "sc_app", "sc_ok"]
-        ).aggregate(n=j.count())
-        return self.run(agg)
-
-    @cached_property
-    def base_groups(self) -> pa.Table:
-        """Grouped (入组) cases of P (or of the window's months) by institution x DRG/DIP group:
-        cases, 住院日, 费用, 权重."""
-        j = self._cases_joined(self.months)
-        j = j.filter(j.grouped == 1)
-        agg = j.group_by(["fixmedins_code", "grp_type", "grp_code"]).aggregate(
+            "period", "fixmedins_code", "pay_way", "has_list", "qc", "grouped", "sc_app", "sc_ok",
+            g_type=marked.ifelse(j.grp_type, ibis.null("string")),
+            g_code=marked.ifelse(j.grp_code, ibis.null("string")),
+        ).aggregate(
             n=j.count(),
             n_days=j.act_ipt_days.count(),
             days=j.act_ipt_days.sum(),
@@ -229,6 +225,25 @@ class Ctx:
             w=j.grp_weight.cast("decimal(20,4)").sum(),
         )
         return self.run(agg)
+
+    @cached_property
+    def base_cases(self) -> pa.Table:
+        """Non-refund valid inpatient settlements at local institutions, months of the
+        half-year window and P, by institution x 结算方式 x list/质控/入组/特例单议 flags."""
+        t = self.base_inpatient
+        t = t.filter(pc.is_in(t["period"], value_set=pa.array(sorted(set(self.half) | {self.period}))))
+        keys = ["period", "fixmedins_code", "pay_way", "has_list", "qc", "grouped", "sc_app", "sc_ok"]
+        return _regroup(t, keys, ["n"])
+
+    @cached_property
+    def base_groups(self) -> pa.Table:
+        """Grouped (入组) cases of P (or of the window's months) by institution x DRG/DIP group:
+        cases, 住院日, 费用, 权重."""
+        t = self.base_inpatient
+        t = t.filter(pc.is_valid(t["g_code"]))
+        t = t.rename_columns(["grp_type" if c == "g_type" else "grp_code" if c == "g_code" else c
+                              for c in t.column_names])
+        return _regroup(t, ["fixmedins_code", "grp_type", "grp_code"], ["n", "n_days", "days", "cost", "n_w", "w"])
 
     def cases_select(self, *, periods, **conds) -> tuple[Decimal, dict[str, Decimal]]:
         conds = {k: v for k, v in conds.items()}
@@ -291,3 +306,9 @@ def select_sum(tbl: pa.Table, measure: str, key: str, **conds) -> tuple[Decimal,
     grouped = sub.group_by(key, use_threads=False).aggregate([(measure, "sum")])
     by = {k: dec(v) for k, v in zip(grouped[key].to_pylist(), grouped[f"{measure}_sum"].to_pylist())}
     return total, by
+
+
+def _regroup(tbl: pa.Table, keys: list[str], measures: list[str]) -> pa.Table:
+    """Sum measures of an engine aggregate over fewer keys (exact: Arrow sums decimals exactly)."""
+    out = tbl.group_by(keys, use_threads=False).aggregate([(m, "sum") for m in measures])
+    return pa.table([out[k] for k in keys] + [out[f"{m}_sum"] for m in measures], names=keys + measures)
