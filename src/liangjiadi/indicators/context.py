@@ -79,6 +79,7 @@ class Ctx:
         self.months = [self.period]  # the months the grouped-case indices read (a window: window.py)
         self.inpatient = [str(x) for x in settings.inpatient_med_types]
         self.pharmacy = [str(x) for x in settings.pharmacy_med_types]
+        self._listed: dict[str, frozenset[tuple[str, str]]] = {}
 
     def table(self, name: str):
         t = self.engine.table(name)
@@ -86,11 +87,25 @@ class Ctx:
             return t.filter(t.admdvs.isin(self.own))
         return t.filter(t.admdvs == self.region)
 
-    def run(self, expr) -> pa.Table:
+    def run(self, expr, *, reads: str | None = None) -> pa.Table:
+        """Execute an aggregate. `reads`: the one table the expression starts from; when it holds
+        no data at all the (empty) answer is known without a query, which on Spark costs a job
+        or two each."""
+        if reads is not None and not self.has_data(reads):
+            return expr.schema().to_pyarrow().empty_table()
         return self.engine.to_pyarrow(expr)
 
+    def has_data(self, table: str) -> bool:
+        return bool(self._partitions(table))
+
     def has_partition(self, table: str, period: str) -> bool:
-        return (self.region, period) in set(lake.partitions(self.engine.workdir, table))
+        return (self.region, period) in self._partitions(table)
+
+    def _partitions(self, table: str) -> frozenset[tuple[str, str]]:
+        """The lake's partitions of a table, listed once per run."""
+        if table not in self._listed:
+            self._listed[table] = frozenset(lake.partitions(self.engine.workdir, table))
+        return self._listed[table]
 
     # -- institutions (fixmedins as of P) ---------------------------------------------------
 
@@ -159,7 +174,7 @@ class Ctx:
             ownpay=t.fulamt_ownpay_amt.sum(),
             hifp=t.hifp_pay.sum(),
         )
-        return self.run(agg)
+        return self.run(agg, reads="setl_d")
 
     def setl_select(self, measure: str, *, periods, kinds=None, linst=None, lins=None,
                     schemes=None) -> tuple[Decimal, dict[str | None, Decimal]]:
@@ -224,7 +239,7 @@ class Ctx:
             n_w=j.grp_weight.count(),
             w=j.grp_weight.cast("decimal(20,4)").sum(),
         )
-        return self.run(agg)
+        return self.run(agg, reads="setl_d")  # the join starts from the settlements
 
     @cached_property
     def base_cases(self) -> pa.Table:
@@ -257,14 +272,14 @@ class Ctx:
         t = self.table("fund_report")
         t = t.filter(t.period.isin(span(shift(self.period, -12), self.period)))
         agg = t.group_by(["period", "fund", "item"]).aggregate(amount=t.amount.sum())
-        return {(r["period"], r["fund"], r["item"]): dec(r["amount"]) for r in self.run(agg).to_pylist()}
+        return {(r["period"], r["fund"], r["item"]): dec(r["amount"]) for r in self.run(agg, reads="fund_report").to_pylist()}
 
     @cached_property
     def psn(self) -> dict[tuple[str, str], int]:
         t = self.table("psn_count")
         t = t.filter(t.period.isin(sorted(set(self.half) | {self.period})))
         agg = t.group_by(["period", "insutype"]).aggregate(n=t.psn_cnt.sum())
-        return {(r["period"], r["insutype"]): int(r["n"] or 0) for r in self.run(agg).to_pylist()}
+        return {(r["period"], r["insutype"]): int(r["n"] or 0) for r in self.run(agg, reads="psn_count").to_pylist()}
 
     def insured(self, period: str, insutypes=PSN_EMPLOYEE + PSN_RESIDENT) -> int | None:
         vals = [v for (p, it), v in self.psn.items() if p == period and it in insutypes]
@@ -275,20 +290,20 @@ class Ctx:
         t = self.table("clr_result")
         t = t.filter(t.period.isin(self.ytd))
         return self.run(t.group_by("fixmedins_code").aggregate(
-            declared=t.declared_amt.sum(), paid=t.paid_amt.sum()))
+            declared=t.declared_amt.sum(), paid=t.paid_amt.sum()), reads="clr_result")
 
     @cached_property
     def budget(self) -> dict[str, Decimal]:
         t = self.table("budget")
         t = t.filter(t.year == self.year + 1)
         return {r["item"]: dec(r["amount"]) for r in
-                self.run(t.group_by("item").aggregate(amount=t.amount.sum())).to_pylist()}
+                self.run(t.group_by("item").aggregate(amount=t.amount.sum()), reads="budget").to_pylist()}
 
     @cached_property
     def external(self) -> list[dict]:
         t = self.table("external")
         t = t.filter(t.period == self.period)
-        return self.run(t.select("indicator_id", "fixmedins_code", "value")).to_pylist()
+        return self.run(t.select("indicator_id", "fixmedins_code", "value"), reads="external").to_pylist()
 
 
 def select_sum(tbl: pa.Table, measure: str, key: str, **conds) -> tuple[Decimal, dict]:
