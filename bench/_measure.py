@@ -52,6 +52,14 @@ def machine() -> str:
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} 核, {mem_gib:.0f} GiB, Python {platform.python_version()}"
 
 
+def load() -> str:
+    """The load average when the numbers were taken: on a shared machine the ratios of one run
+    mean something, the absolute seconds only next to this."""
+    import os
+
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def table(rows: list[Measured], baseline: str, work_rows: int) -> str:
     base = next(r for r in rows if r.name == baseline)
     out = ["| 步骤 | 秒 | 行/秒 | 峰值内存 MiB | 相对基准耗时 |", "|---|---:|---:|---:|---:|"]
