@@ -84,10 +84,11 @@ def main() -> None:
     print(f"命令：python bench/bench_indicators.py --scale {args.scale} --months {args.months} --seed {args.seed}")
     print(f"期间 {period}：非住院结算 {otp:,} 行，住院结算 {ipt:,} 行；liangjiadi 输出结果 {ljd.result:,} 行")
     print()
-    print("| 步骤 | 秒 | 峰值内存 MiB | 相对单次扫描 |")
-    print("|---|---:|---:|---:|")
+    print("| 步骤 | 秒 | 峰值内存 MiB | 相对单次扫描 | CPU 秒 | CPU 相对单次扫描 |")
+    print("|---|---:|---:|---:|---:|---:|")
     for r in (ljd, pdm, scan):
-        print(f"| {r.name} | {r.seconds:.1f} | {r.peak_mib:,.0f} | {r.seconds / scan.seconds:.2f}× |")
+        print(f"| {r.name} | {r.seconds:.1f} | {r.peak_mib:,.0f} | {r.seconds / scan.seconds:.2f}× | "
+              f"{r.cpu:.1f} | {r.cpu / scan.cpu:.2f}× |")
     print()
     print(f"liangjiadi / 单次扫描 = {ljd.seconds / scan.seconds:.2f}×（目标 ≤ 2×）；"
           f"pandas / liangjiadi = {pdm.seconds / ljd.seconds:.1f}×（目标 ≥ 20×）")
