@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import ibis
-import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 from . import lake
@@ -64,14 +63,6 @@ class Engine:
                 pass
 
 
-def _contract_table(con, name: str) -> ir.Table:
-    """The registered view as an Ibis table typed by the contract, not by asking the backend:
-    the lake is written with these types, and asking would read every file's footer once per
-    table (DuckDB) or run a catalog lookup (Spark) before any real query."""
-    return ops.DatabaseTable(name, schema=_ibis_schema(name), source=con,
-                             namespace=ops.Namespace(catalog=None, database=None)).to_expr()
-
-
 def _open_duckdb(settings: Settings) -> Engine:
     workdir = Path(settings.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -98,7 +89,8 @@ def _open_duckdb(settings: Settings) -> Engine:
                 for col, dt in _ibis_schema(name).items()
             )
             con.raw_sql(f"CREATE OR REPLACE VIEW {name} AS SELECT {cols} WHERE false")
-        return _contract_table(con, name)
+        # the view's own schema: a lake written before a contract column existed has not got it
+        return con.table(name)
 
     return Engine("duckdb", workdir, con, register)
 
@@ -200,7 +192,7 @@ def _open_pyspark(settings: Settings) -> Engine:
         else:
             df = session.createDataFrame([], schema=_spark_schema(arrow_schema))
         df.createOrReplaceTempView(name)
-        return _contract_table(con, name)
+        return con.table(name)
 
     return Engine("pyspark", workdir, con, register)
 

@@ -142,6 +142,19 @@ class Ctx:
         )
         return t
 
+    def _kind(self, t):
+        """住院 / 药店 / 门诊 of each settlement row (the analyses group by it in the engine;
+        `base_setl` applies the same rule to its small aggregate, in `_kinds`)."""
+        return ibis.cases(
+            (t.med_type.isin(self.inpatient), "ipt"),
+            (t.med_type.isin(self.pharmacy), "pharm"),
+            else_="otp",
+        )
+
+    def _kinds(self, med_type: pa.ChunkedArray) -> pa.ChunkedArray:
+        return pc.if_else(_member(med_type, self.inpatient), "ipt",
+                          pc.if_else(_member(med_type, self.pharmacy), "pharm", "otp"))
+
     @cached_property
     def base_setl(self) -> pa.Table:
         """Settlements of P-1 .. P and Jan .. P in one aggregate:
@@ -164,8 +177,6 @@ class Ctx:
         )
         raw = self.run(agg, reads="setl_d")
         local_inst = pc.fill_null(raw["linst"], False)
-        kinds = pc.if_else(_member(raw["med_type"], self.inpatient), "ipt",
-                           pc.if_else(_member(raw["med_type"], self.pharmacy), "pharm", "otp"))
         schemes = pc.if_else(_member(raw["insutype"], EMPLOYEE_INSUTYPES), "emp",
                              pc.if_else(_member(raw["insutype"], RESIDENT_INSUTYPES), "res", "oth"))
         fine = pa.table({
@@ -173,7 +184,7 @@ class Ctx:
             "inst": pc.if_else(local_inst, raw["fixmedins_code"], pa.scalar(None, pa.string())),
             "linst": pc.if_else(local_inst, "1", "0"),
             "lins": pc.if_else(pc.fill_null(raw["lins"], False), "1", "0"),
-            "kind": kinds,
+            "kind": self._kinds(raw["med_type"]),
             "scheme": schemes,
             "n": pc.if_else(raw["nr"], raw["rows"], 0),
             "medfee": raw["medfee"], "ownpay": raw["ownpay"], "hifp": raw["hifp"],
