@@ -19,14 +19,20 @@ class Measured:
     seconds: float
     peak_mib: float
     result: object = None
+    cpu: float = 0.0  # CPU seconds of the step's process (all its threads; not its JVM), steadier than wall time on a loaded machine
+
+
+def _cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
 
 
 def _child(fn, args, queue):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu()
     result = fn(*args)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, _cpu() - c0
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    queue.put((elapsed, peak_kib / 1024, result))
+    queue.put((elapsed, peak_kib / 1024, result, cpu))
 
 
 def measure(name: str, fn, *args) -> Measured:
@@ -36,13 +42,13 @@ def measure(name: str, fn, *args) -> Measured:
     proc.start()
     while True:  # a child that dies without answering must not hang the benchmark
         try:
-            elapsed, peak, result = queue.get(timeout=2)
+            elapsed, peak, result, cpu = queue.get(timeout=2)
             break
         except Exception:  # noqa: BLE001 - queue.Empty
             if not proc.is_alive():
                 raise RuntimeError(f"{name} 失败，子进程退出码 {proc.exitcode}") from None
     proc.join()
-    return Measured(name, elapsed, peak, result)
+    return Measured(name, elapsed, peak, result, cpu)
 
 
 def machine() -> str:
@@ -50,6 +56,14 @@ def machine() -> str:
 
     mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} 核, {mem_gib:.0f} GiB, Python {platform.python_version()}"
+
+
+def load() -> str:
+    """The load average when the numbers were taken: on a shared machine the ratios of one run
+    mean something, the absolute seconds only next to this."""
+    import os
+
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def table(rows: list[Measured], baseline: str, work_rows: int) -> str:

@@ -6,6 +6,7 @@ with `engine = "pyspark"`. Nothing else in the project names either backend.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,16 +29,21 @@ def _ibis_schema(table: str) -> ibis.Schema:
 
 @dataclass
 class Engine:
-    """An open backend with every lake table registered under its contract name."""
+    """An open backend; each lake table is registered under its contract name the first time
+    it is asked for (a command reads a handful of the 28 tables, and each registration costs a
+    view, and on Spark a file listing)."""
 
     kind: str
     workdir: Path
     con: object
+    register: Callable[[str], ir.Table] = field(repr=False, default=None)
     _tables: dict[str, ir.Table] = field(default_factory=dict)
 
     def table(self, name: str) -> ir.Table:
         if name not in TABLES:
             raise EngineError(f"未知的数据表：{name}")
+        if name not in self._tables:
+            self._tables[name] = self.register(name)
         return self._tables[name]
 
     def has_data(self, name: str) -> bool:
@@ -60,16 +66,17 @@ class Engine:
 def _open_duckdb(settings: Settings) -> Engine:
     workdir = Path(settings.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    spill = {"temp_directory": str(settings.duckdb_temp_directory)} if settings.duckdb_temp_directory else {}
+    # In memory: the database holds only views over the lake, and an in-memory catalog needs
+    # no file, lock or fsync per view. Spilling goes to duckdb_temp_directory, or where the file database spilled before.
     con = ibis.duckdb.connect(
-        str(workdir / "ljd.duckdb"),
+        ":memory:",
         memory_limit=settings.duckdb_memory_limit,
         threads=settings.duckdb_threads,
-        **spill,  # unset: DuckDB spills next to the database file (ljd.duckdb.tmp)
+        temp_directory=str(settings.duckdb_temp_directory or workdir / "ljd.duckdb.tmp"),
     )
     con.raw_sql("SET enable_progress_bar = false")  # the CLI draws its own progress
-    engine = Engine("duckdb", workdir, con)
-    for name in TABLES:
+
+    def register(name: str) -> ir.Table:
         if lake.has_data(workdir, name):
             glob = lake.table_glob(workdir, name).replace("'", "''")
             con.raw_sql(
@@ -82,8 +89,10 @@ def _open_duckdb(settings: Settings) -> Engine:
                 for col, dt in _ibis_schema(name).items()
             )
             con.raw_sql(f"CREATE OR REPLACE VIEW {name} AS SELECT {cols} WHERE false")
-        engine._tables[name] = con.table(name)
-    return engine
+        # the view's own schema: a lake written before a contract column existed has not got it
+        return con.table(name)
+
+    return Engine("duckdb", workdir, con, register)
 
 
 def _duck_type(dt) -> str:
@@ -173,10 +182,8 @@ def _open_pyspark(settings: Settings) -> Engine:
     workdir = Path(settings.workdir)
     session = _spark(settings)
     con = ibis.pyspark.connect(session)
-    engine = Engine("pyspark", workdir, con)
-    from pyspark.sql.types import StructType  # noqa: F401 - ensures pyspark is importable
 
-    for name in TABLES:
+    def register(name: str) -> ir.Table:
         arrow_schema = lake.lake_schema(name)
         if lake.has_data(workdir, name):
             # The contract schema, not inference: same types as DuckDB, columns missing from
@@ -185,8 +192,9 @@ def _open_pyspark(settings: Settings) -> Engine:
         else:
             df = session.createDataFrame([], schema=_spark_schema(arrow_schema))
         df.createOrReplaceTempView(name)
-        engine._tables[name] = con.table(name)
-    return engine
+        return con.table(name)
+
+    return Engine("pyspark", workdir, con, register)
 
 
 def _spark_schema(arrow_schema):

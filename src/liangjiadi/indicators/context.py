@@ -79,6 +79,7 @@ class Ctx:
         self.months = [self.period]  # the months the grouped-case indices read (a window: window.py)
         self.inpatient = [str(x) for x in settings.inpatient_med_types]
         self.pharmacy = [str(x) for x in settings.pharmacy_med_types]
+        self._listed: dict[str, frozenset[tuple[str, str]]] = {}
 
     def table(self, name: str):
         t = self.engine.table(name)
@@ -86,11 +87,25 @@ class Ctx:
             return t.filter(t.admdvs.isin(self.own))
         return t.filter(t.admdvs == self.region)
 
-    def run(self, expr) -> pa.Table:
+    def run(self, expr, *, reads: str | None = None) -> pa.Table:
+        """Execute an aggregate. `reads`: the one table the expression starts from; when it holds
+        no data at all the (empty) answer is known without a query, which on Spark costs a job
+        or two each."""
+        if reads is not None and not self.has_data(reads):
+            return expr.schema().to_pyarrow().empty_table()
         return self.engine.to_pyarrow(expr)
 
+    def has_data(self, table: str) -> bool:
+        return bool(self._partitions(table))
+
     def has_partition(self, table: str, period: str) -> bool:
-        return (self.region, period) in set(lake.partitions(self.engine.workdir, table))
+        return (self.region, period) in self._partitions(table)
+
+    def _partitions(self, table: str) -> frozenset[tuple[str, str]]:
+        """The lake's partitions of a table, listed once per run."""
+        if table not in self._listed:
+            self._listed[table] = frozenset(lake.partitions(self.engine.workdir, table))
+        return self._listed[table]
 
     # -- institutions (fixmedins as of P) ---------------------------------------------------
 
@@ -128,38 +143,54 @@ class Ctx:
         return t
 
     def _kind(self, t):
+        """住院 / 药店 / 门诊 of each settlement row (the analyses group by it in the engine;
+        `base_setl` applies the same rule to its small aggregate, in `_kinds`)."""
         return ibis.cases(
             (t.med_type.isin(self.inpatient), "ipt"),
             (t.med_type.isin(self.pharmacy), "pharm"),
             else_="otp",
         )
 
+    def _kinds(self, med_type: pa.ChunkedArray) -> pa.ChunkedArray:
+        return pc.if_else(_member(med_type, self.inpatient), "ipt",
+                          pc.if_else(_member(med_type, self.pharmacy), "pharm", "otp"))
+
     @cached_property
     def base_setl(self) -> pa.Table:
         """Settlements of P-1 .. P and Jan .. P in one aggregate:
         period x institution (local institutions only) x local-insured x kind x scheme,
-        with 人次 (non-refund rows), net medfee, net 全自费, net hifp_pay."""
+        with 人次 (non-refund rows), net medfee, net 全自费, net hifp_pay.
+
+        The engine groups by the raw codes (as cheap as a plain scan: no per-row CASE over
+        millions of rows); kinds and schemes are then read off the small aggregate."""
         t = self._settlements(self.setl_periods)
-        local_inst = t.fix_blng_admdvs.isin(self.own)
-        t = t.mutate(
-            inst=ibis.ifelse(local_inst, t.fixmedins_code, ibis.null("string")),
-            linst=local_inst.ifelse("1", "0"),
-            lins=t.insu_admdvs.isin(self.own).ifelse("1", "0"),
-            kind=self._kind(t),
-            scheme=ibis.cases(
-                (t.insutype.isin(list(EMPLOYEE_INSUTYPES)), "emp"),
-                (t.insutype.isin(list(RESIDENT_INSUTYPES)), "res"),
-                else_="oth",
-            ),
-            nr=((t.refd_setl_flag == "0") | t.refd_setl_flag.isnull()).ifelse(1, 0),
-        )
-        agg = t.group_by(["period", "inst", "linst", "lins", "kind", "scheme"]).aggregate(
-            n=t.nr.sum(),
+        agg = t.group_by(
+            "period", "fixmedins_code", "med_type", "insutype",
+            linst=t.fix_blng_admdvs.isin(self.own),
+            lins=t.insu_admdvs.isin(self.own),
+            nr=(t.refd_setl_flag == "0") | t.refd_setl_flag.isnull(),
+        ).aggregate(
+            rows=t.count(),
             medfee=t.medfee_sumamt.sum(),
             ownpay=t.fulamt_ownpay_amt.sum(),
             hifp=t.hifp_pay.sum(),
         )
-        return self.run(agg)
+        raw = self.run(agg, reads="setl_d")
+        local_inst = pc.fill_null(raw["linst"], False)
+        schemes = pc.if_else(_member(raw["insutype"], EMPLOYEE_INSUTYPES), "emp",
+                             pc.if_else(_member(raw["insutype"], RESIDENT_INSUTYPES), "res", "oth"))
+        fine = pa.table({
+            "period": raw["period"],
+            "inst": pc.if_else(local_inst, raw["fixmedins_code"], pa.scalar(None, pa.string())),
+            "linst": pc.if_else(local_inst, "1", "0"),
+            "lins": pc.if_else(pc.fill_null(raw["lins"], False), "1", "0"),
+            "kind": self._kinds(raw["med_type"]),
+            "scheme": schemes,
+            "n": pc.if_else(raw["nr"], raw["rows"], 0),
+            "medfee": raw["medfee"], "ownpay": raw["ownpay"], "hifp": raw["hifp"],
+        })
+        return _regroup(fine, ["period", "inst", "linst", "lins", "kind", "scheme"],
+                        ["n", "medfee", "ownpay", "hifp"])
 
     def setl_select(self, measure: str, *, periods, kinds=None, linst=None, lins=None,
                     schemes=None) -> tuple[Decimal, dict[str | None, Decimal]]:
@@ -205,22 +236,18 @@ class Ctx:
         )
 
     @cached_property
-    def base_cases(self) -> pa.Table:
-        """Non-refund valid inpatient settlements at local institutions, months of the
-        half-year window and P, by institution x 结算方式 x list/质控/入组/特例单议 flags."""
-        j = self._cases_joined(sorted(set(self.half) | {self.period}))
+    def base_inpatient(self) -> pa.Table:
+        """ONE joined aggregate behind `base_cases` and `base_groups` (each would otherwise scan
+        setl_d and join the lists again): months of the half-year window, P and the index months,
+        by institution x 结算方式 x list/质控/入组/特例单议 flags, and for the grouped cases of the
+        index months also by DRG/DIP group (g_code is null on every other row)."""
+        j = self._cases_joined(sorted(set(self.half) | {self.period} | set(self.months)))
+        marked = (j.grouped == 1) & j.period.isin(self.months)
         agg = j.group_by(
-            ["period", "fixmedins_code", "pay_way", "has_list", "qc", "grouped", "sc_app", "sc_ok"]
-        ).aggregate(n=j.count())
-        return self.run(agg)
-
-    @cached_property
-    def base_groups(self) -> pa.Table:
-        """Grouped (入组) cases of P (or of the window's months) by institution x DRG/DIP group:
-        cases, 住院日, 费用, 权重."""
-        j = self._cases_joined(self.months)
-        j = j.filter(j.grouped == 1)
-        agg = j.group_by(["fixmedins_code", "grp_type", "grp_code"]).aggregate(
+            "period", "fixmedins_code", "pay_way", "has_list", "qc", "grouped", "sc_app", "sc_ok",
+            g_type=marked.ifelse(j.grp_type, ibis.null("string")),
+            g_code=marked.ifelse(j.grp_code, ibis.null("string")),
+        ).aggregate(
             n=j.count(),
             n_days=j.act_ipt_days.count(),
             days=j.act_ipt_days.sum(),
@@ -228,7 +255,26 @@ class Ctx:
             n_w=j.grp_weight.count(),
             w=j.grp_weight.cast("decimal(20,4)").sum(),
         )
-        return self.run(agg)
+        return self.run(agg, reads="setl_d")  # the join starts from the settlements
+
+    @cached_property
+    def base_cases(self) -> pa.Table:
+        """Non-refund valid inpatient settlements at local institutions, months of the
+        half-year window and P, by institution x 结算方式 x list/质控/入组/特例单议 flags."""
+        t = self.base_inpatient
+        t = t.filter(pc.is_in(t["period"], value_set=pa.array(sorted(set(self.half) | {self.period}))))
+        keys = ["period", "fixmedins_code", "pay_way", "has_list", "qc", "grouped", "sc_app", "sc_ok"]
+        return _regroup(t, keys, ["n"])
+
+    @cached_property
+    def base_groups(self) -> pa.Table:
+        """Grouped (入组) cases of P (or of the window's months) by institution x DRG/DIP group:
+        cases, 住院日, 费用, 权重."""
+        t = self.base_inpatient
+        t = t.filter(pc.is_valid(t["g_code"]))
+        t = t.rename_columns(["grp_type" if c == "g_type" else "grp_code" if c == "g_code" else c
+                              for c in t.column_names])
+        return _regroup(t, ["fixmedins_code", "grp_type", "grp_code"], ["n", "n_days", "days", "cost", "n_w", "w"])
 
     def cases_select(self, *, periods, **conds) -> tuple[Decimal, dict[str, Decimal]]:
         conds = {k: v for k, v in conds.items()}
@@ -242,14 +288,14 @@ class Ctx:
         t = self.table("fund_report")
         t = t.filter(t.period.isin(span(shift(self.period, -12), self.period)))
         agg = t.group_by(["period", "fund", "item"]).aggregate(amount=t.amount.sum())
-        return {(r["period"], r["fund"], r["item"]): dec(r["amount"]) for r in self.run(agg).to_pylist()}
+        return {(r["period"], r["fund"], r["item"]): dec(r["amount"]) for r in self.run(agg, reads="fund_report").to_pylist()}
 
     @cached_property
     def psn(self) -> dict[tuple[str, str], int]:
         t = self.table("psn_count")
         t = t.filter(t.period.isin(sorted(set(self.half) | {self.period})))
         agg = t.group_by(["period", "insutype"]).aggregate(n=t.psn_cnt.sum())
-        return {(r["period"], r["insutype"]): int(r["n"] or 0) for r in self.run(agg).to_pylist()}
+        return {(r["period"], r["insutype"]): int(r["n"] or 0) for r in self.run(agg, reads="psn_count").to_pylist()}
 
     def insured(self, period: str, insutypes=PSN_EMPLOYEE + PSN_RESIDENT) -> int | None:
         vals = [v for (p, it), v in self.psn.items() if p == period and it in insutypes]
@@ -260,20 +306,20 @@ class Ctx:
         t = self.table("clr_result")
         t = t.filter(t.period.isin(self.ytd))
         return self.run(t.group_by("fixmedins_code").aggregate(
-            declared=t.declared_amt.sum(), paid=t.paid_amt.sum()))
+            declared=t.declared_amt.sum(), paid=t.paid_amt.sum()), reads="clr_result")
 
     @cached_property
     def budget(self) -> dict[str, Decimal]:
         t = self.table("budget")
         t = t.filter(t.year == self.year + 1)
         return {r["item"]: dec(r["amount"]) for r in
-                self.run(t.group_by("item").aggregate(amount=t.amount.sum())).to_pylist()}
+                self.run(t.group_by("item").aggregate(amount=t.amount.sum()), reads="budget").to_pylist()}
 
     @cached_property
     def external(self) -> list[dict]:
         t = self.table("external")
         t = t.filter(t.period == self.period)
-        return self.run(t.select("indicator_id", "fixmedins_code", "value")).to_pylist()
+        return self.run(t.select("indicator_id", "fixmedins_code", "value"), reads="external").to_pylist()
 
 
 def select_sum(tbl: pa.Table, measure: str, key: str, **conds) -> tuple[Decimal, dict]:
@@ -291,3 +337,14 @@ def select_sum(tbl: pa.Table, measure: str, key: str, **conds) -> tuple[Decimal,
     grouped = sub.group_by(key, use_threads=False).aggregate([(measure, "sum")])
     by = {k: dec(v) for k, v in zip(grouped[key].to_pylist(), grouped[f"{measure}_sum"].to_pylist())}
     return total, by
+
+
+def _member(col: pa.ChunkedArray, codes) -> pa.ChunkedArray:
+    """col IN codes, a null code being in none (as SQL's CASE WHEN NULL IN (...) falls through)."""
+    return pc.fill_null(pc.is_in(col, value_set=pa.array(list(codes), type=pa.string())), False)
+
+
+def _regroup(tbl: pa.Table, keys: list[str], measures: list[str]) -> pa.Table:
+    """Sum measures of an engine aggregate over fewer keys (exact: Arrow sums decimals exactly)."""
+    out = tbl.group_by(keys, use_threads=False).aggregate([(m, "sum") for m in measures])
+    return pa.table([out[k] for k in keys] + [out[f"{m}_sum"] for m in measures], names=keys + measures)

@@ -145,31 +145,30 @@ def ind_42(ctx: Ctx) -> list[Row]:
 
 
 def _index(ctx: Ctx, n_col: str, x_col: str, empty_note: str) -> list[Row]:
-    rows = ctx.base_groups.to_pylist()
-    reg_n: dict = defaultdict(lambda: ZERO)
-    reg_x: dict = defaultdict(lambda: ZERO)
-    for r in rows:
-        g = (r["grp_type"], r["grp_code"])
-        reg_n[g] += dec(r[n_col])
-        reg_x[g] += dec(r[x_col])
+    t = ctx.base_groups  # one row per institution x group: tens of thousands in a large city
+    groups = list(zip(t["grp_type"].to_pylist(), t["grp_code"].to_pylist()))
+    reg = t.group_by(["grp_type", "grp_code"], use_threads=False).aggregate([(n_col, "sum"), (x_col, "sum")])
+    reg_n = {g: n or 0 for g, n in zip(zip(reg["grp_type"].to_pylist(), reg["grp_code"].to_pylist()),
+                                        reg[f"{n_col}_sum"].to_pylist())}
+    reg_x = {g: dec(x) for g, x in zip(zip(reg["grp_type"].to_pylist(), reg["grp_code"].to_pylist()),
+                                        reg[f"{x_col}_sum"].to_pylist())}
     num: dict = defaultdict(lambda: ZERO)
-    den: dict = defaultdict(lambda: ZERO)
+    den: dict = defaultdict(int)
     with localcontext() as c:
         c.prec = 60
-        for r in rows:
-            g = (r["grp_type"], r["grp_code"])
-            n = dec(r[n_col])
-            if n == 0 or reg_x[g] == 0:
+        for code, g, n, x in zip(t["fixmedins_code"].to_pylist(), groups, t[n_col].to_pylist(), t[x_col].to_pylist()):
+            if not n or reg_x[g] == 0:
                 continue  # a group without data or with a regional mean of 0 has no ratio
-            # (hosp_avg / region_avg) * n_hg = x_hg * N_g / X_g
-            num[r["fixmedins_code"]] += dec(r[x_col]) * reg_n[g] / reg_x[g]
-            den[r["fixmedins_code"]] += n
+            # (hosp_avg / region_avg) * n_hg = x_hg * N_g / X_g  (x * N is exact: integers or
+            # a Decimal times an integer; the one rounding is the division's, at 60 digits)
+            num[code] += (x or 0) * reg_n[g] / reg_x[g]
+            den[code] += n
     out = []
     for code in ctx.hospitals:
-        if den.get(code, ZERO) == 0:
+        if den.get(code, 0) == 0:
             out.append(Row(code, ZERO, ZERO, None, empty_note))
         else:
-            out.append(ratio(code, num[code], den[code]))
+            out.append(ratio(code, num[code], Decimal(den[code])))
     return out
 
 
@@ -196,12 +195,10 @@ def ind_44(ctx: Ctx) -> list[Row]:
            method=("当月入组病例（同 43/44）的 grp_weight 之和 / 有权重的入组病例数（grp_weight 为空者不计），"
                    "权重按 4 位小数精确累加。统筹地区与各机构。"))
 def ind_cmi(ctx: Ctx) -> list[Row]:
-    rows = ctx.base_groups.to_pylist()
-    w: dict = defaultdict(lambda: ZERO)
-    n: dict = defaultdict(lambda: ZERO)
-    for r in rows:
-        w[r["fixmedins_code"]] += dec(r["w"])
-        n[r["fixmedins_code"]] += dec(r["n_w"])
+    by = ctx.base_groups.group_by("fixmedins_code", use_threads=False).aggregate([("w", "sum"), ("n_w", "sum")])
+    codes = by["fixmedins_code"].to_pylist()
+    w = {c: dec(v) for c, v in zip(codes, by["w_sum"].to_pylist())}
+    n = {c: dec(v) for c, v in zip(codes, by["n_w_sum"].to_pylist())}
     out = [ratio(None, sum(w.values(), ZERO), sum(n.values(), ZERO), zero_note="无入组病例，无法计算")]
     out += [ratio(c, w.get(c, ZERO), n.get(c, ZERO), zero_note="无入组病例，无法计算") for c in ctx.hospitals]
     return out
