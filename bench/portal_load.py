@@ -219,7 +219,7 @@ async def _pages(conn: Connection, code: str, release_id: str, until: float, out
         except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
             error = f"{path} {type(exc).__name__}"
             conn.close()
-        out.append((time.monotonic(), time.perf_counter() - t0))
+        out.append((time.monotonic(), time.perf_counter() - t0))  # (when done, latency)
         if error:
             errors.append(error)
 
@@ -273,6 +273,10 @@ def load(port: int, people, release_id: str, duration: float, clients: int, pids
         proc.join(timeout=30)
     timed = [(at, lat) for out, _, _ in done for at, lat in out]
     measures["in_window"] = sum(1 for at, _ in timed if at <= until.value)
+    # the first 10 s apart: each worker renders each page once before caching it (not hidden: both printed)
+    early = until.value - duration + min(10.0, duration / 2)
+    measures["first_10s"] = sorted(lat for at, lat in timed if at < early)
+    measures["after_10s"] = sorted(lat for at, lat in timed if at >= early)
     measures["cpu"] = {k: cpu1[k] - cpu0[k] for k in cpu1}
     measures["reconnects"] = sum(r for _, _, r in done)
     measures["clients"] = len(procs)
@@ -332,6 +336,12 @@ def main() -> int:
           f"requests={len(latencies)} rate={len(latencies) / args.duration:.1f}/s p50={q[49] * 1000:.0f}ms "
           f"p95={q[94] * 1000:.0f}ms p99={q[98] * 1000:.0f}ms max={latencies[-1] * 1000:.0f}ms errors={len(errors)} "
           f"reconnects={measures['reconnects']}")
+    for label, part in (("first 10 s of the timed phase", measures["first_10s"]),
+                        ("rest of the timed phase", measures["after_10s"])):
+        if len(part) > 1:
+            pq = statistics.quantiles(part, n=100)
+            print(f"  {label}: requests={len(part)} p50={pq[49] * 1000:.0f}ms p95={pq[94] * 1000:.0f}ms "
+                  f"max={part[-1] * 1000:.0f}ms")
     n = measures["in_window"]
     if n:
         names = {"server": "server (uvicorn + workers)", "postgres": "PostgreSQL", "client": "load client"}

@@ -20,7 +20,7 @@ from ..accounts import flush_access_log
 from ..config import Settings, get_settings
 from ..errors import LjdError
 from ..releases.store import engine_for
-from . import api, pages
+from . import api, catalog, pages
 from .access import Denied
 from .gate import Gate
 from .web import log
@@ -39,9 +39,23 @@ OPTIONAL_ROUTERS = (
 
 
 @asynccontextmanager
-async def _lifespan(_app: FastAPI):
+async def _lifespan(app: FastAPI):
+    await run_in_threadpool(_warm, app.state.settings)
     yield
     flush_access_log()  # this worker's queued views and downloads, before it stops
+
+
+# the templates of the pages every reader opens (compiled once per worker, ~0.1 s)
+WARM_TEMPLATES = ("base.html", "login.html", "releases.html", "release.html", "institution.html", "error.html")
+
+
+def _warm(settings: Settings) -> None:
+    """Before a worker's first request: compile the readers' templates and read the newest
+    published bundles (catalog.warm), so that the first views after a restart are not each slowed
+    by a one-time cost of the worker that serves them."""
+    for name in WARM_TEMPLATES:
+        pages.templates.get_template(name)
+    catalog.warm(settings)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
