@@ -109,9 +109,10 @@ def main() -> int:
     url = None
     if args.postgres:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from portal_load import start_postgres
+        from portal_load import postmaster_pid, start_postgres, tree_cpu
 
         url, stop = start_postgres()
+        args.pg_cpu = lambda pid=postmaster_pid(url): tree_cpu(pid)
     try:
         demo = args.workdir.resolve()
         work = Path(tempfile.mkdtemp(prefix="ljd-portal-cpu-")) / "work"
@@ -162,11 +163,13 @@ async def _run(app, rid: str, codes: list[str], args) -> None:
         cookie = await _login(app, "cpu")
         await _first_views(app, paths, cookie, "本进程第一家机构")
         await _first_views(app, _paths(rid, codes[1]), await _login(app, "cpu2"), "第二家机构")
+        pg_cpu = getattr(args, "pg_cpu", None)
         for name, path in paths.items():
-            cpu, wall = time.process_time(), time.perf_counter()
+            cpu, wall, pg = time.process_time(), time.perf_counter(), pg_cpu() if pg_cpu else 0.0
             for _ in range(args.n):
                 await call(app, "GET", path, cookie=cookie)
-            print(f"{name}: CPU {1000 * (time.process_time() - cpu) / args.n:.2f} ms/请求，"
+            pg_text = f"，PostgreSQL CPU {1000 * (pg_cpu() - pg) / args.n:.2f} ms/请求" if pg_cpu else ""
+            print(f"{name}: CPU {1000 * (time.process_time() - cpu) / args.n:.2f} ms/请求{pg_text}，"
                   f"耗时 {1000 * (time.perf_counter() - wall) / args.n:.2f} ms/请求（{args.n} 次）", flush=True)
         if args.profile:
             for name, path in paths.items():
