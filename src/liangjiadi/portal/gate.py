@@ -5,10 +5,12 @@ expired account or a closed session is refused at once. It answers 401 to any /a
 /api/login without a live session (pages redirect to the login page), refuses a POST, PUT, PATCH or
 DELETE to the API whose body is not JSON (415), and adds the security headers to every answer.
 
-One round trip per request (issue 11's load goal): the session's row, and for a GET of a release's
+One statement per request (issue 11's load goal): the session's row, and for a GET of a release's
 page or API (`/releases/{id}…`, `/api/releases/{id}…`) that release's row (its state: a
 withdrawal shows at once) and whether the reader has an unread notice of it, come from one SELECT
-run without a transaction (a single statement needs none). `release_for` (api.py) takes the
+run without a transaction (a single statement needs none): on PostgreSQL two round trips (the
+pool's liveness check and the query) where a transaction each for the session and the release took
+eight. `release_for` (api.py) takes the
 release from here once; a second read in the same request, or any other route, goes to the
 database as before.
 
