@@ -248,6 +248,19 @@ def client_process(host: str, port: int, people: list, release_id: str, spread: 
         asyncio.run(run())
 
 
+def _answer(queue, procs):
+    """The next message of the client processes; a process that died without one stops the run."""
+    import queue as queues
+
+    while True:
+        try:
+            return queue.get(timeout=5)
+        except queues.Empty:
+            dead = [p for p in procs if p.exitcode not in (None, 0)]
+            if dead:
+                raise RuntimeError(f"压测客户端进程异常退出（退出码 {dead[0].exitcode}）") from None
+
+
 def load(port: int, people, release_id: str, duration: float, clients: int, pids: list[int]):
     """Run the clients; returns (latencies of page requests, errors, measures)."""
     import multiprocessing
@@ -260,7 +273,7 @@ def load(port: int, people, release_id: str, duration: float, clients: int, pids
                                                        results), daemon=True) for share in shares if share]
     for proc in procs:
         proc.start()
-    errors = [e for _ in procs for e in ready.get()]  # every user has tried to log in
+    errors = [e for _ in procs for e in _answer(ready, procs)]  # every user has tried to log in
     measures = {"login_s": time.perf_counter() - t0}
     watched = {"server": pids[0], "postgres": pids[1] if len(pids) > 1 else None}
     cpu0 = {k: tree_cpu(p) for k, p in watched.items() if p} | {"client": sum(tree_cpu(p.pid) for p in procs)}
@@ -268,7 +281,7 @@ def load(port: int, people, release_id: str, duration: float, clients: int, pids
     start.set()
     time.sleep(duration)
     cpu1 = {k: tree_cpu(p) for k, p in watched.items() if p} | {"client": sum(tree_cpu(p.pid) for p in procs)}
-    done = [results.get() for _ in procs]
+    done = [_answer(results, procs) for _ in procs]
     for proc in procs:
         proc.join(timeout=30)
     timed = [(at, lat) for out, _, _ in done for at, lat in out]
