@@ -3,21 +3,27 @@ or a release page every 1-2 s, against loopback for D seconds, the server runnin
 workers on PostgreSQL. Prints p50/p95/p99 latency and the error count.
 
     python bench/portal_load.py --workdir DEMO_WORKDIR [--users 200] [--duration 60] [--workers 4]
-                                [--database-url URL | --postgres]
+                                [--clients 2] [--database-url URL | --postgres]
 
 --postgres starts a throwaway PostgreSQL 15 (Debian binaries, as user postgres, unix socket) the
 way the tests do. Traffic goes to 127.0.0.1 only; the loops stop by themselves after --duration.
 
+The load client is --clients processes, each with its own event loop (uvloop when installed) and
+its share of the users, each user on one keep-alive connection (a minimal HTTP/1.1 client on
+asyncio streams: httpx cost more CPU per request than the server). The users log in over the first
+20 s; the timed phase starts once every user of every process has logged in.
+
 Besides latency (which on a shared machine measures the other tasks too) it prints the CPU time
-the server's processes (uvicorn and its workers) and PostgreSQL's spent per page request over the
-timed phase (which starts once every user has logged in), read from /proc: a figure that
-contention changes little.
+that the server's processes (uvicorn and its workers), PostgreSQL's and the load client's own
+processes spent per page request over the timed phase, read from /proc: a figure that contention
+changes little, and the one that says whether the load fits the machine's cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import pwd
 import random
@@ -112,8 +118,6 @@ def prepare(workdir: Path, url: str, users: int) -> tuple[list[tuple[str, str]],
             conn.execute(insert(ReleaseRow.__table__), rows)
     published = [r for r in rows if r["state"] == "published"]
     release = max(published, key=lambda r: r["period"])
-    import json
-
     codes = [i["code"] for i in json.loads((workdir / release["bundle_dir"] / "institutions.json").read_text())]
     existing = {u.username for u in list_users(settings)}
     people = []
@@ -126,58 +130,170 @@ def prepare(workdir: Path, url: str, users: int) -> tuple[list[tuple[str, str]],
     return people, release["release_id"]
 
 
-async def user_loop(base: str, name: str, code: str, release_id: str, phase: dict, out: list, errors: list):
-    import httpx
+class Connection:
+    """One user's keep-alive HTTP/1.1 connection to the server: a few lines on asyncio streams
+    (the HTTP client of the tests, httpx, cost the load client more CPU per request than the
+    server spent). Answers are read by Content-Length, which every portal answer asked here has."""
 
-    async with httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(30, read=300)) as client:
-        # logins (argon2, 64 MiB each) spread over the first 20 s; only page requests are timed,
-        # and only once every user has logged in (the timed phase ends at phase["until"])
-        await asyncio.sleep(random.uniform(0, 20))
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.reader = self.writer = None
+        self.cookie = b""
+        self.reconnects = 0
+
+    async def _open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+
+    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, dict[bytes, bytes], bytes]:
+        head = (f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: */*\r\n".encode()
+                + (b"Cookie: " + self.cookie + b"\r\n" if self.cookie else b"")
+                + (b"Content-Type: application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n" if body else b"")
+                + b"\r\n")
+        reused = self.writer is not None
+        if not reused:
+            await self._open()
         try:
-            r = await client.post("/api/login", json={"username": name, "password": PW})
-        except httpx.HTTPError as exc:
-            r = type(exc).__name__
-        phase["logged_in"] += 1
-        if phase["logged_in"] == phase["users"]:
-            phase["start"].set()
-        if getattr(r, "status_code", None) != 200:
-            errors.append(f"login {getattr(r, 'status_code', r)}")
+            return await self._exchange(head + body)
+        except (ConnectionError, asyncio.IncompleteReadError) as exc:
+            # like a browser: a kept-alive connection the server closed while idle is opened again
+            # once, when nothing of the answer arrived (counted and printed, not hidden)
+            if not reused or (isinstance(exc, asyncio.IncompleteReadError) and exc.partial):
+                raise
+            self.reconnects += 1
+            self.close()
+            await self._open()
+            return await self._exchange(head + body)
+
+    async def _exchange(self, data: bytes) -> tuple[int, dict[bytes, bytes], bytes]:
+        self.writer.write(data)
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        lines = raw.split(b"\r\n")
+        status = int(lines[0].split(b" ", 2)[1])
+        headers: dict[bytes, bytes] = {}
+        for line in lines[1:]:
+            if line:
+                name, _, value = line.partition(b":")
+                headers[name.strip().lower()] = value.strip()
+        if b"content-length" not in headers:
+            raise ConnectionError("answer without Content-Length")
+        answer = await self.reader.readexactly(int(headers[b"content-length"]))
+        if headers.get(b"connection", b"").lower() == b"close":
+            self.close()
+        return status, headers, answer
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+async def _login(conn: Connection, name: str, spread: float) -> str | None:
+    """Log in (argon2: 64 MiB each) at a random moment of the first `spread` seconds; an error or None."""
+    await asyncio.sleep(random.uniform(0, spread))
+    try:
+        async with asyncio.timeout(300):
+            status, headers, _ = await conn.request("POST", "/api/login",
+                                                    json.dumps({"username": name, "password": PW}).encode())
+    except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
+        return f"login {type(exc).__name__}"
+    if status != 200 or b"set-cookie" not in headers:
+        return f"login {status}"
+    conn.cookie = headers[b"set-cookie"].split(b";")[0]
+    return None
+
+
+async def _pages(conn: Connection, code: str, release_id: str, until: float, out: list, errors: list) -> None:
+    """Every 1-2 s one of the user's pages, until `until` (time.monotonic, the same clock in every process)."""
+    pages = [f"/releases/{release_id}/institutions/{code}", f"/releases/{release_id}",
+             f"/api/releases/{release_id}/institutions/{code}"]
+    while True:
+        await asyncio.sleep(random.uniform(1, 2))
+        if time.monotonic() >= until:
             return
-        pages = [f"/releases/{release_id}/institutions/{code}", f"/releases/{release_id}",
-                 f"/api/releases/{release_id}/institutions/{code}"]
-        await phase["start"].wait()
-        await asyncio.sleep(0)  # the meter sets phase["until"] first
-        until = phase["until"]
-        while time.monotonic() < until:
-            await asyncio.sleep(random.uniform(1, 2))
-            path = random.choice(pages)
-            t0 = time.perf_counter()
-            try:
-                r = await client.get(path)
-                ok = r.status_code == 200
-            except httpx.HTTPError as exc:
-                ok, r = False, type(exc).__name__
-            out.append(time.perf_counter() - t0)
-            if not ok:
-                errors.append(f"{path} {getattr(r, 'status_code', r)}")
+        path = random.choice(pages)
+        t0 = time.perf_counter()
+        try:
+            async with asyncio.timeout(300):
+                status, _, _ = await conn.request("GET", path)
+            error = None if status == 200 else f"{path} {status}"
+        except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
+            error = f"{path} {type(exc).__name__}"
+            conn.close()
+        out.append((time.monotonic(), time.perf_counter() - t0))  # (when done, latency)
+        if error:
+            errors.append(error)
 
 
-async def load(base: str, people, release_id: str, duration: float, pids: list[int]):
-    latencies, errors = [], []
-    cpu = {}
-    phase = {"users": len(people), "logged_in": 0, "start": asyncio.Event(), "until": time.monotonic() + duration}
+def client_process(host: str, port: int, people: list, release_id: str, spread: float, ready, start, until, results):
+    """One load-client process (its own event loop) for its share of the users: log them in, say
+    so, wait for the common start, then ask for pages until the common end."""
+    async def run():
+        conns = [Connection(host, port) for _ in people]
+        failed = [e for e in await asyncio.gather(*(_login(c, n, spread) for c, (n, _) in zip(conns, people)))
+                  if e]
+        ready.put(failed)
+        await asyncio.get_running_loop().run_in_executor(None, start.wait)
+        out, errors = [], []
+        await asyncio.gather(*(_pages(c, code, release_id, until.value, out, errors)
+                               for c, (_, code) in zip(conns, people) if c.cookie))
+        for c in conns:
+            c.close()
+        results.put((out, errors, sum(c.reconnects for c in conns)))
+
+    try:
+        import uvloop
+
+        uvloop.run(run())
+    except ImportError:
+        asyncio.run(run())
+
+
+def _answer(queue, procs):
+    """The next message of the client processes; a process that died without one stops the run."""
+    import queue as queues
+
+    while True:
+        try:
+            return queue.get(timeout=5)
+        except queues.Empty:
+            dead = [p for p in procs if p.exitcode not in (None, 0)]
+            if dead:
+                raise RuntimeError(f"压测客户端进程异常退出（退出码 {dead[0].exitcode}）") from None
+
+
+def load(port: int, people, release_id: str, duration: float, clients: int, pids: list[int]):
+    """Run the clients; returns (latencies of page requests, errors, measures)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    ready, results, start, until = ctx.Queue(), ctx.Queue(), ctx.Event(), ctx.Value("d", 0.0)
+    shares = [people[i::clients] for i in range(clients)]
     t0 = time.perf_counter()
-
-    async def meter():
-        await phase["start"].wait()  # the logins are over; from here on only page requests
-        phase["until"] = time.monotonic() + duration
-        cpu["login_s"] = time.perf_counter() - t0
-        cpu["start"] = ([tree_cpu(p) for p in pids], len(latencies))
-        await asyncio.sleep(duration)
-        cpu["end"] = ([tree_cpu(p) for p in pids], len(latencies))
-
-    await asyncio.gather(meter(), *(user_loop(base, n, c, release_id, phase, latencies, errors) for n, c in people))
-    return latencies, errors, cpu
+    procs = [ctx.Process(target=client_process, args=("127.0.0.1", port, share, release_id, 20.0, ready, start, until,
+                                                       results), daemon=True) for share in shares if share]
+    for proc in procs:
+        proc.start()
+    errors = [e for _ in procs for e in _answer(ready, procs)]  # every user has tried to log in
+    measures = {"login_s": time.perf_counter() - t0}
+    watched = {"server": pids[0], "postgres": pids[1] if len(pids) > 1 else None}
+    cpu0 = {k: tree_cpu(p) for k, p in watched.items() if p} | {"client": sum(tree_cpu(p.pid) for p in procs)}
+    until.value = time.monotonic() + duration
+    start.set()
+    time.sleep(duration)
+    cpu1 = {k: tree_cpu(p) for k, p in watched.items() if p} | {"client": sum(tree_cpu(p.pid) for p in procs)}
+    done = [_answer(results, procs) for _ in procs]
+    for proc in procs:
+        proc.join(timeout=30)
+    timed = [(at, lat) for out, _, _ in done for at, lat in out]
+    measures["in_window"] = sum(1 for at, _ in timed if at <= until.value)
+    # the first 10 s apart: each worker renders each page once before caching it (not hidden: both printed)
+    early = until.value - duration + min(10.0, duration / 2)
+    measures["first_10s"] = sorted(lat for at, lat in timed if at < early)
+    measures["after_10s"] = sorted(lat for at, lat in timed if at >= early)
+    measures["cpu"] = {k: cpu1[k] - cpu0[k] for k in cpu1}
+    measures["reconnects"] = sum(r for _, _, r in done)
+    measures["clients"] = len(procs)
+    return [lat for _, lat in timed], errors + [e for _, errs, _ in done for e in errs], measures
 
 
 def main() -> int:
@@ -186,6 +302,7 @@ def main() -> int:
     ap.add_argument("--users", type=int, default=200)
     ap.add_argument("--duration", type=float, default=60)
     ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--clients", type=int, default=2, help="load-client processes; the users are split among them")
     ap.add_argument("--database-url")
     ap.add_argument("--postgres", action="store_true")
     args = ap.parse_args()
@@ -202,18 +319,16 @@ def main() -> int:
         env = dict(os.environ, LJD_DATABASE_URL=url, LJD_PORTAL_COOKIE_SECURE="false")
         server = subprocess.Popen([sys.executable, "-m", "liangjiadi.cli.main", "serve", "--workdir", str(args.workdir),
                                    "--port", str(port), "--workers", str(args.workers)], env=env)
-        base = f"http://127.0.0.1:{port}"
         import httpx
 
         for _ in range(300):
             try:
-                if httpx.get(f"{base}/login", timeout=1).status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{port}/login", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
         pids = [server.pid] + [p for p in [postmaster_pid(url)] if p]
-        latencies, errors, cpu = asyncio.run(load(base, people, release_id, args.duration, pids))
-        wall = args.duration
+        latencies, errors, measures = load(port, people, release_id, args.duration, max(1, args.clients), pids)
     finally:
         if server is not None:
             server.terminate()
@@ -229,17 +344,25 @@ def main() -> int:
         return 1
     latencies.sort()
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
-    if "login_s" in cpu:
-        print(f"logins of all {args.users} users took {cpu['login_s']:.1f} s (not timed)")
-    print(f"users={args.users} workers={args.workers} duration={args.duration:.0f}s requests={len(latencies)} "
-          f"rate={len(latencies) / wall:.1f}/s p50={q[49] * 1000:.0f}ms p95={q[94] * 1000:.0f}ms "
-          f"p99={q[98] * 1000:.0f}ms max={latencies[-1] * 1000:.0f}ms errors={len(errors)}")
-    if "start" in cpu and "end" in cpu and cpu["end"][1] > cpu["start"][1]:
-        n = cpu["end"][1] - cpu["start"][1]
-        spent = [(b - a) * 1000 / n for a, b in zip(cpu["start"][0], cpu["end"][0], strict=True)]
-        names = ["server (uvicorn + workers)", "PostgreSQL"]
-        print("CPU per page request over the timed phase (" + f"{n} requests): " +
-              ", ".join(f"{names[i]} {ms:.1f} ms" for i, ms in enumerate(spent)) + f", total {sum(spent):.1f} ms")
+    print(f"logins of all {args.users} users took {measures['login_s']:.1f} s (not timed)")
+    print(f"users={args.users} workers={args.workers} clients={measures['clients']} duration={args.duration:.0f}s "
+          f"requests={len(latencies)} rate={len(latencies) / args.duration:.1f}/s p50={q[49] * 1000:.0f}ms "
+          f"p95={q[94] * 1000:.0f}ms p99={q[98] * 1000:.0f}ms max={latencies[-1] * 1000:.0f}ms errors={len(errors)} "
+          f"reconnects={measures['reconnects']}")
+    for label, part in (("first 10 s of the timed phase", measures["first_10s"]),
+                        ("rest of the timed phase", measures["after_10s"])):
+        if len(part) > 1:
+            pq = statistics.quantiles(part, n=100)
+            print(f"  {label}: requests={len(part)} p50={pq[49] * 1000:.0f}ms p95={pq[94] * 1000:.0f}ms "
+                  f"max={part[-1] * 1000:.0f}ms")
+    n = measures["in_window"]
+    if n:
+        names = {"server": "server (uvicorn + workers)", "postgres": "PostgreSQL", "client": "load client"}
+        spent = {k: v * 1000 / n for k, v in measures["cpu"].items()}
+        print(f"CPU per page request over the timed phase ({n} requests): "
+              + ", ".join(f"{names[k]} {ms:.2f} ms" for k, ms in spent.items())
+              + f", total {sum(spent.values()):.2f} ms "
+              f"(= {sum(spent.values()) * n / args.duration / 1000:.2f} cores at this rate)")
     try:
         print(f"load average at the end: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     except OSError:

@@ -84,3 +84,22 @@ def test_the_cache_key_holds_the_viewpoint_not_the_name(sqlite_portal):
     assert pagecache.viewpoint(user) == pagecache.viewpoint(renamed)
     assert pagecache.viewpoint(user) != pagecache.viewpoint(replace(user, fixmedins_code="H14040000002"))
     assert pagecache.viewer(user).display_name == pagecache.NAME
+
+
+def test_a_worker_reads_the_newest_published_bundles_before_its_first_request(sqlite_portal, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from liangjiadi.portal import catalog, create_app
+    from liangjiadi.releases.model import State
+
+    from .conftest import OTHER, QUARTER
+
+    newest = catalog.newest_published(sqlite_portal.settings)
+    # each region's newest published version of each kind; never a draft, a corrected or a withdrawn one
+    assert {r.release_id for r in newest} == {PUB, QUARTER, OTHER}
+    assert all(r.state == State.PUBLISHED for r in newest)
+    catalog._tables.cache_clear()
+    with TestClient(create_app(sqlite_portal.settings)):  # the app's startup
+        assert catalog._tables.cache_info().currsize == len({(r.bundle_dir, r.content_hash) for r in newest})
+    monkeypatch.setattr(catalog, "tables", lambda release: (_ for _ in ()).throw(OSError("unreadable")))
+    assert catalog.warm(sqlite_portal.settings) == 0  # left to the request that asks, which reports it

@@ -13,12 +13,12 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..config import Settings, get_settings
 from ..releases.members import parse_role as parse_member_role
-from ..releases.store import MemberRow, append_audit, as_utc, session_scope, utcnow
+from ..releases.store import MemberRow, append_audit, as_utc, engine_for, session_scope, utcnow
 from .access_log import record
 from .errors import AccountError, LoginRefused
 from .model import User
@@ -226,19 +226,39 @@ def open_session(user: User, settings: Settings) -> tuple[str, str]:
     return token, csrf
 
 
+_SESSIONS, _USERS = SessionRow.__table__, UserRow.__table__
+# built once (its SQL is compiled once per database): the user and CSRF token of a session token
+SESSION_QUERY = (
+    select(*(_USERS.c[name] for name in ("user_id", "username", "display_name", "role", "fixmedins_code", "admdvs",
+                                          "member_id", "active", "locked_until", "valid_until", "email")),
+           _SESSIONS.c.csrf_token, _SESSIONS.c.expires_at)
+    .join_from(_SESSIONS, _USERS, _SESSIONS.c.user_id == _USERS.c.user_id)
+    .where(_SESSIONS.c.token_hash == bindparam("token_hash")))
+
+
+def session_params(token: str) -> dict:
+    """The parameters of SESSION_QUERY (only the token's hash is stored)."""
+    return {"token_hash": _digest(token)}
+
+
+def live_session(row, now: datetime) -> tuple[User, str] | None:
+    """(user, CSRF token) from a row of SESSION_QUERY when the session is live and the account
+    usable (not disabled, not past its validity); None otherwise. The one statement of those rules:
+    `session_user` and the portal's gate (which reads more in the same query) both use it."""
+    if row is None or as_utc(row.expires_at) <= now:
+        return None
+    if not row.active or (row.valid_until and as_utc(row.valid_until) <= now):
+        return None
+    return _user(row), row.csrf_token
+
+
 def session_user(token: str | None, settings: Settings, now: datetime | None = None) -> tuple[User, str] | None:
     """(user, CSRF token) of a live session of a usable account; None otherwise."""
     if not token:
         return None
-    now = now or utcnow()
-    with session_scope(settings) as session:
-        row = session.get(SessionRow, _digest(token))
-        if row is None or as_utc(row.expires_at) <= now:
-            return None
-        user = row.user
-        if not user.active or (user.valid_until and as_utc(user.valid_until) <= now):
-            return None
-        return _user(user), row.csrf_token
+    with engine_for(settings).connect() as conn:
+        row = conn.execute(SESSION_QUERY, session_params(token)).first()
+    return live_session(row, now or utcnow())
 
 
 def close_session(token: str | None, settings: Settings) -> None:

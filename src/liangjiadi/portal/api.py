@@ -22,6 +22,7 @@ from .access import (
     Denied, as_institution, can_see_release, in_audience, may_download, previews, objection_filter, require_institution, require_objection_handler,
     require_objector, require_release, sees_audit, sees_read_tracking,
 )
+from .gate import take_release
 from .catalog import all_releases, find_release, frozen, institutions, publication
 from .catalog import files as catalog_files
 from .web import SESSION_COOKIE, client_ip, log, set_session_cookie, settings_of, user_of
@@ -128,8 +129,12 @@ def api_releases(request: Request):
 
 
 def release_for(request: Request, release_id: str) -> Release:
+    """The release a route names, if the user may see it (Denied otherwise). Read with the session
+    by the gate when it is the path's release (gate.py), else from the database now."""
     user = user_of(request)
-    release = find_release(settings_of(request), release_id)
+    read, release = take_release(request, release_id)
+    if not read:
+        release = find_release(settings_of(request), release_id)
     return require_release(user, release, _rules(user, release))
 
 

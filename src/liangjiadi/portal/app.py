@@ -1,8 +1,8 @@
 """The portal's FastAPI application: `create_app(settings)`; `liangjiadi serve` runs it.
 
-Every request passes one gate (the middleware below): it finds the session's user, answers 401
-to any /api route but /api/login without one (pages redirect to the login page), and refuses a
-POST to the API whose body is not JSON. Refusals raised as `Denied` are logged as 越权尝试.
+Every request passes one gate (gate.py): it finds the session's user, answers 401 to any /api
+route but /api/login without one (pages redirect to the login page), and refuses a POST to the API
+whose body is not JSON. Refusals raised as `Denied` are logged as 越权尝试.
 """
 
 from __future__ import annotations
@@ -12,17 +12,18 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from ..accounts import flush_access_log, session_user
+from ..accounts import flush_access_log
 from ..config import Settings, get_settings
 from ..errors import LjdError
 from ..releases.store import engine_for
-from . import api, pages
+from . import api, catalog, pages
 from .access import Denied
-from .web import SESSION_COOKIE, log
+from .gate import Gate
+from .web import log
 
 HERE = Path(__file__).resolve().parent
 # further page/API routers of the portal, each a module of this package defining `router`; a module
@@ -35,15 +36,26 @@ OPTIONAL_ROUTERS = (
     lambda: importlib.import_module(".admin_pages", __package__),
     lambda: importlib.import_module(".export_pages", __package__),
 )
-PUBLIC_PAGES = ("/login", "/static/")
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
 @asynccontextmanager
-async def _lifespan(_app: FastAPI):
+async def _lifespan(app: FastAPI):
+    await run_in_threadpool(_warm, app.state.settings)
     yield
     flush_access_log()  # this worker's queued views and downloads, before it stops
+
+
+# the templates of the pages every reader opens (compiled once per worker, ~0.1 s)
+WARM_TEMPLATES = ("base.html", "login.html", "releases.html", "release.html", "institution.html", "error.html")
+
+
+def _warm(settings: Settings) -> None:
+    """Before a worker's first request: compile the readers' templates and read the newest
+    published bundles (catalog.warm), so that the first views after a restart are not each slowed
+    by a one-time cost of the worker that serves them."""
+    for name in WARM_TEMPLATES:
+        pages.templates.get_template(name)
+    catalog.warm(settings)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -64,31 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
-    @app.middleware("http")
-    async def gate(request: Request, call_next):
-        path = request.url.path
-        found = await run_in_threadpool(session_user, request.cookies.get(SESSION_COOKIE), settings)
-        request.state.user, request.state.csrf = found if found else (None, None)
-        is_api = path == "/api" or path.startswith("/api/")
-        if is_api and path != "/api/login":
-            if found is None:
-                return JSONResponse({"detail": "未登录或会话已过期"}, status_code=401)
-            if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-                kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-                if kind != "application/json":
-                    return JSONResponse({"detail": "API 只接受 JSON 请求体（Content-Type: application/json）"},
-                                        status_code=415)
-        elif not is_api and found is None and not path.startswith(PUBLIC_PAGES) and path != "/favicon.ico":
-            return RedirectResponse("/login", status_code=303)
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        # released figures are never cached by a browser or proxy; the package's own scripts may be
-        response.headers.setdefault("Cache-Control", "private, max-age=3600" if path.startswith("/static/") else "no-store")
-        if not is_api:  # pages: scripts only from the package (ECharts vendored), no framing
-            response.headers.setdefault("Content-Security-Policy", CSP)
-        return response
+    app.add_middleware(Gate, settings=settings)  # session, 401/303/415 and security headers: gate.py
 
     @app.exception_handler(Denied)
     async def denied(request: Request, exc: Denied):

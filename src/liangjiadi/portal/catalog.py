@@ -16,7 +16,7 @@ from sqlalchemy import select
 from ..config import Settings
 from ..releases.bundle import read_manifest
 from ..releases.frozen import FrozenContent, read_frozen
-from ..releases.model import Kind, Release, State
+from ..releases.model import Release, State
 from ..releases.publication import read_publication
 from ..releases.suppression import small_figure
 from ..releases.store import ReleaseRow, release_from_row, session_scope
@@ -124,3 +124,34 @@ def _files(bundle_dir: str, content_hash: str) -> tuple[str, ...]:
 def files(release: Release) -> tuple[str, ...]:
     """The bundle's listed files (its manifest; the content hash changes whenever they do)."""
     return _files(str(release.bundle_dir), release.content_hash)
+
+
+WARM_BUNDLES = 6  # bundles a worker reads before its first request (a few MB each in memory)
+
+
+def newest_published(settings: Settings, limit: int = WARM_BUNDLES) -> list[Release]:
+    """The newest published version of each region's kinds of release, newest first: what most
+    readers open after a release is announced."""
+    newest: dict[tuple[str, str], Release] = {}
+    for release in all_releases(settings):  # newest period and version first within a region
+        if release.state == State.PUBLISHED and release.bundle_dir.exists():
+            newest.setdefault((release.admdvs, release.kind), release)
+    chosen = sorted(newest.values(), key=lambda r: (r.published_at is not None, r.published_at, r.period), reverse=True)
+    return chosen[:limit]
+
+
+def warm(settings: Settings, limit: int = WARM_BUNDLES) -> int:
+    """Read the newest published bundles into this process's caches (their tables and rules), so
+    that the first readers after a restart do not each wait for a worker to read them (about
+    0.2 s of CPU per bundle and worker). Returns how many. A bundle that cannot be read is left to
+    the request that asks for it, which reports the error."""
+    done = 0
+    for release in newest_published(settings, limit):
+        try:
+            tables(release)
+            publication(release)
+            files(release)
+        except (OSError, ValueError, KeyError):
+            continue
+        done += 1
+    return done

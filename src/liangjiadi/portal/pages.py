@@ -24,6 +24,7 @@ from .access import (
 )
 from .api import Credentials, hidden, login_user, read_status, release_detail, release_for, visible_releases
 from .catalog import frozen, institutions, publication
+from .gate import has_unread_notice
 from .web import SESSION_COOKIE, log, new_watermark_id, set_session_cookie, settings_of, user_of
 
 HERE = Path(__file__).resolve().parent
@@ -151,7 +152,8 @@ def releases_page(request: Request):
 def release_page(request: Request, release_id: str):
     user = user_of(request)
     release = release_for(request, release_id)
-    notify.mark_read(settings_of(request), user, release.release_id)
+    if has_unread_notice(request):  # the gate looked (nearly always nothing to mark)
+        notify.mark_read(settings_of(request), user, release.release_id)
     staff = sees_read_tracking(user)
     tiers = rules.tiers_for(settings_of(request), release)
 
