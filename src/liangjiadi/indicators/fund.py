@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from ..period import shift, span
 from ..schema.codes import FUND, FUND_ITEM
-from .common import amount, amount_rows, ratio, ratio_rows
+from .common import amount, amount_rows, ratio
 from .context import PSN_EMPLOYEE, PSN_RESIDENT, ZERO, Ctx
 from .registry import Row, heading, indicator
 

@@ -9,9 +9,7 @@ application are linked by setl_id.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from .common import amount, ratio, ratio_rows
+from .common import amount, ratio_rows
 from .context import ZERO, Ctx
 from .registry import Row, indicator
 

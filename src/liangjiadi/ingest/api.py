@@ -35,7 +35,7 @@ from .pseudonym import hmac_pads, lake_key
 from .readers import SourceReader, batch_schema
 from .report import FileResult, LoadReport
 from .rules import RULES
-from .validate import StagedFile, TablePlan, lit, q
+from .validate import StagedFile, TablePlan, lit
 from ..safe_output import safe_file_name
 from .writer import QUARANTINE_DIR, quarantine_sql, write_partition, write_quarantine
 

@@ -282,7 +282,7 @@ class TablePlan:
             out.append(Check("period_mismatch", t.period_column or "period",
                              "_declared IS NOT NULL AND _period IS NOT NULL AND _period <> _declared",
                              shown_col,
-                             f"'该行属于期间 ' || _period || '，与声明的月份 ' || _declared || ' 不符'"))
+                             "'该行属于期间 ' || _period || '，与声明的月份 ' || _declared || ' 不符'"))
         # Wrap every check so that a bad_row (fields unknown) reports only itself.
         for ch in out:
             # In the whole-table pass the conditions stay bare (a NULL counts as "not bad"),

@@ -7,7 +7,7 @@ Everything that validates input, writes the lake or documents the contract reads
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 DType = Literal["str", "code", "int", "money", "float", "date", "datetime", "period", "admdvs"]
