@@ -1,4 +1,4 @@
-"""evaluate() on a region with several injections per pattern (synth --injections-per-pattern):
+"""evaluate() on a region with several injections per pattern (synth --copies):
 each injected institution is its own injection, found or missed on its own."""
 
 from __future__ import annotations

@@ -61,7 +61,7 @@ def synth(
     effect: Annotated[float, typer.Option("--effect", help="异常效应倍数（1 = 预设强度）")] = 1.0,
     yigongti: Annotated[bool, typer.Option("--yigongti", help="各医共体生成为县，并写出医共体表及可选表（仅 csv）")] = False,
     scheme: Annotated[SchemeChoice, typer.Option("--scheme", help="付费方式：drg 按病组（默认）/ dip 按病种分值（病种 = 诊断 + 治疗方式，如 I63.9::保守治疗）")] = SchemeChoice.drg,
-    injections_per_pattern: Annotated[int, typer.Option("--injections-per-pattern", help="每个机构层面异常模式注入的机构数（一家机构只注入一个模式；大于 1 时同级医院数相应增加，供检测质量测量）")] = 1,
+    injections_per_pattern: Annotated[int, typer.Option("--copies", help="每个机构层面异常模式注入的机构数（一家机构只注入一个模式；大于 1 时同级医院数相应增加，供检测质量测量）")] = 1,
 ) -> None:
     """生成一个模拟统筹地区的全部输入表，并写出注入异常与错误的真值文件 ground_truth.json。"""
     from ..synth import SynthConfig, generate

@@ -101,7 +101,7 @@ class Injection:
     notes: str = ""
 
 
-# Patterns injected once per region whatever --injections-per-pattern asks (they act on the
+# Patterns injected once per region whatever synth --copies asks (they act on the
 # whole region, so a second copy would only make the one injection larger).
 ONCE_PER_REGION = ("hospitalization_rate",)
 
@@ -156,7 +156,7 @@ class AnomalyPlan:
                 from ..errors import ConfigError
 
                 raise ConfigError(f"模拟地区的医疗机构不足以每个模式注入 {self.world.cfg.injections_per_pattern} 家"
-                                  "（一家机构只注入一个模式）", "请增大 --scale 或减小 --injections-per-pattern")
+                                  "（一家机构只注入一个模式）", "请增大 --scale 或减小 --copies（检测质量测量中为 --injections-per-pattern）")
         else:
             candidates = next((c for c in choices if c), choices[-1])
         cands = sorted(candidates, key=lambda i: -insts.ipt_rate[i])
