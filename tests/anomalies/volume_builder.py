@@ -118,16 +118,9 @@ class VolumeRegion:
     def detect_covered(self, fn, period: str = P):
         """Run one detector function with a Coverage attached (as the runner does); returns
         (findings, coverage)."""
-        from liangjiadi.anomalies.coverage import Coverage
+        from .builder import run_covered
 
-        settings = self.settings()
-        engine = open_engine(settings)
-        try:
-            ctx = DetectContext(engine, settings, period, R)
-            ctx.coverage = Coverage(fn.__name__, fn.__name__)
-            return fn(ctx), ctx.coverage
-        finally:
-            engine.close()
+        return run_covered(self, fn, period)
 
 
 def months(year: str) -> list[str]:
