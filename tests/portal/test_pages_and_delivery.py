@@ -145,3 +145,28 @@ def test_the_system_administrator_opens_accounts_in_the_ui(sqlite_portal):
     secadmin = _page_login(sqlite_portal, "secadmin")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', secadmin.get("/admin").text).group(1)
     assert secadmin.post("/admin/users", data={**form, "csrf_token": csrf, "username": "inst5"}).status_code == 403
+
+
+def test_withdrawing_on_the_command_line_tells_the_institutions_at_once(demo, tmp_path, _cheap_hasher):
+    """Without the portal restarting: the notice is there when `release withdraw` returns."""
+    from typer.testing import CliRunner
+
+    from liangjiadi.cli.main import app
+    from liangjiadi.portal.notify import unread
+    from liangjiadi.releases.store import dispose_engines
+
+    from .conftest import build_portal
+
+    portal = build_portal(demo, tmp_path, None, "sqlite")
+    try:
+        deliver_pending(portal.settings)  # the portal ran once: everything published so far announced
+        before = {n["release_id"] for n in unread(portal.settings, get_user("inst", portal.settings))}
+        result = CliRunner().invoke(app, ["release", "withdraw", PUB, "--reason", "出院人次口径有误", "--by", "张三",
+                                          "--workdir", str(portal.workdir)])
+        assert result.exit_code == 0, result.output
+        assert "已向 2 个机构用户发出撤回通知" in result.output
+        notes = [n for n in unread(portal.settings, get_user("inst", portal.settings)) if n["release_id"] == PUB]
+        assert PUB in before and any("已撤回" in n["message"] for n in notes)
+        assert deliver_pending(portal.settings) == 0  # not told twice when the portal starts
+    finally:
+        dispose_engines()

@@ -148,7 +148,8 @@ def publish(
 
     with friendly_errors():
         try:
-            release = publish_release(release_id, by, override_reason, settings_for(workdir))
+            settings = settings_for(workdir)
+            release = publish_release(release_id, by, override_reason, settings)
         except PublishBlockedError as exc:
             err_console.print(f"[bold red]{escape(exc.message)}[/]", highlight=False)
             if exc.hint:
@@ -158,6 +159,7 @@ def publish(
     if release.overrides:
         o = release.overrides[-1]
         console.print(f"[yellow]复核不通过项已由 {escape(o.actor)} 说明理由后强制发布：{escape(o.reason)}[/]")
+    _announce(settings, "发布")
 
 
 def revise(
@@ -190,10 +192,23 @@ def withdraw(
     from ..releases import withdraw as withdraw_release
 
     with friendly_errors():
-        release = withdraw_release(release_id, by, reason, settings_for(workdir))
+        settings = settings_for(workdir)
+        release = withdraw_release(release_id, by, reason, settings)
     console.print(f"[bold red]已撤回[/] {release.release_id}（{release.label}）；理由：{escape(reason.strip())}")
     console.print("该版本在门户上保留供查阅并标明已撤回；如需更正后重新发布：liangjiadi release revise "
                   f"{release.release_id} --reason 理由 --by 姓名")
+    _announce(settings, "撤回")
+
+
+def _announce(settings, what: str) -> None:
+    """Tell the targeted institutions' portal users now, not when the portal next starts: a withdrawn
+    figure must stop being relied on at once (seeds/001 §六(八) 监测与反馈)."""
+    from ..portal.notify import deliver_pending
+
+    with friendly_errors():
+        told = deliver_pending(settings)
+    if told:
+        console.print(f"已向 {told} 个机构用户发出{what}通知（门户消息{'，并按已配置的邮件服务器发送邮件' if settings.smtp_host else ''}）")
 
 
 def list_(

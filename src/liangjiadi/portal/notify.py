@@ -95,8 +95,8 @@ def deliver_pending(settings: Settings) -> int:
     portal starts)."""
     actions = [action for action, _ in ANNOUNCED.values()]
     with session_scope(settings) as session:
-        done = set(session.execute(select(AccessLogRow.action, AccessLogRow.release_id)
-                                   .where(AccessLogRow.action.in_(actions))).tuples())
+        done = {(action, release_id) for action, release_id in session.execute(
+            select(AccessLogRow.action, AccessLogRow.release_id).where(AccessLogRow.action.in_(actions)))}
     count = 0
     for release in all_releases(settings):
         if release.state not in ANNOUNCED or not release.bundle_dir.exists():
