@@ -34,14 +34,14 @@ class Engine:
     it is asked for (a command reads a handful of the 28 tables, and each registration costs a
     view, and on Spark a file listing).
 
-    `register(view, table, paths)` makes `view` read `table`'s files: the whole table when
-    `paths` is None, else only those partition globs (an empty list: no file, the typed empty
-    table)."""
+    `register(view, table, dirs)` makes `view` read `table`'s files: the whole table when
+    `dirs` is None, else only the files in those partition directories (an empty list: no
+    file, the typed empty table)."""
 
     kind: str
     workdir: Path
     con: object
-    register: Callable[[str, str, list[str] | None], ir.Table] = field(repr=False, default=None)
+    register: Callable[[str, str, list[Path] | None], ir.Table] = field(repr=False, default=None)
     _tables: dict[tuple, ir.Table] = field(default_factory=dict)
 
     def table(self, name: str, *, regions: Iterable[str] | None = None,
@@ -127,9 +127,9 @@ def _open_duckdb(settings: Settings) -> Engine:
 def _without_partitioned_execution(con) -> None:
     """DuckDB 2's `partitioned_execution` optimizer splits a grouped aggregate straight over a
     Parquet scan into ranges of a group key, and each range re-reads the files: the settlement
-    aggregate of a city-month (70 thousand groups) read setl_d four times, 2.5x the CPU of one
-    pass (docs/performance.md). Our aggregates have few groups, so it is turned off where this
-    DuckDB has it (older versions do not know the name)."""
+    aggregate of a city-month read setl_d four times, 2.4x the CPU of one pass
+    (docs/performance.md). Our aggregates (tens of thousands of groups) fit in memory whole, so
+    it is turned off where this DuckDB has it (older versions do not know the name)."""
     known = con.raw_sql("SELECT 1 FROM duckdb_optimizers() WHERE name = 'partitioned_execution'").fetchall()
     if known:
         con.raw_sql("SET disabled_optimizers = 'partitioned_execution'")
