@@ -2,6 +2,7 @@
 
     python bench/bench_indicators.py --scale 28 --months 1    # ≈ 10M outpatient + 600k inpatient + 15M pharmacy
     python bench/bench_indicators.py --scale 28 --months 1 --out /tmp/b --reuse   # re-run on a prepared lake
+    python bench/bench_indicators.py --out /tmp/b --reuse --rounds 3 --before /path/to/main/src  # before/after, interleaved
 
 Prepares (not timed against anything): a generated region written as Parquet and ingested.
 Then, each in its own process:
@@ -37,13 +38,24 @@ def prepare(out: Path, scale: float, months: int, seed: int) -> str:
     return cfg.periods[-1]
 
 
-def run_compute(workdir: str, period: str) -> int:
+def run_compute(workdir: str, period: str, src: str | None = None):
+    """compute in this (spawned) process; `src`: another checkout's src/ (the code before a
+    change), imported instead of this one. Returns the results without the run's id and time."""
+    if src:
+        sys.path.insert(0, src)
     from liangjiadi.config import Settings
     from liangjiadi.indicators import compute
 
     t = compute(period, Settings(workdir=Path(workdir), pseudonym_key="bench-key-padded-to-at-least-32-bytes",
                                  region_admdvs=REGION), save=False)
-    return t.num_rows
+    return t.drop_columns(["run_id", "computed_at"])
+
+
+def same_results(a, b) -> bool:
+    """Row for row, exactly (Decimal values, numerators, denominators, notes)."""
+    key = ["indicator_id", "fixmedins_code"]
+    return a.num_rows == b.num_rows and a.sort_by([(k, "ascending") for k in key]).equals(
+        b.sort_by([(k, "ascending") for k in key]))
 
 
 def month_rows(workdir: Path, period: str) -> tuple[int, int]:
@@ -63,6 +75,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", default="bench/out-indicators")
     ap.add_argument("--reuse", action="store_true", help="reuse an already prepared work directory")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run the steps this many times in turn (A,B,C,A,B,C: load hits each alike); medians shown")
+    ap.add_argument("--before", metavar="SRC",
+                    help="also compute with another checkout's src/ in every round, results compared exactly")
+    ap.add_argument("--no-pandas", action="store_true",
+                    help="leave out the pandas baseline (it needs about 17 GB at scale 28; a shared machine may not have it)")
     args = ap.parse_args()
     out = Path(args.out)
     if not args.reuse:
@@ -76,22 +94,44 @@ def main() -> None:
     otp, ipt = month_rows(work, period)
 
     load_before = load()
-    ljd = measure("liangjiadi compute（全部指标）", run_compute, str(work), period)
-    pdm = measure("基准：pandas 实现", pandas_indicators, str(work), period, REGION)
-    scan = measure("基准：DuckDB 单次扫描", duckdb_single_scan, str(work), period, REGION)
+    steps = [("liangjiadi compute（全部指标）", run_compute, (str(work), period))]
+    if args.before:
+        steps.append(("liangjiadi compute（改动前的代码）", run_compute, (str(work), period, args.before)))
+    if not args.no_pandas:
+        steps.append(("基准：pandas 实现", pandas_indicators, (str(work), period, REGION)))
+    steps.append(("基准：DuckDB 单次扫描", duckdb_single_scan, (str(work), period, REGION)))
+    runs: dict[str, list] = {name: [] for name, _, _ in steps}
+    for k in range(args.rounds):
+        for name, fn, fargs in steps:
+            runs[name].append(measure(name, fn, *fargs))
+            print(f"第 {k + 1} 轮 {name}：{runs[name][-1].seconds:.1f} 秒，CPU {runs[name][-1].cpu:.1f} 秒，"
+                  f"平均负载 {load()}", flush=True)
+    ljd_runs = runs[steps[0][0]]
+    for r in ljd_runs[1:] + runs.get("liangjiadi compute（改动前的代码）", []):
+        if not same_results(ljd_runs[0].result, r.result):
+            raise SystemExit(f"{r.name} 的结果与第一次计算不同")
+    ljd, scan = _median(ljd_runs), _median(runs["基准：DuckDB 单次扫描"])
+    pdm = _median(runs["基准：pandas 实现"]) if not args.no_pandas else None
 
     print(f"机器：{machine()}；平均负载（1/5/15 分钟）开始时 {load_before}，结束时 {load()}")
-    print(f"命令：python bench/bench_indicators.py --scale {args.scale} --months {args.months} --seed {args.seed}")
-    print(f"期间 {period}：非住院结算 {otp:,} 行，住院结算 {ipt:,} 行；liangjiadi 输出结果 {ljd.result:,} 行")
+    print("命令：python bench/bench_indicators.py " + " ".join(sys.argv[1:]))
+    print(f"期间 {period}：非住院结算 {otp:,} 行，住院结算 {ipt:,} 行；liangjiadi 输出结果 {ljd.result.num_rows:,} 行"
+          + ("，各次计算（含改动前的代码）结果逐行相同" if len(ljd_runs) > 1 or args.before else ""))
     print()
-    print("| 步骤 | 秒 | 峰值内存 MiB | 相对单次扫描 | CPU 秒 | CPU 相对单次扫描 |")
+    print(f"| 步骤（{args.rounds} 轮的中位数） | 秒 | 峰值内存 MiB | 相对单次扫描 | CPU 秒 | CPU 相对单次扫描 |")
     print("|---|---:|---:|---:|---:|---:|")
-    for r in (ljd, pdm, scan):
+    for name in runs:
+        r = _median(runs[name])
         print(f"| {r.name} | {r.seconds:.1f} | {r.peak_mib:,.0f} | {r.seconds / scan.seconds:.2f}× | "
               f"{r.cpu:.1f} | {r.cpu / scan.cpu:.2f}× |")
     print()
     print(f"liangjiadi / 单次扫描 = {ljd.seconds / scan.seconds:.2f}×（目标 ≤ 2×）；"
-          f"pandas / liangjiadi = {pdm.seconds / ljd.seconds:.1f}×（目标 ≥ 20×）")
+          + (f"pandas / liangjiadi = {pdm.seconds / ljd.seconds:.1f}×（目标 ≥ 20×）" if pdm else "未跑 pandas 基准"))
+
+
+def _median(runs: list):
+    """The run with the median wall time (its own CPU, memory and result alongside)."""
+    return sorted(runs, key=lambda r: r.seconds)[len(runs) // 2]
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ with `engine = "pyspark"`. Nothing else in the project names either backend.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,20 +32,39 @@ def _ibis_schema(table: str) -> ibis.Schema:
 class Engine:
     """An open backend; each lake table is registered under its contract name the first time
     it is asked for (a command reads a handful of the 28 tables, and each registration costs a
-    view, and on Spark a file listing)."""
+    view, and on Spark a file listing).
+
+    `register(view, table, dirs)` makes `view` read `table`'s files: the whole table when
+    `dirs` is None, else only the files in those partition directories (an empty list: no
+    file, the typed empty table)."""
 
     kind: str
     workdir: Path
     con: object
-    register: Callable[[str], ir.Table] = field(repr=False, default=None)
-    _tables: dict[str, ir.Table] = field(default_factory=dict)
+    register: Callable[[str, str, list[Path] | None], ir.Table] = field(repr=False, default=None)
+    _tables: dict[tuple, ir.Table] = field(default_factory=dict)
 
-    def table(self, name: str) -> ir.Table:
+    def table(self, name: str, *, regions: Iterable[str] | None = None,
+              periods: Iterable[str] | None = None) -> ir.Table:
+        """The lake table `name`. With `regions` (and `periods`), a view over only those
+        partitions' files: a province lake's other regions (and the months not asked for) are
+        never opened, and the rows are exactly the partitions' rows (each file carries its
+        partition's admdvs and period), so no filter on them is needed."""
         if name not in TABLES:
             raise EngineError(f"未知的数据表：{name}")
-        if name not in self._tables:
-            self._tables[name] = self.register(name)
-        return self._tables[name]
+        key = (name, _key(regions), _key(periods))
+        if key not in self._tables:
+            if regions is None and periods is None:
+                self._tables[key] = self.register(name, name, None)
+            else:
+                view = f"{name}__{hashlib.sha1(repr(key).encode()).hexdigest()[:12]}"
+                self._tables[key] = self.register(view, name, self._partition_dirs(name, key[1], key[2]))
+        return self._tables[key]
+
+    def _partition_dirs(self, name: str, regions, periods) -> list[Path]:
+        return [lake.table_dir(self.workdir, name).resolve() / a / p
+                for a, p in lake.partitions(self.workdir, name)
+                if (regions is None or a in regions) and (periods is None or p in periods)]
 
     def has_data(self, name: str) -> bool:
         return lake.has_data(self.workdir, name)
@@ -63,6 +83,10 @@ class Engine:
                 pass
 
 
+def _key(codes: Iterable[str] | None) -> tuple[str, ...] | None:
+    return None if codes is None else tuple(sorted(set(codes)))
+
+
 def _open_duckdb(settings: Settings) -> Engine:
     workdir = Path(settings.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -75,24 +99,40 @@ def _open_duckdb(settings: Settings) -> Engine:
         temp_directory=str(settings.duckdb_temp_directory or workdir / "ljd.duckdb.tmp"),
     )
     con.raw_sql("SET enable_progress_bar = false")  # the CLI draws its own progress
+    _without_partitioned_execution(con)
 
-    def register(name: str) -> ir.Table:
-        if lake.has_data(workdir, name):
-            glob = lake.table_glob(workdir, name).replace("'", "''")
+    def register(view: str, name: str, dirs: list[Path] | None) -> ir.Table:
+        if dirs is None:
+            files = [lake.table_glob(workdir, name)] if lake.has_data(workdir, name) else []
+        else:
+            files = [str(d / "*.parquet") for d in dirs]
+        if files:
+            listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
             con.raw_sql(
-                f"CREATE OR REPLACE VIEW {name} AS "
-                f"SELECT * FROM read_parquet('{glob}', union_by_name=true, hive_partitioning=false)"
+                f"CREATE OR REPLACE VIEW {view} AS "
+                f"SELECT * FROM read_parquet([{listed}], union_by_name=true, hive_partitioning=false)"
             )
         else:
             cols = ", ".join(
                 f"CAST(NULL AS {_duck_type(dt)}) AS {col}"
                 for col, dt in _ibis_schema(name).items()
             )
-            con.raw_sql(f"CREATE OR REPLACE VIEW {name} AS SELECT {cols} WHERE false")
+            con.raw_sql(f"CREATE OR REPLACE VIEW {view} AS SELECT {cols} WHERE false")
         # the view's own schema: a lake written before a contract column existed has not got it
-        return con.table(name)
+        return con.table(view)
 
     return Engine("duckdb", workdir, con, register)
+
+
+def _without_partitioned_execution(con) -> None:
+    """DuckDB 2's `partitioned_execution` optimizer splits a grouped aggregate straight over a
+    Parquet scan into ranges of a group key, and each range re-reads the files: the settlement
+    aggregate of a city-month read setl_d four times, 2.4x the CPU of one pass
+    (docs/performance.md). Our aggregates (tens of thousands of groups) fit in memory whole, so
+    it is turned off where this DuckDB has it (older versions do not know the name)."""
+    known = con.raw_sql("SELECT 1 FROM duckdb_optimizers() WHERE name = 'partitioned_execution'").fetchall()
+    if known:
+        con.raw_sql("SET disabled_optimizers = 'partitioned_execution'")
 
 
 def _duck_type(dt) -> str:
@@ -171,11 +211,17 @@ def spark_master_in_use() -> str | None:
         return _spark_key[0] if _spark_key else None
 
 
-def _lake_glob(settings: Settings, workdir: Path, name: str) -> str:
-    """Where the executors read a table: the local absolute path, or under spark_lake_uri."""
+def _lake_paths(settings: Settings, workdir: Path, name: str, dirs: list[Path] | None) -> list[str]:
+    """Where the executors read a table (or some of its partitions): the local absolute paths,
+    or the same layout under spark_lake_uri."""
+    if dirs is None:
+        if not settings.spark_lake_uri:
+            return [lake.table_glob(workdir, name)]
+        return [settings.spark_lake_uri.rstrip("/") + f"/{name}/*/*/*.parquet"]
     if not settings.spark_lake_uri:
-        return lake.table_glob(workdir, name)
-    return settings.spark_lake_uri.rstrip("/") + f"/{name}/*/*/*.parquet"
+        return [str(d / "*.parquet") for d in dirs]
+    base = settings.spark_lake_uri.rstrip("/")
+    return [f"{base}/{name}/{d.parent.name}/{d.name}/*.parquet" for d in dirs]
 
 
 def _open_pyspark(settings: Settings) -> Engine:
@@ -183,16 +229,16 @@ def _open_pyspark(settings: Settings) -> Engine:
     session = _spark(settings)
     con = ibis.pyspark.connect(session)
 
-    def register(name: str) -> ir.Table:
+    def register(view: str, name: str, dirs: list[Path] | None) -> ir.Table:
         arrow_schema = lake.lake_schema(name)
-        if lake.has_data(workdir, name):
+        if lake.has_data(workdir, name) and (dirs is None or dirs):
             # The contract schema, not inference: same types as DuckDB, columns missing from
             # older files come back as nulls, and no footer scan to infer it.
-            df = session.read.schema(_spark_schema(arrow_schema)).parquet(_lake_glob(settings, workdir, name))
+            df = session.read.schema(_spark_schema(arrow_schema)).parquet(*_lake_paths(settings, workdir, name, dirs))
         else:
             df = session.createDataFrame([], schema=_spark_schema(arrow_schema))
-        df.createOrReplaceTempView(name)
-        return con.table(name)
+        df.createOrReplaceTempView(view)
+        return con.table(view)
 
     return Engine("pyspark", workdir, con, register)
 

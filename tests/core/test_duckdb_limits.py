@@ -78,3 +78,16 @@ def test_a_query_larger_than_the_limit_spills_instead_of_failing(tmp_path):
     finally:
         con.close()
     assert n == 2_000_000
+
+
+def test_engine_aggregates_in_one_pass_over_the_files(tmp_path):
+    """DuckDB 2's partitioned_execution re-read setl_d once per key range (docs/performance.md):
+    the engine turns it off wherever this DuckDB knows it."""
+    engine = open_engine(Settings(workdir=tmp_path / "work"))
+    try:
+        known = engine.con.raw_sql(
+            "SELECT count(*) FROM duckdb_optimizers() WHERE name = 'partitioned_execution'").fetchone()[0]
+        disabled = engine.con.raw_sql("SELECT current_setting('disabled_optimizers')").fetchone()[0]
+    finally:
+        engine.close()
+    assert ("partitioned_execution" in disabled.split(",")) == bool(known)

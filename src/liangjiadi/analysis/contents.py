@@ -69,10 +69,10 @@ def release_contents(settings: Settings, admdvs: str, months: list[str], *, engi
     previous = [shift(m, -12) for m in months]
     ytd = [f"{last[:4]}-{m:02d}" for m in range(1, int(last[5:]) + 1)]
     with engine_for(settings, engine) as eng:
-        incomplete = _incomplete_tables(eng)
+        ctx = Ctx(eng, settings.model_copy(update={"region_admdvs": admdvs}), last, admdvs)
+        incomplete = _incomplete_tables(ctx, sorted(set(months) | set(ytd) | set(previous)))
         if incomplete:
             return {"months": months, "unavailable": "数据湖中" + "、".join(incomplete) + "缺少契约规定的列，未计算。"}
-        ctx = Ctx(eng, settings.model_copy(update={"region_admdvs": admdvs}), last, admdvs)
         levels = {c: r.level_group for c, r in ctx.fixmedins.items()}
         types = {c: r.fixmedins_type for c, r in ctx.fixmedins.items()}
         names = _names(ctx)
@@ -95,15 +95,17 @@ def release_contents(settings: Settings, admdvs: str, months: list[str], *, engi
     return out
 
 
-def _incomplete_tables(eng) -> list[str]:
-    """Tables the lake holds without every contract column (ingest always writes them all; a
-    partition written by hand may not): these contents are then left out, and say so."""
+def _incomplete_tables(ctx, setl_months: list[str]) -> list[str]:
+    """Tables the lake holds for the region (settlements: of the months the contents read) without
+    every contract column (ingest always writes them all; a partition written by hand may not):
+    these contents are then left out, and say so."""
     from ..lake import lake_schema
     from ..schema import TABLES
 
     out = []
     for name in ("setl_d", "setl_list", "special_case", "clr_result", "budget", "fixmedins", "grp_catalog", "setl_fee"):
-        if set(lake_schema(name).names) - set(eng.table(name).columns):
+        table = ctx.table(name, periods=setl_months if name == "setl_d" else None)
+        if set(lake_schema(name).names) - set(table.columns):
             out.append(TABLES[name].cn)
     return out
 
@@ -124,7 +126,7 @@ def _names(ctx) -> dict[str, str]:
 
 
 def group_names(ctx) -> dict[str, str]:
-    t = ctx.engine.table("grp_catalog")
+    t = ctx.table("grp_catalog")
     return {r["grp_code"].strip().upper(): r["grp_name"] for r in ctx.run(t.select("grp_code", "grp_name")).to_pylist()
             if r["grp_code"]}
 
@@ -132,11 +134,11 @@ def group_names(ctx) -> dict[str, str]:
 def _settlements(ctx, months: list[str]) -> list[dict]:
     """Valid settlements by month x institution x local institution x local insured x kind:
     人次 (non-refund rows), distinct persons (for 人均 only), net amounts."""
-    t = ctx._settlements(months)  # valid rows of the months (indicators' one definition)
+    t = ctx.settlements(months)  # valid rows of the months (indicators' one definition)
     t = t.mutate(
         linst=(t.fix_blng_admdvs == ctx.region).ifelse("1", "0"),
         lins=(t.insu_admdvs == ctx.region).ifelse("1", "0"),
-        kind=ctx._kind(t),
+        kind=ctx.kind(t),
         nr=((t.refd_setl_flag == "0") | t.refd_setl_flag.isnull()).ifelse(1, 0),
     )
     agg = t.group_by(["period", "fixmedins_code", "linst", "lins", "kind"]).aggregate(
@@ -148,7 +150,7 @@ def _settlements(ctx, months: list[str]) -> list[dict]:
 def _cases(ctx, months: list[str]) -> list[dict]:
     """Inpatient cases at local institutions (the indicators' definition) by month x institution
     x group x 入组 flag, with their cost."""
-    j = ctx._cases_joined(months)
+    j = ctx.inpatient_cases(months)
     agg = j.group_by(["period", "fixmedins_code", "grouped", "grp_code"]).aggregate(
         n=j.count(), cost=j.medfee_sumamt.sum())
     return ctx.run(agg).to_pylist()
@@ -313,9 +315,9 @@ def _burden(ctx, setl: list[dict], months: list[str]) -> dict:
 
 
 def _persons(ctx, months: list[str]) -> dict[str, int]:
-    t = ctx._settlements(months)
+    t = ctx.settlements(months)
     t = t.filter(t.insu_admdvs == ctx.region, (t.refd_setl_flag == "0") | t.refd_setl_flag.isnull())
-    t = t.mutate(kind=ctx._kind(t))
+    t = t.mutate(kind=ctx.kind(t))
     by_kind = {r["kind"]: r["p"] for r in ctx.run(t.group_by("kind").aggregate(p=t.psn_no.nunique())).to_pylist()}
     by_kind["all"] = ctx.run(t.aggregate(p=t.psn_no.nunique())).to_pylist()[0]["p"]
     return by_kind
@@ -329,7 +331,7 @@ def _structure(ctx, months: list[str]) -> list[dict]:
     if not ctx.engine.has_data("setl_fee"):
         return []
     previous = [shift(m, -12) for m in months]
-    s = ctx._settlements(sorted(set(months) | set(previous)))
+    s = ctx.settlements(sorted(set(months) | set(previous)))
     s = s.filter(s.fix_blng_admdvs == ctx.region, s.med_type.isin(ctx.inpatient)).select("setl_id", "period")
     f = ctx.table("setl_fee")
     j = f.join(s, f.setl_id == s.setl_id)
@@ -420,7 +422,7 @@ def _special(ctx, months: list[str], levels) -> dict:
     received, approved, rejected, pending; approved cases' total cost and 统筹基金."""
     if not ctx.engine.has_data("special_case"):
         return {"rows": []}
-    s = ctx._settlements(months)
+    s = ctx.settlements(months)
     s = s.filter(s.fix_blng_admdvs == ctx.region, (s.refd_setl_flag == "0") | s.refd_setl_flag.isnull())
     s = s.select(s_id=s.setl_id, medfee=s.medfee_sumamt, hifp=s.hifp_pay)
     c = ctx.table("special_case")

@@ -99,7 +99,7 @@ def _key_groups(engine, settings, region, months) -> list[dict]:
     from ..indicators.context import Ctx
 
     ctx = Ctx(engine, settings, months[-1], region)
-    j = ctx._cases_joined(months)
+    j = ctx.inpatient_cases(months)
     j = j.filter(j.grouped == 1)
     agg = j.group_by("grp_code").aggregate(n=j.count(), cost=j.medfee_sumamt.sum(), fund=j.hifp_pay.sum())
     groups = sorted(ctx.run(agg).to_pylist(), key=lambda r: (-r["n"], r["grp_code"]))[:KEY_GROUPS]
@@ -138,8 +138,8 @@ def _employee_outpatient(engine, settings, region, months) -> list[dict]:
     from ..indicators.context import Ctx
 
     ctx = Ctx(engine, settings, months[-1], region)
-    t = ctx._settlements(months)
-    t = t.filter(t.fix_blng_admdvs.isin(ctx.own), t.insutype.isin(EMPLOYEE_INSUTYPES), ctx._kind(t) == "otp")
+    t = ctx.settlements(months)
+    t = t.filter(t.fix_blng_admdvs.isin(ctx.own), t.insutype.isin(EMPLOYEE_INSUTYPES), ctx.kind(t) == "otp")
     nonrefund = ((t.refd_setl_flag == "0") | t.refd_setl_flag.isnull()).ifelse(1, 0)
     got = ctx.run(t.aggregate(n=nonrefund.sum(), fund=t.hifp_pay.sum(), persons=t.psn_no.nunique())).to_pylist()
     n = int((got[0]["n"] if got else 0) or 0)

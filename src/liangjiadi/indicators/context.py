@@ -10,7 +10,7 @@ stays exact to the fen and ratios to 1e-10 on every backend.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from functools import cached_property
 
 import ibis
@@ -26,6 +26,9 @@ from ..schema.codes import EMPLOYEE_INSUTYPES, RESIDENT_INSUTYPES
 
 Q10 = Decimal("1e-10")
 ZERO = Decimal(0)
+# 60 significant digits, halves to even: every division and the rounding to 1e-10 (one context
+# object, not a `localcontext` per value: compute makes ~40 thousand of them on a large city)
+EXACT = Context(prec=60, rounding=ROUND_HALF_EVEN)
 
 # 参保人数 (psn_count) counts people once: the basic schemes only. 320/330/370 (补助/大额/
 # 补充) and 392 (大病) cover the same people as 310/390 and would double-count them.
@@ -50,15 +53,11 @@ def q(x: Decimal | None) -> Decimal | None:
     """Round to the results precision (1e-10)."""
     if x is None:
         return None
-    with localcontext() as c:
-        c.prec = 60
-        return x.quantize(Q10, rounding=ROUND_HALF_EVEN)
+    return x.quantize(Q10, context=EXACT)
 
 
 def div(num: Decimal, den: Decimal) -> Decimal:
-    with localcontext() as c:
-        c.prec = 60
-        return q(num / den)
+    return q(EXACT.divide(num, den))
 
 
 # ---- the context ------------------------------------------------------------------------
@@ -81,22 +80,28 @@ class Ctx:
         self.pharmacy = [str(x) for x in settings.pharmacy_med_types]
         self._listed: dict[str, frozenset[tuple[str, str]]] = {}
 
-    def table(self, name: str):
-        t = self.engine.table(name)
+    def scope(self, name: str) -> tuple[str, ...]:
+        """The lake partitions (admdvs) that hold this region's rows of a table."""
         if name == "fixmedins":  # partitioned by each institution's own code, a county's among them
-            return t.filter(t.admdvs.isin(self.own))
-        return t.filter(t.admdvs == self.region)
+            return tuple(self.own)
+        return (self.region,)
+
+    def table(self, name: str, periods: list[str] | None = None):
+        """The region's rows of a lake table (of `periods` only, when given): the engine reads
+        only those partitions' files, never another region's."""
+        return self.engine.table(name, regions=self.scope(name), periods=periods)
 
     def run(self, expr, *, reads: str | None = None) -> pa.Table:
-        """Execute an aggregate. `reads`: the one table the expression starts from; when it holds
-        no data at all the (empty) answer is known without a query, which on Spark costs a job
-        or two each."""
+        """Execute an aggregate. `reads`: the one table the expression starts from; when the
+        region has no data in it the (empty) answer is known without a query, which on Spark
+        costs a job or two each."""
         if reads is not None and not self.has_data(reads):
             return expr.schema().to_pyarrow().empty_table()
         return self.engine.to_pyarrow(expr)
 
     def has_data(self, table: str) -> bool:
-        return bool(self._partitions(table))
+        scope = self.scope(table)
+        return any(a in scope for a, _ in self._partitions(table))
 
     def has_partition(self, table: str, period: str) -> bool:
         return (self.region, period) in self._partitions(table)
@@ -112,7 +117,7 @@ class Ctx:
     @cached_property
     def fixmedins(self) -> dict[str, Institution]:
         """The region's institutions as of P."""
-        return institutions_as_of(self.engine, self.period, self.own)
+        return institutions_as_of(self.engine, self.period, self.scope("fixmedins"))
 
     @cached_property
     def hospitals(self) -> list[str]:
@@ -134,17 +139,15 @@ class Ctx:
     def setl_periods(self) -> list[str]:
         return sorted(set(self.ytd) | set(self.half) | {self.prev})
 
-    def _settlements(self, periods: list[str]):
-        t = self.table("setl_d")
-        t = t.filter(
-            t.period.isin(periods),
-            (t.vali_flag == "1") | t.vali_flag.isnull(),
-        )
-        return t
+    def settlements(self, periods: list[str]):
+        """The region's valid settlement rows of `periods` (an Ibis table): the one definition
+        the indicators, the analyses and the province submission read."""
+        t = self.table("setl_d", periods=periods)
+        return t.filter((t.vali_flag == "1") | t.vali_flag.isnull())
 
-    def _kind(self, t):
-        """住院 / 药店 / 门诊 of each settlement row (the analyses group by it in the engine;
-        `base_setl` applies the same rule to its small aggregate, in `_kinds`)."""
+    def kind(self, t):
+        """住院 / 药店 / 门诊 of each settlement row as an Ibis column (the analyses group by it in
+        the engine; `base_setl` applies the same rule to its small aggregate, in `_kinds`)."""
         return ibis.cases(
             (t.med_type.isin(self.inpatient), "ipt"),
             (t.med_type.isin(self.pharmacy), "pharm"),
@@ -163,7 +166,7 @@ class Ctx:
 
         The engine groups by the raw codes (as cheap as a plain scan: no per-row CASE over
         millions of rows); kinds and schemes are then read off the small aggregate."""
-        t = self._settlements(self.setl_periods)
+        t = self.settlements(self.setl_periods)
         agg = t.group_by(
             "period", "fixmedins_code", "med_type", "insutype",
             linst=t.fix_blng_admdvs.isin(self.own),
@@ -200,8 +203,10 @@ class Ctx:
 
     # -- inpatient cases with their list and 特例单议 application -----------------------------
 
-    def _cases_joined(self, periods: list[str]):
-        s = self._settlements(periods)
+    def inpatient_cases(self, periods: list[str]):
+        """Non-refund valid inpatient settlements at local institutions in `periods`, each with
+        its 结算清单 (质控, 入组, group, days, weight) and 特例单议 flags (an Ibis table)."""
+        s = self.settlements(periods)
         s = s.filter(
             s.fix_blng_admdvs.isin(self.own),
             s.med_type.isin(self.inpatient),
@@ -241,7 +246,7 @@ class Ctx:
         setl_d and join the lists again): months of the half-year window, P and the index months,
         by institution x 结算方式 x list/质控/入组/特例单议 flags, and for the grouped cases of the
         index months also by DRG/DIP group (g_code is null on every other row)."""
-        j = self._cases_joined(sorted(set(self.half) | {self.period} | set(self.months)))
+        j = self.inpatient_cases(sorted(set(self.half) | {self.period} | set(self.months)))
         marked = (j.grouped == 1) & j.period.isin(self.months)
         agg = j.group_by(
             "period", "fixmedins_code", "pay_way", "has_list", "qc", "grouped", "sc_app", "sc_ok",

@@ -27,9 +27,10 @@ def institutions_as_of(engine, period: str, region: str | Iterable[str] | None =
     region's institution)."""
     if not engine.has_data("fixmedins"):
         return {}
-    t = engine.table("fixmedins")
-    if region is not None:
-        t = t.filter(t.admdvs.isin([region] if isinstance(region, str) else list(region)))
+    if region is None:
+        t = engine.table("fixmedins")
+    else:  # only those partitions' files are read (fixmedins is partitioned by each institution's admdvs)
+        t = engine.table("fixmedins", regions=[region] if isinstance(region, str) else list(region))
     t = t.filter(t.period.isnull() | (t.period <= str(period)))
     rows = engine.to_pyarrow(t.select(*_COLUMNS.values(), "period")).to_pylist()
     best: dict[str, dict] = {}

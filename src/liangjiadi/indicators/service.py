@@ -12,8 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from .common import amount_rows, ratio, ratio_rows
-from .context import ZERO, Ctx, dec, div, localcontext, q
+from .context import EXACT, ZERO, Ctx, dec, div, q
 from .registry import Row, indicator
 
 F = "service"
@@ -136,9 +139,7 @@ def ind_42(ctx: Ctx) -> list[Row]:
     if not vals:
         note = f"缺少{ctx.half[0]}至{ctx.period}参保人数"
         return [Row(c, None, None, None, note) for c in [None, *ctx.hospitals]]
-    with localcontext() as c:
-        c.prec = 60
-        den = Decimal(sum(vals)) / Decimal(len(vals))
+    den = EXACT.divide(Decimal(sum(vals)), Decimal(len(vals)))
     rows = [ratio(None, num_t, den, zero_note="参保人数为0，无法计算")]
     rows += [ratio(c, num_by.get(c, ZERO), den, zero_note="参保人数为0，无法计算") for c in ctx.hospitals]
     return rows
@@ -146,23 +147,29 @@ def ind_42(ctx: Ctx) -> list[Row]:
 
 def _index(ctx: Ctx, n_col: str, x_col: str, empty_note: str) -> list[Row]:
     t = ctx.base_groups  # one row per institution x group: tens of thousands in a large city
-    groups = list(zip(t["grp_type"].to_pylist(), t["grp_code"].to_pylist()))
-    reg = t.group_by(["grp_type", "grp_code"], use_threads=False).aggregate([(n_col, "sum"), (x_col, "sum")])
-    reg_n = {g: n or 0 for g, n in zip(zip(reg["grp_type"].to_pylist(), reg["grp_code"].to_pylist()),
-                                        reg[f"{n_col}_sum"].to_pylist())}
-    reg_x = {g: dec(x) for g, x in zip(zip(reg["grp_type"].to_pylist(), reg["grp_code"].to_pylist()),
-                                        reg[f"{x_col}_sum"].to_pylist())}
+    # each row's group as a number: the region's sums per group are then lists indexed by it
+    key = pc.binary_join_element_wise(pc.fill_null(t["grp_type"], "\x00"), t["grp_code"], "\x1f")
+    encoded = pc.dictionary_encode(key).combine_chunks()
+    g_of = encoded.indices
+    reg = pa.table({"g": g_of, "n": t[n_col], "x": t[x_col]}).group_by("g", use_threads=False).aggregate(
+        [("n", "sum"), ("x", "sum")])
+    # (hosp_avg / region_avg) * n_hg = x_hg * N_g / X_g: N_g / X_g once per group, at 60 digits
+    # (None: a group without data or with a regional mean of 0 has no ratio)
+    per_g: list[Decimal | None] = [None] * len(encoded.dictionary)
+    for g, n, x in zip(reg["g"].to_pylist(), reg["n_sum"].to_pylist(), reg["x_sum"].to_pylist()):
+        x = dec(x)
+        if x != 0:
+            per_g[g] = EXACT.divide(Decimal(n or 0), x)
     num: dict = defaultdict(lambda: ZERO)
     den: dict = defaultdict(int)
-    with localcontext() as c:
-        c.prec = 60
-        for code, g, n, x in zip(t["fixmedins_code"].to_pylist(), groups, t[n_col].to_pylist(), t[x_col].to_pylist()):
-            if not n or reg_x[g] == 0:
-                continue  # a group without data or with a regional mean of 0 has no ratio
-            # (hosp_avg / region_avg) * n_hg = x_hg * N_g / X_g  (x * N is exact: integers or
-            # a Decimal times an integer; the one rounding is the division's, at 60 digits)
-            num[code] += (x or 0) * reg_n[g] / reg_x[g]
-            den[code] += n
+    mul, add = EXACT.multiply, EXACT.add
+    for code, g, n, x in zip(t["fixmedins_code"].to_pylist(), g_of.to_pylist(), t[n_col].to_pylist(),
+                             t[x_col].to_pylist()):
+        r = per_g[g]
+        if not n or r is None:
+            continue
+        num[code] = add(num[code], mul(x or 0, r))
+        den[code] += n
     out = []
     for code in ctx.hospitals:
         if den.get(code, 0) == 0:
