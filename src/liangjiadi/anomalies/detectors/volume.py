@@ -265,6 +265,8 @@ SURGE_Z = 3.5
 SURGE_ALPHA = 0.01
 SURGE_BED_SHARE = 0.5  # beds grew by less than half the discharge growth = "no new beds"
 RECENT_MONTHS = 3
+QUIET_MONTHS = 1  # a short main window may have one month below half its growth ...
+QUIET_MIN_WINDOW = 6  # ... when it has at least six months (the 3-month route: none)
 GROWTH_SPREAD_FLOOR = 0.05
 
 
@@ -344,23 +346,26 @@ def _surge_rows(hosp, now: dict, before: dict, scale: float, min_now: float, min
     return rows
 
 
-def _months_keep_up(monthly, code: str, months_now: list[str], growth: float) -> bool:
-    """Every recent month above its month a year before by at least half the window's growth:
-    a single month's jump (a data error, 复核) is not a sustained surge."""
+def _months_keep_up(monthly, code: str, months_now: list[str], growth: float, quiet: int = 0) -> bool:
+    """Every recent month above its month a year before by at least half the window's growth,
+    but for `quiet` months: a single month's jump (a data error, 复核) is not a sustained surge,
+    while at a small hospital (10-30 discharges a month) one quieter month of a real surge is
+    chance."""
     cur = monthly[(monthly.fixmedins_code == code)].set_index("period").ipt
+    short = 0
     for m in months_now:
         c1, c0 = float(cur.get(m, 0)), float(cur.get(shift(m, -12), 0))
         if c0 <= 0 or c1 / c0 - 1 < 0.5 * growth:
-            return False
-    return True
+            short += 1
+    return short <= quiet
 
 
 @detector(
     "admission_surge",
     name="诱导住院（出院人次增幅数倍于同级）",
     description=(
-        "出院人次同比增长率，两个窗口：近12个月对上年同期（上年同期不全时为截至检测月份、本年与上年同月都有数据的最长连续窗口，至少3个月，病例数下限按月数折算，且窗口不足12个月时每个月都须达到窗口增幅的一半）；近3个月对上年同月（新近开始的激增，且3个月每月都须达到该窗口增幅的"
-        "一半，单月突增属数据复核问题）。小机构按手册“增长率×权重”用混合增长率（权重 = min(1, 本机构上年出院人次 / "
+        "出院人次同比增长率，两个窗口：近12个月对上年同期（上年同期不全时为截至检测月份、本年与上年同月都有数据的最长连续窗口，至少3个月，病例数下限按月数折算，且窗口不足12个月时每个月都须达到窗口增幅的一半，窗口不少于6个月时允许1个月未达到：小医院每月十几到几十人次，真实激增中偶有一个月偏低是常事）；"
+        "近3个月对上年同月（新近开始的激增，且3个月每月都须达到该窗口增幅的一半，单月突增属数据复核问题）。小机构按手册“增长率×权重”用混合增长率（权重 = min(1, 本机构上年出院人次 / "
         "同级机构上年出院人次平均数)）。与同级别其他机构的增长率比较（稳健z）；同时满足：混合增长率高出同级中位数至少30个"
         "百分点（近3个月窗口50个百分点）且（同级中位数为正时）至少为其2倍、稳健z ≥ 3.5、按同级增长率的二项检验经"
         "Benjamini-Hochberg校正（α=0.01，两个窗口的检验一并校正）显著，且床位增幅不到出院人次增幅的一半（既无新增床位）。"
@@ -378,6 +383,7 @@ def _months_keep_up(monthly, code: str, months_now: list[str], growth: float) ->
         "min_z": Param(SURGE_Z, "增长率在同级中的稳健z下限"),
         "alpha": Param(SURGE_ALPHA, "Benjamini-Hochberg 校正的错误发现率"),
         "bed_share": Param(SURGE_BED_SHARE, "床位增幅达到出院增幅的此比例即视为随床位增长，不点名"),
+        "quiet_months": Param(QUIET_MONTHS, f"不足12个月的主窗口（不少于{QUIET_MIN_WINDOW}个月时）允许未达到窗口增幅一半的月数", "个月"),
     },
 )
 def detect_admission_surge(ctx) -> list[Finding]:
@@ -414,7 +420,8 @@ def detect_admission_surge(ctx) -> list[Finding]:
         # holds few cases: a surge must show in every month, not in a lucky one or two
         if n != n_main and not _months_keep_up(monthly, code, recent, r["growth"]):
             continue
-        if n == n_main and not cmp.full and not _months_keep_up(monthly, code, cur, r["growth"]):
+        quiet = int(prm["quiet_months"]) if len(cur) >= QUIET_MIN_WINDOW else 0
+        if n == n_main and not cmp.full and not _months_keep_up(monthly, code, cur, r["growth"], quiet):
             continue
         named[code] = (n, r)
     out = []
