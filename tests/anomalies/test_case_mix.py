@@ -286,3 +286,21 @@ def test_structure_shift_uses_the_case_mix_false_discovery_rate(tmp_path):
     found = by_inst(r.run(structure_shift))
     assert set(found) == {"SMALL"}
     assert 0.01 < found["SMALL"][0].evidence["q_value"] <= 0.05
+
+
+def test_upcoding_severity_level_bar_needs_enough_peer_cases(tmp_path):
+    """Seen on a generated region: the offender's with-CC share rose 50% -> 63% over ~240 cases;
+    its level had 36 other cases of the ADRG, 67% with CC this year (last year 44%), and the old
+    rule (own share must exceed the level's) dropped it. A bar of 36 cases moves ±15 points by
+    chance: the level's share is a bar only from 3 × the minimum cases, as for the peers' change."""
+    r = Region(tmp_path)
+    for code in ("T1", "T2", "T3"):
+        r.institution(code, "02")
+    _ej1(r, "T1", LAST_YEAR, 48, 71, 121)
+    _ej1(r, "T1", THIS_YEAR, 66, 86, 90)
+    for peer in ("T2", "T3"):  # 18 cases a year each
+        _ej1(r, peer, LAST_YEAR, 4, 4, 10)
+        _ej1(r, peer, THIS_YEAR, 6, 6, 6)
+    found = by_inst(r.run(upcoding_severity))
+    assert set(found) == {"T1"}
+    assert found["T1"][0].evidence["peer_pooled"] is None

@@ -155,7 +155,7 @@ def _split_adrgs(ctx, frame: pd.DataFrame) -> set[str]:
                  f"校正（FDR {FDR:.0%}）。伴并发症占比的上升扣除同级医院（同级病例不足时为全市其他机构）同期同一 ADRG 的上升后"
                  f"仍须至少 {MIN_SHARE_SHIFT * 100:.0f} 个百分点（同级的上升按其置信下限扣除，即升幅减 1.96 个标准误：同级该 ADRG 只有几十例时，"
                  "±10 个百分点的偶然波动不抵消本机构的上升；全市性的编码变化病例多、照常扣除），不伴并发症占比须下降，"
-                 "且当期伴并发症占比高于同级医院汇总水平。"),
+                 "且当期伴并发症占比高于同级医院汇总水平（同级该 ADRG 当期病例不少于最低病例数的 3 倍时；更少时该水平不稳，不作此比较）。"),
     min_cases=MIN_GROUP_CASES,
     peers="同级（三级/二级/一级及以下）医院同一 ADRG 的病例汇总；同级病例不足时用全市其他机构",
     compares=("last_year", "peers"),
@@ -194,7 +194,9 @@ def upcoding_severity(ctx) -> list[Finding]:
         no1, no0 = n1_no / len(cur), n0_no / len(last)
         peer_vals = _peer_current_values(d, "adrg", adrg, row["level"], code, "with_cc", prm["min_cases"])
         pooled = d[(d.adrg == adrg) & (d.level == row["level"]) & (d.fixmedins_code != code) & d.cur_yoy]
-        peer_pooled = float(pooled.with_cc.mean()) if len(pooled) >= prm["min_cases"] else None
+        # the level's share as a bar only where it rests on enough cases (as for the peers' change, _peer_shift):
+        # a few dozen peer cases put it anywhere within ±10 points
+        peer_pooled = float(pooled.with_cc.mean()) if len(pooled) >= 3 * prm["min_cases"] else None
         peer_cc_shift, peer_counted = 0.0, 0.0
         if peer is not None:
             pc = d[(d.adrg == adrg) & (d.fixmedins_code != code) &
