@@ -304,3 +304,24 @@ def test_upcoding_severity_level_bar_needs_enough_peer_cases(tmp_path):
     found = by_inst(r.run(upcoding_severity))
     assert set(found) == {"T1"}
     assert found["T1"][0].evidence["peer_pooled"] is None
+
+
+def test_upcoding_severity_bar_is_the_typical_peer_not_one_large_drifting_peer(tmp_path):
+    """Seen on a generated region: a large same-level hospital itself coding up (40% -> 70% over
+    1,000 cases a year) made the pooled peers' rise (+27 points) and level (68%) everyone's bar,
+    so another offender rising 50% -> 62% was not named. The typical peer (median of the peers'
+    own changes and shares, three small steady ones here) sets the bar; both are named."""
+    r = Region(tmp_path)
+    for code in ("T1", "BIG", "P2", "P3", "P4"):
+        r.institution(code, "02")
+    _ej1(r, "T1", LAST_YEAR, 48, 71, 121)
+    _ej1(r, "T1", THIS_YEAR, 66, 83, 91)
+    _ej1(r, "BIG", LAST_YEAR, 150, 250, 600)
+    _ej1(r, "BIG", THIS_YEAR, 300, 400, 300)
+    for peer in ("P2", "P3", "P4"):  # 20 cases a year each, 50% with CC both years
+        _ej1(r, peer, LAST_YEAR, 4, 6, 10)
+        _ej1(r, peer, THIS_YEAR, 4, 6, 10)
+    found = by_inst(r.run(upcoding_severity))
+    assert set(found) == {"T1", "BIG"}
+    ev = found["T1"][0].evidence
+    assert ev["peer_shift"] > 0.2 and ev["peer_shift_counted"] == pytest.approx(0.0)

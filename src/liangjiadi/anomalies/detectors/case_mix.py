@@ -127,6 +127,22 @@ def _share_var(flags: pd.Series) -> float:
     return p * (1 - p) / n
 
 
+PEER_CHANGE_MIN_CASES = 10  # cases of the group in each window for a peer's own change to count
+PEER_CHANGE_MIN_PEERS = 3
+
+
+def _typical_peer_change(pc: pd.DataFrame) -> float | None:
+    """Median of the peers' own changes of the with-CC share (peers with enough cases in both
+    windows), None with fewer than PEER_CHANGE_MIN_PEERS such peers."""
+    a = pc[pc.cur_yoy].groupby("fixmedins_code").with_cc.agg(["size", "mean"])
+    b = pc[pc["last"]].groupby("fixmedins_code").with_cc.agg(["size", "mean"])
+    both = a.join(b, how="inner", lsuffix="_1", rsuffix="_0")
+    both = both[(both.size_1 >= PEER_CHANGE_MIN_CASES) & (both.size_0 >= PEER_CHANGE_MIN_CASES)]
+    if len(both) < PEER_CHANGE_MIN_PEERS:
+        return None
+    return float((both.mean_1 - both.mean_0).median())
+
+
 def _peer_current_values(frame: pd.DataFrame, key: str, group, level: str, own_code: str, value: str,
                          min_cases: int) -> list[float]:
     """Current-window mean of `value` for each same-level peer with enough cases of the group."""
@@ -154,8 +170,10 @@ def _split_adrgs(ctx, frame: pd.DataFrame) -> set[str]:
                  "全部“机构×ADRG”检验的 p 值按 Benjamini-Hochberg "
                  f"校正（FDR {FDR:.0%}）。伴并发症占比的上升扣除同级医院（同级病例不足时为全市其他机构）同期同一 ADRG 的上升后"
                  f"仍须至少 {MIN_SHARE_SHIFT * 100:.0f} 个百分点（同级的上升按其置信下限扣除，即升幅减 1.96 个标准误：同级该 ADRG 只有几十例时，"
-                 "±10 个百分点的偶然波动不抵消本机构的上升；全市性的编码变化病例多、照常扣除），不伴并发症占比须下降，"
-                 "且当期伴并发症占比高于同级医院汇总水平（同级该 ADRG 当期病例不少于最低病例数的 3 倍时；更少时该水平不稳，不作此比较）。"),
+                 "±10 个百分点的偶然波动不抵消本机构的上升；全市性的编码变化病例多、照常扣除；有至少 3 家同级医院各有 10 例以上时，"
+                 "扣除的上升也不超过这些医院各自变化的中位数：一家病例多的同级医院自己高套，不抬高所有医院的门槛），不伴并发症占比须下降，"
+                 "且当期伴并发症占比高于同级医院的水平（有至少 3 家同级医院各有 10 例以上时为其各自占比的中位数，否则为同级汇总占比，"
+                 "后者只在同级该 ADRG 当期病例不少于最低病例数的 3 倍时比较：更少时该水平不稳）。"),
     min_cases=MIN_GROUP_CASES,
     peers="同级（三级/二级/一级及以下）医院同一 ADRG 的病例汇总；同级病例不足时用全市其他机构",
     compares=("last_year", "peers"),
@@ -204,9 +222,14 @@ def upcoding_severity(ctx) -> list[Finding]:
             w1, w0 = pc[pc.cur_yoy].with_cc, pc[pc["last"]].with_cc
             peer_cc_shift = float(w1.mean() - w0.mean())
             peer_counted = counted_peer_rise(peer_cc_shift, _share_var(w1) + _share_var(w0), prm["peer_rise_z"])
+            typical = _typical_peer_change(pc)
+            if typical is not None:  # one large drifting peer (an offender itself) does not raise everyone's bar
+                peer_counted = min(peer_counted, max(typical, 0.0))
         if cc1 - cc0 - peer_counted < prm["min_share_shift"] or no1 >= no0:
             continue
-        if peer_pooled is not None and cc1 <= peer_pooled:
+        # the level's share: the typical peer's where there are a few, else the pooled one
+        level_bar = float(np.median(peer_vals)) if len(peer_vals) >= PEER_CHANGE_MIN_PEERS else peer_pooled
+        if level_bar is not None and cc1 <= level_bar:
             continue
         peer_median, pctl = peer_position(cc1, peer_vals)
         if peer_median is None:
@@ -235,8 +258,8 @@ def upcoding_severity(ctx) -> list[Finding]:
             score=float(z) if not np.isnan(z) else 0.0,
             evidence={
                 "adrg": adrg, "scheme": "DIP" if is_dip else "DRG", "own": num(cc1), "own_last_year": num(cc0), "shift": num(cc1 - cc0),
-                "peer_median": num(peer_median), "peer_pooled": num(peer_pooled), "percentile": num(pctl),
-                "peer_shift": num(peer_cc_shift), "peer_shift_counted": num(peer_counted), "peer_basis": peer_label,
+                "peer_median": num(peer_median), "peer_pooled": num(peer_pooled), "level_bar": num(level_bar),
+                "percentile": num(pctl), "peer_shift": num(peer_cc_shift), "peer_shift_counted": num(peer_counted), "peer_basis": peer_label,
                 "did_statistic": num(t["did_z"]), "severe_cc_cases": n1_sev, "severe_cc_cases_last_year": n0_sev,
                 "no_cc_cases": n1_no, "no_cc_cases_last_year": n0_no,
                 "severe_cc_growth": num(grow_sev), "no_cc_growth": num(grow_no),
