@@ -243,3 +243,22 @@ def test_admission_surge_at_a_small_hospital_is_not_undone_by_one_quieter_month(
     found = by_inst(r.detect(detect_admission_surge, P18))
     assert set(found) == {"SMALL"}
     assert found["SMALL"][0].evidence["value"] == pytest.approx(88 / 36 - 1, abs=1e-3)
+
+
+def test_outpatient_inpatient_ratio_names_half_the_peers_ratio_with_ordinary_turnover(tmp_path):
+    """Seen on generated regions: hospitals with half their peers' 门诊住院人次比 in both years but
+    ordinary bed turnover had a combined z of 2.6-2.9 (q 0.02-0.03) and were missed by a floor
+    of 3 on top of the FDR test. The ratio is the handbook's signal; the floor is now 2.5."""
+    r = VolumeRegion(tmp_path)
+    for code, ipt in PEERS.items():
+        r.hospital(code)
+        for year in ("2024", "2025"):
+            r.volume(code, year, ipt=ipt, otp=round(ipt * (9 + int(code[1]) * 0.4)))
+    r.hospital("HALF")
+    for year in ("2024", "2025"):
+        r.volume("HALF", year, ipt=120, otp=576)  # 4.8 visits per discharge, peers 9.4-11
+    r.write()
+    found = by_inst(r.detect(detect_outpatient_inpatient_ratio))
+    assert set(found) == {"HALF"}
+    ev = found["HALF"][0].evidence
+    assert 2.5 <= ev["statistic"] < 3 and ev["route"] == "persistent"
