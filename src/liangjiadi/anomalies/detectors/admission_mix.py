@@ -10,9 +10,6 @@ its own last year (a specialist without peers can still be judged by its jump).
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pandas as pd
 
 from ..casemix import FDR, bh_adjust, case_frame, catalogue, num, pct, peer_kinds, peer_position, proportion_test
@@ -22,6 +19,8 @@ from ..coverage import NotEvaluated, require_case_windows
 from ..model import Finding
 from ..registry import detector
 from ._inputs import params
+from ._peer_rules import MIN_PEERS
+from ._peer_rules import peer_position as robust_position
 
 MIN_INSTITUTION_CASES = 100  # grouped inpatient cases in the current window
 MIN_PEER_CASES = 100  # pooled peer cases, else no comparison
@@ -35,23 +34,18 @@ LOW_MIN_RATIO = 1.3
 # Hospitals differ in their shares whatever they do (case mix, catchment): the pooled test treats
 # every peer case as a draw from one share, so with thousands of peer cases an ordinary hospital
 # 10 points above the pool is "significant". A share must also stand out among the peers' own
-# shares: robust z (median, 1.4826 × MAD) at least this, where at least MIN_SPREAD_PEERS peers
+# shares: robust z (median, 1.4826 × MAD) at least this, where at least MIN_PEERS (4) peers
 # have MIN_INSTITUTION_CASES // 2 cases.
 MIN_PEER_Z = 1.5
-MIN_SPREAD_PEERS = 4
 # 低标入院: a peer norm needs a few peers; one or two other specialists of the same MDC are no
 # norm (the institution is then judged against its own last year only).
 LOW_MIN_PEERS = 3
 
 
 def _robust_z(value: float, peers: list[float]) -> float | None:
-    """Robust z of `value` among the peers' own values (None with too few peers to say)."""
-    if len(peers) < MIN_SPREAD_PEERS:
-        return None
-    arr = np.asarray(peers, dtype=float)
-    med = float(np.median(arr))
-    spread = 1.4826 * float(np.median(np.abs(arr - med)))
-    return (value - med) / spread if spread > 0 else (math.inf if value > med else 0.0)
+    """Robust z of `value` among the peers' own values (None with fewer than MIN_PEERS)."""
+    pos = robust_position(value, peers, 0.0)
+    return None if pos is None else pos.z
 
 
 def _share_findings(ctx, d: pd.DataFrame, flag: str, codes: list[str], *, min_excess: float,
@@ -142,7 +136,7 @@ def _evidence(r: dict, last_share: float | None, median, pctl) -> dict:
     name="三级医院收治基层病组",
     description=("三级医疗机构近 12 个月出院病例中基层病组（分组目录 basic_grp_flag = 1）病例占比，与同级同类机构汇总占比比较"
                  f"（单侧两比例 z 检验，各机构 Benjamini-Hochberg 校正，FDR {FDR:.0%}）；须高出至少 "
-                 f"{BASIC_MIN_EXCESS * 100:.0f} 个百分点且为同级的 {BASIC_MIN_RATIO} 倍以上；同级同类有至少 {MIN_SPREAD_PEERS} 家"
+                 f"{BASIC_MIN_EXCESS * 100:.0f} 个百分点且为同级的 {BASIC_MIN_RATIO} 倍以上；同级同类有至少 {MIN_PEERS} 家"
                  f"（各 {MIN_INSTITUTION_CASES // 2} 例以上）时，占比在同级各机构占比中的稳健 z（中位数、1.4826 × MAD）还须 ≥ {MIN_PEER_Z}"
                  "（医院之间本来就有差异：同级病例汇总数千例时，比汇总高 10 个百分点的普通医院在两比例检验中也“显著”）。"
                  "无基层病组目录时不检测。"),
@@ -153,7 +147,7 @@ def _evidence(r: dict, last_share: float | None, median, pctl) -> dict:
     params={
         "min_excess": Param(BASIC_MIN_EXCESS, "基层病组占比须高出同级的幅度"),
         "min_ratio": Param(BASIC_MIN_RATIO, "基层病组占比至少为同级的倍数", "倍"),
-        "min_peer_z": Param(MIN_PEER_Z, f"占比在同级各机构占比中的稳健z下限（同级不少于{MIN_SPREAD_PEERS}家时）"),
+        "min_peer_z": Param(MIN_PEER_Z, f"占比在同级各机构占比中的稳健z下限（同级不少于{MIN_PEERS}家时）"),
     },
 )
 def basic_groups_in_tertiary(ctx) -> list[Finding]:
@@ -193,7 +187,7 @@ def basic_groups_in_tertiary(ctx) -> list[Finding]:
     description=(f"低权重病例（所入 DRG 组权重 RW ≤ {LOW_RW}，多为可在门诊治疗的轻症）在机构近 12 个月出院病例中的占比，"
                  "与同级同类机构汇总占比比较（单侧两比例 z 检验，各机构 Benjamini-Hochberg 校正，"
                  f"FDR {FDR:.0%}）；须高出至少 {LOW_MIN_EXCESS * 100:.0f} 个百分点且为同级的 {LOW_MIN_RATIO} 倍以上，"
-                 f"同级同类有至少 {MIN_SPREAD_PEERS} 家时占比在各机构占比中的稳健 z 还须 ≥ {MIN_PEER_Z}（同“三级医院收治基层病组”）；"
+                 f"同级同类有至少 {MIN_PEERS} 家时占比在各机构占比中的稳健 z 还须 ≥ {MIN_PEER_Z}（同“三级医院收治基层病组”）；"
                  f"同级同类不足 {LOW_MIN_PEERS} 家时不作同级比较（一两家同类专科不成其为常态），只与本机构上年同期比较。"
                  "无同类同级机构可比或占比骤升时，另与本机构上年同期比较（同月份：历史不足 24 个月时只取本年与上年都有数据的月份；"
                  "同样的幅度条件，且须不低于同级全部机构的汇总占比）；"
@@ -206,7 +200,7 @@ def basic_groups_in_tertiary(ctx) -> list[Finding]:
         "low_rw": Param(LOW_RW, "相对权重不超过此值的病例计为低权重病例"),
         "min_excess": Param(LOW_MIN_EXCESS, "低权重病例占比须高出比较对象的幅度"),
         "min_ratio": Param(LOW_MIN_RATIO, "低权重病例占比至少为比较对象的倍数", "倍"),
-        "min_peer_z": Param(MIN_PEER_Z, f"同级比较：占比在同级各机构占比中的稳健z下限（同级不少于{MIN_SPREAD_PEERS}家时）"),
+        "min_peer_z": Param(MIN_PEER_Z, f"同级比较：占比在同级各机构占比中的稳健z下限（同级不少于{MIN_PEERS}家时）"),
         "min_peers": Param(LOW_MIN_PEERS, "同级比较至少需要的同级同类机构数（不足时只与本机构上年同期比较）", "家"),
     },
 )
