@@ -4,8 +4,8 @@ DuckDB raises the same OutOfMemoryException for two different things: memory it 
 get within `duckdb_memory_limit` (an operator that cannot spill), and a spill directory that
 is full. The second is DuckDB's `max_temp_directory_size`, which by default is 90% of the disk
 space free *when the first block is spilled*; on a shared disk that can be a few GiB (issue 16:
-a city-year's duplicate-key check stopped at 2.7 GiB of spill). The English text is not shown
-(docs: no library text to the user); the limit, the directory and its free space are.
+the first city-year rerun stopped with 2.7 GiB spilled). The English text is not shown (it
+means nothing to a data officer); the limit, the directory and its free space are.
 """
 
 from __future__ import annotations
@@ -48,8 +48,7 @@ def out_of_memory_error(exc: BaseException, what: str, settings: Settings, spill
         return LakeError(
             f"{what}时 DuckDB 的落盘目录 {spill_dir} 写满了{used}：落盘上限默认是首次落盘时该磁盘可用空间的 90%，"
             f"该磁盘现在可用 {free}。",
-            "请清理该磁盘，或把 duckdb_temp_directory 指向空间更大的本地盘（也可用 duckdb_max_temp_directory_size "
-            "明确给出上限），然后重新导入。", code="spill_full")
+            "请清理该磁盘，或把 duckdb_temp_directory 指向空间更大的本地盘，然后重新导入。", code="spill_full")
     return LakeError(
         f"{what}时超出 DuckDB 内存上限 duckdb_memory_limit={settings.duckdb_memory_limit}（有一步无法落盘；"
         f"落盘目录 {spill_dir}，可用 {free}）。",
