@@ -108,8 +108,9 @@ def main() -> None:
     print(f"机器：{machine()}")
     import os
 
-    print(f"命令：python bench/bench_ingest.py --scale {args.scale} --months {args.months} --seed {args.seed}"
-          + (f" --input {args.input}" if args.input else ""))
+    # with --input the region was generated elsewhere: --scale/--months/--seed did not apply
+    print("命令：python bench/bench_ingest.py " + (f"--input {args.input}" if args.input else
+                                                  f"--scale {args.scale} --months {args.months} --seed {args.seed}"))
     print(f"结束时平均负载（1/5/15 分钟）：{'/'.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"结算数据（setl_d）行数：{setl_rows:,}；导入接受 {ing.result['accepted']:,} 行，隔离 {ing.result['quarantined']:,} 行（全部表）")
     print()

@@ -237,3 +237,20 @@ def test_money_text_forms(settings, tmp_path, raw, rule, stored):
     else:
         assert res.status == "ok", res.rule_counts
         assert lake_rows(settings.workdir, "setl_d")[0]["fulamt_ownpay_amt"] == Decimal(stored)
+
+
+def test_duplicate_check_is_exact_when_every_key_hash_collides(settings, tmp_path, monkeypatch):
+    """The duplicate check finds candidates by a 64-bit hash of the key (less memory and spill on
+    a city-year); the verdict is on the exact key. With a hash that makes every key collide,
+    only the true duplicate is quarantined, across two files, and the first occurrence stays."""
+    from liangjiadi.ingest import validate
+
+    monkeypatch.setattr(validate, "key_hash_sql", lambda columns: "42")
+    first = write_csv(tmp_path / "in" / "setl_d_2025-03.csv", [setl_row(i) for i in range(1, 5)], SETL_COLS)
+    again = write_csv(tmp_path / "in" / "setl_d_2025-03b.csv", [setl_row(9), setl_row(3)], SETL_COLS)
+    rep = ingest_paths([first, again], settings)
+    by_name = {f.path.rsplit("/", 1)[-1]: f for f in rep.files}
+    assert by_name[first.name].rows_accepted == 4 and by_name[first.name].rows_quarantined == 0
+    _assert_quarantined(by_name[again.name], "duplicate_key", 3, "setl_id", again.name, good=1)
+    assert sorted(r["setl_id"] for r in lake_rows(settings.workdir, "setl_d")) == [
+        "S0001", "S0002", "S0003", "S0004", "S0009"]

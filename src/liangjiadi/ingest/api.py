@@ -29,13 +29,14 @@ from ..workdir import new_scratch, owner_only_umask, private_file, remove_scratc
 from ..schema import LOAD_ORDER, TABLES
 from . import guards, provenance
 from .detect import ADMDVS_RE, PERIOD_RE, FileSpec, describe, discover
+from .limits import is_out_of_memory, out_of_memory_error
 from .plausibility import Plausibility
 from .progress import NoProgress, ProgressHook
 from .pseudonym import hmac_pads, lake_key
 from .readers import SourceReader, batch_schema
 from .report import FileResult, LoadReport
 from .rules import RULES
-from .validate import StagedFile, TablePlan, lit
+from .validate import StagedFile, TablePlan, key_passes, lit
 from ..safe_output import safe_file_name
 from .writer import QUARANTINE_DIR, quarantine_sql, write_partition, write_quarantine
 
@@ -116,7 +117,8 @@ def _ingest(paths, settings: Settings, workdir: Path, key: bytes, table, period,
     con = None
     pads = hmac_pads(key)
     try:
-        con = local_sql(settings, scratch / "stage.duckdb", spill_dir=scratch / "spill")
+        spill = Path(settings.duckdb_temp_directory or scratch / "spill")
+        con = local_sql(settings, scratch / "stage.duckdb", spill_dir=spill)
         for tname in LOAD_ORDER:
             if tname not in groups:
                 continue
@@ -129,8 +131,12 @@ def _ingest(paths, settings: Settings, workdir: Path, key: bytes, table, period,
             try:
                 _load_table(con, tname, members, region, settings, pads, qdir, progress, scratch, replace)
             except Exception as exc:  # noqa: BLE001 - one table's failure must not stop the others
-                err = exc if isinstance(exc, LjdError) else LakeError(
-                    f"导入 {tname} 时出错：{_safe_reason(exc)}", "请保留导入报告并联系维护人员。")
+                if isinstance(exc, LjdError):
+                    err = exc
+                elif is_out_of_memory(exc):
+                    err = out_of_memory_error(exc, f"导入 {tname} ", settings, spill)
+                else:
+                    err = LakeError(f"导入 {tname} 时出错：{_safe_reason(exc)}", "请保留导入报告并联系维护人员。")
                 for _, res in members:
                     if res.status == "pending":
                         _reject(res, err)
@@ -170,7 +176,9 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress, scr
     plan = TablePlan(table=t, files=staged, region=region, workdir=Path(settings.workdir),
                      counties=settings.own_admdvs(region)[1:],
                      extra_codes=settings.extra_codes,
-                     plausibility=Plausibility.from_settings(settings))
+                     plausibility=Plausibility.from_settings(settings),
+                     key_passes=key_passes(sum(pq.ParquetFile(s.stage).metadata.num_rows for s in staged),
+                                           settings.duckdb_memory_limit))
     key = f"validate:{tname}"
     progress.start(key, f"校验 {tname}（{t.cn}）", 3)
     for stmt in plan.setup_sql():
@@ -196,10 +204,16 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress, scr
     wkey = f"write:{tname}"
     progress.start(wkey, f"写入 {tname} 分区", len(targets))
     params = _params(plan.lake_select([0]), pads)
-    for admdvs, period in targets:
-        files = [idx for idx, a, p, _ in parts if (a, p) == (admdvs, period)]
-        write_partition(con, plan, admdvs, period, files, params, scratch)
-        progress.advance(wkey)
+    installed: set[tuple[str, str]] = set()
+    try:
+        for admdvs, period in targets:
+            files = [idx for idx, a, p, _ in parts if (a, p) == (admdvs, period)]
+            write_partition(con, plan, admdvs, period, files, params, scratch)
+            installed.add((admdvs, period))
+            progress.advance(wkey)
+    except BaseException:
+        _count_installed_only(parts, by_index, installed)
+        raise
     progress.done(wkey)
     for idx, a, p, _ in parts:
         by_index[idx].partitions.append(f"{a}/{p}")
@@ -224,9 +238,23 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress, scr
         res.finished = provenance.now()
     guards.mark_refused(plan, parts, by_index, refused)
     con.execute("DROP VIEW IF EXISTS chk; DROP TABLE IF EXISTS q_fail; DROP TABLE IF EXISTS bad; DROP VIEW IF EXISTS good; "
-                "DROP TABLE IF EXISTS dr; DROP TABLE IF EXISTS lk; DROP TABLE IF EXISTS fx")
+                "DROP TABLE IF EXISTS dr; DROP TABLE IF EXISTS dh; DROP TABLE IF EXISTS lk; DROP TABLE IF EXISTS fx")
     for s in staged:
         Path(s.stage).unlink(missing_ok=True)
+
+
+def _count_installed_only(parts, by_index: dict[int, FileResult], installed: set[tuple[str, str]]) -> None:
+    """A write that stopped part-way (e.g. DuckDB out of spill space): the report counts only
+    the rows of the partitions already swapped in, which are in the lake; the rest are not, and
+    no quarantine file was written yet."""
+    for res in by_index.values():
+        res.rows_accepted, res.rows_quarantined, res.rule_counts = 0, 0, {}
+    for idx, a, p, n in parts:
+        if (a, p) in installed:
+            by_index[idx].rows_accepted += n
+            by_index[idx].partitions.append(f"{a}/{p}")
+    for res in by_index.values():
+        res.rows_read = res.rows_accepted
 
 
 def _stage_file(spec: FileSpec, res: FileResult, target: Path, index: int, t, progress) -> StagedFile | None:

@@ -442,19 +442,24 @@ class SourceReader:
             arr = arrays[i]
             if arr.null_count == len(arr):
                 continue
-            bad = pc.greater(pc.utf8_length(arr), col.limit)
+            view = _bytes_view(arr)
+            # A value has no more characters than bytes: only a column whose longest value
+            # exceeds the limit in bytes needs the character count.
+            bad = (None if view is not None and view.max_bytes() <= col.limit
+                   else pc.greater(pc.utf8_length(arr), col.limit))
             rule, what = "value_too_long", None
-            # Scientific notation needs an "e": the substring test is cheap, the regular
-            # expression runs only on the (rare) columns that have one.
-            if col.identifier and pc.any(pc.match_substring(arr, "e", ignore_case=True)).as_py():
+            # Scientific notation needs an "e" or "E" byte: a scan of the column's bytes is
+            # cheap, the regular expression runs only on the (rare) columns that have one.
+            if col.identifier and (view.has_byte_e() if view is not None
+                                   else pc.any(pc.match_substring(arr, "e", ignore_case=True)).as_py()):
                 sci = pc.match_substring_regex(arr, SCI_RE)
                 if pc.any(sci).as_py():
                     for j in np.flatnonzero(pc.fill_null(sci, False).to_numpy(zero_copy_only=False)):
                         marks.setdefault(int(j), ("numeric_identifier", col.name,
                                                   f"{col.name}（{col.cn}）的值是科学计数法的数字（如 1.23457E+14），"
                                                   f"编号的位数已丢失：请把该列设为文本后重新导出"))
-                    bad = pc.or_(bad, sci)
-            if not pc.any(bad).as_py():
+                    bad = sci if bad is None else pc.or_(bad, sci)
+            if bad is None or not pc.any(bad).as_py():
                 continue
             idx = np.flatnonzero(pc.fill_null(bad, False).to_numpy(zero_copy_only=False))
             lengths = pc.utf8_length(arr).to_numpy(zero_copy_only=False)
@@ -587,11 +592,47 @@ def _trim_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
     arrays = list(batch.columns)
     for i in range(NMETA, len(arrays)):
         col = arrays[i]
+        view = _bytes_view(col)
+        if view is not None and not view.maybe_padded():
+            continue  # no value starts or ends with a byte that can be (part of) whitespace
         trimmed = pc.utf8_trim_whitespace(col)
         if trimmed.equals(col):
             continue
         arrays[i] = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
     return pa.RecordBatch.from_arrays(arrays, schema=batch.schema)
+
+
+class _BytesView:
+    """The offsets and bytes of a string column, for whole-column tests that are exact
+    shortcuts of the per-value Arrow kernels (each says "maybe" when unsure)."""
+
+    def __init__(self, arr: pa.StringArray):
+        _, offsets, data = arr.buffers()
+        self.offsets = np.frombuffer(offsets, dtype=np.int32)[arr.offset:arr.offset + len(arr) + 1]
+        self.data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+
+    def max_bytes(self) -> int:
+        return int(np.diff(self.offsets).max()) if len(self.offsets) > 1 else 0
+
+    def has_byte_e(self) -> bool:
+        body = self.data[self.offsets[0]:self.offsets[-1]].tobytes()
+        return b"e" in body or b"E" in body
+
+    def maybe_padded(self) -> bool:
+        """Some value may start or end with whitespace: its first or last byte is an ASCII
+        control or space (Arrow also trims 0x1c-0x1f) or a byte of a multi-byte character."""
+        starts, ends = self.offsets[:-1], self.offsets[1:]
+        full = ends > starts
+        if not full.any():
+            return False
+        edges = np.concatenate([self.data[starts[full]], self.data[ends[full] - 1]])
+        return bool(((edges <= 0x20) | (edges >= 0x7F)).any())
+
+
+def _bytes_view(arr) -> _BytesView | None:
+    if not isinstance(arr, pa.StringArray):  # a chunked or large string column: no shortcut
+        return None
+    return _BytesView(arr)
 
 
 def _batch(schema: pa.Schema, lines: list[int], cols: list[list]) -> pa.RecordBatch:

@@ -60,6 +60,10 @@ _RULES = (
     Rule("unknown_table", "无法识别数据表", "无法从文件名识别数据表，请用 --table 指定", "file"),
     Rule("unsupported_format", "不支持的文件格式", "只支持 .csv/.txt、.xlsx 与 .parquet", "file"),
     Rule("region_unknown", "无法确定统筹地区", "请用 --admdvs 或配置 region_admdvs 指定，或先导入定点医药机构表", "file"),
+    Rule("memory_limit", "超出内存上限",
+         "DuckDB 在 duckdb_memory_limit 内做不完该表的某一步（无法落盘）：该表的文件都未导入；调大上限或减少 duckdb_threads 后重新导入", "file"),
+    Rule("spill_full", "落盘目录已满",
+         "DuckDB 的落盘目录（duckdb_temp_directory）写满：该表的文件都未导入；清理磁盘或改用空间更大的目录后重新导入", "file"),
     Rule("shrink_refused", "拒绝缩小已有分区", "本次交付会使数据湖中某月（或定点机构目录）的数据明显减少，该分区未写入；确需整体替换时加 --replace", "file"),
 )
 

@@ -8,6 +8,7 @@ Typed values are computed from the same text with exact casts (string -> DECIMAL
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +42,31 @@ def _nullable(constant: str) -> str:
     # A bare constant would be written as a NOT NULL Parquet column; the lake schema's
     # columns are all nullable, so tie the constant to a row column.
     return f"CASE WHEN _line IS NULL THEN NULL ELSE {constant} END"
+
+
+def key_hash_sql(columns: list[str]) -> str:
+    """A 64-bit hash of a row's key (candidates for the duplicate check, never the verdict)."""
+    return f"hash({', '.join(columns)})"
+
+
+# Keys grouped in one pass of the duplicate check per byte of duckdb_memory_limit: 10 million
+# for 2 GB, so a city-year's 10^8 settlement IDs take 11 passes over the key column.
+KEYS_PER_BYTE = 1 / 200
+
+
+def key_passes(rows: int, memory_limit: str) -> int:
+    """How many slices of the key-hash range keep each duplicate-check GROUP BY small."""
+    per_pass = max(100_000, int(memory_bytes(memory_limit) * KEYS_PER_BYTE))
+    return max(1, -(-rows // per_pass))
+
+
+def memory_bytes(limit: str) -> int:
+    """'2GB', '500MB', '1.5GiB' -> bytes (DuckDB's units: KB/MB/GB/TB are powers of 1000)."""
+    m = re.fullmatch(r"\s*([\d.]+)\s*([KMGT]?)(i?)B?\s*", limit, re.IGNORECASE)
+    if not m:
+        return 8 * 10**9  # an unreadable limit is DuckDB's to refuse; assume the default
+    base = 1024 if m.group(3) else 1000
+    return int(float(m.group(1)) * base ** " KMGT".index(m.group(2).upper() or " "))
 
 
 def date_sql(v: str) -> str:
@@ -100,6 +126,7 @@ class TablePlan:
     extra_codes: dict[str, dict[str, str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     plausibility: Plausibility = field(default_factory=Plausibility)
+    key_passes: int = 1  # slices of the key-hash range the duplicate check groups one at a time
 
     # ---- SQL pieces -------------------------------------------------------------------
     def src_sql(self) -> str:
@@ -318,6 +345,15 @@ class TablePlan:
     def _glob(self, table: str) -> str:
         return lit(lake.table_glob(self.workdir, table))
 
+    def _by_key_slices(self, table: str, select: str) -> list[str]:
+        """CREATE TABLE `table` AS `select` (grouped by setl_id), one slice of the setl_id hash
+        range at a time (`{slice}` in `select`), as the duplicate check does (key_passes)."""
+        n = self.key_passes
+        slices = ["true"] if n == 1 else [f"{key_hash_sql(['setl_id'])} % {n} = {i}" for i in range(n)]
+        # replace, not format: the lake path inside `select` may hold braces
+        return ([f"CREATE OR REPLACE TABLE {table} AS {select.replace('{slice}', slices[0])}"]
+                + [f"INSERT INTO {table} {select.replace('{slice}', sl)}" for sl in slices[1:]])
+
     def setup_sql(self) -> list[str]:
         """Statements that create `src` (view), the small lookup tables and the `chk` view.
 
@@ -331,21 +367,20 @@ class TablePlan:
         extra = []
         if self.link:
             if lake.has_data(self.workdir, "setl_d"):
-                stmts.append(
-                    f"CREATE OR REPLACE TABLE lk AS SELECT setl_id AS _l_setl_id, min(period) AS _l_period "
-                    f"FROM read_parquet({self._glob('setl_d')}, union_by_name=true) "
-                    f"WHERE setl_id IN (SELECT setl_id FROM src) GROUP BY 1")
+                stmts += self._by_key_slices(
+                    "lk", f"SELECT setl_id AS _l_setl_id, min(period) AS _l_period "
+                          f"FROM read_parquet({self._glob('setl_d')}, union_by_name=true) "
+                          f"WHERE setl_id IN (SELECT setl_id FROM src WHERE {{slice}}) AND {{slice}} GROUP BY 1")
                 joins.append("LEFT JOIN lk l ON s.setl_id = l._l_setl_id")
                 extra.append("l._l_period")
             else:
                 extra.append("NULL::VARCHAR AS _l_period")
         if self.one_month_key and lake.has_data(self.workdir, t.name):
             # The months a setl_id already has in the lake (from earlier loads; normally one).
-            stmts.append(
-                f"CREATE OR REPLACE TABLE om AS SELECT setl_id AS _o_setl_id, "
-                f"min(period) AS _o_min, max(period) AS _o_max "
-                f"FROM read_parquet({self._glob(t.name)}, union_by_name=true) "
-                f"WHERE setl_id IN (SELECT setl_id FROM src) GROUP BY 1")
+            stmts += self._by_key_slices(
+                "om", f"SELECT setl_id AS _o_setl_id, min(period) AS _o_min, max(period) AS _o_max "
+                      f"FROM read_parquet({self._glob(t.name)}, union_by_name=true) "
+                      f"WHERE setl_id IN (SELECT setl_id FROM src WHERE {{slice}}) AND {{slice}} GROUP BY 1")
             joins.append("LEFT JOIN om o ON s.setl_id = o._o_setl_id")
             extra += ["o._o_min", "o._o_max"]
         if self.check_fixmedins:
@@ -359,16 +394,25 @@ class TablePlan:
                 extra.append("NULL::VARCHAR AS _f_code")
                 if self.region:
                     self.notes.append("数据湖中还没有定点医药机构表，本次未核对机构编号（unknown_fixmedins）。")
-        keys = ", ".join(q(k) for k in t.key)
-        # Duplicates: only keys seen twice are windowed, which keeps the sort small.
-        # Blank key parts (e.g. external.fixmedins_code) count as equal, as in GROUP BY.
-        key_match = " AND ".join(f"s.{q(k)} IS NOT DISTINCT FROM dk.{q(k)}" for k in t.key)
+        # Duplicates: only keys seen twice are windowed, which keeps the sort small. The keys
+        # seen twice are found by their 64-bit hash, in `key_passes` slices of the hash range:
+        # one GROUP BY over a year of settlement IDs (~10^8 groups) made DuckDB ask for single
+        # allocations of 512 MiB and more that no spilling can provide, and ran out of a 2 GB
+        # limit at random (issue 16). A hash seen twice only makes its rows candidates; the
+        # window over the exact keys decides, so a hash collision cannot mark a row. Blank key
+        # parts (e.g. external.fixmedins_code) count as equal, as in GROUP BY (hash(NULL) is one value).
+        key_hash = key_hash_sql([q(k) for k in t.key])
+        row_hash = key_hash_sql(['s.' + q(k) for k in t.key])
+        stmts.append("CREATE OR REPLACE TABLE dh (_h UBIGINT)")
+        for i in range(self.key_passes):
+            part = f" AND {key_hash} % {self.key_passes} = {i}" if self.key_passes > 1 else ""
+            stmts.append(f"INSERT INTO dh SELECT {key_hash} AS _h FROM src WHERE _badrow IS NULL{part} "
+                         f"GROUP BY ALL HAVING count(*) > 1")
         stmts.append(
-            f"CREATE OR REPLACE TABLE dr AS WITH dk AS (SELECT {keys} FROM src WHERE _badrow IS NULL "
-            f"GROUP BY ALL HAVING count(*) > 1) "
+            f"CREATE OR REPLACE TABLE dr AS "
             f"SELECT _file AS _d_file, _line AS _d_line FROM ("
             f"SELECT s._file, s._line, row_number() OVER (PARTITION BY {', '.join('s.' + q(k) for k in t.key)} "
-            f"ORDER BY s._file, s._line) AS rn FROM src s SEMI JOIN dk ON {key_match} "
+            f"ORDER BY s._file, s._line) AS rn FROM src s SEMI JOIN dh ON {row_hash} = dh._h "
             f"WHERE s._badrow IS NULL) WHERE rn > 1")
         joins.append("LEFT JOIN dr ON s._file = dr._d_file AND s._line = dr._d_line")
         base = (f"SELECT s.*, {', '.join(extra + [''])}(dr._d_line IS NOT NULL) AS _dup "
