@@ -104,16 +104,21 @@ class Injection:
 # Expected discharges a month (before seasonality) an institution needs for the pattern's
 # injected behaviour to be visible at effect 1, the way a real offender of that size shows it:
 # structure_shift ≥ ~13 cases a month in families with severity groups (about 2/3 of a
-# hospital's cases; 40 leaves room for DIP, whose families are single diagnoses), low_standard_admission ≥ 100 grouped cases a year, upcoding_severity ≥ 40
-# cases a month of its ADRG (DIP: of its diagnosis) drawn from the hospital's own cases, and a
+# hospital's cases; 40 leaves room for DIP, whose families are single diagnoses),
+# low_standard_admission ≥ 100 grouped cases a year, upcoding_severity ≥ 80 cases a month of its
+# ADRG (DIP: of its diagnosis; SEVERITY_CASES_MEASURED) drawn from the hospital's own cases, and a
 # few dozen discharges a month where the test counts discharges (readmissions, the outpatient
 # ratio, the surge, the priced common groups). Applied with several injections per pattern
 # (a measurement region, synth --copies > 1): see AnomalyPlan._pick.
 VOLUME_FLOOR = {
-    "upcoding_severity": 100.0, "structure_shift": 40.0, "low_standard_admission": 15.0,
+    "upcoding_severity": 200.0, "structure_shift": 40.0, "low_standard_admission": 15.0,
     "readmission_15d": 40.0, "outpatient_inpatient_ratio": 40.0, "admission_surge": 40.0,
     "cost_deviation": 40.0,
 }
+# upcoding_severity's ADRG cases a month in a measurement region: with 18 months of history the
+# detector compares 6 months with the same months a year earlier, and 40 a month (the handbook's
+# ~500 a year) left effect 1 at p ≈ 0.003, at the edge of the false-discovery control.
+SEVERITY_CASES_MEASURED = 80
 
 
 # Patterns injected once per region whatever synth --copies asks (they act on the
@@ -246,7 +251,11 @@ class AnomalyPlan:
         add("out_of_list_share", self._pick(*private_spec), "institution", allp, [],
             "全期：医保目录外费用占比高于同级")
         add("readmission_15d", self._pick(s_gen, s_any, floor=VOLUME_FLOOR["readmission_15d"]), "institution", aff_p, base_p)
-        add("outpatient_inpatient_ratio", self._pick(s_gen, s_any, floor=VOLUME_FLOOR["outpatient_inpatient_ratio"]), "institution", allp, [],
+        # its K copies go to general hospitals first: the detector compares a hospital with the
+        # peers of its own kind, and 3 of a level's dozen 中医 hospitals all at the cut ratio
+        # made up much of each other's peers
+        ratio_choices = ([i for i in s_gen if ins.kind[i] == "综合"], s_gen, s_any) if self.floors else (s_gen, s_any)
+        add("outpatient_inpatient_ratio", self._pick(*ratio_choices, floor=VOLUME_FLOOR["outpatient_inpatient_ratio"]), "institution", allp, [],
             "全期：门诊住院人次比远低于同级")
         add("admission_surge", self._pick(s_gen, s_any, floor=VOLUME_FLOOR["admission_surge"]), "institution", aff_p, base_p)
         add("low_standard_admission", self._pick(s_any, sp, floor=VOLUME_FLOOR["low_standard_admission"]), "institution", aff_p, base_p)
@@ -263,6 +272,8 @@ class AnomalyPlan:
             cluster.params["group_size"] = size
             cluster.persons = [pop.n_employee_pool + start + k for k in range(size)]
         severity = "upcoding_severity" in self.injections
+        if self.floors and severity:
+            self.injections["upcoding_severity"].params["min_cases_per_month"] = SEVERITY_CASES_MEASURED
         if self.replica and severity:  # each further copy upcodes its own ADRG (replicas.py: clean pooled peers)
             self.injections["upcoding_severity"].params["adrg"] = severity_adrg(w.cat, self.replica)
         if w.dip is not None and severity:  # DIP: the upcoding acts on the 病种 of one diagnosis
