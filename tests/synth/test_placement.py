@@ -14,7 +14,7 @@ import pytest
 
 from liangjiadi.errors import ConfigError
 from liangjiadi.synth import SynthConfig, generate
-from liangjiadi.synth.anomalies import VOLUME_FLOOR
+from liangjiadi.synth.anomalies import SEVERITY_CASES_MEASURED, VOLUME_FLOOR
 from liangjiadi.synth.generator import build_world
 from liangjiadi.synth.replicas import AnomalyPlans
 
@@ -33,6 +33,14 @@ def test_every_volume_sensitive_injection_meets_its_floor():
     assert len(placed) == K * len(VOLUME_FLOOR)
     for pattern, inst in placed:
         assert world.insts.ipt_rate[inst] >= VOLUME_FLOOR[pattern] - 1e-9, (pattern, inst)
+
+
+def test_ratio_copies_at_general_hospitals():
+    """The K 拉人头住院 copies do not crowd into the level's few 中医 hospitals (their own peers)."""
+    cfg = SynthConfig(scale=0.12, months=2, seed=1, injections_per_pattern=5)  # the measured regions' size
+    world, plans = _planned(cfg)
+    kinds = [world.insts.kind[inj.inst] for _, inj in plans.injections() if inj.pattern == "outpatient_inpatient_ratio"]
+    assert kinds == ["综合"] * 5
 
 
 def test_peers_unchanged_and_the_enlarged_keep_their_turnover_and_ratio():
@@ -88,8 +96,8 @@ def test_generated_hospitals_have_the_volume(region):
     for a in _gt(d)["anomalies"]:
         if a["pattern"] in VOLUME_FLOOR and VOLUME_FLOOR[a["pattern"]] >= 40:
             assert discharges[a["fixmedins_code"]] >= 0.6 * VOLUME_FLOOR[a["pattern"]], a["pattern"]
-        if a["pattern"] == "upcoding_severity":  # ≥ 40 cases of its ADRG every month
-            assert min(a["cases_by_period"].values()) >= 40
+        if a["pattern"] == "upcoding_severity":  # ≥ 80 cases of its ADRG every month
+            assert min(a["cases_by_period"].values()) >= SEVERITY_CASES_MEASURED
 
 
 def test_injected_size_still_follows_the_effect(region):
