@@ -123,3 +123,14 @@ def test_patterns_filter_injects_only_those(tmp_path):
 def test_unknown_pattern_is_a_chinese_error():
     with pytest.raises(ConfigError, match="未知的异常模式"):
         SynthConfig(patterns=("no_such_pattern",))
+
+
+def test_upcoding_copies_avoid_the_specialties_adrgs():
+    """A further upcoding_severity copy's ADRG is not of a specialty's MDC (a specialist hospital
+    would be most of its pooled peers, and one carrying structure_shift hides the upcoding)."""
+    from liangjiadi.synth.anomalies import SPECIALTY_MDCS, severity_adrg
+    from liangjiadi.synth.catalogue import Catalogue
+
+    cat = Catalogue()
+    for k in range(1, 10):
+        assert cat.mdc[cat.index[severity_adrg(cat, k)]] not in SPECIALTY_MDCS, k

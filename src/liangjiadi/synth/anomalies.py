@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .institutions import FOREIGN_CITIES, OTP_PER_IPT
+from .institutions import FOREIGN_CITIES, OTP_PER_IPT, SPECIALTIES
 from .settlements import (Month, World, complete_inpatient, finish_outpatient, inpatient_skeleton,
                           outpatient_frame)
 from .catalogue import I63_BASE_SHARES, I63_TARGET_SHARES
@@ -25,6 +25,8 @@ PATTERNS = (
     "structure_shift", "beds_turnover",
 )
 TAG = {p: i + 1 for i, p in enumerate(PATTERNS)}
+# MDCs a specialist hospital focuses on (institutions.SPECIALTIES; 妇幼: O, P, N)
+SPECIALTY_MDCS = {m for _, m in SPECIALTIES} | {"O", "P", "N"}
 
 # What `injected_size` in the ground truth counts for each pattern: a measure of how much was
 # injected that grows with the effect (many patterns tag every case they act on whatever the
@@ -137,6 +139,11 @@ def severity_adrg(cat, k: int) -> str:
     taken = {DEFAULTS["upcoding_severity"]["adrg"], DEFAULTS["upcoding_diagnosis"]["adrg"]}
     idx = np.arange(len(cat.adrgs))
     ok = ~cat.surgical & ~cat.basic_adrg & cat.has_severity(idx, 1) & cat.has_severity(idx, 3) & cat.has_severity(idx, 5)
+    # not an ADRG of a specialty's own MDC: a specialist hospital treats forty times its share of
+    # them and so is most of the pooled peers; when it carries structure_shift (every ADRG drifts
+    # up) the peers drift as much as the upcoded hospital (measured: the RE1 copy next to two
+    # structure-shifted 肿瘤 hospitals was missed)
+    ok &= ~np.isin(cat.mdc, sorted(SPECIALTY_MDCS))
     cands = [cat.adrgs[i].code for i in sorted(np.flatnonzero(ok), key=lambda i: (-cat.freq[i], i))
              if cat.adrgs[i].code not in taken]
     return cands[(k - 1) % len(cands)]
