@@ -134,3 +134,25 @@ def test_upcoding_copies_avoid_the_specialties_adrgs():
     cat = Catalogue()
     for k in range(1, 10):
         assert cat.mdc[cat.index[severity_adrg(cat, k)]] not in SPECIALTY_MDCS, k
+
+
+def test_population_grows_with_the_enlarged_hospitals():
+    """The insured grow with the region's inpatient volume (住院率 and chance readmissions stay
+    a real region's); a clean region of the seed has the same population; K = 1 unchanged."""
+    from liangjiadi.synth.generator import Generator
+
+    def insured(cfg, tmp):
+        g = Generator(cfg, tmp)
+        return g.world.pop.insured_total(0), float(g.world.insts.ipt_rate.sum())
+
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = build_world(CFG)
+        n0, v0 = base.pop.insured_total(0), float(base.insts.ipt_rate.sum())
+        n1, v1 = insured(CFG, tmp)
+        n_clean, _ = insured(SynthConfig(**{**vars(CFG), "anomalies": False}), tmp)
+        assert v1 > v0 and n1 / n0 == pytest.approx(v1 / v0, rel=0.05)
+        assert n_clean == n1
+        one = SynthConfig(scale=0.005, months=2, seed=31)
+        assert insured(one, tmp)[0] == build_world(one).pop.insured_total(0)

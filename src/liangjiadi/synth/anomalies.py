@@ -272,13 +272,8 @@ class AnomalyPlan:
         add("impossible_travel", None, "person", aff_p, [])
         add("hospitalization_rate", None, "region", aff_p, base_p)
         # fixed persons for the cluster: a few residents of the same (synthetic) family block
-        pop = w.pop
-        start = int(self.rng.integers(0, max(1, int(pop.resident_count.min()) - 10)))
-        cluster = self.injections.get("co_admission_cluster")
-        if cluster is not None:
-            size = max(2, int(round(DEFAULTS["co_admission_cluster"]["group_size"] * cluster.effect)))
-            cluster.params["group_size"] = size
-            cluster.persons = [pop.n_employee_pool + start + k for k in range(size)]
+        self.cluster_start = int(self.rng.integers(0, max(1, int(w.pop.resident_count.min()) - 10)))
+        self.place_cluster()
         severity = "upcoding_severity" in self.injections
         if self.floors and severity:
             self.injections["upcoding_severity"].params["min_cases_per_month"] = SEVERITY_CASES_MEASURED
@@ -294,6 +289,14 @@ class AnomalyPlan:
         self.top_adrgs = np.sort(top)
         if "cost_deviation" in self.injections:
             self.injections["cost_deviation"].params["adrgs"] = [w.cat.adrgs[i].code for i in self.top_adrgs]
+
+    def place_cluster(self) -> None:
+        """The cluster's persons in the world's population (again when the population is rebuilt)."""
+        cluster = self.injections.get("co_admission_cluster")
+        if cluster is not None:
+            size = max(2, int(round(DEFAULTS["co_admission_cluster"]["group_size"] * cluster.effect)))
+            cluster.params["group_size"] = size
+            cluster.persons = [self.world.pop.n_employee_pool + self.cluster_start + k for k in range(size)]
 
     def _running_alloc(self, pattern: str, affected: bool, shares: list[float], k: int) -> np.ndarray:
         """This month's counts so that the window's running totals follow `shares` exactly.
