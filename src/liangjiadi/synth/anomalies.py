@@ -106,16 +106,17 @@ class Injection:
 # Expected discharges a month (before seasonality) an institution needs for the pattern's
 # injected behaviour to be visible at effect 1, the way a real offender of that size shows it:
 # structure_shift ≥ ~13 cases a month in families with severity groups (about 2/3 of a
-# hospital's cases; DIP's families are single diagnoses, and 40 a month still missed 3 of 15),
+# hospital's cases),
 # low_standard_admission ≥ 100 grouped cases a year, upcoding_severity ≥ 80 cases a month of its
 # ADRG (DIP: of its diagnosis; SEVERITY_CASES_MEASURED) drawn from the hospital's own cases, and a
 # few dozen discharges a month where the test counts discharges (readmissions, the outpatient
-# ratio, the surge, the priced common groups; at 40 a month 18-month regions still missed 1-3 of
-# 15 readmission, ratio and surge injections). Applied with several injections per pattern
+# ratio, the surge, the priced common groups; 60 a month was measured worse, not better: 5/15
+# ratio and 7/15 readmission injections found at 18 months against 14/15 and 12/15 at 40, the
+# larger offenders moving their level's peer norms). Applied with several injections per pattern
 # (a measurement region, synth --copies > 1): see AnomalyPlan._pick.
 VOLUME_FLOOR = {
-    "upcoding_severity": 200.0, "structure_shift": 60.0, "low_standard_admission": 15.0,
-    "readmission_15d": 60.0, "outpatient_inpatient_ratio": 60.0, "admission_surge": 60.0,
+    "upcoding_severity": 200.0, "structure_shift": 40.0, "low_standard_admission": 15.0,
+    "readmission_15d": 40.0, "outpatient_inpatient_ratio": 40.0, "admission_surge": 40.0,
     "cost_deviation": 40.0,
 }
 # upcoding_severity's ADRG cases a month in a measurement region: with 18 months of history the
