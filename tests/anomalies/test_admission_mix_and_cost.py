@@ -194,3 +194,39 @@ def test_low_standard_admission_short_history_compares_the_same_months_of_both_y
     assert set(found) == {"EYE"}
     ev = found["EYE"][0].evidence
     assert ev["compared_with"] == 1 and ev["own"] == pytest.approx(0.30) and ev["compared_share"] == pytest.approx(0.10)
+
+
+def test_basic_groups_in_tertiary_leaves_an_ordinary_hospital_of_a_spread_out_level_alone(tmp_path):
+    """Seen on generated regions: tertiary hospitals' basic-group shares spread from 10% to 35%
+    by themselves, and one at 40% was named because the pooled test (thousands of peer cases)
+    takes every hospital for a draw from one share. Its share must also stand out among the
+    peers' own shares (robust z ≥ 1.5): ORD (40%, z ≈ 1.0) is not named, OFF (60%, z ≈ 2.4) is."""
+    r = Region(tmp_path)
+    shares = {"P1": 0.10, "P2": 0.15, "P3": 0.20, "P4": 0.25, "P5": 0.30, "P6": 0.35, "ORD": 0.40, "OFF": 0.60}
+    for code, share in shares.items():
+        r.institution(code, "02")
+        _mix(r, code, THIS_YEAR, 400, share)
+    found = by_inst(r.run(basic_groups_in_tertiary))
+    assert set(found) == {"OFF"}
+    assert found["OFF"][0].evidence["peer_z"] == pytest.approx((0.60 - 0.25) / (1.4826 * 0.10), abs=0.01)
+
+
+def test_low_standard_admission_needs_a_few_peers_for_a_peer_norm(tmp_path):
+    """Seen on generated regions: a specialist whose only same-MDC peer admits few low-weight
+    cases was named for a share it has had for years (16% against that one hospital's 5%). One
+    other specialist is no norm: with fewer than 3 peers only its own last year judges it."""
+    r = Region(tmp_path)
+    for code in ("SPEC", "SPEC2"):
+        r.institution(code, "05", kind="专科")
+    for code in ("B", "C", "D"):
+        r.institution(code, "05")
+    for year in (LAST_YEAR, THIS_YEAR):
+        r.add("SPEC", year, 252, "CB39")
+        r.add("SPEC", year, 48, "DT19", los=2)  # 16% both years
+        r.add("SPEC2", year, 285, "CB39")
+        r.add("SPEC2", year, 15, "DT19", los=2)  # 5%
+        for peer in ("B", "C", "D"):
+            _low_mix(r, peer, year, 300, 0.10)
+    assert r.run(low_standard_admission) == []
+    _, cov = run_covered(r, low_standard_admission)
+    assert cov.institutions == 5  # SPEC is still judged, against its own last year

@@ -231,3 +231,97 @@ def test_structure_shift_counts_the_rise_within_families_not_a_move_between_them
     assert _within_family_change(moved, last) == pytest.approx(0.0)
     coded_up = cases(80, 0.5, 20, 0.9)
     assert _within_family_change(coded_up, last) == pytest.approx((40 * 0.3 + 10 * 0.1) / 50)  # weights n1·n0/(n1+n0)
+
+
+def test_upcoding_severity_is_not_cancelled_by_a_chance_rise_of_a_few_peer_cases(tmp_path):
+    """Seen on a generated region: the offender's with-CC share rose 49% -> 62% over ~240 cases,
+    its peers had only 40 cases of the ADRG a year, whose share swung +20 points by chance. The
+    old rule subtracted the peers' rise in full (12.8 - 20 < 5 points: missed); their rise now
+    counts by its confidence bound (0.20 - 1.96 × 0.11 < 0), so the offender is named."""
+    r = Region(tmp_path)
+    for code in ("T1", "T2", "T3"):
+        r.institution(code, "02")
+    _ej1(r, "T1", LAST_YEAR, 48, 71, 121)
+    _ej1(r, "T1", THIS_YEAR, 66, 79, 88)
+    for peer in ("T2", "T3"):  # 20 cases each, below the minimum to be judged themselves
+        _ej1(r, peer, LAST_YEAR, 4, 4, 12)
+        _ej1(r, peer, THIS_YEAR, 6, 6, 8)
+    found = by_inst(r.run(upcoding_severity))
+    assert set(found) == {"T1"}
+    ev = found["T1"][0].evidence
+    assert ev["peer_shift"] == pytest.approx(0.2) and ev["peer_shift_counted"] == pytest.approx(0.0)
+    assert ev["peer_basis"] == "全市其他机构"
+
+
+def test_upcoding_severity_still_subtracts_a_well_measured_peer_rise(tmp_path):
+    """Peers with many cases rising 10 points: their rise counts (almost) in full, so a hospital
+    rising as much as they do plus 1 point is not named."""
+    r = Region(tmp_path)
+    for code in ("T1", "T2", "T3", "T4", "T5"):
+        r.institution(code, "02")
+    _ej1(r, "T1", LAST_YEAR, 100, 150, 250)
+    _ej1(r, "T1", THIS_YEAR, 130, 175, 195)  # 50% -> 61%
+    for peer in ("T2", "T3", "T4", "T5"):  # 50% -> 60% over 1,000 cases a year each
+        _ej1(r, peer, LAST_YEAR, 200, 300, 500)
+        _ej1(r, peer, THIS_YEAR, 250, 350, 400)
+    assert r.run(upcoding_severity) == []
+
+
+def test_structure_shift_uses_the_case_mix_false_discovery_rate(tmp_path):
+    """A hospital with 60 such cases a year whose share above the lowest group rose 30% -> 53%
+    (p ≈ 0.005, q ≈ 0.02 over four hospitals): missed at the old FDR 1%, named at the 5% the
+    other case-mix detectors use (no clean generated region had a q below 0.4)."""
+    r = Region(tmp_path)
+    for code in ("SMALL", "B", "C", "D"):
+        r.institution(code, "05")
+    for year, mid, low in ((LAST_YEAR, 12, 42), (THIS_YEAR, 26, 28)):
+        r.add("SMALL", year, 6, "ES31")
+        r.add("SMALL", year, mid, "ES33")
+        r.add("SMALL", year, low, "ES35")
+    for peer in ("B", "C", "D"):
+        for year in (LAST_YEAR, THIS_YEAR):
+            r.add(peer, year, 10, "ES31")
+            r.add(peer, year, 20, "ES33")
+            r.add(peer, year, 70, "ES35")
+    found = by_inst(r.run(structure_shift))
+    assert set(found) == {"SMALL"}
+    assert 0.01 < found["SMALL"][0].evidence["q_value"] <= 0.05
+
+
+def test_upcoding_severity_level_bar_needs_enough_peer_cases(tmp_path):
+    """Seen on a generated region: the offender's with-CC share rose 50% -> 63% over ~240 cases;
+    its level had 36 other cases of the ADRG, 67% with CC this year (last year 44%), and the old
+    rule (own share must exceed the level's) dropped it. A bar of 36 cases moves ±15 points by
+    chance: the level's share is a bar only from 3 × the minimum cases, as for the peers' change."""
+    r = Region(tmp_path)
+    for code in ("T1", "T2", "T3"):
+        r.institution(code, "02")
+    _ej1(r, "T1", LAST_YEAR, 48, 71, 121)
+    _ej1(r, "T1", THIS_YEAR, 66, 86, 90)
+    for peer in ("T2", "T3"):  # 18 cases a year each
+        _ej1(r, peer, LAST_YEAR, 4, 4, 10)
+        _ej1(r, peer, THIS_YEAR, 6, 6, 6)
+    found = by_inst(r.run(upcoding_severity))
+    assert set(found) == {"T1"}
+    assert found["T1"][0].evidence["peer_pooled"] is None
+
+
+def test_upcoding_severity_bar_is_the_typical_peer_not_one_large_drifting_peer(tmp_path):
+    """Seen on a generated region: a large same-level hospital itself coding up (40% -> 70% over
+    1,000 cases a year) made the pooled peers' rise (+27 points) and level (68%) everyone's bar,
+    so another offender rising 50% -> 62% was not named. The typical peer (median of the peers'
+    own changes and shares, three small steady ones here) sets the bar; both are named."""
+    r = Region(tmp_path)
+    for code in ("T1", "BIG", "P2", "P3", "P4"):
+        r.institution(code, "02")
+    _ej1(r, "T1", LAST_YEAR, 48, 71, 121)
+    _ej1(r, "T1", THIS_YEAR, 66, 83, 91)
+    _ej1(r, "BIG", LAST_YEAR, 150, 250, 600)
+    _ej1(r, "BIG", THIS_YEAR, 300, 400, 300)
+    for peer in ("P2", "P3", "P4"):  # 20 cases a year each, 50% with CC both years
+        _ej1(r, peer, LAST_YEAR, 4, 6, 10)
+        _ej1(r, peer, THIS_YEAR, 4, 6, 10)
+    found = by_inst(r.run(upcoding_severity))
+    assert set(found) == {"T1", "BIG"}
+    ev = found["T1"][0].evidence
+    assert ev["peer_shift"] > 0.2 and ev["peer_shift_counted"] == pytest.approx(0.0)

@@ -219,3 +219,46 @@ def test_a_tiny_region_names_nobody_and_nothing_fails(tmp_path):
             assert exc.reason, fn.__name__
     with pytest.raises(NotEvaluated, match="历史数据不足"):  # no base year yet
         r.detect(volume.detect_admission_surge, period="2024-06")
+
+
+def test_admission_surge_at_a_small_hospital_is_not_undone_by_one_quieter_month(tmp_path):
+    """Seen on generated regions (18 months of history): a small hospital's discharges rose from
+    6 to ~15 a month (+144% over the six comparable months, peers flat), but one month reached
+    only +67%, below half the window's growth, and the old rule (every month at least half)
+    named nobody. Months of 6-18 cases swing that much by chance; what a data error looks like
+    is one or two months carrying the rise: one quieter month of six is allowed."""
+    from .volume_builder import MONTHS_2024, MONTHS_2025, P18, PEERS_18
+
+    r = VolumeRegion(tmp_path)
+    for code, ipt in PEERS_18.items():
+        r.hospital(code)
+        for m in MONTHS_2024 + MONTHS_2025:
+            r.month_volume(code, m, ipt=ipt, otp=ipt * 10)
+    r.hospital("SMALL", beds=10)
+    for m in MONTHS_2024:
+        r.month_volume("SMALL", m, ipt=6, otp=60)
+    for m, ipt in zip(MONTHS_2025, (15, 13, 16, 10, 16, 18)):
+        r.month_volume("SMALL", m, ipt=ipt, otp=60)
+    r.write()
+    found = by_inst(r.detect(detect_admission_surge, P18))
+    assert set(found) == {"SMALL"}
+    assert found["SMALL"][0].evidence["value"] == pytest.approx(88 / 36 - 1, abs=1e-3)
+
+
+def test_outpatient_inpatient_ratio_names_half_the_peers_ratio_with_ordinary_turnover(tmp_path):
+    """Seen on generated regions: hospitals with half their peers' 门诊住院人次比 in both years but
+    ordinary bed turnover had a combined z of 2.6-2.9 (q 0.02-0.03) and were missed by a floor
+    of 3 on top of the FDR test. The ratio is the handbook's signal; the floor is now 2.5."""
+    r = VolumeRegion(tmp_path)
+    for code, ipt in PEERS.items():
+        r.hospital(code)
+        for year in ("2024", "2025"):
+            r.volume(code, year, ipt=ipt, otp=round(ipt * (9 + int(code[1]) * 0.4)))
+    r.hospital("HALF")
+    for year in ("2024", "2025"):
+        r.volume("HALF", year, ipt=120, otp=576)  # 4.8 visits per discharge, peers 9.4-11
+    r.write()
+    found = by_inst(r.detect(detect_outpatient_inpatient_ratio))
+    assert set(found) == {"HALF"}
+    ev = found["HALF"][0].evidence
+    assert 2.5 <= ev["statistic"] < 3 and ev["route"] == "persistent"

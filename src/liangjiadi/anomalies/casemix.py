@@ -297,6 +297,19 @@ def did_test(own: MeanShift, peer: MeanShift | None) -> tuple[float, float, floa
     return peer_delta, z, normal_sf(z)
 
 
+# How many standard errors below the peers' own estimate their rise is counted (one-sided 97.5%).
+PEER_RISE_Z = 1.96
+
+
+def counted_peer_rise(delta: float, var: float, z: float = PEER_RISE_Z) -> float:
+    """The part of the peers' rise that an institution's own rise must exceed: its lower
+    confidence bound, never below 0. A region-wide shift of many cases counts almost in full;
+    the chance swing of a few dozen peer cases (±10 points) does not cancel a real offender's rise."""
+    if delta != delta or delta <= 0:
+        return 0.0
+    return max(0.0, delta - z * math.sqrt(max(var, 0.0)))
+
+
 def proportion_test(x: int, n: int, px: int, pn: int) -> tuple[float, float]:
     """One-sided two-proportion z test that x/n exceeds px/pn (pooled); (z, p)."""
     if n == 0 or pn == 0:

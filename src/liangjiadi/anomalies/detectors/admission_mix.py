@@ -19,6 +19,8 @@ from ..coverage import NotEvaluated, require_case_windows
 from ..model import Finding
 from ..registry import detector
 from ._inputs import params
+from ._peer_rules import MIN_PEERS
+from ._peer_rules import peer_position as robust_position
 
 MIN_INSTITUTION_CASES = 100  # grouped inpatient cases in the current window
 MIN_PEER_CASES = 100  # pooled peer cases, else no comparison
@@ -29,10 +31,26 @@ BASIC_MIN_RATIO = 1.3
 LOW_RW = 0.5
 LOW_MIN_EXCESS = 0.08
 LOW_MIN_RATIO = 1.3
+# Hospitals differ in their shares whatever they do (case mix, catchment): the pooled test treats
+# every peer case as a draw from one share, so with thousands of peer cases an ordinary hospital
+# 10 points above the pool is "significant". A share must also stand out among the peers' own
+# shares: robust z (median, 1.4826 × MAD) at least this, where at least MIN_PEERS (4) peers
+# have MIN_INSTITUTION_CASES // 2 cases.
+MIN_PEER_Z = 1.5
+# 低标入院: a peer norm needs a few peers; one or two other specialists of the same MDC are no
+# norm (the institution is then judged against its own last year only).
+LOW_MIN_PEERS = 3
+
+
+def _robust_z(value: float, peers: list[float]) -> float | None:
+    """Robust z of `value` among the peers' own values (None with fewer than MIN_PEERS)."""
+    pos = robust_position(value, peers, 0.0)
+    return None if pos is None else pos.z
 
 
 def _share_findings(ctx, d: pd.DataFrame, flag: str, codes: list[str], *, min_excess: float,
-                    min_ratio: float, last_year_route: bool = False) -> list[dict]:
+                    min_ratio: float, min_peer_z: float, min_peers: int = 1,
+                    last_year_route: bool = False) -> list[dict]:
     """Per institution: own share of `flag` cases in the current window vs its pooled peers
     (route "peers"), and optionally vs its own last-year window (route "last_year": for an
     institution without peers of its kind, or whose share jumped); all p-values of the run are
@@ -63,9 +81,10 @@ def _share_findings(ctx, d: pd.DataFrame, flag: str, codes: list[str], *, min_ex
         peer_vals = [own_share[c] for c in peers if by.n[c] >= MIN_INSTITUTION_CASES // 2]
         base = dict(code=code, n=n, x=x, own=x / n, peers=peer_vals)
         routes = len(rows)
-        if pn >= MIN_PEER_CASES:
+        if pn >= MIN_PEER_CASES and len(peers) >= min_peers:
             z, p = proportion_test(x, n, px, pn)
-            rows.append(dict(base, route="peers", pn=pn, px=px, peer=px / pn, z=z, p=p))
+            rows.append(dict(base, route="peers", pn=pn, px=px, peer=px / pn, z=z, p=p,
+                             peer_z=_robust_z(x / n, peer_vals)))
         if (last_year_route and code in last_by.index and code in yoy_by.index
                 and min(last_by.n[code], yoy_by.n[code]) >= MIN_INSTITUTION_CASES // 2):
             ln, lx = int(last_by.n[code]), int(last_by.x[code])
@@ -76,7 +95,7 @@ def _share_findings(ctx, d: pd.DataFrame, flag: str, codes: list[str], *, min_ex
             rows.append(dict(base, n=yn, x=yx, own=yx / yn, route="last_year", pn=ln, px=lx, peer=lx / ln, z=z,
                              p=p, level_share=float(level_share)))
         if len(rows) == routes:
-            skipped[code] = (f"同级同类机构病例合计不足{MIN_PEER_CASES}例" +
+            skipped[code] = (f"同级同类机构不足{min_peers}家或病例合计不足{MIN_PEER_CASES}例" +
                              (f"，且上年同期病例不足{MIN_INSTITUTION_CASES // 2}例" if last_year_route else ""))
     if hasattr(ctx, "note"):
         ctx.note(skipped=skipped, institutions=len({r["code"] for r in rows}))
@@ -87,6 +106,8 @@ def _share_findings(ctx, d: pd.DataFrame, flag: str, codes: list[str], *, min_ex
         ok = r["q"] <= FDR and r["own"] - r["peer"] >= min_excess and r["own"] >= min_ratio * r["peer"]
         if r["route"] == "last_year":  # a jump must also end above the level as a whole
             ok = ok and r["own"] >= r["level_share"]
+        elif r["peer_z"] is not None:  # ... and a peer comparison stand out among the peers' own shares
+            ok = ok and r["peer_z"] >= min_peer_z
         if ok and r["code"] not in passed:
             passed[r["code"]] = r
     return list(passed.values())
@@ -106,6 +127,7 @@ def _evidence(r: dict, last_share: float | None, median, pctl) -> dict:
         "own_last_year": num(last_share), "cases": r["n"], "flagged_cases": r["x"], "compared_cases": r["pn"],
         "statistic": num(r["z"]), "p_value": num(r["p"], 8), "q_value": num(r["q"], 8),
         "compared_with": 0 if r["route"] == "peers" else 1,  # 0 同级汇总, 1 本机构上年同期
+        "peer_z": num(r.get("peer_z")),  # robust z among the peers' own shares (peer route)
     }
 
 
@@ -114,7 +136,10 @@ def _evidence(r: dict, last_share: float | None, median, pctl) -> dict:
     name="三级医院收治基层病组",
     description=("三级医疗机构近 12 个月出院病例中基层病组（分组目录 basic_grp_flag = 1）病例占比，与同级同类机构汇总占比比较"
                  f"（单侧两比例 z 检验，各机构 Benjamini-Hochberg 校正，FDR {FDR:.0%}）；须高出至少 "
-                 f"{BASIC_MIN_EXCESS * 100:.0f} 个百分点且为同级的 {BASIC_MIN_RATIO} 倍以上。无基层病组目录时不检测。"),
+                 f"{BASIC_MIN_EXCESS * 100:.0f} 个百分点且为同级的 {BASIC_MIN_RATIO} 倍以上；同级同类有至少 {MIN_PEERS} 家"
+                 f"（各 {MIN_INSTITUTION_CASES // 2} 例以上）时，占比在同级各机构占比中的稳健 z（中位数、1.4826 × MAD）还须 ≥ {MIN_PEER_Z}"
+                 "（医院之间本来就有差异：同级病例汇总数千例时，比汇总高 10 个百分点的普通医院在两比例检验中也“显著”）。"
+                 "无基层病组目录时不检测。"),
     min_cases=MIN_INSTITUTION_CASES,
     peers="其他三级医疗机构（综合、中医等一组；妇幼只与妇幼、专科只与主要 MDC 相同的专科比较），病例汇总不少于 100 例",
     compares=("peers",),
@@ -122,6 +147,7 @@ def _evidence(r: dict, last_share: float | None, median, pctl) -> dict:
     params={
         "min_excess": Param(BASIC_MIN_EXCESS, "基层病组占比须高出同级的幅度"),
         "min_ratio": Param(BASIC_MIN_RATIO, "基层病组占比至少为同级的倍数", "倍"),
+        "min_peer_z": Param(MIN_PEER_Z, f"占比在同级各机构占比中的稳健z下限（同级不少于{MIN_PEERS}家时）"),
     },
 )
 def basic_groups_in_tertiary(ctx) -> list[Finding]:
@@ -137,7 +163,7 @@ def basic_groups_in_tertiary(ctx) -> list[Finding]:
     tertiary = [c for c in d.fixmedins_code.unique() if ctx.level_of(c) == "三级"]
     out = []
     for r in _share_findings(ctx, d, "basic", tertiary, min_excess=prm["min_excess"],
-                             min_ratio=prm["min_ratio"]):
+                             min_ratio=prm["min_ratio"], min_peer_z=prm["min_peer_z"]):
         code = r["code"]
         median, pctl = peer_position(r["own"], r["peers"])
         last = _last_year_share(d, code, "basic")
@@ -160,7 +186,9 @@ def basic_groups_in_tertiary(ctx) -> list[Finding]:
     name="低标入院",
     description=(f"低权重病例（所入 DRG 组权重 RW ≤ {LOW_RW}，多为可在门诊治疗的轻症）在机构近 12 个月出院病例中的占比，"
                  "与同级同类机构汇总占比比较（单侧两比例 z 检验，各机构 Benjamini-Hochberg 校正，"
-                 f"FDR {FDR:.0%}）；须高出至少 {LOW_MIN_EXCESS * 100:.0f} 个百分点且为同级的 {LOW_MIN_RATIO} 倍以上。"
+                 f"FDR {FDR:.0%}）；须高出至少 {LOW_MIN_EXCESS * 100:.0f} 个百分点且为同级的 {LOW_MIN_RATIO} 倍以上，"
+                 f"同级同类有至少 {MIN_PEERS} 家时占比在各机构占比中的稳健 z 还须 ≥ {MIN_PEER_Z}（同“三级医院收治基层病组”）；"
+                 f"同级同类不足 {LOW_MIN_PEERS} 家时不作同级比较（一两家同类专科不成其为常态），只与本机构上年同期比较。"
                  "无同类同级机构可比或占比骤升时，另与本机构上年同期比较（同月份：历史不足 24 个月时只取本年与上年都有数据的月份；"
                  "同样的幅度条件，且须不低于同级全部机构的汇总占比）；"
                  "两类检验一并校正。证据中附上年同期占比与其中住院不超过 3 天的病例数。"),
@@ -172,6 +200,8 @@ def basic_groups_in_tertiary(ctx) -> list[Finding]:
         "low_rw": Param(LOW_RW, "相对权重不超过此值的病例计为低权重病例"),
         "min_excess": Param(LOW_MIN_EXCESS, "低权重病例占比须高出比较对象的幅度"),
         "min_ratio": Param(LOW_MIN_RATIO, "低权重病例占比至少为比较对象的倍数", "倍"),
+        "min_peer_z": Param(MIN_PEER_Z, f"同级比较：占比在同级各机构占比中的稳健z下限（同级不少于{MIN_PEERS}家时）"),
+        "min_peers": Param(LOW_MIN_PEERS, "同级比较至少需要的同级同类机构数（不足时只与本机构上年同期比较）", "家"),
     },
 )
 def low_standard_admission(ctx) -> list[Finding]:
@@ -184,7 +214,7 @@ def low_standard_admission(ctx) -> list[Finding]:
     codes = list(d.fixmedins_code.unique())
     out = []
     for r in _share_findings(ctx, d, "low", codes, min_excess=prm["min_excess"], min_ratio=prm["min_ratio"],
-                             last_year_route=True):
+                             min_peer_z=prm["min_peer_z"], min_peers=int(prm["min_peers"]), last_year_route=True):
         code = r["code"]
         median, pctl = peer_position(r["own"], r["peers"])
         last = _last_year_share(d, code, "low")

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..casemix import (FDR, MeanShift, adrg_names, bh_adjust, case_frame, catalogue, did_test, num, pct,
-                       peer_position, scheme_words, signed_pct, year_windows)
+from ..casemix import (FDR, PEER_RISE_Z, MeanShift, adrg_names, bh_adjust, case_frame, catalogue,
+                       counted_peer_rise, did_test, num, pct, peer_position, scheme_words, signed_pct, year_windows)
 from ..coverage import require_case_windows
 from ..model import Finding
 from ...checks.model import Param
@@ -32,9 +32,6 @@ MIN_SHARE_SHIFT = 0.05
 MIN_STRUCTURE_CASES = 30
 # smallest rise of the share of cases above their family's lowest group, beyond the peers'
 MIN_STRUCTURE_SHIFT = 0.10
-# structure_shift tests every hospital, most of them small (30-100 such cases a year), where a
-# 2.5-sigma rise happens by chance in one of twenty: a stricter false-discovery rate
-STRUCTURE_FDR = 0.01
 SEVERITY_SCORE = {"1": 2.0, "3": 1.0, "5": 0.0}
 
 
@@ -121,6 +118,31 @@ def _tests(mom: pd.DataFrame, min_cases: int) -> list[dict]:
     return out
 
 
+def _share_var(flags: pd.Series) -> float:
+    """Variance of a share's estimate (0/1 flags)."""
+    n = len(flags)
+    if n == 0:
+        return 0.0
+    p = float(flags.mean())
+    return p * (1 - p) / n
+
+
+PEER_CHANGE_MIN_CASES = 10  # cases of the group in each window for a peer's own change to count
+PEER_CHANGE_MIN_PEERS = 3
+
+
+def _typical_peer_change(pc: pd.DataFrame) -> float | None:
+    """Median of the peers' own changes of the with-CC share (peers with enough cases in both
+    windows), None with fewer than PEER_CHANGE_MIN_PEERS such peers."""
+    a = pc[pc.cur_yoy].groupby("fixmedins_code").with_cc.agg(["size", "mean"])
+    b = pc[pc["last"]].groupby("fixmedins_code").with_cc.agg(["size", "mean"])
+    both = a.join(b, how="inner", lsuffix="_1", rsuffix="_0")
+    both = both[(both.size_1 >= PEER_CHANGE_MIN_CASES) & (both.size_0 >= PEER_CHANGE_MIN_CASES)]
+    if len(both) < PEER_CHANGE_MIN_PEERS:
+        return None
+    return float((both.mean_1 - both.mean_0).median())
+
+
 def _peer_current_values(frame: pd.DataFrame, key: str, group, level: str, own_code: str, value: str,
                          min_cases: int) -> list[float]:
     """Current-window mean of `value` for each same-level peer with enough cases of the group."""
@@ -147,7 +169,11 @@ def _split_adrgs(ctx, frame: pd.DataFrame) -> set[str]:
                  "比较近 12 个月与上年同期（同月份），按严重程度计分（1 组 2 分、3 组 1 分、5 组 0 分）做单侧均值差检验，"
                  "全部“机构×ADRG”检验的 p 值按 Benjamini-Hochberg "
                  f"校正（FDR {FDR:.0%}）。伴并发症占比的上升扣除同级医院（同级病例不足时为全市其他机构）同期同一 ADRG 的上升后"
-                 f"仍须至少 {MIN_SHARE_SHIFT * 100:.0f} 个百分点，不伴并发症占比须下降，且当期伴并发症占比高于同级医院汇总水平。"),
+                 f"仍须至少 {MIN_SHARE_SHIFT * 100:.0f} 个百分点（同级的上升按其置信下限扣除，即升幅减 1.96 个标准误：同级该 ADRG 只有几十例时，"
+                 "±10 个百分点的偶然波动不抵消本机构的上升；全市性的编码变化病例多、照常扣除；有至少 3 家同级医院各有 10 例以上时，"
+                 "扣除的上升也不超过这些医院各自变化的中位数：一家病例多的同级医院自己高套，不抬高所有医院的门槛），不伴并发症占比须下降，"
+                 "且当期伴并发症占比高于同级医院的水平（有至少 3 家同级医院各有 10 例以上时为其各自占比的中位数，否则为同级汇总占比，"
+                 "后者只在同级该 ADRG 当期病例不少于最低病例数的 3 倍时比较：更少时该水平不稳）。"),
     min_cases=MIN_GROUP_CASES,
     peers="同级（三级/二级/一级及以下）医院同一 ADRG 的病例汇总；同级病例不足时用全市其他机构",
     compares=("last_year", "peers"),
@@ -156,6 +182,7 @@ def _split_adrgs(ctx, frame: pd.DataFrame) -> set[str]:
         "min_cases": Param(MIN_GROUP_CASES, "机构该 ADRG 在本期与上年同期各至少的病例数", "例"),
         "min_share_shift": Param(MIN_SHARE_SHIFT, "伴并发症占比扣除同级上升后至少上升（比例，0.05 = 5 个百分点）"),
         "fdr": Param(FDR, "Benjamini-Hochberg 校正的错误发现率"),
+        "peer_rise_z": Param(PEER_RISE_Z, "同级上升按其置信下限扣除：同级升幅减去此倍数的标准误（同级病例少时的偶然升幅不抵消本机构的上升）"),
     },
 )
 def upcoding_severity(ctx) -> list[Finding]:
@@ -185,15 +212,24 @@ def upcoding_severity(ctx) -> list[Finding]:
         no1, no0 = n1_no / len(cur), n0_no / len(last)
         peer_vals = _peer_current_values(d, "adrg", adrg, row["level"], code, "with_cc", prm["min_cases"])
         pooled = d[(d.adrg == adrg) & (d.level == row["level"]) & (d.fixmedins_code != code) & d.cur_yoy]
-        peer_pooled = float(pooled.with_cc.mean()) if len(pooled) >= prm["min_cases"] else None
-        peer_cc_shift = 0.0
+        # the level's share as a bar only where it rests on enough cases (as for the peers' change, _peer_shift):
+        # a few dozen peer cases put it anywhere within ±10 points
+        peer_pooled = float(pooled.with_cc.mean()) if len(pooled) >= 3 * prm["min_cases"] else None
+        peer_cc_shift, peer_counted = 0.0, 0.0
         if peer is not None:
             pc = d[(d.adrg == adrg) & (d.fixmedins_code != code) &
                    ((d.level == row["level"]) if peer_label == "同级" else True)]
-            peer_cc_shift = float(pc[pc.cur_yoy].with_cc.mean() - pc[pc["last"]].with_cc.mean())
-        if cc1 - cc0 - max(peer_cc_shift, 0.0) < prm["min_share_shift"] or no1 >= no0:
+            w1, w0 = pc[pc.cur_yoy].with_cc, pc[pc["last"]].with_cc
+            peer_cc_shift = float(w1.mean() - w0.mean())
+            peer_counted = counted_peer_rise(peer_cc_shift, _share_var(w1) + _share_var(w0), prm["peer_rise_z"])
+            typical = _typical_peer_change(pc)
+            if typical is not None:  # one large drifting peer (an offender itself) does not raise everyone's bar
+                peer_counted = min(peer_counted, max(typical, 0.0))
+        if cc1 - cc0 - peer_counted < prm["min_share_shift"] or no1 >= no0:
             continue
-        if peer_pooled is not None and cc1 <= peer_pooled:
+        # the level's share: the typical peer's where there are a few, else the pooled one
+        level_bar = float(np.median(peer_vals)) if len(peer_vals) >= PEER_CHANGE_MIN_PEERS else peer_pooled
+        if level_bar is not None and cc1 <= level_bar:
             continue
         peer_median, pctl = peer_position(cc1, peer_vals)
         if peer_median is None:
@@ -222,9 +258,9 @@ def upcoding_severity(ctx) -> list[Finding]:
             score=float(z) if not np.isnan(z) else 0.0,
             evidence={
                 "adrg": adrg, "scheme": "DIP" if is_dip else "DRG", "own": num(cc1), "own_last_year": num(cc0), "shift": num(cc1 - cc0),
-                "peer_median": num(peer_median), "peer_pooled": num(peer_pooled), "percentile": num(pctl),
-                "peer_shift": num(peer_cc_shift), "peer_basis": peer_label, "did_statistic": num(t["did_z"]),
-                "severe_cc_cases": n1_sev, "severe_cc_cases_last_year": n0_sev,
+                "peer_median": num(peer_median), "peer_pooled": num(peer_pooled), "level_bar": num(level_bar),
+                "percentile": num(pctl), "peer_shift": num(peer_cc_shift), "peer_shift_counted": num(peer_counted), "peer_basis": peer_label,
+                "did_statistic": num(t["did_z"]), "severe_cc_cases": n1_sev, "severe_cc_cases_last_year": n0_sev,
                 "no_cc_cases": n1_no, "no_cc_cases_last_year": n0_no,
                 "severe_cc_growth": num(grow_sev), "no_cc_growth": num(grow_no),
                 "no_cc_share": num(no1), "no_cc_share_last_year": num(no0),
@@ -375,7 +411,7 @@ def _within_family_change(cur: pd.DataFrame, last: pd.DataFrame, value: str = "a
     description=("病例在同一病组族（DRG：ADRG；DIP：同一诊断的各病种）内向付费更高的组漂移：只计有严重程度分组（DIP：有多种治疗方式分值）"
                  "的病组族的病例，检验量为入最低组以外各组（DRG：伴并发症或合并症组；DIP：较高分值治疗方式）的病例占比，"
                  "比较机构近 12 个月与上年同期（同月份；历史不足 12 个月时用本年与上年都有数据的月份）的占比（单侧两比例检验），"
-                 f"各机构检验按 Benjamini-Hochberg 校正（FDR {STRUCTURE_FDR:.0%}，小机构多、偶然波动多，故从严）；占比升幅扣除同级医院同期升幅后须至少 "
+                 f"各机构检验按 Benjamini-Hochberg 校正（FDR {FDR:.0%}，与其他病例结构检测器相同）；占比升幅扣除同级医院同期升幅后须至少 "
                  f"{MIN_STRUCTURE_SHIFT * 100:.0f} 个百分点，且在同一病组族内比较两期（按族加权）时占比也上升"
                  "（只因收治的病组族构成变化而上升的占比不算）。证据附族内平均相对权重（所入组权重 ÷ 该族最低组权重）的变化。"
                  "占比比平均相对权重更稳定（各族权重级差不同，后者方差大），小医院的漂移也能检出。"),
@@ -386,7 +422,7 @@ def _within_family_change(cur: pd.DataFrame, last: pd.DataFrame, value: str = "a
     params={
         "min_cases": Param(MIN_STRUCTURE_CASES, "机构在本期与上年同期各至少的病例数（有严重程度分组的病组族）", "例"),
         "min_share_shift": Param(MIN_STRUCTURE_SHIFT, "最低组以外病例占比扣除同级升幅后至少上升（比例，0.10 = 10 个百分点）"),
-        "fdr": Param(STRUCTURE_FDR, "Benjamini-Hochberg 校正的错误发现率（从严）"),
+        "fdr": Param(FDR, "Benjamini-Hochberg 校正的错误发现率"),
     },
 )
 def structure_shift(ctx) -> list[Finding]:
