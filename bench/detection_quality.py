@@ -61,8 +61,10 @@ def synth_version(area: str = "src/liangjiadi/synth") -> str:
 
 
 def region_dir(root: Path, seed: int, effect: float | None, months: int = 24, scheme: str = "drg",
-               k: int = 1, scale: float | None = None) -> Path:
+               k: int = 1, scale: float | None = None, only: tuple[str, ...] = ()) -> Path:
     name = f"s{seed}-clean" if effect is None else f"s{seed}-e{effect:g}"
+    if only:  # regions injected with these patterns only (SynthConfig.patterns)
+        return root / f"{scheme}-m{months}-{'+'.join(only)}-x{scale:g}-{name}"
     if k > 1:  # several injections per pattern: a larger region of its own scale
         name = f"{scheme}-m{months}-k{k}x{scale:g}-{name}"
     elif (scheme, months) != ("drg", 24):  # the default cell keeps the names of earlier runs
@@ -90,17 +92,17 @@ def _ingest_in_chunks(data: Path, settings, chunk: int) -> None:
 
 
 def prepare(root: Path, seed: int, effect: float | None, scale: float, months: int, scheme: str = "drg",
-            k: int = 1, chunk: int = 0) -> Path:
+            k: int = 1, chunk: int = 0, only: tuple[str, ...] = ()) -> Path:
     """Generate and ingest one region unless it is there already."""
     from liangjiadi.synth import SynthConfig, generate
 
-    d = region_dir(root, seed, effect, months, scheme, k, scale)
+    d = region_dir(root, seed, effect, months, scheme, k, scale, only)
     if (d / "ready").exists():
         return d
     t0 = time.perf_counter()
     cfg = SynthConfig(region=REGION, scale=scale, months=months, seed=seed, fmt="parquet", faults=False,
                       anomalies=effect is not None, effect=effect if effect is not None else 1.0, scheme=scheme,
-                      injections_per_pattern=k)
+                      injections_per_pattern=k, patterns=only)
     generate(cfg, str(d / "data"))
     t1 = time.perf_counter()
     (d / "synth_version").write_text(synth_version() + "\n", encoding="utf-8")
@@ -304,13 +306,18 @@ def main() -> None:
                     help="prepare nothing: measure and report the regions already prepared, the rest as not measured")
     ap.add_argument("--cached", action="store_true", help="reuse each region's measure.json instead of detecting again")
     ap.add_argument("--jobs", type=int, default=1, help="regions prepared at once (each in its own process)")
+    ap.add_argument("--only", default="", help="inject only these patterns (comma list), e.g. hospitalization_rate "
+                    "in many small regions (one injection per region)")
+    ap.add_argument("--first-seed", type=int, default=1, help="seed of the first region (seeds of an --only run apart)")
     ap.add_argument("--json", type=Path, help="also write the raw per-region scores as JSON")
     ap.add_argument("--preface", type=Path, help="a Markdown file put at the head of the measured section "
                     "(machine, load, what is still missing)")
     args = ap.parse_args()
     effects = [float(x) for x in args.effects.split(",")]
-    seeds = list(range(1, args.seeds + 1))
-    clean_seeds = list(range(1, (args.seeds if args.clean_seeds is None else args.clean_seeds) + 1))
+    f0 = args.first_seed
+    seeds = list(range(f0, f0 + args.seeds))
+    clean_seeds = list(range(f0, f0 + (args.seeds if args.clean_seeds is None else args.clean_seeds)))
+    only = tuple(x.strip() for x in args.only.split(",") if x.strip())
     months_list = [int(x) for x in str(args.months).split(",")]
     schemes = [x.strip().lower() for x in args.scheme.split(",")]
     k, scale = args.injections_per_pattern, args.scale
@@ -318,13 +325,13 @@ def main() -> None:
     plan = {(sc, m): [(s, e) for e in effects for s in seeds] + [(s, None) for s in clean_seeds] for sc, m in cells}
 
     def where(sc, m, s, e):
-        return region_dir(args.root, s, e, m, sc, k, scale)
+        return region_dir(args.root, s, e, m, sc, k, scale, only)
 
     t0 = time.perf_counter()
     if not args.ready_only:
         todo = [(sc, m, s, e) for (sc, m), rs in plan.items() for s, e in rs]
         with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            futures = {pool.submit(prepare, args.root, s, e, scale, m, sc, k, args.ingest_chunk): (sc, m, s, e)
+            futures = {pool.submit(prepare, args.root, s, e, scale, m, sc, k, args.ingest_chunk, only): (sc, m, s, e)
                        for sc, m, s, e in todo}
             for n, fut in enumerate(as_completed(futures), 1):
                 sc, m, s, e = futures[fut]
@@ -340,7 +347,8 @@ def main() -> None:
     command = (f"python bench/detection_quality.py --root {args.root} --seeds {args.seeds} "
                + (f"--clean-seeds {args.clean_seeds} " if args.clean_seeds is not None else "")
                + f"--effects {args.effects} --scale {scale} --injections-per-pattern {k} --months {args.months} "
-               f"--scheme {args.scheme} --ingest-chunk {args.ingest_chunk} --jobs {args.jobs} --out {args.out}")
+               f"--scheme {args.scheme} --ingest-chunk {args.ingest_chunk} --jobs {args.jobs} --out {args.out}"
+               + (f" --only {args.only} --first-seed {f0}" if only else ""))
     sections, results = [], []
     by_cell: dict[tuple[str, int], list[dict]] = {}
     for sc, m in cells:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .institutions import FOREIGN_CITIES, OTP_PER_IPT
+from .institutions import FOREIGN_CITIES, OTP_PER_IPT, SPECIALTIES
 from .settlements import (Month, World, complete_inpatient, finish_outpatient, inpatient_skeleton,
                           outpatient_frame)
 from .catalogue import I63_BASE_SHARES, I63_TARGET_SHARES
@@ -25,6 +25,8 @@ PATTERNS = (
     "structure_shift", "beds_turnover",
 )
 TAG = {p: i + 1 for i, p in enumerate(PATTERNS)}
+# MDCs a specialist hospital focuses on (institutions.SPECIALTIES; 妇幼: O, P, N)
+SPECIALTY_MDCS = {m for _, m in SPECIALTIES} | {"O", "P", "N"}
 
 # What `injected_size` in the ground truth counts for each pattern: a measure of how much was
 # injected that grows with the effect (many patterns tag every case they act on whatever the
@@ -101,6 +103,28 @@ class Injection:
     notes: str = ""
 
 
+# Expected discharges a month (before seasonality) an institution needs for the pattern's
+# injected behaviour to be visible at effect 1, the way a real offender of that size shows it:
+# structure_shift ≥ ~13 cases a month in families with severity groups (about 2/3 of a
+# hospital's cases),
+# low_standard_admission ≥ 100 grouped cases a year, upcoding_severity ≥ 80 cases a month of its
+# ADRG (DIP: of its diagnosis; SEVERITY_CASES_MEASURED) drawn from the hospital's own cases, and a
+# few dozen discharges a month where the test counts discharges (readmissions, the outpatient
+# ratio, the surge, the priced common groups; 60 a month was measured worse, not better: 5/15
+# ratio and 7/15 readmission injections found at 18 months against 14/15 and 12/15 at 40, the
+# larger offenders moving their level's peer norms). Applied with several injections per pattern
+# (a measurement region, synth --copies > 1): see AnomalyPlan._pick.
+VOLUME_FLOOR = {
+    "upcoding_severity": 200.0, "structure_shift": 40.0, "low_standard_admission": 15.0,
+    "readmission_15d": 40.0, "outpatient_inpatient_ratio": 40.0, "admission_surge": 40.0,
+    "cost_deviation": 40.0,
+}
+# upcoding_severity's ADRG cases a month in a measurement region: with 18 months of history the
+# detector compares 6 months with the same months a year earlier, and 40 a month (the handbook's
+# ~500 a year) left effect 1 at p ≈ 0.003, at the edge of the false-discovery control.
+SEVERITY_CASES_MEASURED = 80
+
+
 # Patterns injected once per region whatever synth --copies asks (they act on the
 # whole region, so a second copy would only make the one injection larger).
 ONCE_PER_REGION = ("hospitalization_rate",)
@@ -117,6 +141,11 @@ def severity_adrg(cat, k: int) -> str:
     taken = {DEFAULTS["upcoding_severity"]["adrg"], DEFAULTS["upcoding_diagnosis"]["adrg"]}
     idx = np.arange(len(cat.adrgs))
     ok = ~cat.surgical & ~cat.basic_adrg & cat.has_severity(idx, 1) & cat.has_severity(idx, 3) & cat.has_severity(idx, 5)
+    # not an ADRG of a specialty's own MDC: a specialist hospital treats forty times its share of
+    # them and so is most of the pooled peers; when it carries structure_shift (every ADRG drifts
+    # up) the peers drift as much as the upcoded hospital (measured: the RE1 copy next to two
+    # structure-shifted 肿瘤 hospitals was missed)
+    ok &= ~np.isin(cat.mdc, sorted(SPECIALTY_MDCS))
     cands = [cat.adrgs[i].code for i in sorted(np.flatnonzero(ok), key=lambda i: (-cat.freq[i], i))
              if cat.adrgs[i].code not in taken]
     return cands[(k - 1) % len(cands)]
@@ -133,6 +162,10 @@ class AnomalyPlan:
         cfg = world.cfg
         self.enabled = enabled
         self.replica, self.strict = replica, strict
+        # the volume floors hold in a measurement region (several copies); the single-injection
+        # regions (the demo's, scale 0.01: ~170 discharges a month in all) keep their placement
+        self.floors = cfg.injections_per_pattern > 1
+        self.enlarged: dict[int, tuple[float, float]] = {}  # inst -> (cases a month before, after)
         key = [cfg.seed, 7001] + ([replica] if replica else [])
         self.rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(key)))
         self.injections: dict[str, Injection] = {}
@@ -144,11 +177,13 @@ class AnomalyPlan:
 
     # ---- choosing institutions ----------------------------------------------------------
 
-    def _pick(self, *choices: list[int]) -> int:
+    def _pick(self, *choices: list[int], floor: float = 0.0) -> int:
         """A seeded pick among the larger half of the candidates, avoiding reuse if possible.
 
         `choices` are candidate lists in order of preference: the first non-empty one is used,
-        or, when `strict`, the first with an institution not yet injected."""
+        or, when `strict`, the first with an institution not yet injected. With a volume `floor`
+        (self.floors) only candidates that meet it are drawn from; when none does, the drawn
+        hospital is given the floor's volume (_enlarge), as a large hospital of its level has."""
         insts = self.world.insts
         if self.strict:
             candidates = next((c for c in choices if any(i not in self.used for i in c)), None)
@@ -159,12 +194,30 @@ class AnomalyPlan:
                                   "（一家机构只注入一个模式）", "请增大 --scale 或减小 --copies（检测质量测量中为 --injections-per-pattern）")
         else:
             candidates = next((c for c in choices if c), choices[-1])
+        if floor and self.floors:
+            big = [i for i in candidates if insts.ipt_rate[i] >= floor and i not in self.used]
+            candidates = big or candidates
         cands = sorted(candidates, key=lambda i: -insts.ipt_rate[i])
         top = cands[: max(1, (len(cands) + 1) // 2)] if len(cands) > 2 else cands
         free = [i for i in top if i not in self.used] or [i for i in cands if i not in self.used] or cands
         i = int(free[int(self.rng.integers(0, len(free)))])
         self.used.add(i)
+        if floor and self.floors and insts.ipt_rate[i] < floor:
+            self._enlarge(i, floor)
         return i
+
+    def _enlarge(self, i: int, floor: float) -> None:
+        """Give hospital i the volume `floor` (cases a month): its inpatient and outpatient
+        volumes and its beds grow by one factor, so its turnover and 门诊住院人次比 stay its own;
+        no peer changes. Done whether anomalies are enabled or not: a clean region of the same
+        seed has the same hospitals."""
+        ins = self.world.insts
+        before = float(ins.ipt_rate[i])
+        f = floor / max(before, 1e-9)
+        ins.ipt_rate[i] *= f
+        ins.otp_rate[i] *= f
+        ins.beds[i] = int(round(ins.beds[i] * f))
+        self.enlarged[i] = (round(before, 1), round(float(ins.ipt_rate[i]), 1))
 
     def _choose(self) -> None:
         w, cfg = self.world, self.world.cfg
@@ -184,43 +237,50 @@ class AnomalyPlan:
         def add(pattern, inst, scope, periods, baseline, notes=""):
             if self.replica and pattern in ONCE_PER_REGION:
                 return
+            if cfg.patterns and pattern not in cfg.patterns:  # placed (same draws), not injected
+                return
             params = dict(DEFAULTS[pattern])
+            if inst in self.enlarged:  # the ground truth says the hospital was given its volume
+                params["expected_cases_per_month"] = {"before": self.enlarged[inst][0], "after": self.enlarged[inst][1]}
             self.injections[pattern] = Injection(pattern, inst, scope, list(periods), list(baseline),
                                                  params, cfg.pattern_effect(pattern), notes=notes)
 
-        add("upcoding_severity", self._pick(t_gen, t_any), "institution", aff_p, base_p)
+        add("upcoding_severity", self._pick(t_gen, t_any, floor=VOLUME_FLOOR["upcoding_severity"]), "institution", aff_p, base_p)
         add("upcoding_diagnosis", self._pick(t_gen, t_any), "institution", aff_p, base_p)
         add("basic_groups_in_tertiary", self._pick(t_any), "institution", allp, [],
             "全期：三级医院收治大量基层病组病例（与同级比较）")
         # picked once the tertiary patterns are placed but before the many secondary-level ones
         # take the larger hospitals: the drift lands at a hospital of realistic volume (the
         # remaining tertiary or a large secondary one), not at what the others left over
-        add("structure_shift", self._pick(sp), "institution", aff_p, base_p)
+        add("structure_shift", self._pick(sp, floor=VOLUME_FLOOR["structure_shift"]), "institution", aff_p, base_p)
         # cost_deviation prices the common groups case by case: it too needs a hospital of
         # realistic volume, so it chooses before the other secondary-level patterns
-        add("cost_deviation", self._pick(s_gen, sp), "institution", allp, [],
+        add("cost_deviation", self._pick(s_gen, sp, floor=VOLUME_FLOOR["cost_deviation"]), "institution", allp, [],
             "全期：常见病组例均费用高于同级")
         add("out_of_list_share", self._pick(*private_spec), "institution", allp, [],
             "全期：医保目录外费用占比高于同级")
-        add("readmission_15d", self._pick(s_gen, s_any), "institution", aff_p, base_p)
-        add("outpatient_inpatient_ratio", self._pick(s_gen, s_any), "institution", allp, [],
+        add("readmission_15d", self._pick(s_gen, s_any, floor=VOLUME_FLOOR["readmission_15d"]), "institution", aff_p, base_p)
+        # its K copies go to general hospitals first: the detector compares a hospital with the
+        # peers of its own kind, and 3 of a level's dozen 中医 hospitals all at the cut ratio
+        # made up much of each other's peers
+        ratio_choices = ([i for i in s_gen if ins.kind[i] == "综合"], s_gen, s_any) if self.floors else (s_gen, s_any)
+        add("outpatient_inpatient_ratio", self._pick(*ratio_choices, floor=VOLUME_FLOOR["outpatient_inpatient_ratio"]), "institution", allp, [],
             "全期：门诊住院人次比远低于同级")
-        add("admission_surge", self._pick(s_gen, s_any), "institution", aff_p, base_p)
-        add("low_standard_admission", self._pick(s_any, sp), "institution", aff_p, base_p)
+        add("admission_surge", self._pick(s_gen, s_any, floor=VOLUME_FLOOR["admission_surge"]), "institution", aff_p, base_p)
+        add("low_standard_admission", self._pick(s_any, sp, floor=VOLUME_FLOOR["low_standard_admission"]), "institution", aff_p, base_p)
         add("beds_turnover", self._pick(s_any, sp), "institution", aff_p, base_p)
         add("co_admission_cluster", self._pick(s_any, sp), "institution", aff_p, [])
         add("impossible_travel", None, "person", aff_p, [])
         add("hospitalization_rate", None, "region", aff_p, base_p)
         # fixed persons for the cluster: a few residents of the same (synthetic) family block
-        pop = w.pop
-        start = int(self.rng.integers(0, max(1, int(pop.resident_count.min()) - 10)))
-        cluster = self.injections["co_admission_cluster"]
-        size = max(2, int(round(DEFAULTS["co_admission_cluster"]["group_size"] * cluster.effect)))
-        cluster.params["group_size"] = size
-        cluster.persons = [pop.n_employee_pool + start + k for k in range(size)]
-        if self.replica:  # each further copy upcodes its own ADRG (replicas.py: clean pooled peers)
+        self.cluster_start = int(self.rng.integers(0, max(1, int(w.pop.resident_count.min()) - 10)))
+        self.place_cluster()
+        severity = "upcoding_severity" in self.injections
+        if self.floors and severity:
+            self.injections["upcoding_severity"].params["min_cases_per_month"] = SEVERITY_CASES_MEASURED
+        if self.replica and severity:  # each further copy upcodes its own ADRG (replicas.py: clean pooled peers)
             self.injections["upcoding_severity"].params["adrg"] = severity_adrg(w.cat, self.replica)
-        if w.dip is not None:  # DIP: the upcoding acts on the 病种 of one diagnosis
+        if w.dip is not None and severity:  # DIP: the upcoding acts on the 病种 of one diagnosis
             inj = self.injections["upcoding_severity"]
             a = w.cat.index[inj.params["adrg"]]
             inj.params["diag"] = str(w.cat.diag_codes[w.cat.diag_offsets[a]])
@@ -228,7 +288,16 @@ class AnomalyPlan:
         # top ADRGs by regional frequency, for cost_deviation
         top = np.argsort(-w.cat.freq, kind="stable")[: DEFAULTS["cost_deviation"]["top_adrgs"]]
         self.top_adrgs = np.sort(top)
-        self.injections["cost_deviation"].params["adrgs"] = [w.cat.adrgs[i].code for i in self.top_adrgs]
+        if "cost_deviation" in self.injections:
+            self.injections["cost_deviation"].params["adrgs"] = [w.cat.adrgs[i].code for i in self.top_adrgs]
+
+    def place_cluster(self) -> None:
+        """The cluster's persons in the world's population (again when the population is rebuilt)."""
+        cluster = self.injections.get("co_admission_cluster")
+        if cluster is not None:
+            size = max(2, int(round(DEFAULTS["co_admission_cluster"]["group_size"] * cluster.effect)))
+            cluster.params["group_size"] = size
+            cluster.persons = [self.world.pop.n_employee_pool + self.cluster_start + k for k in range(size)]
 
     def _running_alloc(self, pattern: str, affected: bool, shares: list[float], k: int) -> np.ndarray:
         """This month's counts so that the window's running totals follow `shares` exactly.
@@ -269,8 +338,8 @@ class AnomalyPlan:
     def beds_after(self, inst: int, period: str) -> int:
         """Beds of an institution in a period (beds_turnover adds beds from its first period)."""
         beds = int(self.world.insts.beds[inst])
-        inj = self.injections["beds_turnover"]
-        if self.enabled and inst == inj.inst and period in inj.periods:
+        inj = self.injections.get("beds_turnover")
+        if self.enabled and inj is not None and inst == inj.inst and period in inj.periods:
             e = inj.effect
             # at least +10 beds so that the change is visible in a tiny region too
             return max(int(round(beds * (1 + DEFAULTS["beds_turnover"]["bed_increase"] * e))), beds + int(round(10 * e)))
@@ -320,61 +389,63 @@ class AnomalyPlan:
             return np.flatnonzero((inst == i) & (f["tag"] == 0) & ~f["visitor"])
 
         # upcoding_severity: fixed volume of the ADRG, severity mix by period
-        inj = self.injections["upcoding_severity"]
-        prm, e = inj.params, inj.effect
-        a = cat.index[prm["adrg"]]
-        at = np.flatnonzero((inst == inj.inst) & (f["adrg"] == a))
-        need = prm["min_cases_per_month"] - len(at)
-        if need > 0:
-            cand = np.setdiff1d(free_at(inj.inst), at)
-            add = rng.permutation(cand)[:need]
-            f["adrg"][add] = a
-            at = np.union1d(at, add)
-        sh = prm["baseline_shares"]
-        if p in inj.periods:
-            s1 = min(0.95, sh["1"] * (1 + prm["severe_cc_change"] * e))
-            s5 = min(1 - s1, max(0.0, sh["5"] * (1 + prm["no_cc_change"] * e)))
-            shares = [s1, max(0.0, 1 - s1 - s5), s5]
-            self.size["upcoding_severity"] += len(at) * (sh["5"] - s5)
-        else:
-            shares = [sh["1"], sh["3"], sh["5"]]
-        counts = self._running_alloc("upcoding_severity", p in inj.periods, shares, len(at))
-        f["_sev"][rng.permutation(at)] = np.repeat([1, 3, 5], counts)
-        # DRG: any diagnosis of the ADRG; DIP: one diagnosis, whose treatments are the 病种 family
-        f["diag"][at] = cat.diag_offsets[a] if "diag" in prm else -1
-        f["tag"][at] = TAG["upcoding_severity"]
+        if "upcoding_severity" in self.injections:
+            inj = self.injections["upcoding_severity"]
+            prm, e = inj.params, inj.effect
+            a = cat.index[prm["adrg"]]
+            at = np.flatnonzero((inst == inj.inst) & (f["adrg"] == a))
+            need = prm["min_cases_per_month"] - len(at)
+            if need > 0:
+                cand = np.setdiff1d(free_at(inj.inst), at)
+                add = rng.permutation(cand)[:need]
+                f["adrg"][add] = a
+                at = np.union1d(at, add)
+            sh = prm["baseline_shares"]
+            if p in inj.periods:
+                s1 = min(0.95, sh["1"] * (1 + prm["severe_cc_change"] * e))
+                s5 = min(1 - s1, max(0.0, sh["5"] * (1 + prm["no_cc_change"] * e)))
+                shares = [s1, max(0.0, 1 - s1 - s5), s5]
+                self.size["upcoding_severity"] += len(at) * (sh["5"] - s5)
+            else:
+                shares = [sh["1"], sh["3"], sh["5"]]
+            counts = self._running_alloc("upcoding_severity", p in inj.periods, shares, len(at))
+            f["_sev"][rng.permutation(at)] = np.repeat([1, 3, 5], counts)
+            # DRG: any diagnosis of the ADRG; DIP: one diagnosis, whose treatments are the 病种 family
+            f["diag"][at] = cat.diag_offsets[a] if "diag" in prm else -1
+            f["tag"][at] = TAG["upcoding_severity"]
 
         # upcoding_diagnosis: I63 sub-code mix at one hospital
-        inj = self.injections["upcoding_diagnosis"]
-        prm, e = inj.params, inj.effect
-        a = cat.index[prm["adrg"]]
-        at = np.flatnonzero((inst == inj.inst) & (f["adrg"] == a) & (f["tag"] == 0))
-        need = prm["min_cases_per_month"] - len(at)
-        if need > 0:
-            add = rng.permutation(np.setdiff1d(free_at(inj.inst), at))[:need]
-            f["adrg"][add] = a
-            at = np.union1d(at, add)
-        off, end = cat.diag_offsets[a], cat.diag_offsets[a + 1]
-        codes = list(cat.diag_codes[off:end])
-        base = dict(zip(codes, cat.diag_p[off:end]))
-        shares = dict(base)
-        if p in inj.periods:
-            for c, target in prm["target_shares"].items():
-                shares[c] = min(1.0, max(0.0, base[c] + (target - base[c]) * e))
-            fixed = set(prm["target_shares"])
-            rest_base = sum(v for c, v in base.items() if c not in fixed)
-            total_fixed = sum(shares[c] for c in fixed)
-            if total_fixed > 1:  # a very large effect: keep the proportions, drop the rest
-                for c in fixed:
-                    shares[c] /= total_fixed
-            rest_new = max(0.0, 1 - sum(shares[c] for c in fixed))
-            for c in codes:
-                if c not in fixed:
-                    shares[c] = base[c] / rest_base * rest_new
-            self.size["upcoding_diagnosis"] += len(at) * sum(abs(shares[c] - base[c]) for c in codes) / 2
-        counts = self._running_alloc("upcoding_diagnosis", p in inj.periods, [shares[c] for c in codes], len(at))
-        f["diag"][rng.permutation(at)] = np.repeat(np.arange(off, end), counts)
-        f["tag"][at] = TAG["upcoding_diagnosis"]
+        if "upcoding_diagnosis" in self.injections:
+            inj = self.injections["upcoding_diagnosis"]
+            prm, e = inj.params, inj.effect
+            a = cat.index[prm["adrg"]]
+            at = np.flatnonzero((inst == inj.inst) & (f["adrg"] == a) & (f["tag"] == 0))
+            need = prm["min_cases_per_month"] - len(at)
+            if need > 0:
+                add = rng.permutation(np.setdiff1d(free_at(inj.inst), at))[:need]
+                f["adrg"][add] = a
+                at = np.union1d(at, add)
+            off, end = cat.diag_offsets[a], cat.diag_offsets[a + 1]
+            codes = list(cat.diag_codes[off:end])
+            base = dict(zip(codes, cat.diag_p[off:end]))
+            shares = dict(base)
+            if p in inj.periods:
+                for c, target in prm["target_shares"].items():
+                    shares[c] = min(1.0, max(0.0, base[c] + (target - base[c]) * e))
+                fixed = set(prm["target_shares"])
+                rest_base = sum(v for c, v in base.items() if c not in fixed)
+                total_fixed = sum(shares[c] for c in fixed)
+                if total_fixed > 1:  # a very large effect: keep the proportions, drop the rest
+                    for c in fixed:
+                        shares[c] /= total_fixed
+                rest_new = max(0.0, 1 - sum(shares[c] for c in fixed))
+                for c in codes:
+                    if c not in fixed:
+                        shares[c] = base[c] / rest_base * rest_new
+                self.size["upcoding_diagnosis"] += len(at) * sum(abs(shares[c] - base[c]) for c in codes) / 2
+            counts = self._running_alloc("upcoding_diagnosis", p in inj.periods, [shares[c] for c in codes], len(at))
+            f["diag"][rng.permutation(at)] = np.repeat(np.arange(off, end), counts)
+            f["tag"][at] = TAG["upcoding_diagnosis"]
 
         # low_standard_admission: low-weight medical cases replace part of the mix
         if self.active("low_standard_admission", p):

@@ -41,6 +41,9 @@ class SynthConfig:
     # a measurement grid gets K injections per pattern from one region; the region-level
     # pattern (hospitalization_rate) stays one per region. 1 = the demo's single injection.
     injections_per_pattern: int = 1
+    # only these patterns are injected (empty: all). A region-level pattern measured on its own
+    # (hospitalization_rate: one injection per region) needs many small regions, not large ones.
+    patterns: tuple[str, ...] = ()
 
     def __post_init__(self):
         if not re.fullmatch(r"\d{6}", self.region):
@@ -62,6 +65,12 @@ class SynthConfig:
             raise ConfigError(f"付费方式须为 {'/'.join(SCHEMES)}：{self.scheme}")
         if self.effect < 0:
             raise ConfigError("效应倍数不能为负")
+        if self.patterns:
+            from .anomalies import PATTERNS
+
+            unknown = [x for x in self.patterns if x not in PATTERNS]
+            if unknown:
+                raise ConfigError(f"未知的异常模式：{'、'.join(unknown)}", f"可选：{'、'.join(PATTERNS)}")
         if not (1 <= self.injections_per_pattern <= 50):
             raise ConfigError(f"每个模式注入的机构数须在 1-50 之间：{self.injections_per_pattern}")
 

@@ -65,6 +65,7 @@ class Generator:
         self.progress = progress or (lambda msg, done, total: None)
         self.world = build_world(cfg)
         self.plan = AnomalyPlans(self.world, cfg.anomalies, cfg.injections_per_pattern)
+        self._grow_population()
         self.faults: FaultPlan = plan_faults(self.world, set(self.plan.used), cfg.faults, cfg.fmt)
         w = self.world
         self.codes_all = pa.array(list(w.insts.code) + list(w.foreign.code), pa.string())
@@ -78,6 +79,24 @@ class Generator:
         self.fault_records: list[dict] = []
         self.files = 0
         self.ipt_local_insured: dict[str, int] = {}
+
+    def _grow_population(self) -> None:
+        """Hospitals given a pattern's volume (anomalies.VOLUME_FLOOR) treat more people: the
+        insured grow by the same factor as the region's inpatient volume, so the 住院率 and the
+        chance that one person is admitted twice by chance stay those of a real region (with the
+        population unchanged, the natural 15-day readmission rate rose by a fifth region-wide and
+        hid the injected readmissions). Clean regions of the seed get the same population."""
+        enlarged = self.plan.enlarged
+        if not enlarged:
+            return
+        ipt = self.world.insts.ipt_rate
+        before = float(ipt.sum()) - sum(after - b for b, after in
+                                        ((float(v[0]), float(ipt[i])) for i, v in enlarged.items()))
+        factor = float(ipt.sum()) / before
+        from dataclasses import replace
+
+        self.world.pop = build_population(replace(self.cfg, scale=self.cfg.scale * factor), _rng(self.cfg, 2))
+        self.plan.population_rebuilt()
 
     # ---- top level -----------------------------------------------------------------------
 

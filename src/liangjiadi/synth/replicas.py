@@ -42,6 +42,17 @@ class AnomalyPlans:
         self.used = used
         self.rng = self.plans[0].rng  # draws of the injected rows' skeletons, as with one plan
 
+    @property
+    def enlarged(self) -> dict[int, tuple[float, float]]:
+        """Hospitals given a pattern's volume floor (anomalies.VOLUME_FLOOR): inst -> (before, after)."""
+        return {i: v for plan in self.plans for i, v in plan.enlarged.items()}
+
+    def population_rebuilt(self) -> None:
+        """The population was rebuilt (generator: it grows with the enlarged hospitals): place
+        the clusters' persons in it again."""
+        for plan in self.plans:
+            plan.place_cluster()
+
     def injections(self) -> list[tuple[int, Injection]]:
         """(copy, injection) of every injection, copy by copy in the patterns' order."""
         return [(k, inj) for k, plan in enumerate(self.plans) for inj in plan.injections.values()]
