@@ -187,6 +187,15 @@ def test_without_last_year_in_the_lake_the_year_over_year_detectors_stay_silent(
     assert not r.run(year_windows).has_yoy and len(r.run(year_windows).current) == 12
 
 
+def _steady_es3_peers(r) -> None:
+    """Peers B, C, D with the same ES3 mix in both years (10 / 20 / 70 cases of ES31 / ES33 / ES35)."""
+    for peer in ("B", "C", "D"):
+        for year in (LAST_YEAR, THIS_YEAR):
+            r.add(peer, year, 10, "ES31")
+            r.add(peer, year, 20, "ES33")
+            r.add(peer, year, 70, "ES35")
+
+
 def test_structure_shift_sees_a_small_hospital_coding_up_by_its_share_above_the_lowest_group(tmp_path):
     """60 cases a year: the share above the lowest group 30% -> 60%. The mean relative weight
     (the old test statistic) rises 8% with a wide spread (z ≈ 2, missed at FDR 1%); the share is
@@ -200,11 +209,7 @@ def test_structure_shift_sees_a_small_hospital_coding_up_by_its_share_above_the_
     r.add("SMALL", THIS_YEAR, 6, "ES31")
     r.add("SMALL", THIS_YEAR, 30, "ES33")
     r.add("SMALL", THIS_YEAR, 24, "ES35")
-    for peer in ("B", "C", "D"):
-        for year in (LAST_YEAR, THIS_YEAR):
-            r.add(peer, year, 10, "ES31")
-            r.add(peer, year, 20, "ES33")
-            r.add(peer, year, 70, "ES35")
+    _steady_es3_peers(r)
     found = by_inst(r.run(structure_shift))
     assert set(found) == {"SMALL"}
     ev = found["SMALL"][0].evidence
@@ -278,11 +283,7 @@ def test_structure_shift_uses_the_case_mix_false_discovery_rate(tmp_path):
         r.add("SMALL", year, 6, "ES31")
         r.add("SMALL", year, mid, "ES33")
         r.add("SMALL", year, low, "ES35")
-    for peer in ("B", "C", "D"):
-        for year in (LAST_YEAR, THIS_YEAR):
-            r.add(peer, year, 10, "ES31")
-            r.add(peer, year, 20, "ES33")
-            r.add(peer, year, 70, "ES35")
+    _steady_es3_peers(r)
     found = by_inst(r.run(structure_shift))
     assert set(found) == {"SMALL"}
     assert 0.01 < found["SMALL"][0].evidence["q_value"] <= 0.05
