@@ -170,3 +170,29 @@ def test_withdrawing_on_the_command_line_tells_the_institutions_at_once(demo, tm
         assert deliver_pending(portal.settings) == 0  # not told twice when the portal starts
     finally:
         dispose_engines()
+
+
+def test_a_withdrawal_whose_notice_fails_is_still_done_and_says_so(demo, tmp_path, _cheap_hasher, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+    from typer.testing import CliRunner
+
+    from liangjiadi.cli.main import app
+    from liangjiadi.portal import notify
+    from liangjiadi.releases.store import dispose_engines
+
+    from .conftest import build_portal
+
+    portal = build_portal(demo, tmp_path, None, "sqlite")
+
+    def broken(_settings):
+        raise OperationalError("SELECT", {}, Exception("数据库暂时不可用"))
+
+    monkeypatch.setattr(notify, "deliver_pending", broken)
+    try:
+        result = CliRunner().invoke(app, ["release", "withdraw", PUB, "--reason", "口径有误", "--by", "张三",
+                                          "--workdir", str(portal.workdir)])
+        assert result.exit_code == 0, result.output
+        assert "撤回已完成，但通知未能发出" in result.output and "门户下次启动时补发" in result.output
+        assert find_release(portal.settings, PUB).state.value == "withdrawn"
+    finally:
+        dispose_engines()

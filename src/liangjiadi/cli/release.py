@@ -203,10 +203,16 @@ def withdraw(
 def _announce(settings, what: str) -> None:
     """Tell the targeted institutions' portal users now, not when the portal next starts: a withdrawn
     figure must stop being relied on at once (seeds/001 §六(八) 监测与反馈)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ..errors import LjdError
     from ..portal.notify import deliver_pending
 
-    with friendly_errors():
+    try:
         told = deliver_pending(settings)
+    except (LjdError, SQLAlchemyError, OSError) as exc:  # the act itself is done and recorded: say so, exit 0
+        err_console.print(f"[yellow]{what}已完成，但通知未能发出（{escape(str(exc))}）；门户下次启动时补发。[/]")
+        return
     if told:
         console.print(f"已向 {told} 个机构用户发出{what}通知（门户消息{'，并按已配置的邮件服务器发送邮件' if settings.smtp_host else ''}）")
 
