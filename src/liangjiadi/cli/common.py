@@ -10,7 +10,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, SpinnerColumn, TextColumn,
+                           TimeElapsedColumn)
+from rich.text import Text
 
 from typer._click.globals import get_current_context
 
@@ -114,12 +116,25 @@ def _guard_workdir(workdir: Path, wait: float, creates_workdir: bool) -> None:
         err_console.print(f"[yellow]中断恢复[/]：{escape(message)}")
 
 
+class CountOrShareColumn(ProgressColumn):
+    """"3/12" for counts of things; a percentage for large totals (bytes of a file being read),
+    whose "12345678/98765432" would crowd the file name out of an 80-column terminal."""
+
+    LARGE = 100_000
+    _counts = MofNCompleteColumn()
+
+    def render(self, task) -> Text:
+        if task.total is not None and task.total >= self.LARGE:
+            return Text(f"{min(task.completed / task.total, 1.0):>4.0%}", style="progress.percentage")
+        return self._counts.render(task)
+
+
 def progress() -> Progress:
     return Progress(
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        CountOrShareColumn(),
         TimeElapsedColumn(),
         console=console,
         transient=False,
