@@ -110,10 +110,16 @@ class Check:
 @dataclass
 class StagedFile:
     index: int
-    stage: str  # the staging Parquet file (raw text + _line)
+    stage: str | None  # the staging Parquet file (raw text + _line); None when held in memory
     columns: list[str]
     name: str  # file name used in messages
     declared_period: str | None
+    relation: str | None = None  # the name `table` is registered under with DuckDB, if in memory
+    rows: int = 0
+    table: object = None  # the staged rows as an Arrow table, when held in memory
+
+    def scan_sql(self) -> str:
+        return q(self.relation) if self.relation else f"read_parquet({lit(self.stage)})"
 
 
 @dataclass
@@ -138,7 +144,7 @@ class TablePlan:
                 for c in self.table.columns
             ]
             parts.append(f"SELECT {f.index} AS _file, _line, _badrow, _badrule, _badcol, {', '.join(cols)} "
-                         f"FROM read_parquet({lit(f.stage)})")
+                         f"FROM {f.scan_sql()}")
         return "\nUNION ALL\n".join(parts)
 
     @property
