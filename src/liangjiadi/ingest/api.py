@@ -34,7 +34,7 @@ from .detect import ADMDVS_RE, PERIOD_RE, FileSpec, describe, discover
 from .limits import is_out_of_memory, out_of_memory_error
 from .plausibility import Plausibility
 from .progress import NoProgress, ProgressHook
-from .pseudonym import hmac_pads, lake_key
+from .pseudonym import Tokens, lake_key, token_column
 from .readers import SourceReader, batch_schema
 from .report import FileResult, LoadReport
 from .rules import RULES
@@ -117,7 +117,7 @@ def _ingest(paths, settings: Settings, workdir: Path, key: bytes, table, period,
     # the next command's recovery after a kill -9).
     scratch = new_scratch(workdir, "ingest", load_id)
     con = None
-    pads = hmac_pads(key)
+    tokens = Tokens(key)
     try:
         spill = Path(settings.duckdb_temp_directory or scratch / "spill")
         con = local_sql(settings, scratch / "stage.duckdb", spill_dir=spill)
@@ -131,7 +131,7 @@ def _ingest(paths, settings: Settings, workdir: Path, key: bytes, table, period,
                     _reject(res, err)
                 continue
             try:
-                _load_table(con, tname, members, region, settings, pads, qdir, progress, scratch, replace)
+                _load_table(con, tname, members, region, settings, tokens, qdir, progress, scratch, replace)
             except Exception as exc:  # noqa: BLE001 - one table's failure must not stop the others
                 if isinstance(exc, LjdError):
                     err = exc
@@ -164,7 +164,7 @@ def _ingest(paths, settings: Settings, workdir: Path, key: bytes, table, period,
 # ---- one table ---------------------------------------------------------------------------
 
 
-def _load_table(con, tname, members, region, settings, pads, qdir, progress, scratch, replace=False) -> None:
+def _load_table(con, tname, members, region, settings, tokens, qdir, progress, scratch, replace=False) -> None:
     t = TABLES[tname]
     staged: list[StagedFile] = []
     by_index: dict[int, FileResult] = {}
@@ -175,7 +175,7 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress, scr
             in_memory = spec.fmt == "csv" and size <= budget  # a CSV's text is about its Arrow size
             budget -= size if in_memory else 0
             target = None if in_memory else scratch / f"stage_{tname}_{i}.parquet"
-            stage = _stage_file(spec, res, target, i, t, progress)
+            stage = _stage_file(spec, res, target, i, t, progress, tokens)
             if stage is not None:
                 if stage.table is not None:
                     stage.relation = f"stage_{tname}_{i}"
@@ -183,7 +183,7 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress, scr
                 staged.append(stage)
                 by_index[i] = res
         if staged:
-            _check_and_write(con, t, staged, by_index, region, settings, pads, qdir, progress, scratch, replace)
+            _check_and_write(con, t, staged, by_index, region, settings, qdir, progress, scratch, replace)
     finally:
         for s in staged:
             if s.relation:
@@ -203,7 +203,7 @@ STAGE_MEMORY_SHARE = 4
 
 
 def _check_and_write(con, t, staged: list[StagedFile], by_index: dict[int, FileResult], region, settings,
-                     pads, qdir, progress, scratch, replace) -> None:
+                     qdir, progress, scratch, replace) -> None:
     tname = t.name
     plan = TablePlan(table=t, files=staged, region=region, workdir=Path(settings.workdir),
                      counties=settings.own_admdvs(region)[1:],
@@ -223,7 +223,7 @@ def _check_and_write(con, t, staged: list[StagedFile], by_index: dict[int, FileR
     for res in by_index.values():
         res.rows_read = res.rows_accepted + res.rows_quarantined
     if any(res.rows_quarantined for res in by_index.values()):  # the failure list is only for bad rows
-        con.execute(f"CREATE OR REPLACE TABLE q_fail AS {plan.failures_sql()}", _params(plan.failures_sql(), pads))
+        con.execute(f"CREATE OR REPLACE TABLE q_fail AS {plan.failures_sql()}")
         for idx, rule, n in con.execute(
                 "SELECT _file, _f.rule, count(DISTINCT _line) FROM q_fail GROUP BY ALL ORDER BY ALL").fetchall():
             by_index[idx].rule_counts[rule] = n
@@ -234,12 +234,11 @@ def _check_and_write(con, t, staged: list[StagedFile], by_index: dict[int, FileR
     targets = sorted({(a, p) for _, a, p, _ in parts} - set(refused))
     wkey = f"write:{tname}"
     progress.start(wkey, f"写入 {tname} 分区", len(targets))
-    params = _params(plan.lake_select([0]), pads)
     installed: set[tuple[str, str]] = set()
     try:
         for admdvs, period in targets:
             files = [idx for idx, a, p, _ in parts if (a, p) == (admdvs, period)]
-            write_partition(con, plan, admdvs, period, files, params, scratch)
+            write_partition(con, plan, admdvs, period, files, scratch)
             installed.add((admdvs, period))
             progress.advance(wkey)
     except BaseException:
@@ -262,7 +261,7 @@ def _check_and_write(con, t, staged: list[StagedFile], by_index: dict[int, FileR
                 name = f"{stem}-{n}.csv"
             used.add(name)
             qsql = quarantine_sql(plan, s.index, res.path, Path(res.path).name)
-            write_quarantine(con, qsql, _params(qsql, pads), qdir / name)
+            write_quarantine(con, qsql, qdir / name)
             res.quarantine_file = str(qdir / name)
         res.settle_status()
         res.notes.extend(plan.notes)
@@ -290,9 +289,10 @@ def _count_installed_only(parts, by_index: dict[int, FileResult], installed: set
 
 
 def _stage_file(spec: FileSpec, res: FileResult, target: Path | None, index: int, t,
-                progress) -> StagedFile | None:
-    """Read one file into all-string batches of raw text + _line: held in memory as one Arrow
-    table (target None), or streamed into a scratch Parquet file (cheap to scan twice).
+                progress, tokens: Tokens) -> StagedFile | None:
+    """Read one file into all-string batches of raw text + _line, plus the tokens of its
+    pseudonymised columns: held in memory as one Arrow table (target None), or streamed into
+    a scratch Parquet file (cheap to scan twice).
 
     No column statistics: DuckDB would otherwise learn "no nulls in this file" and write
     lake columns as NOT NULL, making the lake schema depend on the data.
@@ -307,11 +307,15 @@ def _stage_file(spec: FileSpec, res: FileResult, target: Path | None, index: int
         with ThreadPoolExecutor(max_workers=1) as pool:
             digest = pool.submit(provenance.sha256_of, path)
             progress.start(key, f"读取 {path.name}", reader.total)
-            if target is None:
-                table = pa.Table.from_batches(list(reader.batches()), schema=batch_schema(plan))
+            secret = [c for c in plan.columns if t.column(c).pseudonymise]
+            schema = batch_schema(plan)
+            if target is None:  # a month's persons hashed once each
+                table = _with_tokens(pa.Table.from_batches(list(reader.batches()), schema=schema), secret, tokens)
                 rows = table.num_rows
             else:
-                table, rows = None, _write_stage(reader.batches(), target, batch_schema(plan))
+                staged_schema = _with_tokens(schema.empty_table(), secret, tokens).schema
+                table, rows = None, _write_stage((_with_tokens(b, secret, tokens) for b in reader.batches()),
+                                                 target, staged_schema)
             res.sha256 = digest.result()
         res.encoding = reader.encoding
         progress.done(key)
@@ -343,6 +347,13 @@ def _stage_file(spec: FileSpec, res: FileResult, target: Path | None, index: int
 
 
 # ---- helpers -----------------------------------------------------------------------------
+
+
+def _with_tokens(data, columns: list[str], tokens: Tokens):
+    """A batch or table with the tokens of `columns` appended (token_column names them)."""
+    for c in columns:
+        data = data.append_column(pa.field(token_column(c), pa.string()), tokens.of(data.column(c)))
+    return data
 
 
 def _write_stage(batches, target: Path, schema) -> int:
@@ -395,10 +406,6 @@ def _safe_reason(exc: Exception) -> str:
     if _CJK.search(text):
         return text[:300]
     return f"内部错误（{type(exc).__name__}）"
-
-
-def _params(sql: str, pads: dict[str, bytes]) -> dict | None:
-    return dict(pads) if "$ljd_" in sql else None
 
 
 def _reject(res: FileResult, exc: LjdError) -> None:
