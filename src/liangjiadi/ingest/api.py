@@ -3,8 +3,8 @@
 Per table (in LOAD_ORDER, so fixmedins and setl_d land before the tables that refer to
 them): every file of the table is read as raw text into an Arrow table in memory (while the
 table's CSV files fit a quarter of the DuckDB memory limit) or else streamed into a scratch
-Parquet file, the whole table is validated in DuckDB SQL at once (so duplicate keys are found across files and
-several files of one month are combined), good rows replace their (admdvs, period) lake
+Parquet file, the whole table is validated in DuckDB SQL at once (so duplicate keys are found
+across files and several files of one month are combined), good rows replace their (admdvs, period) lake
 partitions, bad rows go to quarantine CSV files. DuckDB works in a scratch database under the
 work directory with the configured memory limit, so a large month spills to disk.
 """
