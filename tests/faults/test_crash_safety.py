@@ -175,12 +175,19 @@ class _Inspect:
         pass
 
 
-def test_staging_files_are_owner_only_and_removed(base):
+@pytest.mark.parametrize("on_disk", [True, False])
+def test_staging_files_are_owner_only_and_removed(base, monkeypatch, on_disk):
+    """Staged on disk (a delivery beyond the in-memory budget) the raw rows are an owner-only
+    file; staged in memory (issue 16) no staging file holds them at all."""
+    from liangjiadi.ingest import api
+
+    if on_disk:
+        monkeypatch.setattr(api, "STAGE_MEMORY_SHARE", 10**15)  # a budget of 0 bytes
     workdir, delivery = base
     hook = _Inspect(workdir)
     ingest_paths([delivery], h.settings(workdir), progress=hook)
     stage = {k: v for k, v in hook.modes.items() if k.startswith("stage")}
-    assert "stage_setl_d_0.parquet" in stage and "stage.duckdb" in stage
+    assert ("stage_setl_d_0.parquet" in stage) == on_disk and "stage.duckdb" in stage
     assert all(mode == 0o600 for mode in stage.values()), {k: oct(v) for k, v in stage.items()}
     assert hook.modes["<scratch>"] == 0o700
     assert not (workdir / "tmp").exists()

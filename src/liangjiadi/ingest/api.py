@@ -1,9 +1,10 @@
 """ingest_paths: files in, validated lake partitions + quarantine + provenance out.
 
 Per table (in LOAD_ORDER, so fixmedins and setl_d land before the tables that refer to
-them): every file of the table is streamed into a scratch Parquet file as raw text, the
-whole table is validated in DuckDB SQL at once (so duplicate keys are found across files and
-several files of one month are combined), good rows replace their (admdvs, period) lake
+them): every file of the table is read as raw text into an Arrow table in memory (while the
+table's CSV files fit a quarter of the DuckDB memory limit) or else streamed into a scratch
+Parquet file, the whole table is validated in DuckDB SQL at once (so duplicate keys are found
+across files and several files of one month are combined), good rows replace their (admdvs, period) lake
 partitions, bad rows go to quarantine CSV files. DuckDB works in a scratch database under the
 work directory with the configured memory limit, so a large month spills to disk.
 """
@@ -19,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import lake
@@ -32,11 +34,11 @@ from .detect import ADMDVS_RE, PERIOD_RE, FileSpec, describe, discover
 from .limits import is_out_of_memory, out_of_memory_error
 from .plausibility import Plausibility
 from .progress import NoProgress, ProgressHook
-from .pseudonym import hmac_pads, lake_key
+from .pseudonym import Tokens, lake_key, token_column
 from .readers import SourceReader, batch_schema
 from .report import FileResult, LoadReport
 from .rules import RULES
-from .validate import StagedFile, TablePlan, key_passes, lit
+from .validate import StagedFile, TablePlan, key_passes, lit, memory_bytes
 from ..safe_output import safe_file_name
 from .writer import QUARANTINE_DIR, quarantine_sql, write_partition, write_quarantine
 
@@ -115,7 +117,7 @@ def _ingest(paths, settings: Settings, workdir: Path, key: bytes, table, period,
     # the next command's recovery after a kill -9).
     scratch = new_scratch(workdir, "ingest", load_id)
     con = None
-    pads = hmac_pads(key)
+    tokens = Tokens(key)
     try:
         spill = Path(settings.duckdb_temp_directory or scratch / "spill")
         con = local_sql(settings, scratch / "stage.duckdb", spill_dir=spill)
@@ -129,7 +131,7 @@ def _ingest(paths, settings: Settings, workdir: Path, key: bytes, table, period,
                     _reject(res, err)
                 continue
             try:
-                _load_table(con, tname, members, region, settings, pads, qdir, progress, scratch, replace)
+                _load_table(con, tname, members, region, settings, tokens, qdir, progress, scratch, replace)
             except Exception as exc:  # noqa: BLE001 - one table's failure must not stop the others
                 if isinstance(exc, LjdError):
                     err = exc
@@ -162,23 +164,52 @@ def _ingest(paths, settings: Settings, workdir: Path, key: bytes, table, period,
 # ---- one table ---------------------------------------------------------------------------
 
 
-def _load_table(con, tname, members, region, settings, pads, qdir, progress, scratch, replace=False) -> None:
+def _load_table(con, tname, members, region, settings, tokens, qdir, progress, scratch, replace=False) -> None:
     t = TABLES[tname]
     staged: list[StagedFile] = []
     by_index: dict[int, FileResult] = {}
-    for i, (spec, res) in enumerate(members):
-        stage = _stage_file(spec, res, scratch / f"stage_{tname}_{i}.parquet", i, t, progress)
-        if stage is not None:
-            staged.append(stage)
-            by_index[i] = res
-    if not staged:
-        return
+    budget = stage_memory_budget(settings.duckdb_memory_limit)
+    try:
+        for i, (spec, res) in enumerate(members):
+            size = spec.path.stat().st_size if spec.path.exists() else 0
+            in_memory = spec.fmt == "csv" and size <= budget  # a CSV's text is about its Arrow size
+            budget -= size if in_memory else 0
+            target = None if in_memory else scratch / f"stage_{tname}_{i}.parquet"
+            stage = _stage_file(spec, res, target, i, t, progress, tokens)
+            if stage is not None:
+                if stage.table is not None:
+                    stage.relation = f"stage_{tname}_{i}"
+                    con.register(stage.relation, stage.table)
+                staged.append(stage)
+                by_index[i] = res
+        if staged:
+            _check_and_write(con, t, staged, by_index, region, settings, qdir, progress, scratch, replace)
+    finally:
+        for s in staged:
+            if s.relation:
+                con.unregister(s.relation)
+            s.table = None
+
+
+def stage_memory_budget(memory_limit: str) -> int:
+    """Bytes of a table's CSV files staged in memory (Arrow tables DuckDB scans in place)
+    rather than in scratch Parquet files: a quarter of duckdb_memory_limit. Writing the
+    staging file and decoding it twice cost about a quarter of ingest's CPU (issue 16); a
+    delivery beyond the budget (a city-year under 2 GB) is staged on disk as before."""
+    return memory_bytes(memory_limit) // STAGE_MEMORY_SHARE
+
+
+STAGE_MEMORY_SHARE = 4
+
+
+def _check_and_write(con, t, staged: list[StagedFile], by_index: dict[int, FileResult], region, settings,
+                     qdir, progress, scratch, replace) -> None:
+    tname = t.name
     plan = TablePlan(table=t, files=staged, region=region, workdir=Path(settings.workdir),
                      counties=settings.own_admdvs(region)[1:],
                      extra_codes=settings.extra_codes,
                      plausibility=Plausibility.from_settings(settings),
-                     key_passes=key_passes(sum(pq.ParquetFile(s.stage).metadata.num_rows for s in staged),
-                                           settings.duckdb_memory_limit))
+                     key_passes=key_passes(sum(s.rows for s in staged), settings.duckdb_memory_limit))
     key = f"validate:{tname}"
     progress.start(key, f"校验 {tname}（{t.cn}）", 3)
     for stmt in plan.setup_sql():
@@ -192,7 +223,7 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress, scr
     for res in by_index.values():
         res.rows_read = res.rows_accepted + res.rows_quarantined
     if any(res.rows_quarantined for res in by_index.values()):  # the failure list is only for bad rows
-        con.execute(f"CREATE OR REPLACE TABLE q_fail AS {plan.failures_sql()}", _params(plan.failures_sql(), pads))
+        con.execute(f"CREATE OR REPLACE TABLE q_fail AS {plan.failures_sql()}")
         for idx, rule, n in con.execute(
                 "SELECT _file, _f.rule, count(DISTINCT _line) FROM q_fail GROUP BY ALL ORDER BY ALL").fetchall():
             by_index[idx].rule_counts[rule] = n
@@ -203,12 +234,11 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress, scr
     targets = sorted({(a, p) for _, a, p, _ in parts} - set(refused))
     wkey = f"write:{tname}"
     progress.start(wkey, f"写入 {tname} 分区", len(targets))
-    params = _params(plan.lake_select([0]), pads)
     installed: set[tuple[str, str]] = set()
     try:
         for admdvs, period in targets:
             files = [idx for idx, a, p, _ in parts if (a, p) == (admdvs, period)]
-            write_partition(con, plan, admdvs, period, files, params, scratch)
+            write_partition(con, plan, admdvs, period, files, scratch)
             installed.add((admdvs, period))
             progress.advance(wkey)
     except BaseException:
@@ -231,7 +261,7 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress, scr
                 name = f"{stem}-{n}.csv"
             used.add(name)
             qsql = quarantine_sql(plan, s.index, res.path, Path(res.path).name)
-            write_quarantine(con, qsql, _params(qsql, pads), qdir / name)
+            write_quarantine(con, qsql, qdir / name)
             res.quarantine_file = str(qdir / name)
         res.settle_status()
         res.notes.extend(plan.notes)
@@ -240,7 +270,8 @@ def _load_table(con, tname, members, region, settings, pads, qdir, progress, scr
     con.execute("DROP VIEW IF EXISTS chk; DROP TABLE IF EXISTS q_fail; DROP TABLE IF EXISTS bad; DROP VIEW IF EXISTS good; "
                 "DROP TABLE IF EXISTS dr; DROP TABLE IF EXISTS dh; DROP TABLE IF EXISTS lk; DROP TABLE IF EXISTS fx")
     for s in staged:
-        Path(s.stage).unlink(missing_ok=True)
+        if s.stage:
+            Path(s.stage).unlink(missing_ok=True)
 
 
 def _count_installed_only(parts, by_index: dict[int, FileResult], installed: set[tuple[str, str]]) -> None:
@@ -257,8 +288,11 @@ def _count_installed_only(parts, by_index: dict[int, FileResult], installed: set
         res.rows_read = res.rows_accepted
 
 
-def _stage_file(spec: FileSpec, res: FileResult, target: Path, index: int, t, progress) -> StagedFile | None:
-    """Stream one file into a scratch Parquet file of raw text + _line (cheap to scan twice).
+def _stage_file(spec: FileSpec, res: FileResult, target: Path | None, index: int, t,
+                progress, tokens: Tokens) -> StagedFile | None:
+    """Read one file into all-string batches of raw text + _line, plus the tokens of its
+    pseudonymised columns: held in memory as one Arrow table (target None), or streamed into
+    a scratch Parquet file (cheap to scan twice).
 
     No column statistics: DuckDB would otherwise learn "no nulls in this file" and write
     lake columns as NOT NULL, making the lake schema depend on the data.
@@ -273,7 +307,15 @@ def _stage_file(spec: FileSpec, res: FileResult, target: Path, index: int, t, pr
         with ThreadPoolExecutor(max_workers=1) as pool:
             digest = pool.submit(provenance.sha256_of, path)
             progress.start(key, f"读取 {path.name}", reader.total)
-            _write_stage(reader.batches(), target, batch_schema(plan))
+            secret = [c for c in plan.columns if t.column(c).pseudonymise]
+            schema = batch_schema(plan)
+            if target is None:  # a month's persons hashed once each
+                table = _with_tokens(pa.Table.from_batches(list(reader.batches()), schema=schema), secret, tokens)
+                rows = table.num_rows
+            else:
+                staged_schema = _with_tokens(schema.empty_table(), secret, tokens).schema
+                table, rows = None, _write_stage((_with_tokens(b, secret, tokens) for b in reader.batches()),
+                                                 target, staged_schema)
             res.sha256 = digest.result()
         res.encoding = reader.encoding
         progress.done(key)
@@ -300,18 +342,26 @@ def _stage_file(spec: FileSpec, res: FileResult, target: Path, index: int, t, pr
         res.notes.append(f"以下列与前面的列对应同一契约列，已忽略：{'、'.join(plan.duplicated)}。")
     if reader.blank_rows:
         res.notes.append(f"跳过 {reader.blank_rows} 个空行。")
-    return StagedFile(index=index, stage=str(target), columns=plan.columns, name=path.name,
-                      declared_period=spec.period)
+    return StagedFile(index=index, stage=None if target is None else str(target), columns=plan.columns,
+                      name=path.name, declared_period=spec.period, rows=rows, table=table)
 
 
 # ---- helpers -----------------------------------------------------------------------------
 
 
-def _write_stage(batches, target: Path, schema) -> None:
+def _with_tokens(data, columns: list[str], tokens: Tokens):
+    """A batch or table with the tokens of `columns` appended (token_column names them)."""
+    for c in columns:
+        data = data.append_column(pa.field(token_column(c), pa.string()), tokens.of(data.column(c)))
+    return data
+
+
+def _write_stage(batches, target: Path, schema) -> int:
     """Write batches to the staging Parquet file on a second thread, so that parsing the
     next block and encoding the previous one overlap (both release the GIL)."""
     q: queue.Queue = queue.Queue(maxsize=3)
     failure: list[BaseException] = []
+    rows = 0
 
     private_file(target)  # raw identifiers: owner-only from the first byte
 
@@ -333,11 +383,13 @@ def _write_stage(batches, target: Path, schema) -> None:
             if failure:
                 break
             q.put(batch)
+            rows += batch.num_rows
     finally:
         q.put(None)
         worker.join()
     if failure:
         raise failure[0]
+    return rows
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -354,10 +406,6 @@ def _safe_reason(exc: Exception) -> str:
     if _CJK.search(text):
         return text[:300]
     return f"内部错误（{type(exc).__name__}）"
-
-
-def _params(sql: str, pads: dict[str, bytes]) -> dict | None:
-    return dict(pads) if "$ljd_" in sql else None
 
 
 def _reject(res: FileResult, exc: LjdError) -> None:

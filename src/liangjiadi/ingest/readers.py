@@ -36,6 +36,11 @@ from ..schema import PERSONAL_COLUMNS, Table, canonical_column, code_table
 from .detect import detect_encoding
 
 BLOCK = 16 << 20  # bytes of CSV handed to the Arrow parser at a time
+# Arrow parses each BLOCK in slices of this size on its threads. Slices that fit in the CPU
+# cache parse about twice as fast as one 16 MiB slice (issue 16). A quoted line break across
+# a slice boundary only makes the row count differ from the line count, and that block then
+# goes to the exact line-by-line parser, as any quoted line break does.
+PARSE_BLOCK = 1 << 20
 META = ("_line", "_badrow", "_badrule", "_badcol")  # leading columns of every batch
 NMETA = len(META)
 # A number in scientific notation (what Excel writes for a long number): its digits are gone.
@@ -181,7 +186,7 @@ class SourceReader:
         include = [f"c{i}" for i in plan.keep]
         schema = batch_schema(plan)
         utf8 = self.encoding.replace("_", "-").lower() in ("utf-8", "utf8", "ascii")
-        read_opts = pacsv.ReadOptions(column_names=names, block_size=BLOCK, use_threads=True)
+        read_opts = pacsv.ReadOptions(column_names=names, block_size=min(PARSE_BLOCK, BLOCK), use_threads=True)
         conv_opts = pacsv.ConvertOptions(
             include_columns=include, column_types={n: pa.string() for n in include},
             strings_can_be_null=True, quoted_strings_can_be_null=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from .. import lake
 from ..schema import SNAPSHOT_PERIOD, Table, code_table
 from .plausibility import Plausibility, certno_sql
-from .pseudonym import token_sql
+from .pseudonym import token_column
 from .rules import RULES
 
 # Rows the reader already marked bad (readers.py): one rule each, checked before the rest.
@@ -110,10 +110,16 @@ class Check:
 @dataclass
 class StagedFile:
     index: int
-    stage: str  # the staging Parquet file (raw text + _line)
+    stage: str | None  # the staging Parquet file (raw text + _line); None when held in memory
     columns: list[str]
     name: str  # file name used in messages
     declared_period: str | None
+    relation: str | None = None  # the name `table` is registered under with DuckDB, if in memory
+    rows: int = 0
+    table: object = None  # the staged rows as an Arrow table, when held in memory
+
+    def scan_sql(self) -> str:
+        return q(self.relation) if self.relation else f"read_parquet({lit(self.stage)})"
 
 
 @dataclass
@@ -137,8 +143,11 @@ class TablePlan:
                 else f"NULL::VARCHAR AS {q(c.name)}"
                 for c in self.table.columns
             ]
+            cols += [q(token_column(c.name)) if c.name in f.columns
+                     else f"NULL::VARCHAR AS {q(token_column(c.name))}"
+                     for c in self.table.columns if c.pseudonymise]
             parts.append(f"SELECT {f.index} AS _file, _line, _badrow, _badrule, _badcol, {', '.join(cols)} "
-                         f"FROM read_parquet({lit(f.stage)})")
+                         f"FROM {f.scan_sql()}")
         return "\nUNION ALL\n".join(parts)
 
     @property
@@ -455,7 +464,7 @@ class TablePlan:
     def _shown_value(self, ch: Check) -> str:
         # psn_no is never shown in clear, not even in quarantine
         if ch.value == q("psn_no"):
-            return token_sql(q("psn_no"))
+            return q(token_column("psn_no"))
         return ch.value
 
     def lake_select(self, files: list[int]) -> str:
@@ -470,7 +479,7 @@ class TablePlan:
                 cols.append("_admdvs AS admdvs")
             else:
                 c = t.column(f.name)
-                expr = token_sql(q(c.name)) if c.pseudonymise else typed_sql(c.dtype, q(c.name))
+                expr = q(token_column(c.name)) if c.pseudonymise else typed_sql(c.dtype, q(c.name))
                 cols.append(f"{expr} AS {q(c.name)}")
         # No ORDER BY: sorting a whole month costs more than the rest of the write, and
         # nothing downstream depends on the row order inside a partition.

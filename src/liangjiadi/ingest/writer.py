@@ -10,7 +10,7 @@ import pyarrow.csv as pacsv
 from .. import lake
 from ..safe_output import confined_path, neutralise_arrow
 from .validate import TablePlan, lit, q, rule_names_sql
-from .pseudonym import token_sql
+from .pseudonym import token_column
 
 QUARANTINE_DIR = "quarantine"
 # Quarantine header (the first seven columns); the row's raw contract columns follow.
@@ -18,7 +18,7 @@ Q_META = ["来源文件", "行号", "规则代码", "规则名称", "列名", "�
 
 
 def write_partition(con, plan: TablePlan, admdvs: str, period: str, files: list[int],
-                    params: dict | None, scratch: Path) -> None:
+                    scratch: Path) -> None:
     """Replace one lake partition with the good rows of this load.
 
     DuckDB writes the Parquet file itself (in parallel, typed exactly as the lake schema),
@@ -30,14 +30,14 @@ def write_partition(con, plan: TablePlan, admdvs: str, period: str, files: list[
     out = scratch / f"out-{plan.table.name}-{admdvs}-{period}.parquet"
     con.execute(f"COPY ({plan.lake_select(files)}) TO {lit(str(out))} "
                 f"(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 122880)",
-                {**(params or {}), "adm": admdvs, "per": period})
+                {"adm": admdvs, "per": period})
     lake.install_partition(plan.workdir, plan.table.name, admdvs, period, [out])
 
 
 def quarantine_sql(plan: TablePlan, file_index: int, source: str, shown_name: str) -> str:
     raw_cols = []
     for c in plan.table.columns:
-        expr = token_sql(q(c.name)) if c.pseudonymise else q(c.name)
+        expr = q(token_column(c.name)) if c.pseudonymise else q(c.name)
         raw_cols.append(f"{expr} AS {q(c.name)}")
     message = (f"'文件 ' || {lit(shown_name)} || ' 第 ' || CAST(_line AS VARCHAR) || ' 行，列 ' "
                f"|| _f.col || '：' || COALESCE(_f.detail, '')")
@@ -49,7 +49,7 @@ def quarantine_sql(plan: TablePlan, file_index: int, source: str, shown_name: st
     )
 
 
-def write_quarantine(con, sql: str, params: dict, target: Path) -> int:
+def write_quarantine(con, sql: str, target: Path) -> int:
     """Stream the quarantine lines into a UTF-8-BOM CSV (so Excel shows the Chinese).
 
     Every cell is text from a delivered file: formula-like text is neutralised (safe_output),
@@ -57,7 +57,7 @@ def write_quarantine(con, sql: str, params: dict, target: Path) -> int:
     """
     target = confined_path(target.parent, target.name)
     target.parent.mkdir(parents=True, exist_ok=True)
-    reader = con.sql(sql, params=params).to_arrow_reader(100_000)
+    reader = con.sql(sql).to_arrow_reader(100_000)
     rows = 0
     with open(target, "wb") as fh:
         fh.write(b"\xef\xbb\xbf")
