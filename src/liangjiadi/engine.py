@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import ibis.expr.types as ir
 from . import lake
 from .config import Settings, get_settings
 from .errors import EngineError
+from .limits import EngineMemoryError, is_out_of_memory, out_of_memory_error
 from .schema import TABLES
 
 _spark_session = None
@@ -43,6 +45,8 @@ class Engine:
     con: object
     register: Callable[[str, str, list[Path] | None], ir.Table] = field(repr=False, default=None)
     _tables: dict[tuple, ir.Table] = field(default_factory=dict)
+    settings: Settings | None = field(repr=False, default=None)
+    spill_dir: Path | None = None  # where DuckDB spills (named when it runs out of memory)
 
     def table(self, name: str, *, regions: Iterable[str] | None = None,
               periods: Iterable[str] | None = None) -> ir.Table:
@@ -54,12 +58,28 @@ class Engine:
             raise EngineError(f"未知的数据表：{name}")
         key = (name, _key(regions), _key(periods))
         if key not in self._tables:
-            if regions is None and periods is None:
-                self._tables[key] = self.register(name, name, None)
-            else:
-                view = f"{name}__{hashlib.sha1(repr(key).encode()).hexdigest()[:12]}"
-                self._tables[key] = self.register(view, name, self._partition_dirs(name, key[1], key[2]))
+            with self._within_limits():
+                self._tables[key] = self._register(name, key)
         return self._tables[key]
+
+    def _register(self, name: str, key: tuple) -> ir.Table:
+        """The whole table under its own name, or some partitions under a view of their own."""
+        if key[1] is None and key[2] is None:
+            return self.register(name, name, None)
+        view = f"{name}__{hashlib.sha1(repr(key).encode()).hexdigest()[:12]}"
+        return self.register(view, name, self._partition_dirs(name, key[1], key[2]))
+
+    def region_table(self, name: str, settings: Settings, region: str | Iterable[str], *,
+                     periods: Iterable[str] | None = None) -> ir.Table:
+        """A region's rows of the lake table `name` (or several regions', e.g. counties'), of
+        `periods` only when given: only the partitions `region_partitions` names are read,
+        never another region's files."""
+        regions = [region] if isinstance(region, str) else list(region)
+        return self.table(name, regions=[a for r in regions for a in region_partitions(settings, r, name)],
+                          periods=periods)
+
+    def region_has_data(self, name: str, settings: Settings, region: str | Iterable[str]) -> bool:
+        return region_has_data(self.workdir, settings, region, name)
 
     def _partition_dirs(self, name: str, regions, periods) -> list[Path]:
         return [lake.table_dir(self.workdir, name).resolve() / a / p
@@ -70,10 +90,24 @@ class Engine:
         return lake.has_data(self.workdir, name)
 
     def execute(self, expr) -> "object":
-        return expr.execute()
+        with self._within_limits():
+            return expr.execute()
 
     def to_pyarrow(self, expr):
-        return expr.to_pyarrow()
+        with self._within_limits():
+            return expr.to_pyarrow()
+
+    @contextmanager
+    def _within_limits(self):
+        """DuckDB's out-of-memory (the memory limit, or a full spill directory) as the same
+        Chinese error ingest gives (limits.py), naming the limit and the spill directory."""
+        try:
+            yield
+        except Exception as exc:
+            if self.kind != "duckdb" or self.settings is None or not is_out_of_memory(exc):
+                raise
+            raise out_of_memory_error(exc, "在计算引擎上汇总数据湖", self.settings, self.spill_dir,
+                                      again="重新运行", error=EngineMemoryError) from exc
 
     def close(self) -> None:
         if self.kind == "duckdb":
@@ -81,6 +115,26 @@ class Engine:
                 self.con.disconnect()
             except Exception:  # noqa: BLE001 - closing twice is harmless
                 pass
+
+
+def region_partitions(settings: Settings, region: str, name: str) -> tuple[str, ...]:
+    """The lake partitions (admdvs) that hold a region's rows of table `name` — the one place
+    that knows it. fixmedins is partitioned by each institution's own admdvs, so the region's
+    institutions sit in its code's and its counties' partitions (`Settings.own_admdvs`); every
+    other table a region reads is under the region's code (the 统筹地区's own rows, or the rows
+    handed in for it)."""
+    if name == "fixmedins":
+        return tuple(settings.own_admdvs(region))
+    return (region,)
+
+
+def region_has_data(workdir: Path, settings: Settings, region: str | Iterable[str], name: str) -> bool:
+    """Whether the region (or any of several, e.g. counties) has rows of table `name` (a listing
+    of partition directories, no file opened): in a province lake, other regions having the
+    table says nothing about this one."""
+    regions = [region] if isinstance(region, str) else list(region)
+    scope = {a for r in regions for a in region_partitions(settings, r, name)}
+    return any(a in scope for a, _ in lake.partitions(workdir, name))
 
 
 def _key(codes: Iterable[str] | None) -> tuple[str, ...] | None:
@@ -92,11 +146,12 @@ def _open_duckdb(settings: Settings) -> Engine:
     workdir.mkdir(parents=True, exist_ok=True)
     # In memory: the database holds only views over the lake, and an in-memory catalog needs
     # no file, lock or fsync per view. Spilling goes to duckdb_temp_directory, or where the file database spilled before.
+    spill_dir = Path(settings.duckdb_temp_directory or workdir / "ljd.duckdb.tmp")
     con = ibis.duckdb.connect(
         ":memory:",
         memory_limit=settings.duckdb_memory_limit,
         threads=settings.duckdb_threads,
-        temp_directory=str(settings.duckdb_temp_directory or workdir / "ljd.duckdb.tmp"),
+        temp_directory=str(spill_dir),
     )
     con.raw_sql("SET enable_progress_bar = false")  # the CLI draws its own progress
     _without_partitioned_execution(con)
@@ -121,7 +176,7 @@ def _open_duckdb(settings: Settings) -> Engine:
         # the view's own schema: a lake written before a contract column existed has not got it
         return con.table(view)
 
-    return Engine("duckdb", workdir, con, register)
+    return Engine("duckdb", workdir, con, register, settings=settings, spill_dir=spill_dir)
 
 
 def _without_partitioned_execution(con) -> None:

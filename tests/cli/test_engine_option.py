@@ -12,6 +12,7 @@ LAKE_READERS = [
     ("compute",), ("check",), ("detect",), ("analyse", "fund"), ("analyse", "topic"), ("analyse", "backtest"),
     ("release", "create"), ("payment", "settle"), ("payment", "assess"), ("payment", "monitor"),
     ("yigongti", "budget"), ("yigongti", "assess"), ("yigongti", "settle"), ("province", "compute"),
+    ("payment", "whatif"), ("export", "yigongti"), ("export", "worksheet"), ("evaluate",),
 ]
 
 

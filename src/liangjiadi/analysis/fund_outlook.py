@@ -311,16 +311,16 @@ def project_fund(report: FundReport, fund: str, period: str, horizon: int = 12, 
 # ---- lake readers ------------------------------------------------------------------------------------
 
 
-def load_fund_report(engine, region: str, through: str) -> FundReport:
-    t = engine.table("fund_report")
-    t = t.filter(t.admdvs == region, t.period <= through)
+def load_fund_report(engine, settings: Settings, region: str, through: str) -> FundReport:
+    t = engine.region_table("fund_report", settings, region)
+    t = t.filter(t.period <= through)
     agg = t.group_by(["period", "fund", "item"]).aggregate(amount=t.amount.sum())
     return {(r["period"], r["fund"], r["item"]): Decimal(r["amount"]) for r in engine.to_pyarrow(agg).to_pylist()}
 
 
-def load_budget(engine, region: str, year: int) -> dict[str, Decimal]:
-    t = engine.table("budget")
-    t = t.filter(t.admdvs == region, t.year == year)
+def load_budget(engine, settings: Settings, region: str, year: int) -> dict[str, Decimal]:
+    t = engine.region_table("budget", settings, region)
+    t = t.filter(t.year == year)
     agg = t.group_by("item").aggregate(amount=t.amount.sum())
     return {r["item"]: Decimal(r["amount"]) for r in engine.to_pyarrow(agg).to_pylist()}
 
@@ -328,8 +328,8 @@ def load_budget(engine, region: str, year: int) -> dict[str, Decimal]:
 def expense_split(engine, settings: Settings, region: str, periods: list[str]) -> list[dict]:
     """Σ hifp_pay of the region's insured by institution and kind (ipt/otp/chronic/pharm), with
     a flag for care outside the region."""
-    s = engine.table("setl_d")
-    s = s.filter(s.admdvs == region, s.period.isin(periods), s.insu_admdvs.isin(settings.own_admdvs(region)),
+    s = engine.region_table("setl_d", settings, region, periods=periods)
+    s = s.filter(s.period.isin(periods), s.insu_admdvs.isin(settings.own_admdvs(region)),
                  (s.vali_flag == "1") | s.vali_flag.isnull())
     kind = ibis.cases(
         (s.med_type.isin([str(x) for x in settings.inpatient_med_types]), "ipt"),
@@ -378,10 +378,10 @@ def fund_outlook(settings: Settings, period: str, *, income_budget: Mapping[str,
     Period.parse(period)
     region = region_of(settings)
     with engine_for(settings, engine) as eng:
-        report = load_fund_report(eng, region, period)
+        report = load_fund_report(eng, settings, region, period)
         if not any(k[0] == period for k in report):
             raise AnalysisError(f"缺少{period_label(period)}医保基金报表，无法做基金运行分析", "请先导入该月的基金报表")
-        budget = load_budget(eng, region, Period.parse(period).year)
+        budget = load_budget(eng, settings, region, Period.parse(period).year)
         by_level, by_dir = expense_structures(eng, settings, region, period)
     channels = income_channels(report, period, income_budget)
     balances = [fund_balance(report, f, period) for f in FUNDS]
@@ -402,7 +402,7 @@ def backtest_region(settings: Settings, period: str, *, holdout: int = 12, engin
 
     region = region_of(settings)
     with engine_for(settings, engine) as eng:
-        report = load_fund_report(eng, region, period)
+        report = load_fund_report(eng, settings, region, period)
     flows = {}
     for fund in FUNDS:
         for item, cn in (("income_total", "收入"), ("expense_total", "支出")):

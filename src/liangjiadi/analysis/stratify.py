@@ -122,9 +122,9 @@ def band_distribution(amounts: Sequence[object], edges: Sequence[float] = CASE_C
 
 
 def _inpatient_cases(engine, settings: Settings, region: str, periods: Sequence[str]):
-    s = engine.table("setl_d")
+    s = engine.region_table("setl_d", settings, region, periods=periods)
     return s.filter(
-        s.admdvs == region, s.period.isin(list(periods)), s.fix_blng_admdvs.isin(settings.own_admdvs(region)),
+        s.period.isin(list(periods)), s.fix_blng_admdvs.isin(settings.own_admdvs(region)),
         (s.vali_flag == "1") | s.vali_flag.isnull(),
         s.med_type.isin([str(x) for x in settings.inpatient_med_types]),
     )
@@ -140,8 +140,8 @@ def inpatient_cost_by(settings: Settings, periods: Sequence[str], by: str = "ins
         if by == "institution":
             expr = s.group_by(key=s.fixmedins_code).aggregate(amount=s.medfee_sumamt.sum())
         else:
-            lt = eng.table("setl_list")
-            lt = lt.filter(lt.admdvs == region).select(l_setl_id=lt.setl_id, code=lt.grp_code.strip().upper())
+            lt = eng.region_table("setl_list", settings, region)
+            lt = lt.select(l_setl_id=lt.setl_id, code=lt.grp_code.strip().upper())
             j = s.inner_join(lt, s.setl_id == lt.l_setl_id)
             j = j.filter(j.code.notnull() & (j.code != "") & ~j.code.startswith("QY") & (j.code != "0000"))
             key = j.code if by == "group" else j.code.substr(0, 3)

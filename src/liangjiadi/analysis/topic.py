@@ -197,15 +197,14 @@ class TopicAnalysis(Model):
 
 
 def _cases_expr(engine, settings: Settings, region: str, periods: Sequence[str]):
-    s = engine.table("setl_d")
+    s = engine.region_table("setl_d", settings, region, periods=periods)
     s = s.filter(
-        s.admdvs == region, s.period.isin(list(periods)), s.fix_blng_admdvs.isin(settings.own_admdvs(region)),
+        s.period.isin(list(periods)), s.fix_blng_admdvs.isin(settings.own_admdvs(region)),
         (s.vali_flag == "1") | s.vali_flag.isnull(),
         (s.refd_setl_flag == "0") | s.refd_setl_flag.isnull(),
         s.med_type.isin([str(x) for x in settings.inpatient_med_types]),
     ).select("setl_id", "period", "fixmedins_code", "medfee_sumamt")
-    lt = engine.table("setl_list")
-    lt = lt.filter(lt.admdvs == region)
+    lt = engine.region_table("setl_list", settings, region)  # any month: a list may be filed later
     lt = lt.select(
         l_setl_id=lt.setl_id,
         grp_code=lt.grp_code.strip().upper(),
@@ -227,21 +226,20 @@ def load_topic_cases(engine, settings: Settings, region: str, periods: Sequence[
 
 def load_fee_structure(engine, settings: Settings, region: str, periods: Sequence[str], kind: str,
                        code: str) -> dict[str, Decimal]:
-    if not engine.has_data("setl_fee"):
+    if not engine.region_has_data("setl_fee", settings, region):
         return {}
     cases = _topic_filter(_cases_expr(engine, settings, region, periods), kind, code).select(c_setl_id="setl_id")
-    f = engine.table("setl_fee")
-    f = f.filter(f.admdvs == region)
+    f = engine.region_table("setl_fee", settings, region)
     j = f.inner_join(cases, f.setl_id == cases.c_setl_id)
     agg = j.group_by("med_chrgitm_type").aggregate(amount=j.item_sumamt.sum())
     return {r["med_chrgitm_type"]: Decimal(r["amount"] or 0) for r in engine.to_pyarrow(agg).to_pylist()}
 
 
-def catalogue_name(engine, adrg: str) -> tuple[str | None, str | None]:
-    """(ADRG name, MDC code) from the grouping catalogue: the group name before its severity part."""
-    if not engine.has_data("grp_catalog"):
+def catalogue_name(engine, settings: Settings, region: str, adrg: str) -> tuple[str | None, str | None]:
+    """(ADRG name, MDC code) from the region's grouping catalogue: the group name before its severity part."""
+    if not engine.region_has_data("grp_catalog", settings, region):
         return None, None
-    t = engine.table("grp_catalog")
+    t = engine.region_table("grp_catalog", settings, region)
     rows = engine.to_pyarrow(t.filter(t.adrg_code == adrg).select("grp_name", "mdc_code")).to_pylist()
     if not rows:
         return None, None
@@ -249,18 +247,18 @@ def catalogue_name(engine, adrg: str) -> tuple[str | None, str | None]:
     return name, rows[0]["mdc_code"]
 
 
-def catalogue_names(engine, kind: str, code: str) -> tuple[str | None, dict[str, str]]:
+def catalogue_names(engine, settings: Settings, region: str, kind: str, code: str) -> tuple[str | None, dict[str, str]]:
     """(the topic's name, {sub-code: name}) from the catalogues the region loaded; empty when absent."""
     if kind == "adrg":
-        name = catalogue_name(engine, code)[0]
-        if not engine.has_data("grp_catalog"):
+        name = catalogue_name(engine, settings, region, code)[0]
+        if not engine.region_has_data("grp_catalog", settings, region):
             return name, {}
-        t = engine.table("grp_catalog")
+        t = engine.region_table("grp_catalog", settings, region)
         rows = engine.to_pyarrow(t.filter(t.adrg_code == code).select("grp_code", "grp_name")).to_pylist()
         return name, {r["grp_code"].strip().upper(): r["grp_name"] for r in rows if r["grp_code"] and r["grp_name"]}
-    if not engine.has_data("code_catalog"):
+    if not engine.region_has_data("code_catalog", settings, region):
         return None, {}
-    t = engine.table("code_catalog")
+    t = engine.region_table("code_catalog", settings, region)
     norm = t.catalog_code.strip().upper().replace(".", "")
     t = t.filter((t.code_type == "diag") & norm.startswith(code)).select(code=norm, name=t.code_name)
     return diagnosis_names({r["code"]: r["name"] for r in engine.to_pyarrow(t).to_pylist()}, code)
@@ -547,10 +545,10 @@ def suggest_topics(settings: Settings, period: str, *, kind: str = "adrg", n: in
     return picked
 
 
-def payment_scheme_kind(engine, region: str, months: Sequence[str]) -> str:
+def payment_scheme_kind(engine, settings: Settings, region: str, months: Sequence[str]) -> str:
     """adrg for a DRG region, category for a DIP region (the grp_type most settlement lists carry)."""
-    t = engine.table("setl_list")
-    t = t.filter(t.admdvs == region, t.period.isin(list(months)))
+    t = engine.region_table("setl_list", settings, region, periods=months)
+    t = t.filter(t.period.isin(list(months)))
     counts = {r["grp_type"]: int(r["n"]) for r in
               engine.to_pyarrow(t.group_by("grp_type").aggregate(n=t.count())).to_pylist()}
     return "category" if counts.get("DIP", 0) > counts.get("DRG", 0) else "adrg"
@@ -575,7 +573,7 @@ def topic_analysis(settings: Settings, period: str, *, adrg: str | None = None, 
         if adrg or category:
             kind, code = ("adrg", adrg.strip().upper()[:3]) if adrg else ("category", normalise_diag(category)[:3])
         else:
-            kind = payment_scheme_kind(eng, region, months)
+            kind = payment_scheme_kind(eng, settings, region, months)
             picks = suggest_topics(settings, period, kind=kind, n=1, months=months, engine=eng)
             if not picks:
                 raise AnalysisError(f"{period} 没有可分析的入组病例", "先导入结算清单，或用 --adrg / --category 指定专题")
@@ -586,7 +584,7 @@ def topic_analysis(settings: Settings, period: str, *, adrg: str | None = None, 
         fees = load_fee_structure(eng, settings, region, months, kind, code)
         fees_ly = load_fee_structure(eng, settings, region, reference, kind, code)
         insts = institutions_as_of(eng, period, settings.own_admdvs(region))
-        name, sub_names = catalogue_names(eng, kind, code)
+        name, sub_names = catalogue_names(eng, settings, region, kind, code)
     if not cases:
         raise AnalysisError(f"{'ADRG' if kind == 'adrg' else '诊断类目'} {code} 在所选期间没有病例",
                             "换一个专题，或检查期间与编码")

@@ -69,11 +69,10 @@ class DetectContext:
             memo[key] = build()
         return memo[key]
 
-    def table(self, name: str):
-        t = self.engine.table(name)
-        if name == "fixmedins":  # partitioned by each institution's own code, a county's among them
-            return t.filter(t.admdvs.isin(self.own))
-        return t.filter(t.admdvs == self.region)
+    def table(self, name: str, periods: list[str] | None = None):
+        """The region's rows of a lake table (of `periods` only, when given): only its own
+        partitions are read (Ctx.table)."""
+        return self.ictx.table(name, periods=periods)
 
     def run(self, expr) -> pa.Table:
         return self.engine.to_pyarrow(expr)

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from ..config import Settings, get_settings
 from ..errors import LjdError
+from ..limits import EngineMemoryError
 from ..indicators import load_indicators, resolve_region
 from ..period import Period
 from ..runs import new_run_id, read_run, write_run
@@ -76,6 +77,8 @@ def run_detection(
             except NotEvaluated as exc:
                 cov.status, cov.reason = NOT_EVALUATED, exc.reason
                 cov.note(**exc.facts)
+            except EngineMemoryError:  # the whole run's condition, not the detector's: the command says it
+                raise
             except LjdError as exc:  # an expected error (a table missing, bad data): say which
                 cov.status, cov.reason = FAILED, _error_text(exc)
             except Exception as exc:  # noqa: BLE001 - one detector's bug must not lose the others' findings

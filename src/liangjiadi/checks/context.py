@@ -108,15 +108,24 @@ class CheckContext:
             self._engine = open_engine(self.settings)
         return self._engine
 
-    def lake_has(self, table: str) -> bool:
-        from .. import lake
+    def lake(self, table: str, periods: list[str] | None = None):
+        """The region's rows of a lake table (of `periods` only, when given): the engine reads
+        only the region's partitions, never another region's files."""
+        return self.engine.region_table(table, self.settings, self.admdvs, periods=periods)
 
-        return lake.has_data(Path(self.settings.workdir), table)
+    def lake_has(self, table: str) -> bool:
+        """Whether the region has rows of the table in the lake (not merely another region)."""
+        from ..engine import region_has_data
+
+        return region_has_data(Path(self.settings.workdir), self.settings, self.admdvs, table)
 
     @cached_property
     def institutions(self) -> dict[str, Institution]:
-        """Every region's institutions as of the period (empty when fixmedins was not handed in)."""
-        return institutions_as_of(self.engine, self.period)
+        """The region's institutions (its own and its counties') as of the period (empty when
+        fixmedins was not handed in): every institution a rule names is a local one."""
+        from ..engine import region_partitions
+
+        return institutions_as_of(self.engine, self.period, region_partitions(self.settings, self.admdvs, "fixmedins"))
 
     def inst(self, code: str | None) -> str:
         """How an institution is named in a message."""

@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from ..config import Settings, get_settings
 from ..errors import LjdError
+from ..limits import EngineMemoryError
 from ..indicators.results import RESULT_SCHEMA, load_results
 from ..runs import latest_run, new_run_id, regions_with_runs
 from .catalogue import Catalogue, load_catalogue
@@ -120,6 +121,8 @@ def _publishable(period: str, catalogue: Catalogue, ctx: CheckContext) -> list[s
 def _run_one(spec: CheckSpec, ctx: CheckContext) -> list[dict]:
     try:
         outcomes = list(spec.func(ctx, **spec.param_values()))
+    except EngineMemoryError:  # the whole run's condition, not the rule's: the command says it
+        raise
     except Exception as exc:  # noqa: BLE001 - a broken rule is reported, the others still run
         where = traceback.extract_tb(exc.__traceback__)[-1]
         return [_row(spec, Outcome(Status.ERROR, "CHECK_CRASHED",

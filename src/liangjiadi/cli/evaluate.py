@@ -9,13 +9,14 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from .common import WorkdirOpt, console, friendly_errors, settings_for
+from .common import EngineOpt, WorkdirOpt, console, engine_override, friendly_errors, settings_for
 
 
 def evaluate_command(
     ground_truth: Annotated[Path, typer.Option("--ground-truth", "-g", help="生成器输出的 ground_truth.json")],
     workdir: WorkdirOpt = None,
     period: Annotated[str | None, typer.Option("--period", "-p", help="评估的月份（缺省为生成数据的最后一个月）")] = None,
+    engine: EngineOpt = None,
 ) -> None:
     """用合成数据的注入真值评估异常检测：各模式的精确率、召回率与检出的最小效应。"""
     from ..anomalies import all_detectors, detect, load_findings
@@ -26,7 +27,7 @@ def evaluate_command(
         if not ground_truth.exists():
             raise ConfigError(f"找不到真值文件：{ground_truth}", "请指定 liangjiadi synth 输出目录中的 ground_truth.json")
         gt = load_ground_truth(ground_truth)
-        settings = settings_for(workdir, region_admdvs=gt["region"])
+        settings = settings_for(workdir, region_admdvs=gt["region"], **engine_override(engine))
         period = period or gt["end_month"]
         findings = load_findings(Path(settings.workdir), gt["region"], period)
         if findings is None:

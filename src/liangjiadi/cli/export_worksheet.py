@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from .common import WorkdirOpt, console, friendly_errors, settings_for
+from .common import EngineOpt, WorkdirOpt, console, engine_override, friendly_errors, settings_for
 
 
 def worksheet(
@@ -22,6 +22,7 @@ def worksheet(
     run_id: Annotated[str | None, typer.Option("--run", help="计算批次（缺省为最新一次）")] = None,
     region_name: Annotated[str | None, typer.Option("--region-name", help="统筹地区名称，印在标题与页眉（如“长治市”）")] = None,
     all_values: Annotated[bool, typer.Option("--all-values", help="本期不到公开时点的指标也列示数值（内部核对用）")] = False,
+    engine: EngineOpt = None,
 ) -> None:
     """导出数据底稿（官方表样）：统筹地区各指标、各医疗机构分表（按等级分组）与说明页。"""
     from ..checks.model import STATUS_CN
@@ -29,7 +30,7 @@ def worksheet(
     from ..reports.worksheet_data import load_worksheet_data
 
     with friendly_errors():
-        settings = settings_for(workdir, region_admdvs=admdvs)
+        settings = settings_for(workdir, region_admdvs=admdvs, **engine_override(engine))
         data = load_worksheet_data(period, settings, admdvs=admdvs, run_id=run_id, region_name=region_name,
                                    show_unpublished=all_values)
         path = write_worksheet(data, out)

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from .common import WorkdirOpt, console, friendly_errors, settings_for
+from .common import EngineOpt, WorkdirOpt, console, engine_override, friendly_errors, settings_for
 
 COLUMNS = ["item", "yigongti_id", "value", "note"]
 
@@ -19,6 +19,7 @@ def export_yigongti(
     year: Annotated[int, typer.Option("--year", "-y", help="年度 YYYY")],
     out: Annotated[Path, typer.Option("--out", "-o", help="输出文件：.csv 长表，或 .xlsx / .docx 县域报告")],
     workdir: WorkdirOpt = None,
+    engine: EngineOpt = None,
 ) -> None:
     """导出一个年度的县域医共体预算、拨付、考核、预警与清算：.csv 为长表（UTF-8 带 BOM），.xlsx / .docx 为县域报告；不含任何人员编号。"""
     from ..safe_output import csv_row
@@ -26,11 +27,11 @@ def export_yigongti(
 
     if out.suffix.lower() in (".xlsx", ".docx"):
         with friendly_errors():
-            _county_report(load_year(settings_for(workdir), year), out)
+            _county_report(load_year(settings_for(workdir, **engine_override(engine)), year), out)
         console.print(f"已写出县域医共体报告 {out}（直接读取工作目录，未经发布包审议与封签）")
         return
     with friendly_errors():
-        rows = export_rows(load_year(settings_for(workdir), year))
+        rows = export_rows(load_year(settings_for(workdir, **engine_override(engine)), year))
         out.parent.mkdir(parents=True, exist_ok=True)
         with out.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)

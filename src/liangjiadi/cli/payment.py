@@ -203,6 +203,7 @@ def whatif_command(
     year: YearOpt,
     sets: Annotated[list[str], typer.Option("--set", help="要模拟的配置项 KEY=VALUE（可多次）")],
     workdir: WorkdirOpt = None,
+    engine: EngineOpt = None,
 ) -> None:
     """模拟测算：以改变后的预算、系数或阈值重算全年，与现行配置并列比较（不固化）。"""
     from ..payment.config import parse_set
@@ -212,16 +213,16 @@ def whatif_command(
     from ..indicators.compute import resolve_region
 
     with friendly_errors():
-        settings = settings_for(workdir)
+        settings = settings_for(workdir, **engine_override(engine))
         changed = parse_set(sets)
         region = resolve_region(settings)
         probe = configuration(settings, None, changed)
         first = min(min(reference_weights(year, configuration(settings, None, None))), min(reference_weights(year, probe)))
-        engine = open_engine(settings)
+        opened = open_engine(settings)
         try:
-            data = read(engine, settings, region, year, first)
+            data = read(opened, settings, region, year, first)
         finally:
-            engine.close()
+            opened.close()
         base = compute(data, configuration(settings, data, None), year)
         alt = compute(data, configuration(settings, data, changed), year)
     t = Table(title=f"{region} {year} 年模拟测算：{'；'.join(sets)}")

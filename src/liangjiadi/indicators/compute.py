@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 from .. import lake
 from ..config import Settings, get_settings
 from ..errors import IndicatorError
+from ..limits import EngineMemoryError
 from ..period import Period
 from .context import Ctx
 from .registry import FAMILIES, Indicator, Row, load_indicators, sort_key
@@ -85,7 +86,7 @@ def compute(
             for ind in (i for i in inds if i.family == fam):
                 try:
                     rows = compute_rows(ctx, ind)
-                except IndicatorError:
+                except (IndicatorError, EngineMemoryError):  # the latter: the run's, not the indicator's
                     raise
                 except Exception as exc:  # noqa: BLE001 - name the indicator that failed
                     raise IndicatorError(f"计算指标 {ind.id}（{ind.name}）失败：{exc}") from exc

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from .. import lake
 from ..config import Settings
+from ..engine import region_partitions
 from ..period import Period, shift, span
 from .institutions import institutions_as_of
 from ..schema.institution import Institution
@@ -82,9 +83,7 @@ class Ctx:
 
     def scope(self, name: str) -> tuple[str, ...]:
         """The lake partitions (admdvs) that hold this region's rows of a table."""
-        if name == "fixmedins":  # partitioned by each institution's own code, a county's among them
-            return tuple(self.own)
-        return (self.region,)
+        return region_partitions(self.settings, self.region, name)
 
     def table(self, name: str, periods: list[str] | None = None):
         """The region's rows of a lake table (of `periods` only, when given): the engine reads

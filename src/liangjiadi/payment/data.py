@@ -48,12 +48,11 @@ def _months(first_year: int, last_year: int) -> list[str]:
 
 def read(engine, settings: Settings, region: str, year: int, first_year: int) -> RegionYear:
     """The year's inputs; cases from `first_year` (the oldest reference year) to `year`."""
-    def table(name):
-        t = engine.table(name)
-        return t.filter(t.admdvs == region)
+    def table(name, periods=None):  # the region's partitions only (engine.region_partitions)
+        return engine.region_table(name, settings, region, periods=periods)
 
-    inst = _institutions(engine, table, year)
-    s = table("setl_d")
+    inst = _institutions(engine, table, region, year)
+    s = table("setl_d", _months(first_year, year))
     s = s.filter(
         s.period.isin(_months(first_year, year)),
         (s.vali_flag == "1") | s.vali_flag.isnull(),
@@ -69,7 +68,7 @@ def read(engine, settings: Settings, region: str, year: int, first_year: int) ->
                     days=lt.act_ipt_days, dscg_way=lt.dscg_way, oprn_code=lt.main_oprn_code.strip().upper())
     st = table("special_case")
     sc = st.filter(st.audit_result == "1").select(c_setl_id=st.setl_id)
-    dt = table("setl_diag")
+    dt = table("setl_diag", _months(year, year))
     dt = dt.filter(dt.period.isin(_months(year, year)))
     arose = ((dt.maindiag_flag == "0") & (dt.adm_cond_type == "4")).ifelse(1, 0)
     dg = dt.group_by(d_setl_id=dt.setl_id).aggregate(diag_n=dt.count(), comp_n=arose.sum())
@@ -97,7 +96,7 @@ def read(engine, settings: Settings, region: str, year: int, first_year: int) ->
         ))
     catalog: dict[str, dict[str, Decimal]] = {}
     basic: dict[str, set[str]] = {}
-    for r in engine.to_pyarrow(engine.table("grp_catalog").select(
+    for r in engine.to_pyarrow(table("grp_catalog").select(
             "grp_type", "grp_code", "weight", "basic_grp_flag")).to_pylist():
         code_ = (r["grp_code"] or "").strip().upper()
         catalog.setdefault(r["grp_type"], {})[code_] = _dec(r["weight"])
@@ -110,9 +109,9 @@ def read(engine, settings: Settings, region: str, year: int, first_year: int) ->
     out = RegionYear(region, year, inst, cases, catalog, basic, budget, list_types=list_types)
     _optional_inputs(engine, table, year, out)
     out.extras = AssessInputs(
-        diag_supplied=engine.has_data("setl_diag"),
-        oprn_grades=_oprn_grades(engine) if engine.has_data("oprn_grade") else None,
-        satisfaction=_satisfaction(engine, table, year) if engine.has_data("patient_satisfaction") else None,
+        diag_supplied=engine.region_has_data("setl_diag", settings, region),
+        oprn_grades=_oprn_grades(engine, table) if engine.region_has_data("oprn_grade", settings, region) else None,
+        satisfaction=_satisfaction(engine, table, year) if engine.region_has_data("patient_satisfaction", settings, region) else None,
         findings=findings_by_institution(settings.workdir, region, _months(year, year)),
     )
     out.cmi = stored_cmi(settings.workdir, region, _months(year, year))
@@ -135,8 +134,8 @@ def stored_cmi(workdir, region: str, months: list[str]) -> dict[str, dict[str, D
     return out
 
 
-def _oprn_grades(engine) -> dict[str, str]:
-    rows = engine.to_pyarrow(engine.table("oprn_grade").select("oprn_code", "oprn_grade")).to_pylist()
+def _oprn_grades(engine, table) -> dict[str, str]:
+    rows = engine.to_pyarrow(table("oprn_grade").select("oprn_code", "oprn_grade")).to_pylist()
     return {(r["oprn_code"] or "").strip().upper(): r["oprn_grade"] for r in rows}
 
 
@@ -170,11 +169,13 @@ def findings_by_institution(workdir, region: str, months: list[str]) -> dict[str
     return out or None
 
 
-def _institutions(engine, table, year: int) -> dict[str, Institution]:
-    """DRG/DIP institutions of the region, each as of the year's end (greatest period ≤ Dec)."""
+def _institutions(engine, table, region: str, year: int) -> dict[str, Institution]:
+    """DRG/DIP institutions of the region, each as of the year's end (greatest period ≤ Dec).
+    Those under the region's own code only, as the cases read are those settled there
+    (fix_blng_admdvs == region), not its counties'."""
     t = table("fixmedins")
     end = f"{year:04d}-12"
-    t = t.filter(t.period.isnull() | (t.period <= end))
+    t = t.filter(t.admdvs == region, t.period.isnull() | (t.period <= end))
     best: dict[str, dict] = {}
     for r in engine.to_pyarrow(t.select("fixmedins_code", "fixmedins_name", "fixmedins_type", "hosp_lv",
                                         "drg_dip_flag", "period")).to_pylist():

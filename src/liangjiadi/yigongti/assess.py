@@ -208,14 +208,14 @@ def assess(u: Unit, year: int, flows: Flows, served: int | None, extras: Extras,
                       tuple(s.indicator_id for s in scores if s.score is None))
 
 
-def read_extras(engine, region: str, years: list[int]) -> Extras:
+def read_extras(engine, settings, region: str, years: list[int]) -> Extras:
     from ..indicators.context import PSN_EMPLOYEE, PSN_RESIDENT
 
     def rows(name):
-        if not engine.has_data(name):
+        if not engine.region_has_data(name, settings, region):
             return []
-        t = engine.table(name)
-        return engine.to_pyarrow(t.filter(t.admdvs == region, t.year.isin(years))).to_pylist()
+        t = engine.region_table(name, settings, region)
+        return engine.to_pyarrow(t.filter(t.year.isin(years))).to_pylist()
 
     due = {(r["county_admdvs"], int(r["year"])): (int(r["due_cnt"]), r["insured_cnt"]) for r in rows("yigongti_insured_due")}
     subsidy: dict = defaultdict(lambda: (Decimal(0), Decimal(0)))
@@ -231,9 +231,10 @@ def read_extras(engine, region: str, years: list[int]) -> Extras:
            for r in rows("yigongti_satisfaction")}
     insured: dict = {}
     counties = {k[0] for k in due}
-    if counties and engine.has_data("psn_count"):
-        t = engine.table("psn_count")
-        t = t.filter(t.admdvs.isin(list(counties)), t.period.isin([f"{y}-12" for y in years]),
+    if counties and engine.region_has_data("psn_count", settings, sorted(counties)):
+        # each county's own rows: psn_count is partitioned by the row's admdvs
+        t = engine.region_table("psn_count", settings, sorted(counties), periods=[f"{y}-12" for y in years])
+        t = t.filter(t.period.isin([f"{y}-12" for y in years]),
                      t.insutype.isin(list(PSN_EMPLOYEE + PSN_RESIDENT)))
         for r in engine.to_pyarrow(t.group_by(["admdvs", "period"]).aggregate(n=t.psn_cnt.sum())).to_pylist():
             insured[(r["admdvs"], int(r["period"][:4]))] = int(r["n"] or 0)

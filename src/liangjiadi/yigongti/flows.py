@@ -78,11 +78,11 @@ def read_flows(engine, settings, region: str, units: list[Unit], institutions: d
             continue
         by_county[u.county] = u
     periods = [p for y in years for p in year_months(y) if through is None or p <= through]
-    s = engine.table("setl_d")
-    s = s.filter(s.admdvs == region, s.period.isin(periods), (s.vali_flag == "1") | s.vali_flag.isnull())
-    if engine.has_data("yigongti_person"):
-        pt = engine.table("yigongti_person")
-        pt = pt.filter(pt.admdvs == region).select(p_psn=pt.psn_no, p_county=pt.county_admdvs)
+    s = engine.region_table("setl_d", settings, region, periods=periods)
+    s = s.filter(s.period.isin(periods), (s.vali_flag == "1") | s.vali_flag.isnull())
+    if engine.region_has_data("yigongti_person", settings, region):
+        pt = engine.region_table("yigongti_person", settings, region)
+        pt = pt.select(p_psn=pt.psn_no, p_county=pt.county_admdvs)
         j = s.left_join(pt, s.psn_no == pt.p_psn)
         s = j.mutate(county=ibis.coalesce(j.p_county, j.insu_admdvs))
     else:
@@ -130,16 +130,16 @@ def read_flows(engine, settings, region: str, units: list[Unit], institutions: d
         u = by_county[r["county"]]
         key = (u.yigongti_id, int(r["yr"]))
         flows.ipt_persons[key] = flows.ipt_persons.get(key, 0) + int(r["n"])
-    if engine.has_data("yigongti_referral"):
-        flows.referrals = _referrals(engine, region, ipt, by_county)
+    if engine.region_has_data("yigongti_referral", settings, region):
+        flows.referrals = _referrals(engine, settings, region, ipt, by_county)
     return flows
 
 
-def _referrals(engine, region: str, ipt, by_county: dict[str, Unit]) -> dict[tuple[str, int], tuple[int, int]]:
+def _referrals(engine, settings, region: str, ipt, by_county: dict[str, Unit]) -> dict[tuple[str, int], tuple[int, int]]:
     """连续计算起付线 (seeds/003 三: 对符合规定的转诊住院患者连续计算起付线): the served insured's
     inpatient settlements marked as referrals, and those whose 起付线 was counted continuously."""
-    rt = engine.table("yigongti_referral")
-    rt = rt.filter(rt.admdvs == region).select(r_setl=rt.setl_id, cont=rt.cont_dedc_flag)
+    rt = engine.region_table("yigongti_referral", settings, region)
+    rt = rt.select(r_setl=rt.setl_id, cont=rt.cont_dedc_flag)
     j = ipt.inner_join(rt, ipt.setl_id == rt.r_setl)
     agg = j.group_by(["county", j.period.substr(0, 4).name("yr")]).aggregate(
         n=j.count(), cont=(j.cont == "1").ifelse(1, 0).sum())
@@ -155,7 +155,7 @@ def _d(x) -> Decimal:
     return ZERO if x is None else Decimal(str(x))
 
 
-def served_counts(engine, region: str, units: list[Unit], year: int) -> dict[str, tuple[int | None, str]]:
+def served_counts(engine, settings, region: str, units: list[Unit], year: int) -> dict[str, tuple[int | None, str]]:
     """服务参保人员数量 per 医共体: persons attributed in yigongti_person, else the county's 参保人数
     (psn_count, basic schemes) in December (or the latest month of the year it has)."""
     from ..indicators.context import PSN_EMPLOYEE, PSN_RESIDENT
@@ -163,15 +163,15 @@ def served_counts(engine, region: str, units: list[Unit], year: int) -> dict[str
     out: dict[str, tuple[int | None, str]] = {}
     counties = {u.county for u in units}
     listed: dict[str, int] = defaultdict(int)
-    if engine.has_data("yigongti_person"):
-        pt = engine.table("yigongti_person")
-        pt = pt.filter(pt.admdvs == region)
+    if engine.region_has_data("yigongti_person", settings, region):
+        pt = engine.region_table("yigongti_person", settings, region)
         for r in engine.to_pyarrow(pt.group_by("county_admdvs").aggregate(n=pt.count())).to_pylist():
             listed[r["county_admdvs"]] = int(r["n"])
     monthly: dict[str, dict[str, int]] = defaultdict(dict)
-    if engine.has_data("psn_count"):
-        t = engine.table("psn_count")
-        t = t.filter(t.admdvs.isin(list(counties)), t.period.isin(year_months(year)),
+    if engine.region_has_data("psn_count", settings, sorted(counties)):
+        # each county's own rows: psn_count is partitioned by the row's admdvs
+        t = engine.region_table("psn_count", settings, sorted(counties), periods=year_months(year))
+        t = t.filter(t.period.isin(year_months(year)),
                      t.insutype.isin(list(PSN_EMPLOYEE + PSN_RESIDENT)))
         for r in engine.to_pyarrow(t.group_by(["admdvs", "period"]).aggregate(n=t.psn_cnt.sum())).to_pylist():
             monthly[r["admdvs"]][r["period"]] = int(r["n"] or 0)

@@ -55,15 +55,15 @@ def load_year(settings: Settings, year: int, engine=None, through: str | None = 
     own_engine = engine is None
     engine = engine or open_engine(settings)
     try:
-        units = read_units(engine, region)
-        insts = read_institutions(engine, settings.own_admdvs(region), f"{year:04d}-12")
+        units = read_units(engine, settings, region)
+        insts = read_institutions(engine, settings, region, f"{year:04d}-12")
         flows = read_flows(engine, settings, region, units, insts, [year - 1, year], through=through)
-        extras = read_extras(engine, region, [year - 1, year])
-        served = served_counts(engine, region, units, year)
-        served_last = served_counts(engine, region, units, year - 1)
-        bureau = _bureau(engine, region, year)
-        fees = _fees(engine, region, year)
-        income = _income(engine, region, year - 1)
+        extras = read_extras(engine, settings, region, [year - 1, year])
+        served = served_counts(engine, settings, region, units, year)
+        served_last = served_counts(engine, settings, region, units, year - 1)
+        bureau = _bureau(engine, settings, region, year)
+        fees = _fees(engine, settings, region, year)
+        income = _income(engine, settings, region, year - 1)
     finally:
         if own_engine:
             engine.close()
@@ -81,28 +81,28 @@ def load_year(settings: Settings, year: int, engine=None, through: str | None = 
     return data
 
 
-def _bureau(engine, region: str, year: int) -> dict[tuple[str, str], Decimal]:
-    if not engine.has_data("yigongti_bureau"):
+def _bureau(engine, settings: Settings, region: str, year: int) -> dict[tuple[str, str], Decimal]:
+    if not engine.region_has_data("yigongti_bureau", settings, region):
         return {}
-    t = engine.table("yigongti_bureau")
-    rows = engine.to_pyarrow(t.filter(t.admdvs == region, t.year == year)).to_pylist()
+    t = engine.region_table("yigongti_bureau", settings, region)
+    rows = engine.to_pyarrow(t.filter(t.year == year)).to_pylist()
     return {(r["yigongti_id"], r["item"]): Decimal(str(r["amount"])) for r in rows}
 
 
-def _fees(engine, region: str, year: int) -> dict[str, Decimal]:
-    if not engine.has_data("yigongti_family_doctor"):
+def _fees(engine, settings: Settings, region: str, year: int) -> dict[str, Decimal]:
+    if not engine.region_has_data("yigongti_family_doctor", settings, region):
         return {}
-    t = engine.table("yigongti_family_doctor")
-    rows = engine.to_pyarrow(t.filter(t.admdvs == region, t.year == year)).to_pylist()
+    t = engine.region_table("yigongti_family_doctor", settings, region)
+    rows = engine.to_pyarrow(t.filter(t.year == year)).to_pylist()
     return {r["yigongti_id"]: Decimal(int(r["signed_paid_cnt"])) * Decimal(str(r["fee_per_person"])) for r in rows}
 
 
-def _income(engine, region: str, year: int) -> Decimal | None:
+def _income(engine, settings: Settings, region: str, year: int) -> Decimal | None:
     """统筹基金收入 of `year` (employee + resident, December's year-to-date figure)."""
-    if not engine.has_data("fund_report"):
+    if not engine.region_has_data("fund_report", settings, region):
         return None
-    t = engine.table("fund_report")
-    t = t.filter(t.admdvs == region, t.period == f"{year:04d}-12", t.item == "income_total",
+    t = engine.region_table("fund_report", settings, region, periods=[f"{year:04d}-12"])
+    t = t.filter(t.period == f"{year:04d}-12", t.item == "income_total",
                  t.fund.isin(["employee", "resident"]))
     rows = engine.to_pyarrow(t.select("amount")).to_pylist()
     return sum((Decimal(str(r["amount"])) for r in rows), ZERO) if rows else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..config import Settings
 from ..errors import LjdError
 from ..schema import level_group
 
@@ -37,17 +38,17 @@ class Institution:
     level: str = "一级及以下"  # 三级 / 二级 / 一级及以下 (差别化支付)
 
 
-def read_units(engine, region: str) -> list[Unit]:
+def read_units(engine, settings: Settings, region: str) -> list[Unit]:
     if not engine.has_data("yigongti"):
         raise YigongtiError("数据湖中没有县域医共体表（yigongti）。",
                             "请按 docs/input-contract.md 的 yigongti 表提供医共体编号、县、牵头医院与成员后导入。")
-    t = engine.table("yigongti")
-    rows = engine.to_pyarrow(t.filter(t.admdvs == region)).to_pylist()
+    t = engine.region_table("yigongti", settings, region)
+    rows = engine.to_pyarrow(t).to_pylist()
     if not rows:
         raise YigongtiError(f"统筹地区 {region} 没有县域医共体（yigongti 表中无该地区的行）。")
-    fm = engine.table("fixmedins")
+    fm = engine.region_table("fixmedins", settings, region)  # the region's and its counties' institutions
     by_tag: dict[str, set[str]] = {}
-    if engine.has_data("fixmedins"):
+    if engine.region_has_data("fixmedins", settings, region):
         for r in engine.to_pyarrow(fm.filter(fm.yigongti_id.notnull()).select("fixmedins_code", "yigongti_id")).to_pylist():
             if r["yigongti_id"]:
                 by_tag.setdefault(r["yigongti_id"], set()).add(r["fixmedins_code"])
@@ -60,12 +61,12 @@ def read_units(engine, region: str) -> list[Unit]:
     return units
 
 
-def read_institutions(engine, own: list[str], period: str) -> dict[str, Institution]:
+def read_institutions(engine, settings: Settings, region: str, period: str) -> dict[str, Institution]:
     """The region's institutions (its own and its counties' partitions) as of `period`."""
-    if not engine.has_data("fixmedins"):
+    if not engine.region_has_data("fixmedins", settings, region):
         return {}
-    t = engine.table("fixmedins")
-    t = t.filter(t.admdvs.isin(own), t.period.isnull() | (t.period <= period))
+    t = engine.region_table("fixmedins", settings, region)
+    t = t.filter(t.period.isnull() | (t.period <= period))
     best: dict[str, dict] = {}
     for r in engine.to_pyarrow(t.select("fixmedins_code", "fixmedins_type", "hosp_lv", "inst_kind", "admdvs",
                                         "period")).to_pylist():

@@ -21,7 +21,7 @@ def _local_medical_codes(ctx: CheckContext, first: str, last: str) -> dict[str, 
     rows = rows.filter(
         rows.fix_blng_admdvs.isin(ctx.own) & ~rows.med_type.isin(list(ctx.settings.pharmacy_med_types))
     )
-    frame = rows.select("period", "fixmedins_code").distinct().execute()
+    frame = ctx.engine.execute(rows.select("period", "fixmedins_code").distinct())
     pharmacies = {c for c, i in ctx.institutions.items() if i.fixmedins_type == "2"}
     out: dict[str, set[str]] = {}
     for period, code in zip(frame["period"], frame["fixmedins_code"], strict=True):
@@ -79,9 +79,9 @@ def _lake_volumes(ctx: CheckContext, period: str) -> pd.DataFrame:
     rows = rows.filter(rows.fix_blng_admdvs.isin(ctx.own)
                        & rows.med_type.isin(list(ctx.settings.inpatient_med_types)))
     discharge = ibis.ifelse(rows.refd_setl_flag == "1", 0, 1)
-    agg = rows.group_by("fixmedins_code").aggregate(
+    agg = ctx.engine.execute(rows.group_by("fixmedins_code").aggregate(
         v36=rows.medfee_sumamt.sum().cast("float64"), v39=discharge.sum().cast("float64")
-    ).execute()
+    ))
     records = []
     for code, v36, v39 in zip(agg["fixmedins_code"], agg["v36"], agg["v39"], strict=True):
         records += [("36", "institution", code, v36), ("39", "institution", code, v39)]

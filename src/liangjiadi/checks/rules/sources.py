@@ -13,7 +13,7 @@ from ...schema.codes import EMPLOYEE_INSUTYPES, FUND, FUND_ITEM, RESIDENT_INSUTY
 from ..context import CheckContext
 from ..fmt import money, percent
 from ..model import Outcome, Param, Severity, not_applicable, passed, violation, warn
-from ...period import Period
+from ...period import Period, span
 from ..registry import check
 
 _FUND_INSUTYPES = {"employee": EMPLOYEE_INSUTYPES, "resident": RESIDENT_INSUTYPES}
@@ -21,18 +21,13 @@ _FUND_INSUTYPES = {"employee": EMPLOYEE_INSUTYPES, "resident": RESIDENT_INSUTYPE
 
 def valid_settlements(ctx: CheckContext, first_period: str, last_period: str):
     """The region's valid settlement rows (vali_flag 1 or blank) of a span of periods."""
-    t = ctx.engine.table("setl_d")
-    return t.filter(
-        (t.admdvs == ctx.admdvs)
-        & (t.period >= first_period)
-        & (t.period <= last_period)
-        & (t.vali_flag.isnull() | (t.vali_flag == "1"))
-    )
+    t = ctx.lake("setl_d", periods=span(first_period, last_period))
+    return t.filter(t.vali_flag.isnull() | (t.vali_flag == "1"))
 
 
 def _fund_report_amounts(ctx: CheckContext) -> dict[tuple[str, str], float]:
-    t = ctx.engine.table("fund_report")
-    frame = t.filter((t.admdvs == ctx.admdvs) & (t.period == ctx.period)).select("fund", "item", "amount").execute()
+    t = ctx.lake("fund_report", periods=[ctx.period])
+    frame = ctx.engine.execute(t.select("fund", "item", "amount"))
     return {(f, i): float(a) for f, i, a in zip(frame["fund"], frame["item"], frame["amount"], strict=True)}
 
 
@@ -65,9 +60,9 @@ def fund_vs_settlement(ctx: CheckContext, fail_rel: float, warn_rel: float) -> I
         (rows.insutype.isin(RESIDENT_INSUTYPES), "resident"),
         else_=None,
     )
-    sums = rows.mutate(fund=fund).filter(ibis._.fund.notnull()).group_by("fund").aggregate(
+    sums = ctx.engine.execute(rows.mutate(fund=fund).filter(ibis._.fund.notnull()).group_by("fund").aggregate(
         hifp=ibis._.hifp_pay.sum()
-    ).execute()
+    ))
     settled = {f: float(v) if v is not None else 0.0 for f, v in zip(sums["fund"], sums["hifp"], strict=True)}
     for fund_code in _FUND_INSUTYPES:
         if (fund_code, "expense_pool") not in report:
@@ -162,31 +157,30 @@ def settlement_lists(ctx: CheckContext) -> Iterable[Outcome]:
         yield not_applicable("NO_DATA", "数据湖中缺少结算清单或结算数据，无法比较。")
         return
     inpatient = list(ctx.settings.inpatient_med_types)
-    lists = ctx.engine.table("setl_list")
-    lists = lists.filter((lists.admdvs == ctx.admdvs) & (lists.period == ctx.period))
-    settlements = ctx.engine.table("setl_d")
-    settlements = settlements.filter(settlements.admdvs == ctx.admdvs).select(
+    lists = ctx.lake("setl_list", periods=[ctx.period])
+    settlements = ctx.lake("setl_d")  # any month: a list may name an earlier month's settlement
+    settlements = settlements.select(
         s_setl_id=settlements.setl_id, s_med_type=settlements.med_type,
         s_valid=settlements.vali_flag.isnull() | (settlements.vali_flag == "1"),
     )
     joined = lists.left_join(settlements, lists.setl_id == settlements.s_setl_id)
     found = joined.s_setl_id.notnull()
     is_inpatient = joined.s_med_type.isin(inpatient)
-    per_inst = joined.group_by("fixmedins_code").aggregate(
+    per_inst = ctx.engine.execute(joined.group_by("fixmedins_code").aggregate(
         n_lists=joined.count(),
         n_orphan=(~found).sum(),
         n_non_inpatient=(found & ~is_inpatient).sum(),
         n_invalid=(found & is_inpatient & ~joined.s_valid).sum(),
         n_qc_no_upload=((joined.qc_pass_flag == "1") & joined.upld_time.isnull()).sum(),
-    ).execute()
+    ))
     if per_inst.empty:
         yield not_applicable("NO_DATA", f"{ctx.period_label}没有上传的结算清单。")
         return
     current = valid_settlements(ctx, ctx.period, ctx.period)
-    ipt = current.filter(
+    ipt = ctx.engine.execute(current.filter(
         current.med_type.isin(inpatient)
         & (current.refd_setl_flag.isnull() | (current.refd_setl_flag != "1"))
-    ).group_by("fixmedins_code").aggregate(n_ipt=ibis._.count()).execute()
+    ).group_by("fixmedins_code").aggregate(n_ipt=ibis._.count()))
     ipt_counts = dict(zip(ipt["fixmedins_code"], ipt["n_ipt"], strict=True))
     for rec in per_inst.to_dict("records"):
         code = rec["fixmedins_code"]
@@ -244,13 +238,12 @@ def orphan_rows(ctx: CheckContext) -> Iterable[Outcome]:
         return
     settlements = None
     if ctx.lake_has("setl_d"):
-        s = ctx.engine.table("setl_d")
-        settlements = s.filter(s.admdvs == ctx.admdvs).select(s_setl_id=s.setl_id).distinct()
+        s = ctx.lake("setl_d")
+        settlements = s.select(s_setl_id=s.setl_id).distinct()
     checked = False
     for name in present:
-        t = ctx.engine.table(name)
-        rows = t.filter((t.admdvs == ctx.admdvs) & (t.period == ctx.period))
-        total = int(rows.count().execute())
+        rows = ctx.lake(name, periods=[ctx.period])
+        total = int(ctx.engine.execute(rows.count()))
         if not total:
             continue
         checked = True
@@ -258,7 +251,7 @@ def orphan_rows(ctx: CheckContext) -> Iterable[Outcome]:
             orphans = total
         else:
             joined = rows.left_join(settlements, rows.setl_id == settlements.s_setl_id)
-            orphans = int(joined.filter(joined.s_setl_id.isnull()).count().execute())
+            orphans = int(ctx.engine.execute(joined.filter(joined.s_setl_id.isnull()).count()))
         cn = TABLES[name].cn
         if orphans:
             yield violation(
