@@ -326,3 +326,26 @@ def test_upcoding_severity_bar_is_the_typical_peer_not_one_large_drifting_peer(t
     assert set(found) == {"T1", "BIG"}
     ev = found["T1"][0].evidence
     assert ev["peer_shift"] > 0.2 and ev["peer_shift_counted"] == pytest.approx(0.0)
+
+
+def test_structure_shift_bar_is_the_typical_peer_not_one_large_drifting_peer(tmp_path):
+    """Seen on generated regions (drg-m18 seed 1, drg-m24/m36 seed 4): large tertiary peers that
+    code up themselves made the pooled peers' rise of the share above the lowest group about
+    +5 points, so offenders rising 13-15 points fell under the 10-point bar after it. The bar is
+    now the typical peer's own change (median), as for upcoding_severity."""
+    r = Region(tmp_path)
+    for code in ("T1", "BIG", "B", "C", "D"):
+        r.institution(code, "05")
+    for year, above, low in ((LAST_YEAR, 120, 180), (THIS_YEAR, 165, 135)):  # 40% -> 55%
+        r.add("T1", year, above // 2, "ES31")
+        r.add("T1", year, above - above // 2, "ES33")
+        r.add("T1", year, low, "ES35")
+    for year, above, low in ((LAST_YEAR, 800, 1200), (THIS_YEAR, 1000, 1000)):  # 40% -> 50%, 2,000 cases
+        r.add("BIG", year, above // 2, "ES31")
+        r.add("BIG", year, above - above // 2, "ES33")
+        r.add("BIG", year, low, "ES35")
+    _steady_es3_peers(r)
+    found = by_inst(r.run(structure_shift))
+    assert "T1" in found and not {"B", "C", "D"} & set(found)
+    ev = found["T1"][0].evidence
+    assert ev["peer_shift"] > 0.07 and ev["shift"] == pytest.approx(0.15)

@@ -411,7 +411,8 @@ def _within_family_change(cur: pd.DataFrame, last: pd.DataFrame, value: str = "a
     description=("病例在同一病组族（DRG：ADRG；DIP：同一诊断的各病种）内向付费更高的组漂移：只计有严重程度分组（DIP：有多种治疗方式分值）"
                  "的病组族的病例，检验量为入最低组以外各组（DRG：伴并发症或合并症组；DIP：较高分值治疗方式）的病例占比，"
                  "比较机构近 12 个月与上年同期（同月份；历史不足 12 个月时用本年与上年都有数据的月份）的占比（单侧两比例检验），"
-                 f"各机构检验按 Benjamini-Hochberg 校正（FDR {FDR:.0%}，与其他病例结构检测器相同）；占比升幅扣除同级医院同期升幅后须至少 "
+                 f"各机构检验按 Benjamini-Hochberg 校正（FDR {FDR:.0%}，与其他病例结构检测器相同）；占比升幅扣除典型同级医院同期升幅"
+                 "（同级各医院自身升幅的中位数，不足3家时用同级合计的升幅：几家自身高套的大医院不应抬高所有人的门槛）后须至少 "
                  f"{MIN_STRUCTURE_SHIFT * 100:.0f} 个百分点，且在同一病组族内比较两期（按族加权）时占比也上升"
                  "（只因收治的病组族构成变化而上升的占比不算）。证据附族内平均相对权重（所入组权重 ÷ 该族最低组权重）的变化。"
                  "占比比平均相对权重更稳定（各族权重级差不同，后者方差大），小医院的漂移也能检出。"),
@@ -448,9 +449,13 @@ def structure_shift(ctx) -> list[Finding]:
     for t in tests:
         row, own, peer_label, peer_delta, z, p, q = (t["row"], t["own"], t["basis"], t["peer_delta"], t["z"],
                                                      t["p"], t["q"])
-        if q > prm["fdr"] or own.delta - max(peer_delta, 0.0) < prm["min_share_shift"]:
-            continue
         code = row["fixmedins_code"]
+        peer_changes = [rel[c] for c in rel if c != code and ctx.level_of(c) == row["level"]]
+        # the bar is the typical peer's own change (median), not the pooled one: a few large
+        # peers that drift themselves (upcoding) dominate a pooled change and hid a 15-point drift
+        bar = float(np.median(peer_changes)) if len(peer_changes) >= PEER_CHANGE_MIN_PEERS else peer_delta
+        if q > prm["fdr"] or own.delta - max(bar, 0.0) < prm["min_share_shift"]:
+            continue
         mine = d[(d.fixmedins_code == code)]
         cur, last = mine[mine.cur_yoy], mine[mine.last]
         rw1, rw0 = float(cur.uplift.mean()), float(last.uplift.mean())
@@ -458,7 +463,6 @@ def structure_shift(ctx) -> list[Finding]:
         within = _within_family_change(cur, last)
         if not within > 0:  # the share must rise inside the same families: one that rose only because
             continue  # the mix moved to families coded above their lowest group anyway is no drift
-        peer_changes = [rel[c] for c in rel if c != code and ctx.level_of(c) == row["level"]]
         peer_median, pctl = peer_position(own.delta, peer_changes)
         sev = "high" if q < 0.001 and own.delta >= 0.20 else "medium"
         ref = peer_median if peer_median is not None else peer_delta
