@@ -349,3 +349,22 @@ def test_structure_shift_bar_is_the_typical_peer_not_one_large_drifting_peer(tmp
     assert "T1" in found and not {"B", "C", "D"} & set(found)
     ev = found["T1"][0].evidence
     assert ev["peer_shift"] > 0.07 and ev["shift"] == pytest.approx(0.15)
+
+
+def test_upcoding_severity_level_bar_counts_the_uncertainty_of_a_few_small_peers(tmp_path):
+    """Seen on generated regions (drg-m36 seeds 1 and 3: 4 and 3 of 5 found): an offender whose
+    with-CC share rose 50% -> 62% over ~950 cases a year was dropped because four peers with ~32
+    cases each had a median share of 62.5% (their shares 44-72%). That median moves ±7 points by
+    chance; the level bar is now counted by its confidence lower bound, as the peers' rise is."""
+    r = Region(tmp_path)
+    for code in ("T1", "P1", "P2", "P3", "P4"):
+        r.institution(code, "02")
+    _ej1(r, "T1", LAST_YEAR, 190, 285, 475)
+    _ej1(r, "T1", THIS_YEAR, 247, 342, 361)
+    for peer, counts in (("P1", (7, 7, 18)), ("P2", (10, 10, 12)), ("P3", (10, 10, 12)), ("P4", (11, 12, 9))):
+        for year in (LAST_YEAR, THIS_YEAR):  # steady: 44%, 62.5%, 62.5%, 72% with CC
+            _ej1(r, peer, year, *counts)
+    found = by_inst(r.run(upcoding_severity))
+    assert set(found) == {"T1"}, found
+    ev = found["T1"][0].evidence
+    assert ev["own"] == pytest.approx(0.62, abs=0.001) and ev["level_bar"] == pytest.approx(0.625)
