@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .institutions import FOREIGN_CITIES, OTP_PER_IPT, SPECIALTIES
-from .settlements import (Month, World, complete_inpatient, finish_outpatient, inpatient_skeleton,
+from .settlements import (Month, World, complete_inpatient, diagnoses, finish_outpatient, inpatient_skeleton,
                           outpatient_frame)
 from .catalogue import I63_BASE_SHARES, I63_TARGET_SHARES
 
@@ -47,6 +47,8 @@ SIZE_UNIT = {
     "structure_shift": "升入较高付费组的病例数",
     "beds_turnover": "增加的床位数",
 }
+# A DIP region's units where its injection differs from DRG's (structure_shift, cost_deviation).
+SIZE_UNIT_DIP = dict(SIZE_UNIT, structure_shift="升入同一诊断较高分值治疗方式（病种）的病例数")
 
 # Default effect parameters at effect = 1 (the seed examples where there is one).
 DEFAULTS = {
@@ -130,7 +132,7 @@ SEVERITY_CASES_MEASURED = 80
 ONCE_PER_REGION = ("hospitalization_rate",)
 
 
-def severity_adrg(cat, k: int) -> str:
+def severity_adrg(cat, k: int, dip=None) -> str:
     """The ADRG the k-th further copy of upcoding_severity acts on: the k-th most frequent
     medical ADRG with all three severities, not a 基层病组 (basic_groups_in_tertiary would
     flag it), other than the first copy's (EJ1) and
@@ -146,9 +148,24 @@ def severity_adrg(cat, k: int) -> str:
     # up) the peers drift as much as the upcoded hospital (measured: the RE1 copy next to two
     # structure-shifted 肿瘤 hospitals was missed)
     ok &= ~np.isin(cat.mdc, sorted(SPECIALTY_MDCS))
+    if dip is not None:  # DIP: an ADRG with a diagnosis of its own (dip_diagnosis), see severity_diagnosis
+        ok &= np.array([severity_diagnosis(cat, dip, i) is not None for i in idx])
     cands = [cat.adrgs[i].code for i in sorted(np.flatnonzero(ok), key=lambda i: (-cat.freq[i], i))
              if cat.adrgs[i].code not in taken]
     return cands[(k - 1) % len(cands)]
+
+
+def severity_diagnosis(cat, dip, a: int) -> str | None:
+    """The diagnosis a DIP severity upcoding of ADRG `a` acts on: its most frequent diagnosis
+    whose 病种 all come from this ADRG, so the diagnosis's treatments are the ADRG's severities.
+    A diagnosis shared with a surgical ADRG (S06.0 of BY1 and BB1) has its operations as further,
+    higher-分值 treatments at every peer: the upcoded hospital's shift then stays below the peers'
+    level (measured: BY1's copy was missed in all 12 DIP regions, found in 11 of 12 DRG ones)."""
+    off, end = cat.diag_offsets[a], cat.diag_offsets[a + 1]
+    own = [d for d in range(off, end) if str(cat.diag_codes[d])[:5] in dip.exclusive_family]
+    if not own:
+        return None
+    return str(cat.diag_codes[max(own, key=lambda d: (cat.diag_p[d], -d))])
 
 
 class AnomalyPlan:
@@ -279,17 +296,26 @@ class AnomalyPlan:
         if self.floors and severity:
             self.injections["upcoding_severity"].params["min_cases_per_month"] = SEVERITY_CASES_MEASURED
         if self.replica and severity:  # each further copy upcodes its own ADRG (replicas.py: clean pooled peers)
-            self.injections["upcoding_severity"].params["adrg"] = severity_adrg(w.cat, self.replica)
+            self.injections["upcoding_severity"].params["adrg"] = severity_adrg(w.cat, self.replica, w.dip)
         if w.dip is not None and severity:  # DIP: the upcoding acts on the 病种 of one diagnosis
             inj = self.injections["upcoding_severity"]
             a = w.cat.index[inj.params["adrg"]]
-            inj.params["diag"] = str(w.cat.diag_codes[w.cat.diag_offsets[a]])
+            inj.params["diag"] = severity_diagnosis(w.cat, w.dip, a) or str(w.cat.diag_codes[w.cat.diag_offsets[a]])
             inj.params["dip_diagnosis"] = inj.params["diag"][:5] + "::"
         # top ADRGs by regional frequency, for cost_deviation
         top = np.argsort(-w.cat.freq, kind="stable")[: DEFAULTS["cost_deviation"]["top_adrgs"]]
         self.top_adrgs = np.sort(top)
+        self.top_families = None
+        if w.dip is not None:
+            # DIP: a region's common groups are its common diagnoses (each with its treatments),
+            # finer than ADRGs; as many as hold the share of cases DRG's top ADRGs hold
+            held = float(w.cat.freq[self.top_adrgs].sum() / w.cat.freq.sum())
+            self.top_families = w.dip.common_diagnoses(w.cat, held)
         if "cost_deviation" in self.injections:
-            self.injections["cost_deviation"].params["adrgs"] = [w.cat.adrgs[i].code for i in self.top_adrgs]
+            if self.top_families is None:
+                self.injections["cost_deviation"].params["adrgs"] = [w.cat.adrgs[i].code for i in self.top_adrgs]
+            else:
+                self.injections["cost_deviation"].params["dip_diagnoses"] = list(self.top_families)
 
     def place_cluster(self) -> None:
         """The cluster's persons in the world's population (again when the population is rebuilt)."""
@@ -432,7 +458,9 @@ class AnomalyPlan:
             if p in inj.periods:
                 for c, target in prm["target_shares"].items():
                     shares[c] = min(1.0, max(0.0, base[c] + (target - base[c]) * e))
-                fixed = set(prm["target_shares"])
+                # in the dict's order, not a set's: summing floats in a string-hash order made the
+                # shares (and so the codes drawn) differ from one run to the next (PYTHONHASHSEED)
+                fixed = list(prm["target_shares"])
                 rest_base = sum(v for c, v in base.items() if c not in fixed)
                 total_fixed = sum(shares[c] for c in fixed)
                 if total_fixed > 1:  # a very large effect: keep the proportions, drop the rest
@@ -478,13 +506,19 @@ class AnomalyPlan:
         # cost_deviation: common groups cost more at one institution
         if self.active("cost_deviation", p):
             inj = self.injections["cost_deviation"]
-            at = np.flatnonzero((inst == inj.inst) & np.isin(f["adrg"], self.top_adrgs) & (f["tag"] == 0))
+            if self.top_families is None:
+                common = np.isin(f["adrg"], self.top_adrgs)
+            else:  # DIP: the cases of the common diagnoses
+                common = np.isin(self._case_diagnoses(f), self.top_families)
+            at = np.flatnonzero((inst == inj.inst) & common & (f["tag"] == 0))
             f["_cost_mult"][at] *= 1 + inj.params["cost_factor"] * inj.effect
             f["tag"][at] = TAG["cost_deviation"]
             self.size["cost_deviation"] += len(at) * inj.params["cost_factor"] * inj.effect
 
         # structure_shift: drift toward the higher-paid severity, growing month by month
-        if self.active("structure_shift", p):
+        if self.active("structure_shift", p) and self.world.dip is not None:
+            self._dip_structure_shift(p, f, free_at)
+        elif self.active("structure_shift", p):
             inj = self.injections["structure_shift"]
             ramp = 0.5 + 0.5 * (inj.periods.index(p) + 1) / len(inj.periods)  # drift grows to full
             prob = min(0.9, inj.params["max_shift_probability"] * inj.effect * ramp)
@@ -507,6 +541,35 @@ class AnomalyPlan:
             f["_own_shift"][at] += inj.params["share_added"] * inj.effect
             f["tag"][at] = TAG["out_of_list_share"]
             self.size["out_of_list_share"] += len(at) * inj.params["share_added"] * inj.effect
+
+    def _case_diagnoses(self, f: dict) -> np.ndarray:
+        """Each case's diagnosis (DIP: the 病种's family, e.g. "I63.9"), as completion will draw it."""
+        cat = self.world.cat
+        return cat.diag_codes.astype("U5")[diagnoses(cat, f["adrg"], f["diag"], f["_udiag"])]
+
+    def _dip_structure_shift(self, p: str, f: dict, free_at) -> None:
+        """DIP: the same drift and probability as DRG's, each moved case one step up in 分值 among
+        the treatments of its own diagnosis (DIP's family is the diagnosis, not the ADRG: a case
+        whose treatment is the lowest of its diagnosis but whose ADRG has one severity, or whose
+        ADRG's lower severities are already above the diagnosis's lowest 分值, drifted in DRG terms
+        without moving the 病种 mix; measured: a 13–20-point shift against DRG's 20–50)."""
+        w, rng = self.world, self.rng
+        cat, dip = w.cat, w.dip
+        inj = self.injections["structure_shift"]
+        ramp = 0.5 + 0.5 * (inj.periods.index(p) + 1) / len(inj.periods)
+        prob = min(0.9, inj.params["max_shift_probability"] * inj.effect * ramp)
+        cand = free_at(inj.inst)
+        chosen = cand[rng.random(len(cand)) < prob]
+        group = cat.group_index[f["adrg"][chosen], w.severity_map[f["adrg"][chosen], f["_sev"][chosen]]]
+        diag = diagnoses(cat, f["adrg"][chosen], f["diag"][chosen], f["_udiag"][chosen])
+        target = dip.step_up(group, diag)
+        move, target = chosen[target >= 0], target[target >= 0]
+        g = dip.rep_group[target]
+        f["adrg"][move] = cat.group_adrg[g]
+        f["_sev"][move] = cat.group_sev[g]
+        f["diag"][move] = dip.rep_diag[target]
+        f["tag"][move] = TAG["structure_shift"]
+        self.size["structure_shift"] += len(move)
 
     def edit_outpatient(self, month: Month, f: dict) -> None:
         if self.active("out_of_list_share", month.period):

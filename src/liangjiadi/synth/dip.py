@@ -61,11 +61,60 @@ class DipCatalogue:
         self.weight = np.array(weights)
         self.basic = np.array(basic)
         self.pay_std_fen = np.round(self.weight * BASE_RATE_YUAN * 100).astype(np.int64)
+        self.family = np.array([c.split(SEPARATOR)[0] for c in codes])
+        self._steps(cat)
+
+    def _steps(self, cat: Catalogue) -> None:
+        """For every 病种 the next-higher-分值 treatment of the same diagnosis (-1: the highest),
+        and one (DRG group, diagnosis) pair that is written under each 病种, so a hook can move a
+        case to a 病种 by setting its ADRG, severity and diagnosis."""
+        n = len(self.codes)
+        self.rep_group = np.full(n, -1, dtype=np.int64)
+        self.rep_diag = np.full(n, -1, dtype=np.int64)
+        for g in range(self.lookup.shape[0]):
+            for d in np.flatnonzero(self.lookup[g] >= 0):
+                j = self.lookup[g, d]
+                if self.rep_group[j] < 0:
+                    self.rep_group[j], self.rep_diag[j] = g, d
+        self.next_up = np.full(n, -1, dtype=np.int64)
+        for fam in np.unique(self.family):
+            members = np.flatnonzero(self.family == fam)
+            for j in members:
+                higher = members[self.weight[members] > self.weight[j]]
+                if len(higher):
+                    self.next_up[j] = higher[np.argmin(self.weight[higher])]
+        # diagnoses whose 病种 all come from one ADRG: their treatments are that ADRG's severities
+        fams_of_adrg: dict[str, set[int]] = {}
+        for d, code in enumerate(cat.diag_codes):
+            fams_of_adrg.setdefault(diagnosis_part(str(code)), set()).add(int(cat.diag_adrg[d]))
+        self.exclusive_family = {f for f, a in fams_of_adrg.items() if len(a) == 1}
 
     def of(self, group: np.ndarray, diag: np.ndarray) -> np.ndarray:
         """病种 index of each case (-1 where not grouped)."""
         out = self.lookup[np.maximum(group, 0), np.maximum(diag, 0)]
         return np.where(group >= 0, out, -1)
+
+    def step_up(self, group: np.ndarray, diag: np.ndarray) -> np.ndarray:
+        """The 病种 one step up in 分值 within the same diagnosis of each case (-1: none, or
+        the case is not grouped)."""
+        j = self.of(group, diag)
+        return np.where(j >= 0, self.next_up[np.maximum(j, 0)], -1)
+
+    def common_diagnoses(self, cat: Catalogue, share: float) -> list[str]:
+        """The region's most common diagnoses (病种 families) by the catalogue's expected
+        frequency, the largest first, until together they hold `share` of the cases."""
+        freq: dict[str, float] = {}
+        total = float(cat.freq.sum())
+        for d, code in enumerate(cat.diag_codes):
+            fam = diagnosis_part(str(code))
+            freq[fam] = freq.get(fam, 0.0) + float(cat.freq[cat.diag_adrg[d]] * cat.diag_p[d]) / total
+        out, held = [], 0.0
+        for fam, f in sorted(freq.items(), key=lambda x: (-x[1], x[0])):
+            if held >= share - 1e-12:
+                break
+            out.append(fam)
+            held += f
+        return out
 
     def catalogue_rows(self) -> dict[str, list]:
         """grp_catalog columns (contract names); adrg_code holds the ICD-10 类目 (schema: DIP 可为类目)."""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..schema.codes import HOSP_LV, level_group
-from .anomalies import SIZE_UNIT
+from .anomalies import SIZE_UNIT, SIZE_UNIT_DIP
 from .population import psn_no
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def build_ground_truth(gen: Generator) -> dict:
                 "cases_by_period": counts,
                 "cases_total": int(sum(counts.values())),
                 "injected_size": round(plan.size(k, pattern), 2),
-                "injected_size_unit": SIZE_UNIT[pattern],
+                "injected_size_unit": (SIZE_UNIT_DIP if cfg.scheme == "dip" else SIZE_UNIT)[pattern],
                 "notes": inj.notes,
             }
             if inj.persons:

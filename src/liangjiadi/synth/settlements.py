@@ -205,6 +205,22 @@ def inpatient_skeleton(world: World, month: Month, rng: np.random.Generator, ins
     return f
 
 
+def diagnoses(cat, adrg: np.ndarray, diag: np.ndarray, udiag: np.ndarray) -> np.ndarray:
+    """Each case's diagnosis (index into cat.diag_codes): the one an anomaly fixed already
+    (diag >= 0), else drawn within its ADRG from the case's own uniform `udiag`, so a hook can
+    know a case's diagnosis before the case is completed (DIP: the 病种's family)."""
+    n = len(adrg)
+    if n == 0:
+        return diag.copy()
+    off, cnt = cat.diag_offsets[adrg], np.diff(cat.diag_offsets)[adrg]
+    cum = np.zeros(n)
+    pick = np.zeros(n, dtype=np.int64)
+    for k in range(int(cnt.max())):
+        cum = cum + np.where(k < cnt, cat.diag_p[np.minimum(off + k, len(cat.diag_p) - 1)], 0)
+        pick += (k < cnt - 1) & (udiag > cum)
+    return np.where(diag < 0, off + pick, diag)
+
+
 def complete_inpatient(world: World, month: Month, f: dict[str, np.ndarray], rng: np.random.Generator | None = None) -> None:
     """Derive group, diagnosis, dates, amounts and list fields from the (possibly edited) skeleton."""
     cat, insts = world.cat, world.insts
@@ -219,15 +235,7 @@ def complete_inpatient(world: World, month: Month, f: dict[str, np.ndarray], rng
     uq = f["_uq"]
     ungrouped = local & (uq[:, 0] < UNGROUPED_SHARE)
     f["group"] = np.where(ungrouped, -1, group)
-    # diagnosis within the ADRG (unless an anomaly fixed it already)
-    need = f["diag"] < 0
-    off, cnt = cat.diag_offsets[adrg], np.diff(cat.diag_offsets)[adrg]
-    cum = np.zeros(n)
-    pick = np.zeros(n, dtype=np.int64)
-    for k in range(int(cnt.max())):
-        cum = cum + np.where(k < cnt, cat.diag_p[np.minimum(off + k, len(cat.diag_p) - 1)], 0)
-        pick += (k < cnt - 1) & (f["_udiag"] > cum)
-    f["diag"] = np.where(need, off + pick, f["diag"])
+    f["diag"] = diagnoses(cat, adrg, f["diag"], f["_udiag"])
     # med_type
     adrg_code = np.array([a.code for a in cat.adrgs])[adrg]
     diag_code = cat.diag_codes[f["diag"]]
