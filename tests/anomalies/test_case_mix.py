@@ -326,3 +326,45 @@ def test_upcoding_severity_bar_is_the_typical_peer_not_one_large_drifting_peer(t
     assert set(found) == {"T1", "BIG"}
     ev = found["T1"][0].evidence
     assert ev["peer_shift"] > 0.2 and ev["peer_shift_counted"] == pytest.approx(0.0)
+
+
+def test_structure_shift_bar_is_the_typical_peer_not_one_large_drifting_peer(tmp_path):
+    """Seen on generated regions (drg-m18 seed 1, drg-m24/m36 seed 4): large tertiary peers that
+    code up themselves made the pooled peers' rise of the share above the lowest group about
+    +5 points, so offenders rising 13-15 points fell under the 10-point bar after it. The bar is
+    now the typical peer's own change (median), as for upcoding_severity."""
+    r = Region(tmp_path)
+    for code in ("T1", "BIG", "B", "C", "D"):
+        r.institution(code, "05")
+    for year, above, low in ((LAST_YEAR, 120, 180), (THIS_YEAR, 165, 135)):  # 40% -> 55%
+        r.add("T1", year, above // 2, "ES31")
+        r.add("T1", year, above - above // 2, "ES33")
+        r.add("T1", year, low, "ES35")
+    for year, above, low in ((LAST_YEAR, 800, 1200), (THIS_YEAR, 1000, 1000)):  # 40% -> 50%, 2,000 cases
+        r.add("BIG", year, above // 2, "ES31")
+        r.add("BIG", year, above - above // 2, "ES33")
+        r.add("BIG", year, low, "ES35")
+    _steady_es3_peers(r)
+    found = by_inst(r.run(structure_shift))
+    assert "T1" in found and not {"B", "C", "D"} & set(found)
+    ev = found["T1"][0].evidence
+    assert ev["peer_shift"] > 0.07 and ev["shift"] == pytest.approx(0.15)
+
+
+def test_upcoding_severity_level_bar_counts_the_uncertainty_of_a_few_small_peers(tmp_path):
+    """Seen on generated regions (drg-m36 seeds 1 and 3: 4 and 3 of 5 found): an offender whose
+    with-CC share rose 50% -> 62% over ~950 cases a year was dropped because four peers with ~32
+    cases each had a median share of 62.5% (their shares 44-72%). That median moves ±7 points by
+    chance; the level bar is now counted by its confidence lower bound, as the peers' rise is."""
+    r = Region(tmp_path)
+    for code in ("T1", "P1", "P2", "P3", "P4"):
+        r.institution(code, "02")
+    _ej1(r, "T1", LAST_YEAR, 190, 285, 475)
+    _ej1(r, "T1", THIS_YEAR, 247, 342, 361)
+    for peer, counts in (("P1", (7, 7, 18)), ("P2", (10, 10, 12)), ("P3", (10, 10, 12)), ("P4", (11, 12, 9))):
+        for year in (LAST_YEAR, THIS_YEAR):  # steady: 44%, 62.5%, 62.5%, 72% with CC
+            _ej1(r, peer, year, *counts)
+    found = by_inst(r.run(upcoding_severity))
+    assert set(found) == {"T1"}, found
+    ev = found["T1"][0].evidence
+    assert ev["own"] == pytest.approx(0.62, abs=0.001) and ev["level_bar"] == pytest.approx(0.625)

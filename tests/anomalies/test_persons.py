@@ -146,3 +146,23 @@ def test_readmission_a_clear_excess_at_a_small_hospital_survives_the_correction(
     assert set(found) == {"SMALL"}, found
     ev = found["SMALL"][0].evidence
     assert ev["cases"] == 12 and 0.01 < ev["q_value"] < 0.05
+
+
+def test_readmission_bar_is_the_typical_peer_not_a_large_peer_that_splits_stays_itself(tmp_path):
+    """Seen on generated regions (drg-m18 seeds 3 and 4: 4 and 3 of 5 found): two 中医 hospitals
+    readmitting 8% among eight 中医 peers at about 3%; each one's large twin lifted the pooled
+    peer rate to 4.2%, so 8% was 1.9 times it and missed by the "twice the peers" bar. The bar
+    is now the typical peer (median of the peers' own rates); both are named."""
+    r = VolumeRegion(tmp_path)
+    for k in range(6):
+        r.hospital(f"P{k}")
+        _stays(r, f"P{k}", 400, 12)
+    r.hospital("BIG")
+    _stays(r, "BIG", 1500, 120)
+    r.hospital("SPLIT")
+    _stays(r, "SPLIT", 500, 40)
+    r.write()
+    found = by_inst(r.detect(detect_readmission_15d))
+    assert set(found) == {"BIG", "SPLIT"}, found
+    ev = found["SPLIT"][0].evidence
+    assert ev["peer_rate"] > 0.045 and ev["times_peer"] > 2

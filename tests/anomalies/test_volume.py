@@ -262,3 +262,25 @@ def test_outpatient_inpatient_ratio_names_half_the_peers_ratio_with_ordinary_tur
     assert set(found) == {"HALF"}
     ev = found["HALF"][0].evidence
     assert 2.5 <= ev["statistic"] < 3 and ev["route"] == "persistent"
+
+
+def test_outpatient_inpatient_ratio_names_every_one_of_a_crowd_at_half_the_usual_ratio(tmp_path):
+    """Seen on generated regions (drg-m18 seed 4: 0 of 5 found): when a third of a level group
+    admits at about half the usual 门诊住院人次比, a symmetric MAD counts them in the spread and
+    their median pull hides every one of them (ratio z about −1.7). The spread is now measured
+    on the ordinary side of the median and peers far out in the tested tail leave the reference."""
+    r = VolumeRegion(tmp_path)
+    ordinary = {f"N{i:02d}": 8.0 + 0.4 * i for i in range(12)}  # 8.0 to 12.4 visits per discharge
+    for code, ratio in ordinary.items():
+        r.hospital(code)
+        for year in ("2024", "2025"):
+            r.volume(code, year, ipt=120, otp=round(120 * ratio))
+    crowd = [f"C{i}" for i in range(6)]
+    for i, code in enumerate(crowd):
+        r.hospital(code)
+        for year in ("2024", "2025"):
+            r.volume(code, year, ipt=120, otp=round(120 * (4.3 + 0.1 * i)))  # 4.3-4.8: about half the median
+    r.write()
+    found = by_inst(r.detect(detect_outpatient_inpatient_ratio))
+    assert set(found) == set(crowd), found
+    assert all(f[0].evidence["route"] == "persistent" for f in found.values())

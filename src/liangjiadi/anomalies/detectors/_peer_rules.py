@@ -18,6 +18,7 @@ from ..stats import benjamini_hochberg, percentile_rank
 
 MIN_PEERS = 4
 MAD_TO_SD = 1.4826
+TAIL_TRIM_Z = 2.0  # a one-sided comparison leaves peers beyond this z in the tested tail out of the reference
 
 
 @dataclass(frozen=True)
@@ -29,13 +30,30 @@ class PeerPosition:
     n_peers: int
 
 
-def peer_position(value: float, peers: list[float], spread_floor: float) -> PeerPosition | None:
+def peer_position(value: float, peers: list[float], spread_floor: float, tail: str | None = None) -> PeerPosition | None:
+    """The value's robust z among its peers. `tail` ("low" or "high") names the side a detector
+    tests: the spread is then measured on the other side of the median only. Institutions that
+    do the same thing sit together in the tested tail; counted in a symmetric MAD they widen
+    the spread and hide each other (a third of a level group at half the usual ratio made the
+    rest look ordinary), while the other side shows how far ordinary institutions vary."""
     arr = np.asarray([p for p in peers if p is not None and not math.isnan(p)], dtype=float)
     if arr.size < MIN_PEERS or value is None or math.isnan(value):
         return None
-    med = float(np.median(arr))
-    spread = max(MAD_TO_SD * float(np.median(np.abs(arr - med))), spread_floor, 1e-12)
+    med, spread = _centre_spread(arr, spread_floor, tail)
+    if tail is not None:
+        # peers that are themselves far out in the tested tail do not define what is usual:
+        # one pass without them (the median too is pulled towards a crowded tail)
+        z = (arr - med) / spread
+        usual = arr[z > -TAIL_TRIM_Z] if tail == "low" else arr[z < TAIL_TRIM_Z]
+        if MIN_PEERS <= usual.size < arr.size:
+            med, spread = _centre_spread(usual, spread_floor, tail)
     return PeerPosition(med, spread, (value - med) / spread, percentile_rank(value, arr), int(arr.size))
+
+
+def _centre_spread(arr: np.ndarray, spread_floor: float, tail: str | None) -> tuple[float, float]:
+    med = float(np.median(arr))
+    side = arr if tail is None else arr[arr >= med] if tail == "low" else arr[arr <= med]
+    return med, max(MAD_TO_SD * float(np.median(np.abs(side - med))), spread_floor, 1e-12)
 
 
 def leave_one_out(values: dict[str, float], groups: dict[str, str], code: str) -> list[float]:

@@ -65,7 +65,7 @@ def _cases(ctx) -> pd.DataFrame:
 READMIT_DAYS = 15
 READMIT_MIN_DISCHARGES = 100
 READMIT_MIN_COUNT = 10  # readmissions attributed to the institution in the 12 months
-READMIT_MIN_TIMES = 2.0  # at least twice the pooled peer rate
+READMIT_MIN_TIMES = 2.0  # at least twice the typical peer's rate (median of the peers' rates)
 READMIT_Z = 3.0  # robust z among peers' rates: guards against heterogeneous institutions
 READMIT_ALPHA = 0.05  # the FDR of the case-mix detectors; the robust z, 2x and 10-case guards keep it strict
 
@@ -95,8 +95,8 @@ def readmissions(cases: pd.DataFrame) -> pd.DataFrame:
     name="15天内再入院 / 分解住院",
     description=(
         "同一参保人（假名化编号）出院后0-15天内再次入院（本院或他院；出院当天转入他院视为转院，不计），计入出院机构；同院且主诊断类目（无清单时为ADRG）相同者"
-        "计为疑似分解住院。近12个月各机构15天再入院率与同级其他机构的合并再入院率比较：再入院不少于10人次、再入院率 ≥ 同级合并率"
-        f"的2倍、在同级各机构再入院率中的稳健z ≥ 3，且按同级合并率的二项检验经Benjamini-Hochberg校正（α={READMIT_ALPHA}）显著。"
+        "计为疑似分解住院。近12个月各机构15天再入院率与同级其他机构比较：再入院不少于10人次、再入院率 ≥ 同级各机构再入院率中位数"
+        f"的2倍（典型同级：合并率会被自身分解住院的大医院抬高）、在同级各机构再入院率中的稳健z ≥ 3，且按同级合并率的二项检验经Benjamini-Hochberg校正（α={READMIT_ALPHA}）显著。"
         "发现中只有人次与比率，不含任何人员编号。"
     ),
     min_cases=READMIT_MIN_COUNT,
@@ -106,7 +106,7 @@ def readmissions(cases: pd.DataFrame) -> pd.DataFrame:
     params={
         "min_discharges": Param(READMIT_MIN_DISCHARGES, "近12个月出院人次下限（参与比较的机构）", "人次"),
         "min_count": Param(READMIT_MIN_COUNT, "再入院人次下限", "人次"),
-        "min_times": Param(READMIT_MIN_TIMES, "再入院率至少为同级合并率的倍数", "倍"),
+        "min_times": Param(READMIT_MIN_TIMES, "再入院率至少为同级各机构再入院率中位数的倍数", "倍"),
         "min_z": Param(READMIT_Z, "再入院率在同级中的稳健z下限"),
         "alpha": Param(READMIT_ALPHA, "Benjamini-Hochberg 校正的错误发现率"),
     },
@@ -139,7 +139,11 @@ def detect_readmission_15d(ctx) -> list[Finding]:
         pn, px = int(by.n[peers].sum()), int(by.x[peers].sum())
         pooled = max(px, 0.5) / pn  # half a case when peers had none, so the ratio stays finite
         pos = peer_position(rate[code], [rate[c] for c in peers], 0.25 * pooled)
-        tested[code] = {"pooled": pooled, "pos": pos, "same_kind": same_kind,
+        # the bar of "twice the peers" is the typical peer (median of the peers' own rates): a
+        # large peer that itself splits stays made the pooled rate everyone's bar and hid a
+        # hospital at 2.4 times the typical peer's rate
+        typical = pos.median if pos is not None and pos.median > 0 else pooled
+        tested[code] = {"pooled": pooled, "typical": typical, "pos": pos, "same_kind": same_kind,
                         "p": binomial_upper_p(int(by.x[code]), int(by.n[code]), pooled)}
     if not tested:
         raise NotEvaluated(f"同级比较对象不足：没有机构出院人次达到{prm['min_discharges']}且有至少{MIN_PEERS}家同级机构可比",
@@ -152,14 +156,14 @@ def detect_readmission_15d(ctx) -> list[Finding]:
     out = []
     for code, t in tested.items():
         n, x = int(by.n[code]), int(by.x[code])
-        times = rate[code] / t["pooled"]
+        times = rate[code] / t["typical"]
         if code not in keep or x < prm["min_count"] or times < prm["min_times"] or t["pos"].z < prm["min_z"]:
             continue
         split = int(by.split[code])
         sev = "high" if times >= 4 or split * 2 > x else "medium" if times >= 3 else "low"
         peer_word = f"同级{hosp.kind[code]}类" if t["same_kind"] else "同级"
         msg = (f"{hosp.loc[code, 'name']}（{level[code]}）近12个月出院{n}人次中有{x}人次在出院后15天内再入院"
-               f"（{pct(rate[code])}，{peer_word}{pct(t['pooled'])}，为其{times:.1f}倍），其中同院再入院{int(by.same[code])}人次、"
+               f"（{pct(rate[code])}，{peer_word}中位数{pct(t['typical'])}，为其{times:.1f}倍；{peer_word}合计{pct(t['pooled'])}），其中同院再入院{int(by.same[code])}人次、"
                f"同院同类诊断（疑似分解住院）{split}人次，需核查是否存在分解住院。")
         ev = {
             "value": rounded(rate[code]), "peer_median": rounded(t["pos"].median), "peer_rate": rounded(t["pooled"]),

@@ -28,7 +28,9 @@ OIR_MIN_DISCHARGES = 100  # discharges in the 12 months
 # test decides. A floor of 3 missed hospitals at half their peers' ratio whose bed turnover is
 # ordinary (beds reported generously): the handbook's signal is the ratio, turnover only supports.
 OIR_COMPOSITE = 2.5
-OIR_RATIO_Z = -1.0  # the ratio itself must be in the low tail, not only the bed turnover high
+# the ratio itself must be in the low tail, not only the bed turnover high; -1.5 since the spread
+# is one-sided (a clinic at 75% of its peers' ratio with z -1.44 was named on its turnover alone)
+OIR_RATIO_Z = -1.5
 OIR_MAX_SHARE_OF_MEDIAN = 0.75  # ... and at least 25% below the peer median
 OIR_BASE_COMPOSITE = 2.0  # the year before must already be low: a sudden drop is admission_surge
 OIR_MAX_FALL = 0.67  # ... and the ratio (relative to peers) may not have fallen by more than a third since
@@ -62,12 +64,12 @@ def _oir_table(hosp, totals, months: int, min_discharges: float = OIR_MIN_DISCHA
     log_turn = {c: math.log(r["turnover"]) for c, r in rows.items() if r["turnover"]}
     for code, r in rows.items():
         codes, r["same_kind"] = peers[code]
-        pos = peer_position(log_ratio[code], [log_ratio[c] for c in codes], RATIO_SPREAD_FLOOR)
+        pos = peer_position(log_ratio[code], [log_ratio[c] for c in codes], RATIO_SPREAD_FLOOR, tail="low")
         r["ratio_pos"] = pos
         r["turn_pos"] = None
         if code in log_turn:
             r["turn_pos"] = peer_position(log_turn[code], [log_turn[c] for c in codes if c in log_turn],
-                                          TURNOVER_SPREAD_FLOOR)
+                                          TURNOVER_SPREAD_FLOOR, tail="high")
         if pos is None:
             r["composite"] = None
             continue
@@ -85,7 +87,9 @@ def _oir_table(hosp, totals, months: int, min_discharges: float = OIR_MIN_DISCHA
     name="拉人头住院（门诊住院人次比偏低）",
     description=(
         "近12个月各医疗机构门诊人次/出院人次（每多少个门诊人次收治1人住院，越大越好）与同级别机构比较（取对数后的稳健z，"
-        "不含本机构，离散度下限20%）；以床均出院人次（高于同级为异常）佐证，两个z按Stouffer法合并。同时满足：人次比的稳健z ≤ −1、"
+        "不含本机构，离散度下限20%；离散度只取中位数以上一侧的同级计算，再剔除本身z ≤ −2的同级重算中位数与离散度："
+        "同样做法的几家机构聚在低端时不互相掩护）；以床均出院人次（高于同级为异常，离散度取中位数以下一侧，同样剔除z ≥ 2的同级）佐证，"
+        "两个z按Stouffer法合并。同时满足：人次比的稳健z ≤ −1.5、"
         "人次比 ≤ 同级中位数的75%、合并z ≥ 2.5，且经Benjamini-Hochberg校正（α=0.05）后仍显著（合并z下限只是兜底，"
         "床位周转平常而人次比只有同级一半的机构也应检出：手册的信号是门诊住院人次比，周转只作佐证）；"
         "上年同期有半年以上数据时，上年合并z也须 ≥ 2，且人次比相对同级中位数较上年下降不超过三分之一（持续偏低）。"
