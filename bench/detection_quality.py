@@ -173,6 +173,26 @@ def measure_region(d: Path, cached: bool = False) -> dict:
     return dict(r, gt=gt)
 
 
+def parse_add_only(spec: str) -> tuple[tuple[str, ...], list[int], float] | None:
+    """--add-only "hospitalization_rate:5-20:0.03": the patterns, seeds and scale of small regions
+    (prepared by an --only run) to count in every cell beside its regions."""
+    if not spec:
+        return None
+    patterns, seeds, scale = spec.split(":")
+    first, _, last = seeds.partition("-")
+    return (tuple(x.strip() for x in patterns.split(",") if x.strip()),
+            list(range(int(first), int(last or first) + 1)), float(scale))
+
+
+def restrict_to_only(r: dict, only: tuple[str, ...]) -> dict:
+    """A region injected with `only` counts for those patterns alone; the other detectors' namings
+    there (its hospitals carry no other injection) are kept apart in `other_false`, reported on
+    their own line and never mixed into the precision of regions injected with every pattern."""
+    full = r["scores"]
+    return dict(r, only=tuple(only), scores={p: sc for p, sc in full.items() if p in only},
+                other_false={p: sc.false for p, sc in full.items() if p not in only and sc.false})
+
+
 def _f(x: float | None) -> str:
     return "—" if x is None else f"{x:.2f}"
 
@@ -190,14 +210,18 @@ def report(results: list[dict], effects: list[float], seeds: list[int], scale: f
     clean_scores = combine([r["scores"] for r in clean]) if clean else {}
     patterns = sorted(set(dets) | {p for c in combined.values() for p in c})
 
-    injected = sorted({r["seed"] for r in results if r["effect"] is not None})
+    injected = sorted({r["seed"] for r in results if r["effect"] is not None and not r.get("only")})
+    small = [r for r in results if r.get("only")]  # --add-only regions, one pattern each
     clean_seeds = sorted({r["seed"] for r in clean})
     per_region = ("每个模式每个地区注入一处" if k == 1 else
                   f"每个模式每个地区注入 {k} 家机构（一家机构只注入一个模式；住院率为统筹地区层面模式，每个地区一处）")
     loads = [r["load_average"][0] for r in results if r.get("load_average")]
     lines = ["## 检测质量（实测）" if (scheme, months, k) == ("drg", 24, 1) else f"## 检测质量（实测：{scheme.upper()}，{months} 个月）", "",
-             f"合成统筹地区（{scheme.upper()} 付费）：规模 {scale}（每个地区约 {results[0]['hospitals'] if results else '—'} 家医院）、{months} 个月、"
+             f"合成统筹地区（{scheme.upper()} 付费）：规模 {scale}（每个地区约 {next((r['hospitals'] for r in results if not r.get('only')), '—')} 家医院）、{months} 个月、"
              f"有注入的地区种子 {', '.join(map(str, injected)) or '无'}，无注入地区种子 {', '.join(map(str, clean_seeds)) or '无'}；"
+             + (f"另有只注入 {'、'.join(sorted({p for r in small for p in r['only']}))} 的小地区 {len(small)} 个（种子 "
+                f"{min(r['seed'] for r in small)}–{max(r['seed'] for r in small)}，每个约 {small[0]['hospitals']} 家医院，只计该模式）；"
+                if small else "") +
              f"效应倍数 {', '.join(f'{e:g}' for e in effects)}（{per_region}）。每个地区对最后一个月运行全部已注册检测器（{len(dets)} 个），"
              f"与 ground_truth.json 比对（规则见 anomalies/evaluate.py）。首次运行时生成与导入各地区用时合计 {prepare_seconds / 60:.1f} 分钟"
              f"（--jobs 2 并行时墙钟约减半），检测与评分 {measure_seconds / 60:.1f} 分钟（2 核共享机器"
@@ -231,11 +255,20 @@ def report(results: list[dict], effects: list[float], seeds: list[int], scale: f
     lines += ["", "括号内为 检出/注入、正确/标记对象数；“达标的最小效应”为自该效应倍数起（含更大的效应）召回率均 ≥ 0.95 且精确率均 ≥ 0.9 的最小效应倍数。"]
     if missing:
         lines.append(f"尚无检测器的模式（只有注入、无法检出）：{'、'.join(missing)}。")
+    if small:
+        named = defaultdict(int)
+        for r in small:
+            for p, n in r.get("other_false", {}).items():
+                named[p] += n
+        lines.append(f"只注入单一模式的 {len(small)} 个小地区（共 {sum(r['hospitals'] for r in small)} 家医院，同级对照少）中，其他检测器点名的未注入机构"
+                     "（不计入上表）：" + ("、".join(f"`{p}` {n}" for p, n in sorted(named.items())) or "无") + "。")
     lines += ["", "### 每个地区", "",
               "| 地区 | 效应 | 医院 | 末月出院人次中位数：注入机构 / 三级 / 二级 | 发现条数 | 检测耗时（秒） | 负载 | 未检测的检测器 |",
               "|---|---:|---:|---|---:|---:|---:|---|"]
     for r in sorted(results, key=lambda r: (r["effect"] is None, r["effect"] or 0, r["seed"])):
         effect = "无注入" if r["effect"] is None else f"{r['effect']:g}"
+        if r.get("only"):
+            effect += f"（只注入 {'、'.join(r['only'])}）"
         missing = "、".join(f"`{p}`（{why}）" for p, why in sorted(r.get("not_evaluated", {}).items())) or "无"
         v = r.get("volumes") or {}
         vol = " / ".join("—" if v.get(x) is None else f"{v[x]:g}" for x in ("injected", "tertiary", "secondary"))
@@ -249,13 +282,15 @@ CELL_GOAL_INJECTIONS = 20  # injections per pattern and cell the goal asks for
 GOAL_MONTHS = 18  # the goal holds from this history length on
 
 
-def side_by_side(cells: dict[tuple[str, int], list[dict]], effect: float) -> str:
-    """One table: every pattern against every cell (scheme × history), at one effect."""
+def side_by_side(cells: dict[tuple[str, int], list[dict]], effect: float, goal: bool = True) -> str:
+    """One table: every pattern against every cell (scheme × history), at one effect; `goal`
+    marks each cell against the goal (stated at effect 1; other effects are shown without it)."""
     dets = {d.pattern: d for d in all_detectors()}
     keys = list(cells)
+    aim = (f"目标（历史 ≥ {GOAL_MONTHS} 个月）：每格每个模式至少 {CELL_GOAL_INJECTIONS} 处注入，召回率 ≥ {RECALL_GOAL} 且精确率 ≥ "
+           f"{PRECISION_GOAL}，无注入地区 0 条发现。" if goal else "目标按效应 1 写出，此表不标达标与否。")
     lines = [f"## 检测质量（实测）：各格并列（效应 {effect:g}）", "",
-             f"每格：召回 检出/注入、精确 正确/标记、无注入地区误报数；目标（历史 ≥ {GOAL_MONTHS} 个月）：每格每个模式至少 "
-             f"{CELL_GOAL_INJECTIONS} 处注入，召回率 ≥ {RECALL_GOAL} 且精确率 ≥ {PRECISION_GOAL}，无注入地区 0 条发现。"
+             f"每格：召回 检出/注入、精确 正确/标记、无注入地区误报数；{aim}"
              "“未检测”：该格全部地区中该检测器都记为未检测（原因见各格“每个地区”表），不是“0 发现”。", "",
              "| 模式 | " + " | ".join(f"{sc.upper()} {m} 个月" for sc, m in keys) + " |",
              "|---|" + "---|" * len(keys)]
@@ -272,7 +307,7 @@ def side_by_side(cells: dict[tuple[str, int], list[dict]], effect: float) -> str
             sc = combine([r["scores"] for r in at]).get(p, PatternScore(p)) if at else PatternScore(p)
             cl = combine([r["scores"] for r in clean]).get(p, PatternScore(p)) if clean else None
             text = f"{sc.detected}/{sc.injected} · {sc.true}/{sc.flagged}" + (f" · 无注入 {cl.false}" if cl else " · 无注入未测")
-            if key[1] >= GOAL_MONTHS and at:
+            if goal and key[1] >= GOAL_MONTHS and at:
                 ok = (sc.injected >= CELL_GOAL_INJECTIONS and sc.recall is not None and sc.recall >= RECALL_GOAL
                       and (sc.precision is None or sc.precision >= PRECISION_GOAL) and (cl is not None and cl.false == 0))
                 text += " ✓" if ok else (" ✗" if sc.injected >= CELL_GOAL_INJECTIONS else f" （注入 {sc.injected} < {CELL_GOAL_INJECTIONS}）")
@@ -280,9 +315,14 @@ def side_by_side(cells: dict[tuple[str, int], list[dict]], effect: float) -> str
                     met[key].append(p)
             row.append(text)
         lines.append(f"| `{p}` | " + " | ".join(row) + " |")
+
+    def small(rs):  # regions injected with a few patterns only (--add-only), counted apart
+        n = sum(r["effect"] == effect and bool(r.get("only")) for r in rs)
+        return f"（另有只注入 {'、'.join(sorted({p for r in rs for p in r.get('only', ())}))} 的小地区 {n} 个）" if n else ""
+
     lines += ["", "每格的地区：" + "；".join(
-        f"{sc.upper()} {m} 个月 有注入 {sum(r['effect'] == effect for r in cells[(sc, m)])} 个、无注入 "
-        f"{sum(r['effect'] is None for r in cells[(sc, m)])} 个" for sc, m in keys) + "。"]
+        f"{sc.upper()} {m} 个月 有注入 {sum(r['effect'] == effect and not r.get('only') for r in cells[(sc, m)])} 个"
+        f"{small(cells[(sc, m)])}、无注入 {sum(r['effect'] is None for r in cells[(sc, m)])} 个" for sc, m in keys) + "。"]
     return "\n".join(lines)
 
 
@@ -309,6 +349,8 @@ def main() -> None:
     ap.add_argument("--only", default="", help="inject only these patterns (comma list), e.g. hospitalization_rate "
                     "in many small regions (one injection per region)")
     ap.add_argument("--first-seed", type=int, default=1, help="seed of the first region (seeds of an --only run apart)")
+    ap.add_argument("--add-only", default="", help="count small regions of an earlier --only run in every cell, "
+                    "e.g. hospitalization_rate:5-20:0.03 (patterns:seeds:scale; only those patterns are scored there)")
     ap.add_argument("--json", type=Path, help="also write the raw per-region scores as JSON")
     ap.add_argument("--preface", type=Path, help="a Markdown file put at the head of the measured section "
                     "(machine, load, what is still missing)")
@@ -318,6 +360,7 @@ def main() -> None:
     seeds = list(range(f0, f0 + args.seeds))
     clean_seeds = list(range(f0, f0 + (args.seeds if args.clean_seeds is None else args.clean_seeds)))
     only = tuple(x.strip() for x in args.only.split(",") if x.strip())
+    add_only = parse_add_only(args.add_only)
     months_list = [int(x) for x in str(args.months).split(",")]
     schemes = [x.strip().lower() for x in args.scheme.split(",")]
     k, scale = args.injections_per_pattern, args.scale
@@ -348,7 +391,8 @@ def main() -> None:
                + (f"--clean-seeds {args.clean_seeds} " if args.clean_seeds is not None else "")
                + f"--effects {args.effects} --scale {scale} --injections-per-pattern {k} --months {args.months} "
                f"--scheme {args.scheme} --ingest-chunk {args.ingest_chunk} --jobs {args.jobs} --out {args.out}"
-               + (f" --only {args.only} --first-seed {f0}" if only else ""))
+               + (f" --only {args.only} --first-seed {f0}" if only else "")
+               + (f" --add-only {args.add_only}" if add_only else ""))
     sections, results = [], []
     by_cell: dict[tuple[str, int], list[dict]] = {}
     for sc, m in cells:
@@ -368,13 +412,28 @@ def main() -> None:
                      synth_version=version.read_text(encoding="utf-8").strip() if version.exists() else "未记录")
             cell_results.append(r)
             print(f"测量 {sc} {m} 个月 s{s} 效应 {e if e is not None else '无注入'}：{r['findings']} 条发现", flush=True)
+        if add_only:  # small regions injected with one pattern: counted for it alone (restrict_to_only)
+            a_only, a_seeds, a_scale = add_only
+            for e in effects:
+                for s in a_seeds:
+                    d = region_dir(args.root, s, e, m, sc, 1, a_scale, a_only)
+                    if not (d / "ready").exists():
+                        continue
+                    r = restrict_to_only(measure_region(d, cached=args.cached), a_only)
+                    version = d / "synth_version"
+                    r.update(seed=s, effect=e, scheme=sc, months=m,
+                             synth_version=version.read_text(encoding="utf-8").strip() if version.exists() else "未记录")
+                    cell_results.append(r)
+                    print(f"测量 {sc} {m} 个月 只注入 {'、'.join(a_only)} s{s}：{r['findings']} 条发现", flush=True)
         by_cell[(sc, m)] = cell_results
         sections.append(report(cell_results, effects, seeds, scale, m, prepare_seconds,
                                time.perf_counter() - t1, command, sc, k))
         results += cell_results
     first = 1.0 if 1.0 in effects else effects[0]
     missing = [f"{sc.upper()} {m} 个月" for (sc, m), rs in by_cell.items() if not rs]
-    head = side_by_side({c: rs for c, rs in by_cell.items() if rs}, first)
+    measured = {c: rs for c, rs in by_cell.items() if rs}
+    head = "\n\n".join([side_by_side(measured, first)] +  # then every other effect, without the goal marks
+                         [side_by_side(measured, e, goal=False) for e in effects if e != first])
     if missing:
         head += "\n\n未测量（地区尚未生成与导入）：" + "、".join(missing) + "。"
     preface = [args.preface.read_text(encoding="utf-8").strip()] if args.preface else []
