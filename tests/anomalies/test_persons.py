@@ -166,3 +166,34 @@ def test_readmission_bar_is_the_typical_peer_not_a_large_peer_that_splits_stays_
     assert set(found) == {"BIG", "SPLIT"}, found
     ev = found["SPLIT"][0].evidence
     assert ev["peer_rate"] > 0.045 and ev["times_peer"] > 2
+
+
+def test_co_admission_a_larger_group_together_is_not_less_unusual_than_three():
+    """Eight persons admitted together five times (each six admissions in the year): tested on
+    triples alone the chance expectation grows with the group (56 triples) and p was 1.5e-3, above
+    0.01 / the ~1,000 persons a K=5 region screens, so the group was missed at effect 2. Counting
+    how many were present together makes it far beyond chance."""
+    from liangjiadi.anomalies.detectors.persons import _chance_of_cluster
+
+    lam, p, together = _chance_of_cluster([6] * 8, [8] * 5, 365)
+    assert together == 8 and p < 1e-12, (lam, p)
+    assert p < 0.01 / 1000
+
+
+def test_co_admission_a_trio_is_judged_as_before():
+    """Three persons, four joint admissions: only m = 3 is tried, no extra correction."""
+    from liangjiadi.anomalies.detectors.persons import _chance_of_cluster, poisson_upper_p
+
+    lam, p, together = _chance_of_cluster([4, 4, 4], [3, 3, 3, 3], 365)
+    assert together == 3
+    assert lam == pytest.approx(64 * (3 / 365) ** 2)
+    assert p == pytest.approx(poisson_upper_p(4, lam))
+
+
+def test_co_admission_chance_triples_of_frequent_patients_stay_unremarkable():
+    """Six dialysis-like patients (100 admissions each), three times three of them the same day:
+    the larger m are not tried (no occasion with more present), the trio test is not significant."""
+    from liangjiadi.anomalies.detectors.persons import _chance_of_cluster
+
+    lam, p, together = _chance_of_cluster([100] * 6, [3, 3, 3], 365)
+    assert together == 3 and p > 0.01

@@ -216,26 +216,50 @@ def _components(pairs: pd.DataFrame) -> list[set[str]]:
     return [g for g in groups.values() if len(g) >= CLUSTER_MIN_PERSONS]
 
 
-def _joint_episodes(adm: pd.DataFrame) -> int:
-    """Admission episodes (dates chained within CLUSTER_DAYS) with at least 3 distinct members."""
+def _joint_episodes(adm: pd.DataFrame) -> list[int]:
+    """Members present at each admission episode (dates chained within CLUSTER_DAYS) with at
+    least 3 distinct members; its length is the number of joint admissions."""
     a = adm.sort_values("day")
     episode = (a["day"].diff().fillna(CLUSTER_DAYS + 1) > CLUSTER_DAYS).cumsum()
     members = a.groupby(episode)["psn_no"].nunique()
-    return int((members >= CLUSTER_MIN_PERSONS).sum())
+    return [int(m) for m in members if m >= CLUSTER_MIN_PERSONS]
 
 
-def _chance_of_cluster(counts: list[int], joint: int, days: int) -> tuple[float, float]:
-    """Expected number of ≥3-person joint admissions among these persons if each were admitted on
-    independent days (counts = their admissions at the institution), and P(X >= joint).
+def _elementary_symmetric(counts: list[int], top: int) -> list[float]:
+    """e_0 .. e_top of the counts (sum over every m-subset of the product of its counts)."""
+    e = [1.0] + [0.0] * top
+    for c in counts:
+        for m in range(top, 0, -1):
+            e[m] += e[m - 1] * c
+    return e
 
-    For three persons with a, b, c admissions: a · (w·b/D) · (w·c/D), w = the 3-day window; summed
-    over all triples = e3(counts) · (w/D)², e3 the elementary symmetric sum (Newton's identities)."""
-    c = np.asarray(counts, dtype=float)
-    p1, p2, p3 = c.sum(), (c ** 2).sum(), (c ** 3).sum()
-    e3 = (p1 ** 3 - 3 * p1 * p2 + 2 * p3) / 6
+
+def _chance_of_cluster(counts: list[int], present: list[int], days: int,
+                       min_joint: int = CLUSTER_MIN_JOINT) -> tuple[float, float, int]:
+    """How unlikely the joint admissions are if each person were admitted on independent days
+    (counts = their admissions at the institution; present = members at each joint admission).
+
+    For m persons with admissions c1..cm, the expected number of occasions all m are admitted
+    within the window w of one another is about c1 · Π(w·ci/D) over the other m−1; summed over all
+    m-subsets = e_m(counts) · (w/D)^(m−1), e_m the elementary symmetric sum. Tested for every m
+    from 3 up to the most members present (P(X >= occasions with at least m present), Poisson),
+    Bonferroni over the m tried: eight persons together five times must not look less unusual
+    than three (a test on triples alone gives a larger group more chance triples and hid it).
+    Returns (expected, p, m) of the most unusual m."""
     width = 2 * CLUSTER_DAYS + 1
-    lam = float(e3 * (width / days) ** 2)
-    return lam, poisson_upper_p(joint, lam)
+    top = max(present, default=CLUSTER_MIN_PERSONS)
+    e = _elementary_symmetric(counts, top)
+    tried = []
+    for m in range(CLUSTER_MIN_PERSONS, top + 1):
+        occasions = sum(1 for k in present if k >= m)
+        if occasions < min_joint:
+            break
+        lam = float(e[m] * (width / days) ** (m - 1))
+        tried.append((poisson_upper_p(occasions, lam), lam, m))
+    if not tried:
+        return 0.0, 1.0, CLUSTER_MIN_PERSONS
+    p, lam, m = min(tried)
+    return lam, min(1.0, p * len(tried)), m
 
 
 @detector(
@@ -243,8 +267,9 @@ def _chance_of_cluster(counts: list[int], joint: int, days: int) -> tuple[float,
     name="组团住院",
     description=(
         "近12个月同一医疗机构：在同一机构住院不少于3次的参保人中，两两在1天内同时入院不少于3次者相连，连通的不少于3人成为一组；"
-        "组内不少于3人在1天内同时入院的次数（联合入院）不少于3次即为组团住院。按各人入院次数计算随机巧合的期望次数，泊松检验"
-        "p值须小于0.01/筛查人数（Bonferroni），以排除透析、放化疗等高频住院者的偶然同日入院。发现只给人数、联合入院次数和匿名组别编号。"
+        "组内不少于3人在1天内同时入院的次数（联合入院）不少于3次即为组团住院。按各人入院次数计算随机巧合的期望次数"
+        "（对 m = 3 至同时入院最多的人数，分别计算 m 人同在的联合入院次数及其期望，取最不寻常的 m 并乘以所试 m 的个数：八人五次同时入院"
+        "不能比三人更不显眼），泊松检验p值须小于0.01/筛查人数（Bonferroni），以排除透析、放化疗等高频住院者的偶然同日入院。发现只给人数、联合入院次数和匿名组别编号。"
     ),
     min_cases=CLUSTER_MIN_JOINT,
     peers="不与同级比较：与随机巧合的期望次数比较",
@@ -280,11 +305,12 @@ def detect_co_admission_cluster(ctx) -> list[Finding]:
         inst_adm = adm[adm.fixmedins_code == code]
         for members in _components(inst_pairs):
             m_adm = inst_adm[inst_adm.psn_no.isin(members)]
-            joint = _joint_episodes(m_adm)
+            present = _joint_episodes(m_adm)
+            joint = len(present)
             if joint < prm["min_joint"]:
                 continue
             counts = m_adm.groupby("psn_no").size().tolist()
-            lam, p = _chance_of_cluster(counts, joint, days)
+            lam, p, together = _chance_of_cluster(counts, present, days, prm["min_joint"])
             if p > prm["alpha"] / max(screened, 1):
                 continue
             k = len(members)
@@ -295,7 +321,8 @@ def detect_co_admission_cluster(ctx) -> list[Finding]:
             msg = (f"{name}（{level}）近12个月有一组{k}名参保人{joint}次在1天内同时入院（组别{cid}，"
                    f"共住院{len(m_adm)}人次），需核查是否存在组团住院。")
             ev = {"persons": k, "joint_admissions": joint, "cases": int(len(m_adm)),
-                  "expected_by_chance": rounded(lam, 8), "p_value": float(f"{p:.3e}"),
+                  "persons_together": together, "expected_by_chance": rounded(lam, 8),
+                  "p_value": float(f"{p:.3e}"),
                   "screened_persons": int(screened)}
             out.append(Finding("co_admission_cluster", ctx.period, sev, msg, ev, code, subject="person_cluster",
                                cluster_id=cid, score=float(joint * k)))
