@@ -128,13 +128,17 @@ def region_partitions(settings: Settings, region: str, name: str) -> tuple[str, 
     return (region,)
 
 
-def region_has_data(workdir: Path, settings: Settings, region: str | Iterable[str], name: str) -> bool:
+def region_has_data(workdir: Path, settings: Settings, region: str | Iterable[str], name: str, *,
+                    listed: Iterable[tuple[str, str]] | None = None) -> bool:
     """Whether the region (or any of several, e.g. counties) has rows of table `name` (a listing
     of partition directories, no file opened): in a province lake, other regions having the
-    table says nothing about this one."""
+    table says nothing about this one. The one answer to the question: `listed`, the table's
+    (admdvs, period) partitions when the caller keeps its own listing (indicators' Ctx lists
+    each table once per run), else the lake is listed now."""
     regions = [region] if isinstance(region, str) else list(region)
     scope = {a for r in regions for a in region_partitions(settings, r, name)}
-    return any(a in scope for a, _ in lake.partitions(workdir, name))
+    pairs = lake.partitions(workdir, name) if listed is None else listed
+    return any(a in scope for a, _ in pairs)
 
 
 def _key(codes: Iterable[str] | None) -> tuple[str, ...] | None:

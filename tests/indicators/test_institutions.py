@@ -38,7 +38,9 @@ def test_the_row_in_force_at_the_period(tmp_path):
     assert (now["H1"].name, now["H1"].level_group, now["H1"].bed_cnt, now["H1"].kind) == ("新名", "三级", 300, "综合")
     assert "H2" not in now and now["P1"].fixmedins_type == "2"
     assert "X9" not in now and everywhere["X9"].admdvs == "110100"
-    assert institution_directory(settings, "2025-03") == everywhere
+    # the directory a release freezes: the region's own and the regions its settlements name (none here),
+    # not the whole lake's (docs/deploy.md 第三节)
+    assert institution_directory(settings, "2025-03") == now
 
 
 def test_no_directory_handed_in(tmp_path):

@@ -120,8 +120,14 @@ def _payment(settings):
     return service.to_json(service.run(settings, 2025))
 
 
+def _directory(settings):
+    from liangjiadi.indicators.institutions import institution_directory
+
+    return institution_directory(settings, DEMO_PERIOD)
+
+
 READERS = {"check": _check, "detect": _detect, "fund_outlook": _fund_outlook, "topic": _topic,
-           "payment": _payment}
+           "payment": _payment, "directory": _directory}
 
 
 @pytest.fixture(scope="module")
@@ -149,9 +155,9 @@ def province(demo, tmp_path_factory):
 def test_each_reader_opens_only_its_regions_partitions(province, reader, monkeypatch):
     settings, clean = province
     monkeypatch.setenv("LJD_PSEUDONYM_KEY", KEY)
-    # fixmedins too, except for detection: impossible_travel locates settlements made elsewhere
-    # through the province's whole institution directory (anomalies/detectors/persons.py)
-    planted = [] if reader == "detect" else _plant_in_other_region(settings.workdir, ["fixmedins"])
+    # fixmedins too: impossible_travel and the release's institution directory read other regions'
+    # institutions, but only those of the regions the settlements name (OTHER is not one of them)
+    planted = _plant_in_other_region(settings.workdir, ["fixmedins"])
     try:
         assert READERS[reader](settings) == clean[reader]
     finally:
@@ -219,3 +225,76 @@ def test_check_and_detect_on_spark_open_only_the_regions_partitions(province, mo
     assert not [c for c in duck[1] if c[1] == FAILED]
     assert not [r for r in duck[2] if r[2] == Status.ERROR.value]
     assert answers(settings.model_copy(update={"engine": "pyspark"})) == duck
+
+
+# ---- "does the region have this table": one answer (engine.region_has_data) ----------------------
+
+
+def test_ctx_has_data_is_the_engines_answer_listed_once(tmp_path, monkeypatch):
+    """Indicators' Ctx.has_data answers through engine.region_has_data (no second copy of the
+    rule), over one listing of each table per run; another region's tables do not count."""
+    from liangjiadi import lake
+    from liangjiadi.engine import open_engine, region_has_data
+    from liangjiadi.indicators import context
+    from liangjiadi.schema import TABLES as ALL
+
+    work = golden.build(tmp_path)
+    _plant_in_other_region(work, ["setl_fee", "grp_catalog", "clr_result"], periods=(golden.P,))
+    settings = golden.settings(work)
+    asked, listed = [], []
+    monkeypatch.setattr(context, "region_has_data",
+                        lambda *a, **kw: asked.append(a[3]) or region_has_data(*a, **kw))
+    real_partitions = lake.partitions
+    monkeypatch.setattr(lake, "partitions", lambda w, t: listed.append(t) or real_partitions(w, t))
+    engine = open_engine(settings)
+    try:
+        ctx = context.Ctx(engine, settings, golden.P, golden.R)
+        answers = {t: ctx.has_data(t) for t in ALL}
+        assert {t: ctx.has_data(t) for t in ALL} == answers  # asked twice, listed once
+        assert asked == list(ALL) * 2 and sorted(listed) == sorted(ALL)
+        assert answers == {t: region_has_data(work, settings, golden.R, t) for t in ALL}
+    finally:
+        engine.close()
+    assert answers["clr_result"] and answers["setl_d"] and answers["fixmedins"]
+    assert not answers["setl_fee"] and not answers["grp_catalog"]  # only the other region has them
+
+
+def test_release_contents_ignore_another_regions_optional_tables(tmp_path):
+    """A province lake: the region has no 清算结果, 特例单议 or 费用构成; another region has all
+    three. The region's contents are those of a lake where nobody has them (old: the lake-wide
+    question made 清算 a section with totals of nothing)."""
+    work = golden.build(tmp_path)
+    for table in ("clr_result", "special_case"):
+        shutil.rmtree(table_dir(work, table))
+    settings = golden.settings(work)
+    alone = release_contents(settings, golden.R, [golden.P])
+    assert alone["clearing"] == {"available": False, "rows": []}
+
+    from liangjiadi.lake import write_rows
+
+    write_rows(work, "clr_result", golden.clr_results(), golden.O)
+    write_rows(work, "special_case", golden.special_cases(), golden.O)
+    write_rows(work, "setl_fee", [{"setl_id": "S1", "med_chrgitm_type": "01", "item_sumamt": 100,
+                                   "period": golden.P}], golden.O)
+    assert (table_dir(work, "clr_result") / golden.O).is_dir()
+    assert release_contents(settings, golden.R, [golden.P]) == alone
+
+
+def test_institution_directory_reads_only_the_regions_the_settlements_name(tmp_path):
+    """The directory a release freezes: the region's institutions and those of the regions its
+    settlements name (S10 was made in O: O's hospital X1, and X2 filed under one of O's
+    counties), not a third region's (old: the whole province's directory, every file opened)."""
+    from liangjiadi.indicators.institutions import institution_directory
+    from liangjiadi.lake import write_rows
+
+    work = golden.build(tmp_path)
+    settings = golden.settings(work)
+    write_rows(work, "fixmedins", [
+        {"fixmedins_code": "X2", "fixmedins_name": "机构X2", "fixmedins_type": "1", "admdvs": "140521"},
+        {"fixmedins_code": "Z1", "fixmedins_name": "机构Z1", "fixmedins_type": "1", "admdvs": "150200"},
+    ], golden.R)
+    directory = institution_directory(settings, golden.P)
+    assert {"H1", "H4", "P2", "X1", "X2"} <= set(directory) and "Z1" not in directory
+    assert directory["X1"].admdvs == golden.O and directory["H2"].bed_cnt == 120
+    _plant_in_other_region(work, ["fixmedins"], periods=("0000-00",))
+    assert institution_directory(settings, golden.P) == directory

@@ -328,7 +328,7 @@ def _structure(ctx, months: list[str]) -> list[dict]:
     optional 费用构成 table: shares of the window and of the same window last year."""
     from ..indicators.context import shift
 
-    if not ctx.engine.has_data("setl_fee"):
+    if not ctx.has_data("setl_fee"):  # the region's own: another region's table says nothing
         return []
     previous = [shift(m, -12) for m in months]
     s = ctx.settlements(sorted(set(months) | set(previous)))
@@ -394,7 +394,7 @@ def _budget(ctx, setl: list[dict], ytd: list[str], year: int) -> dict:
 def _clearing(ctx, months: list[str], levels, names) -> dict:
     """清算结果 of the window's periods per institution: declared, deducted, paid; 到位率 =
     paid / (declared − deducted), the share of what was due that was paid."""
-    if not ctx.engine.has_data("clr_result"):
+    if not ctx.has_data("clr_result"):
         return {"available": False, "rows": []}
     t = ctx.table("clr_result")
     t = t.filter(t.period.isin(months))
@@ -420,7 +420,7 @@ def _clearing(ctx, months: list[str], levels, names) -> dict:
 def _special(ctx, months: list[str], levels) -> dict:
     """Applications linked to the window's settlements at local institutions, by level group:
     received, approved, rejected, pending; approved cases' total cost and 统筹基金."""
-    if not ctx.engine.has_data("special_case"):
+    if not ctx.has_data("special_case"):
         return {"rows": []}
     s = ctx.settlements(months)
     s = s.filter(s.fix_blng_admdvs == ctx.region, (s.refd_setl_flag == "0") | s.refd_setl_flag.isnull())

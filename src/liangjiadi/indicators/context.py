@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from .. import lake
 from ..config import Settings
-from ..engine import region_partitions
+from ..engine import region_has_data, region_partitions
 from ..period import Period, shift, span
 from .institutions import institutions_as_of
 from ..schema.institution import Institution
@@ -99,8 +99,10 @@ class Ctx:
         return self.engine.to_pyarrow(expr)
 
     def has_data(self, table: str) -> bool:
-        scope = self.scope(table)
-        return any(a in scope for a, _ in self._partitions(table))
+        """Whether the region has rows of `table`: engine.region_has_data (the one answer),
+        over this run's listing of the table."""
+        return region_has_data(self.engine.workdir, self.settings, self.region, table,
+                               listed=self._partitions(table))
 
     def has_partition(self, table: str, period: str) -> bool:
         return (self.region, period) in self._partitions(table)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .. import lake
 from ..config import Settings
 from ..schema import SNAPSHOT_PERIOD
 from ..schema.institution import Institution
@@ -42,13 +43,30 @@ def institutions_as_of(engine, period: str, region: str | Iterable[str] | None =
     return {code: Institution(**{f: r[c] for f, c in _COLUMNS.items()}) for code, r in sorted(best.items())}
 
 
+def institutions_in(engine, period: str, admdvs: Iterable[str]) -> dict[str, Institution]:
+    """`institutions_as_of` the institutions that settlements under these 医保区划 codes
+    (fix_blng_admdvs) can name: only the fixmedins partitions of each code's prefecture (the
+    first four digits: a city's code and its counties', whichever of them the institution is
+    filed under), so a province lake's directory is not read whole."""
+    wanted = {str(a)[:4] for a in admdvs if a}
+    parts = sorted({a for a, _ in lake.partitions(engine.workdir, "fixmedins") if a[:4] in wanted})
+    return institutions_as_of(engine, period, parts)
+
+
 def institution_directory(settings: Settings, period: str) -> dict[str, Institution]:
-    """`institutions_as_of` every region's rows, on an engine opened for the purpose (what a
-    release freezes and the stand-alone worksheet shows)."""
+    """The region's institutions and those of every other region its settlements name (an
+    异地 institution's name), as of `period`, on an engine opened for the purpose (what a
+    release freezes and the stand-alone worksheet shows). Only the regions the settlements
+    name are read (`institutions_in`); without a configured region, every region's."""
     from ..engine import open_engine
 
     engine = open_engine(settings)
     try:
-        return institutions_as_of(engine, period)
+        region = settings.region_admdvs
+        if region is None:
+            return institutions_as_of(engine, period)
+        s = engine.region_table("setl_d", settings, region)
+        named = engine.to_pyarrow(s.select("fix_blng_admdvs").distinct())["fix_blng_admdvs"].to_pylist()
+        return institutions_in(engine, period, [*settings.own_admdvs(region), *named])
     finally:
         engine.close()

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ...checks.model import Param
-from ...indicators.institutions import institutions_as_of
+from ...indicators.institutions import institutions_in
 from ..coverage import NotEvaluated, window_text
 from ..model import Finding
 from ..registry import detector
@@ -360,9 +360,11 @@ def _consecutive_far_settlements(ctx, max_minutes: float = TRAVEL_MAX_MINUTES) -
     return ctx.run(s.drop("place", "next_place")).to_pandas()
 
 
-def _known_places(ctx) -> dict[str, tuple[float, float]]:
-    # every region's institutions: another region's may be there
-    return {c: (float(i.lon), float(i.lat)) for c, i in institutions_as_of(ctx.engine, ctx.period).items()
+def _known_places(ctx, pairs: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    # another region's institutions may be there: those of the regions the pairs name (and the
+    # region's own), never the whole province's directory (institutions_in)
+    admdvs = {*ctx.own, *pairs.fix_blng_admdvs.dropna(), *pairs.next_admdvs.dropna()}
+    return {c: (float(i.lon), float(i.lat)) for c, i in institutions_in(ctx.engine, ctx.period, admdvs).items()
             if i.lon is not None and i.lat is not None}
 
 
@@ -393,7 +395,7 @@ def detect_impossible_travel(ctx) -> list[Finding]:
     pairs = _consecutive_far_settlements(ctx, prm["max_minutes"])
     if pairs.empty:
         return []
-    known = _known_places(ctx)
+    known = _known_places(ctx, pairs)
     lon1, lat1, r1 = locate(pairs.fixmedins_code, pairs.fix_blng_admdvs, known)
     lon2, lat2, r2 = locate(pairs.next_code, pairs.next_admdvs, known)
     km = np.maximum(haversine_km(lon1, lat1, lon2, lat2) - r1 - r2, 0.0)
