@@ -131,3 +131,23 @@ def test_configured_file_missing_is_a_chinese_error(lake, tmp_path):
     with pytest.raises(PaymentError) as e:
         run(Settings(workdir=lake, region_admdvs=R, payment_file=tmp_path / "无.toml"), 2025)
     assert "找不到支付方式配置文件" in str(e.value)
+
+
+def test_a_county_hospitals_cases_are_paid(lake):
+    """County hospitals of the 统筹地区 are paid from its DRG/DIP fund at its rate ("执行全市统一的病组
+    （种）及权重（分值），共同参与全市付费费率（点值）计算", seeds/003 三). Old: only institutions under the
+    region's own code; the county hospital and its case were left out."""
+    county = "140421"
+    write_rows(lake, "fixmedins", [
+        {"fixmedins_code": "C", "fixmedins_name": "县医院", "fixmedins_type": "1", "hosp_lv": "05", "admdvs": county,
+         "drg_dip_flag": "1"}], R)
+    setl = dict(_setl("c1", "C", "2025-05", 8000, 5600), fix_blng_admdvs=county)
+    write_rows(lake, "setl_d", [setl], R)
+    write_rows(lake, "setl_list", [_list("c1", "C", "2025-05", "G1")], R)
+    r = run(Settings(workdir=lake, region_admdvs=R, region_county_admdvs=[county]), 2025)
+    s = r.settlement
+    assert set(s.institutions) == {"A", "B", "C"}
+    # C: one G1 case at a 二级 hospital, as B's without B's 调节系数: 0.6667 × 0.85 = 0.5667 (4 decimals)
+    assert s.institutions["C"].points == D("0.5667") and s.institutions["C"].payment > 0
+    assert s.institutions["A"].points == D("2.0000") and s.institutions["B"].points == D("0.8500")
+    assert s.total_payment == D("30000.00")  # the same fund, now shared by three

@@ -2,7 +2,8 @@
 plain values of payment.model: cases, institutions, catalogue, budget and the optional inputs.
 
 Cases are the indicators' (indicators/payment.py): valid (vali_flag 1 or blank), non-refund
-inpatient settlements at local institutions (fix_blng_admdvs = the region), of every insured;
+inpatient settlements at local institutions (fix_blng_admdvs = the region or one of its counties,
+`Settings.own_admdvs`: county hospitals share the region's rate, seeds/003 三), of every insured;
 here only at DRG/DIP institutions (drg_dip_flag = 1 as of the year's end). Grouped = a list
 whose grp_code is not blank, QY… or 0000; the 特例单议 application is linked by setl_id.
 """
@@ -51,13 +52,14 @@ def read(engine, settings: Settings, region: str, year: int, first_year: int) ->
     def table(name, periods=None):  # the region's partitions only (engine.region_partitions)
         return engine.region_table(name, settings, region, periods=periods)
 
-    inst = _institutions(engine, table, region, year)
+    own = settings.own_admdvs(region)  # the 统筹地区's code and its counties'
+    inst = _institutions(engine, table, own, year)
     s = table("setl_d", _months(first_year, year))
     s = s.filter(
         s.period.isin(_months(first_year, year)),
         (s.vali_flag == "1") | s.vali_flag.isnull(),
         (s.refd_setl_flag == "0") | s.refd_setl_flag.isnull(),
-        s.fix_blng_admdvs == region,
+        s.fix_blng_admdvs.isin(own),
         s.med_type.isin([str(x) for x in settings.inpatient_med_types]),
         s.fixmedins_code.isin(sorted(inst) or [""]),
     ).select("setl_id", "period", "fixmedins_code", "medfee_sumamt", "hifp_pay", "setl_pay_way",
@@ -169,13 +171,14 @@ def findings_by_institution(workdir, region: str, months: list[str]) -> dict[str
     return out or None
 
 
-def _institutions(engine, table, region: str, year: int) -> dict[str, Institution]:
-    """DRG/DIP institutions of the region, each as of the year's end (greatest period ≤ Dec).
-    Those under the region's own code only, as the cases read are those settled there
-    (fix_blng_admdvs == region), not its counties'."""
+def _institutions(engine, table, own: list[str], year: int) -> dict[str, Institution]:
+    """DRG/DIP institutions of the region, each as of the year's end (greatest period ≤ Dec):
+    those under its code and its counties' (`own`). County hospitals are paid from the same
+    fund at the same rate: they "执行全市统一的病组（种）及权重（分值），共同参与全市付费费率
+    （点值）计算" (seeds/003 三; docs/payment.md 第 2 节)."""
     t = table("fixmedins")
     end = f"{year:04d}-12"
-    t = t.filter(t.admdvs == region, t.period.isnull() | (t.period <= end))
+    t = t.filter(t.admdvs.isin(own), t.period.isnull() | (t.period <= end))
     best: dict[str, dict] = {}
     for r in engine.to_pyarrow(t.select("fixmedins_code", "fixmedins_name", "fixmedins_type", "hosp_lv",
                                         "drg_dip_flag", "period")).to_pylist():
