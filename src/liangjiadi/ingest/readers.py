@@ -290,8 +290,9 @@ class SourceReader:
         """Parse one block with the csv module, one output row per physical line.
 
         A record that spans several lines (a quoted value holding a newline, or a stray
-        quote that joined lines) quarantines every line it spans, naming the column; a
-        quote that never closes quarantines its own line and parsing resumes on the next.
+        quote that joined lines) quarantines every line it spans, naming the column, each
+        with its own values read alone (`_values_alone`); a quote that never closes
+        quarantines its own line and parsing resumes on the next.
         """
         csv.field_size_limit(max(csv.field_size_limit(), 4 * MAX_CARRY))
         plan = self.plan
@@ -322,15 +323,17 @@ class SourceReader:
                     if end == len(raw) and quotes % 2:
                         # The quote on this line never closes: only this line is bad.
                         rows.append((line_no, "unbalanced_quote",
-                                     f"该行的引号没有闭合（{_col_text(col)}）：这一行未读取，后续各行照常读取", col, None))
+                                     f"该行的引号没有闭合（{_col_text(col)}）：这一行未读取，后续各行照常读取", col,
+                                     self._values_alone(raw[start], keep, ncol)))
                         pos = start + 1
                         restart = True
                         break
                     last = first_line + end - 1
                     msg = (f"第 {line_no}–{last} 行被一个带引号的值连成了一条记录（{_col_text(col)}含换行，"
                            f"可能是引号不成对）：所跨的 {end - start} 行全部隔离")
-                    for i in range(start, end):
-                        rows.append((first_line + i, "unbalanced_quote", msg, col, None))
+                    for i in range(start, end):  # each line quarantined with what it held
+                        rows.append((first_line + i, "unbalanced_quote", msg, col,
+                                     self._values_alone(raw[i], keep, ncol)))
                     continue
                 if not fields:  # an empty line: an all-blank row, counted by _drop_blank
                     rows.append((line_no, None, None, None, [None] * len(keep)))
@@ -357,6 +360,18 @@ class SourceReader:
                   pa.array([r[1] for r in rows], pa.string()), pa.array([r[3] for r in rows], pa.string())]
         arrays += [pa.array(c, pa.string()) for c in cols]
         return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+    def _values_alone(self, line: str, keep: list[int], ncol: int) -> list | None:
+        """The contract values of one physical line that a stray quote joined to others (or whose
+        quote never closes), read on its own, so that its quarantine line keeps what the line
+        held: by the csv rules, else split at every separator (the stray quote stays in its
+        value). None when neither gives the header's number of columns: the values could not be
+        put in their columns (a personal column's value could land in a kept one), so none is kept."""
+        text = line.rstrip("\n").rstrip("\r")
+        for fields in (next(csv.reader([text], delimiter=self.delimiter), []), text.split(self.delimiter)):
+            if len(fields) == ncol:
+                return [fields[i] if fields[i] != "" else None for i in keep]
+        return None
 
     def _plain_multiline(self, fields: list[str], ncol: int) -> bool:
         """A legitimate quoted line break: right field count, and every value holding a
