@@ -309,7 +309,7 @@ def _stage_file(spec: FileSpec, res: FileResult, target: Path | None, index: int
             progress.start(key, f"读取 {path.name}", reader.total)
             secret = [c for c in plan.columns if t.column(c).pseudonymise]
             schema = batch_schema(plan)
-            staged_schema = _with_tokens(schema.empty_table(), secret, tokens).schema
+            staged_schema = pa.schema(list(schema) + [pa.field(token_column(c), pa.string()) for c in secret])
             batches = _tokens_alongside(reader.batches(), secret, tokens)
             if target is None:
                 table = pa.Table.from_batches(list(batches), schema=staged_schema)
