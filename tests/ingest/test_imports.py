@@ -27,13 +27,24 @@ print(json.dumps({"accepted": sum(f.rows_accepted for f in report.files),
 """
 
 
-def test_ingest_of_clean_files_imports_neither_ibis_nor_pandas(tmp_path):
+def _ingest(tmp_path, rows) -> dict:
     fix = write_csv(tmp_path / "in" / "fixmedins.csv", FIX_ROWS, FIX_COLS)
-    setl = write_csv(tmp_path / "in" / "setl_d_2025-03.csv", [setl_row(i) for i in range(20)], SETL_COLS)
+    setl = write_csv(tmp_path / "in" / "setl_d_2025-03.csv", rows, SETL_COLS)
     src = str(Path(__file__).resolve().parents[2] / "src")
     env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
     out = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path / "work"), KEY, REGION, str(fix), str(setl)],
                          capture_output=True, text=True, env=env, check=True)
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_ingest_of_clean_files_imports_neither_ibis_nor_pandas(tmp_path):
+    result = _ingest(tmp_path, [setl_row(i) for i in range(20)])
     assert result["accepted"] == 23 and result["quarantined"] == 0
+    assert result["loaded"] == []
+
+
+def test_writing_a_quarantine_file_imports_neither(tmp_path):
+    """The quarantine CSV's formula neutralising (safe_output.neutralise_arrow) as well."""
+    result = _ingest(tmp_path, [setl_row(i) for i in range(20)] + [setl_row(30, insutype="=1+1")])
+    assert result["accepted"] == 23 and result["quarantined"] == 1
     assert result["loaded"] == []
