@@ -170,14 +170,15 @@ class TablePlan:
         t = self.table
         src = t.period_source
         if src == "setl_time":
-            return f"strftime({self._typed('setl_time') if typed else ts_sql('setl_time')}, '%Y-%m')"
+            timed = typed and t.column("setl_time").dtype == "datetime"
+            return f"strftime({q('_t_setl_time') if timed else ts_sql('setl_time')}, '%Y-%m')"
         if src == "link":
             fallback = "NULL"
             if t.period_column:
                 dt = t.column(t.period_column).dtype
                 conv = ts_sql(q(t.period_column)) if dt == "datetime" else date_sql(q(t.period_column))
-                if typed:
-                    conv = self._typed(t.period_column)
+                if typed and dt in ("date", "datetime"):  # the same conversion, done once in `_t_`
+                    conv = q("_t_" + t.period_column)
                 fallback = f"strftime({conv}, '%Y-%m')"
             return f"COALESCE(_l_period, {fallback})"
         if src == "column":
