@@ -19,7 +19,11 @@ from . import lake
 from .config import Settings, get_settings
 from .errors import EngineError
 from .limits import EngineMemoryError, is_out_of_memory, out_of_memory_error
+from . import localsql
 from .schema import TABLES
+
+# Re-exported: the plain DuckDB connection lives apart so that ingest does not import Ibis.
+local_sql = localsql.local_sql
 
 _spark_session = None
 _spark_key: tuple | None = None
@@ -323,28 +327,6 @@ def _spark_schema(arrow_schema):
         raise EngineError(f"不支持的列类型：{t}")
 
     return T.StructType([T.StructField(f.name, conv(f.type), True) for f in arrow_schema])
-
-
-def local_sql(settings: Settings | None = None, database: Path | str | None = None,
-              spill_dir: Path | str | None = None):
-    """A plain DuckDB connection for local SQL work that is not the compute backend
-    (ingest's validation of staged files): same memory and thread limits as the engine,
-    spilling to `spill_dir` rather than failing when a month does not fit in memory."""
-    import duckdb
-
-    settings = settings or get_settings()
-    config = {
-        "memory_limit": settings.duckdb_memory_limit,
-        "threads": max(1, int(settings.duckdb_threads)),
-        "preserve_insertion_order": False,
-    }
-    if settings.duckdb_temp_directory is not None:  # the configured place wins over the caller's default
-        config["temp_directory"] = str(settings.duckdb_temp_directory)
-    elif spill_dir is not None:
-        config["temp_directory"] = str(spill_dir)
-    con = duckdb.connect(str(database) if database else ":memory:", config=config)
-    con.execute("SET enable_progress_bar = false")  # a session setting, not a connect option
-    return con
 
 
 def open_engine(settings: Settings | None = None, **overrides) -> Engine:

@@ -26,3 +26,24 @@ def test_tokens_equal_the_reference_hmac(values, key, cut):
 def test_another_key_gives_other_tokens():
     values = pa.array(["P0001", "P0002"])
     assert Tokens(KEYS[0]).of(values).to_pylist() != Tokens(b"x" * 32).of(values).to_pylist()
+
+
+def test_a_value_is_hashed_once_per_load():
+    """Tokens remembers what it hashed: the next month's file hashes only new persons
+    (issue 16); the tokens stay the reference's, and NULL stays NULL."""
+    key = KEYS[0]
+    tokens = Tokens(key)
+    first = tokens.of(pa.array(["P1", "P2", "P1", None]))
+    assert tokens.hashed == 2
+    second = tokens.of(pa.chunked_array([pa.array(["P2", "P3"]), pa.array([None, "P1"], pa.string())]))
+    assert tokens.hashed == 3  # only P3 is new
+    assert first.to_pylist() == [token(key, "P1"), token(key, "P2"), token(key, "P1"), None]
+    assert second.to_pylist() == [token(key, "P2"), token(key, "P3"), None, token(key, "P1")]
+
+
+def test_the_cache_is_bounded():
+    tokens = Tokens(KEYS[0], cache_max=1)
+    tokens.of(pa.array(["P1", "P2"]))
+    assert tokens.of(pa.array(["P1", "P2"])).to_pylist() == [token(KEYS[0], "P1"), token(KEYS[0], "P2")]
+    assert tokens.hashed == 3  # one of the two was remembered, the other hashed again
+    assert len(tokens._known) == 1

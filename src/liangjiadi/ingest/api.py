@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from .. import lake
 from ..config import Settings, get_settings
-from ..engine import local_sql
+from ..localsql import local_sql
 from ..errors import ConfigError, InputFileError, LakeError, LjdError
 from ..workdir import new_scratch, owner_only_umask, private_file, remove_scratch, terminate_as_interrupt
 from ..schema import LOAD_ORDER, TABLES
@@ -309,13 +309,13 @@ def _stage_file(spec: FileSpec, res: FileResult, target: Path | None, index: int
             progress.start(key, f"读取 {path.name}", reader.total)
             secret = [c for c in plan.columns if t.column(c).pseudonymise]
             schema = batch_schema(plan)
-            if target is None:  # a month's persons hashed once each
-                table = _with_tokens(pa.Table.from_batches(list(reader.batches()), schema=schema), secret, tokens)
+            staged_schema = pa.schema(list(schema) + [pa.field(token_column(c), pa.string()) for c in secret])
+            batches = _tokens_alongside(reader.batches(), secret, tokens)
+            if target is None:
+                table = pa.Table.from_batches(list(batches), schema=staged_schema)
                 rows = table.num_rows
             else:
-                staged_schema = _with_tokens(schema.empty_table(), secret, tokens).schema
-                table, rows = None, _write_stage((_with_tokens(b, secret, tokens) for b in reader.batches()),
-                                                 target, staged_schema)
+                table, rows = None, _write_stage(batches, target, staged_schema)
             res.sha256 = digest.result()
         res.encoding = reader.encoding
         progress.done(key)
@@ -354,6 +354,25 @@ def _with_tokens(data, columns: list[str], tokens: Tokens):
     for c in columns:
         data = data.append_column(pa.field(token_column(c), pa.string()), tokens.of(data.column(c)))
     return data
+
+
+def _tokens_alongside(batches, columns: list[str], tokens: Tokens):
+    """The batches with their tokens (_with_tokens), hashed on a second thread while the next
+    block is parsed: the hashing is Python and holds the GIL, the parser does not, so the two
+    overlap (issue 16: wall time). Tokens remembers each value, so a person is hashed once per
+    load although a month comes in several batches. One worker: Tokens is not shared."""
+    if not columns:
+        yield from batches
+        return
+    with ThreadPoolExecutor(max_workers=1) as hasher:
+        pending = None
+        for batch in batches:
+            ahead = hasher.submit(_with_tokens, batch, columns, tokens)
+            if pending is not None:
+                yield pending.result()
+            pending = ahead
+        if pending is not None:
+            yield pending.result()
 
 
 def _write_stage(batches, target: Path, schema) -> int:
