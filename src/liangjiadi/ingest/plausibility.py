@@ -61,6 +61,15 @@ class Plausibility:
             psn_pattern=getattr(settings, "redaction_psn_pattern", None),
         )
 
+    def personal_sql(self, v: str) -> str:
+        """SQL: v looks like a personal identifier (resident ID number, or the local psn_no
+        shape when configured). Such a value is never shown, wherever it turns up."""
+        cond = certno_sql(v)
+        if self.psn_pattern:
+            pattern = "'" + self.psn_pattern.replace("'", "''") + "'"
+            cond += f" OR regexp_full_match({v}, {pattern})"
+        return f"({cond})"
+
     def amount_limit(self, table: str, column: str) -> Decimal:
         return self.amount_max_by_column.get(f"{table}.{column}", self.amount_max)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import lake
 from ..schema import SNAPSHOT_PERIOD, Table, code_table
-from .plausibility import Plausibility, certno_sql
+from .plausibility import Plausibility
 from .pseudonym import token_column
 from .rules import RULES
 
@@ -26,6 +26,7 @@ INT_RE = r"^(-?\d+)(\.0+)?$"
 PERIOD_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 ADMDVS_RE = r"^\d{6}$"
 YEAR_RE = r"^(\d{4})(\.0+)?$"
+WITHHELD = "（形如证件号，不显示）"  # shown instead of a value that looks like a personal identifier
 
 
 def lit(value: str | None) -> str:
@@ -266,10 +267,8 @@ class TablePlan:
             if c.dtype in ("str", "code") and not c.pseudonymise:
                 # A personal ID number in an ordinary column (columns shifted or swapped)
                 # must not reach the lake; the value is not shown.
-                cond = certno_sql(v)
-                if self.plausibility.psn_pattern:
-                    cond += f" OR regexp_full_match({v}, {lit(self.plausibility.psn_pattern)})"
-                out.append(Check("personal_id_in_column", c.name, f"{v} IS NOT NULL AND ({cond})", "NULL",
+                cond = self.plausibility.personal_sql(v)
+                out.append(Check("personal_id_in_column", c.name, f"{v} IS NOT NULL AND {cond}", "NULL",
                                  lit(f"{label(c)}的值形如身份证号或人员编号（可能是列错位），原值不显示"),
                                  fast="" if self._code_check_covers_certno(c) else None))
             if c.dtype == "code" and c.codes:
@@ -487,8 +486,16 @@ class TablePlan:
                     f"'val': NULL::VARCHAR, 'detail': '无法确定该行所属期间'}}")
         # The list of failures is built once per row (binding it twice cost as much as its use).
         listed = f"SELECT c.*, list_filter([{structs}], lambda x: x IS NOT NULL) AS _fl FROM bad c"
-        return (f"SELECT c.* EXCLUDE (_fl), unnest(CASE WHEN len(_fl) = 0 THEN [{fallback}] ELSE _fl END) AS _f "
-                f"FROM ({listed}) c")
+        failures = (f"SELECT c.* EXCLUDE (_fl), unnest(CASE WHEN len(_fl) = 0 THEN [{fallback}] ELSE _fl END) AS _f "
+                    f"FROM ({listed}) c")
+        # A value that looks like a personal identifier is withheld from the failure, whichever
+        # rule it broke (an ID number in a code, date or amount column fails those rules too).
+        personal = self.plausibility.personal_sql("u._f.val")
+        masked = (f"{{'ord': u._f.ord, 'rule': u._f.rule, 'col': u._f.col, "
+                  f"'val': CASE WHEN {personal} THEN {lit(WITHHELD)} ELSE u._f.val END, "
+                  f"'detail': CASE WHEN {personal} THEN replace(u._f.detail, u._f.val, {lit(WITHHELD)}) "
+                  f"ELSE u._f.detail END}}")
+        return f"SELECT u.* EXCLUDE (_f), {masked} AS _f FROM ({failures}) u"
 
     def _shown_value(self, ch: Check) -> str:
         # psn_no is never shown in clear, not even in quarantine

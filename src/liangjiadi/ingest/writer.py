@@ -9,7 +9,7 @@ import pyarrow.csv as pacsv
 
 from .. import lake
 from ..safe_output import confined_path, neutralise_arrow
-from .validate import TablePlan, lit, q, rule_names_sql
+from .validate import WITHHELD, TablePlan, lit, q, rule_names_sql
 from .pseudonym import token_column
 
 QUARANTINE_DIR = "quarantine"
@@ -37,7 +37,10 @@ def write_partition(con, plan: TablePlan, admdvs: str, period: str, files: list[
 def quarantine_sql(plan: TablePlan, file_index: int, source: str, shown_name: str) -> str:
     raw_cols = []
     for c in plan.table.columns:
-        expr = q(token_column(c.name)) if c.pseudonymise else q(c.name)
+        if c.pseudonymise:
+            expr = q(token_column(c.name))
+        else:  # a personal identifier in a shifted column is withheld here as in the messages
+            expr = f"CASE WHEN {plan.plausibility.personal_sql(q(c.name))} THEN {lit(WITHHELD)} ELSE {q(c.name)} END"
         raw_cols.append(f"{expr} AS {q(c.name)}")
     message = (f"'文件 ' || {lit(shown_name)} || ' 第 ' || CAST(_line AS VARCHAR) || ' 行，列 ' "
                f"|| _f.col || '：' || COALESCE(_f.detail, '')")
