@@ -438,3 +438,22 @@ def test_within_family_test_is_cochran_mantel_haenszel():
     var = 50 * 80 * 27 * 103 / (130 ** 2 * 129) + 70 * 40 * 80 * 30 / (110 ** 2 * 109)
     assert t.loc["H", "z"] == pytest.approx(dev / var ** 0.5) and t.loc["H", "z"] == pytest.approx(0.534, abs=1e-3)
     assert t.loc["H", "p"] == pytest.approx(0.2967, abs=1e-3)
+
+
+def test_structure_shift_needs_the_minimum_cases_in_the_families_it_compares(tmp_path):
+    """Seen on a generated DIP region (dip-m18 seed 3): a health centre with 40 cases a year, 25 of
+    them in families with cases in both years, had a within-family z of 2.5 on strata of one to
+    three cases. Here 43 and 42 cases a year, but only 13 and 12 in ES3, the one family present in
+    both years (1 -> 8 above the lowest group, z 3.0): too few compared cases, not named."""
+    r = Region(tmp_path)
+    for code in ("SMALL", "B", "C", "D"):
+        r.institution(code, "05")
+    r.add("SMALL", LAST_YEAR, 1, "ES33")
+    r.add("SMALL", LAST_YEAR, 12, "ES35")
+    r.add("SMALL", LAST_YEAR, 30, "KS15")  # KS1 last year only
+    r.add("SMALL", THIS_YEAR, 8, "ES33")
+    r.add("SMALL", THIS_YEAR, 4, "ES35")
+    r.add("SMALL", THIS_YEAR, 3, "FR43")  # FR4 this year only
+    r.add("SMALL", THIS_YEAR, 27, "FR45")
+    _steady_es3_peers(r)
+    assert r.run(structure_shift) == []
