@@ -457,3 +457,35 @@ def test_structure_shift_needs_the_minimum_cases_in_the_families_it_compares(tmp
     r.add("SMALL", THIS_YEAR, 27, "FR45")
     _steady_es3_peers(r)
     assert r.run(structure_shift) == []
+
+
+def test_structure_shift_names_a_drift_at_a_hospital_already_coding_most_cases_above_the_lowest_group(tmp_path):
+    """Seen on generated regions (dip-m18 seed 4 orthopaedic, dip-m24 seed 4 TCM hospital): the same
+    drift moves a part of the lowest group's cases up, so a hospital with 64% above the lowest group
+    rises 64% -> 75% (11 points) where a general one at 45% rises 17. The old bar of 10 points beyond
+    the peers (+3) missed it (8 points); the part of the lowest group that moved up, 31% (peers 4%),
+    is the bar now (at least 15% beyond the peers), with a floor of 5 points on the share itself."""
+    r = Region(tmp_path)
+    for code in ("ORTHO", "B", "C", "D"):
+        r.institution(code, "02", kind="专科")
+    for year, mid, low, ks in ((LAST_YEAR, 70, 70, (60, 40)), (THIS_YEAR, 90, 50, (75, 25))):
+        for adrg in ("ES3", "FR4"):
+            r.add("ORTHO", year, 60, f"{adrg}1")
+            r.add("ORTHO", year, mid, f"{adrg}3")
+            r.add("ORTHO", year, low, f"{adrg}5")
+        r.add("ORTHO", year, ks[0], "KS11")
+        r.add("ORTHO", year, ks[1], "KS15")
+    for peer in ("B", "C", "D"):  # a little drift of their own: +3 points
+        r.add(peer, LAST_YEAR, 10, "ES31")
+        r.add(peer, LAST_YEAR, 20, "ES33")
+        r.add(peer, LAST_YEAR, 70, "ES35")
+        r.add(peer, THIS_YEAR, 10, "ES31")
+        r.add(peer, THIS_YEAR, 23, "ES33")
+        r.add(peer, THIS_YEAR, 67, "ES35")
+    found = by_inst(r.run(structure_shift))
+    assert set(found) == {"ORTHO"}
+    ev = found["ORTHO"][0].evidence
+    assert ev["own_last_year"] == pytest.approx(0.64) and ev["own"] == pytest.approx(0.75)
+    assert ev["peer_median"] == pytest.approx(0.03)  # 11 - 3 = 8 points: below the old 10-point bar
+    assert ev["moved_share"] == pytest.approx(0.11 / 0.36, abs=1e-4)
+    assert ev["peer_moved_share"] == pytest.approx(0.03 / 0.7, abs=1e-4)

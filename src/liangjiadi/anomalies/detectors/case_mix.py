@@ -33,8 +33,14 @@ MIN_GROUP_CASES = 30
 MIN_SHARE_SHIFT = 0.05
 # structure_shift: cases (of ADRGs split by severity) per window at least
 MIN_STRUCTURE_CASES = 30
-# smallest rise of the share of cases above their family's lowest group, beyond the peers'
-MIN_STRUCTURE_SHIFT = 0.10
+# smallest part of last year's lowest-group share that moved above it, beyond the typical peer's:
+# a drift codes a part of the lowest group's cases up, so the room to rise is the lowest group's
+# share (a specialty hospital at 65% above the lowest group rises 11 points where a general one at
+# 45% rises 17 for the same coding: the 10-point bar missed the orthopaedic and TCM hospitals)
+MIN_STRUCTURE_MOVED = 0.15
+# ... and the rise of the share itself at least (points): a hospital coding almost every case above
+# the lowest group anyway is not named for one or two points
+MIN_STRUCTURE_SHIFT = 0.05
 SEVERITY_SCORE = {"1": 2.0, "3": 1.0, "5": 0.0}
 
 
@@ -420,6 +426,11 @@ def _within_family_change(cur: pd.DataFrame, last: pd.DataFrame, value: str = "a
     return float((w * (both.mean1 - both.mean0)).sum() / w.sum())
 
 
+def _moved(shift: MeanShift) -> float:
+    """The part of last year's lowest-group share that moved above it: (m1 - m0) / (1 - m0)."""
+    return (shift.m1 - shift.m0) / (1 - shift.m0) if shift.m0 < 1 else 0.0
+
+
 def _within_family_tests(d: pd.DataFrame) -> pd.DataFrame:
     """Per institution: the Cochran-Mantel-Haenszel test (one-sided) that the share above the
     family's lowest group rose within the same families: columns z, p over the families with
@@ -456,7 +467,10 @@ def _within_family_tests(d: pd.DataFrame) -> pd.DataFrame:
                  "z 1.6–2.2；注入的漂移族内 z 4.9–8.0）；"
                  f"各机构检验按 Benjamini-Hochberg 校正（FDR {FDR:.0%}，与其他病例结构检测器相同）；合计占比升幅扣除典型同级医院同期升幅"
                  "（同级各医院自身升幅的中位数，不足3家时用同级合计的升幅：几家自身高套的大医院不应抬高所有人的门槛）后须至少 "
-                 f"{MIN_STRUCTURE_SHIFT * 100:.0f} 个百分点，且在同一病组族内比较两期（按族加权）时占比也上升。"
+                 f"{MIN_STRUCTURE_SHIFT * 100:.0f} 个百分点；上年最低组病例占比中转入较高组的部分（（本期占比 − 上年占比）÷ 上年最低组占比）"
+                 f"扣除同级医院该比例的中位数后须至少 {MIN_STRUCTURE_MOVED:.0%}（漂移把最低组的一部分病例编入较高组，能上升的余地是最低组的占比："
+                 "同样的编码行为，上年已有 65% 在最低组以外的骨科专科医院只升 11 个百分点，45% 的综合医院升 17 个百分点；"
+                 "只看百分点的门槛漏掉了骨科与中医医院）；且在同一病组族内比较两期（按族加权）时占比也上升。"
                  "证据附族内平均相对权重（所入组权重 ÷ 该族最低组权重）的变化与合计占比的两比例检验 z。"
                  "占比比平均相对权重更稳定（各族权重级差不同，后者方差大），小医院的漂移也能检出。"),
     min_cases=MIN_STRUCTURE_CASES,
@@ -465,7 +479,8 @@ def _within_family_tests(d: pd.DataFrame) -> pd.DataFrame:
     severity_rule="高：校正后 p < 0.001 且最低组以外病例占比上升 ≥ 20 个百分点；中：其余达到检出标准的。",
     params={
         "min_cases": Param(MIN_STRUCTURE_CASES, "机构在本期与上年同期各至少的病例数（有严重程度分组的病组族）", "例"),
-        "min_share_shift": Param(MIN_STRUCTURE_SHIFT, "最低组以外病例占比扣除同级升幅后至少上升（比例，0.10 = 10 个百分点）"),
+        "min_moved_share": Param(MIN_STRUCTURE_MOVED, "上年最低组病例占比中转入较高组的部分（(本期占比 − 上年占比) ÷ 上年最低组占比）扣除同级中位数后至少为此比例"),
+        "min_share_shift": Param(MIN_STRUCTURE_SHIFT, "最低组以外病例占比扣除同级升幅后至少上升（比例，0.05 = 5 个百分点）"),
         "fdr": Param(FDR, "Benjamini-Hochberg 校正的错误发现率"),
     },
 )
@@ -488,8 +503,10 @@ def structure_shift(ctx) -> list[Finding]:
     tests = _tests(mom, prm["min_cases"])
     # the judged test is the within-family (stratified) one; the pooled share's z stays as evidence
     strat = _within_family_tests(d)
-    # every institution's own change of the share, for the peer median of changes
+    # every institution's own change of the share (and the part of its lowest group that moved up),
+    # for the peer medians of changes
     rel = {t["row"]["fixmedins_code"]: t["own"].delta for t in tests}
+    moved = {t["row"]["fixmedins_code"]: _moved(t["own"]) for t in tests}
     # the minimum cases hold for the cases the test compares (families with cases in both windows):
     # a health centre with 40 cases, 25 of them in such families, gave a within-family z of 2.5 on
     # strata of one to three cases each (dip-m18 seed 3), where the normal approximation means little
@@ -510,7 +527,11 @@ def structure_shift(ctx) -> list[Finding]:
         # the bar is the typical peer's own change (median), not the pooled one: a few large
         # peers that drift themselves (upcoding) dominate a pooled change and hid a 15-point drift
         bar = float(np.median(peer_changes)) if len(peer_changes) >= PEER_CHANGE_MIN_PEERS else peer_delta
-        if q > prm["fdr"] or own.delta - max(bar, 0.0) < prm["min_share_shift"]:
+        peer_moved = [moved[c] for c in moved if c != code and ctx.level_of(c) == row["level"]]
+        moved_bar = (float(np.median(peer_moved)) if len(peer_moved) >= PEER_CHANGE_MIN_PEERS
+                     else _moved(t["peer"]) if t["peer"] is not None else 0.0)
+        if (q > prm["fdr"] or own.delta - max(bar, 0.0) < prm["min_share_shift"]
+                or moved[code] - max(moved_bar, 0.0) < prm["min_moved_share"]):
             continue
         mine = d[(d.fixmedins_code == code)]
         cur, last = mine[mine.cur_yoy], mine[mine.last]
@@ -535,7 +556,7 @@ def structure_shift(ctx) -> list[Finding]:
                 "peer_basis": peer_label, "did_statistic": num(t["did_z"]),
                 "with_cc_share": num(own.m1), "with_cc_share_last_year": num(own.m0),
                 "relative_weight": num(rw1), "relative_weight_last_year": num(rw0), "relative_weight_change": num(rw_change),
-                "within_family_shift": num(within),
+                "within_family_shift": num(within), "moved_share": num(moved[code]), "peer_moved_share": num(moved_bar),
                 "cases": int(own.n1), "cases_last_year": int(own.n0),
                 "statistic": num(z), "p_value": num(p, 8), "q_value": num(q, 8), "tests": len(tests),
                 "test": "cmh_within_family", "pooled_statistic": num(t["pooled_z"]),
