@@ -384,7 +384,7 @@ def test_structure_shift_does_not_name_a_small_hospital_whose_cases_moved_betwee
     because their cases fell into other families (within the families +11-12 points, z 1.6-2.2),
     were named at q ≈ 0.035 beside the injected drifts. Here 120 cases a year move from ES3 (20%
     above its lowest group) to KS1 (70%): the pooled share 36.7% -> 52.5% (z 2.5, q 0.03 over four
-    hospitals), each family only +2-4 points (Cochran-Mantel-Haenszel z 0.5): not a drift."""
+    hospitals), each family only +2-4 points (Cochran-Mantel-Haenszel z 0.5, p 0.30 > 1%): not a drift."""
     r = Region(tmp_path)
     for code in ("SMALL", "B", "C", "D"):
         r.institution(code, "05")
@@ -397,7 +397,7 @@ def test_structure_shift_does_not_name_a_small_hospital_whose_cases_moved_betwee
 def test_structure_shift_names_a_drift_within_the_families_of_a_realistic_hospital(tmp_path):
     """A hospital of 450 such cases a year coding each family up 17 points (40% -> 57% above the
     lowest group in ES3, FR4 and KS1 alike, the mix of families unchanged), peers steady: named,
-    with the within-family test's z as the statistic and the pooled one kept as evidence."""
+    with the within-family test's z beside the pooled one."""
     r = Region(tmp_path)
     for code in ("T1", "B", "C", "D"):
         r.institution(code, "02")
@@ -413,7 +413,7 @@ def test_structure_shift_names_a_drift_within_the_families_of_a_realistic_hospit
     assert set(found) == {"T1"}
     ev = found["T1"][0].evidence
     assert ev["own_last_year"] == pytest.approx(0.4) and ev["own"] == pytest.approx(255 / 450, abs=1e-4)
-    assert ev["test"] == "cmh_within_family" and ev["statistic"] > 4.5 and ev["pooled_statistic"] > 4.5
+    assert ev["within_family_statistic"] > 4.5 and ev["statistic"] > 4.5 and ev["within_family_p_value"] < 1e-5
     assert ev["q_value"] < 0.001
 
 
