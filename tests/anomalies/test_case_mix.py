@@ -368,3 +368,124 @@ def test_upcoding_severity_level_bar_counts_the_uncertainty_of_a_few_small_peers
     assert set(found) == {"T1"}, found
     ev = found["T1"][0].evidence
     assert ev["own"] == pytest.approx(0.62, abs=0.001) and ev["level_bar"] == pytest.approx(0.625)
+
+
+def _family_cases(r, inst: str, year: str, es3: tuple[int, int, int], ks1: tuple[int, int]) -> None:
+    """ES3 cases (ES31, ES33, ES35) and KS1 cases (KS11, KS15) of one year."""
+    for grp, n in zip(("ES31", "ES33", "ES35"), es3):
+        r.add(inst, year, n, grp)
+    for grp, n in zip(("KS11", "KS15"), ks1):
+        r.add(inst, year, n, grp)
+
+
+def test_structure_shift_does_not_name_a_small_hospital_whose_cases_moved_between_families(tmp_path):
+    """Seen on generated DIP regions (dip-m24 seeds 1, 3, 4 before this rule): secondary hospitals of
+    100-180 cases a year whose share above the lowest group rose 15-18 points by chance, mostly
+    because their cases fell into other families (within the families +11-12 points, z 1.6-2.2),
+    were named at q ≈ 0.035 beside the injected drifts. Here 120 cases a year move from ES3 (20%
+    above its lowest group) to KS1 (70%): the pooled share 36.7% -> 52.5% (z 2.5, q 0.03 over four
+    hospitals), each family only +2-4 points (Cochran-Mantel-Haenszel z 0.5, p 0.30 > 1%): not a drift."""
+    r = Region(tmp_path)
+    for code in ("SMALL", "B", "C", "D"):
+        r.institution(code, "05")
+    _family_cases(r, "SMALL", LAST_YEAR, (4, 12, 64), (28, 12))  # ES3 16/80 above, KS1 28/40
+    _family_cases(r, "SMALL", THIS_YEAR, (3, 8, 39), (52, 18))  # ES3 11/50, KS1 52/70
+    _steady_es3_peers(r)
+    assert r.run(structure_shift) == []
+
+
+def test_structure_shift_names_a_drift_within_the_families_of_a_realistic_hospital(tmp_path):
+    """A hospital of 450 such cases a year coding each family up 17 points (40% -> 57% above the
+    lowest group in ES3, FR4 and KS1 alike, the mix of families unchanged), peers steady: named,
+    with the within-family test's z beside the pooled one."""
+    r = Region(tmp_path)
+    for code in ("T1", "B", "C", "D"):
+        r.institution(code, "02")
+    for year, mid, low, ks in ((LAST_YEAR, 30, 90, (60, 90)), (THIS_YEAR, 55, 65, (85, 65))):
+        for adrg in ("ES3", "FR4"):
+            r.add("T1", year, 30, f"{adrg}1")
+            r.add("T1", year, mid, f"{adrg}3")
+            r.add("T1", year, low, f"{adrg}5")
+        r.add("T1", year, ks[0], "KS11")
+        r.add("T1", year, ks[1], "KS15")
+    _steady_es3_peers(r)
+    found = by_inst(r.run(structure_shift))
+    assert set(found) == {"T1"}
+    ev = found["T1"][0].evidence
+    assert ev["own_last_year"] == pytest.approx(0.4) and ev["own"] == pytest.approx(255 / 450, abs=1e-4)
+    assert ev["within_family_statistic"] > 4.5 and ev["statistic"] > 4.5 and ev["within_family_p_value"] < 1e-5
+    assert ev["q_value"] < 0.001
+
+
+def test_within_family_test_is_cochran_mantel_haenszel():
+    """Hand-computed: ES3 this year 11 of 50 above the lowest group, last year 16 of 80 (expected
+    50·27/130 = 10.385, variance 50·80·27·103/(130²·129) = 5.1027); KS1 52 of 70 against 28 of 40
+    (expected 50.909, variance 70·40·80·30/(110²·109) = 5.0952): z = (0.615 + 1.091) / √10.198 = 0.534.
+    A family with cases in one window only is no stratum."""
+    import pandas as pd
+
+    from liangjiadi.anomalies.detectors.case_mix import _within_family_tests
+
+    rows = []
+    for adrg, cur, n1, x1, n0, x0 in (("ES3", True, 50, 11, 80, 16), ("KS1", True, 70, 52, 40, 28)):
+        rows += [(adrg, True, False, float(k < x1)) for k in range(n1)]
+        rows += [(adrg, False, True, float(k < x0)) for k in range(n0)]
+    rows += [("GB1", True, False, 1.0)] * 30  # this year only
+    d = pd.DataFrame(rows, columns=["adrg", "cur_yoy", "last", "above"])
+    d["fixmedins_code"] = "H"
+    t = _within_family_tests(d)
+    dev = (11 - 50 * 27 / 130) + (52 - 70 * 80 / 110)
+    var = 50 * 80 * 27 * 103 / (130 ** 2 * 129) + 70 * 40 * 80 * 30 / (110 ** 2 * 109)
+    assert t.loc["H", "z"] == pytest.approx(dev / var ** 0.5) and t.loc["H", "z"] == pytest.approx(0.534, abs=1e-3)
+    assert t.loc["H", "p"] == pytest.approx(0.2967, abs=1e-3)
+
+
+def test_structure_shift_needs_the_minimum_cases_in_the_families_it_compares(tmp_path):
+    """Seen on a generated DIP region (dip-m18 seed 3): a health centre with 40 cases a year, 25 of
+    them in families with cases in both years, had a within-family z of 2.5 on strata of one to
+    three cases. Here 43 and 42 cases a year, but only 13 and 12 in ES3, the one family present in
+    both years (1 -> 8 above the lowest group, z 3.0): too few compared cases, not named."""
+    r = Region(tmp_path)
+    for code in ("SMALL", "B", "C", "D"):
+        r.institution(code, "05")
+    r.add("SMALL", LAST_YEAR, 1, "ES33")
+    r.add("SMALL", LAST_YEAR, 12, "ES35")
+    r.add("SMALL", LAST_YEAR, 30, "KS15")  # KS1 last year only
+    r.add("SMALL", THIS_YEAR, 8, "ES33")
+    r.add("SMALL", THIS_YEAR, 4, "ES35")
+    r.add("SMALL", THIS_YEAR, 3, "FR43")  # FR4 this year only
+    r.add("SMALL", THIS_YEAR, 27, "FR45")
+    _steady_es3_peers(r)
+    assert r.run(structure_shift) == []
+
+
+def test_structure_shift_names_a_drift_at_a_hospital_already_coding_most_cases_above_the_lowest_group(tmp_path):
+    """Seen on generated regions (dip-m18 seed 4 orthopaedic, dip-m24 seed 4 TCM hospital): the same
+    drift moves a part of the lowest group's cases up, so a hospital with 64% above the lowest group
+    rises 64% -> 75% (11 points) where a general one at 45% rises 17. The old bar of 10 points beyond
+    the peers (+3) missed it (8 points); the part of the lowest group that moved up, 31% (peers 4%),
+    is the bar now (at least 15% beyond the peers), with a floor of 5 points on the share itself."""
+    r = Region(tmp_path)
+    for code in ("ORTHO", "B", "C", "D"):
+        r.institution(code, "02", kind="专科")
+    for year, mid, low, ks in ((LAST_YEAR, 70, 70, (60, 40)), (THIS_YEAR, 90, 50, (75, 25))):
+        for adrg in ("ES3", "FR4"):
+            r.add("ORTHO", year, 60, f"{adrg}1")
+            r.add("ORTHO", year, mid, f"{adrg}3")
+            r.add("ORTHO", year, low, f"{adrg}5")
+        r.add("ORTHO", year, ks[0], "KS11")
+        r.add("ORTHO", year, ks[1], "KS15")
+    for peer in ("B", "C", "D"):  # a little drift of their own: +3 points
+        r.add(peer, LAST_YEAR, 10, "ES31")
+        r.add(peer, LAST_YEAR, 20, "ES33")
+        r.add(peer, LAST_YEAR, 70, "ES35")
+        r.add(peer, THIS_YEAR, 10, "ES31")
+        r.add(peer, THIS_YEAR, 23, "ES33")
+        r.add(peer, THIS_YEAR, 67, "ES35")
+    found = by_inst(r.run(structure_shift))
+    assert set(found) == {"ORTHO"}
+    ev = found["ORTHO"][0].evidence
+    assert ev["own_last_year"] == pytest.approx(0.64) and ev["own"] == pytest.approx(0.75)
+    assert ev["peer_median"] == pytest.approx(0.03)  # 11 - 3 = 8 points: below the old 10-point bar
+    assert ev["moved_share"] == pytest.approx(0.11 / 0.36, abs=1e-4)
+    assert ev["peer_moved_share"] == pytest.approx(0.03 / 0.7, abs=1e-4)

@@ -284,3 +284,30 @@ def test_outpatient_inpatient_ratio_names_every_one_of_a_crowd_at_half_the_usual
     found = by_inst(r.detect(detect_outpatient_inpatient_ratio))
     assert set(found) == set(crowd), found
     assert all(f[0].evidence["route"] == "persistent" for f in found.values())
+
+
+def test_outpatient_inpatient_ratio_spread_is_pooled_over_this_and_last_year(tmp_path):
+    """Seen on generated regions (seed 2: the same two hospitals at half their peers' ratio were
+    missed at 24 months, named at 36): the spread of the peers above the median, estimated from a
+    dozen hospitals in one year, came out 0.27 instead of the 0.20 of the year before. Here the
+    twelve peers spread widely this year (11-17 visits per discharge above the median: spread
+    0.42) and narrowly last year (the 0.20 floor); HALF admits at 0.41 of the median both years
+    with a little more turnover. With this year's spread alone its combined z is 2.41 (< 2.5);
+    with the root mean square of the two spreads (0.33) it is 2.83 and it is named."""
+    r = VolumeRegion(tmp_path)
+    last = [10.0 + 0.1 * i for i in range(12)]
+    this = [10.0, 10.1, 10.2, 10.3, 10.4, 10.5, 11.0, 12.0, 13.5, 15.0, 16.0, 17.0]
+    for i in range(12):
+        code = f"N{i:02d}"
+        r.hospital(code)
+        r.volume(code, "2024", ipt=120, otp=round(120 * last[i]))
+        r.volume(code, "2025", ipt=120, otp=round(120 * this[i]))
+    r.hospital("HALF")
+    for year in ("2024", "2025"):
+        r.volume("HALF", year, ipt=145, otp=round(145 * 4.4))
+    r.write()
+    found = by_inst(r.detect(detect_outpatient_inpatient_ratio))
+    assert set(found) == {"HALF"}
+    ev = found["HALF"][0].evidence
+    assert ev["route"] == "persistent" and ev["statistic"] == pytest.approx(2.826, abs=0.01)
+    assert ev["ratio_z"] == pytest.approx(-2.735, abs=0.01)

@@ -13,11 +13,14 @@ anything at the volumes of a city's hospitals.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
 from ..casemix import (FDR, PEER_RISE_Z, MeanShift, adrg_names, bh_adjust, case_frame, catalogue,
-                       counted_peer_rise, did_test, num, pct, peer_position, scheme_words, signed_pct, year_windows)
+                       counted_peer_rise, did_test, normal_sf, num, pct, peer_position, scheme_words, signed_pct,
+                       year_windows)
 from ..coverage import require_case_windows
 from ..model import Finding
 from ...checks.model import Param
@@ -30,8 +33,18 @@ MIN_GROUP_CASES = 30
 MIN_SHARE_SHIFT = 0.05
 # structure_shift: cases (of ADRGs split by severity) per window at least
 MIN_STRUCTURE_CASES = 30
-# smallest rise of the share of cases above their family's lowest group, beyond the peers'
-MIN_STRUCTURE_SHIFT = 0.10
+# smallest part of last year's lowest-group share that moved above it, beyond the typical peer's:
+# a drift codes a part of the lowest group's cases up, so the room to rise is the lowest group's
+# share (a specialty hospital at 65% above the lowest group rises 11 points where a general one at
+# 45% rises 17 for the same coding: the 10-point bar missed the orthopaedic and TCM hospitals)
+MIN_STRUCTURE_MOVED = 0.15
+# the rise within the families (Cochran-Mantel-Haenszel) significant at this one-sided level: chance
+# jumps of small hospitals' share that BH let through (q ≈ 0.035 beside injections of tiny p) rose
+# within their families with z 1.6-2.2, the injected drifts with z 2.5-8
+WITHIN_ALPHA = 0.01
+# ... and the rise of the share itself at least (points): a hospital coding almost every case above
+# the lowest group anyway is not named for one or two points
+MIN_STRUCTURE_SHIFT = 0.05
 SEVERITY_SCORE = {"1": 2.0, "3": 1.0, "5": 0.0}
 
 
@@ -410,11 +423,41 @@ def _within_family_change(cur: pd.DataFrame, last: pd.DataFrame, value: str = "a
     coded above their lowest group anyway does not count as a drift."""
     a = cur.groupby("adrg")[value].agg(["size", "mean"])
     b = last.groupby("adrg")[value].agg(["size", "mean"])
-    both = a.join(b, how="inner", lsuffix="1", rsuffix="0")
+    both = a.add_suffix("1").join(b.add_suffix("0"), how="inner")
     if both.empty:
         return 0.0
     w = both.size1 * both.size0 / (both.size1 + both.size0)
     return float((w * (both.mean1 - both.mean0)).sum() / w.sum())
+
+
+def _moved(shift: MeanShift) -> float:
+    """The part of last year's lowest-group share that moved above it: (m1 - m0) / (1 - m0)."""
+    return (shift.m1 - shift.m0) / (1 - shift.m0) if shift.m0 < 1 else 0.0
+
+
+def _within_family_tests(d: pd.DataFrame) -> pd.DataFrame:
+    """Per institution: the Cochran-Mantel-Haenszel test (one-sided) that the share above the
+    family's lowest group rose within the same families: columns z, p over the families with
+    cases in both windows (strata), and the cases n1, n0 of those families in each window.
+    The pooled share's binomial test also counts a chance move of a small hospital's cases
+    between families that are coded high anyway (seen on generated DIP regions: secondary
+    hospitals of 100-180 cases whose pooled share rose 15-18 points by chance, z 2.7, within the
+    families only 11-12 points, z 1.6-2.2); a coding drift raises the share inside each family
+    (z 2.5-8 at the injected hospitals)."""
+    cols = ["fixmedins_code", "adrg"]
+    one = d[d.cur_yoy].groupby(cols)["above"].agg(n1="size", x1="sum")
+    zero = d[d["last"]].groupby(cols)["above"].agg(n0="size", x0="sum")
+    k = one.join(zero, how="inner")
+    if k.empty:
+        return pd.DataFrame(columns=["z", "p", "n1", "n0"])
+    n = k.n1 + k.n0
+    m = k.x1 + k.x0
+    k["dev"] = k.x1 - k.n1 * m / n  # observed minus expected above-lowest cases this year
+    k["var"] = k.n1 * k.n0 * m * (n - m) / (n * n * (n - 1))  # hypergeometric variance
+    g = k.groupby(level="fixmedins_code")[["dev", "var", "n1", "n0"]].sum()
+    g["z"] = [dev / math.sqrt(var) if var > 0 else float("nan") for dev, var in zip(g.dev, g["var"])]
+    g["p"] = [normal_sf(z) if z == z else 1.0 for z in g.z]
+    return g[["z", "p", "n1", "n0"]]
 
 
 @detector(
@@ -423,10 +466,17 @@ def _within_family_change(cur: pd.DataFrame, last: pd.DataFrame, value: str = "a
     description=("病例在同一病组族（DRG：ADRG；DIP：同一诊断的各病种）内向付费更高的组漂移：只计有严重程度分组（DIP：有多种治疗方式分值）"
                  "的病组族的病例，检验量为入最低组以外各组（DRG：伴并发症或合并症组；DIP：较高分值治疗方式）的病例占比，"
                  "比较机构近 12 个月与上年同期（同月份；历史不足 12 个月时用本年与上年都有数据的月份）的占比（单侧两比例检验），"
-                 f"各机构检验按 Benjamini-Hochberg 校正（FDR {FDR:.0%}，与其他病例结构检测器相同）；占比升幅扣除典型同级医院同期升幅"
+                 f"各机构检验按 Benjamini-Hochberg 校正（FDR {FDR:.0%}，与其他病例结构检测器相同）；合计占比升幅扣除典型同级医院同期升幅"
                  "（同级各医院自身升幅的中位数，不足3家时用同级合计的升幅：几家自身高套的大医院不应抬高所有人的门槛）后须至少 "
-                 f"{MIN_STRUCTURE_SHIFT * 100:.0f} 个百分点，且在同一病组族内比较两期（按族加权）时占比也上升"
-                 "（只因收治的病组族构成变化而上升的占比不算）。证据附族内平均相对权重（所入组权重 ÷ 该族最低组权重）的变化。"
+                 f"{MIN_STRUCTURE_SHIFT * 100:.0f} 个百分点；上年最低组病例占比中转入较高组的部分（（本期占比 − 上年占比）÷ 上年最低组占比）"
+                 f"扣除同级医院该比例的中位数后须至少 {MIN_STRUCTURE_MOVED:.0%}（漂移把最低组的一部分病例编入较高组，能上升的余地是最低组的占比："
+                 "同样的编码行为，上年已有 65% 在最低组以外的骨科专科医院只升 11 个百分点，45% 的综合医院升 17 个百分点；"
+                 "只看百分点的门槛漏掉了骨科与中医医院）。升幅还须在同一病组族内成立：以两期都有病例的病组族为层做单侧 "
+                 "Cochran-Mantel-Haenszel 检验（各族本期最低组以外病例数与按两期合计占比的期望之差，除以超几何方差），"
+                 f"p ≤ {WITHIN_ALPHA:.0%}，这些病组族的病例在本期与上年同期也各须不少于最少病例数（只因病例落入本来就多入较高组的病组族"
+                 "而上升的合计占比不算漂移：生成地区中每年一两百例的二级医院合计占比偶然升 15–24 个百分点、经校正仍被点名，"
+                 "族内检验 z 只有 1.6–2.2；注入的漂移族内 z 2.5–8）。"
+                 "证据附族内平均相对权重（所入组权重 ÷ 该族最低组权重）的变化与族内检验的 z、p。"
                  "占比比平均相对权重更稳定（各族权重级差不同，后者方差大），小医院的漂移也能检出。"),
     min_cases=MIN_STRUCTURE_CASES,
     peers="同级医院（病例汇总）；同级病例不足时用全市其他机构",
@@ -434,8 +484,10 @@ def _within_family_change(cur: pd.DataFrame, last: pd.DataFrame, value: str = "a
     severity_rule="高：校正后 p < 0.001 且最低组以外病例占比上升 ≥ 20 个百分点；中：其余达到检出标准的。",
     params={
         "min_cases": Param(MIN_STRUCTURE_CASES, "机构在本期与上年同期各至少的病例数（有严重程度分组的病组族）", "例"),
-        "min_share_shift": Param(MIN_STRUCTURE_SHIFT, "最低组以外病例占比扣除同级升幅后至少上升（比例，0.10 = 10 个百分点）"),
+        "min_moved_share": Param(MIN_STRUCTURE_MOVED, "上年最低组病例占比中转入较高组的部分（(本期占比 − 上年占比) ÷ 上年最低组占比）扣除同级中位数后至少为此比例"),
+        "min_share_shift": Param(MIN_STRUCTURE_SHIFT, "最低组以外病例占比扣除同级升幅后至少上升（比例，0.05 = 5 个百分点）"),
         "fdr": Param(FDR, "Benjamini-Hochberg 校正的错误发现率"),
+        "within_alpha": Param(WITHIN_ALPHA, "同一病组族内的升幅（Cochran-Mantel-Haenszel 检验）须显著的单侧检验水准"),
     },
 )
 def structure_shift(ctx) -> list[Finding]:
@@ -455,8 +507,13 @@ def structure_shift(ctx) -> list[Finding]:
     mom = _with_peers(_moments(d, ["fixmedins_code", "all"], "above"), "all", ctx)
     mom = _judged(ctx, mom, prm["min_cases"])
     tests = _tests(mom, prm["min_cases"])
-    # every institution's own change of the share, for the peer median of changes
+    # the rise must show within the families too, by its own test (the pooled share's test, adjusted
+    # with the others, decides; this one confirms)
+    strat = _within_family_tests(d)
+    # every institution's own change of the share (and the part of its lowest group that moved up),
+    # for the peer medians of changes
     rel = {t["row"]["fixmedins_code"]: t["own"].delta for t in tests}
+    moved = {t["row"]["fixmedins_code"]: _moved(t["own"]) for t in tests}
     out = []
     for t in tests:
         row, own, peer_label, peer_delta, z, p, q = (t["row"], t["own"], t["basis"], t["peer_delta"], t["z"],
@@ -466,15 +523,25 @@ def structure_shift(ctx) -> list[Finding]:
         # the bar is the typical peer's own change (median), not the pooled one: a few large
         # peers that drift themselves (upcoding) dominate a pooled change and hid a 15-point drift
         bar = float(np.median(peer_changes)) if len(peer_changes) >= PEER_CHANGE_MIN_PEERS else peer_delta
-        if q > prm["fdr"] or own.delta - max(bar, 0.0) < prm["min_share_shift"]:
+        peer_moved = [moved[c] for c in moved if c != code and ctx.level_of(c) == row["level"]]
+        moved_bar = (float(np.median(peer_moved)) if len(peer_moved) >= PEER_CHANGE_MIN_PEERS
+                     else _moved(t["peer"]) if t["peer"] is not None else 0.0)
+        if (q > prm["fdr"] or own.delta - max(bar, 0.0) < prm["min_share_shift"]
+                or moved[code] - max(moved_bar, 0.0) < prm["min_moved_share"]):
+            continue
+        # the minimum cases hold for the cases the within-family test compares (families with cases
+        # in both windows): a health centre with 40 cases, 25 of them in such families, gave a z of
+        # 2.5 on strata of one to three cases each (dip-m18 seed 3)
+        if code not in strat.index or min(strat.n1[code], strat.n0[code]) < prm["min_cases"]:
+            continue
+        within_z, within_p = float(strat.z[code]), float(strat.p[code])
+        if within_p > prm["within_alpha"]:
             continue
         mine = d[(d.fixmedins_code == code)]
         cur, last = mine[mine.cur_yoy], mine[mine.last]
         rw1, rw0 = float(cur.uplift.mean()), float(last.uplift.mean())
         rw_change = rw1 / rw0 - 1 if rw0 else 0.0
         within = _within_family_change(cur, last)
-        if not within > 0:  # the share must rise inside the same families: one that rose only because
-            continue  # the mix moved to families coded above their lowest group anyway is no drift
         peer_median, pctl = peer_position(own.delta, peer_changes)
         sev = "high" if q < 0.001 and own.delta >= 0.20 else "medium"
         ref = peer_median if peer_median is not None else peer_delta
@@ -491,9 +558,10 @@ def structure_shift(ctx) -> list[Finding]:
                 "peer_basis": peer_label, "did_statistic": num(t["did_z"]),
                 "with_cc_share": num(own.m1), "with_cc_share_last_year": num(own.m0),
                 "relative_weight": num(rw1), "relative_weight_last_year": num(rw0), "relative_weight_change": num(rw_change),
-                "within_family_shift": num(within),
+                "within_family_shift": num(within), "moved_share": num(moved[code]), "peer_moved_share": num(moved_bar),
                 "cases": int(own.n1), "cases_last_year": int(own.n0),
                 "statistic": num(z), "p_value": num(p, 8), "q_value": num(q, 8), "tests": len(tests),
+                "within_family_statistic": num(within_z), "within_family_p_value": num(within_p, 8),
             },
         ))
     return out
