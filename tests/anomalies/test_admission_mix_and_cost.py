@@ -179,17 +179,18 @@ def test_low_standard_admission_short_history_compares_the_same_months_of_both_y
     """18 months (2024-07..2025-12): the specialist's low-weight share is 10% in 2024-07..12 and
     2025-01..06, 30% in 2025-07..12. Against last year's same months the jump is 10% -> 30%; the
     old route took the whole 12-month window (20%, half of it months without a last-year
-    counterpart) and the jump drowned."""
+    counterpart) and the jump drowned. (20 cases a month: the region's lone naming needs
+    p <= 0.001, stats.MIN_TESTS; 60 cases a window give p = 0.003.)"""
     r = Region(tmp_path)
     r.institution("EYE", "05", kind="专科")
     for code in ("B", "C"):
         r.institution(code, "05")
     first = [f"2024-{m:02d}" for m in range(7, 13)] + [f"2025-{m:02d}" for m in range(1, 7)]
     later = [f"2025-{m:02d}" for m in range(7, 13)]
-    _months_cases(r, "EYE", first, 10, 1)
-    _months_cases(r, "EYE", later, 10, 3)
+    _months_cases(r, "EYE", first, 20, 2)
+    _months_cases(r, "EYE", later, 20, 6)
     for peer in ("B", "C"):
-        _months_cases(r, peer, first + later, 10, 1)
+        _months_cases(r, peer, first + later, 20, 2)
     found = by_inst(r.run(low_standard_admission))
     assert set(found) == {"EYE"}
     ev = found["EYE"][0].evidence

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ..casemix import (FDR, PEER_RISE_Z, MeanShift, adrg_names, bh_adjust, case_frame, catalogue,
-                       counted_peer_rise, did_test, normal_sf, num, pct, peer_position, scheme_words, signed_pct,
-                       year_windows)
+                       counted_peer_rise, did_test, num, pct, peer_position, proportion_test, scheme_words,
+                       signed_pct, year_windows)
 from ..coverage import require_case_windows
 from ..model import Finding
 from ...checks.model import Param
@@ -182,7 +182,7 @@ def _split_adrgs(ctx, frame: pd.DataFrame) -> set[str]:
     description=("同一 ADRG 内伴并发症或合并症病组（末位 1 严重、3 一般）占比上升、不伴并发症病组（5）占比下降。"
                  "比较近 12 个月与上年同期（同月份），按严重程度计分（1 组 2 分、3 组 1 分、5 组 0 分）做单侧均值差检验，"
                  "全部“机构×ADRG”检验的 p 值按 Benjamini-Hochberg "
-                 f"校正（FDR {FDR:.0%}）。伴并发症占比的上升扣除同级医院（同级病例不足时为全市其他机构）同期同一 ADRG 的上升后"
+                 f"校正（FDR {FDR:.0%}，检验不足 {MIN_TESTS} 项时按 {MIN_TESTS} 项计）。伴并发症占比的上升扣除同级医院（同级病例不足时为全市其他机构）同期同一 ADRG 的上升后"
                  f"仍须至少 {MIN_SHARE_SHIFT * 100:.0f} 个百分点（同级的上升按其置信下限扣除，即升幅减 1.96 个标准误：同级该 ADRG 只有几十例时，"
                  "±10 个百分点的偶然波动不抵消本机构的上升；全市性的编码变化病例多、照常扣除；有至少 3 家同级医院各有 10 例以上时，"
                  "扣除的上升也不超过这些医院各自变化的中位数：一家病例多的同级医院自己高套，不抬高所有医院的门槛），不伴并发症占比须下降，"
@@ -291,12 +291,11 @@ def upcoding_severity(ctx) -> list[Finding]:
 # ---- 高靠诊断 ----------------------------------------------------------------------------
 
 
-def _level_test(own: MeanShift, cur: pd.DataFrame, code: str, min_peer_cases: int) -> dict:
-    """One-sided test that the institution's current share (own.m1 of own.n1 cases) is above its
-    peers' level now, from `cur` (fixmedins_code, size, sum of the group's current-window cases
-    at each other institution of the same level; else of the region): the typical peer's share
-    (median, with a median's standard error) where at least PEER_CHANGE_MIN_PEERS peers have
-    `min_peer_cases`, else the pooled share (binomial error). {} without peers.
+def _level_test(own: MeanShift, cur: pd.DataFrame, code: str) -> dict:
+    """One-sided two-proportion test that the institution's current share (own.m1 of own.n1
+    cases) is above the pooled share of the other institutions in `cur` (fixmedins_code, size,
+    sum: the group's current-window cases at each institution of the same level, else of the
+    region). {} without them.
 
     A rise against the institution's own last year alone names a hospital whose last year was
     by chance far below its peers and came back (generated small regions: 16% -> 43% of 43-47
@@ -304,23 +303,12 @@ def _level_test(own: MeanShift, cur: pd.DataFrame, code: str, min_peer_cases: in
     of 120 cases, peers at 39-48%), so the detector requires both (an intersection-union test:
     the larger p-value is the one adjusted and judged)."""
     peers = cur[cur.fixmedins_code != code]
-    enough = peers[peers["size"] >= min_peer_cases]
-    if len(enough) >= PEER_CHANGE_MIN_PEERS:
-        shares = enough["sum"] / enough["size"]
-        ref = float(shares.median())
-        se = 1.2533 * float(shares.std(ddof=1)) / np.sqrt(len(shares))
-        basis = "median"
-    elif peers["size"].sum() > 0:
-        n = float(peers["size"].sum())
-        ref = float(peers["sum"].sum()) / n
-        se = float(np.sqrt(ref * (1 - ref) / n))
-        basis = "pooled"
-    else:
+    pn = int(peers["size"].sum())
+    if pn == 0:
         return {}
-    var = ref * (1 - ref) / max(own.n1, 1) + se * se
-    z = (own.m1 - ref) / np.sqrt(var) if var > 0 else (np.inf if own.m1 > ref else -np.inf)
-    return {"ref": ref, "z": float(z), "p": normal_sf(float(z)) if np.isfinite(z) else float(z < 0), "basis": basis}
-
+    x1 = int(round(own.m1 * own.n1))
+    z, p = proportion_test(x1, int(own.n1), int(peers["sum"].sum()), pn)
+    return {"ref": float(peers["sum"].sum()) / pn, "z": z, "p": p}
 
 
 def _is_unspecified(sub: str) -> bool:
@@ -335,8 +323,8 @@ def _is_unspecified(sub: str) -> bool:
                  "费用最低，病例流出即流向更具体、更高值的亚目），否则以例均费用高于类目均值的亚目占比为检验量。"
                  "比较近 12 个月与上年同期（单侧两比例检验），全部“机构×类目”检验按 "
                  f"Benjamini-Hochberg 校正（FDR {FDR:.0%}；检验不足 {MIN_TESTS} 项时按 {MIN_TESTS} 项计，未做的按 p = 1：小地区只有两三项检验，"
-                 "否则单独一项 p = 0.02 即可点名）；同时检验当期占比高于同级水平（至少 3 家同级各有 10 例以上时为其各自占比的中位数，"
-                 "连同中位数的标准误，否则为同级汇总占比，同级无病例时为全市其他机构；单侧 z 检验），两项检验取较大的 p 值校正与判定"
+                 "否则单独一项 p = 0.02 即可点名）；同时检验当期占比高于同级汇总占比（同级无该类目病例时为全市其他机构；"
+                 "单侧两比例检验），两项检验取较大的 p 值校正与判定"
                  "（上年偶然偏低、今年回到同级水平的医院不是高靠：生成的小地区中上年 43 例里只有 16% 的医院升至 43%，同级 29%）；"
                  f"占比上升扣除同级医院（病例不足时为全市其他机构）同一类目同期上升后须至少 {MIN_SHARE_SHIFT * 100:.0f} 个百分点。"),
     min_cases=MIN_GROUP_CASES,
@@ -385,7 +373,7 @@ def upcoding_diagnosis(ctx) -> list[Finding]:
         cat_now = by_cat.get(row["category"], now.iloc[:0])
         same = cat_now[cat_now.level == row["level"]]
         t["level"] = _level_test(t["own"], same if (same.fixmedins_code != row["fixmedins_code"]).any() else cat_now,
-                                 row["fixmedins_code"], max(10, int(prm["min_cases"]) // 3))
+                                 row["fixmedins_code"])
         t["rise_p"] = t["p"]
         t["p"] = max(t["p"], t["level"].get("p", 0.0))
     for t, q in zip(tests, bh_adjust([t["p"] for t in tests], prm["min_tests"])):
