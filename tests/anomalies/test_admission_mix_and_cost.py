@@ -231,3 +231,23 @@ def test_low_standard_admission_needs_a_few_peers_for_a_peer_norm(tmp_path):
     assert r.run(low_standard_admission) == []
     _, cov = run_covered(r, low_standard_admission)
     assert cov.institutions == 5  # SPEC is still judged, against its own last year
+
+
+def test_low_standard_admission_a_return_from_a_chance_low_year_is_not_named(tmp_path):
+    """Seen on a generated region: a secondary hospital with 1 low-weight case of 85 last year
+    and 14 of 110 now (12.7%), its level at 10.7%, was named through the own-last-year route
+    (p = 0.0013). Its share now is within chance of the level's (p ≈ 0.27): a return from a
+    chance low year, not low-standard admission. A jump that ends far above the level is still
+    named (test_low_standard_admission_short_history_...)."""
+    r = Region(tmp_path)
+    for code in ("H", "B", "C", "D"):
+        r.institution(code, "05")
+    r.add("H", LAST_YEAR, 1, LOW[0])
+    r.add("H", LAST_YEAR, 84, NORMAL[0])
+    r.add("H", THIS_YEAR, 14, LOW[0])
+    r.add("H", THIS_YEAR, 96, NORMAL[0])
+    for peer in ("B", "C", "D"):
+        for year in (LAST_YEAR, THIS_YEAR):
+            r.add(peer, year, 32, LOW[0])
+            r.add(peer, year, 268, NORMAL[0])
+    assert r.run(low_standard_admission) == []
