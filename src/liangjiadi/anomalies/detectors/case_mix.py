@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ..casemix import (FDR, PEER_RISE_Z, MeanShift, adrg_names, bh_adjust, case_frame, catalogue,
-                       counted_peer_rise, did_test, num, pct, peer_position, proportion_test, scheme_words,
-                       signed_pct, year_windows)
+                       counted_peer_rise, did_test, num, pct, peer_position, scheme_words, signed_pct,
+                       year_windows)
 from ..coverage import require_case_windows
 from ..model import Finding
 from ...checks.model import Param
@@ -291,26 +291,6 @@ def upcoding_severity(ctx) -> list[Finding]:
 # ---- 高靠诊断 ----------------------------------------------------------------------------
 
 
-def _level_test(own: MeanShift, cur: pd.DataFrame, code: str) -> dict:
-    """One-sided two-proportion test that the institution's current share (own.m1 of own.n1
-    cases) is above the pooled share of the other institutions in `cur` (fixmedins_code, size,
-    sum: the group's current-window cases at each institution of the same level, else of the
-    region). {} without them.
-
-    A rise against the institution's own last year alone names a hospital whose last year was
-    by chance far below its peers and came back (generated small regions: 16% -> 43% of 43-47
-    cases, peers at 29%; z 2.7); a real upcoder ends well above its peers (injected: 39% -> 63%
-    of 120 cases, peers at 39-48%), so the detector requires both (an intersection-union test:
-    the larger p-value is the one adjusted and judged)."""
-    peers = cur[cur.fixmedins_code != code]
-    pn = int(peers["size"].sum())
-    if pn == 0:
-        return {}
-    x1 = int(round(own.m1 * own.n1))
-    z, p = proportion_test(x1, int(own.n1), int(peers["sum"].sum()), pn)
-    return {"ref": float(peers["sum"].sum()) / pn, "z": z, "p": p}
-
-
 def _is_unspecified(sub: str) -> bool:
     return sub[4:5] == "9"
 
@@ -322,11 +302,8 @@ def _is_unspecified(sub: str) -> bool:
                  "亚目费用按全市各亚目例均费用排序；类目有未特指亚目时，以“非未特指亚目”占比为检验量（未特指编码通常"
                  "费用最低，病例流出即流向更具体、更高值的亚目），否则以例均费用高于类目均值的亚目占比为检验量。"
                  "比较近 12 个月与上年同期（单侧两比例检验），全部“机构×类目”检验按 "
-                 f"Benjamini-Hochberg 校正（FDR {FDR:.0%}；检验不足 {MIN_TESTS} 项时按 {MIN_TESTS} 项计，未做的按 p = 1：小地区只有两三项检验，"
-                 "否则单独一项 p = 0.02 即可点名）；同时检验当期占比高于同级汇总占比（同级无该类目病例时为全市其他机构；"
-                 "单侧两比例检验），两项检验取较大的 p 值校正与判定"
-                 "（上年偶然偏低、今年回到同级水平的医院不是高靠：生成的小地区中上年 43 例里只有 16% 的医院升至 43%，同级 29%）；"
-                 f"占比上升扣除同级医院（病例不足时为全市其他机构）同一类目同期上升后须至少 {MIN_SHARE_SHIFT * 100:.0f} 个百分点。"),
+                 f"Benjamini-Hochberg 校正（FDR {FDR:.0%}）；占比上升扣除同级医院（病例不足时为全市其他机构）同一类目同期上升后"
+                 f"须至少 {MIN_SHARE_SHIFT * 100:.0f} 个百分点，且当期高于同级汇总水平。"),
     min_cases=MIN_GROUP_CASES,
     peers="同级医院同一类目的病例汇总；同级病例不足时用全市其他机构",
     compares=("last_year", "peers"),
@@ -335,7 +312,6 @@ def _is_unspecified(sub: str) -> bool:
         "min_cases": Param(MIN_GROUP_CASES, "机构该类目在本期与上年同期各至少的病例数", "例"),
         "min_share_shift": Param(MIN_SHARE_SHIFT, "高值亚目占比扣除同级上升后至少上升（比例，0.05 = 5 个百分点）"),
         "fdr": Param(FDR, "Benjamini-Hochberg 校正的错误发现率"),
-        "min_tests": min_tests_param(),
     },
 )
 def upcoding_diagnosis(ctx) -> list[Finding]:
@@ -365,19 +341,6 @@ def upcoding_diagnosis(ctx) -> list[Finding]:
     mom = _with_peers(_moments(d, ["fixmedins_code", "category"], "high"), "category", ctx)
     mom = _judged(ctx, mom, prm["min_cases"])
     tests = _tests(mom, prm["min_cases"])
-    # the current level of every institution per category (and level), for the level test
-    now = d[d.cur_yoy].groupby(["category", "level", "fixmedins_code"]).high.agg(["size", "sum"]).reset_index()
-    by_cat = {k: g for k, g in now.groupby("category")}
-    for t in tests:  # intersection-union: the rise and the level both, the larger p judged
-        row = t["row"]
-        cat_now = by_cat.get(row["category"], now.iloc[:0])
-        same = cat_now[cat_now.level == row["level"]]
-        t["level"] = _level_test(t["own"], same if (same.fixmedins_code != row["fixmedins_code"]).any() else cat_now,
-                                 row["fixmedins_code"])
-        t["rise_p"] = t["p"]
-        t["p"] = max(t["p"], t["level"].get("p", 0.0))
-    for t, q in zip(tests, bh_adjust([t["p"] for t in tests], prm["min_tests"])):
-        t["q"] = q
     out = []
     for t in tests:
         row, own, peer_label, peer_delta, z, p, q = (t["row"], t["own"], t["basis"], t["peer_delta"], t["z"],
@@ -389,6 +352,8 @@ def upcoding_diagnosis(ctx) -> list[Finding]:
         cur, last = mine[mine.cur_yoy], mine[mine.last]
         pooled = d[(d.category == cat) & (d.level == row["level"]) & (d.fixmedins_code != code) & d.cur_yoy]
         peer_pooled = float(pooled.high.mean()) if len(pooled) >= prm["min_cases"] else None
+        if peer_pooled is not None and own.m1 <= peer_pooled:
+            continue
         peer_median, pctl = peer_position(own.m1, _peer_current_values(d, "category", cat, row["level"], code, "high",
                                                                          prm["min_cases"]))
         if peer_median is None:
@@ -425,8 +390,6 @@ def upcoding_diagnosis(ctx) -> list[Finding]:
                                     for _, sub, a, b, s0, s1 in rising},
                 "cases": int(own.n1), "cases_last_year": int(own.n0),
                 "statistic": num(z), "p_value": num(p, 8), "q_value": num(q, 8), "tests": len(tests),
-                "rise_p_value": num(t["rise_p"], 8), "level_statistic": num(t["level"].get("z")),
-                "level_p_value": num(t["level"].get("p"), 8), "level_reference": num(t["level"].get("ref")),
             },
         ))
     return out
