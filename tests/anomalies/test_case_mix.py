@@ -386,3 +386,21 @@ def test_benjamini_hochberg_counts_at_least_min_tests():
     assert benjamini_hochberg([0.0009, 0.5], 0.05, MIN_TESTS) == [True, False]
     assert bh_adjust([0.01, 0.5], MIN_TESTS) == pytest.approx([0.5, 1.0])
     assert bh_adjust([0.01, 0.02]) == pytest.approx([0.02, 0.02])  # plain BH unchanged
+
+
+def test_upcoding_severity_a_lone_chance_rise_in_a_small_region_is_not_named(tmp_path):
+    """Seen on generated small regions (24 hospitals, only a region-level injection): ADRGs of
+    40-100 cases a year at tertiary hospitals rising by chance (p 0.001-0.012) were named, the
+    region having a dozen institution x ADRG tests, so BH let them through. A lone rise of
+    p = 0.0025 (50% -> 63% with CC over 240 cases) is not named now: counting at least
+    stats.MIN_TESTS tests it needs p <= 0.001; the same rise over twice the cases is named
+    (test_upcoding_severity_is_not_cancelled_by_...)."""
+    r = Region(tmp_path)
+    for code in ("T1", "T2", "T3"):
+        r.institution(code, "02")
+    _ej1(r, "T1", LAST_YEAR, 48, 71, 121)  # 50% -> 63% over 240 cases: p = 0.0025
+    _ej1(r, "T1", THIS_YEAR, 66, 79, 88)
+    for peer in ("T2", "T3"):
+        _ej1(r, peer, LAST_YEAR, 4, 4, 12)
+        _ej1(r, peer, THIS_YEAR, 6, 6, 8)
+    assert r.run(upcoding_severity) == []
