@@ -179,17 +179,18 @@ def test_low_standard_admission_short_history_compares_the_same_months_of_both_y
     """18 months (2024-07..2025-12): the specialist's low-weight share is 10% in 2024-07..12 and
     2025-01..06, 30% in 2025-07..12. Against last year's same months the jump is 10% -> 30%; the
     old route took the whole 12-month window (20%, half of it months without a last-year
-    counterpart) and the jump drowned."""
+    counterpart) and the jump drowned. (20 cases a month: the region's lone naming needs
+    p <= 0.001, stats.MIN_TESTS; 60 cases a window give p = 0.003.)"""
     r = Region(tmp_path)
     r.institution("EYE", "05", kind="专科")
     for code in ("B", "C"):
         r.institution(code, "05")
     first = [f"2024-{m:02d}" for m in range(7, 13)] + [f"2025-{m:02d}" for m in range(1, 7)]
     later = [f"2025-{m:02d}" for m in range(7, 13)]
-    _months_cases(r, "EYE", first, 10, 1)
-    _months_cases(r, "EYE", later, 10, 3)
+    _months_cases(r, "EYE", first, 20, 2)
+    _months_cases(r, "EYE", later, 20, 6)
     for peer in ("B", "C"):
-        _months_cases(r, peer, first + later, 10, 1)
+        _months_cases(r, peer, first + later, 20, 2)
     found = by_inst(r.run(low_standard_admission))
     assert set(found) == {"EYE"}
     ev = found["EYE"][0].evidence
@@ -230,3 +231,23 @@ def test_low_standard_admission_needs_a_few_peers_for_a_peer_norm(tmp_path):
     assert r.run(low_standard_admission) == []
     _, cov = run_covered(r, low_standard_admission)
     assert cov.institutions == 5  # SPEC is still judged, against its own last year
+
+
+def test_low_standard_admission_a_return_from_a_chance_low_year_is_not_named(tmp_path):
+    """Seen on a generated region: a secondary hospital with 1 low-weight case of 85 last year
+    and 14 of 110 now (12.7%), its level at 10.7%, was named through the own-last-year route
+    (p = 0.0013). Its share now is within chance of the level's (p ≈ 0.27): a return from a
+    chance low year, not low-standard admission. A jump that ends far above the level is still
+    named (test_low_standard_admission_short_history_...)."""
+    r = Region(tmp_path)
+    for code in ("H", "B", "C", "D"):
+        r.institution(code, "05")
+    r.add("H", LAST_YEAR, 1, LOW[0])
+    r.add("H", LAST_YEAR, 84, NORMAL[0])
+    r.add("H", THIS_YEAR, 14, LOW[0])
+    r.add("H", THIS_YEAR, 96, NORMAL[0])
+    for peer in ("B", "C", "D"):
+        for year in (LAST_YEAR, THIS_YEAR):
+            r.add(peer, year, 32, LOW[0])
+            r.add(peer, year, 268, NORMAL[0])
+    assert r.run(low_standard_admission) == []

@@ -242,12 +242,14 @@ def test_upcoding_severity_is_not_cancelled_by_a_chance_rise_of_a_few_peer_cases
     """Seen on a generated region: the offender's with-CC share rose 49% -> 62% over ~240 cases,
     its peers had only 40 cases of the ADRG a year, whose share swung +20 points by chance. The
     old rule subtracted the peers' rise in full (12.8 - 20 < 5 points: missed); their rise now
-    counts by its confidence bound (0.20 - 1.96 × 0.11 < 0), so the offender is named."""
+    counts by its confidence bound (0.20 - 1.96 × 0.11 < 0), so the offender is named. (Twice
+    the cases here: a lone test counts as one of stats.MIN_TESTS, so the region's only naming
+    needs p <= 0.001; 240 cases give p = 0.0025.)"""
     r = Region(tmp_path)
     for code in ("T1", "T2", "T3"):
         r.institution(code, "02")
-    _ej1(r, "T1", LAST_YEAR, 48, 71, 121)
-    _ej1(r, "T1", THIS_YEAR, 66, 79, 88)
+    _ej1(r, "T1", LAST_YEAR, 96, 142, 242)
+    _ej1(r, "T1", THIS_YEAR, 132, 158, 176)
     for peer in ("T2", "T3"):  # 20 cases each, below the minimum to be judged themselves
         _ej1(r, peer, LAST_YEAR, 4, 4, 12)
         _ej1(r, peer, THIS_YEAR, 6, 6, 8)
@@ -293,12 +295,13 @@ def test_upcoding_severity_level_bar_needs_enough_peer_cases(tmp_path):
     """Seen on a generated region: the offender's with-CC share rose 50% -> 63% over ~240 cases;
     its level had 36 other cases of the ADRG, 67% with CC this year (last year 44%), and the old
     rule (own share must exceed the level's) dropped it. A bar of 36 cases moves ±15 points by
-    chance: the level's share is a bar only from 3 × the minimum cases, as for the peers' change."""
+    chance: the level's share is a bar only from 3 × the minimum cases, as for the peers' change.
+    (Twice the offender's cases here: its lone test needs p <= 0.001, stats.MIN_TESTS.)"""
     r = Region(tmp_path)
     for code in ("T1", "T2", "T3"):
         r.institution(code, "02")
-    _ej1(r, "T1", LAST_YEAR, 48, 71, 121)
-    _ej1(r, "T1", THIS_YEAR, 66, 86, 90)
+    _ej1(r, "T1", LAST_YEAR, 96, 142, 242)
+    _ej1(r, "T1", THIS_YEAR, 132, 172, 180)
     for peer in ("T2", "T3"):  # 18 cases a year each
         _ej1(r, peer, LAST_YEAR, 4, 4, 10)
         _ej1(r, peer, THIS_YEAR, 6, 6, 6)
@@ -311,12 +314,13 @@ def test_upcoding_severity_bar_is_the_typical_peer_not_one_large_drifting_peer(t
     """Seen on a generated region: a large same-level hospital itself coding up (40% -> 70% over
     1,000 cases a year) made the pooled peers' rise (+27 points) and level (68%) everyone's bar,
     so another offender rising 50% -> 62% was not named. The typical peer (median of the peers'
-    own changes and shares, three small steady ones here) sets the bar; both are named."""
+    own changes and shares, three small steady ones here) sets the bar; both are named. (Twice
+    the offender's cases: two tests count as stats.MIN_TESTS, so its p must be <= 0.002.)"""
     r = Region(tmp_path)
     for code in ("T1", "BIG", "P2", "P3", "P4"):
         r.institution(code, "02")
-    _ej1(r, "T1", LAST_YEAR, 48, 71, 121)
-    _ej1(r, "T1", THIS_YEAR, 66, 83, 91)
+    _ej1(r, "T1", LAST_YEAR, 96, 142, 242)
+    _ej1(r, "T1", THIS_YEAR, 132, 166, 182)
     _ej1(r, "BIG", LAST_YEAR, 150, 250, 600)
     _ej1(r, "BIG", THIS_YEAR, 300, 400, 300)
     for peer in ("P2", "P3", "P4"):  # 20 cases a year each, 50% with CC both years
@@ -489,3 +493,35 @@ def test_structure_shift_names_a_drift_at_a_hospital_already_coding_most_cases_a
     assert ev["peer_median"] == pytest.approx(0.03)  # 11 - 3 = 8 points: below the old 10-point bar
     assert ev["moved_share"] == pytest.approx(0.11 / 0.36, abs=1e-4)
     assert ev["peer_moved_share"] == pytest.approx(0.03 / 0.7, abs=1e-4)
+
+
+def test_benjamini_hochberg_counts_at_least_min_tests():
+    """Two tests: p = 0.01 passes plain BH at 5% (0.01 <= 0.05 × 1/2) but not when at least 50
+    tests are counted (0.01 > 0.05 / 50); p = 0.0009 does."""
+    from liangjiadi.anomalies.casemix import bh_adjust
+    from liangjiadi.anomalies.stats import MIN_TESTS, benjamini_hochberg
+
+    assert MIN_TESTS == 50
+    assert benjamini_hochberg([0.01, 0.5], 0.05) == [True, False]
+    assert benjamini_hochberg([0.01, 0.5], 0.05, MIN_TESTS) == [False, False]
+    assert benjamini_hochberg([0.0009, 0.5], 0.05, MIN_TESTS) == [True, False]
+    assert bh_adjust([0.01, 0.5], MIN_TESTS) == pytest.approx([0.5, 1.0])
+    assert bh_adjust([0.01, 0.02]) == pytest.approx([0.02, 0.02])  # plain BH unchanged
+
+
+def test_upcoding_severity_a_lone_chance_rise_in_a_small_region_is_not_named(tmp_path):
+    """Seen on generated small regions (24 hospitals, only a region-level injection): ADRGs of
+    40-100 cases a year at tertiary hospitals rising by chance (p 0.001-0.012) were named, the
+    region having a dozen institution x ADRG tests, so BH let them through. A lone rise of
+    p = 0.0025 (50% -> 63% with CC over 240 cases) is not named now: counting at least
+    stats.MIN_TESTS tests it needs p <= 0.001; the same rise over twice the cases is named
+    (test_upcoding_severity_is_not_cancelled_by_...)."""
+    r = Region(tmp_path)
+    for code in ("T1", "T2", "T3"):
+        r.institution(code, "02")
+    _ej1(r, "T1", LAST_YEAR, 48, 71, 121)  # 50% -> 63% over 240 cases: p = 0.0025
+    _ej1(r, "T1", THIS_YEAR, 66, 79, 88)
+    for peer in ("T2", "T3"):
+        _ej1(r, peer, LAST_YEAR, 4, 4, 12)
+        _ej1(r, peer, THIS_YEAR, 6, 6, 8)
+    assert r.run(upcoding_severity) == []

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
-from ..stats import benjamini_hochberg, percentile_rank
+from ...checks.model import Param
+from ..stats import MIN_TESTS, benjamini_hochberg, percentile_rank
 
 MIN_PEERS = 4
 MAD_TO_SD = 1.4826
@@ -85,22 +86,30 @@ def poisson_upper_p(k: int, mu: float) -> float:
     return float(sps.poisson.sf(k - 1, max(mu, 1e-12)))
 
 
-def bh_keep(p_values: dict[str, float], alpha: float) -> set[str]:
-    """Keys whose hypotheses survive Benjamini-Hochberg at false-discovery rate `alpha`."""
+def min_tests_param() -> Param:
+    """The detectors' shared setting of stats.MIN_TESTS (why: see there)."""
+    return Param(MIN_TESTS, "Benjamini-Hochberg 校正时检验数至少按此计（未做的检验按 p = 1 计）：检验很少的小地区，"
+                            "单独一项点名也须 p ≤ FDR ÷ 此数（默认约 0.001），不因只做了两三项检验而放宽", "项")
+
+
+def bh_keep(p_values: dict[str, float], alpha: float, min_tests: int = 1) -> set[str]:
+    """Keys whose hypotheses survive Benjamini-Hochberg at false-discovery rate `alpha`, counting
+    at least `min_tests` tests (stats.MIN_TESTS)."""
     keys = list(p_values)
-    keep = benjamini_hochberg([p_values[k] for k in keys], alpha)
+    keep = benjamini_hochberg([p_values[k] for k in keys], alpha, min_tests)
     return {k for k, ok in zip(keys, keep) if ok}
 
 
-def bh_adjusted(p_values: dict[str, float]) -> dict[str, float]:
-    """Benjamini-Hochberg adjusted p-values (q-values), reported as evidence."""
+def bh_adjusted(p_values: dict[str, float], min_tests: int = 1) -> dict[str, float]:
+    """Benjamini-Hochberg adjusted p-values (q-values), reported as evidence; at least
+    `min_tests` tests counted (stats.MIN_TESTS)."""
     keys = sorted(p_values, key=lambda k: p_values[k])
-    m = len(keys)
+    m = max(len(keys), int(min_tests))
     out: dict[str, float] = {}
     running = 1.0
-    for rank in range(m, 0, -1):
+    for rank in range(len(keys), 0, -1):
         k = keys[rank - 1]
-        running = min(running, p_values[k] * m / rank)
+        running = min(running, p_values[k] * m / rank, 1.0)
         out[k] = running
     return out
 

@@ -19,7 +19,8 @@ from ..coverage import NotEvaluated, require_case_windows
 from ..model import Finding
 from ..registry import detector
 from ._inputs import params
-from ._peer_rules import MIN_PEERS
+from ..stats import MIN_TESTS
+from ._peer_rules import MIN_PEERS, min_tests_param
 from ._peer_rules import peer_position as robust_position
 
 MIN_INSTITUTION_CASES = 100  # grouped inpatient cases in the current window
@@ -50,12 +51,19 @@ def _robust_z(value: float, peers: list[float]) -> float | None:
 
 def _share_findings(ctx, d: pd.DataFrame, flag: str, codes: list[str], *, min_excess: float,
                     min_ratio: float, min_peer_z: float, min_peers: int = 1,
-                    last_year_route: bool = False) -> list[dict]:
+                    last_year_route: bool = False, min_tests: int = MIN_TESTS) -> list[dict]:
     """Per institution: own share of `flag` cases in the current window vs its pooled peers
     (route "peers"), and optionally vs its own last-year window (route "last_year": for an
     institution without peers of its kind, or whose share jumped); all p-values of the run are
-    adjusted together, and a row passes when its test and the effect-size conditions hold.
-    One row per institution is returned (the peer route first)."""
+    adjusted together (at least `min_tests` counted, stats.MIN_TESTS), and a row passes when its
+    test and the effect-size conditions hold. One row per institution is returned (the peer
+    route first).
+
+    The last-year route also tests that the share now is above its level's (the pooled share of
+    every other institution of the level, one-sided two-proportion test) and judges the larger
+    p-value (an intersection-union test): a jump from a last year that was by chance far below
+    the level is a return to it, not low-standard admission (a generated secondary hospital: 1
+    of 85 cases last year, 14 of 110 now, the level at 10.7%, was named at p = 0.0013)."""
     cur = d[d.cur]
     by = cur.groupby("fixmedins_code")[flag].agg(n="size", x="sum")
     last_by = d[d["last"]].groupby("fixmedins_code")[flag].agg(n="size", x="sum")
@@ -91,15 +99,18 @@ def _share_findings(ctx, d: pd.DataFrame, flag: str, codes: list[str], *, min_ex
             yn, yx = int(yoy_by.n[code]), int(yoy_by.x[code])
             z, p = proportion_test(yx, yn, lx, ln)
             level_n = int(by.n[same_level].sum()) if same_level else 0
-            level_share = by.x[same_level].sum() / level_n if level_n else 0.0
+            level_x = int(by.x[same_level].sum()) if same_level else 0
+            level_share = level_x / level_n if level_n else 0.0
+            level_z, level_p = proportion_test(yx, yn, level_x, level_n) if level_n else (float("nan"), 0.0)
             rows.append(dict(base, n=yn, x=yx, own=yx / yn, route="last_year", pn=ln, px=lx, peer=lx / ln, z=z,
-                             p=p, level_share=float(level_share)))
+                             p=max(p, level_p), jump_p=p, level_z=level_z, level_p=level_p,
+                             level_share=float(level_share)))
         if len(rows) == routes:
             skipped[code] = (f"同级同类机构不足{min_peers}家或病例合计不足{MIN_PEER_CASES}例" +
                              (f"，且上年同期病例不足{MIN_INSTITUTION_CASES // 2}例" if last_year_route else ""))
     if hasattr(ctx, "note"):
         ctx.note(skipped=skipped, institutions=len({r["code"] for r in rows}))
-    for r, q in zip(rows, bh_adjust([r["p"] for r in rows])):
+    for r, q in zip(rows, bh_adjust([r["p"] for r in rows], min_tests)):
         r["q"] = q
     passed: dict[str, dict] = {}
     for r in rows:
@@ -128,6 +139,9 @@ def _evidence(r: dict, last_share: float | None, median, pctl) -> dict:
         "statistic": num(r["z"]), "p_value": num(r["p"], 8), "q_value": num(r["q"], 8),
         "compared_with": 0 if r["route"] == "peers" else 1,  # 0 同级汇总, 1 本机构上年同期
         "peer_z": num(r.get("peer_z")),  # robust z among the peers' own shares (peer route)
+        # last-year route: the jump's own p and the test of the share now against the level's
+        "jump_p_value": num(r.get("jump_p"), 8), "level_statistic": num(r.get("level_z")),
+        "level_p_value": num(r.get("level_p"), 8),
     }
 
 
@@ -135,7 +149,7 @@ def _evidence(r: dict, last_share: float | None, median, pctl) -> dict:
     "basic_groups_in_tertiary",
     name="三级医院收治基层病组",
     description=("三级医疗机构近 12 个月出院病例中基层病组（分组目录 basic_grp_flag = 1）病例占比，与同级同类机构汇总占比比较"
-                 f"（单侧两比例 z 检验，各机构 Benjamini-Hochberg 校正，FDR {FDR:.0%}）；须高出至少 "
+                 f"（单侧两比例 z 检验，各机构 Benjamini-Hochberg 校正，FDR {FDR:.0%}，检验不足 {MIN_TESTS} 项时按 {MIN_TESTS} 项计）；须高出至少 "
                  f"{BASIC_MIN_EXCESS * 100:.0f} 个百分点且为同级的 {BASIC_MIN_RATIO} 倍以上；同级同类有至少 {MIN_PEERS} 家"
                  f"（各 {MIN_INSTITUTION_CASES // 2} 例以上）时，占比在同级各机构占比中的稳健 z（中位数、1.4826 × MAD）还须 ≥ {MIN_PEER_Z}"
                  "（医院之间本来就有差异：同级病例汇总数千例时，比汇总高 10 个百分点的普通医院在两比例检验中也“显著”）。"
@@ -148,6 +162,7 @@ def _evidence(r: dict, last_share: float | None, median, pctl) -> dict:
         "min_excess": Param(BASIC_MIN_EXCESS, "基层病组占比须高出同级的幅度"),
         "min_ratio": Param(BASIC_MIN_RATIO, "基层病组占比至少为同级的倍数", "倍"),
         "min_peer_z": Param(MIN_PEER_Z, f"占比在同级各机构占比中的稳健z下限（同级不少于{MIN_PEERS}家时）"),
+        "min_tests": min_tests_param(),
     },
 )
 def basic_groups_in_tertiary(ctx) -> list[Finding]:
@@ -163,7 +178,7 @@ def basic_groups_in_tertiary(ctx) -> list[Finding]:
     tertiary = [c for c in d.fixmedins_code.unique() if ctx.level_of(c) == "三级"]
     out = []
     for r in _share_findings(ctx, d, "basic", tertiary, min_excess=prm["min_excess"],
-                             min_ratio=prm["min_ratio"], min_peer_z=prm["min_peer_z"]):
+                             min_ratio=prm["min_ratio"], min_peer_z=prm["min_peer_z"], min_tests=prm["min_tests"]):
         code = r["code"]
         median, pctl = peer_position(r["own"], r["peers"])
         last = _last_year_share(d, code, "basic")
@@ -186,11 +201,13 @@ def basic_groups_in_tertiary(ctx) -> list[Finding]:
     name="低标入院",
     description=(f"低权重病例（所入 DRG 组权重 RW ≤ {LOW_RW}，多为可在门诊治疗的轻症）在机构近 12 个月出院病例中的占比，"
                  "与同级同类机构汇总占比比较（单侧两比例 z 检验，各机构 Benjamini-Hochberg 校正，"
-                 f"FDR {FDR:.0%}）；须高出至少 {LOW_MIN_EXCESS * 100:.0f} 个百分点且为同级的 {LOW_MIN_RATIO} 倍以上，"
+                 f"FDR {FDR:.0%}，检验不足 {MIN_TESTS} 项时按 {MIN_TESTS} 项计，未做的按 p = 1：小地区单独一项点名也须 p ≤ 0.001）；"
+                 f"须高出至少 {LOW_MIN_EXCESS * 100:.0f} 个百分点且为同级的 {LOW_MIN_RATIO} 倍以上，"
                  f"同级同类有至少 {MIN_PEERS} 家时占比在各机构占比中的稳健 z 还须 ≥ {MIN_PEER_Z}（同“三级医院收治基层病组”）；"
                  f"同级同类不足 {LOW_MIN_PEERS} 家时不作同级比较（一两家同类专科不成其为常态），只与本机构上年同期比较。"
                  "无同类同级机构可比或占比骤升时，另与本机构上年同期比较（同月份：历史不足 24 个月时只取本年与上年都有数据的月份；"
-                 "同样的幅度条件，且须不低于同级全部机构的汇总占比）；"
+                 "同样的幅度条件，且当期占比须显著高于同级全部机构的汇总占比：单侧两比例检验，与上年同期的检验取较大的 p 值校正与判定，"
+                 "上年偶然偏低、今年回到同级水平的不算）；"
                  "两类检验一并校正。证据中附上年同期占比与其中住院不超过 3 天的病例数。"),
     min_cases=MIN_INSTITUTION_CASES,
     peers="同级（三级/二级/一级及以下）医疗机构，综合、中医等一组，妇幼只与妇幼、专科只与主要 MDC 相同的专科比较；病例汇总不少于 100 例",
@@ -202,6 +219,7 @@ def basic_groups_in_tertiary(ctx) -> list[Finding]:
         "min_ratio": Param(LOW_MIN_RATIO, "低权重病例占比至少为比较对象的倍数", "倍"),
         "min_peer_z": Param(MIN_PEER_Z, f"同级比较：占比在同级各机构占比中的稳健z下限（同级不少于{MIN_PEERS}家时）"),
         "min_peers": Param(LOW_MIN_PEERS, "同级比较至少需要的同级同类机构数（不足时只与本机构上年同期比较）", "家"),
+        "min_tests": min_tests_param(),
     },
 )
 def low_standard_admission(ctx) -> list[Finding]:
@@ -214,7 +232,8 @@ def low_standard_admission(ctx) -> list[Finding]:
     codes = list(d.fixmedins_code.unique())
     out = []
     for r in _share_findings(ctx, d, "low", codes, min_excess=prm["min_excess"], min_ratio=prm["min_ratio"],
-                             min_peer_z=prm["min_peer_z"], min_peers=int(prm["min_peers"]), last_year_route=True):
+                             min_peer_z=prm["min_peer_z"], min_peers=int(prm["min_peers"]), last_year_route=True,
+                             min_tests=prm["min_tests"]):
         code = r["code"]
         median, pctl = peer_position(r["own"], r["peers"])
         last = _last_year_share(d, code, "low")

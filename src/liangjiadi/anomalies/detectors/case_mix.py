@@ -25,7 +25,9 @@ from ..coverage import require_case_windows
 from ..model import Finding
 from ...checks.model import Param
 from ..registry import detector
+from ..stats import MIN_TESTS
 from ._inputs import params
+from ._peer_rules import min_tests_param
 
 # upcoding_severity / upcoding_diagnosis: cases of the group in each window at least.
 MIN_GROUP_CASES = 30
@@ -115,10 +117,10 @@ def _peer_shift(row, min_cases: int) -> tuple[MeanShift | None, str]:
     return None, "无"
 
 
-def _tests(mom: pd.DataFrame, min_cases: int) -> list[dict]:
+def _tests(mom: pd.DataFrame, min_cases: int, min_tests: int = 1) -> list[dict]:
     """Per row: the own year-over-year test (its p-value is the one adjusted and judged) and
     the peers' change, which the detectors subtract as an effect-size condition; the
-    difference-in-differences z is kept as evidence."""
+    difference-in-differences z is kept as evidence. `min_tests`: see stats.MIN_TESTS."""
     out = []
     for row in mom.to_dict("records"):
         own = _shift(row)
@@ -126,7 +128,7 @@ def _tests(mom: pd.DataFrame, min_cases: int) -> list[dict]:
         _, z, p = did_test(own, None)
         peer_delta, did_z, _ = did_test(own, peer)
         out.append(dict(row=row, own=own, peer=peer, basis=basis, peer_delta=peer_delta, z=z, p=p, did_z=did_z))
-    for t, q in zip(out, bh_adjust([t["p"] for t in out])):
+    for t, q in zip(out, bh_adjust([t["p"] for t in out], min_tests)):
         t["q"] = q
     return out
 
@@ -192,7 +194,7 @@ def _split_adrgs(ctx, frame: pd.DataFrame) -> set[str]:
     description=("同一 ADRG 内伴并发症或合并症病组（末位 1 严重、3 一般）占比上升、不伴并发症病组（5）占比下降。"
                  "比较近 12 个月与上年同期（同月份），按严重程度计分（1 组 2 分、3 组 1 分、5 组 0 分）做单侧均值差检验，"
                  "全部“机构×ADRG”检验的 p 值按 Benjamini-Hochberg "
-                 f"校正（FDR {FDR:.0%}）。伴并发症占比的上升扣除同级医院（同级病例不足时为全市其他机构）同期同一 ADRG 的上升后"
+                 f"校正（FDR {FDR:.0%}，检验不足 {MIN_TESTS} 项时按 {MIN_TESTS} 项计）。伴并发症占比的上升扣除同级医院（同级病例不足时为全市其他机构）同期同一 ADRG 的上升后"
                  f"仍须至少 {MIN_SHARE_SHIFT * 100:.0f} 个百分点（同级的上升按其置信下限扣除，即升幅减 1.96 个标准误：同级该 ADRG 只有几十例时，"
                  "±10 个百分点的偶然波动不抵消本机构的上升；全市性的编码变化病例多、照常扣除；有至少 3 家同级医院各有 10 例以上时，"
                  "扣除的上升也不超过这些医院各自变化的中位数：一家病例多的同级医院自己高套，不抬高所有医院的门槛），不伴并发症占比须下降，"
@@ -208,6 +210,7 @@ def _split_adrgs(ctx, frame: pd.DataFrame) -> set[str]:
         "min_share_shift": Param(MIN_SHARE_SHIFT, "伴并发症占比扣除同级上升后至少上升（比例，0.05 = 5 个百分点）"),
         "fdr": Param(FDR, "Benjamini-Hochberg 校正的错误发现率"),
         "peer_rise_z": Param(PEER_RISE_Z, "同级上升按其置信下限扣除：同级升幅减去此倍数的标准误（同级病例少时的偶然升幅不抵消本机构的上升）"),
+        "min_tests": min_tests_param(),
     },
 )
 def upcoding_severity(ctx) -> list[Finding]:
@@ -221,7 +224,7 @@ def upcoding_severity(ctx) -> list[Finding]:
     d["with_cc"] = d.sev.isin(["1", "3"]).astype(float)
     mom = _with_peers(_moments(d, ["fixmedins_code", "adrg"], "score"), "adrg", ctx)
     mom = _judged(ctx, mom, prm["min_cases"])
-    tests = _tests(mom, prm["min_cases"])
+    tests = _tests(mom, prm["min_cases"], prm["min_tests"])
     names = adrg_names(ctx)
     out = []
     for t in tests:
