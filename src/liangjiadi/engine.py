@@ -12,24 +12,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import ibis
-import ibis.expr.types as ir
+from typing import TYPE_CHECKING
 
 from . import lake
 from .config import Settings, get_settings
 from .errors import EngineError
 from .limits import EngineMemoryError, is_out_of_memory, out_of_memory_error
-from . import localsql
 from .schema import TABLES
 
-# Re-exported: the plain DuckDB connection lives apart so that ingest does not import Ibis.
-local_sql = localsql.local_sql
+if TYPE_CHECKING:  # Ibis is imported when an engine opens: ingest (local_sql only) never loads it
+    import ibis
+    import ibis.expr.types as ir
 
 _spark_session = None
 _spark_key: tuple | None = None
 
 
 def _ibis_schema(table: str) -> ibis.Schema:
+    import ibis
+
     arrow = lake.lake_schema(table)
     return ibis.Schema.from_pyarrow(arrow)
 
@@ -155,6 +156,8 @@ def _open_duckdb(settings: Settings) -> Engine:
     # In memory: the database holds only views over the lake, and an in-memory catalog needs
     # no file, lock or fsync per view. Spilling goes to duckdb_temp_directory, or where the file database spilled before.
     spill_dir = Path(settings.duckdb_temp_directory or workdir / "ljd.duckdb.tmp")
+    import ibis
+
     con = ibis.duckdb.connect(
         ":memory:",
         memory_limit=settings.duckdb_memory_limit,
@@ -290,6 +293,8 @@ def _lake_paths(settings: Settings, workdir: Path, name: str, dirs: list[Path] |
 def _open_pyspark(settings: Settings) -> Engine:
     workdir = Path(settings.workdir)
     session = _spark(settings)
+    import ibis
+
     con = ibis.pyspark.connect(session)
 
     def register(view: str, name: str, dirs: list[Path] | None) -> ir.Table:
@@ -336,3 +341,25 @@ def open_engine(settings: Settings | None = None, **overrides) -> Engine:
     if settings.engine == "pyspark":
         return _open_pyspark(settings)
     return _open_duckdb(settings)
+
+
+def local_sql(settings: Settings | None = None, database: Path | str | None = None,
+              spill_dir: Path | str | None = None):
+    """A plain DuckDB connection for local SQL work that is not the compute backend
+    (ingest's validation of staged files): same memory and thread limits as the engine,
+    spilling to `spill_dir` rather than failing when a month does not fit in memory."""
+    import duckdb
+
+    settings = settings or get_settings()
+    config = {
+        "memory_limit": settings.duckdb_memory_limit,
+        "threads": max(1, int(settings.duckdb_threads)),
+        "preserve_insertion_order": False,
+    }
+    if settings.duckdb_temp_directory is not None:  # the configured place wins over the caller's default
+        config["temp_directory"] = str(settings.duckdb_temp_directory)
+    elif spill_dir is not None:
+        config["temp_directory"] = str(spill_dir)
+    con = duckdb.connect(str(database) if database else ":memory:", config=config)
+    con.execute("SET enable_progress_bar = false")  # a session setting, not a connect option
+    return con

@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from .. import lake
 from ..config import Settings, get_settings
-from ..localsql import local_sql
+from ..engine import local_sql
 from ..errors import ConfigError, InputFileError, LakeError, LjdError
 from ..workdir import new_scratch, owner_only_umask, private_file, remove_scratch, terminate_as_interrupt
 from ..schema import LOAD_ORDER, TABLES
