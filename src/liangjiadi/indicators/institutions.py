@@ -65,8 +65,11 @@ def institution_directory(settings: Settings, period: str) -> dict[str, Institut
         region = settings.region_admdvs
         if region is None:
             return institutions_as_of(engine, period)
-        s = engine.region_table("setl_d", settings, region)
-        named = engine.to_pyarrow(s.select("fix_blng_admdvs").distinct())["fix_blng_admdvs"].to_pylist()
+        named = []
+        if engine.region_has_data("setl_d", settings, region):  # no settlements yet: only the region's own
+            s = engine.region_table("setl_d", settings, region)
+            if "fix_blng_admdvs" in s.columns:  # a lake written without it names no other region
+                named = engine.to_pyarrow(s.select("fix_blng_admdvs").distinct())["fix_blng_admdvs"].to_pylist()
         return institutions_in(engine, period, [*settings.own_admdvs(region), *named])
     finally:
         engine.close()
