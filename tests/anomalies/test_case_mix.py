@@ -398,6 +398,18 @@ def test_structure_shift_does_not_name_a_small_hospital_whose_cases_moved_betwee
     assert r.run(structure_shift) == []
 
 
+def _three_families(r, inst: str, top: int, years) -> None:
+    """ES3 and FR4 (top / mid / low severity cases each) and KS1 (KS11, KS15) of one hospital,
+    per (year, mid, low, (ks11, ks15))."""
+    for year, mid, low, ks in years:
+        for adrg in ("ES3", "FR4"):
+            r.add(inst, year, top, f"{adrg}1")
+            r.add(inst, year, mid, f"{adrg}3")
+            r.add(inst, year, low, f"{adrg}5")
+        r.add(inst, year, ks[0], "KS11")
+        r.add(inst, year, ks[1], "KS15")
+
+
 def test_structure_shift_names_a_drift_within_the_families_of_a_realistic_hospital(tmp_path):
     """A hospital of 450 such cases a year coding each family up 17 points (40% -> 57% above the
     lowest group in ES3, FR4 and KS1 alike, the mix of families unchanged), peers steady: named,
@@ -405,13 +417,7 @@ def test_structure_shift_names_a_drift_within_the_families_of_a_realistic_hospit
     r = Region(tmp_path)
     for code in ("T1", "B", "C", "D"):
         r.institution(code, "02")
-    for year, mid, low, ks in ((LAST_YEAR, 30, 90, (60, 90)), (THIS_YEAR, 55, 65, (85, 65))):
-        for adrg in ("ES3", "FR4"):
-            r.add("T1", year, 30, f"{adrg}1")
-            r.add("T1", year, mid, f"{adrg}3")
-            r.add("T1", year, low, f"{adrg}5")
-        r.add("T1", year, ks[0], "KS11")
-        r.add("T1", year, ks[1], "KS15")
+    _three_families(r, "T1", top=30, years=((LAST_YEAR, 30, 90, (60, 90)), (THIS_YEAR, 55, 65, (85, 65))))
     _steady_es3_peers(r)
     found = by_inst(r.run(structure_shift))
     assert set(found) == {"T1"}
@@ -472,13 +478,7 @@ def test_structure_shift_names_a_drift_at_a_hospital_already_coding_most_cases_a
     r = Region(tmp_path)
     for code in ("ORTHO", "B", "C", "D"):
         r.institution(code, "02", kind="专科")
-    for year, mid, low, ks in ((LAST_YEAR, 70, 70, (60, 40)), (THIS_YEAR, 90, 50, (75, 25))):
-        for adrg in ("ES3", "FR4"):
-            r.add("ORTHO", year, 60, f"{adrg}1")
-            r.add("ORTHO", year, mid, f"{adrg}3")
-            r.add("ORTHO", year, low, f"{adrg}5")
-        r.add("ORTHO", year, ks[0], "KS11")
-        r.add("ORTHO", year, ks[1], "KS15")
+    _three_families(r, "ORTHO", top=60, years=((LAST_YEAR, 70, 70, (60, 40)), (THIS_YEAR, 90, 50, (75, 25))))
     for peer in ("B", "C", "D"):  # a little drift of their own: +3 points
         r.add(peer, LAST_YEAR, 10, "ES31")
         r.add(peer, LAST_YEAR, 20, "ES33")
