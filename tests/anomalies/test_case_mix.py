@@ -498,8 +498,7 @@ def test_structure_shift_names_a_drift_at_a_hospital_already_coding_most_cases_a
 def test_benjamini_hochberg_counts_at_least_min_tests():
     """Two tests: p = 0.01 passes plain BH at 5% (0.01 <= 0.05 × 1/2) but not when at least 50
     tests are counted (0.01 > 0.05 / 50); p = 0.0009 does."""
-    from liangjiadi.anomalies.casemix import bh_adjust
-    from liangjiadi.anomalies.stats import MIN_TESTS, benjamini_hochberg
+    from liangjiadi.anomalies.stats import MIN_TESTS, benjamini_hochberg, bh_adjust
 
     assert MIN_TESTS == 50
     assert benjamini_hochberg([0.01, 0.5], 0.05) == [True, False]

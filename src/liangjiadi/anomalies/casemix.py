@@ -322,23 +322,6 @@ def proportion_test(x: int, n: int, px: int, pn: int) -> tuple[float, float]:
     return z, normal_sf(z)
 
 
-def bh_adjust(p_values: list[float], min_tests: int = 1) -> list[float]:
-    """Benjamini-Hochberg adjusted p-values (q-values), in input order; at least `min_tests`
-    tests counted, the ones not run as p = 1 (stats.MIN_TESTS: why a small region needs it)."""
-    n = len(p_values)
-    if n == 0:
-        return []
-    m = max(n, int(min_tests))
-    order = sorted(range(n), key=lambda i: p_values[i])
-    q = [1.0] * n
-    running = 1.0
-    for rank in range(n, 0, -1):
-        i = order[rank - 1]
-        running = min(running, p_values[i] * m / rank)
-        q[i] = min(1.0, running)
-    return q
-
-
 # ---- formatting ----------------------------------------------------------------------------
 
 

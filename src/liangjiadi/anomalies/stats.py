@@ -68,3 +68,20 @@ def benjamini_hochberg(p_values: Sequence[float], alpha: float, min_tests: int =
             cutoff = rank
     keep = set(order[:cutoff]) if cutoff > 0 else set()
     return [i in keep for i in range(n)]
+
+
+def bh_adjust(p_values: list[float], min_tests: int = 1) -> list[float]:
+    """Benjamini-Hochberg adjusted p-values (q-values), in input order; at least `min_tests`
+    tests counted, the ones not run as p = 1 (MIN_TESTS: why a small region needs it)."""
+    n = len(p_values)
+    if n == 0:
+        return []
+    m = max(n, int(min_tests))
+    order = sorted(range(n), key=lambda i: p_values[i])
+    q = [1.0] * n
+    running = 1.0
+    for rank in range(n, 0, -1):
+        i = order[rank - 1]
+        running = min(running, p_values[i] * m / rank)
+        q[i] = min(1.0, running)
+    return q

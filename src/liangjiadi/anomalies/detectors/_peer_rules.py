@@ -15,7 +15,7 @@ import numpy as np
 from scipy import stats as sps
 
 from ...checks.model import Param
-from ..stats import MIN_TESTS, benjamini_hochberg, percentile_rank
+from ..stats import MIN_TESTS, benjamini_hochberg, bh_adjust, percentile_rank
 
 MIN_PEERS = 4
 MAD_TO_SD = 1.4826
@@ -101,17 +101,10 @@ def bh_keep(p_values: dict[str, float], alpha: float, min_tests: int = 1) -> set
 
 
 def bh_adjusted(p_values: dict[str, float], min_tests: int = 1) -> dict[str, float]:
-    """Benjamini-Hochberg adjusted p-values (q-values), reported as evidence; at least
+    """Benjamini-Hochberg adjusted p-values (q-values) by key, reported as evidence; at least
     `min_tests` tests counted (stats.MIN_TESTS)."""
-    keys = sorted(p_values, key=lambda k: p_values[k])
-    m = max(len(keys), int(min_tests))
-    out: dict[str, float] = {}
-    running = 1.0
-    for rank in range(len(keys), 0, -1):
-        k = keys[rank - 1]
-        running = min(running, p_values[k] * m / rank, 1.0)
-        out[k] = running
-    return out
+    keys = list(p_values)
+    return dict(zip(keys, bh_adjust([p_values[k] for k in keys], min_tests)))
 
 
 def rounded(x: float | None, digits: int = 4) -> float | None:

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..casemix import FDR, bh_adjust, case_frame, catalogue, num, pct, peer_kinds, peer_position, proportion_test
+from ..casemix import FDR, case_frame, catalogue, num, pct, peer_kinds, peer_position, proportion_test
 from ...checks.model import Param
 from ..casemix import year_windows
 from ..coverage import NotEvaluated, require_case_windows
 from ..model import Finding
 from ..registry import detector
 from ._inputs import params
-from ..stats import MIN_TESTS
+from ..stats import MIN_TESTS, bh_adjust
 from ._peer_rules import MIN_PEERS, min_tests_param
 from ._peer_rules import peer_position as robust_position
 

@@ -18,14 +18,14 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..casemix import (FDR, PEER_RISE_Z, MeanShift, adrg_names, bh_adjust, case_frame, catalogue,
+from ..casemix import (FDR, PEER_RISE_Z, MeanShift, adrg_names, case_frame, catalogue,
                        counted_peer_rise, did_test, normal_sf, num, pct, peer_position, scheme_words, signed_pct,
                        year_windows)
 from ..coverage import require_case_windows
 from ..model import Finding
 from ...checks.model import Param
 from ..registry import detector
-from ..stats import MIN_TESTS
+from ..stats import MIN_TESTS, bh_adjust
 from ._inputs import params
 from ._peer_rules import min_tests_param
 

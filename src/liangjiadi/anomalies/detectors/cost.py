@@ -15,7 +15,8 @@ import math
 
 import numpy as np
 
-from ..casemix import FDR, bh_adjust, case_frame, catalogue, normal_sf, num, peer_position, year_windows, yuan
+from ..stats import bh_adjust
+from ..casemix import FDR, case_frame, catalogue, normal_sf, num, peer_position, year_windows, yuan
 from ..coverage import NotEvaluated, require_case_windows
 from ..model import Finding
 from ...checks.model import Param
