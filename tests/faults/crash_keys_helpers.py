@@ -88,11 +88,18 @@ def make_base(root: Path) -> tuple[Path, Path]:
 
 
 CHILD = textwrap.dedent("""
-    import sys
+    import sys, time
     from pathlib import Path
     sys.path.insert(0, {helpers!r})
     import crash_keys_helpers as h
-    from liangjiadi.ingest import ingest_paths
+    from liangjiadi.ingest import api, ingest_paths
+    if {pause_in_checks!r}:
+        real = api._check_and_write
+        def paused(*a, **kw):
+            print("staged", flush=True)  # staging holds the raw rows now; wait for the signal
+            time.sleep(60)
+            return real(*a, **kw)
+        api._check_and_write = paused
     print("ready", flush=True)
     ingest_paths([Path({delivery!r})], h.settings(Path({workdir!r})))
     print("done", flush=True)
@@ -106,15 +113,21 @@ def child_env() -> dict:
     return env
 
 
-def kill_ingest(workdir: Path, delivery: Path, delay: float, sig: int = signal.SIGKILL) -> str:
+def kill_ingest(workdir: Path, delivery: Path, delay: float, sig: int = signal.SIGKILL,
+                pause_in_checks: bool = False) -> str:
     """Start the re-delivery's ingest in a child, send `sig` `delay` seconds after it is
-    ready; returns "killed" or "finished" (when it ended first)."""
+    ready; returns "killed" or "finished" (when it ended first). With `pause_in_checks` the
+    child holds still once its first table is staged, and `delay` counts from then: a fast
+    machine cannot finish before the signal (CI once did with a bare 0.8 s)."""
     code = CHILD.format(helpers=str(Path(__file__).resolve().parent), delivery=str(delivery),
-                        workdir=str(workdir))
+                        workdir=str(workdir), pause_in_checks=pause_in_checks)
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=child_env())
     line = proc.stdout.readline()
     assert line.strip() == "ready", proc.stderr.read()
+    if pause_in_checks:
+        line = proc.stdout.readline()
+        assert line.strip() == "staged", proc.stderr.read()
     deadline = time.monotonic() + delay
     while time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.01)

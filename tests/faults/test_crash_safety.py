@@ -207,7 +207,7 @@ def test_staging_removed_on_keyboard_interrupt_and_lock_released(base):
 
 def test_staging_removed_on_sigterm(base):
     workdir, delivery = base
-    assert h.kill_ingest(workdir, delivery, 0.8, sig=signal.SIGTERM) == "killed"
+    assert h.kill_ingest(workdir, delivery, 0.1, sig=signal.SIGTERM, pause_in_checks=True) == "killed"
     assert not h.raw_identifier_files(workdir), "SIGTERM left raw identifiers behind"
     assert h.verdict(workdir) == []
 
