@@ -291,7 +291,8 @@ def side_by_side(cells: dict[tuple[str, int], list[dict]], effect: float, goal: 
            f"{PRECISION_GOAL}，无注入地区 0 条发现。" if goal else "目标按效应 1 写出，此表不标达标与否。")
     lines = [f"## 检测质量（实测）：各格并列（效应 {effect:g}）", "",
              f"每格：召回 检出/注入、精确 正确/标记、无注入地区误报数；{aim}"
-             "“未检测”：该格全部地区中该检测器都记为未检测（原因见各格“每个地区”表），不是“0 发现”。", "",
+             "“未检测”：该格全部地区中该检测器都记为未检测（原因见各格“每个地区”表），不是“0 发现”；"
+             "“未生成地区”：该格没有这一效应的地区。", "",
              "| 模式 | " + " | ".join(f"{sc.upper()} {m} 个月" for sc, m in keys) + " |",
              "|---|" + "---|" * len(keys)]
     met: dict[tuple[str, int], list[str]] = defaultdict(list)
@@ -301,6 +302,9 @@ def side_by_side(cells: dict[tuple[str, int], list[dict]], effect: float, goal: 
             rs = cells[key]
             at = [r for r in rs if r["effect"] == effect]
             clean = [r for r in rs if r["effect"] is None]
+            if not at:  # no region of this effect in the cell: nothing measured, not "0/0"
+                row.append("未生成地区")
+                continue
             if rs and all(p in r.get("not_evaluated", {}) for r in rs):
                 row.append("未检测")
                 continue

@@ -238,3 +238,27 @@ def test_no_contract_name_survives_readable():
         assert not any(name in text for _, name in parts), text
 
     check()
+
+
+# ---- 特例单议: not supplied is not "none received" ----------------------------------------------
+
+
+def test_special_cases_not_supplied_are_not_reported_as_none_received():
+    from liangjiadi.analysis.contents import _special as analyse
+    from liangjiadi.reports.contents import _special as show
+
+    class NoSpecialTable:
+        def has_data(self, name):
+            return name != "special_case"
+
+    frozen = analyse(NoSpecialTable(), Q4, {})
+    assert frozen == {"available": False, "rows": []}
+    text = show({"special": frozen}, "本季度").paragraphs[0]
+    assert "未提供特例单议数据" in text and "未受理" not in text
+    # supplied but empty, and releases frozen before the flag existed: none received
+    assert "未受理特例单议申请" in show({"special": {"available": True, "rows": []}}, "本季度").paragraphs[0]
+    assert "未受理特例单议申请" in show({"special": {"rows": []}}, "本季度").paragraphs[0]
+
+
+def test_special_cases_supplied_are_flagged_available(quarter):
+    assert quarter["special"]["available"] is True and quarter["special"]["rows"]

@@ -421,7 +421,7 @@ def _special(ctx, months: list[str], levels) -> dict:
     """Applications linked to the window's settlements at local institutions, by level group:
     received, approved, rejected, pending; approved cases' total cost and 统筹基金."""
     if not ctx.has_data("special_case"):
-        return {"rows": []}
+        return {"available": False, "rows": []}  # not supplied: not the same as none received
     s = ctx.settlements(months)
     s = s.filter(s.fix_blng_admdvs == ctx.region, (s.refd_setl_flag == "0") | s.refd_setl_flag.isnull())
     s = s.select(s_id=s.setl_id, medfee=s.medfee_sumamt, hifp=s.hifp_pay)
@@ -446,7 +446,7 @@ def _special(ctx, months: list[str], levels) -> dict:
             d.update(approved_medfee=_money(d["approved_medfee"]), approved_hifp=_money(d["approved_hifp"]),
                      approval_rate=_ratio(d["approved"], d["approved"] + d["rejected"]))
             rows.append(d)
-    return {"rows": rows}
+    return {"available": True, "rows": rows}
 
 
 # ---- 重点病组与常见病费用差异 ------------------------------------------------------------------------

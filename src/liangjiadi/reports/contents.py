@@ -292,6 +292,9 @@ def _clearing(c: dict, label: str) -> ContentBlock | None:
 def _special(c: dict, label: str) -> ContentBlock | None:
     d = c.get("special") or {}
     rows = d.get("rows") or []
+    if d.get("available") is False:  # releases frozen before the flag existed keep their wording
+        return ContentBlock(key="special", title="特例单议受理及结算情况",
+                            paragraphs=[f"{label}未提供特例单议数据（special_case 表），暂不通报特例单议受理情况。"])
     if not rows:
         return ContentBlock(key="special", title="特例单议受理及结算情况", paragraphs=[f"{label}未受理特例单议申请。"])
     r0 = rows[0]
