@@ -1,0 +1,76 @@
+"""Per-partition settlement rollups: a small summary file written inside each setl_d partition.
+
+Every setl_d partition directory (`lake/setl_d/<admdvs>/<period>/`) written by ingest or
+`lake.replace_partition` also holds `ROLLUP_FILE`: the partition's rows grouped by the raw codes
+the settlement aggregate of `compute` groups by (indicators/context.py `Ctx.base_setl`), with the
+row count and the exact decimal sums of the amounts. `compute` then reads these few thousand rows
+instead of scanning millions (docs/performance.md).
+
+Why it cannot go stale: the file is written into the same staging directory as the data and
+swapped in with it as one directory (lake._swap_in), so a reader sees both or neither; every
+writer of a partition goes through that swap. A partition without the file (a lake written
+before rollups existed) is valid: `compute` then scans, as before. The name does not end in
+`.parquet`, so no table glob (`*.parquet`) reads it as settlements; the `v1` in it changes
+when the grouping below does, so an older file is ignored, never misread.
+
+The admdvs codes and flags are kept raw: which admdvs are the region's own (region and counties)
+and which flags count as valid or non-refund is decided when computing, not when loading.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+
+ROLLUP_FILE = "rollup-v1.summary"  # Parquet; deliberately not *.parquet (see above)
+
+# pseudo-table the engine registers -> the lake table whose partitions hold it
+ROLLUPS = {"setl_d_rollup": "setl_d"}
+KEYS = ("period", "fixmedins_code", "med_type", "insutype", "fix_blng_admdvs", "insu_admdvs",
+        "vali_flag", "refd_setl_flag")
+SUMS = ("medfee_sumamt", "fulamt_ownpay_amt", "hifp_pay")
+SUM_TYPE = pa.decimal128(38, 2)  # what DuckDB's sum() of the lake's decimal(18,2) gives
+
+
+def rollup_of(table: str) -> str | None:
+    """The rollup pseudo-table written with `table`'s partitions, if any."""
+    return next((r for r, t in ROLLUPS.items() if t == table), None)
+
+
+def schema(name: str = "setl_d_rollup") -> pa.Schema:
+    if name not in ROLLUPS:
+        raise KeyError(name)
+    return pa.schema([pa.field(k, pa.string()) for k in KEYS] + [pa.field("rows", pa.int64())]
+                     + [pa.field(s, SUM_TYPE) for s in SUMS])
+
+
+def rollup_sql(files: list[Path]) -> str:
+    """The rollup of the rows in `files` (Parquet in the lake schema), as DuckDB SQL."""
+    listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+    keys = ", ".join(KEYS)
+    sums = ", ".join(f"CAST(sum({s}) AS DECIMAL(38,2)) AS {s}" for s in SUMS)
+    return (f"SELECT {keys}, CAST(count(*) AS BIGINT) AS rows, {sums} "
+            f"FROM read_parquet([{listed}]) GROUP BY {keys}")
+
+
+def write_rollup(con, files: list[Path], target: Path) -> None:
+    """Write the rollup of `files` to `target` with the DuckDB connection `con` (one aggregate
+    over the just-written partition files: ingest's own connection, or a local one)."""
+    target = str(target).replace("'", "''")
+    con.execute(f"COPY ({rollup_sql(files)}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+
+
+def write_local(files: list[Path], target: Path) -> None:
+    """`write_rollup` on a connection of its own (writers that have none: replace_partition)."""
+    from .engine import local_sql
+
+    con = local_sql()
+    try:
+        write_rollup(con, files, target)
+    finally:
+        con.close()
+
+
+def has_rollup(partition_dir: Path) -> bool:
+    return (Path(partition_dir) / ROLLUP_FILE).is_file()
