@@ -19,9 +19,11 @@ and which flags count as valid or non-refund is decided when computing, not when
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 ROLLUP_FILE = "rollup-v1.summary"  # Parquet; deliberately not *.parquet (see above)
 
@@ -56,9 +58,12 @@ def rollup_sql(files: list[Path]) -> str:
 
 def write_rollup(con, files: list[Path], target: Path) -> None:
     """Write the rollup of `files` to `target` with the DuckDB connection `con` (one aggregate
-    over the just-written partition files: ingest's own connection, or a local one)."""
+    over the just-written partition files: ingest's own connection, or a local one). The file
+    records the sizes of the data files it sums (`has_rollup` checks them)."""
     target = str(target).replace("'", "''")
-    con.execute(f"COPY ({rollup_sql(files)}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+    sizes = json.dumps(_sizes(files))
+    con.execute(f"COPY ({rollup_sql(files)}) TO '{target}' "
+                f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{_SIZES}: '{sizes}'}})")
 
 
 def write_local(files: list[Path], target: Path) -> None:
@@ -72,5 +77,24 @@ def write_local(files: list[Path], target: Path) -> None:
         con.close()
 
 
+_SIZES = "ljd_part_sizes"
+
+
+def _sizes(files) -> list[int]:
+    return sorted(Path(f).stat().st_size for f in files)
+
+
 def has_rollup(partition_dir: Path) -> bool:
-    return (Path(partition_dir) / ROLLUP_FILE).is_file()
+    """Whether the partition has a rollup of the data files it holds now. The swap replaces
+    both together; the recorded file sizes also catch a copy of the lake (e.g. synced to
+    HDFS for Spark) in which the data files were replaced and an older rollup left beside
+    them: that partition then counts as having none, and is scanned."""
+    d = Path(partition_dir)
+    path = d / ROLLUP_FILE
+    if not path.is_file():
+        return False
+    try:
+        recorded = (pq.read_schema(path).metadata or {}).get(_SIZES.encode())
+        return recorded is not None and json.loads(recorded) == _sizes(d.glob("*.parquet"))
+    except (OSError, ValueError, pa.ArrowException):  # unreadable: as if absent
+        return False
