@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .errors import LakeError
-from .rollup import ROLLUP_FILE, rollup_of, write_local
+from .rollup import ROLLUP_FILE, rollup_of, write_arrow
 from .schema import SNAPSHOT_PERIOD, TABLES, Table
 from .workdir import acquire, clean_stale_scratch, downgrade, release, stale_scratch, state_dir
 
@@ -350,7 +350,7 @@ def replace_partition(workdir: Path, table: str, admdvs: str, period: str,
                 writer.write_table(batch)
                 rows += batch.num_rows
         if rollup_of(table):
-            write_local([tmp / "part-0.parquet"], tmp / ROLLUP_FILE)
+            write_arrow([tmp / "part-0.parquet"], tmp / ROLLUP_FILE)
         return rows
 
     return _swap_in(workdir, table, admdvs, period, fill)

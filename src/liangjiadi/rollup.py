@@ -66,15 +66,19 @@ def write_rollup(con, files: list[Path], target: Path) -> None:
                 f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{_SIZES}: '{sizes}'}})")
 
 
-def write_local(files: list[Path], target: Path) -> None:
-    """`write_rollup` on a connection of its own (writers that have none: replace_partition)."""
-    from .engine import local_sql
-
-    con = local_sql()
-    try:
-        write_rollup(con, files, target)
-    finally:
-        con.close()
+def write_arrow(files: list[Path], target: Path) -> None:
+    """The same rollup computed with Arrow, for writers without a DuckDB connection
+    (lake.replace_partition: tests and generated reference data; small tables). Arrow groups
+    NULL keys together and sums decimals exactly, skipping NULLs (all NULL: NULL), as SQL;
+    tests/indicators/test_rollup.py checks both writers against the scan."""
+    t = pq.read_table([str(f) for f in files] if len(files) > 1 else str(files[0]),
+                      columns=list(KEYS + SUMS))
+    t = t.cast(pa.schema([pa.field(k, pa.string()) for k in KEYS] + [pa.field(x, SUM_TYPE) for x in SUMS]))
+    g = t.group_by(list(KEYS), use_threads=False).aggregate([([], "count_all")] + [(x, "sum") for x in SUMS])
+    out = pa.table([g[k] for k in KEYS] + [g["count_all"]] + [g[f"{x}_sum"] for x in SUMS],
+                   schema=schema())
+    pq.write_table(out.replace_schema_metadata({_SIZES: json.dumps(_sizes(files))}), target,
+                   compression="zstd")
 
 
 _SIZES = "ljd_part_sizes"

@@ -8,7 +8,9 @@ import tempfile
 from decimal import Decimal as D
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,7 +21,7 @@ from liangjiadi.indicators import compute
 from liangjiadi.indicators.context import Ctx
 from liangjiadi.ingest import ingest_paths
 from liangjiadi.lake import table_dir, write_rows
-from liangjiadi.rollup import ROLLUP_FILE
+from liangjiadi.rollup import ROLLUP_FILE, write_rollup
 from liangjiadi.synth import SynthConfig, generate
 
 from . import golden
@@ -96,6 +98,10 @@ def settlement(draw, n):
     return row
 
 
+def _rows(t: pa.Table) -> list:
+    return sorted((tuple(r.values()) for r in t.to_pylist()), key=repr)
+
+
 def _base_setl(work: Path, region_settings: Settings) -> list:
     engine = open_engine(region_settings)
     try:
@@ -114,6 +120,10 @@ def test_rollup_aggregate_equals_the_scan_for_any_rows(rows):
         write_rows(work, "setl_d", rows, R)
         s = golden.settings(work, region_county_admdvs=["140421"])
         assert _rollups(work)
+        for f in _rollups(work):  # write_rows' Arrow rollup == ingest's DuckDB rollup, same file
+            con = duckdb.connect()
+            write_rollup(con, sorted(f.parent.glob("*.parquet")), work / "by-duckdb")
+            assert _rows(pq.read_table(work / "by-duckdb")) == _rows(pq.read_table(f))
         from_rollups = _base_setl(work, s)
         for f in _rollups(work):
             f.unlink()
@@ -130,7 +140,6 @@ def test_data_replaced_beside_an_old_rollup_is_scanned(tmp_path, monkeypatch):
     recorded file sizes no longer match, so that month is scanned, never summed from the old
     rollup."""
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
     work = golden.build(tmp_path)
     s = golden.settings(work)
