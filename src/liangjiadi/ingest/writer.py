@@ -25,9 +25,10 @@ def write_partition(con, plan: TablePlan, admdvs: str, period: str, files: list[
     DuckDB writes the Parquet file itself (in parallel, typed exactly as the lake schema),
     then lake.install_partition swaps it in atomically, as replace_partition does. Only the
     staged files holding rows of the partition are read (`files`): with one file a month,
-    each month is read once, not once per month of the delivery. A table with a rollup
-    (rollup.py: setl_d) gets it from one aggregate over the written file, swapped in with it. (One partitioned COPY for
+    each month is read once, not once per month of the delivery. (One partitioned COPY for
     all months was tried: DuckDB buffers every open partition and ran out of a 2 GB limit.)
+    A table with a rollup (rollup.py: setl_d) gets it from one aggregate over the written
+    file, swapped in with it.
     """
     out = scratch / f"out-{plan.table.name}-{admdvs}-{period}.parquet"
     con.execute(f"COPY ({plan.lake_select(files)}) TO {lit(str(out))} "
