@@ -90,9 +90,10 @@ def _sizes(files) -> list[int]:
 
 def has_rollup(partition_dir: Path) -> bool:
     """Whether the partition has a rollup of the data files it holds now. The swap replaces
-    both together; the recorded file sizes also catch a copy of the lake (e.g. synced to
-    HDFS for Spark) in which the data files were replaced and an older rollup left beside
-    them: that partition then counts as having none, and is scanned."""
+    both together; the recorded file sizes also catch data files replaced outside it (e.g.
+    copied back from a backup) with an older rollup left beside them: that partition then
+    counts as having none, and is scanned. (Spark reading a copy under spark_lake_uri: the
+    decision is made on the driver's lake, as for the data files; docs/deploy.md.)"""
     d = Path(partition_dir)
     path = d / ROLLUP_FILE
     if not path.is_file():

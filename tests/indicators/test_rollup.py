@@ -136,9 +136,9 @@ def test_rollup_aggregate_equals_the_scan_for_any_rows(rows):
 
 
 def test_data_replaced_beside_an_old_rollup_is_scanned(tmp_path, monkeypatch):
-    """A copy of the lake whose data file was swapped without its rollup (a partial sync): the
-    recorded file sizes no longer match, so that month is scanned, never summed from the old
-    rollup."""
+    """A data file replaced outside ingest (copied back from a backup), its old rollup left
+    beside it: the recorded file sizes no longer match, so that month is scanned, never summed
+    from the old rollup."""
     import pyarrow.compute as pc
 
     work = golden.build(tmp_path)
