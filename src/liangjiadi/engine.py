@@ -14,7 +14,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from . import lake
+from . import lake, rollup
 from .config import Settings, get_settings
 from .errors import EngineError
 from .limits import EngineMemoryError, is_out_of_memory, out_of_memory_error
@@ -28,11 +28,20 @@ _spark_session = None
 _spark_key: tuple | None = None
 
 
+def _arrow_schema(name: str):
+    """A lake table's stored schema, or a rollup pseudo-table's (rollup.py)."""
+    return rollup.schema(name) if name in rollup.ROLLUPS else lake.lake_schema(name)
+
+
+def _file_pattern(name: str) -> str:
+    """The files of a partition directory that hold `name`: the data, or the rollup file."""
+    return rollup.ROLLUP_FILE if name in rollup.ROLLUPS else "*.parquet"
+
+
 def _ibis_schema(table: str) -> ibis.Schema:
     import ibis
 
-    arrow = lake.lake_schema(table)
-    return ibis.Schema.from_pyarrow(arrow)
+    return ibis.Schema.from_pyarrow(_arrow_schema(table))
 
 
 @dataclass
@@ -73,6 +82,24 @@ class Engine:
             return self.register(name, name, None)
         view = f"{name}__{hashlib.sha1(repr(key).encode()).hexdigest()[:12]}"
         return self.register(view, name, self._partition_dirs(name, key[1], key[2]))
+
+    def rollup(self, name: str, *, regions: Iterable[str], periods: Iterable[str]) -> ir.Table | None:
+        """The rollup (rollup.py) of exactly the partitions `table(name, regions=, periods=)`
+        reads, when every one of them has its rollup file; else None (the caller scans).
+        All or none: a mix would need both reads, and a partition written by an older version
+        has no rollup."""
+        pseudo = rollup.rollup_of(name)
+        if pseudo is None:
+            return None
+        key = (pseudo, _key(regions), _key(periods))
+        if key not in self._tables:
+            dirs = self._partition_dirs(name, key[1], key[2])
+            if not all(rollup.has_rollup(d) for d in dirs):
+                return None
+            view = f"{pseudo}__{hashlib.sha1(repr(key).encode()).hexdigest()[:12]}"
+            with self._within_limits():
+                self._tables[key] = self.register(view, pseudo, dirs)
+        return self._tables[key]
 
     def region_table(self, name: str, settings: Settings, region: str | Iterable[str], *,
                      periods: Iterable[str] | None = None) -> ir.Table:
@@ -171,7 +198,7 @@ def _open_duckdb(settings: Settings) -> Engine:
         if dirs is None:
             files = [lake.table_glob(workdir, name)] if lake.has_data(workdir, name) else []
         else:
-            files = [str(d / "*.parquet") for d in dirs]
+            files = [str(d / _file_pattern(name)) for d in dirs]
         if files:
             listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
             con.raw_sql(
@@ -284,10 +311,12 @@ def _lake_paths(settings: Settings, workdir: Path, name: str, dirs: list[Path] |
         if not settings.spark_lake_uri:
             return [lake.table_glob(workdir, name)]
         return [settings.spark_lake_uri.rstrip("/") + f"/{name}/*/*/*.parquet"]
+    files = _file_pattern(name)
     if not settings.spark_lake_uri:
-        return [str(d / "*.parquet") for d in dirs]
+        return [str(d / files) for d in dirs]
     base = settings.spark_lake_uri.rstrip("/")
-    return [f"{base}/{name}/{d.parent.name}/{d.name}/*.parquet" for d in dirs]
+    table = rollup.ROLLUPS.get(name, name)  # a rollup sits in its table's partition directories
+    return [f"{base}/{table}/{d.parent.name}/{d.name}/{files}" for d in dirs]
 
 
 def _open_pyspark(settings: Settings) -> Engine:
@@ -298,8 +327,8 @@ def _open_pyspark(settings: Settings) -> Engine:
     con = ibis.pyspark.connect(session)
 
     def register(view: str, name: str, dirs: list[Path] | None) -> ir.Table:
-        arrow_schema = lake.lake_schema(name)
-        if lake.has_data(workdir, name) and (dirs is None or dirs):
+        arrow_schema = _arrow_schema(name)
+        if dirs or (dirs is None and lake.has_data(workdir, name)):
             # The contract schema, not inference: same types as DuckDB, columns missing from
             # older files come back as nulls, and no footer scan to infer it.
             df = session.read.schema(_spark_schema(arrow_schema)).parquet(*_lake_paths(settings, workdir, name, dirs))

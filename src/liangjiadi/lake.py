@@ -1,4 +1,5 @@
-"""The lake: Parquet files laid out as `lake/<table>/<admdvs>/<period>/part-*.parquet`.
+"""The lake: Parquet files laid out as `lake/<table>/<admdvs>/<period>/part-*.parquet`
+(setl_d partitions also hold their settlement rollup, `rollup-v1.summary`: rollup.py).
 
 Each file also carries `admdvs` and `period` as ordinary columns, so any engine can read the
 whole table with one glob and no partition discovery. A partition directory is replaced as a
@@ -28,6 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .errors import LakeError
+from .rollup import ROLLUP_FILE, rollup_of, write_arrow
 from .schema import SNAPSHOT_PERIOD, TABLES, Table
 from .workdir import acquire, clean_stale_scratch, downgrade, release, stale_scratch, state_dir
 
@@ -334,7 +336,9 @@ def close_workdir(workdir: Path) -> None:
 
 def replace_partition(workdir: Path, table: str, admdvs: str, period: str,
                       data: pa.Table | Iterable[pa.RecordBatch]) -> int:
-    """Replace one (admdvs, period) partition with `data` (already in lake schema)."""
+    """Replace one (admdvs, period) partition with `data` (already in lake schema), with its
+    rollup (rollup.py) when the table has one: written in the same staging directory, so the
+    swap replaces both together."""
     schema = lake_schema(table)
 
     def fill(tmp: Path) -> int:
@@ -345,14 +349,17 @@ def replace_partition(workdir: Path, table: str, admdvs: str, period: str,
                 batch = pa.Table.from_batches([batch]).select(schema.names).cast(schema)
                 writer.write_table(batch)
                 rows += batch.num_rows
+        if rollup_of(table):
+            write_arrow([tmp / "part-0.parquet"], tmp / ROLLUP_FILE)
         return rows
 
     return _swap_in(workdir, table, admdvs, period, fill)
 
 
 def install_partition(workdir: Path, table: str, admdvs: str, period: str,
-                      files: list[Path]) -> None:
-    """Replace one partition with ready-made Parquet files (already in lake schema).
+                      files: list[Path], rollup: Path | None = None) -> None:
+    """Replace one partition with ready-made Parquet files (already in lake schema), and the
+    partition's rollup file when given (rollup.py; without it the partition has none).
 
     The same swap as `replace_partition`, for writers that produce the files themselves
     (ingest lets DuckDB write them in parallel). The files must be on the lake's file system.
@@ -361,6 +368,8 @@ def install_partition(workdir: Path, table: str, admdvs: str, period: str,
     def fill(tmp: Path) -> None:
         for i, f in enumerate(files):
             Path(f).rename(tmp / f"part-{i}.parquet")
+        if rollup is not None:
+            Path(rollup).rename(tmp / ROLLUP_FILE)
 
     _swap_in(workdir, table, admdvs, period, fill)
 

@@ -7,7 +7,7 @@ PKG = Path(__file__).resolve().parents[2] / "src" / "liangjiadi"
 
 # Layer of each top-level module; a module may import only its own layer or lower ones.
 LAYER = {
-    "config": 0, "errors": 0, "period": 0, "migrations": 0, "safe_output": 0, "overrides": 0, "workdir": 1, "schema": 1, "lake": 2, "runs": 2,
+    "config": 0, "errors": 0, "period": 0, "migrations": 0, "safe_output": 0, "overrides": 0, "workdir": 1, "schema": 1, "lake": 2, "rollup": 2, "runs": 2,
     "ingest": 3, "engine": 3, "indicators": 4, "checks": 5, "analysis": 5, "anomalies": 5, "releases": 6, "accounts": 6,
     "payment": 5, "yigongti": 5, "reports": 7, "workgroup": 7, "survey": 7, "portal": 8, "cli": 9, "synth": 3,
 }

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from liangjiadi.engine import Engine, open_engine
 from liangjiadi.indicators import compute
-from liangjiadi.lake import write_rows
+from liangjiadi.lake import table_dir, write_rows
+from liangjiadi.rollup import ROLLUP_FILE
 
 from . import golden
 
@@ -32,8 +33,21 @@ def test_a_month_is_a_handful_of_queries_one_per_table_and_grouping(tmp_path, mo
     work = golden.build(tmp_path)
     sent = _counting(monkeypatch)
     compute(golden.P, golden.settings(work), save=False)
-    # settlements once; the inpatient join once (list rates, 特例单议 and the group indices
-    # together); the institutions; and one small aggregate per reported table
+    # settlements once (from the partitions' rollups, which write_rows writes like ingest);
+    # the inpatient join once (list rates, 特例单议 and the group indices together); the
+    # institutions; and one small aggregate per reported table
+    assert sorted(map(tuple, sent)) == sorted([
+        ("setl_d_rollup",), ("setl_d", "setl_list", "special_case"), ("fixmedins",),
+        ("fund_report",), ("psn_count",), ("clr_result",), ("budget",), ("external",),
+    ])
+
+
+def test_without_rollups_the_settlements_are_scanned_once(tmp_path, monkeypatch):
+    work = golden.build(tmp_path)
+    for f in table_dir(work, "setl_d").glob(f"*/*/{ROLLUP_FILE}"):
+        f.unlink()  # a lake written before rollups existed
+    sent = _counting(monkeypatch)
+    compute(golden.P, golden.settings(work), save=False)
     assert sorted(map(tuple, sent)) == sorted([
         ("setl_d",), ("setl_d", "setl_list", "special_case"), ("fixmedins",),
         ("fund_report",), ("psn_count",), ("clr_result",), ("budget",), ("external",),
@@ -55,7 +69,8 @@ def test_tables_are_registered_when_first_read(tmp_path):
     try:
         assert engine._tables == {}
         compute(golden.P, golden.settings(work), engine=engine, save=False)
-        assert {name for name, _, _ in engine._tables} == {"setl_d", "setl_list", "special_case", "fixmedins", "fund_report",
-                                       "psn_count", "clr_result", "budget", "external"}
+        assert {name for name, _, _ in engine._tables} == {
+            "setl_d", "setl_d_rollup", "setl_list", "special_case", "fixmedins", "fund_report",
+            "psn_count", "clr_result", "budget", "external"}
     finally:
         engine.close()

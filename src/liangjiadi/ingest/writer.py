@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .. import lake
+from ..rollup import rollup_of, write_rollup
 from ..safe_output import confined_path, neutralise_arrow
 from .validate import WITHHELD, TablePlan, lit, q, rule_names_sql
 from .pseudonym import token_column
@@ -26,12 +27,18 @@ def write_partition(con, plan: TablePlan, admdvs: str, period: str, files: list[
     staged files holding rows of the partition are read (`files`): with one file a month,
     each month is read once, not once per month of the delivery. (One partitioned COPY for
     all months was tried: DuckDB buffers every open partition and ran out of a 2 GB limit.)
+    A table with a rollup (rollup.py: setl_d) gets it from one aggregate over the written
+    file, swapped in with it.
     """
     out = scratch / f"out-{plan.table.name}-{admdvs}-{period}.parquet"
     con.execute(f"COPY ({plan.lake_select(files)}) TO {lit(str(out))} "
                 f"(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 122880)",
                 {"adm": admdvs, "per": period})
-    lake.install_partition(plan.workdir, plan.table.name, admdvs, period, [out])
+    rollup = None
+    if rollup_of(plan.table.name):  # one small aggregate over the file just written (rollup.py)
+        rollup = scratch / f"rollup-{plan.table.name}-{admdvs}-{period}.summary"
+        write_rollup(con, [out], rollup)
+    lake.install_partition(plan.workdir, plan.table.name, admdvs, period, [out], rollup=rollup)
 
 
 def quarantine_sql(plan: TablePlan, file_index: int, source: str, shown_name: str) -> str:
