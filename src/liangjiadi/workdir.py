@@ -224,9 +224,43 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, raised like Ctrl-C so that `finally` blocks remove scratch files."""
 
 
+_interrupters: list = []  # callables stopping a long native call (a DuckDB connection's interrupt)
+
+
+@contextlib.contextmanager
+def interrupt_on_signal(stop):
+    """While inside, SIGTERM or Ctrl-C inside `terminate_as_interrupt` also calls `stop()` at
+    once. Python runs signal handlers only between bytecodes, so a long DuckDB statement
+    would otherwise hold off Terminated until it finished (minutes on a city-year)."""
+    _interrupters.append(stop)
+    try:
+        yield
+    finally:
+        _interrupters.remove(stop)
+
+
+def _watch(fd: int) -> None:
+    """Read the signal numbers the interpreter writes to the wakeup fd; on SIGTERM or SIGINT
+    stop every registered native call (the handler then raises as soon as it returns)."""
+    while True:
+        try:
+            got = os.read(fd, 64)
+        except OSError:
+            return
+        if not got:
+            return
+        if {signal.SIGTERM, signal.SIGINT} & set(got):
+            for stop in list(_interrupters):
+                try:
+                    stop()
+                except Exception:  # noqa: BLE001 - a finished or closed connection: nothing to stop
+                    pass
+
+
 @contextlib.contextmanager
 def terminate_as_interrupt():
-    """While inside, SIGTERM raises Terminated (main thread only; elsewhere a no-op)."""
+    """While inside, SIGTERM raises Terminated (main thread only; elsewhere a no-op), and
+    SIGTERM or Ctrl-C interrupts what `interrupt_on_signal` registered."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -234,8 +268,17 @@ def terminate_as_interrupt():
     def handler(signum, frame):  # noqa: ARG001
         raise Terminated()
 
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
     previous = signal.signal(signal.SIGTERM, handler)
+    previous_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    watcher = threading.Thread(target=_watch, args=(read_fd,), name="ljd-signal-watch", daemon=True)
+    watcher.start()
     try:
         yield
     finally:
+        signal.set_wakeup_fd(previous_fd)
         signal.signal(signal.SIGTERM, previous)
+        os.close(write_fd)  # the watcher reads end-of-file and ends
+        watcher.join(timeout=5)
+        os.close(read_fd)

@@ -95,10 +95,12 @@ CHILD = textwrap.dedent("""
     from liangjiadi.ingest import api, ingest_paths
     if {pause_in_checks!r}:
         real = api._check_and_write
-        def paused(*a, **kw):
+        def paused(con, *a, **kw):
             print("staged", flush=True)  # staging holds the raw rows now; wait for the signal
+            if {long_statement!r}:  # minutes inside DuckDB, where Python cannot run a handler
+                con.execute("SELECT count(*) FROM range(400000000000) r WHERE r.range % 7 = 3").fetchall()
             time.sleep(60)
-            return real(*a, **kw)
+            return real(con, *a, **kw)
         api._check_and_write = paused
     print("ready", flush=True)
     ingest_paths([Path({delivery!r})], h.settings(Path({workdir!r})))
@@ -114,13 +116,15 @@ def child_env() -> dict:
 
 
 def kill_ingest(workdir: Path, delivery: Path, delay: float, sig: int = signal.SIGKILL,
-                pause_in_checks: bool = False) -> str:
+                pause_in_checks: bool = False, long_statement: bool = False) -> str:
     """Start the re-delivery's ingest in a child, send `sig` `delay` seconds after it is
     ready; returns "killed" or "finished" (when it ended first). With `pause_in_checks` the
     child holds still once its first table is staged, and `delay` counts from then: a fast
-    machine cannot finish before the signal (CI once did with a bare 0.8 s)."""
+    machine cannot finish before the signal (CI once did with a bare 0.8 s); with
+    `long_statement` it holds still inside a DuckDB statement of many minutes instead."""
     code = CHILD.format(helpers=str(Path(__file__).resolve().parent), delivery=str(delivery),
-                        workdir=str(workdir), pause_in_checks=pause_in_checks)
+                        workdir=str(workdir), pause_in_checks=pause_in_checks,
+                        long_statement=long_statement)
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=child_env())
     line = proc.stdout.readline()
@@ -133,7 +137,12 @@ def kill_ingest(workdir: Path, delivery: Path, delay: float, sig: int = signal.S
         time.sleep(0.01)
     if proc.poll() is None:
         proc.send_signal(sig)
-        proc.wait(timeout=60)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise AssertionError(f"the child did not stop within 60 s of signal {sig}") from None
         return "killed"
     proc.wait()
     return "finished"

@@ -212,6 +212,19 @@ def test_staging_removed_on_sigterm(base):
     assert h.verdict(workdir) == []
 
 
+def test_sigterm_stops_a_long_duckdb_statement_at_once(base):
+    """Python runs the SIGTERM handler only between bytecodes: without interrupting DuckDB,
+    a statement of minutes (a city-year's checks) kept `kill` waiting until it finished."""
+    workdir, delivery = base
+    t0 = time.monotonic()
+    assert h.kill_ingest(workdir, delivery, 0.5, sig=signal.SIGTERM, pause_in_checks=True,
+                         long_statement=True) == "killed"
+    assert time.monotonic() - t0 < 30
+    assert not h.raw_identifier_files(workdir), "SIGTERM left raw identifiers behind"
+    assert h.verdict(workdir) == []
+    assert h.month_rows(workdir)["2025-03"] == (h.OLD_ROWS, h.OLD_ROWS)  # the old month stands
+
+
 def test_scratch_left_by_kill_9_is_removed_by_the_next_command(base):
     workdir, _ = base
     stale = workdir / "tmp" / "ingest-20250101T000000Z-dead00"

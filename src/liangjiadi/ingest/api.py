@@ -11,6 +11,8 @@ work directory with the configured memory limit, so a large month spills to disk
 
 from __future__ import annotations
 
+import contextlib
+
 import queue
 import re
 import threading
@@ -27,7 +29,8 @@ from .. import lake
 from ..config import Settings, get_settings
 from ..engine import local_sql
 from ..errors import ConfigError, InputFileError, LakeError, LjdError
-from ..workdir import new_scratch, owner_only_umask, private_file, remove_scratch, terminate_as_interrupt
+from ..workdir import (interrupt_on_signal, new_scratch, owner_only_umask, private_file, remove_scratch,
+                       terminate_as_interrupt)
 from ..schema import LOAD_ORDER, TABLES
 from . import guards, provenance
 from .detect import ADMDVS_RE, PERIOD_RE, FileSpec, describe, discover
@@ -118,9 +121,11 @@ def _ingest(paths, settings: Settings, workdir: Path, key: bytes, table, period,
     scratch = new_scratch(workdir, "ingest", load_id)
     con = None
     tokens = Tokens(key)
+    stack = contextlib.ExitStack()
     try:
         spill = Path(settings.duckdb_temp_directory or scratch / "spill")
         con = local_sql(settings, scratch / "stage.duckdb", spill_dir=spill)
+        stack.enter_context(interrupt_on_signal(con.interrupt))  # SIGTERM must not wait for a long statement
         for tname in LOAD_ORDER:
             if tname not in groups:
                 continue
@@ -148,6 +153,7 @@ def _ingest(paths, settings: Settings, workdir: Path, key: bytes, table, period,
                 if region:
                     report.notes.append(f"统筹地区区划按定点医药机构表推断为 {region}。")
     finally:
+        stack.close()
         if con is not None:
             con.close()
         remove_scratch(workdir, scratch)
