@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from liangjiadi.anomalies.detectors.case_mix import (MIN_GROUP_CASES, structure_shift, upcoding_diagnosis,
                                                       upcoding_severity)
@@ -506,6 +510,24 @@ def test_benjamini_hochberg_counts_at_least_min_tests():
     assert benjamini_hochberg([0.0009, 0.5], 0.05, MIN_TESTS) == [True, False]
     assert bh_adjust([0.01, 0.5], MIN_TESTS) == pytest.approx([0.5, 1.0])
     assert bh_adjust([0.01, 0.02]) == pytest.approx([0.02, 0.02])  # plain BH unchanged
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.fractions(min_value=0, max_value=1, max_denominator=1000), min_size=1, max_size=12),
+       st.sampled_from([Fraction(1, 100), Fraction(1, 20), Fraction(1, 10)]), st.integers(1, 60))
+def test_benjamini_hochberg_is_the_textbook_step_up_rule(ps, alpha, min_tests):
+    """Rejections read off the adjusted p-values equal the step-up rule worked in exact
+    fractions: reject the k smallest, k the largest rank with p_(k) <= k·alpha/m."""
+    from liangjiadi.anomalies.stats import benjamini_hochberg
+
+    m = max(len(ps), min_tests)
+    ranked = sorted(ps)
+    # ties at the boundary are a matter of float rounding, not of the rule
+    assume(all(p * m != alpha * k for k, p in enumerate(ranked, 1)))
+    k = max((k for k, p in enumerate(ranked, 1) if p <= alpha * k / m), default=0)
+    cut = ranked[k - 1] if k else None
+    expected = [cut is not None and p <= cut for p in ps]
+    assert benjamini_hochberg([float(p) for p in ps], float(alpha), min_tests) == expected
 
 
 def test_upcoding_severity_a_lone_chance_rise_in_a_small_region_is_not_named(tmp_path):

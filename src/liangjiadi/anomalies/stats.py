@@ -56,18 +56,9 @@ MIN_TESTS = 50
 
 def benjamini_hochberg(p_values: Sequence[float], alpha: float, min_tests: int = 1) -> list[bool]:
     """Which hypotheses to reject at false-discovery rate `alpha` (controls the many tests run),
-    counting at least `min_tests` tests (the ones not run as p = 1, see MIN_TESTS)."""
-    n = len(p_values)
-    if n == 0:
-        return []
-    m = max(n, int(min_tests))
-    order = sorted(range(n), key=lambda i: p_values[i])
-    cutoff = -1
-    for rank, i in enumerate(order, start=1):
-        if p_values[i] <= alpha * rank / m:
-            cutoff = rank
-    keep = set(order[:cutoff]) if cutoff > 0 else set()
-    return [i in keep for i in range(n)]
+    counting at least `min_tests` tests (the ones not run as p = 1, see MIN_TESTS): the step-up
+    rule is exactly "adjusted p-value <= alpha", so it is read off `bh_adjust`."""
+    return [q <= alpha for q in bh_adjust(list(p_values), min_tests)]
 
 
 def bh_adjust(p_values: list[float], min_tests: int = 1) -> list[float]:

@@ -12,7 +12,6 @@ work directory with the configured memory limit, so a large month spills to disk
 from __future__ import annotations
 
 import contextlib
-
 import queue
 import re
 import threading

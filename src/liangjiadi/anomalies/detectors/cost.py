@@ -15,12 +15,12 @@ import math
 
 import numpy as np
 
-from ..stats import bh_adjust
 from ..casemix import FDR, case_frame, catalogue, normal_sf, num, peer_position, year_windows, yuan
 from ..coverage import NotEvaluated, require_case_windows
 from ..model import Finding
 from ...checks.model import Param
 from ..registry import detector
+from ..stats import bh_adjust
 from ._inputs import params
 
 TOP_GROUPS = 10
