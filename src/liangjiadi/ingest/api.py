@@ -42,7 +42,7 @@ from .report import FileResult, LoadReport
 from .rules import RULES
 from .validate import StagedFile, TablePlan, key_passes, lit, memory_bytes
 from ..safe_output import safe_file_name
-from .writer import QUARANTINE_DIR, quarantine_sql, write_partition, write_quarantine
+from .writer import QUARANTINE_DIR, quarantine_sql, write_partition, write_quarantines
 
 
 def ingest_paths(paths, settings: Settings | None = None, table: str | None = None,
@@ -175,18 +175,23 @@ def _load_table(con, tname, members, region, settings, tokens, qdir, progress, s
     by_index: dict[int, FileResult] = {}
     budget = stage_memory_budget(settings.duckdb_memory_limit)
     try:
-        for i, (spec, res) in enumerate(members):
-            size = spec.path.stat().st_size if spec.path.exists() else 0
-            in_memory = spec.fmt == "csv" and size <= budget  # a CSV's text is about its Arrow size
-            budget -= size if in_memory else 0
-            target = None if in_memory else scratch / f"stage_{tname}_{i}.parquet"
-            stage = _stage_file(spec, res, target, i, t, progress, tokens)
-            if stage is not None:
+        # One hashing thread per table (Tokens is not shared): a file held in memory gets its
+        # tokens there while the next file is parsed (_stage_file).
+        with ThreadPoolExecutor(max_workers=1) as hasher:
+            for i, (spec, res) in enumerate(members):
+                size = spec.path.stat().st_size if spec.path.exists() else 0
+                in_memory = spec.fmt == "csv" and size <= budget  # a CSV's text is about its Arrow size
+                budget -= size if in_memory else 0
+                target = None if in_memory else scratch / f"stage_{tname}_{i}.parquet"
+                stage = _stage_file(spec, res, target, i, t, progress, tokens, hasher)
+                if stage is not None:
+                    staged.append(stage)
+                    by_index[i] = res
+            for stage in staged:
                 if stage.table is not None:
-                    stage.relation = f"stage_{tname}_{i}"
+                    stage.table = stage.table.result()  # the staged rows with their tokens
+                    stage.relation = f"stage_{tname}_{stage.index}"
                     con.register(stage.relation, stage.table)
-                staged.append(stage)
-                by_index[i] = res
         if staged:
             _check_and_write(con, t, staged, by_index, region, settings, qdir, progress, scratch, replace)
     finally:
@@ -256,6 +261,7 @@ def _check_and_write(con, t, staged: list[StagedFile], by_index: dict[int, FileR
             by_index[idx].periods.append(p)
 
     used: set[str] = set()
+    targets: dict[int, Path] = {}
     for s in staged:
         res = by_index[s.index]
         if res.rows_quarantined:
@@ -265,9 +271,14 @@ def _check_and_write(con, t, staged: list[StagedFile], by_index: dict[int, FileR
                 n += 1
                 name = f"{stem}-{n}.csv"
             used.add(name)
-            qsql = quarantine_sql(plan, s.index, res.path, Path(res.path).name)
-            write_quarantine(con, qsql, qdir / name)
-            res.quarantine_file = str(qdir / name)
+            targets[s.index] = qdir / name
+    if targets:
+        qsql = quarantine_sql(plan, {i: (by_index[i].path, Path(by_index[i].path).name) for i in targets})
+        write_quarantines(con, qsql, targets)
+    for s in staged:
+        res = by_index[s.index]
+        if s.index in targets:
+            res.quarantine_file = str(targets[s.index])
         res.settle_status()
         res.notes.extend(plan.notes)
         res.finished = provenance.now()
@@ -294,10 +305,14 @@ def _count_installed_only(parts, by_index: dict[int, FileResult], installed: set
 
 
 def _stage_file(spec: FileSpec, res: FileResult, target: Path | None, index: int, t,
-                progress, tokens: Tokens) -> StagedFile | None:
+                progress, tokens: Tokens, hasher: ThreadPoolExecutor) -> StagedFile | None:
     """Read one file into all-string batches of raw text + _line, plus the tokens of its
-    pseudonymised columns: held in memory as one Arrow table (target None), or streamed into
-    a scratch Parquet file (cheap to scan twice).
+    pseudonymised columns: held in memory as one Arrow table (target None; `table` is then
+    the future of the table with its tokens, computed on `hasher`), or streamed into a
+    scratch Parquet file (cheap to scan twice), the tokens hashed batch by batch.
+
+    In memory the tokens are made once for the whole file: each person is looked up once per
+    file, not once per 16 MiB batch (about half the lookups for a month of settlements).
 
     No column statistics: DuckDB would otherwise learn "no nulls in this file" and write
     lake columns as NOT NULL, making the lake schema depend on the data.
@@ -315,11 +330,11 @@ def _stage_file(spec: FileSpec, res: FileResult, target: Path | None, index: int
             secret = [c for c in plan.columns if t.column(c).pseudonymise]
             schema = batch_schema(plan)
             staged_schema = pa.schema(list(schema) + [pa.field(token_column(c), pa.string()) for c in secret])
-            batches = _tokens_alongside(reader.batches(), secret, tokens)
             if target is None:
-                table = pa.Table.from_batches(list(batches), schema=staged_schema)
-                rows = table.num_rows
+                raw = pa.Table.from_batches(list(reader.batches()), schema=schema)
+                table, rows = hasher.submit(_with_tokens, raw, secret, tokens), raw.num_rows
             else:
+                batches = _tokens_alongside(reader.batches(), secret, tokens, hasher)
                 table, rows = None, _write_stage(batches, target, staged_schema)
             res.sha256 = digest.result()
         res.encoding = reader.encoding
@@ -361,23 +376,22 @@ def _with_tokens(data, columns: list[str], tokens: Tokens):
     return data
 
 
-def _tokens_alongside(batches, columns: list[str], tokens: Tokens):
-    """The batches with their tokens (_with_tokens), hashed on a second thread while the next
-    block is parsed: the hashing is Python and holds the GIL, the parser does not, so the two
-    overlap (issue 16: wall time). Tokens remembers each value, so a person is hashed once per
-    load although a month comes in several batches. One worker: Tokens is not shared."""
+def _tokens_alongside(batches, columns: list[str], tokens: Tokens, hasher: ThreadPoolExecutor):
+    """The batches with their tokens (_with_tokens), hashed on `hasher` (the table's one
+    thread) while the next block is parsed: the hashing is Python and holds the GIL, the
+    parser does not, so the two overlap (issue 16: wall time). Tokens remembers each value,
+    so a person is hashed once per load although a month comes in several batches."""
     if not columns:
         yield from batches
         return
-    with ThreadPoolExecutor(max_workers=1) as hasher:
-        pending = None
-        for batch in batches:
-            ahead = hasher.submit(_with_tokens, batch, columns, tokens)
-            if pending is not None:
-                yield pending.result()
-            pending = ahead
+    pending = None
+    for batch in batches:
+        ahead = hasher.submit(_with_tokens, batch, columns, tokens)
         if pending is not None:
             yield pending.result()
+        pending = ahead
+    if pending is not None:
+        yield pending.result()
 
 
 def _write_stage(batches, target: Path, schema) -> int:
