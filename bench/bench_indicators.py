@@ -127,6 +127,17 @@ def main() -> None:
     print()
     print(f"liangjiadi / 单次扫描 = {ljd.seconds / scan.seconds:.2f}×（目标 ≤ 2×）；"
           + (f"pandas / liangjiadi = {pdm.seconds / ljd.seconds:.1f}×（目标 ≥ 20×）" if pdm else "未跑 pandas 基准"))
+    # Same-round ratios: the load of a shared host changes between rounds, not within one.
+    _per_round("liangjiadi / 单次扫描", ljd_runs, runs["基准：DuckDB 单次扫描"])
+    if not args.no_pandas:
+        _per_round("pandas / liangjiadi", runs["基准：pandas 实现"], ljd_runs)
+
+
+def _per_round(what: str, top: list, bottom: list) -> None:
+    wall = [a.seconds / b.seconds for a, b in zip(top, bottom)]
+    cpu = [a.cpu / b.cpu for a, b in zip(top, bottom)]
+    print(f"{what}，各轮（耗时/CPU）：{'，'.join(f'{w:.2f}/{c:.2f}' for w, c in zip(wall, cpu))}；"
+          f"最小 {min(wall):.2f}× / {min(cpu):.2f}×，最大 {max(wall):.2f}× / {max(cpu):.2f}×")
 
 
 def _median(runs: list):

@@ -62,8 +62,18 @@ class Tokens:
 
     def of(self, values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
         """The token of every value (NULL stays NULL), aligned with `values`."""
-        distinct = pc.unique(values).drop_null()
-        return pc.take(self._tokens_of(distinct), pc.index_in(values, value_set=distinct))
+        # One hash pass gives the distinct values and each row's index among them (unique and
+        # then index_in hashed every row twice: a quarter of the tokens' CPU, issue 16). A chunked
+        # column shares one growing dictionary; the last chunk's is the whole of it.
+        encoded = pc.dictionary_encode(values)
+        if isinstance(encoded, pa.ChunkedArray):
+            if encoded.num_chunks == 0:
+                return pa.chunked_array([], pa.string())
+            distinct = encoded.chunk(encoded.num_chunks - 1).dictionary
+            indices = pa.chunked_array([c.indices for c in encoded.chunks])
+        else:
+            distinct, indices = encoded.dictionary, encoded.indices
+        return pc.take(self._tokens_of(distinct), indices)
 
     def _tokens_of(self, distinct: pa.Array) -> pa.Array:
         """The tokens of distinct values, in their order, as one string array built from the
