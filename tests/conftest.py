@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# rich fixes a console's width for good when COLUMNS is set as the console is made (cli/common.py
+# makes its consoles at import). An xdist worker starts with COLUMNS=80, so every CLI message
+# was cut at 80 columns there, whatever width a test asked CliRunner for; without it, the
+# width is read from COLUMNS at each print, as in a serial run.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
 from typer.testing import CliRunner
 
 DEMO_KEY = "test-key-padded-to-at-least-32-bytes"
