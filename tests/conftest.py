@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 # rich fixes a console's width for good when COLUMNS is set as the console is made (cli/common.py
 # makes its consoles at import). An xdist worker starts with COLUMNS=80, so every CLI message
@@ -14,7 +15,6 @@ import pytest
 # width is read from COLUMNS at each print, as in a serial run.
 os.environ.pop("COLUMNS", None)
 os.environ.pop("LINES", None)
-from typer.testing import CliRunner
 
 DEMO_KEY = "test-key-padded-to-at-least-32-bytes"
 DEMO_ARGS = ["--scale", "0.004", "--months", "13"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from liangjiadi.ingest import ingest_paths, writer
+from liangjiadi.ingest import api, ingest_paths, writer
 
 from .conftest import SETL_COLS, read_quarantine, setl_row, write_csv
 
@@ -29,7 +29,6 @@ def test_each_file_gets_its_own_quarantine_lines_from_one_statement(settings, tm
         built.append(sorted(files))
         return real(plan, files)
 
-    import liangjiadi.ingest.api as api
     monkeypatch.setattr(api, "quarantine_sql", spy)
     bad = {"2025-03": {4: {"insutype": "=1+1"}, 20: {"medfee_sumamt": "abc"}},
            "2025-04": {},

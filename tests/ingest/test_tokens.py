@@ -23,6 +23,11 @@ def test_tokens_equal_the_reference_hmac(values, key, cut):
     assert Tokens(key).of(chunked).to_pylist() == expected
 
 
+def test_an_empty_column_of_no_chunks_gives_no_tokens():
+    """An empty staged file's column has no chunk at all (Table.from_batches of nothing)."""
+    assert Tokens(KEYS[0]).of(pa.chunked_array([], pa.string())).to_pylist() == []
+
+
 def test_another_key_gives_other_tokens():
     values = pa.array(["P0001", "P0002"])
     assert Tokens(KEYS[0]).of(values).to_pylist() != Tokens(b"x" * 32).of(values).to_pylist()

@@ -272,13 +272,12 @@ def _check_and_write(con, t, staged: list[StagedFile], by_index: dict[int, FileR
                 name = f"{stem}-{n}.csv"
             used.add(name)
             targets[s.index] = qdir / name
+            res.quarantine_file = str(qdir / name)
     if targets:
         qsql = quarantine_sql(plan, {i: (by_index[i].path, Path(by_index[i].path).name) for i in targets})
         write_quarantines(con, qsql, targets)
     for s in staged:
         res = by_index[s.index]
-        if s.index in targets:
-            res.quarantine_file = str(targets[s.index])
         res.settle_status()
         res.notes.extend(plan.notes)
         res.finished = provenance.now()

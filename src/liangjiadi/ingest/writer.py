@@ -74,15 +74,14 @@ def _by_file(values: dict[int, str]) -> str:
     return f"(CASE _file {whens} END)"
 
 
-def write_quarantines(con, sql: str, targets: dict[int, Path]) -> dict[int, int]:
+def write_quarantines(con, sql: str, targets: dict[int, Path]) -> None:
     """Stream the lines of `quarantine_sql` into one UTF-8-BOM CSV per file (so Excel shows the
-    Chinese): {file index: target}; returns the lines written per file.
+    Chinese): {file index: target}.
 
     Every cell is text from a delivered file: formula-like text is neutralised (safe_output),
     so a quarantine file opened in Excel or WPS never runs what a hostile row carried.
     """
     paths = {i: confined_path(t.parent, t.name) for i, t in targets.items()}
-    rows = {i: 0 for i in paths}
     handles: dict[int, tuple] = {}
     try:
         for batch in con.sql(sql).to_arrow_reader(100_000):
@@ -100,7 +99,6 @@ def write_quarantines(con, sql: str, targets: dict[int, Path]) -> dict[int, int]
                     fh.write(b"\xef\xbb\xbf")
                     handles[idx] = (fh, pacsv.CSVWriter(fh, batch.schema))
                 handles[idx][1].write_batch(batch.slice(a, b - a))
-                rows[idx] += b - a
     finally:
         for fh, writer in handles.values():
             writer.close()
@@ -109,4 +107,3 @@ def write_quarantines(con, sql: str, targets: dict[int, Path]) -> dict[int, int]
         if idx not in handles:  # no line after all: the header alone
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(b"\xef\xbb\xbf" + (",".join(Q_META) + "\n").encode("utf-8"))
-    return rows
