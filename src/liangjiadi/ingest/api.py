@@ -32,6 +32,7 @@ from ..workdir import (interrupt_on_signal, new_scratch, owner_only_umask, priva
                        terminate_as_interrupt)
 from ..schema import LOAD_ORDER, TABLES
 from . import guards, provenance
+from .arrow_pool import use_steady_pool
 from .detect import ADMDVS_RE, PERIOD_RE, FileSpec, describe, discover
 from .limits import is_out_of_memory, out_of_memory_error
 from .plausibility import Plausibility
@@ -59,6 +60,7 @@ def ingest_paths(paths, settings: Settings | None = None, table: str | None = No
     settings = settings or get_settings()
     progress = progress or NoProgress()
     _check_args(table, period, admdvs)
+    use_steady_pool()
     workdir = Path(settings.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     # One writer at a time; what a killed command left is finished or undone first. Files
