@@ -110,11 +110,15 @@ def batch_schema(plan: ColumnPlan) -> pa.Schema:
 class SourceReader:
     """Opens one file, maps its header and yields all-string batches."""
 
-    def __init__(self, path: Path, fmt: str, table: Table, on_progress: OnProgress | None = None):
+    def __init__(self, path: Path, fmt: str, table: Table, on_progress: OnProgress | None = None,
+                 on_bytes: Callable[[bytes], object] | None = None):
         self.path = Path(path)
         self.fmt = fmt
         self.table = table
         self.on_progress = on_progress or (lambda n: None)
+        # A CSV file's bytes, every one once and in order, as the parser reads them (the
+        # caller fingerprints the file from them instead of reading it a second time).
+        self.on_bytes = on_bytes or (lambda b: None)
         self.encoding: str | None = None
         self.delimiter = ","
         self.plan: ColumnPlan | None = None
@@ -194,11 +198,13 @@ class SourceReader:
         used: set[str] = set()  # encodings of the lines decoded one by one
         with open(self.path, "rb") as f:
             head = f.readline()
+            self.on_bytes(head)
             self.on_progress(len(head))
             carry = b""
             eof = False
             while not eof:
                 block = f.read(BLOCK)
+                self.on_bytes(block)
                 self.on_progress(len(block))
                 if not block:
                     eof = True
