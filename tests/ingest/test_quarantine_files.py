@@ -52,3 +52,29 @@ def test_each_file_gets_its_own_quarantine_lines_from_one_statement(settings, tm
     # the formula in a bad row is neutralised in its quarantine file
     text = Path(by_name["setl_d_2025-03.csv"].quarantine_file).read_text(encoding="utf-8-sig")
     assert ",=1+1" not in text
+
+
+def test_the_big_quarantine_statement_is_planned_by_execute_not_through_a_relation(settings, tmp_path, monkeypatch,
+                                                                                    fixmedins_loaded):
+    """A relation (`con.sql`) plans its statement twice and scans its text in Python: half of the
+    quarantine step for a statement of tens of KB (issue 16). Only short statements go that way."""
+    through_relation = []
+    real_local_sql = api.local_sql
+
+    class Recording:
+        def __init__(self, con):
+            self._con = con
+
+        def sql(self, text, *args, **kwargs):
+            through_relation.append(len(text))
+            return self._con.sql(text, *args, **kwargs)
+
+        def __getattr__(self, name):
+            return getattr(self._con, name)
+
+    monkeypatch.setattr(api, "local_sql", lambda *a, **k: Recording(real_local_sql(*a, **k)))
+    rows = _month("2025-03", {3: {"insutype": "999"}, 7: {"medfee_sumamt": "abc"}})
+    res = ingest_paths([write_csv(tmp_path / "in" / "setl_d_2025-03.csv", rows, SETL_COLS)], settings).files[0]
+    assert res.rows_quarantined == 2
+    assert [int(r["行号"]) for r in read_quarantine(res.quarantine_file)] == [5, 9]
+    assert through_relation and max(through_relation) < 2_000
