@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -110,7 +111,8 @@ def write_quarantines(con, sql: str, targets: dict[int, Path]) -> None:
         for fh, writer in handles.values():
             writer.close()
             fh.close()
-        con.execute("DROP TABLE IF EXISTS q_lines")
+        with contextlib.suppress(Exception):  # must not hide the error that got us here; the scratch database goes anyway
+            con.execute("DROP TABLE IF EXISTS q_lines")
     for idx, path in paths.items():
         if idx not in handles:  # no line after all: the header alone
             path.parent.mkdir(parents=True, exist_ok=True)
