@@ -139,8 +139,9 @@ def main() -> None:
     ap.add_argument("--no-pandas", action="store_true", help="leave out the pandas baseline")
     args = ap.parse_args()
     out = Path(args.out)
-    shutil.rmtree(out, ignore_errors=True)
     src = Path(args.input) if args.input else out / "region"
+    if not args.input:  # a given region may lie under --out: each step clears only its own folder
+        shutil.rmtree(out, ignore_errors=True)
 
     gen = None if args.input else measure("生成（synth）", run_generate, str(src), args.scale, args.months, args.seed)
     setl_rows = count_setl_rows(src)

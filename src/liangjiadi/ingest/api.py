@@ -251,7 +251,8 @@ def _check_and_write(con, t, staged: list[StagedFile], by_index: dict[int, FileR
     try:
         for admdvs, period in targets:
             files = [idx for idx, a, p, _ in parts if (a, p) == (admdvs, period)]
-            write_partition(con, plan, admdvs, period, files, scratch)
+            rows = sum(n for _, a, p, n in parts if (a, p) == (admdvs, period))
+            write_partition(con, plan, admdvs, period, files, scratch, rows)
             installed.add((admdvs, period))
             progress.advance(wkey)
     except BaseException:
