@@ -17,7 +17,6 @@ written to the staging file, the lake or the quarantine file.
 from __future__ import annotations
 
 import csv
-import io
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -54,6 +53,7 @@ _TYPE_SHAPES = {
     "period": re.compile(r"^\d{4}-\d{2}$"),
 }
 MAX_CARRY = 64 << 20  # give up keeping quotes balanced across blocks beyond this
+CARRY_ROOM = 1 << 20  # room in a read buffer for the part line carried before the block
 XLSX_BATCH = 50_000
 BOM = b"\xef\xbb\xbf"
 
@@ -200,35 +200,14 @@ class SourceReader:
             head = f.readline()
             self.on_bytes(head)
             self.on_progress(len(head))
-            carry = b""
-            eof = False
-            while not eof:
-                block = f.read(BLOCK)
-                self.on_bytes(block)
-                self.on_progress(len(block))
-                if not block:
-                    eof = True
-                    chunk, carry = carry, b""
-                else:
-                    buf = carry + block
-                    cut = buf.rfind(b"\n")
-                    if cut < 0:
-                        carry = buf
-                        continue
-                    chunk, carry = buf[:cut + 1], buf[cut + 1:]
-                    # A quoted field may hold a newline: keep reading until quotes balance.
-                    # (`in` is a fast memchr; counting is only needed when quotes occur.)
-                    if b'"' in chunk and chunk.count(b'"') % 2 and len(chunk) < MAX_CARRY:
-                        carry = chunk + carry
-                        continue
-                if not chunk:
-                    continue
-                n_lines = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
+            for buf, end, at_eof in self._blocks(f):
+                n_lines = buf.count(b"\n", 0, end) + (0 if buf[end - 1] == 0x0A else 1)
+                chunk = memoryview(buf)[:end]
                 undecodable: list[int] = []
                 data = None
                 if not utf8:
                     try:
-                        data = chunk.decode(self.encoding).encode("utf-8")
+                        data = str(chunk, self.encoding).encode("utf-8")
                     except UnicodeDecodeError:
                         data = None
                 else:
@@ -240,7 +219,7 @@ class SourceReader:
                         data = None  # not valid UTF-8 after all: decode line by line below
                 if data is None:
                     # Mixed encodings: each line as UTF-8, else GB18030, else quarantined.
-                    data, undecodable = _decode_lines(chunk, self.encoding, ncol, self.delimiter, used)
+                    data, undecodable = _decode_lines(bytes(chunk), self.encoding, ncol, self.delimiter, used)
                     tbl, invalid = self._fast_parse(data, read_opts, conv_opts)
                 if tbl is not None and not invalid and tbl.num_rows == n_lines:
                     lines = _line_numbers(line, n_lines)
@@ -251,8 +230,8 @@ class SourceReader:
                 else:
                     # Rows and lines do not match one to one (quoted newlines, bad rows):
                     # parse this block with the csv module, which tracks lines exactly.
-                    batch = self._slow_block(data.decode("utf-8", errors="replace"), line, schema,
-                                             at_eof=eof and not carry)
+                    batch = self._slow_block(str(data, "utf-8", "replace"), line, schema, at_eof=at_eof)
+                del chunk, data  # the buffer is refilled for a later block
                 if undecodable:
                     batch = _mark_lines(batch, [line + i for i in undecodable], "bad_encoding",
                                         "该行既不是 UTF-8 也不是 GB18030 编码，无法解码（整行未读取）")
@@ -263,6 +242,52 @@ class SourceReader:
         if used - {self.encoding}:
             # Reported in the load report: which encodings the file really held.
             self.encoding = "+".join(sorted(used)) if len(used) > 1 else used.pop()
+
+    def _blocks(self, f) -> Iterator[tuple[bytearray, int, bool]]:
+        """The data lines after the header, whole, about BLOCK bytes at a time: (buffer, end,
+        at_eof), the lines being buffer[:end], valid until the next block is asked for. A
+        block that leaves a quote open is carried into the next (a quoted value may hold a
+        newline), up to MAX_CARRY; at_eof: the file ends with this block.
+
+        Read into two buffers used in turn: a new 16 MiB bytes object for each read, for
+        joining it to the cut line before it and for slicing off the whole lines was fresh
+        memory that the kernel faulted in and zeroed, most of the reader's page faults and
+        copies (issue 16). A buffer is refilled only once on_bytes has taken its bytes (it
+        may return a future, e.g. of the fingerprint's thread)."""
+        bufs = [bytearray(BLOCK + CARRY_ROOM), bytearray(BLOCK + CARRY_ROOM)]
+        taken: list = [None, None]
+        carry = b""  # the bytes after the last whole line (a part line; all when a quote is open)
+        k = 0
+        while True:
+            if taken[k] is not None:
+                taken[k].result()
+                taken[k] = None
+            if len(bufs[k]) < len(carry) + BLOCK:  # a long carry: a larger buffer from now on
+                bufs[k] = bytearray(len(carry) + BLOCK)
+            buf, start = bufs[k], len(carry)
+            buf[:start] = carry
+            view = memoryview(buf)
+            n = f.readinto(view[start:start + BLOCK])
+            if n:
+                taken[k] = self.on_bytes(view[start:start + n])
+                self.on_progress(n)
+            del view
+            end = start + n
+            if not n:
+                if end:
+                    yield buf, end, True
+                return
+            cut = buf.rfind(b"\n", 0, end)
+            if cut < 0:
+                carry = bytes(buf[:end])
+                continue
+            # (`find` is a fast memchr; counting is only needed when quotes occur.)
+            if buf.find(b'"', 0, cut + 1) >= 0 and buf.count(b'"', 0, cut + 1) % 2 and cut + 1 < MAX_CARRY:
+                carry = bytes(buf[:end])
+                continue
+            carry = bytes(buf[cut + 1:end])
+            yield buf, cut + 1, False
+            k ^= 1
 
     def _fast_parse(self, data: bytes, read_opts, conv_opts):
         """Arrow's parser; (None, []) when it refuses the block (the caller falls back)."""
@@ -281,7 +306,7 @@ class SourceReader:
         previous = sys.unraisablehook
         sys.unraisablehook = unraisable.append
         try:
-            tbl = pacsv.read_csv(io.BytesIO(data), read_options=read_opts,
+            tbl = pacsv.read_csv(pa.BufferReader(pa.py_buffer(data)), read_options=read_opts,
                                  parse_options=parse_opts, convert_options=conv_opts)
         except pa.ArrowInvalid:
             return None, invalid
