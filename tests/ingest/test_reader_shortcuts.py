@@ -65,6 +65,12 @@ def test_padding_found_only_at_the_edges():
     assert not readers._bytes_view(pa.array(["A B", "12.5", None, ""])).maybe_padded()
     assert view.maybe_padded()  # a multi-byte character at an edge: maybe whitespace
     assert readers._bytes_view(pa.array(["ok", "x\x1f"])).maybe_padded()
+    # empty and null values next to a padded one, at either end, also in a slice
+    assert readers._bytes_view(pa.array(["", " x"])).maybe_padded()
+    assert readers._bytes_view(pa.array(["y ", None, ""])).maybe_padded()
+    assert readers._bytes_view(pa.array(["ab", " c", None, ""]).slice(1)).maybe_padded()
+    assert not readers._bytes_view(pa.array(["ab", None, ""]).slice(1)).maybe_padded()
+    assert not readers._bytes_view(pa.array([None, ""])).maybe_padded()
     assert readers._bytes_view(pa.array(["医院" * 10])).max_bytes() == 60
     assert readers._bytes_view(pa.array(["1404", "1.23457E+14"])).has_byte_e()
     assert not readers._bytes_view(pa.array(["1404", "H001"]).slice(0, 1)).has_byte_e()

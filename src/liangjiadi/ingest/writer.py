@@ -50,8 +50,6 @@ def write_partition(con, plan: TablePlan, admdvs: str, period: str, files: list[
         rollup = scratch / f"rollup-{name}.summary"
         write_rollup(con, written, rollup)
     lake.install_partition(plan.workdir, plan.table.name, admdvs, period, written, rollup=rollup)
-    if parallel:
-        out.rmdir()
 
 
 ROW_GROUP_ROWS = 122_880
