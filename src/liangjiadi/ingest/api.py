@@ -199,7 +199,11 @@ def _load_table(con, tname, members, region, settings, tokens, qdir, progress, s
                         staged.append(stage)
                         by_index[i] = res
             except BaseException:
-                cancel.set()  # Ctrl-C, SIGTERM: the other reader stops at its next block
+                # Ctrl-C, SIGTERM: the other reader stops at its next block; files not yet
+                # started and tokens not yet hashed are dropped, not waited for.
+                cancel.set()
+                reading.shutdown(wait=False, cancel_futures=True)
+                hasher.shutdown(wait=False, cancel_futures=True)
                 raise
             for stage in staged:
                 if stage.table is not None:
