@@ -79,3 +79,38 @@ def test_an_interrupt_stops_the_other_reader(settings, tmp_path, monkeypatch, fi
     assert 5 <= read < 100, read  # stopped at its next block, not after its ~900
     assert threading.active_count() <= started
     assert not (settings.workdir / "lake" / "setl_d").exists()  # nothing of the table was written
+
+
+def _most_at_once(monkeypatch) -> list[int]:
+    """Spy on _stage_file: the most files being read at the same moment."""
+    busy, most, lock = [0], [0], threading.Lock()
+    real = api._stage_file
+
+    def spy(*args, **kwargs):
+        with lock:
+            busy[0] += 1
+            most[0] = max(most[0], busy[0])
+        try:
+            time.sleep(0.2)  # long enough for a second reader to start, if there is one
+            return real(*args, **kwargs)
+        finally:
+            with lock:
+                busy[0] -= 1
+
+    monkeypatch.setattr(api, "_stage_file", spy)
+    return most
+
+
+def test_files_staged_on_disk_are_read_one_at_a_time(settings, tmp_path, monkeypatch, fixmedins_loaded):
+    # On disk (beyond the memory budget, .xlsx, Parquet) two readers only doubled the batches
+    # in flight: a third more peak memory on a Parquet delivery, no faster.
+    monkeypatch.setattr(api, "STAGE_MEMORY_SHARE", 10**15)  # a budget of 0 bytes: every file on disk
+    most = _most_at_once(monkeypatch)
+    report = ingest_paths(_months(tmp_path / "disk"), settings)
+    assert most[0] == 1 and sum(f.rows_accepted for f in report.files) == 117
+
+
+def test_files_held_in_memory_are_read_two_at_a_time(settings, tmp_path, monkeypatch, fixmedins_loaded):
+    most = _most_at_once(monkeypatch)
+    ingest_paths(_months(tmp_path / "mem"), settings)
+    assert most[0] == 2

@@ -179,20 +179,24 @@ def _load_table(con, tname, members, region, settings, tokens, qdir, progress, s
     budget = stage_memory_budget(settings.duckdb_memory_limit)
     try:
         # One hashing thread per table (Tokens is not shared): a file held in memory gets its
-        # tokens there while the next file is parsed (_stage_file). Two files are read at a
-        # time: one reader leaves a core idle while its thread runs the Python between two
-        # Arrow parses (about a third of a block's time, issue 16).
+        # tokens there while the next file is parsed (_stage_file). Files held in memory are
+        # read two at a time: one reader leaves a core idle while its thread runs the Python
+        # between two Arrow parses (about a third of a block's time, issue 16). Files staged on
+        # disk (beyond the memory budget; .xlsx, Parquet) are read one at a time: two at once
+        # held both files' batches in flight (a third more peak memory) for no gain.
+        targets = []
+        for i, (spec, _) in enumerate(members):
+            size = spec.path.stat().st_size if spec.path.exists() else 0
+            in_memory = spec.fmt == "csv" and size <= budget  # a CSV's text is about its Arrow size
+            budget -= size if in_memory else 0
+            targets.append(None if in_memory else scratch / f"stage_{tname}_{i}.parquet")
+        at_once = READERS if all(target is None for target in targets) else 1
         cancel = threading.Event()
-        with ThreadPoolExecutor(max_workers=1) as hasher, ThreadPoolExecutor(max_workers=READERS) as reading:
+        with ThreadPoolExecutor(max_workers=1) as hasher, ThreadPoolExecutor(max_workers=at_once) as reading:
             try:
-                jobs = []
-                for i, (spec, res) in enumerate(members):
-                    size = spec.path.stat().st_size if spec.path.exists() else 0
-                    in_memory = spec.fmt == "csv" and size <= budget  # a CSV's text is about its Arrow size
-                    budget -= size if in_memory else 0
-                    target = None if in_memory else scratch / f"stage_{tname}_{i}.parquet"
-                    jobs.append((i, res, reading.submit(_stage_file, spec, res, target, i, t, progress, tokens,
-                                                        hasher, cancel)))
+                jobs = [(i, res, reading.submit(_stage_file, spec, res, targets[i], i, t, progress, tokens,
+                                                hasher, cancel))
+                        for i, (spec, res) in enumerate(members)]
                 for i, res, job in jobs:
                     stage = job.result()
                     if stage is not None:
@@ -228,7 +232,7 @@ def stage_memory_budget(memory_limit: str) -> int:
 
 
 STAGE_MEMORY_SHARE = 4
-READERS = 2  # files of a table read at the same time
+READERS = 2  # files of a table read at the same time, when all are staged in memory
 
 
 class _Cancelled(BaseException):
