@@ -111,13 +111,15 @@ class SourceReader:
     """Opens one file, maps its header and yields all-string batches."""
 
     def __init__(self, path: Path, fmt: str, table: Table, on_progress: OnProgress | None = None,
-                 on_bytes: Callable[[bytes], object] | None = None):
+                 on_bytes: Callable[[bytes | memoryview], object] | None = None):
         self.path = Path(path)
         self.fmt = fmt
         self.table = table
         self.on_progress = on_progress or (lambda n: None)
         # A CSV file's bytes, every one once and in order, as the parser reads them (the
-        # caller fingerprints the file from them instead of reading it a second time).
+        # caller fingerprints the file from them instead of reading it a second time). A
+        # block is a view of a reused buffer: when on_bytes returns a future, the buffer is
+        # refilled only once it is done (_blocks); otherwise use the bytes before returning.
         self.on_bytes = on_bytes or (lambda b: None)
         self.encoding: str | None = None
         self.delimiter = ","
