@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,8 @@ class Engine:
     _tables: dict[tuple, ir.Table] = field(default_factory=dict)
     settings: Settings | None = field(repr=False, default=None)
     spill_dir: Path | None = None  # where DuckDB spills (named when it runs out of memory)
+    _background: ThreadPoolExecutor | None = field(default=None, repr=False)
+    _running: list = field(default_factory=list, repr=False)  # (cursor, future) of `submit`
 
     def table(self, name: str, *, regions: Iterable[str] | None = None,
               periods: Iterable[str] | None = None) -> ir.Table:
@@ -129,6 +132,36 @@ class Engine:
         with self._within_limits():
             return expr.to_pyarrow()
 
+    def submit(self, expr) -> Future:
+        """Start an aggregate and return its future result (the same Arrow table `to_pyarrow`
+        gives). DuckDB runs it on a cursor of its own in a background thread, and a query does
+        not hold the GIL, so this thread goes on with other queries and its Python meanwhile
+        (compute starts the month's inpatient join so: docs/performance.md). On Spark it runs now:
+        the session is shared and ibis sets session options around each query."""
+        if self.kind != "duckdb":
+            done: Future = Future()
+            try:
+                done.set_result(self.to_pyarrow(expr))
+            except Exception as exc:  # noqa: BLE001 - handed to whoever waits for it, as with DuckDB
+                done.set_exception(exc)
+            return done
+        sql = self.con.compile(expr)  # here: Ibis compiles in one thread only
+        schema = expr.schema().to_pyarrow()
+        cursor = self.con.con.cursor()  # the same database (its views and settings), its own connection
+        if self._background is None:
+            self._background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ljd-engine")
+
+        def run() -> "object":
+            try:
+                with self._within_limits():
+                    return _as_schema(cursor.sql(sql).to_arrow_table(), schema)
+            finally:
+                cursor.close()
+
+        future = self._background.submit(run)
+        self._running = [(c, f) for c, f in self._running if not f.done()] + [(cursor, future)]
+        return future
+
     @contextmanager
     def _within_limits(self):
         """DuckDB's out-of-memory (the memory limit, or a full spill directory) as the same
@@ -142,11 +175,33 @@ class Engine:
                                       again="重新运行", error=EngineMemoryError) from exc
 
     def close(self) -> None:
+        if self._background is not None:  # a query still running (its caller failed): stop it first
+            self._background.shutdown(wait=False, cancel_futures=True)
+            # an interrupt reaches only a query already running: repeat until each has ended
+            while any(not f.done() for _, f in self._running):
+                for cursor, f in self._running:
+                    if not f.done():
+                        try:
+                            cursor.interrupt()
+                        except Exception:  # noqa: BLE001 - it ended meanwhile
+                            pass
+                wait([f for _, f in self._running], timeout=0.05)
+            self._background.shutdown(wait=True)
+            self._background, self._running = None, []
         if self.kind == "duckdb":
             try:
                 self.con.disconnect()
             except Exception:  # noqa: BLE001 - closing twice is harmless
                 pass
+
+
+def _as_schema(table, schema):
+    """DuckDB's Arrow answer in the expression's own schema (names and types), as Ibis gives it."""
+    if table.schema == schema:
+        return table
+    import pyarrow as pa
+
+    return pa.Table.from_arrays([table[f.name].cast(f.type) for f in schema], schema=schema)
 
 
 def region_partitions(settings: Settings, region: str, name: str) -> tuple[str, ...]:

@@ -1,9 +1,14 @@
 """The one "institutions as of a period" reader and the one Institution record."""
 
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from liangjiadi import lake
 from liangjiadi.config import Settings
 from liangjiadi.engine import open_engine
-from liangjiadi.indicators.institutions import institution_directory, institutions_as_of
+from liangjiadi.indicators.institutions import _latest_per_code, institution_directory, institutions_as_of
+from liangjiadi.schema import SNAPSHOT_PERIOD
 from liangjiadi.releases.institutions import institutions_from_rows
 from liangjiadi.schema.institution import Institution
 
@@ -53,3 +58,24 @@ def test_a_frozen_record_reads_back_the_same():
     old = institutions_from_rows([{"code": "H1", "name": "医院", "hosp_lv": "02", "fixmedins_type": "1",
                                    "admdvs": "140400"}])["H1"]  # a bundle frozen before the later fields
     assert old.level_group == "三级" and old.kind is None
+
+
+periods = st.one_of(st.none(), st.sampled_from(["2024-12", "2025-01", "2025-03"]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["H1", "H2", "H10", "甲"]), periods), max_size=25))
+def test_latest_row_per_code_is_the_row_by_row_answer(rows):
+    """Each code's row with the greatest period (blank before every month), the later row of a tie,
+    sorted by code: as the row-by-row reading it replaced."""
+    table = pa.table({"fixmedins_code": pa.array([c for c, _ in rows], pa.string()),
+                      "period": pa.array([p for _, p in rows], pa.string()),
+                      "row": pa.array(range(len(rows)), pa.int64())})
+    best: dict = {}
+    for i, (code, period) in enumerate(rows):
+        period = period or SNAPSHOT_PERIOD
+        if code not in best or period >= best[code][0]:
+            best[code] = (period, i)
+    latest = _latest_per_code(table)
+    assert latest["fixmedins_code"].to_pylist() == sorted(best)
+    assert latest["row"].to_pylist() == [best[c][1] for c in sorted(best)]

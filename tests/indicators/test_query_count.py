@@ -16,16 +16,19 @@ from . import golden
 
 
 def _counting(monkeypatch) -> list:
+    """The tables each query reads, of the queries run now (`to_pyarrow`) and of those started
+    in the background (`submit`: compute starts its two settlement scans so)."""
     sent: list = []
-    real = Engine.to_pyarrow
+    for method in ("to_pyarrow", "submit"):
+        real = getattr(Engine, method)
 
-    def to_pyarrow(self, expr):
-        # a region's view of a table is named "<table>__<hash>" (engine.Engine.table)
-        sent.append(sorted({t.name.split("__")[0]
-                            for t in expr.op().find(lambda n: type(n).__name__ == "DatabaseTable")}))
-        return real(self, expr)
+        def counted(self, expr, real=real):
+            # a region's view of a table is named "<table>__<hash>" (engine.Engine.table)
+            sent.append(sorted({t.name.split("__")[0]
+                                for t in expr.op().find(lambda n: type(n).__name__ == "DatabaseTable")}))
+            return real(self, expr)
 
-    monkeypatch.setattr(Engine, "to_pyarrow", to_pyarrow)
+        monkeypatch.setattr(Engine, method, counted)
     return sent
 
 

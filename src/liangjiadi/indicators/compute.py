@@ -74,6 +74,8 @@ def compute(
     now = datetime.now(timezone.utc)
     try:
         ctx = Ctx(engine, settings, period, region)
+        if not only:
+            ctx.start_scans()
         inds = sorted(load_indicators(settings), key=sort_key)
         if only:
             inds = [i for i in inds if i.id in set(only)]

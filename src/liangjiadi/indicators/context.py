@@ -80,6 +80,7 @@ class Ctx:
         self.inpatient = [str(x) for x in settings.inpatient_med_types]
         self.pharmacy = [str(x) for x in settings.pharmacy_med_types]
         self._listed: dict[str, frozenset[tuple[str, str]]] = {}
+        self._started: dict[str, object] = {}  # base aggregates running in the background (`start_inpatient`)
 
     def scope(self, name: str) -> tuple[str, ...]:
         """The lake partitions (admdvs) that hold this region's rows of a table."""
@@ -169,24 +170,7 @@ class Ctx:
         partition read has its rollup (rollup.py, written at ingest: the same raw codes, counted
         and summed per partition), the rollups are regrouped instead of scanning the rows: the
         same groups and the same exact sums, from thousands of rows instead of millions."""
-        t = self._setl_rollup()
-        if t is None:
-            t = self.settlements(self.setl_periods)
-            count = t.count()
-        else:
-            count = t.rows.sum()
-        agg = t.group_by(
-            "period", "fixmedins_code", "med_type", "insutype",
-            linst=t.fix_blng_admdvs.isin(self.own),
-            lins=t.insu_admdvs.isin(self.own),
-            nr=(t.refd_setl_flag == "0") | t.refd_setl_flag.isnull(),
-        ).aggregate(
-            rows=count,
-            medfee=t.medfee_sumamt.sum(),
-            ownpay=t.fulamt_ownpay_amt.sum(),
-            hifp=t.hifp_pay.sum(),
-        )
-        raw = self.run(agg, reads="setl_d")
+        raw = self._scan("base_setl", self._setl_aggregate)
         local_inst = pc.fill_null(raw["linst"], False)
         schemes = pc.if_else(_member(raw["insutype"], EMPLOYEE_INSUTYPES), "emp",
                              pc.if_else(_member(raw["insutype"], RESIDENT_INSUTYPES), "res", "oth"))
@@ -202,6 +186,25 @@ class Ctx:
         })
         return _regroup(fine, ["period", "inst", "linst", "lins", "kind", "scheme"],
                         ["n", "medfee", "ownpay", "hifp"])
+
+    def _setl_aggregate(self):
+        t = self._setl_rollup()
+        if t is None:
+            t = self.settlements(self.setl_periods)
+            count = t.count()
+        else:
+            count = t.rows.sum()
+        return t.group_by(
+            "period", "fixmedins_code", "med_type", "insutype",
+            linst=t.fix_blng_admdvs.isin(self.own),
+            lins=t.insu_admdvs.isin(self.own),
+            nr=(t.refd_setl_flag == "0") | t.refd_setl_flag.isnull(),
+        ).aggregate(
+            rows=count,
+            medfee=t.medfee_sumamt.sum(),
+            ownpay=t.fulamt_ownpay_amt.sum(),
+            hifp=t.hifp_pay.sum(),
+        )
 
     def _setl_rollup(self):
         """The valid rows of the settlement rollups of exactly the partitions `settlements`
@@ -256,12 +259,33 @@ class Ctx:
             pay_way=j.setl_pay_way.fill_null("none"),
         )
 
+    def start_scans(self) -> None:
+        """Start the month's two scans of the settlements, `base_setl` and `base_inpatient` (the
+        latter joined to the lists: a month's largest query), in the background (Engine.submit):
+        they run while this thread reads the small tables and computes the first families.
+        Nothing is started when setl_d has no data."""
+        if not self.has_data("setl_d"):
+            return
+        for name, aggregate in (("base_inpatient", self._inpatient_aggregate), ("base_setl", self._setl_aggregate)):
+            if name not in self.__dict__ and name not in self._started:
+                self._started[name] = self.engine.submit(aggregate())
+
+    def _scan(self, name: str, aggregate) -> pa.Table:
+        """A base aggregate over setl_d: the started one's result, or run now."""
+        started = self._started.pop(name, None)
+        if started is not None:
+            return started.result()
+        return self.run(aggregate(), reads="setl_d")
+
     @cached_property
     def base_inpatient(self) -> pa.Table:
         """ONE joined aggregate behind `base_cases` and `base_groups` (each would otherwise scan
         setl_d and join the lists again): months of the half-year window, P and the index months,
         by institution x 结算方式 x list/质控/入组/特例单议 flags, and for the grouped cases of the
         index months also by DRG/DIP group (g_code is null on every other row)."""
+        return self._scan("base_inpatient", self._inpatient_aggregate)  # the join starts from the settlements
+
+    def _inpatient_aggregate(self):
         j = self.inpatient_cases(sorted(set(self.half) | {self.period} | set(self.months)))
         marked = (j.grouped == 1) & j.period.isin(self.months)
         agg = j.group_by(
@@ -276,7 +300,7 @@ class Ctx:
             n_w=j.grp_weight.count(),
             w=j.grp_weight.cast("decimal(20,4)").sum(),
         )
-        return self.run(agg, reads="setl_d")  # the join starts from the settlements
+        return agg
 
     @cached_property
     def base_cases(self) -> pa.Table:
