@@ -5,9 +5,6 @@ rule in the report, or every detector marked failed."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import duckdb
 import ibis
 import pytest
@@ -21,17 +18,8 @@ from liangjiadi.limits import EngineMemoryError
 KEY = "test-key-padded-to-at-least-32-bytes"
 
 
-def _golden():
-    spec = importlib.util.spec_from_file_location(
-        "golden_for_out_of_memory", Path(__file__).parents[1] / "indicators" / "golden.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture
-def region(tmp_path, monkeypatch):
-    golden = _golden()
+def region(tmp_path, monkeypatch, golden):
     work = golden.build(tmp_path / "work")
     monkeypatch.setenv("LJD_PSEUDONYM_KEY", KEY)
     monkeypatch.setenv("LJD_REGION_ADMDVS", golden.R)
@@ -52,9 +40,8 @@ def test_a_tiny_memory_limit_stops_the_command_in_chinese(region, monkeypatch, c
     assert "Out of Memory" not in result.output and "Traceback" not in result.output
 
 
-def test_a_full_spill_directory_is_named_as_such(tmp_path, monkeypatch):
+def test_a_full_spill_directory_is_named_as_such(tmp_path, monkeypatch, golden):
     """DuckDB's other out-of-memory: the spill directory reached max_temp_directory_size."""
-    golden = _golden()
     work = golden.build(tmp_path / "work")
 
     def full(self, *a, **kw):

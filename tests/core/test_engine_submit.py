@@ -5,9 +5,7 @@ the engine with a query still running neither hangs nor leaves a thread behind."
 
 from __future__ import annotations
 
-import importlib.util
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -15,17 +13,8 @@ from liangjiadi.engine import open_engine
 from liangjiadi.limits import EngineMemoryError
 
 
-def _golden():
-    spec = importlib.util.spec_from_file_location(
-        "golden_for_submit", Path(__file__).parents[1] / "indicators" / "golden.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture
-def golden_lake(tmp_path):
-    golden = _golden()
+def golden_lake(tmp_path, golden):
     return golden, golden.build(tmp_path / "work")
 
 
