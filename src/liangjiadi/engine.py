@@ -136,8 +136,9 @@ class Engine:
         """Start an aggregate and return its future result (the same Arrow table `to_pyarrow`
         gives). DuckDB runs it on a cursor of its own in a background thread, and a query does
         not hold the GIL, so this thread goes on with other queries and its Python meanwhile
-        (compute starts the month's inpatient join so: docs/performance.md). On Spark it runs now:
-        the session is shared and ibis sets session options around each query."""
+        (compute starts the month's two settlement scans so: docs/performance.md). On Spark it runs
+        now: the session is shared and Ibis sets session options around each query. Lake tables
+        only (no `ibis.memtable`: the background query does not register one)."""
         if self.kind != "duckdb":
             done: Future = Future()
             try:

@@ -80,7 +80,7 @@ class Ctx:
         self.inpatient = [str(x) for x in settings.inpatient_med_types]
         self.pharmacy = [str(x) for x in settings.pharmacy_med_types]
         self._listed: dict[str, frozenset[tuple[str, str]]] = {}
-        self._started: dict[str, object] = {}  # base aggregates running in the background (`start_inpatient`)
+        self._started: dict[str, object] = {}  # base aggregates running in the background (`start_scans`)
 
     def scope(self, name: str) -> tuple[str, ...]:
         """The lake partitions (admdvs) that hold this region's rows of a table."""
