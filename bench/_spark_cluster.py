@@ -2,6 +2,8 @@
 package's own `spark-class`: for the cluster parity test and the engines benchmark.
 
     with standalone_cluster(logs_dir, workers=1) as (master_url, status_url): ...
+
+and a Spark Connect server (`connect_server`, from the same package) for the sc:// test.
 """
 
 from __future__ import annotations
@@ -73,3 +75,41 @@ def standalone_cluster(logs: Path, *, workers: int = 1, cores: int = 1, memory: 
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def connect_jar() -> Path | None:
+    """The Spark Connect server jar the pyspark package ships (PySpark 4 does; 3.5 does not)."""
+    import pyspark
+
+    jars = sorted((Path(pyspark.__file__).resolve().parent / "jars").glob("spark-connect_*.jar"))
+    return jars[0] if jars else None
+
+
+@contextmanager
+def connect_server(logs: Path, *, master: str = "local[1]", driver_memory: str = "1g"):
+    """A Spark Connect server on loopback (`spark-submit` of the package's SparkConnectServer,
+    as a cluster's start-connect-server.sh does), running `master`; yields its sc:// address."""
+    import pyspark
+
+    home = Path(pyspark.__file__).resolve().parent
+    logs = Path(logs)
+    logs.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, SPARK_HOME=str(home), SPARK_LOCAL_IP="127.0.0.1", PYSPARK_PYTHON=sys.executable,
+               SPARK_LOG_DIR=str(logs))
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(home / "bin" / "spark-submit"), "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
+         "--master", master, "--driver-memory", driver_memory, "--conf", "spark.ui.enabled=false",
+         "--conf", "spark.connect.grpc.binding.address=127.0.0.1", "--conf", f"spark.connect.grpc.binding.port={port}",
+         "--conf", f"spark.local.dir={logs / 'tmp'}", "spark-internal"],
+        env=env, stdout=open(logs / "connect.log", "wb"), stderr=subprocess.STDOUT)
+    try:
+        _wait(lambda: socket.create_connection(("127.0.0.1", port), timeout=1).close() or True, 120,
+              "the Spark Connect server")
+        yield f"sc://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -7,6 +7,7 @@ with `engine = "pyspark"`. Nothing else in the project names either backend.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -314,6 +315,10 @@ def _spark(settings: Settings):
     if _spark_session is not None and _spark_key != wanted:
         _spark_session.stop()
         _spark_session = None
+    if not settings.spark_master.strip().startswith("sc://"):
+        # PySpark marks the process as Spark Connect for good once a Connect session was made
+        # (this variable); a local or cluster session after it would then fail to start
+        os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
     if _spark_session is None:
         try:
             from pyspark.sql import SparkSession

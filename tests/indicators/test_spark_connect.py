@@ -1,0 +1,69 @@
+"""Spark Connect (`spark_master = "sc://host:port"`): compute through a Spark Connect server
+(started here from the pyspark package's own SparkConnectServer, on loopback) gives the same
+results as DuckDB on the golden region (money to the fen, ratios to 1e-9), the session used is a
+Connect session to the configured address, and a local session can be started again after it in
+the same process (PySpark marks the process as Connect once a Connect session was made).
+
+Skipped only when pyspark or a JVM is missing, or when the installed PySpark does not ship the
+Connect server (3.5; CI installs PySpark 4 with the `connect` extra, so there it always runs).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pyspark")
+if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+    pytest.skip("PySpark 需要 Java（JVM），本机未安装，跳过 Spark Connect 测试（CI 的 .ci/run 会安装）",
+                allow_module_level=True)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from _spark_cluster import connect_jar, connect_server  # noqa: E402
+
+if connect_jar() is None:
+    pytest.skip("此版本的 PySpark 不带 Spark Connect 服务端（PySpark 4 才带），跳过", allow_module_level=True)
+
+from liangjiadi import engine as engine_module  # noqa: E402
+from liangjiadi.indicators import compute  # noqa: E402
+
+from . import golden  # noqa: E402
+from .test_spark_parity import _assert_same  # noqa: E402
+
+pytestmark = pytest.mark.spark
+
+
+@pytest.fixture(scope="module")
+def connect_address(tmp_path_factory):
+    try:
+        with connect_server(tmp_path_factory.mktemp("spark-connect")) as address:
+            yield address
+    finally:
+        if engine_module._spark_session is not None:  # the next module gets a fresh local session
+            engine_module._spark_session.stop()
+            engine_module._spark_session = None
+            engine_module._spark_key = None
+        os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
+
+
+def _results(work, only=None, **kw):
+    t = compute(golden.P, golden.settings(work, **kw), save=False, only=only)
+    return {(r["indicator_id"], r["fixmedins_code"]): r for r in t.to_pylist()}
+
+
+def test_spark_connect_matches_duckdb_and_a_local_session_follows(tmp_path, connect_address):
+    work = golden.build(tmp_path)
+    duck = _results(work)
+    _assert_same(work, duck, _results(work, engine="pyspark", spark_master=connect_address))
+    assert engine_module.spark_master_in_use() == connect_address
+    assert type(engine_module._spark_session).__module__.startswith("pyspark.sql.connect")
+    # back to a local master in the same process (a command after a Connect one, the next test):
+    # two indicators are enough to show the session works (the parity test covers every one)
+    local = _results(work, only=["36", "39"], engine="pyspark", spark_master="local[1]")
+    _assert_same(work, {k: v for k, v in duck.items() if k[0] in ("36", "39")}, local)
+    assert engine_module.spark_master_in_use() == "local[1]"
+    assert not type(engine_module._spark_session).__module__.startswith("pyspark.sql.connect")
