@@ -1,11 +1,12 @@
-"""The same month on DuckDB, Spark local and a Spark standalone cluster, side by side.
+"""The same month on DuckDB, Spark local, a Spark standalone cluster and Spark Connect, side by side.
 
     python bench/bench_engines.py --scale 1 --months 1
 
 Prepares (not timed): a generated region written as Parquet and ingested. Then, each in its own
 process, `compute` of every indicator of the last month on: DuckDB (default engine), Spark
-local[2], and a standalone cluster on loopback (a master and one worker of 2 cores started from
-pyspark's spark-class). Also checks that the three give the same values.
+local[2], a standalone cluster on loopback (a master and one worker of 2 cores started from
+pyspark's spark-class) and, where PySpark ships it (4.x), a Spark Connect server on loopback
+running local[2]. Also checks that all give the same values.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _measure import load, machine, measure  # noqa: E402
-from _spark_cluster import standalone_cluster  # noqa: E402
+from _spark_cluster import connect_jar, connect_server, standalone_cluster  # noqa: E402
 from bench_indicators import REGION, month_rows, prepare  # noqa: E402
 
 KEY = "bench-key-padded-to-at-least-32-bytes"
@@ -36,17 +37,18 @@ def run_compute(workdir: str, period: str, engine: str, master: str) -> tuple[li
     settings = Settings(workdir=Path(workdir), pseudonym_key=KEY, region_admdvs=REGION, engine=engine,
                         spark_master=master, spark_executor_memory="2g")
     queries = 0
-    send = Engine.to_pyarrow
+    for method in ("to_pyarrow", "submit"):  # submit: the queries compute starts in the background
+        send = getattr(Engine, method)
 
-    def counted(self, expr):
-        nonlocal queries
-        queries += 1
-        return send(self, expr)
+        def counted(self, expr, send=send):
+            nonlocal queries
+            queries += 1
+            return send(self, expr)
 
-    Engine.to_pyarrow = counted
+        setattr(Engine, method, counted)
     eng = open_engine(settings)
     context = None
-    if engine == "pyspark":
+    if engine == "pyspark" and not master.startswith("sc://"):  # a Connect session has no SparkContext
         from pyspark.sql import SparkSession
 
         context = SparkSession.getActiveSession().sparkContext
@@ -90,6 +92,10 @@ def main() -> None:
     local = measure("Spark local[2]", run_compute, str(work), period, "pyspark", "local[2]")
     with standalone_cluster(out / "cluster", workers=1, cores=2, memory="4g") as (master, _):
         cluster = measure("Spark 独立集群（1 个 worker，2 核）", run_compute, str(work), period, "pyspark", master)
+    runs = [duck, local, cluster]
+    if connect_jar() is not None:  # PySpark 4 ships the Connect server
+        with connect_server(out / "connect", master="local[2]", driver_memory="4g") as address:
+            runs.append(measure("Spark Connect（服务端 local[2]）", run_compute, str(work), period, "pyspark", address))
 
     print(f"机器：{machine()}；平均负载（1/5/15 分钟）开始时 {load_before}，结束时 {load()}")
     print(f"命令：python bench/bench_engines.py --scale {args.scale} --months {args.months} --seed {args.seed}")
@@ -98,14 +104,14 @@ def main() -> None:
     print("| 引擎 | 首次计算（含启动）秒 | 同一进程再算一次 秒 | 峰值内存 MiB（驱动进程） | 查询 | Spark 作业 | "
           "首次相对 DuckDB | 再算相对 DuckDB |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for r in (duck, local, cluster):
+    for r in runs:
         _, queries, jobs, warm = r.result
         first = r.seconds - warm
         print(f"| {r.name} | {first:.1f} | {warm:.1f} | {r.peak_mib:,.0f} | {queries} | {'' if jobs is None else jobs} | "
               f"{first / (duck.seconds - duck.result[3]):.2f}× | {warm / duck.result[3]:.2f}× |")
-    same = duck.result[0] == local.result[0] == cluster.result[0]
+    same = all(r.result[0] == duck.result[0] for r in runs)
     print()
-    print(f"三种引擎结果逐项相同：{'是' if same else '否'}（{len(duck.result[0])} 项）")
+    print(f"{len(runs)} 种运行方式结果逐项相同：{'是' if same else '否'}（{len(duck.result[0])} 项）")
     if not same:
         sys.exit(1)
 
