@@ -36,14 +36,18 @@ def run_compute(workdir: str, period: str, engine: str, master: str) -> tuple[li
 
     settings = Settings(workdir=Path(workdir), pseudonym_key=KEY, region_admdvs=REGION, engine=engine,
                         spark_master=master, spark_executor_memory="2g")
-    queries = 0
+    queries, depth = 0, 0
     for method in ("to_pyarrow", "submit"):  # submit: the queries compute starts in the background
         send = getattr(Engine, method)
 
         def counted(self, expr, send=send):
-            nonlocal queries
-            queries += 1
-            return send(self, expr)
+            nonlocal queries, depth
+            queries += depth == 0  # on Spark, submit runs the query through to_pyarrow: one query
+            depth += 1
+            try:
+                return send(self, expr)
+            finally:
+                depth -= 1
 
         setattr(Engine, method, counted)
     eng = open_engine(settings)
@@ -98,7 +102,7 @@ def main() -> None:
             runs.append(measure("Spark Connect（服务端 local[2]）", run_compute, str(work), period, "pyspark", address))
 
     print(f"机器：{machine()}；平均负载（1/5/15 分钟）开始时 {load_before}，结束时 {load()}")
-    print(f"命令：python bench/bench_engines.py --scale {args.scale} --months {args.months} --seed {args.seed}")
+    print("命令：python bench/bench_engines.py " + " ".join(sys.argv[1:]))
     print(f"期间 {period}：非住院结算 {otp:,} 行，住院结算 {ipt:,} 行")
     print()
     print("| 引擎 | 首次计算（含启动）秒 | 同一进程再算一次 秒 | 峰值内存 MiB（驱动进程） | 查询 | Spark 作业 | "
