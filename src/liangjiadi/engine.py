@@ -355,6 +355,15 @@ def _spark(settings: Settings):
     return _spark_session
 
 
+def stop_spark() -> None:
+    """Stop the process's Spark session, if any: the next pyspark engine starts a fresh one
+    (a test module that started its own cluster or Connect server, before it stops them)."""
+    global _spark_session, _spark_key
+    if _spark_session is not None:
+        _spark_session.stop()
+    _spark_session, _spark_key = None, None
+
+
 def spark_master_in_use() -> str | None:
     """The master of the open Spark session (for `--engine pyspark` runs to state where they ran)."""
     if _spark_session is None:

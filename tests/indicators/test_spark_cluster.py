@@ -41,10 +41,7 @@ def standalone_cluster(tmp_path_factory):
         with start_cluster(tmp_path_factory.mktemp("spark-cluster")) as cluster:
             yield cluster
     finally:
-        if engine_module._spark_session is not None:  # the next module gets a fresh local session
-            engine_module._spark_session.stop()
-            engine_module._spark_session = None
-            engine_module._spark_key = None
+        engine_module.stop_spark()  # the next module gets a fresh local session
 
 
 def _compare(work, **spark_settings):

@@ -43,11 +43,7 @@ def connect_address(tmp_path_factory):
         with connect_server(tmp_path_factory.mktemp("spark-connect")) as address:
             yield address
     finally:
-        if engine_module._spark_session is not None:  # the next module gets a fresh local session
-            engine_module._spark_session.stop()
-            engine_module._spark_session = None
-            engine_module._spark_key = None
-        os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
+        engine_module.stop_spark()  # the next module gets a fresh local session (engine.py clears Connect's mark)
 
 
 def _results(work, only=None, **kw):
