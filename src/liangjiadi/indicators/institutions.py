@@ -54,10 +54,10 @@ def _latest_per_code(rows: pa.Table) -> pa.Table:
     rows = rows.sort_by([("fixmedins_code", "ascending"), ("period", "ascending"), ("_order", "ascending")])
     codes = rows["fixmedins_code"].combine_chunks()
     if len(codes) == 0:
-        return rows
+        return rows.drop_columns(["_order"])
     # the last row of each run of one code: the next row's code differs (the last row always)
     last = pc.fill_null(pc.not_equal(codes[:-1], codes[1:]), True)
-    return rows.filter(pa.concat_arrays([last, pa.array([True])]))
+    return rows.filter(pa.concat_arrays([last, pa.array([True])])).drop_columns(["_order"])
 
 
 def institutions_in(engine, period: str, admdvs: Iterable[str]) -> dict[str, Institution]:
