@@ -329,6 +329,7 @@ def _spark(settings: Settings):
         master = settings.spark_master.strip()
         builder = SparkSession.builder.appName("liangjiadi")
         if master.startswith("sc://"):
+            _connect_reachable(master)
             builder = builder.remote(master)  # Spark Connect: the server holds the cluster settings
         elif master.startswith(("local", "spark://", "yarn", "k8s://")):
             builder = (builder.master(master)
@@ -353,6 +354,30 @@ def _spark(settings: Settings):
         if not master.startswith("sc://"):
             _spark_session.sparkContext.setLogLevel("ERROR")
     return _spark_session
+
+
+CONNECT_DEFAULT_PORT = 15002  # Spark Connect's own default when sc://host names no port
+CONNECT_PROBE_SECONDS = 5
+
+
+def _connect_reachable(master: str) -> None:
+    """Refuse a Spark Connect address nothing listens on, at once: PySpark's client would retry
+    its first request for minutes before failing (a mistyped address would hang the command)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    try:
+        where = urlsplit(master.split(";", 1)[0])
+        host, port = where.hostname, where.port or CONNECT_DEFAULT_PORT
+    except ValueError:
+        host, port = None, None
+    if not host:
+        raise EngineError(f"无法识别的 Spark Connect 地址：{master}", "应为 sc://主机:端口，例如 sc://10.0.0.10:15002")
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_PROBE_SECONDS).close()
+    except OSError as exc:
+        raise EngineError(f"无法连接 Spark Connect 服务（{host}:{port}）：{type(exc).__name__}",
+                          "检查 spark_master 地址与端口，以及 Connect 服务是否已启动（docs/deploy.md 第二节）") from exc
 
 
 def stop_spark() -> None:

@@ -80,3 +80,25 @@ def test_a_region_alone_gives_the_same_quarter(province, monkeypatch):
     discharges = sum(r["value"] for m in window.month_keys for r in compute(m, alone, save=False).to_pylist()
                      if r["indicator_id"] == "39" and r["fixmedins_code"] is None)
     assert q.figures["39"] == discharges
+
+
+@pytest.mark.spark
+def test_a_region_quarter_on_spark_equals_duckdb(province, monkeypatch):
+    """`province compute`'s work for one region (three months computed, the window's figures, the
+    quarterly submission's three sheets) is the same on Spark (local) as on DuckDB."""
+    import os
+    import shutil
+
+    from liangjiadi.analysis.province import compute_region_quarter
+    from liangjiadi.period import Window
+
+    pytest.importorskip("pyspark")
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        pytest.skip("PySpark 需要 Java（JVM）")
+    monkeypatch.setenv("LJD_PSEUDONYM_KEY", KEY)
+    window = Window.parse("2025-Q4")
+    duck = compute_region_quarter(Settings(workdir=province), "140400", window)
+    spark = compute_region_quarter(Settings(workdir=province, engine="pyspark"), "140400", window)
+    assert duck.figures and any(v is not None for v in duck.figures.values())
+    assert all(duck.submission.values()), "every sheet has rows to compare"
+    assert spark == duck

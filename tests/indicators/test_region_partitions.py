@@ -227,6 +227,28 @@ def test_check_and_detect_on_spark_open_only_the_regions_partitions(province, mo
     assert answers(settings.model_copy(update={"engine": "pyspark"})) == duck
 
 
+@pytest.mark.spark
+def test_the_analyses_on_spark_equal_duckdb_opening_only_the_regions_partitions(province, monkeypatch):
+    """The fund outlook, the topic analysis, DRG/DIP payment, the institution directory and a
+    release's contents on Spark (local), with OTHER's partitions corrupt: DuckDB's answers."""
+    pytest.importorskip("pyspark")
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        pytest.skip("PySpark 需要 Java（JVM）")
+    settings, clean = province
+    monkeypatch.setenv("LJD_PSEUDONYM_KEY", KEY)
+    spark = settings.model_copy(update={"engine": "pyspark"})
+    planted = _plant_in_other_region(settings.workdir, ["fixmedins"])
+    try:
+        quarter = ["2025-10", "2025-11", DEMO_PERIOD]
+        contents = release_contents(settings, DEMO_REGION, quarter)
+        assert release_contents(spark, DEMO_REGION, quarter) == contents
+        for name in ("fund_outlook", "topic", "payment", "directory"):
+            assert READERS[name](spark) == clean[name], name
+    finally:
+        for path in planted:
+            path.unlink()
+
+
 # ---- "does the region have this table": one answer (engine.region_has_data) ----------------------
 
 

@@ -28,7 +28,7 @@ from liangjiadi import engine as engine_module  # noqa: E402
 from liangjiadi.errors import EngineError  # noqa: E402
 from liangjiadi.indicators import compute  # noqa: E402
 
-from . import golden  # noqa: E402
+from . import engine_answers, golden  # noqa: E402
 from .test_spark_parity import _assert_same  # noqa: E402
 
 pytestmark = pytest.mark.spark
@@ -37,11 +37,11 @@ pytestmark = pytest.mark.spark
 @pytest.fixture(scope="module")
 def standalone_cluster(tmp_path_factory):
     """spark://127.0.0.1:PORT with one worker of 1 core; stopped at the end of the module."""
-    try:
-        with start_cluster(tmp_path_factory.mktemp("spark-cluster")) as cluster:
+    with start_cluster(tmp_path_factory.mktemp("spark-cluster")) as cluster:
+        try:
             yield cluster
-    finally:
-        engine_module.stop_spark()  # the next module gets a fresh local session
+        finally:
+            engine_module.stop_spark()  # before the cluster stops; the next module gets a fresh local session
 
 
 def _compare(work, **spark_settings):
@@ -79,25 +79,6 @@ def test_standalone_cluster_matches_duckdb(tmp_path, standalone_cluster):
     assert any(app.get("name") == "liangjiadi" for app in state.get("activeapps", [])), state.get("activeapps")
 
 
-def _findings(work, **kw):
-    from liangjiadi.anomalies.runner import run_detection
-    from liangjiadi.config import Settings
-
-    run = run_detection("2025-12", Settings(workdir=work, **kw), save=False)
-    rows = sorted((r["pattern"], r["fixmedins_code"] or "", r["subject"] or "", r["severity"], r["message"])
-                  for r in run.findings.to_pylist())
-    return rows, sorted((c.pattern, c.status, c.findings) for c in run.coverage)
-
-
-def _checks(work, **kw):
-    from liangjiadi.checks import run_checks
-    from liangjiadi.config import Settings
-
-    report = run_checks("2025-12", Settings(workdir=work, **kw), save=False)
-    return sorted((r["check_id"], r.get("fixmedins_code") or "", str(r.get("indicator_ids") or ""), r["status"],
-                   str(r.get("observed"))) for r in report.rows)
-
-
 def test_findings_and_checks_on_the_cluster_equal_duckdb(demo, standalone_cluster, monkeypatch):
     """The demo region (13 months): every detector's findings and coverage, and every check's
     status, are the same on the standalone cluster as on DuckDB."""
@@ -105,9 +86,9 @@ def test_findings_and_checks_on_the_cluster_equal_duckdb(demo, standalone_cluste
     master, _ = standalone_cluster
     cluster = dict(engine="pyspark", spark_master=master, spark_executor_memory="512m", spark_executor_cores=1,
                    spark_driver_memory="1g")
-    duck_findings, duck_cov = _findings(demo.workdir)
+    duck_findings, duck_cov = engine_answers.findings(demo.workdir)
     assert duck_findings, "the demo region has findings to compare"
-    spark_findings, spark_cov = _findings(demo.workdir, **cluster)
+    spark_findings, spark_cov = engine_answers.findings(demo.workdir, **cluster)
     assert spark_findings == duck_findings
     assert spark_cov == duck_cov
-    assert _checks(demo.workdir, **cluster) == _checks(demo.workdir)
+    assert engine_answers.checks(demo.workdir, **cluster) == engine_answers.checks(demo.workdir)

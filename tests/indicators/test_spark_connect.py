@@ -2,7 +2,8 @@
 (started here from the pyspark package's own SparkConnectServer, on loopback) gives the same
 results as DuckDB on the golden region (money to the fen, ratios to 1e-9), the session used is a
 Connect session to the configured address, and a local session can be started again after it in
-the same process (PySpark marks the process as Connect once a Connect session was made).
+the same process (PySpark marks the process as Connect once a Connect session was made); detection
+and 复核 of the demo region through Connect give DuckDB's findings, coverage and check statuses.
 
 Skipped only when pyspark or a JVM is missing, or when the installed PySpark does not ship the
 Connect server (3.5; CI installs PySpark 4 with the `connect` extra, so there it always runs).
@@ -31,7 +32,7 @@ if connect_jar() is None:
 from liangjiadi import engine as engine_module  # noqa: E402
 from liangjiadi.indicators import compute  # noqa: E402
 
-from . import golden  # noqa: E402
+from . import engine_answers, golden  # noqa: E402
 from .test_spark_parity import _assert_same  # noqa: E402
 
 pytestmark = pytest.mark.spark
@@ -39,11 +40,13 @@ pytestmark = pytest.mark.spark
 
 @pytest.fixture(scope="module")
 def connect_address(tmp_path_factory):
-    try:
-        with connect_server(tmp_path_factory.mktemp("spark-connect")) as address:
+    with connect_server(tmp_path_factory.mktemp("spark-connect")) as address:
+        try:
             yield address
-    finally:
-        engine_module.stop_spark()  # the next module gets a fresh local session (engine.py clears Connect's mark)
+        finally:
+            # while the server still runs: a Connect session whose server is gone retries for
+            # minutes on stop; the next module gets a fresh local session (engine.py clears Connect's mark)
+            engine_module.stop_spark()
 
 
 def _results(work, only=None, **kw):
@@ -63,3 +66,17 @@ def test_spark_connect_matches_duckdb_and_a_local_session_follows(tmp_path, conn
     _assert_same(work, {k: v for k, v in duck.items() if k[0] in ("36", "39")}, local)
     assert engine_module.spark_master_in_use() == "local[1]"
     assert not type(engine_module._spark_session).__module__.startswith("pyspark.sql.connect")
+
+
+def test_findings_and_checks_through_connect_equal_duckdb(demo, connect_address, monkeypatch):
+    """The demo region (13 months): every detector's findings and coverage, and every check's
+    status, are the same through Spark Connect as on DuckDB (the heavy stages besides compute)."""
+    monkeypatch.setenv("LJD_PSEUDONYM_KEY", "test-key-padded-to-at-least-32-bytes")  # the demo fixture's
+    connect = dict(engine="pyspark", spark_master=connect_address)
+    duck_findings, duck_cov = engine_answers.findings(demo.workdir)
+    assert duck_findings, "the demo region has findings to compare"
+    spark_findings, spark_cov = engine_answers.findings(demo.workdir, **connect)
+    assert engine_module.spark_master_in_use() == connect_address
+    assert spark_findings == duck_findings
+    assert spark_cov == duck_cov
+    assert engine_answers.checks(demo.workdir, **connect) == engine_answers.checks(demo.workdir)
