@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -79,12 +80,14 @@ def _double_amounts(source: Path, target: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
+def published(demo, tmp_path_factory):
+    """A private copy of the session's demo (13 months, its releases published): the test
+    re-ingests a month into it."""
+    assert demo.exit_code == 0, demo.output
     mp = pytest.MonkeyPatch()
-    mp.setenv("LJD_PSEUDONYM_KEY", "test-key-padded-to-at-least-32-bytes")
+    mp.setenv("LJD_PSEUDONYM_KEY", "test-key-padded-to-at-least-32-bytes")  # the demo fixture's
     work = tmp_path_factory.mktemp("freeze") / "work"
-    result = CliRunner().invoke(app, ["demo", "--workdir", str(work), "--scale", "0.004", "--months", "13"])
-    assert result.exit_code == 0, result.output
+    shutil.copytree(demo.workdir, work)
     settings = Settings(workdir=work, region_admdvs=REGION, duckdb_threads=1, duckdb_memory_limit="1GB")
     yield settings
     dispose_engines()

@@ -84,7 +84,7 @@ def test_same_key_keeps_pseudonyms_across_months(tmp_path):
     ingest_paths([_files(tmp_path, "2025-04")], s)
     import duckdb
 
-    shared = duckdb.sql(f"SELECT count(DISTINCT psn_no) FROM read_parquet('{lake.table_glob(s.workdir, 'setl_d')}') "
+    shared = duckdb.connect().sql(f"SELECT count(DISTINCT psn_no) FROM read_parquet('{lake.table_glob(s.workdir, 'setl_d')}') "
                         "GROUP BY psn_no HAVING count(DISTINCT period) = 2").fetchall()
     assert len(shared) == 30
 

@@ -67,7 +67,7 @@ def test_cases_and_grouping_rate_add_up_over_levels_and_months(quarter):
 def test_institution_settlement_matches_the_lake(settings, quarter):
     """Each institution's window 统筹基金 is the lake's valid settlements at it; the window sums
     its months; discharges count the non-refund inpatient rows."""
-    lake = duckdb.execute(
+    lake = duckdb.connect().execute(
         f"SELECT fixmedins_code, sum(hifp_pay) AS hifp FROM {_lake(settings, 'setl_d')} "
         f"WHERE period IN {tuple(Q4)} AND coalesce(vali_flag, '1') = '1' AND fix_blng_admdvs = '{REGION}' "
         "AND med_type NOT IN ('41') GROUP BY 1").fetchall()
@@ -94,12 +94,12 @@ def test_quarter_is_the_sum_of_its_months(settings, quarter):
 
 
 def test_clearing_is_the_clearing_table_of_the_window(settings, quarter):
-    declared, deducted, paid = duckdb.execute(
+    declared, deducted, paid = duckdb.connect().execute(
         f"SELECT sum(declared_amt), sum(deducted_amt), sum(paid_amt) FROM {_lake(settings, 'clr_result')} "
         f"WHERE period IN {tuple(Q4)}").fetchone()
     total = quarter["clearing"]["total"]
     assert (_d(total["declared"]), _d(total["deducted"]), _d(total["paid"])) == (declared, deducted, paid)
-    assert len(quarter["clearing"]["rows"]) == duckdb.execute(
+    assert len(quarter["clearing"]["rows"]) == duckdb.connect().execute(
         f"SELECT count(DISTINCT fixmedins_code) FROM {_lake(settings, 'clr_result')} WHERE period IN {tuple(Q4)}"
     ).fetchone()[0]
 

@@ -35,7 +35,7 @@ def _lake(settings: Settings, table: str) -> str:
 
 
 def test_each_pharmacys_settlement_is_the_lakes(settings, quarter):
-    lake = duckdb.execute(
+    lake = duckdb.connect().execute(
         f"SELECT s.fixmedins_code, sum(s.medfee_sumamt), sum(s.fund_pay_sumamt), "
         f"sum(CASE WHEN coalesce(s.refd_setl_flag, '0') = '0' THEN 1 ELSE 0 END) "
         f"FROM {_lake(settings, 'setl_d')} s WHERE s.period IN {tuple(Q4)} AND coalesce(s.vali_flag, '1') = '1' "
