@@ -80,3 +80,31 @@ def test_findings_and_checks_through_connect_equal_duckdb(demo, connect_address,
     assert spark_findings == duck_findings
     assert spark_cov == duck_cov
     assert engine_answers.checks(demo.workdir, **connect) == engine_answers.checks(demo.workdir)
+
+
+def test_analyses_release_contents_and_a_province_month_through_connect_equal_duckdb(demo, connect_address,
+                                                                                      tmp_path, monkeypatch):
+    """The other readers of the lake through Spark Connect, on a copy of the demo region: the fund
+    outlook, the topic analysis, DRG/DIP payment, the institution directory, a release's contents
+    and one region-month of `province compute` give DuckDB's answers."""
+    import shutil
+
+    from liangjiadi.analysis.contents import release_contents
+    from liangjiadi.analysis.province import compute_region_quarter
+    from liangjiadi.config import Settings
+    from liangjiadi.period import Window
+
+    from .test_region_partitions import DEMO_REGION, READERS
+
+    monkeypatch.setenv("LJD_PSEUDONYM_KEY", "test-key-padded-to-at-least-32-bytes")  # the demo fixture's
+    work = tmp_path / "work"  # province compute saves its runs: not into the session's demo
+    shutil.copytree(demo.workdir, work, ignore=shutil.ignore_patterns("outputs", "demo-input"))
+    duck = Settings(workdir=work, region_admdvs=DEMO_REGION)
+    connect = duck.model_copy(update={"engine": "pyspark", "spark_master": connect_address})
+    quarter = ["2025-10", "2025-11", "2025-12"]
+    assert release_contents(connect, DEMO_REGION, quarter) == release_contents(duck, DEMO_REGION, quarter)
+    assert engine_module.spark_master_in_use() == connect_address
+    for name in ("fund_outlook", "topic", "payment", "directory"):
+        assert READERS[name](connect) == READERS[name](duck), name
+    month = Window.parse("2025-12")
+    assert compute_region_quarter(connect, DEMO_REGION, month) == compute_region_quarter(duck, DEMO_REGION, month)
