@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -340,20 +341,26 @@ def _spark(settings: Settings):
             if settings.spark_executor_cores:
                 builder = builder.config("spark.executor.cores", str(settings.spark_executor_cores))
         else:
-            raise EngineError(f"无法识别的 Spark 地址：{master}",
+            raise EngineError(f"无法识别的 Spark 地址：{shown_master(master)}",
                               "spark_master 应为 local[N]、spark://主机:端口 或 sc://主机:端口")
         try:
             _spark_session = (builder.config("spark.sql.shuffle.partitions", "4")
                               .config("spark.sql.session.timeZone", "UTC")
                               .getOrCreate())
         except Exception as exc:  # noqa: BLE001 - the JVM's own message is English and long
-            raise EngineError(f"无法连接 Spark（{master}）：{type(exc).__name__}",
+            raise EngineError(f"无法连接 Spark（{shown_master(master)}）：{type(exc).__name__}",
                               "检查 spark_master 地址、集群是否启动以及 Java 是否安装") from exc
         _spark_key = wanted
         # The lake is read through globs; Spark logs a harmless stack trace per glob at WARN.
         if not master.startswith("sc://"):
             _spark_session.sparkContext.setLogLevel("ERROR")
     return _spark_session
+
+
+def shown_master(master: str) -> str:
+    """A Spark address as a message may show it: without a Spark Connect address's parameters
+    (`sc://host:port/;token=...` carries the access token there) or a user:password@ part."""
+    return re.sub(r"//[^/@]*@", "//", master.split(";", 1)[0])
 
 
 CONNECT_DEFAULT_PORT = 15002  # Spark Connect's own default when sc://host names no port
@@ -372,7 +379,7 @@ def _connect_reachable(master: str) -> None:
     except ValueError:
         host, port = None, None
     if not host:
-        raise EngineError(f"无法识别的 Spark Connect 地址：{master}", "应为 sc://主机:端口，例如 sc://10.0.0.10:15002")
+        raise EngineError(f"无法识别的 Spark Connect 地址：{shown_master(master)}", "应为 sc://主机:端口，例如 sc://10.0.0.10:15002")
     try:
         socket.create_connection((host, port), timeout=CONNECT_PROBE_SECONDS).close()
     except OSError as exc:

@@ -51,3 +51,15 @@ def test_the_probe_passes_a_listening_address_and_reads_the_default_port(monkeyp
         engine_module._connect_reachable(f"sc://127.0.0.1:{port}/;user_id=ljd")  # no error
         monkeypatch.setattr(engine_module, "CONNECT_DEFAULT_PORT", port)
         engine_module._connect_reachable("sc://127.0.0.1")  # no port: Spark Connect's default
+
+
+@pytest.mark.parametrize("master", ["sc://127.0.0.1:{port}/;token=s3cret-token;user_id=ljd",
+                                    "sc://host:notaport/;token=s3cret-token",
+                                    "mesos://admin:s3cret-token@host:5050"])
+def test_an_access_token_in_the_address_is_never_shown(tmp_path, master):
+    """Spark Connect carries its access token in the address (`;token=`); a refusal names the
+    address without it (and without a user:password@ part)."""
+    with pytest.raises(EngineError) as err:
+        engine_module.open_engine(_settings(tmp_path, master.format(port=_closed_port())))
+    assert "s3cret" not in str(err.value) and "s3cret" not in err.value.hint
+    assert "Spark" in str(err.value)
