@@ -42,6 +42,18 @@ def run_demo(workdir: Path) -> DemoRun:
     return DemoRun(workdir, result.output, result.exit_code)
 
 
+@pytest.fixture
+def spark_or_skip():
+    """For a Spark test inside a module of other tests: skipped when pyspark or a JVM is missing
+    (CI's .ci/run installs both, so there it always runs)."""
+    import os
+    import shutil
+
+    pytest.importorskip("pyspark")
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        pytest.skip("PySpark 需要 Java（JVM），本机未安装")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_settings():
     """Settings are cached per process (config.get_settings); a test that changes the environment

@@ -374,7 +374,7 @@ def _connect_reachable(master: str) -> None:
     from urllib.parse import urlsplit
 
     try:
-        where = urlsplit(master.split(";", 1)[0])
+        where = urlsplit(shown_master(master))
         host, port = where.hostname, where.port or CONNECT_DEFAULT_PORT
     except ValueError:
         host, port = None, None

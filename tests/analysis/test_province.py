@@ -83,19 +83,13 @@ def test_a_region_alone_gives_the_same_quarter(province, monkeypatch):
 
 
 @pytest.mark.spark
-def test_a_region_quarter_on_spark_equals_duckdb(province, monkeypatch):
+def test_a_region_quarter_on_spark_equals_duckdb(province, monkeypatch, spark_or_skip):
     """`province compute`'s work for one region (the month computed, the window's figures, the
     submission's three sheets) is the same on Spark (local) as on DuckDB (one month: a quarter is
     the same code three times, and every Spark query costs a JVM job)."""
-    import os
-    import shutil
-
     from liangjiadi.analysis.province import compute_region_quarter
     from liangjiadi.period import Window
 
-    pytest.importorskip("pyspark")
-    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
-        pytest.skip("PySpark 需要 Java（JVM）")
     monkeypatch.setenv("LJD_PSEUDONYM_KEY", KEY)
     window = Window.parse("2025-12")
     duck = compute_region_quarter(Settings(workdir=province), "140400", window)

@@ -7,7 +7,6 @@ one raises, so a run that succeeds with the same results has not opened any of t
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import pytest
@@ -42,11 +41,9 @@ def _values(table) -> dict:
 
 
 @pytest.mark.parametrize("engine", ["duckdb", pytest.param("pyspark", marks=pytest.mark.spark)])
-def test_compute_opens_only_its_own_partitions(tmp_path, engine):
+def test_compute_opens_only_its_own_partitions(tmp_path, engine, request):
     if engine == "pyspark":
-        pytest.importorskip("pyspark")
-        if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
-            pytest.skip("PySpark 需要 Java（JVM）")
+        request.getfixturevalue("spark_or_skip")
     work = golden.build(tmp_path)
     settings = golden.settings(work, engine=engine)
     clean = _values(compute(golden.P, settings, save=False))
@@ -192,29 +189,23 @@ def test_yigongti_opens_only_its_regions_partitions(tmp_path):
 
 
 @pytest.mark.spark
-def test_check_and_detect_on_spark_open_only_the_regions_partitions(province, monkeypatch):
+def test_check_and_detect_on_spark_open_only_the_regions_partitions(province, monkeypatch, spark_or_skip):
     """The same on Spark (local): 复核 and detection with OTHER's partitions corrupt give what
     DuckDB gives (compared as the cluster test does: engines differ in a float's last digit)."""
-    pytest.importorskip("pyspark")
-    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
-        pytest.skip("PySpark 需要 Java（JVM）")
     from liangjiadi.anomalies.coverage import FAILED
-    from liangjiadi.anomalies.runner import run_detection
     from liangjiadi.checks.model import Status
-    from liangjiadi.checks.runner import run_checks
 
+    from . import engine_answers
+
+    assert engine_answers.PERIOD == DEMO_PERIOD
     settings, _ = province
     monkeypatch.setenv("LJD_PSEUDONYM_KEY", KEY)
 
     def answers(s):
-        run = run_detection(DEMO_PERIOD, s, save=False)
-        found = sorted((r["pattern"], r["fixmedins_code"] or "", r["subject"] or "", r["severity"], r["message"])
-                       for r in run.findings.to_pylist())
-        coverage = sorted((c.pattern, c.status, c.findings) for c in run.coverage)
+        found, coverage = engine_answers.findings(s)
         planted = _plant_in_other_region(s.workdir, ["fixmedins"])
         try:
-            checks = sorted((r["check_id"], r.get("fixmedins_code") or "", r["status"], str(r.get("observed")))
-                            for r in run_checks(DEMO_PERIOD, s, save=False).rows)
+            checks = engine_answers.checks(s)
         finally:
             for path in planted:
                 path.unlink()
@@ -223,17 +214,15 @@ def test_check_and_detect_on_spark_open_only_the_regions_partitions(province, mo
     duck = answers(settings)
     # none of it failed on a corrupt file (else both engines could agree on the failures)
     assert not [c for c in duck[1] if c[1] == FAILED]
-    assert not [r for r in duck[2] if r[2] == Status.ERROR.value]
+    assert not [r for r in duck[2] if r[3] == Status.ERROR.value]
     assert answers(settings.model_copy(update={"engine": "pyspark"})) == duck
 
 
 @pytest.mark.spark
-def test_the_analyses_on_spark_equal_duckdb_opening_only_the_regions_partitions(province, monkeypatch):
+def test_the_analyses_on_spark_equal_duckdb_opening_only_the_regions_partitions(province, monkeypatch,
+                                                                                spark_or_skip):
     """The fund outlook, the topic analysis, DRG/DIP payment, the institution directory and a
     release's contents on Spark (local), with OTHER's partitions corrupt: DuckDB's answers."""
-    pytest.importorskip("pyspark")
-    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
-        pytest.skip("PySpark 需要 Java（JVM）")
     settings, clean = province
     monkeypatch.setenv("LJD_PSEUDONYM_KEY", KEY)
     spark = settings.model_copy(update={"engine": "pyspark"})

@@ -86,9 +86,12 @@ def test_findings_and_checks_on_the_cluster_equal_duckdb(demo, standalone_cluste
     master, _ = standalone_cluster
     cluster = dict(engine="pyspark", spark_master=master, spark_executor_memory="512m", spark_executor_cores=1,
                    spark_driver_memory="1g")
-    duck_findings, duck_cov = engine_answers.findings(demo.workdir)
+    from liangjiadi.config import Settings
+
+    duck, spark = Settings(workdir=demo.workdir), Settings(workdir=demo.workdir, **cluster)
+    duck_findings, duck_cov = engine_answers.findings(duck)
     assert duck_findings, "the demo region has findings to compare"
-    spark_findings, spark_cov = engine_answers.findings(demo.workdir, **cluster)
+    spark_findings, spark_cov = engine_answers.findings(spark)
     assert spark_findings == duck_findings
     assert spark_cov == duck_cov
-    assert engine_answers.checks(demo.workdir, **cluster) == engine_answers.checks(demo.workdir)
+    assert engine_answers.checks(spark) == engine_answers.checks(duck)

@@ -72,14 +72,17 @@ def test_findings_and_checks_through_connect_equal_duckdb(demo, connect_address,
     """The demo region (13 months): every detector's findings and coverage, and every check's
     status, are the same through Spark Connect as on DuckDB (the heavy stages besides compute)."""
     monkeypatch.setenv("LJD_PSEUDONYM_KEY", "test-key-padded-to-at-least-32-bytes")  # the demo fixture's
-    connect = dict(engine="pyspark", spark_master=connect_address)
-    duck_findings, duck_cov = engine_answers.findings(demo.workdir)
+    from liangjiadi.config import Settings
+
+    duck = Settings(workdir=demo.workdir)
+    connect = duck.model_copy(update={"engine": "pyspark", "spark_master": connect_address})
+    duck_findings, duck_cov = engine_answers.findings(duck)
     assert duck_findings, "the demo region has findings to compare"
-    spark_findings, spark_cov = engine_answers.findings(demo.workdir, **connect)
+    spark_findings, spark_cov = engine_answers.findings(connect)
     assert engine_module.spark_master_in_use() == connect_address
     assert spark_findings == duck_findings
     assert spark_cov == duck_cov
-    assert engine_answers.checks(demo.workdir, **connect) == engine_answers.checks(demo.workdir)
+    assert engine_answers.checks(connect) == engine_answers.checks(duck)
 
 
 def test_analyses_release_contents_and_a_province_month_through_connect_equal_duckdb(demo, connect_address,
